@@ -1,1 +1,16 @@
-//! placeholder
+//! Zegel's domain types and policy decisions.
+//!
+//! Pure code only: no I/O, no async runtime. It compiles to `wasm32-unknown-unknown` so the Outlook task
+//! pane and the server share one set of rules: what a valid message request is, how addresses are
+//! masked, when a password is strong enough, and what the content filter's findings mean.
+
+/// E-mail addresses: validation, normalisation and masking for display.
+pub mod address;
+/// The message a sender asks for: kinds, protection levels, recipients and their validation.
+pub mod message;
+/// Password strength, judged the same way in the pane and on the server.
+pub mod password;
+/// The content-filter policy: from findings to a protection decision.
+pub mod policy;
+
+pub use message::{AuthLevel, Deliver, Language, MessageKind, MessageRequest, RecipientKind};

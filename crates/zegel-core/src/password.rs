@@ -1,0 +1,75 @@
+//! Password strength as senders see it in the pane and as the server enforces it.
+//!
+//! Both sides call [`check_strength`], so a password the pane shows as strong is never refused by the
+//! server and the other way round.
+
+use zxcvbn::Score;
+
+/// The minimum zxcvbn score a custom password needs unless a tenant asks for more.
+pub const DEFAULT_MIN_SCORE: u8 = 3;
+
+/// The verdict on a candidate password.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Strength {
+    /// zxcvbn's score, 0 (very weak) to 4 (very strong).
+    pub score: u8,
+    /// Whether the score reaches the required minimum.
+    pub strong_enough: bool,
+    /// zxcvbn's warning, if any (English).
+    pub warning: Option<String>,
+    /// zxcvbn's suggestions for a stronger password (English).
+    pub suggestions: Vec<String>,
+}
+
+/// Judges `password` with zxcvbn, penalising words from `user_inputs` (the sender's and recipients'
+/// addresses, the subject) because an attacker would try those first.
+pub fn check_strength(password: &str, user_inputs: &[&str], min_score: u8) -> Strength {
+    if password.is_empty() {
+        return Strength {
+            score: 0,
+            strong_enough: false,
+            warning: Some("The password is empty.".to_owned()),
+            suggestions: vec!["Use a few words that are not common, or a generated password.".to_owned()],
+        };
+    }
+    // zxcvbn's cost grows with length; beyond 256 characters the score cannot get better anyway.
+    let judged: String = password.chars().take(256).collect();
+    let entropy = zxcvbn::zxcvbn(&judged, user_inputs);
+    let score = match entropy.score() {
+        Score::Zero => 0,
+        Score::One => 1,
+        Score::Two => 2,
+        Score::Three => 3,
+        _ => 4,
+    };
+    let feedback = entropy.feedback();
+    Strength {
+        score,
+        strong_enough: score >= min_score,
+        warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+        suggestions: feedback
+            .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_passwords_are_refused_with_feedback() {
+        for weak in ["", "password", "welkom01", "jan.jansen"] {
+            let verdict = check_strength(weak, &["jan.jansen@example.nl"], DEFAULT_MIN_SCORE);
+            assert!(!verdict.strong_enough, "{weak:?} judged strong: {verdict:?}");
+            assert!(verdict.warning.is_some() || !verdict.suggestions.is_empty(), "{weak:?} has no feedback");
+        }
+    }
+
+    #[test]
+    fn strong_passwords_pass() {
+        let verdict = check_strength("kaas-fiets-Tulp-regen-97", &[], DEFAULT_MIN_SCORE);
+        assert!(verdict.strong_enough, "{verdict:?}");
+        assert!(verdict.score >= 3);
+    }
+}

@@ -1,0 +1,542 @@
+//! The content-filter policy: from the scanner's findings to one protection decision.
+//!
+//! A tenant's [`ContentFilterPolicy`] maps each kind of finding to an [`Action`] and a [`Level`]; trigger
+//! words carry their own action and level. [`decide`] combines the findings of a message:
+//!
+//! - Every kind with a rule stronger than [`Action::Allow`] becomes a [`Reason`] listing the distinct matched
+//!   terms. Trigger words are grouped by the rule of the configured word they matched.
+//! - The activation word always forces protection. Its level is the one its own rule sets, if the policy has
+//!   a rule for `activation_word`; otherwise the strongest level of the other reasons, or 1FA.
+//! - The strongest action wins. A message is protected once, so its level is the highest level any reason
+//!   that asks for protection (notify, auto or force) wants.
+//! - With `external_only` and no external recipient the action is [`Action::Allow`]: the reasons are still
+//!   reported, so the pane can say what it saw. The activation word is an explicit request and still forces.
+//!
+//! The pane and the server both call [`decide`], so the sender sees the decision the server enforces.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use zegel_dlp::{Finding, Kind, Location, Words, fold_word};
+
+/// The recipient authentication level a rule asks for (`"1fa"`, `"2fa"`): the same type as a message's.
+pub use crate::message::AuthLevel as Level;
+
+/// What the content filter does about a finding, from weakest to strongest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Send as it is.
+    Allow,
+    /// Tell the sender and suggest protection; the sender decides.
+    Notify,
+    /// Protect unless the sender turns it off.
+    Auto,
+    /// Protect; the sender cannot turn it off.
+    Force,
+}
+
+/// The action and level for one kind of finding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rule {
+    /// The kind of finding this rule is about.
+    pub kind: Kind,
+    /// What to do when it is found.
+    pub action: Action,
+    /// The recipient authentication level to protect with.
+    pub level: Level,
+}
+
+/// A tenant trigger word with its own action and level.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WordRule {
+    /// The word, matched as a whole word ignoring case, diacritics and Unicode normalisation.
+    pub word: String,
+    /// What to do when it is found.
+    pub action: Action,
+    /// The recipient authentication level to protect with.
+    pub level: Level,
+}
+
+/// A tenant's content-filter settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentFilterPolicy {
+    /// One rule per kind; kinds without a rule are allowed. The first rule for a kind counts.
+    pub rules: Vec<Rule>,
+    /// Trigger words and what each one does.
+    pub trigger_words: Vec<WordRule>,
+    /// Words with which a sender asks for protection; they always force it.
+    pub activation_words: Vec<String>,
+    /// Only act when at least one recipient is external.
+    pub external_only: bool,
+    /// Warn the sender when a message goes to external recipients.
+    pub warn_external: bool,
+    /// Warn the sender when a message has attachments.
+    pub warn_attachments: bool,
+}
+
+impl Default for ContentFilterPolicy {
+    /// The day-one care defaults: BSN and personnummer forced at 2FA, payment cards forced at 1FA, IBANs and
+    /// unscannable attachments protected automatically at 1FA; external recipients only; no words; a
+    /// warning for external recipients, none for attachments.
+    fn default() -> Self {
+        let rule = |kind, action, level| Rule { kind, action, level };
+        ContentFilterPolicy {
+            rules: vec![
+                rule(Kind::NlBsn, Action::Force, Level::TwoFa),
+                rule(Kind::SePersonnummer, Action::Force, Level::TwoFa),
+                rule(Kind::CreditCard, Action::Force, Level::OneFa),
+                rule(Kind::Iban, Action::Auto, Level::OneFa),
+                rule(Kind::Unscannable, Action::Auto, Level::OneFa),
+            ],
+            trigger_words: Vec::new(),
+            activation_words: Vec::new(),
+            external_only: true,
+            warn_external: true,
+            warn_attachments: false,
+        }
+    }
+}
+
+impl ContentFilterPolicy {
+    /// The words to build a [`zegel_dlp::Scanner`] with.
+    pub fn words(&self) -> Words {
+        Words {
+            trigger_words: self.trigger_words.iter().map(|w| w.word.clone()).collect(),
+            activation_words: self.activation_words.clone(),
+        }
+    }
+
+    /// The rule for `kind`, if any.
+    pub fn rule(&self, kind: Kind) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.kind == kind)
+    }
+}
+
+/// Whether a recipient is inside the tenant's own domains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecipientClass {
+    /// A recipient in one of the tenant's domains.
+    Internal,
+    /// Anyone else.
+    External,
+}
+
+/// Why a message is (or would be) protected: one kind of finding and what it asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// The kind of finding.
+    pub kind: Kind,
+    /// Distinct matched texts in order of appearance (for unscannable parts: why they were unscannable).
+    pub terms: Vec<String>,
+    /// What this reason asks for.
+    pub action: Action,
+    /// At which level.
+    pub level: Level,
+}
+
+/// Something the sender should know that does not change the action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Warning {
+    /// The message goes to external recipients.
+    ExternalRecipients {
+        /// How many.
+        count: usize,
+    },
+    /// The message has attachments.
+    Attachments {
+        /// How many distinct attachments had findings (0 when none did).
+        count: usize,
+    },
+}
+
+/// The outcome for one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The strongest action that applies.
+    pub action: Action,
+    /// The level to protect with; `None` when the action is [`Action::Allow`].
+    pub level: Option<Level>,
+    /// Why, one entry per kind (trigger words: per rule), strongest first.
+    pub reasons: Vec<Reason>,
+    /// Things to tell the sender.
+    pub warnings: Vec<Warning>,
+}
+
+/// Combines `findings` into one decision under `policy` (see the module docs).
+pub fn decide(
+    policy: &ContentFilterPolicy,
+    findings: &[Finding],
+    recipients: &[RecipientClass],
+    has_attachments: bool,
+) -> Decision {
+    let folded_words: Vec<(String, &WordRule)> = policy.trigger_words.iter().map(|w| (fold_word(&w.word), w)).collect();
+    // (kind, action, level) -> distinct terms in order of appearance.
+    let mut groups: BTreeMap<(Kind, Action, Level), Vec<String>> = BTreeMap::new();
+    let mut activation_terms: Vec<String> = Vec::new();
+    let mut add = |terms: &mut Vec<String>, t: &str| {
+        if !terms.iter().any(|x| x == t) {
+            terms.push(t.to_owned());
+        }
+    };
+    for f in findings {
+        let term = match (&f.reason, f.kind) {
+            (Some(reason), Kind::Unscannable) => reason.as_str(),
+            _ => f.text.as_str(),
+        };
+        let (action, level) = match f.kind {
+            Kind::ActivationWord => {
+                add(&mut activation_terms, term);
+                continue;
+            }
+            Kind::TriggerWord => {
+                let folded = fold_word(&f.text);
+                match folded_words.iter().find(|(w, _)| *w == folded) {
+                    Some((_, rule)) => (rule.action, rule.level),
+                    // Found with words this policy does not list: protect, but let the sender decide.
+                    None => (Action::Notify, Level::OneFa),
+                }
+            }
+            kind => match policy.rule(kind) {
+                Some(rule) => (rule.action, rule.level),
+                None => continue,
+            },
+        };
+        if action > Action::Allow {
+            add(groups.entry((f.kind, action, level)).or_default(), term);
+        }
+    }
+    let mut reasons: Vec<Reason> =
+        groups.into_iter().map(|((kind, action, level), terms)| Reason { kind, terms, action, level }).collect();
+    if !activation_terms.is_empty() {
+        let level = policy
+            .rule(Kind::ActivationWord)
+            .map(|r| r.level)
+            .or_else(|| reasons.iter().map(|r| r.level).max())
+            .unwrap_or(Level::OneFa);
+        reasons.push(Reason { kind: Kind::ActivationWord, terms: activation_terms, action: Action::Force, level });
+    }
+    reasons.sort_by(|a, b| (b.action, b.level, a.kind).cmp(&(a.action, a.level, b.kind)));
+
+    let external = recipients.iter().filter(|r| **r == RecipientClass::External).count();
+    let applies = |r: &Reason| !policy.external_only || external > 0 || r.kind == Kind::ActivationWord;
+    let action = reasons.iter().filter(|r| applies(r)).map(|r| r.action).max().unwrap_or(Action::Allow);
+    let level = (action > Action::Allow)
+        .then(|| reasons.iter().filter(|r| applies(r)).map(|r| r.level).max())
+        .flatten();
+
+    let mut warnings = Vec::new();
+    if policy.warn_external && external > 0 {
+        warnings.push(Warning::ExternalRecipients { count: external });
+    }
+    if policy.warn_attachments && has_attachments {
+        let mut names: Vec<&str> = findings
+            .iter()
+            .filter_map(|f| match &f.location {
+                Location::Attachment { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        warnings.push(Warning::Attachments { count: names.len() });
+    }
+    Decision { action, level, reasons, warnings }
+}
+
+impl Decision {
+    /// One English sentence (or two) for the sender, e.g. "Protection required (2FA): your message contains
+    /// a Dutch citizen service number (BSN) and sensitive terms: 'Patiëntendossier'."
+    ///
+    /// Identifiers are counted, never repeated, so the summary is safe to show and to log; tenant words and
+    /// unscannable reasons are quoted.
+    pub fn summary(&self) -> String {
+        let level = self.level.map(|l| format!(" ({})", l.as_str().to_uppercase())).unwrap_or_default();
+        let head = match self.action {
+            Action::Force => format!("Protection required{level}"),
+            Action::Auto => format!("This message will be protected{level}"),
+            Action::Notify => format!("Consider protecting this message{level}"),
+            Action::Allow if self.reasons.is_empty() => "No sensitive content found".to_owned(),
+            Action::Allow => "No protection needed for internal recipients".to_owned(),
+        };
+        let mut parts: Vec<String> = Vec::new();
+        let mut by_kind: BTreeMap<Kind, Vec<&str>> = BTreeMap::new();
+        for r in &self.reasons {
+            let terms = by_kind.entry(r.kind).or_default();
+            for t in &r.terms {
+                if !terms.contains(&t.as_str()) {
+                    terms.push(t);
+                }
+            }
+        }
+        for (kind, terms) in &by_kind {
+            parts.push(describe(*kind, terms));
+        }
+        let mut out = head;
+        if !parts.is_empty() {
+            out.push_str(": your message contains ");
+            out.push_str(&join_english(&parts));
+        }
+        out.push('.');
+        for w in &self.warnings {
+            match w {
+                Warning::ExternalRecipients { count: 1 } => out.push_str(" It goes to 1 external recipient."),
+                Warning::ExternalRecipients { count } => out.push_str(&format!(" It goes to {count} external recipients.")),
+                Warning::Attachments { .. } => out.push_str(" Check the attachments before sending."),
+            }
+        }
+        out
+    }
+}
+
+fn quoted(terms: &[&str]) -> String {
+    join_english(&terms.iter().map(|t| format!("'{t}'")).collect::<Vec<_>>())
+}
+
+fn describe(kind: Kind, terms: &[&str]) -> String {
+    let n = terms.len();
+    let counted = |one: &str, many: &str| if n == 1 { one.to_owned() } else { format!("{n} {many}") };
+    match kind {
+        Kind::NlBsn => counted("a Dutch citizen service number (BSN)", "Dutch citizen service numbers (BSN)"),
+        Kind::Iban => counted("a bank account number (IBAN)", "bank account numbers (IBAN)"),
+        Kind::SePersonnummer => counted("a Swedish personal identity number", "Swedish personal identity numbers"),
+        Kind::CreditCard => counted("a payment card number", "payment card numbers"),
+        Kind::NlPhone => counted("a phone number", "phone numbers"),
+        Kind::Email => counted("an e-mail address", "e-mail addresses"),
+        Kind::TriggerWord => format!("sensitive terms: {}", quoted(terms)),
+        Kind::ActivationWord => format!("the request {}", quoted(terms)),
+        Kind::Unscannable => format!("attachments that could not be checked ({})", terms.join("; ")),
+    }
+}
+
+fn join_english(parts: &[String]) -> String {
+    match parts {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use Action::*;
+    use Kind::*;
+    use Level::*;
+    use RecipientClass::{External as Ext, Internal as Int};
+
+    fn found(kind: Kind, text: &str) -> Finding {
+        Finding { kind, text: text.into(), start: 0, end: text.len(), confidence: 1.0, location: Location::Body, reason: None }
+    }
+
+    fn in_attachment(kind: Kind, text: &str, name: &str) -> Finding {
+        Finding { location: Location::Attachment { name: name.into(), path: vec![] }, ..found(kind, text) }
+    }
+
+    fn unscannable(reason: &str) -> Finding {
+        Finding::unscannable(Location::Attachment { name: "a.zip".into(), path: vec![] }, reason)
+    }
+
+    fn care() -> ContentFilterPolicy {
+        ContentFilterPolicy {
+            trigger_words: vec![
+                WordRule { word: "Patiëntendossier".into(), action: Auto, level: OneFa },
+                WordRule { word: "Uitslag".into(), action: Force, level: TwoFa },
+            ],
+            activation_words: vec!["zegel-veilig".into()],
+            ..ContentFilterPolicy::default()
+        }
+    }
+
+    #[test]
+    fn decisions() {
+        // (policy, findings, recipients, expected action, level, reasons as (kind, action, level, terms))
+        type Row = (ContentFilterPolicy, Vec<Finding>, Vec<RecipientClass>, Action, Option<Level>, Vec<(Kind, Action, Level, Vec<&'static str>)>);
+        let table: Vec<Row> = vec![
+            (care(), vec![], vec![Ext], Allow, None, vec![]),
+            (care(), vec![found(NlPhone, "06-12345678"), found(Email, "a@b.nl")], vec![Ext], Allow, None, vec![]),
+            (care(), vec![found(NlBsn, "123456782")], vec![Ext], Force, Some(TwoFa), vec![(NlBsn, Force, TwoFa, vec!["123456782"])]),
+            (care(), vec![found(Iban, "NL91ABNA0417164300")], vec![Int, Ext], Auto, Some(OneFa), vec![(Iban, Auto, OneFa, vec!["NL91ABNA0417164300"])]),
+            (
+                care(),
+                vec![found(Iban, "NL91ABNA0417164300"), found(CreditCard, "4111111111111111"), found(Iban, "NL91ABNA0417164300")],
+                vec![Ext],
+                Force,
+                Some(OneFa),
+                vec![(CreditCard, Force, OneFa, vec!["4111111111111111"]), (Iban, Auto, OneFa, vec!["NL91ABNA0417164300"])],
+            ),
+            // The level is the highest among the reasons that ask for protection.
+            (
+                care(),
+                vec![found(CreditCard, "4111111111111111"), found(SePersonnummer, "811218-9876")],
+                vec![Ext],
+                Force,
+                Some(TwoFa),
+                vec![(SePersonnummer, Force, TwoFa, vec!["811218-9876"]), (CreditCard, Force, OneFa, vec!["4111111111111111"])],
+            ),
+            // Internal recipients only: allowed, reasons still reported.
+            (care(), vec![found(NlBsn, "123456782")], vec![Int, Int], Allow, None, vec![(NlBsn, Force, TwoFa, vec!["123456782"])]),
+            (care(), vec![found(NlBsn, "123456782")], vec![], Allow, None, vec![(NlBsn, Force, TwoFa, vec!["123456782"])]),
+            (
+                ContentFilterPolicy { external_only: false, ..care() },
+                vec![found(NlBsn, "123456782")],
+                vec![Int],
+                Force,
+                Some(TwoFa),
+                vec![(NlBsn, Force, TwoFa, vec!["123456782"])],
+            ),
+            // Trigger words: each configured word's own rule; spelling variants match the same rule.
+            (
+                care(),
+                vec![found(TriggerWord, "Patiëntendossier"), found(TriggerWord, "PATIENTENDOSSIER"), found(TriggerWord, "Patiëntendossier")],
+                vec![Ext],
+                Auto,
+                Some(OneFa),
+                vec![(TriggerWord, Auto, OneFa, vec!["Patiëntendossier", "PATIENTENDOSSIER"])],
+            ),
+            (
+                care(),
+                vec![found(TriggerWord, "patiëntendossier"), found(TriggerWord, "uitslag")],
+                vec![Ext],
+                Force,
+                Some(TwoFa),
+                vec![(TriggerWord, Force, TwoFa, vec!["uitslag"]), (TriggerWord, Auto, OneFa, vec!["patiëntendossier"])],
+            ),
+            // Activation word: always force, at the strongest other level, else 1FA; also for internal mail.
+            (care(), vec![found(ActivationWord, "zegel-veilig")], vec![Int], Force, Some(OneFa), vec![(ActivationWord, Force, OneFa, vec!["zegel-veilig"])]),
+            (
+                care(),
+                vec![found(ActivationWord, "ZEGEL-VEILIG"), found(NlBsn, "123456782")],
+                vec![Ext],
+                Force,
+                Some(TwoFa),
+                vec![(ActivationWord, Force, TwoFa, vec!["ZEGEL-VEILIG"]), (NlBsn, Force, TwoFa, vec!["123456782"])],
+            ),
+            (
+                ContentFilterPolicy {
+                    rules: vec![Rule { kind: ActivationWord, action: Notify, level: TwoFa }],
+                    ..care()
+                },
+                vec![found(ActivationWord, "zegel-veilig")],
+                vec![Ext],
+                Force,
+                Some(TwoFa),
+                vec![(ActivationWord, Force, TwoFa, vec!["zegel-veilig"])],
+            ),
+            // Unscannable parts: the reasons are the terms.
+            (
+                care(),
+                vec![unscannable("encrypted archive"), unscannable("encrypted archive"), unscannable("zip bomb")],
+                vec![Ext],
+                Auto,
+                Some(OneFa),
+                vec![(Unscannable, Auto, OneFa, vec!["encrypted archive", "zip bomb"])],
+            ),
+            // Notify only.
+            (
+                ContentFilterPolicy { rules: vec![Rule { kind: NlPhone, action: Notify, level: OneFa }], ..care() },
+                vec![found(NlPhone, "06-12345678")],
+                vec![Ext],
+                Notify,
+                Some(OneFa),
+                vec![(NlPhone, Notify, OneFa, vec!["06-12345678"])],
+            ),
+            // A rule that allows is no reason.
+            (
+                ContentFilterPolicy { rules: vec![Rule { kind: Iban, action: Allow, level: TwoFa }], ..care() },
+                vec![found(Iban, "NL91ABNA0417164300")],
+                vec![Ext],
+                Allow,
+                None,
+                vec![],
+            ),
+        ];
+        for (n, (policy, findings, recipients, action, level, reasons)) in table.into_iter().enumerate() {
+            let d = decide(&policy, &findings, &recipients, false);
+            let got: Vec<(Kind, Action, Level, Vec<&str>)> =
+                d.reasons.iter().map(|r| (r.kind, r.action, r.level, r.terms.iter().map(String::as_str).collect())).collect();
+            assert_eq!((d.action, d.level, got), (action, level, reasons), "row {n}");
+        }
+    }
+
+    #[test]
+    fn warnings() {
+        let findings = vec![in_attachment(NlBsn, "123456782", "a.pdf"), in_attachment(Iban, "NL91ABNA0417164300", "a.pdf"), in_attachment(Email, "x@y.nl", "b.docx")];
+        let policy = ContentFilterPolicy { warn_external: true, warn_attachments: true, ..care() };
+        let d = decide(&policy, &findings, &[Int, Ext, Ext], true);
+        assert_eq!(d.warnings, vec![Warning::ExternalRecipients { count: 2 }, Warning::Attachments { count: 2 }]);
+        let d = decide(&policy, &[], &[Int], false);
+        assert!(d.warnings.is_empty());
+        let quiet = ContentFilterPolicy { warn_external: false, warn_attachments: false, ..care() };
+        assert!(decide(&quiet, &findings, &[Ext], true).warnings.is_empty());
+    }
+
+    #[test]
+    fn summaries() {
+        let p = care();
+        for (findings, recipients, want) in [
+            (vec![], vec![Ext], "No sensitive content found."),
+            (
+                vec![found(TriggerWord, "Patiëntendossier")],
+                vec![Ext],
+                "This message will be protected (1FA): your message contains sensitive terms: 'Patiëntendossier'. It goes to 1 external recipient.",
+            ),
+            (
+                vec![found(NlBsn, "123456782"), found(NlBsn, "111222333"), found(TriggerWord, "Patiëntendossier")],
+                vec![Ext, Ext],
+                "Protection required (2FA): your message contains 2 Dutch citizen service numbers (BSN) and sensitive terms: 'Patiëntendossier'. It goes to 2 external recipients.",
+            ),
+            (
+                vec![found(NlBsn, "123456782")],
+                vec![Int],
+                "No protection needed for internal recipients: your message contains a Dutch citizen service number (BSN).",
+            ),
+            (
+                vec![found(ActivationWord, "zegel-veilig"), unscannable("encrypted archive")],
+                vec![Ext],
+                "Protection required (1FA): your message contains the request 'zegel-veilig' and attachments that could not be checked (encrypted archive). It goes to 1 external recipient.",
+            ),
+        ] {
+            assert_eq!(decide(&p, &findings, &recipients, false).summary(), want);
+        }
+    }
+
+    #[test]
+    fn defaults_and_serde() {
+        let p = ContentFilterPolicy::default();
+        assert_eq!(p.rule(NlBsn).map(|r| (r.action, r.level)), Some((Force, TwoFa)));
+        assert_eq!(p.rule(SePersonnummer).map(|r| (r.action, r.level)), Some((Force, TwoFa)));
+        assert_eq!(p.rule(CreditCard).map(|r| (r.action, r.level)), Some((Force, OneFa)));
+        assert_eq!(p.rule(Iban).map(|r| (r.action, r.level)), Some((Auto, OneFa)));
+        assert_eq!(p.rule(Unscannable).map(|r| (r.action, r.level)), Some((Auto, OneFa)));
+        assert!(p.rule(NlPhone).is_none() && p.external_only && p.trigger_words.is_empty() && p.activation_words.is_empty());
+        let json = serde_json::to_value(&p).expect("serialises");
+        assert_eq!(json["rules"][0], serde_json::json!({"kind": "nl_bsn", "action": "force", "level": "2fa"}));
+        let back: ContentFilterPolicy = serde_json::from_value(json).expect("round trip");
+        assert_eq!(back, p);
+        let d = decide(&care(), &[found(NlBsn, "123456782")], &[Ext], false);
+        let json = serde_json::to_value(&d).expect("serialises");
+        assert_eq!(json["action"], "force");
+        assert_eq!(json["level"], "2fa");
+        assert_eq!(json["warnings"][0], serde_json::json!({"type": "external_recipients", "count": 1}));
+        assert!(Allow < Notify && Notify < Auto && Auto < Force);
+        let w = care().words();
+        assert_eq!(w.trigger_words, ["Patiëntendossier", "Uitslag"]);
+        assert_eq!(w.activation_words, ["zegel-veilig"]);
+    }
+
+    #[test]
+    fn scanner_and_policy_agree() {
+        let p = care();
+        let scanner = zegel_dlp::Scanner::new(&p.words());
+        let text = "Het PATIE\u{308}NTENDOSSIER van mevrouw, BSN 123 456 782. [zegel-veilig]";
+        let findings = scanner.scan_text(text, Location::Body);
+        let d = decide(&p, &findings, &[Ext], false);
+        assert_eq!((d.action, d.level), (Force, Some(TwoFa)));
+        let kinds: Vec<Kind> = d.reasons.iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, [ActivationWord, NlBsn, TriggerWord]);
+    }
+}

@@ -1,0 +1,530 @@
+//! What a recipient can do with their link, shared by the HTML portal and the JSON access API:
+//! resolve the link, ask for the password, verify it (opening a session), read the message, download
+//! files one by one or as a ZIP.
+//!
+//! Rules kept here so both front ends obey them: GETs have no side effects except counting downloads;
+//! codes are single-use, expire, are compared in constant time and throttled; a locked, blocked or
+//! expired access looks exactly like an unknown link.
+
+use std::io;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use zegel_core::{Language, MessageKind};
+
+use crate::blobs::SealContext;
+use crate::db::access as store;
+use crate::db::audit::{self, AuditEvent};
+use crate::db::messages::{self, Access, FileRow};
+use crate::mail::render;
+use crate::outbox;
+use crate::sealing::{self, MessageContent, field};
+use crate::state::AppState;
+
+/// A one-time password e-mailed on request is valid this long.
+pub const EMAILED_PASSWORD_TTL_MS: i64 = 30 * 60 * 1000;
+/// A recipient may ask for this many passwords per hour.
+pub const MAX_SENDS_PER_HOUR: i64 = 5;
+/// Failures in a row that lock the recipient until the sender unlocks them.
+pub const LOCK_AFTER_FAILURES: i64 = 100;
+/// Failures in a row after which every further try must wait (doubling, up to five minutes).
+pub const FREE_FAILURES: i64 = 5;
+/// A recipient session lasts this long.
+pub const SESSION_TTL_MS: i64 = 60 * 60 * 1000;
+
+/// Why a recipient action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// Unknown, expired, withdrawn or blocked: deliberately indistinguishable.
+    #[error("this link is not available")]
+    Unavailable,
+    /// Too many failures in a row; the sender must unlock.
+    #[error("access is locked after too many failed attempts")]
+    Locked,
+    /// The password or code is wrong (or expired, or used).
+    #[error("the password is not correct or has expired")]
+    WrongCode,
+    /// Tries come too fast.
+    #[error("too many attempts; wait {0} seconds")]
+    TooManyAttempts(i64),
+    /// Too many passwords asked for.
+    #[error("too many passwords requested in the last hour")]
+    TooManySends,
+    /// No (valid) session for an action that needs one.
+    #[error("your session has ended; open the link from the e-mail again")]
+    NoSession,
+    /// The file was downloaded as often as allowed.
+    #[error("the download limit of this file is reached")]
+    LimitReached,
+    /// This message has no such action (e.g. asking a password for public files).
+    #[error("{0}")]
+    NotApplicable(&'static str),
+    /// Something broke; logged, not shown.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AccessError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+/// Who is asking, for the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// The client's address.
+    pub ip: Option<String>,
+    /// Its user agent.
+    pub user_agent: Option<String>,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(Self {
+            ip: peer.map(|p| p.0.ip().to_string()),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(256).collect()),
+        })
+    }
+}
+
+/// How the recipient gets in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// Public files: no password.
+    Open,
+    /// Zegel e-mails a password on request.
+    EmailedPassword,
+    /// The sender told the recipient the password.
+    SenderPassword,
+}
+
+/// The gate of an access.
+pub fn gate(access: &Access) -> Gate {
+    match (access.kind.as_str(), access.deliver.as_deref()) {
+        ("public_files", _) => Gate::Open,
+        (_, Some("other")) => Gate::SenderPassword,
+        _ => Gate::EmailedPassword,
+    }
+}
+
+/// The language of an access (the message's).
+pub fn language(access: &Access) -> Language {
+    Language::parse(&access.language).unwrap_or_default()
+}
+
+/// Resolves a link token to an available access.
+pub async fn resolve(state: &AppState, token: &str) -> Result<Access, AccessError> {
+    // Tokens are 43 URL-safe characters; anything else is not worth a database lookup.
+    if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(AccessError::Unavailable);
+    }
+    let hash = zegel_crypto::hash_token(token);
+    let access = messages::access_by_token(&state.db, &hash).await?.ok_or(AccessError::Unavailable)?;
+    if !access.is_available(state.now_ms()) {
+        return Err(AccessError::Unavailable);
+    }
+    Ok(access)
+}
+
+/// The message's subject and body.
+pub fn content(state: &AppState, access: &Access) -> Result<MessageContent, AccessError> {
+    let sealed = access.sealed_content.as_deref().ok_or(AccessError::Unavailable)?;
+    Ok(sealing::open_content(state, &access.tenant_id, &access.message_id, sealed)?)
+}
+
+/// Sends the recipient a password by e-mail (1FA, deliver by e-mail). Returns the masked address.
+pub async fn challenge(state: &AppState, access: &Access, client: &ClientInfo) -> Result<String, AccessError> {
+    if access.locked {
+        return Err(AccessError::Locked);
+    }
+    if gate(access) != Gate::EmailedPassword {
+        return Err(AccessError::NotApplicable("this message has no password to send"));
+    }
+    let now = state.now_ms();
+    if store::codes_issued_since(&state.db, &access.recipient_id, now - 3_600_000).await? >= MAX_SENDS_PER_HOUR {
+        return Err(AccessError::TooManySends);
+    }
+    let content = content(state, access)?;
+    // A custom password is sent as the sender set it; otherwise a fresh one-time password.
+    let password = match &access.sealed_password {
+        Some(sealed) => String::from_utf8(sealing::open_field(state, &access.tenant_id, &access.message_id, field::PASSWORD, sealed).map_err(anyhow::Error::from)?)
+            .map_err(anyhow::Error::from)?,
+        None => zegel_crypto::generated_password(),
+    };
+    let email = render::password(
+        language(access),
+        &content.subject,
+        &access.sender_email,
+        &password,
+        &access.email,
+        &state.config.mail_from,
+    );
+    let mut tx = state.db.pool.begin().await?;
+    outbox::enqueue_email(&mut tx, &state.keys.keyring(), "password", Some(&access.recipient_id), email, now).await?;
+    tx.commit().await?;
+    // The code row records the send (for throttling) and, for a one-time password, its hash.
+    let hash = if access.sealed_password.is_some() { [0u8; 32] } else { zegel_crypto::hash_token(&password) };
+    store::issue_code(&state.db, &access.recipient_id, &hash, now, now + EMAILED_PASSWORD_TTL_MS).await?;
+    state.outbox_wakeup.notify_one();
+    audit_event(state, access, "access.challenge_sent", client).await?;
+    Ok(zegel_core::address::mask_email(&access.email))
+}
+
+/// Checks a password or code; on success returns a new session token.
+pub async fn verify(state: &AppState, access: &Access, code: &str, client: &ClientInfo) -> Result<String, AccessError> {
+    if access.locked {
+        return Err(AccessError::Locked);
+    }
+    if gate(access) == Gate::Open {
+        return Err(AccessError::NotApplicable("public files need no password"));
+    }
+    let now = state.now_ms();
+    if access.failed_attempts >= FREE_FAILURES {
+        let wait_ms = (1000i64 << (access.failed_attempts - FREE_FAILURES).min(8)).min(300_000);
+        if let Some(last) = store::last_failure(&state.db, &access.recipient_id).await? {
+            if now - last < wait_ms {
+                return Err(AccessError::TooManyAttempts((wait_ms - (now - last) + 999) / 1000));
+            }
+        }
+    }
+    let code = code.trim();
+    let accepted = if code.is_empty() || code.len() > 256 {
+        false
+    } else {
+        match (&access.password_hash, access.sealed_password.is_some()) {
+            // A fixed password: the custom one, or the generated one told by the sender.
+            (Some(hash), _) => {
+                let hash = hash.clone();
+                let candidate = code.to_owned();
+                tokio::task::spawn_blocking(move || zegel_crypto::verify_password(&candidate, &hash))
+                    .await
+                    .map_err(anyhow::Error::from)?
+            }
+            // One-time passwords: compare the hash with every live one, in constant time.
+            (None, _) => {
+                let candidate = zegel_crypto::hash_token(code);
+                let mut matched = None;
+                for active in store::active_codes(&state.db, &access.recipient_id, now).await? {
+                    if zegel_crypto::ct_eq(&candidate, &active.code_hash) {
+                        matched = Some(active.id);
+                    }
+                }
+                match matched {
+                    Some(id) => store::spend_code(&state.db, &id).await?,
+                    None => false,
+                }
+            }
+        }
+    };
+    if !accepted {
+        store::count_wrong_try(&state.db, &access.recipient_id).await?;
+        let failures = store::record_failure(&state.db, &access.recipient_id, now, LOCK_AFTER_FAILURES).await?;
+        audit_event(state, access, "access.verification_failed", client).await?;
+        if failures >= LOCK_AFTER_FAILURES {
+            audit_event(state, access, "access.locked", client).await?;
+            return Err(AccessError::Locked);
+        }
+        return Err(AccessError::WrongCode);
+    }
+    store::reset_failures(&state.db, &access.recipient_id).await?;
+    let session = zegel_crypto::random_token();
+    store::create_session(&state.db, &zegel_crypto::hash_token(&session), &access.recipient_id, now, now + SESSION_TTL_MS)
+        .await?;
+    audit_event(state, access, "access.verified", client).await?;
+    Ok(session)
+}
+
+/// The cookie name of a recipient's session: `__Host-` prefixed when served over TLS (browsers only
+/// accept that prefix with `Secure`).
+pub fn session_cookie_name(state: &AppState, recipient_id: &str) -> String {
+    if state.config.is_https() { format!("__Host-zs-{recipient_id}") } else { format!("zs-{recipient_id}") }
+}
+
+/// The `Set-Cookie` value for a new session.
+pub fn session_cookie(state: &AppState, recipient_id: &str, token: &str) -> HeaderValue {
+    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let value = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        session_cookie_name(state, recipient_id),
+        SESSION_TTL_MS / 1000
+    );
+    HeaderValue::from_str(&value).expect("cookie values are ASCII")
+}
+
+/// The access a request's session cookie opens for `recipient_id`, if any.
+pub async fn session_access(state: &AppState, headers: &HeaderMap, recipient_id: &str) -> Result<Access, AccessError> {
+    if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AccessError::Unavailable);
+    }
+    let name = session_cookie_name(state, recipient_id);
+    let token = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+        .ok_or(AccessError::NoSession)?;
+    let now = state.now_ms();
+    let owner = store::session_recipient(&state.db, &zegel_crypto::hash_token(&token), now).await?.ok_or(AccessError::NoSession)?;
+    if !zegel_crypto::ct_eq(owner.as_bytes(), recipient_id.as_bytes()) {
+        return Err(AccessError::NoSession);
+    }
+    let access = messages::access_by_recipient(&state.db, recipient_id).await?.ok_or(AccessError::Unavailable)?;
+    if !access.is_available(now) {
+        return Err(AccessError::Unavailable);
+    }
+    if access.locked {
+        return Err(AccessError::Locked);
+    }
+    Ok(access)
+}
+
+/// A file as a recipient sees it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileView {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: i64,
+}
+
+/// What the message page shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MessageView {
+    /// Subject line.
+    pub subject: String,
+    /// The sender's address.
+    pub sender: String,
+    /// Plain-text body.
+    pub body_text: Option<String>,
+    /// HTML body, sanitised.
+    pub body_html: Option<String>,
+    /// Files not blocked.
+    pub files: Vec<FileView>,
+}
+
+/// Opens the message for an authenticated (or public) access and records that it was opened.
+pub async fn open_message(state: &AppState, access: &Access, client: &ClientInfo) -> Result<MessageView, AccessError> {
+    let content = content(state, access)?;
+    let files = visible_files(state, access).await?;
+    if access.opened_at.is_none() {
+        messages::mark_opened(&state.db, &access.recipient_id, state.now_ms()).await?;
+        audit_event(state, access, "message.opened", client).await?;
+    }
+    Ok(MessageView {
+        subject: content.subject,
+        sender: access.sender_email.clone(),
+        body_text: content.body_text,
+        body_html: content.body_html.as_deref().map(sanitize_html),
+        files: files.into_iter().map(|(file, name)| FileView { id: file.id, name, size: file.size }).collect(),
+    })
+}
+
+/// The message's files that are not blocked, with their names.
+pub async fn visible_files(state: &AppState, access: &Access) -> Result<Vec<(FileRow, String)>, AccessError> {
+    let mut out = Vec::new();
+    for file in messages::files_of(&state.db, &access.message_id).await? {
+        if file.blocked {
+            continue;
+        }
+        let name = sealing::open_file_name(state, &access.tenant_id, &access.message_id, &file.id, &file.sealed_name)?;
+        out.push((file, name));
+    }
+    Ok(out)
+}
+
+/// Removes scripts, event handlers, remote resources and anything else that could act or phone home.
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .rm_tags(["img", "picture", "source", "video", "audio", "track"])
+        .url_schemes(["http", "https", "mailto"].into())
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .clean(html)
+        .to_string()
+}
+
+/// Streams one file as a download, after checking and counting the download limit.
+pub async fn download(state: &AppState, access: &Access, file_id: &str, client: &ClientInfo) -> Result<Response, AccessError> {
+    let files = visible_files(state, access).await?;
+    let (file, name) = files.into_iter().find(|(f, _)| f.id == file_id).ok_or(AccessError::Unavailable)?;
+    count_download(state, access, &file, client).await?;
+    let stream = plaintext(state, access, &file);
+    let response = Response::builder()
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header(header::CONTENT_LENGTH, file.size)
+        .header(header::CONTENT_DISPOSITION, content_disposition(&name))
+        .header("x-content-type-options", "nosniff")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from_stream(stream))
+        .map_err(anyhow::Error::from)?;
+    Ok(response)
+}
+
+async fn count_download(state: &AppState, access: &Access, file: &FileRow, client: &ClientInfo) -> Result<(), AccessError> {
+    if let Some(max) = access.max_downloads {
+        if store::download_count(&state.db, &file.id, &access.recipient_id).await? >= max {
+            return Err(AccessError::LimitReached);
+        }
+    }
+    store::record_download(&state.db, &file.id, &access.recipient_id, state.now_ms()).await?;
+    if access.opened_at.is_none() && access.kind == MessageKind::PublicFiles.as_str() {
+        messages::mark_opened(&state.db, &access.recipient_id, state.now_ms()).await?;
+    }
+    audit_event(state, access, "file.downloaded", client).await?;
+    Ok(())
+}
+
+fn plaintext(state: &AppState, access: &Access, file: &FileRow) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let ctx = SealContext { tenant: access.tenant_id.clone(), message: access.message_id.clone(), file: file.id.clone() };
+    state.blobs.open_plaintext(&file.blob_id, state.keys.keyring(), ctx)
+}
+
+/// Streams every visible file as one ZIP (stored, not compressed: the files are usually compressed
+/// already, and this keeps the server's CPU for decryption). A decryption error aborts the response.
+pub async fn zip(state: &AppState, access: &Access, client: &ClientInfo) -> Result<Response, AccessError> {
+    let files = visible_files(state, access).await?;
+    if files.is_empty() {
+        return Err(AccessError::Unavailable);
+    }
+    for (file, _) in &files {
+        count_download(state, access, file, client).await?;
+    }
+    let sources: Vec<(String, _)> = unique_names(files.iter().map(|(_, name)| name.clone()).collect())
+        .into_iter()
+        .zip(files.iter())
+        .map(|(name, (file, _))| (name, plaintext(state, access, file)))
+        .collect();
+    let (writer, reader) = tokio::io::duplex(256 * 1024);
+    let task = tokio::spawn(async move {
+        use futures_util::AsyncWriteExt as _;
+        let mut zip = async_zip::tokio::write::ZipFileWriter::with_tokio(writer);
+        for (name, mut stream) in sources {
+            let entry = async_zip::ZipEntryBuilder::new(name.into(), async_zip::Compression::Stored);
+            let mut entry_writer = zip.write_entry_stream(entry).await.map_err(io::Error::other)?;
+            while let Some(chunk) = stream.next().await {
+                entry_writer.write_all(&chunk?).await?;
+            }
+            entry_writer.close().await.map_err(io::Error::other)?;
+        }
+        zip.close().await.map_err(io::Error::other)?;
+        Ok::<(), io::Error>(())
+    });
+    let body = tokio_util::io::ReaderStream::new(reader).chain(futures_util::stream::once(async move {
+        match task.await {
+            Ok(Ok(())) => Ok(Bytes::new()),
+            Ok(Err(error)) => Err(error),
+            Err(join) => Err(io::Error::other(join)),
+        }
+    }));
+    let subject_name = "zegel-files.zip";
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/zip")
+        .header(header::CONTENT_DISPOSITION, content_disposition(subject_name))
+        .header("x-content-type-options", "nosniff")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from_stream(body))
+        .map_err(|e| AccessError::Internal(e.into()))
+}
+
+/// Makes ZIP entry names unique (`a.pdf`, `a (2).pdf`) so no file overwrites another when unpacked.
+fn unique_names(names: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    names
+        .into_iter()
+        .map(|name| {
+            let mut candidate = name.clone();
+            let mut n = 2;
+            while !seen.insert(candidate.to_lowercase()) {
+                candidate = match name.rsplit_once('.') {
+                    Some((stem, ext)) if !stem.is_empty() => format!("{stem} ({n}).{ext}"),
+                    _ => format!("{name} ({n})"),
+                };
+                n += 1;
+            }
+            candidate
+        })
+        .collect()
+}
+
+/// A `Content-Disposition: attachment` header with an ASCII fallback and the RFC 5987 UTF-8 name.
+pub fn content_disposition(name: &str) -> HeaderValue {
+    let fallback: String = name
+        .chars()
+        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+async fn audit_event(state: &AppState, access: &Access, event: &str, client: &ClientInfo) -> Result<(), AccessError> {
+    audit::append(
+        &state.db,
+        state.now_ms(),
+        &AuditEvent {
+            tenant_id: Some(&access.tenant_id),
+            message_id: Some(&access.message_id),
+            actor: format!("recipient:{}", access.email),
+            event,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_sanitised() {
+        let dirty = r#"<p onclick="x()">Hi <script>alert(1)</script><img src="https://tracker.example/p.gif">
+            <a href="javascript:alert(1)">a</a><a href="https://ok.example">b</a><style>body{}</style>
+            <iframe src="https://evil.example"></iframe><div style="background:url(https://t.example)">c</div></p>"#;
+        let clean = sanitize_html(dirty);
+        for bad in ["onclick", "<script", "alert(1)", "tracker.example", "javascript:", "<style", "iframe", "t.example"] {
+            assert!(!clean.contains(bad), "{bad} survived: {clean}");
+        }
+        assert!(clean.contains("https://ok.example"));
+    }
+
+    #[test]
+    fn download_names_are_safe_headers() {
+        let header = content_disposition("rapport \"Q1\"\r\n€.pdf");
+        let text = header.to_str().unwrap();
+        assert!(text.starts_with("attachment; filename=\"rapport _Q1___"), "{text}");
+        assert!(text.contains("filename*=UTF-8''rapport%20%22Q1%22%0D%0A%E2%82%AC.pdf"), "{text}");
+    }
+
+    #[test]
+    fn zip_names_are_unique() {
+        let names = unique_names(vec!["a.pdf".into(), "A.pdf".into(), "a.pdf".into(), "b".into(), "b".into()]);
+        assert_eq!(names, ["a.pdf", "A (2).pdf", "a (3).pdf", "b", "b (2)"]);
+    }
+}

@@ -1,0 +1,25 @@
+//! The JSON API under `/api/v1`: senders create messages; recipients' actions for non-HTML clients.
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+/// Recipient actions as JSON.
+pub mod access;
+/// Creating messages.
+pub mod messages;
+
+/// The API routes. `max_upload_bytes` bounds the message upload body.
+pub fn router(max_upload_bytes: u64) -> Router<AppState> {
+    // Multipart bodies carry the files; the limit here is the whole upload plus room for the meta part.
+    let upload_limit = usize::try_from(max_upload_bytes.saturating_add(16 * 1024 * 1024)).unwrap_or(usize::MAX);
+    Router::new()
+        .route("/api/v1/messages", post(messages::create).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/api/v1/access/{token}/challenge", post(access::challenge))
+        .route("/api/v1/access/{token}/verify", post(access::verify))
+        .route("/api/v1/access/{token}/message", get(access::message))
+        .route("/api/v1/access/{token}/files/{file_id}", get(access::file))
+        .route("/api/v1/access/{token}/files.zip", get(access::zip))
+}

@@ -1,0 +1,353 @@
+//! Messages, their files and their recipients.
+//!
+//! Everything a person wrote (subject, body, file names) is stored only as sealed envelopes; the rows
+//! carry the ids, sizes, flags and times Zegel needs to deliver and track.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{Db, DbResult};
+
+/// A message row as inserted.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Its id.
+    pub id: String,
+    /// The tenant.
+    pub tenant_id: String,
+    /// The sending user.
+    pub sender_id: String,
+    /// `public_files`, `secure_files` or `secure_message`.
+    pub kind: String,
+    /// `1fa`, `2fa`, or none for public files.
+    pub auth_level: Option<String>,
+    /// `email` or `other`.
+    pub deliver: Option<String>,
+    /// Argon2id hash of a fixed password (custom, or generated and told by the sender).
+    pub password_hash: Option<String>,
+    /// A custom password that Zegel e-mails on request, sealed.
+    pub sealed_password: Option<Vec<u8>>,
+    /// `nl`, `en` or `sv`.
+    pub language: String,
+    /// The message's data key wrapped by the newest KEK.
+    pub wrapped_key: Vec<u8>,
+    /// Subject and body, sealed.
+    pub sealed_content: Vec<u8>,
+    /// Downloads per file and recipient.
+    pub max_downloads: Option<i64>,
+    /// `active` or `held`.
+    pub status: String,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry time.
+    pub expires_at: i64,
+}
+
+/// A file row.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    /// Its id.
+    pub id: String,
+    /// Its message.
+    pub message_id: String,
+    /// Order in the message.
+    pub position: i64,
+    /// The file name, sealed.
+    pub sealed_name: Vec<u8>,
+    /// Plaintext size in bytes.
+    pub size: i64,
+    /// Where its ciphertext is in the blob store.
+    pub blob_id: String,
+    /// Blocked by the sender.
+    pub blocked: bool,
+}
+
+/// A recipient row as inserted.
+#[derive(Debug, Clone)]
+pub struct NewRecipient {
+    /// Its id (also the non-secret id in session URLs).
+    pub id: String,
+    /// Its message.
+    pub message_id: String,
+    /// The normalised address.
+    pub email: String,
+    /// `to`, `cc` or `bcc`.
+    pub kind: String,
+    /// SHA-256 of the link token.
+    pub token_hash: Vec<u8>,
+}
+
+/// A recipient together with the message they may access: what the portal needs for every request.
+#[derive(Debug, Clone)]
+pub struct Access {
+    /// The recipient's id.
+    pub recipient_id: String,
+    /// The recipient's address.
+    pub email: String,
+    /// Blocked by the sender.
+    pub recipient_blocked: bool,
+    /// Locked after too many failed attempts.
+    pub locked: bool,
+    /// Failed verifications in a row.
+    pub failed_attempts: i64,
+    /// When the recipient first opened the message.
+    pub opened_at: Option<i64>,
+    /// The message id.
+    pub message_id: String,
+    /// The tenant id.
+    pub tenant_id: String,
+    /// The sender's address.
+    pub sender_email: String,
+    /// Message kind.
+    pub kind: String,
+    /// `1fa`, `2fa` or none.
+    pub auth_level: Option<String>,
+    /// `email` or `other`.
+    pub deliver: Option<String>,
+    /// Hash of a fixed password.
+    pub password_hash: Option<String>,
+    /// Sealed custom password to e-mail on request.
+    pub sealed_password: Option<Vec<u8>>,
+    /// `nl`, `en` or `sv`.
+    pub language: String,
+    /// The wrapped data key (absent once the message is destroyed).
+    pub wrapped_key: Option<Vec<u8>>,
+    /// Sealed subject and body.
+    pub sealed_content: Option<Vec<u8>>,
+    /// Downloads per file and recipient.
+    pub max_downloads: Option<i64>,
+    /// `active`, `held`, `expired` or `deleted`.
+    pub status: String,
+    /// The whole message is blocked.
+    pub message_blocked: bool,
+    /// Expiry time.
+    pub expires_at: i64,
+}
+
+impl Access {
+    /// Whether the message can be reached at `now` at all (not expired, deleted, held or blocked).
+    pub fn is_available(&self, now: i64) -> bool {
+        self.status == "active" && now < self.expires_at && !self.message_blocked && !self.recipient_blocked
+    }
+}
+
+const ACCESS_SELECT: &str = "SELECT r.id AS recipient_id, r.email, r.blocked AS recipient_blocked, r.locked,
+        r.failed_attempts, r.opened_at, m.id AS message_id, m.tenant_id, u.email AS sender_email, m.kind,
+        m.auth_level, m.deliver, m.password_hash, m.sealed_password, m.language, m.wrapped_key,
+        m.sealed_content, m.max_downloads, m.status, m.blocked AS message_blocked, m.expires_at
+    FROM recipients r JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = m.sender_id";
+
+fn access_from_row(row: &AnyRow) -> DbResult<Access> {
+    Ok(Access {
+        recipient_id: row.try_get("recipient_id")?,
+        email: row.try_get("email")?,
+        recipient_blocked: row.try_get::<i64, _>("recipient_blocked")? != 0,
+        locked: row.try_get::<i64, _>("locked")? != 0,
+        failed_attempts: row.try_get("failed_attempts")?,
+        opened_at: row.try_get("opened_at")?,
+        message_id: row.try_get("message_id")?,
+        tenant_id: row.try_get("tenant_id")?,
+        sender_email: row.try_get("sender_email")?,
+        kind: row.try_get("kind")?,
+        auth_level: row.try_get("auth_level")?,
+        deliver: row.try_get("deliver")?,
+        password_hash: row.try_get("password_hash")?,
+        sealed_password: row.try_get("sealed_password")?,
+        language: row.try_get("language")?,
+        wrapped_key: row.try_get("wrapped_key")?,
+        sealed_content: row.try_get("sealed_content")?,
+        max_downloads: row.try_get("max_downloads")?,
+        status: row.try_get("status")?,
+        message_blocked: row.try_get::<i64, _>("message_blocked")? != 0,
+        expires_at: row.try_get("expires_at")?,
+    })
+}
+
+/// The recipient whose link token hashes to `token_hash`.
+pub async fn access_by_token(db: &Db, token_hash: &[u8]) -> DbResult<Option<Access>> {
+    let sql = format!("{ACCESS_SELECT} WHERE r.token_hash = $1");
+    let row = sqlx::query(&sql).bind(token_hash.to_vec()).fetch_optional(&db.pool).await?;
+    row.as_ref().map(access_from_row).transpose()
+}
+
+/// A recipient by id.
+pub async fn access_by_recipient(db: &Db, recipient_id: &str) -> DbResult<Option<Access>> {
+    let sql = format!("{ACCESS_SELECT} WHERE r.id = $1");
+    let row = sqlx::query(&sql).bind(recipient_id).fetch_optional(&db.pool).await?;
+    row.as_ref().map(access_from_row).transpose()
+}
+
+/// Inserts a message with its files and recipients (call inside the transaction that also writes the
+/// outbox rows).
+pub async fn insert_message(
+    conn: &mut AnyConnection,
+    message: &NewMessage,
+    files: &[FileRow],
+    recipients: &[NewRecipient],
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO messages (id, tenant_id, sender_id, kind, auth_level, deliver, password_hash, sealed_password,
+            language, wrapped_key, sealed_content, max_downloads, status, blocked, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15)",
+    )
+    .bind(&message.id)
+    .bind(&message.tenant_id)
+    .bind(&message.sender_id)
+    .bind(&message.kind)
+    .bind(&message.auth_level)
+    .bind(&message.deliver)
+    .bind(&message.password_hash)
+    .bind(&message.sealed_password)
+    .bind(&message.language)
+    .bind(&message.wrapped_key)
+    .bind(&message.sealed_content)
+    .bind(message.max_downloads)
+    .bind(&message.status)
+    .bind(message.created_at)
+    .bind(message.expires_at)
+    .execute(&mut *conn)
+    .await?;
+    for file in files {
+        sqlx::query(
+            "INSERT INTO files (id, message_id, position, sealed_name, size, blob_id, blocked)
+             VALUES ($1, $2, $3, $4, $5, $6, 0)",
+        )
+        .bind(&file.id)
+        .bind(&file.message_id)
+        .bind(file.position)
+        .bind(&file.sealed_name)
+        .bind(file.size)
+        .bind(&file.blob_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for recipient in recipients {
+        sqlx::query(
+            "INSERT INTO recipients (id, message_id, email, kind, token_hash) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&recipient.id)
+        .bind(&recipient.message_id)
+        .bind(&recipient.email)
+        .bind(&recipient.kind)
+        .bind(&recipient.token_hash)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn file_from_row(row: &AnyRow) -> DbResult<FileRow> {
+    Ok(FileRow {
+        id: row.try_get("id")?,
+        message_id: row.try_get("message_id")?,
+        position: row.try_get("position")?,
+        sealed_name: row.try_get("sealed_name")?,
+        size: row.try_get("size")?,
+        blob_id: row.try_get("blob_id")?,
+        blocked: row.try_get::<i64, _>("blocked")? != 0,
+    })
+}
+
+/// The files of a message, in order.
+pub async fn files_of(db: &Db, message_id: &str) -> DbResult<Vec<FileRow>> {
+    let rows = sqlx::query(
+        "SELECT id, message_id, position, sealed_name, size, blob_id, blocked FROM files
+         WHERE message_id = $1 ORDER BY position",
+    )
+    .bind(message_id)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(file_from_row).collect()
+}
+
+/// Every file's blob id and every message's sealed fields, for key rotation.
+pub async fn all_sealed(db: &Db) -> DbResult<SealedInventory> {
+    let messages = sqlx::query("SELECT id, wrapped_key, sealed_content, sealed_password FROM messages WHERE wrapped_key IS NOT NULL")
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(SealedMessage {
+                id: row.try_get("id")?,
+                wrapped_key: row.try_get("wrapped_key")?,
+                sealed_content: row.try_get("sealed_content")?,
+                sealed_password: row.try_get("sealed_password")?,
+            })
+        })
+        .collect::<DbResult<Vec<_>>>()?;
+    let files = sqlx::query("SELECT id, sealed_name, blob_id FROM files")
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("sealed_name")?, row.try_get("blob_id")?)))
+        .collect::<DbResult<Vec<_>>>()?;
+    Ok(SealedInventory { messages, files })
+}
+
+/// The sealed columns of one message.
+#[derive(Debug, Clone)]
+pub struct SealedMessage {
+    /// Message id.
+    pub id: String,
+    /// Wrapped data key.
+    pub wrapped_key: Vec<u8>,
+    /// Sealed content.
+    pub sealed_content: Option<Vec<u8>>,
+    /// Sealed password.
+    pub sealed_password: Option<Vec<u8>>,
+}
+
+/// Everything sealed in the database, for key rotation.
+#[derive(Debug, Clone)]
+pub struct SealedInventory {
+    /// Messages.
+    pub messages: Vec<SealedMessage>,
+    /// Files: id, sealed name, blob id.
+    pub files: Vec<(String, Vec<u8>, String)>,
+}
+
+/// Replaces a message's wrapped key and sealed fields after a key rotation.
+pub async fn update_message_keys(db: &Db, message: &SealedMessage) -> DbResult<()> {
+    sqlx::query("UPDATE messages SET wrapped_key = $1, sealed_content = $2, sealed_password = $3 WHERE id = $4")
+        .bind(&message.wrapped_key)
+        .bind(&message.sealed_content)
+        .bind(&message.sealed_password)
+        .bind(&message.id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Replaces a file's sealed name after a key rotation.
+pub async fn update_file_name(db: &Db, file_id: &str, sealed_name: &[u8]) -> DbResult<()> {
+    sqlx::query("UPDATE files SET sealed_name = $1 WHERE id = $2")
+        .bind(sealed_name.to_vec())
+        .bind(file_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Records that a recipient opened the message (the first time only).
+pub async fn mark_opened(db: &Db, recipient_id: &str, now: i64) -> DbResult<()> {
+    sqlx::query("UPDATE recipients SET opened_at = $1 WHERE id = $2 AND opened_at IS NULL")
+        .bind(now)
+        .bind(recipient_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Records that a recipient's notification was handed to the mail relay, or finally failed.
+pub async fn mark_notified(db: &Db, recipient_id: &str, now: i64, failed: bool) -> DbResult<()> {
+    if failed {
+        sqlx::query("UPDATE recipients SET delivery_failed = 1 WHERE id = $1").bind(recipient_id).execute(&db.pool).await?;
+    } else {
+        sqlx::query("UPDATE recipients SET notified_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(recipient_id)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}

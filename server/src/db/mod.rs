@@ -1,0 +1,104 @@
+//! Storage: one store API over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Queries are written once in the SQL both engines understand (`$1` parameters, `RETURNING`,
+//! `ON CONFLICT`) and run through sqlx's `Any` driver; where the engines differ (row locking for the
+//! outbox) the store picks the statement by [`Backend`]. Handlers never hold SQL: each aggregate has its
+//! module here. Times are Unix milliseconds in `BIGINT` columns.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+/// Append-only audit events.
+pub mod audit;
+/// Messages, their files and recipients.
+pub mod messages;
+/// The transactional outbox.
+pub mod outbox;
+/// Recipient access: codes, sessions, downloads.
+pub mod access;
+/// Tenants, their domains and users.
+pub mod tenants;
+
+/// Which engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, a file in the data directory.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The database handle every store function takes.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// The connection pool.
+    pub pool: AnyPool,
+    /// The engine.
+    pub backend: Backend,
+}
+
+/// A database error of the store layer.
+pub type DbResult<T> = Result<T, sqlx::Error>;
+
+impl Db {
+    /// Connects to `url` (`sqlite:...` or `postgres://...`) and brings the schema up to date.
+    pub async fn connect(url: &str) -> DbResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
+        let options: AnyConnectOptions = url.parse::<AnyConnectOptions>()?.disable_statement_logging();
+        let pool = match backend {
+            // SQLite allows one writer at a time; a single connection serialises access without
+            // SQLITE_BUSY surprises, and every statement here is short.
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL for concurrent readers, FULL sync so an acknowledged write survives a
+                            // crash, and secure_delete so deleted rows leave no old bytes in the file.
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA secure_delete = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        let db = Self { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// The SQLite URL for a data directory.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!("sqlite://{}?mode=rwc", data_dir.join("zegel.db").display())
+    }
+
+    async fn migrate(&self) -> DbResult<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+    }
+}
+
+/// The current time in Unix milliseconds, from the given clock value.
+pub fn millis(ts: jiff::Timestamp) -> i64 {
+    ts.as_millisecond()
+}

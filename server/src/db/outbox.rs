@@ -1,0 +1,139 @@
+//! The transactional outbox: e-mails (and later SMS) to send, written in the same transaction as the
+//! change that needs them, claimed by workers with a lease so a crashed worker's job is retried and two
+//! workers never send the same job at once.
+
+use sqlx::{AnyConnection, Row};
+
+use super::{Backend, Db, DbResult};
+
+/// A job as written.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// Its id, also the idempotency key (used as the e-mail's Message-ID).
+    pub id: String,
+    /// `email`.
+    pub kind: String,
+    /// What it is for: `notification`, `password`, ...
+    pub purpose: String,
+    /// The recipient whose status it updates, if any.
+    pub recipient_id: Option<String>,
+    /// The sealed payload.
+    pub sealed_payload: Vec<u8>,
+}
+
+/// A job a worker holds the lease on.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    /// Its id.
+    pub id: String,
+    /// `email`.
+    pub kind: String,
+    /// What it is for.
+    pub purpose: String,
+    /// The recipient whose status it updates.
+    pub recipient_id: Option<String>,
+    /// The sealed payload.
+    pub sealed_payload: Vec<u8>,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// Writes a job due now.
+pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: i64) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO outbox (id, kind, purpose, recipient_id, sealed_payload, attempts, next_attempt_at, dead, created_at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6, 0, $6)",
+    )
+    .bind(&job.id)
+    .bind(&job.kind)
+    .bind(&job.purpose)
+    .bind(&job.recipient_id)
+    .bind(&job.sealed_payload)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` due jobs for `lease_ms`, counting the attempt.
+pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> DbResult<Vec<ClaimedJob>> {
+    let lock = match db.backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        // SQLite has a single writer; the UPDATE itself is the lock.
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE outbox SET lease_until = $1, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM outbox
+                      WHERE dead = 0 AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
+                      ORDER BY next_attempt_at LIMIT $3 {lock})
+         RETURNING id, kind, purpose, recipient_id, sealed_payload, attempts"
+    );
+    let rows = sqlx::query(&sql).bind(now + lease_ms).bind(now).bind(limit).fetch_all(&db.pool).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ClaimedJob {
+                id: row.try_get("id")?,
+                kind: row.try_get("kind")?,
+                purpose: row.try_get("purpose")?,
+                recipient_id: row.try_get("recipient_id")?,
+                sealed_payload: row.try_get("sealed_payload")?,
+                attempts: row.try_get("attempts")?,
+            })
+        })
+        .collect()
+}
+
+/// Removes a job that was done.
+pub async fn complete(db: &Db, id: &str) -> DbResult<()> {
+    sqlx::query("DELETE FROM outbox WHERE id = $1").bind(id).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Schedules another attempt.
+pub async fn retry_later(db: &Db, id: &str, next_attempt_at: i64, error: &str) -> DbResult<()> {
+    sqlx::query("UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
+        .bind(next_attempt_at)
+        .bind(error)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Gives a job up for good; its sealed payload is dropped, the row stays as a record of the failure.
+pub async fn give_up(db: &Db, id: &str, error: &str) -> DbResult<()> {
+    sqlx::query("UPDATE outbox SET dead = 1, lease_until = NULL, last_error = $1, sealed_payload = $2 WHERE id = $3")
+        .bind(error)
+        .bind(Vec::<u8>::new())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The earliest time a job becomes due, if any is waiting.
+pub async fn next_due(db: &Db) -> DbResult<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT MIN(CASE WHEN lease_until IS NULL THEN next_attempt_at ELSE lease_until END) AS due FROM outbox WHERE dead = 0",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    row.try_get("due")
+}
+
+/// Every sealed payload, for key rotation.
+pub async fn all_payloads(db: &Db) -> DbResult<Vec<(String, Vec<u8>)>> {
+    let rows = sqlx::query("SELECT id, sealed_payload FROM outbox WHERE dead = 0").fetch_all(&db.pool).await?;
+    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("sealed_payload")?))).collect()
+}
+
+/// Replaces a payload after key rotation.
+pub async fn update_payload(db: &Db, id: &str, sealed_payload: &[u8]) -> DbResult<()> {
+    sqlx::query("UPDATE outbox SET sealed_payload = $1 WHERE id = $2")
+        .bind(sealed_payload.to_vec())
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

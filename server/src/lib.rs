@@ -1,0 +1,105 @@
+//! The Zegel server: the sender API, the recipient portal, storage, and the workers that deliver mail.
+//!
+//! [`app`] builds the whole HTTP application from an [`AppState`]; `main` and the tests both use it.
+//! See ARCHITECTURE.md at the repository root for the map.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// What a recipient can do with a link (shared by the portal and the JSON API).
+pub mod access;
+/// Command-line administration: tenants, tokens, key rotation.
+pub mod admin;
+/// The JSON API.
+pub mod api;
+/// Sender authentication.
+pub mod auth;
+/// The blob store.
+pub mod blobs;
+/// Configuration.
+pub mod config;
+/// Storage.
+pub mod db;
+/// The dev mailbox pages.
+pub mod devbox;
+/// The error type of handlers.
+pub mod error;
+/// Texts in three languages.
+pub mod i18n;
+/// Keys and secrets.
+pub mod keys;
+/// Outgoing mail.
+pub mod mail;
+/// The outbox worker.
+pub mod outbox;
+/// The recipient portal.
+pub mod portal;
+/// Sealed message fields.
+pub mod sealing;
+/// Shared state.
+pub mod state;
+
+pub use state::AppState;
+
+use crate::config::Config;
+use crate::state::{Clock, SystemClock};
+
+/// The security headers every response carries unless a handler set its own. The CSP allows no script
+/// at all: the portal works without JavaScript.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+/// Builds the HTTP application.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .merge(api::router(state.config.max_upload_bytes))
+        .merge(portal::router());
+    if state.mailer.dev_mailbox().is_some() {
+        router = router.merge(devbox::router());
+    }
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .with_state(state)
+}
+
+/// Opens everything the configuration names: data dir, keys, database, blob store, mail transport.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    build_state_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// Like [`build_state`], with a clock of the caller's choosing (tests).
+pub async fn build_state_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+    use anyhow::Context as _;
+    use secrecy::ExposeSecret;
+    let keys = keys::Keys::load_or_create(&config)?;
+    let url = match &config.database_url {
+        Some(url) => url.expose_secret().to_owned(),
+        None => db::Db::sqlite_url(&config.data_dir),
+    };
+    let db = db::Db::connect(&url).await.context("cannot open the database")?;
+    let blobs = blobs::LocalBlobs::open(&config.data_dir.join("blobs")).context("cannot open the blob store")?;
+    let mailer = mail::Mailer::from_config(&config)?;
+    Ok(AppState {
+        config: Arc::new(config),
+        db,
+        blobs,
+        keys: Arc::new(keys),
+        mailer: Arc::new(mailer),
+        outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+        clock,
+    })
+}
+
+/// Installs the process-wide TLS crypto provider (ring) once; lettre and sqlx share it.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -1,0 +1,175 @@
+//! Outgoing e-mail: the transports (built-in dev mailbox, SMTP relay) and the e-mails Zegel writes.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart, header};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, MailTransportConfig};
+
+/// The notification and password e-mails.
+pub mod render;
+
+/// An e-mail ready to send. It travels sealed through the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingEmail {
+    /// The recipient address.
+    pub to: String,
+    /// The From header (a mailbox, possibly with a display name).
+    pub from: String,
+    /// Where replies go (the sender of the message).
+    pub reply_to: Option<String>,
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part.
+    pub html: Option<String>,
+    /// A unique id, used as the Message-ID so a retried send can be recognised as the same mail.
+    pub message_id: String,
+}
+
+/// A failed send.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SendError {
+    /// The relay refused for good (5xx): retrying will not help.
+    pub permanent: bool,
+    /// What went wrong (no message content).
+    pub message: String,
+}
+
+/// A mail kept by the dev transport.
+#[derive(Debug, Clone, Serialize)]
+pub struct DevMail {
+    /// Recipient.
+    pub to: String,
+    /// From header.
+    pub from: String,
+    /// Subject.
+    pub subject: String,
+    /// Plain text.
+    pub text: String,
+    /// HTML.
+    pub html: Option<String>,
+    /// When it was "sent" (RFC 3339).
+    pub at: String,
+}
+
+/// The built-in dev mailbox: the last mails, in memory only (never written to disk, as they hold
+/// subjects and passwords).
+#[derive(Debug, Default)]
+pub struct DevMailbox {
+    mails: Mutex<VecDeque<DevMail>>,
+}
+
+impl DevMailbox {
+    const CAPACITY: usize = 500;
+
+    /// All kept mails, oldest first.
+    pub fn all(&self) -> Vec<DevMail> {
+        self.mails.lock().expect("mailbox lock poisoned").iter().cloned().collect()
+    }
+
+    fn push(&self, mail: DevMail) {
+        let mut mails = self.mails.lock().expect("mailbox lock poisoned");
+        if mails.len() == Self::CAPACITY {
+            mails.pop_front();
+        }
+        mails.push_back(mail);
+    }
+}
+
+/// Where mail goes.
+pub enum Mailer {
+    /// The dev mailbox.
+    Dev(DevMailbox),
+    /// An SMTP relay.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Dev(_) => "Mailer::Dev",
+            Self::Smtp(_) => "Mailer::Smtp",
+        })
+    }
+}
+
+impl Mailer {
+    /// Builds the configured transport. Must run inside a Tokio runtime (lettre's pool needs one).
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        Ok(match &config.mail {
+            MailTransportConfig::Dev => Self::Dev(DevMailbox::default()),
+            MailTransportConfig::Smtp { host, port } => {
+                let tls = TlsParameters::new(host.clone())?;
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
+                    .port(*port)
+                    .tls(Tls::Opportunistic(tls))
+                    .timeout(Some(Duration::from_secs(30)));
+                if let (Some(user), Some(password)) = (&config.smtp_user, &config.smtp_password) {
+                    builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
+                }
+                Self::Smtp(builder.build())
+            }
+        })
+    }
+
+    /// The dev mailbox, when that is the transport.
+    pub fn dev_mailbox(&self) -> Option<&DevMailbox> {
+        match self {
+            Self::Dev(mailbox) => Some(mailbox),
+            Self::Smtp(_) => None,
+        }
+    }
+
+    /// Sends one e-mail.
+    pub async fn send(&self, email: &OutgoingEmail) -> Result<(), SendError> {
+        match self {
+            Self::Dev(mailbox) => {
+                mailbox.push(DevMail {
+                    to: email.to.clone(),
+                    from: email.from.clone(),
+                    subject: email.subject.clone(),
+                    text: email.text.clone(),
+                    html: email.html.clone(),
+                    at: jiff::Timestamp::now().to_string(),
+                });
+                Ok(())
+            }
+            Self::Smtp(transport) => {
+                let message = build_message(email)?;
+                transport.send(message).await.map(|_| ()).map_err(|error| SendError {
+                    permanent: error.is_permanent(),
+                    message: format!("SMTP: {error}"),
+                })
+            }
+        }
+    }
+}
+
+fn build_message(email: &OutgoingEmail) -> Result<Message, SendError> {
+    let permanent = |message: String| SendError { permanent: true, message };
+    let from: Mailbox = email.from.parse().map_err(|e| permanent(format!("invalid From: {e}")))?;
+    let to: Mailbox = email.to.parse().map_err(|e| permanent(format!("invalid To: {e}")))?;
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(email.subject.clone())
+        .message_id(Some(format!("<{}@zegel>", email.message_id)));
+    if let Some(reply_to) = &email.reply_to {
+        builder = builder.reply_to(reply_to.parse().map_err(|e| permanent(format!("invalid Reply-To: {e}")))?);
+    }
+    let result = match &email.html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
+        None => builder.header(header::ContentType::TEXT_PLAIN).body(email.text.clone()),
+    };
+    result.map_err(|e| permanent(format!("cannot build the e-mail: {e}")))
+}

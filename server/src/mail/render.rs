@@ -1,0 +1,169 @@
+//! The e-mails Zegel writes: the notification with the link, and the password a recipient asked for.
+//! Both come as HTML (one template, inline styles, as mail clients want) and plain text.
+
+use askama::Template;
+use zegel_core::{Language, MessageKind};
+
+use super::OutgoingEmail;
+use crate::i18n::{date_and_time, fill, texts};
+
+#[derive(Template)]
+#[template(path = "email.html")]
+struct EmailHtml<'a> {
+    lang: &'a str,
+    title: &'a str,
+    brand: &'a str,
+    paragraphs: Vec<String>,
+    code: Option<&'a str>,
+    button: Option<(&'a str, &'a str)>,
+    note: Option<String>,
+    body: Option<&'a str>,
+    footer: &'a str,
+}
+
+/// What a notification says.
+#[derive(Debug, Clone)]
+pub struct Notification<'a> {
+    /// Language of the mail.
+    pub language: Language,
+    /// What the sender sent.
+    pub kind: MessageKind,
+    /// The subject (may be empty).
+    pub subject: &'a str,
+    /// The sender's address.
+    pub sender: &'a str,
+    /// The body as plain text, for the kinds whose body travels as plain mail.
+    pub plain_body: Option<&'a str>,
+    /// The recipient's link.
+    pub link: &'a str,
+    /// When the link expires (Unix ms).
+    pub expires_at: i64,
+    /// The time zone for the expiry date.
+    pub timezone: &'a str,
+    /// From header.
+    pub from: &'a str,
+    /// The recipient.
+    pub to: &'a str,
+}
+
+/// Renders a notification.
+pub fn notification(n: &Notification<'_>) -> OutgoingEmail {
+    let t = texts(n.language);
+    let shown_subject = if n.subject.trim().is_empty() { t.neutral_subject } else { n.subject };
+    let (date, time) = date_and_time(n.expires_at, n.timezone);
+    let is_message = n.kind == MessageKind::SecureMessage;
+    let (subject_template, intro_template, button) = if is_message {
+        (t.notify_subject_message, t.notify_intro_message, t.button_open_message)
+    } else {
+        (t.notify_subject_files, t.notify_intro_files, t.button_download_files)
+    };
+    let subject = fill(subject_template, &[("subject", shown_subject)]);
+    let intro = fill(intro_template, &[("subject", shown_subject), ("sender", n.sender)]);
+    let expiry = fill(t.link_expires, &[("date", &date), ("time", &time)]);
+    let body = if is_message { None } else { n.plain_body.filter(|b| !b.trim().is_empty()) };
+    let html = EmailHtml {
+        lang: t.lang,
+        title: &subject,
+        brand: "Zegel",
+        paragraphs: vec![intro.clone()],
+        code: None,
+        button: Some((button, n.link)),
+        note: Some(expiry.clone()),
+        body,
+        footer: t.footer,
+    }
+    .render()
+    .expect("the e-mail template renders");
+    let mut text = format!("{intro}\n\n{button}: {}\n\n{expiry}\n", n.link);
+    if let Some(body) = body {
+        text.push_str("\n----------------------------------------\n");
+        text.push_str(body);
+        text.push('\n');
+    }
+    text.push_str(&format!("\n{}\n", t.footer));
+    OutgoingEmail {
+        to: n.to.to_owned(),
+        from: n.from.to_owned(),
+        reply_to: Some(n.sender.to_owned()),
+        subject,
+        text,
+        html: Some(html),
+        message_id: zegel_crypto::random_id(),
+    }
+}
+
+/// Renders the e-mail carrying a password the recipient asked for.
+pub fn password(language: Language, subject: &str, sender: &str, password: &str, to: &str, from: &str) -> OutgoingEmail {
+    let t = texts(language);
+    let shown_subject = if subject.trim().is_empty() { t.neutral_subject } else { subject };
+    let title = fill(t.password_subject, &[("subject", shown_subject)]);
+    let intro = fill(t.password_intro, &[("subject", shown_subject), ("sender", sender)]);
+    let html = EmailHtml {
+        lang: t.lang,
+        title: &title,
+        brand: "Zegel",
+        paragraphs: vec![intro.clone()],
+        code: Some(password),
+        button: None,
+        note: Some(t.password_note.to_owned()),
+        body: None,
+        footer: t.footer,
+    }
+    .render()
+    .expect("the e-mail template renders");
+    OutgoingEmail {
+        to: to.to_owned(),
+        from: from.to_owned(),
+        reply_to: None,
+        subject: title,
+        text: format!("{intro}\n\n    {password}\n\n{}\n\n{}\n", t.password_note, t.footer),
+        html: Some(html),
+        message_id: zegel_crypto::random_id(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notification_escapes_and_links() {
+        let mail = notification(&Notification {
+            language: Language::En,
+            kind: MessageKind::SecureMessage,
+            subject: "<b>Dossier</b>",
+            sender: "arts@zorg.example",
+            plain_body: Some("secret body"),
+            link: "https://zegel.example/m/abc",
+            expires_at: 1_669_293_300_000,
+            timezone: "Europe/Amsterdam",
+            from: "Zegel <no-reply@zegel.example>",
+            to: "jan@example.nl",
+        });
+        let html = mail.html.unwrap();
+        assert!(!html.contains("<b>Dossier") && html.contains("Dossier"), "subject must be escaped");
+        assert!(html.contains("https://zegel.example/m/abc"));
+        assert!(mail.text.contains("24/11/2022 at 13:35"));
+        // A secure message's body never travels in the notification.
+        assert!(!mail.text.contains("secret body") && !html.contains("secret body"));
+        assert_eq!(mail.subject, "Secure message: <b>Dossier</b>");
+    }
+
+    #[test]
+    fn files_notification_carries_the_plain_body() {
+        let mail = notification(&Notification {
+            language: Language::Nl,
+            kind: MessageKind::SecureFiles,
+            subject: "",
+            sender: "arts@zorg.example",
+            plain_body: Some("Zie bijlage"),
+            link: "https://zegel.example/m/abc",
+            expires_at: 0,
+            timezone: "UTC",
+            from: "Zegel <no-reply@zegel.example>",
+            to: "jan@example.nl",
+        });
+        assert!(mail.text.contains("Zie bijlage"));
+        assert_eq!(mail.subject, "Beveiligde bestanden: Beveiligd bericht");
+    }
+}

@@ -1,0 +1,163 @@
+//! The outbox worker: sends what the database says must be sent, retrying with exponential backoff, so
+//! nothing is lost across a restart or a relay outage.
+//!
+//! Payloads are sealed with a fresh data key per job (they hold links, subjects and passwords). A job
+//! is deleted only after the relay accepted it; a crash in between means it is sent again with the same
+//! Message-ID, which is the best SMTP allows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use zegel_crypto::{Context, DataKey, Keyring};
+
+use crate::db::{messages, outbox};
+use crate::mail::OutgoingEmail;
+use crate::state::AppState;
+
+/// What a job carries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Payload {
+    /// An e-mail.
+    Email(OutgoingEmail),
+}
+
+/// After this many attempts (about two days with the backoff below) a job is given up.
+pub const MAX_ATTEMPTS: i64 = 30;
+const LEASE_MS: i64 = 5 * 60 * 1000;
+
+fn context(job_id: &str) -> Context<'_> {
+    Context { tenant: "system", message: job_id, file: "outbox" }
+}
+
+/// Seals a payload for the outbox row `job_id`.
+pub fn seal_payload(keyring: &Keyring, job_id: &str, payload: &Payload) -> Vec<u8> {
+    let json = serde_json::to_vec(payload).expect("payloads serialise");
+    zegel_crypto::seal_to_vec(keyring, &DataKey::generate(), context(job_id), &json)
+}
+
+fn open_payload(keyring: &Keyring, job_id: &str, sealed: &[u8]) -> anyhow::Result<Payload> {
+    let json = zegel_crypto::open_to_vec(keyring, context(job_id), sealed)?;
+    Ok(serde_json::from_slice(&json)?)
+}
+
+/// Writes an e-mail job inside the caller's transaction.
+pub async fn enqueue_email(
+    conn: &mut AnyConnection,
+    keyring: &Keyring,
+    purpose: &str,
+    recipient_id: Option<&str>,
+    email: OutgoingEmail,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let id = email.message_id.clone();
+    let job = outbox::NewJob {
+        sealed_payload: seal_payload(keyring, &id, &Payload::Email(email)),
+        id,
+        kind: "email".to_owned(),
+        purpose: purpose.to_owned(),
+        recipient_id: recipient_id.map(str::to_owned),
+    };
+    outbox::enqueue(conn, &job, now).await
+}
+
+/// The delay before attempt `attempts + 1`: 5 s, 10 s, 20 s ... capped at two hours.
+pub fn backoff(attempts: i64) -> Duration {
+    let exponent = attempts.clamp(1, 20) as u32 - 1;
+    Duration::from_secs(5u64.saturating_mul(1 << exponent).min(2 * 3600))
+}
+
+/// Processes every job due now; returns how many were handled. Tests call this to step the worker.
+pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
+    let mut handled = 0;
+    loop {
+        let now = state.now_ms();
+        let jobs = outbox::claim_due(&state.db, now, LEASE_MS, 16).await?;
+        if jobs.is_empty() {
+            return Ok(handled);
+        }
+        for job in jobs {
+            handled += 1;
+            process(state, job).await?;
+        }
+    }
+}
+
+async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()> {
+    let keyring = state.keys.keyring();
+    let payload = match open_payload(&keyring, &job.id, &job.sealed_payload) {
+        Ok(payload) => payload,
+        Err(first) => {
+            // A KEK added by `zegel admin rotate-kek` while we run: reload and try once more.
+            state.keys.reload()?;
+            match open_payload(&state.keys.keyring(), &job.id, &job.sealed_payload) {
+                Ok(payload) => payload,
+                Err(_) => {
+                    tracing::error!(job = %job.id, error = %first, "outbox payload cannot be opened");
+                    outbox::give_up(&state.db, &job.id, "payload cannot be opened").await?;
+                    return Ok(());
+                }
+            }
+        }
+    };
+    let Payload::Email(email) = payload;
+    match state.mailer.send(&email).await {
+        Ok(()) => {
+            outbox::complete(&state.db, &job.id).await?;
+            if let (Some(recipient), "notification") = (&job.recipient_id, job.purpose.as_str()) {
+                messages::mark_notified(&state.db, recipient, state.now_ms(), false).await?;
+            }
+            tracing::info!(job = %job.id, purpose = %job.purpose, "e-mail handed to the relay");
+        }
+        Err(error) if error.permanent || job.attempts >= MAX_ATTEMPTS => {
+            tracing::warn!(job = %job.id, attempts = job.attempts, error = %error, "e-mail given up");
+            outbox::give_up(&state.db, &job.id, &error.message).await?;
+            if let (Some(recipient), "notification") = (&job.recipient_id, job.purpose.as_str()) {
+                messages::mark_notified(&state.db, recipient, state.now_ms(), true).await?;
+            }
+        }
+        Err(error) => {
+            let delay = backoff(job.attempts);
+            tracing::info!(job = %job.id, attempts = job.attempts, retry_in_s = delay.as_secs(), error = %error, "e-mail will be retried");
+            let next = state.now_ms() + delay.as_millis() as i64;
+            outbox::retry_later(&state.db, &job.id, next, &error.message).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs the worker until the process ends: wakes when jobs are written, when a retry is due, and at
+/// least every few seconds (other server instances may have written jobs).
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    let wakeup: Arc<tokio::sync::Notify> = state.outbox_wakeup.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = run_once(&state).await {
+                tracing::error!(error = format!("{error:#}"), "outbox worker failed; retrying");
+            }
+            let wait = match outbox::next_due(&state.db).await {
+                Ok(Some(due)) => Duration::from_millis((due - state.now_ms()).clamp(50, 5000) as u64),
+                _ => Duration::from_secs(5),
+            };
+            tokio::select! {
+                _ = wakeup.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_secs(5));
+        assert_eq!(backoff(2), Duration::from_secs(10));
+        assert_eq!(backoff(5), Duration::from_secs(80));
+        assert_eq!(backoff(30), Duration::from_secs(7200));
+    }
+}

@@ -1,0 +1,377 @@
+//! The recipient portal: server-rendered HTML in Dutch, English and Swedish that works without
+//! JavaScript. `GET /m/<token>` has no side effects (link scanners fetch it); every action is a POST.
+//! After the password, the session lives in a cookie and the URL no longer carries the token.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use zegel_core::Language;
+
+use crate::access::{self, AccessError, ClientInfo, Gate};
+use crate::db::messages::Access;
+use crate::i18n::{Texts, date_and_time, fill, texts};
+use crate::state::AppState;
+
+/// The portal's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/m/{token}", get(landing))
+        .route("/m/{token}/challenge", post(challenge))
+        .route("/m/{token}/verify", post(verify))
+        .route("/m/{token}/files/{file_id}", get(public_download))
+        .route("/m/{token}/files.zip", get(public_zip))
+        .route("/r/{recipient_id}", get(message_page))
+        .route("/r/{recipient_id}/files/{file_id}", get(session_download))
+        .route("/r/{recipient_id}/files.zip", get(session_zip))
+        .route("/static/portal.css", get(stylesheet))
+}
+
+/// A file line on a page.
+pub struct FileLine {
+    id: String,
+    name: String,
+    size_text: String,
+}
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct LandingPage<'a> {
+    t: &'static Texts,
+    title: String,
+    intro: String,
+    notice: Option<&'a str>,
+    error: Option<String>,
+    show_send: bool,
+    destination: String,
+    show_code: bool,
+    code_intro: &'a str,
+    can_resend: bool,
+    token: &'a str,
+    files: Vec<FileLine>,
+    file_base: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    t: &'static Texts,
+    title: String,
+    sender: String,
+    expires: String,
+    body_html: Option<String>,
+    body_text: Option<String>,
+    files: Vec<FileLine>,
+    file_base: String,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage<'a> {
+    t: &'static Texts,
+    title: &'a str,
+    text: &'a str,
+}
+
+/// The language for a page: the message's, else the browser's, else Dutch.
+fn page_language(access: Option<&Access>, headers: &HeaderMap) -> Language {
+    access.map(access::language).unwrap_or_else(|| {
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Language::from_accept_language)
+            .unwrap_or_default()
+    })
+}
+
+fn render(template: impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// Turns an access error into the page a recipient sees.
+fn error_page(error: &AccessError, language: Language) -> Response {
+    let t = texts(language);
+    let (status, title, text) = match error {
+        AccessError::Unavailable | AccessError::NotApplicable(_) => (StatusCode::NOT_FOUND, t.unavailable_title, t.unavailable_text),
+        AccessError::LimitReached => (StatusCode::GONE, t.limit_title, t.limit_text),
+        AccessError::Locked => (StatusCode::FORBIDDEN, t.unavailable_title, t.locked),
+        AccessError::NoSession => (StatusCode::UNAUTHORIZED, t.unavailable_title, t.session_ended),
+        AccessError::TooManySends => (StatusCode::TOO_MANY_REQUESTS, t.unavailable_title, t.too_many_sends),
+        AccessError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, t.unavailable_title, t.too_many_attempts),
+        AccessError::WrongCode => (StatusCode::UNAUTHORIZED, t.unavailable_title, t.wrong_password),
+        AccessError::Internal(cause) => {
+            tracing::error!(error = format!("{cause:#}"), "portal error");
+            (StatusCode::INTERNAL_SERVER_ERROR, t.unavailable_title, t.unavailable_text)
+        }
+    };
+    render(NoticePage { t, title, text }, status)
+}
+
+/// Human-readable size: `12 KB`, `3.4 MB`.
+pub fn size_text(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 || value >= 10.0 { format!("{value:.0} {}", UNITS[unit]) } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+#[derive(Deserialize)]
+struct LandingQuery {
+    sent: Option<String>,
+}
+
+struct LandingState<'a> {
+    notice: Option<&'a str>,
+    error: Option<String>,
+    code_requested: bool,
+}
+
+async fn render_landing(state: &AppState, access: &Access, token: &str, page: LandingState<'_>, status: StatusCode) -> Response {
+    let language = access::language(access);
+    let t = texts(language);
+    let content = match access::content(state, access) {
+        Ok(content) => content,
+        Err(error) => return error_page(&error, language),
+    };
+    let subject = if content.subject.trim().is_empty() { t.neutral_subject.to_owned() } else { content.subject.clone() };
+    let gate = access::gate(access);
+    let (files, intro) = if gate == Gate::Open {
+        let files = match access::visible_files(state, access).await {
+            Ok(files) => files,
+            Err(error) => return error_page(&error, language),
+        };
+        let lines = files.into_iter().map(|(f, name)| FileLine { id: f.id, name, size_text: size_text(f.size) }).collect();
+        (lines, fill(t.public_files_intro, &[("sender", &access.sender_email)]))
+    } else {
+        (Vec::new(), fill(t.channel_intro, &[("subject", &subject), ("sender", &access.sender_email)]))
+    };
+    let (show_send, show_code, code_intro) = match gate {
+        Gate::Open => (false, false, ""),
+        Gate::SenderPassword => (false, true, t.enter_password_other),
+        Gate::EmailedPassword => (!page.code_requested, page.code_requested, t.enter_password_email),
+    };
+    render(
+        LandingPage {
+            t,
+            title: subject,
+            intro,
+            notice: page.notice,
+            error: page.error,
+            show_send,
+            destination: zegel_core::address::mask_email(&access.email),
+            show_code,
+            code_intro,
+            can_resend: gate == Gate::EmailedPassword,
+            token,
+            files,
+            file_base: format!("/m/{token}"),
+        },
+        status,
+    )
+}
+
+async fn landing(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LandingQuery>,
+    headers: HeaderMap,
+) -> Response {
+    match access::resolve(&state, &token).await {
+        Ok(access) => {
+            let sent = query.sent.is_some();
+            let t = texts(access::language(&access));
+            let page = LandingState { notice: sent.then_some(t.password_sent), error: None, code_requested: sent };
+            render_landing(&state, &access, &token, page, StatusCode::OK).await
+        }
+        Err(error) => error_page(&error, page_language(None, &headers)),
+    }
+}
+
+async fn challenge(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    let access = match access::resolve(&state, &token).await {
+        Ok(access) => access,
+        Err(error) => return error_page(&error, page_language(None, &headers)),
+    };
+    match access::challenge(&state, &access, &client).await {
+        Ok(_) => Redirect::to(&format!("/m/{token}?sent=1")).into_response(),
+        Err(AccessError::TooManySends) => {
+            let t = texts(access::language(&access));
+            let page = LandingState { notice: None, error: Some(t.too_many_sends.to_owned()), code_requested: true };
+            render_landing(&state, &access, &token, page, StatusCode::TOO_MANY_REQUESTS).await
+        }
+        Err(error) => error_page(&error, access::language(&access)),
+    }
+}
+
+#[derive(Deserialize)]
+struct VerifyForm {
+    code: String,
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    Form(form): Form<VerifyForm>,
+) -> Response {
+    let access = match access::resolve(&state, &token).await {
+        Ok(access) => access,
+        Err(error) => return error_page(&error, page_language(None, &headers)),
+    };
+    let t = texts(access::language(&access));
+    match access::verify(&state, &access, &form.code, &client).await {
+        Ok(session) => {
+            let mut response = Redirect::to(&format!("/r/{}", access.recipient_id)).into_response();
+            response.headers_mut().insert(header::SET_COOKIE, access::session_cookie(&state, &access.recipient_id, &session));
+            response
+        }
+        Err(error @ (AccessError::WrongCode | AccessError::TooManyAttempts(_))) => {
+            let message = match error {
+                AccessError::WrongCode => t.wrong_password,
+                _ => t.too_many_attempts,
+            };
+            let status = if matches!(error, AccessError::WrongCode) { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS };
+            let page = LandingState { notice: None, error: Some(message.to_owned()), code_requested: true };
+            render_landing(&state, &access, &token, page, status).await
+        }
+        Err(error) => error_page(&error, access::language(&access)),
+    }
+}
+
+async fn public_access(state: &AppState, token: &str) -> Result<Access, AccessError> {
+    let access = access::resolve(state, token).await?;
+    // Only public files download straight from the link; everything else needs a session.
+    if access::gate(&access) != Gate::Open {
+        return Err(AccessError::Unavailable);
+    }
+    Ok(access)
+}
+
+async fn public_download(
+    State(state): State<AppState>,
+    Path((token, file_id)): Path<(String, String)>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let access = public_access(&state, &token).await?;
+        access::download(&state, &access, &file_id, &client).await
+    }
+    .await;
+    result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+}
+
+async fn public_zip(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let access = public_access(&state, &token).await?;
+        access::zip(&state, &access, &client).await
+    }
+    .await;
+    result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+}
+
+async fn message_page(
+    State(state): State<AppState>,
+    Path(recipient_id): Path<String>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    let access = match access::session_access(&state, &headers, &recipient_id).await {
+        Ok(access) => access,
+        Err(error) => return error_page(&error, page_language(None, &headers)),
+    };
+    let language = access::language(&access);
+    let t = texts(language);
+    let view = match access::open_message(&state, &access, &client).await {
+        Ok(view) => view,
+        Err(error) => return error_page(&error, language),
+    };
+    let (date, time) = date_and_time(access.expires_at, &state.config.timezone);
+    render(
+        MessagePage {
+            t,
+            title: if view.subject.trim().is_empty() { t.neutral_subject.to_owned() } else { view.subject },
+            sender: view.sender,
+            expires: format!("{date} {time}"),
+            body_html: view.body_html,
+            body_text: view.body_text,
+            files: view.files.into_iter().map(|f| FileLine { id: f.id, name: f.name, size_text: size_text(f.size) }).collect(),
+            file_base: format!("/r/{recipient_id}"),
+        },
+        StatusCode::OK,
+    )
+}
+
+async fn session_download(
+    State(state): State<AppState>,
+    Path((recipient_id, file_id)): Path<(String, String)>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let access = access::session_access(&state, &headers, &recipient_id).await?;
+        access::download(&state, &access, &file_id, &client).await
+    }
+    .await;
+    result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+}
+
+async fn session_zip(
+    State(state): State<AppState>,
+    Path(recipient_id): Path<String>,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    let result = async {
+        let access = access::session_access(&state, &headers, &recipient_id).await?;
+        access::zip(&state, &access, &client).await
+    }
+    .await;
+    result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/portal.css"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::size_text;
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(size_text(0), "0 B");
+        assert_eq!(size_text(999), "999 B");
+        assert_eq!(size_text(1_500), "1.5 KB");
+        assert_eq!(size_text(2_000_000_000), "2.0 GB");
+        assert_eq!(size_text(45_000_000), "45 MB");
+    }
+}
