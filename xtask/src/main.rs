@@ -1,1 +1,122 @@
-fn main() {}
+//! `cargo xtask`: build, run, test and bench orchestration for Zegel, in Rust rather than shell.
+//!
+//! - `cargo xtask run`: builds the server and starts it on the embedded default (SQLite, local files,
+//!   the built-in dev mailbox), with a demo tenant and a printed sender token.
+//! - `cargo xtask test`: installs what the tests need when missing (PostgreSQL from Debian), starts a
+//!   throwaway PostgreSQL cluster, and runs every test of the workspace against SQLite and PostgreSQL.
+//! - `cargo xtask bench [crypto|upload|dlp]`: prints the figures the issues ask for.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+
+/// Benchmarks.
+mod bench;
+/// Installing missing system packages and toolchain parts.
+mod deps;
+/// A throwaway PostgreSQL cluster.
+mod postgres;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench::main(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|bench> [args]\n");
+            eprintln!("  run               build and start the server on the embedded default");
+            eprintln!("  test [filter]     install what tests need, then run every test (SQLite and PostgreSQL)");
+            eprintln!("  bench [what]      print benchmark figures: crypto, upload, dlp (default: all)");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+/// Runs a command, failing with its name when it fails.
+pub fn run_cmd(command: &mut Command) -> anyhow::Result<()> {
+    let status = command.status().with_context(|| format!("cannot start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command.current_dir(root());
+    command
+}
+
+/// Builds the `zegel` binary (debug or release) and returns its path.
+pub fn build_zegel(release: bool) -> anyhow::Result<PathBuf> {
+    let mut command = cargo();
+    command.args(["build", "-p", "zegel-server", "--bin", "zegel"]);
+    if release {
+        command.arg("--release");
+    }
+    run_cmd(&mut command)?;
+    Ok(target_dir().join(if release { "release" } else { "debug" }).join("zegel"))
+}
+
+/// The cargo target directory.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("target"))
+}
+
+fn run(args: &[String]) -> anyhow::Result<()> {
+    if !args.is_empty() {
+        bail!("`cargo xtask run` takes no arguments; configure with ZEGEL_* variables or zegel.toml");
+    }
+    let zegel = build_zegel(false)?;
+    // A demo tenant so a newcomer can send at once; adding it again fails harmlessly.
+    let domain = std::env::var("ZEGEL_DEMO_DOMAIN").unwrap_or_else(|_| "example.com".to_owned());
+    let _ = Command::new(&zegel)
+        .args(["admin", "tenant", "add", "--name", "Demo", "--domain", &domain])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    let sender = format!("demo@{domain}");
+    let token = Command::new(&zegel).args(["admin", "token", "--email", &sender]).output().context("cannot run zegel")?;
+    if token.status.success() {
+        println!("Sender token for {sender} (valid 30 days):\n{}", String::from_utf8_lossy(&token.stdout).trim());
+        println!("Try: curl -H \"Authorization: Bearer $TOKEN\" -F 'meta={{\"subject\":\"Hallo\",\"body_text\":\"Test\",\"kind\":\"secure_message\",\"recipients\":[{{\"email\":\"jan@example.nl\"}}],\"auth\":{{\"level\":\"1fa\"}}}}' http://127.0.0.1:8080/api/v1/messages\n");
+    }
+    let status = Command::new(&zegel).arg("serve").status().context("cannot start zegel serve")?;
+    if !status.success() {
+        bail!("zegel serve exited with {status}");
+    }
+    Ok(())
+}
+
+fn test(args: &[String]) -> anyhow::Result<()> {
+    deps::ensure_for_tests()?;
+    let cluster = postgres::Cluster::start().context("cannot start a throwaway PostgreSQL cluster")?;
+    let zegel = build_zegel(false)?;
+    let mut command = cargo();
+    command
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .env("ZEGEL_TEST_POSTGRES_URL", cluster.url())
+        .env("ZEGEL_TEST_REQUIRE_POSTGRES", "1")
+        .env("ZEGEL_BIN", &zegel);
+    let filters: Vec<&String> = args.iter().filter(|a| a.as_str() != "--").collect();
+    if !filters.is_empty() {
+        command.arg("--").args(filters);
+    }
+    let result = run_cmd(&mut command);
+    drop(cluster);
+    result
+}

@@ -176,7 +176,7 @@ pub fn decide(
     // (kind, action, level) -> distinct terms in order of appearance.
     let mut groups: BTreeMap<(Kind, Action, Level), Vec<String>> = BTreeMap::new();
     let mut activation_terms: Vec<String> = Vec::new();
-    let mut add = |terms: &mut Vec<String>, t: &str| {
+    let add = |terms: &mut Vec<String>, t: &str| {
         if !terms.iter().any(|x| x == t) {
             terms.push(t.to_owned());
         }
@@ -413,7 +413,7 @@ mod tests {
                 vec![Ext],
                 Force,
                 Some(TwoFa),
-                vec![(ActivationWord, Force, TwoFa, vec!["ZEGEL-VEILIG"]), (NlBsn, Force, TwoFa, vec!["123456782"])],
+                vec![(NlBsn, Force, TwoFa, vec!["123456782"]), (ActivationWord, Force, TwoFa, vec!["ZEGEL-VEILIG"])],
             ),
             (
                 ContentFilterPolicy {
@@ -478,7 +478,8 @@ mod tests {
     fn summaries() {
         let p = care();
         for (findings, recipients, want) in [
-            (vec![], vec![Ext], "No sensitive content found."),
+            (vec![], vec![Int], "No sensitive content found."),
+            (vec![], vec![Ext], "No sensitive content found. It goes to 1 external recipient."),
             (
                 vec![found(TriggerWord, "Patiëntendossier")],
                 vec![Ext],
@@ -537,6 +538,6 @@ mod tests {
         let d = decide(&p, &findings, &[Ext], false);
         assert_eq!((d.action, d.level), (Force, Some(TwoFa)));
         let kinds: Vec<Kind> = d.reasons.iter().map(|r| r.kind).collect();
-        assert_eq!(kinds, [ActivationWord, NlBsn, TriggerWord]);
+        assert_eq!(kinds, [NlBsn, ActivationWord, TriggerWord]);
     }
 }

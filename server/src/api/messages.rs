@@ -51,6 +51,10 @@ struct UploadedFile {
     blob_id: String,
 }
 
+/// How much of a refused upload is still read (and thrown away) so the client sees the error response
+/// instead of a reset connection; a client that keeps sending past this is cut off.
+const MAX_DRAIN_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Creates a message.
 #[tracing::instrument(skip_all, err, fields(sender = %sender.0.id))]
 pub async fn create(
@@ -61,6 +65,26 @@ pub async fn create(
     let mut multipart = multipart.map_err(|rejection| {
         AppError::bad_request("bad_content_type", format!("send multipart/form-data with a meta part: {}", rejection.body_text()))
     })?;
+    let result = create_from(&state, sender, &mut multipart).await;
+    if result.is_err() {
+        drain(&mut multipart).await;
+    }
+    result
+}
+
+async fn drain(multipart: &mut Multipart) {
+    let mut drained = 0u64;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        while let Ok(Some(chunk)) = field.chunk().await {
+            drained += chunk.len() as u64;
+            if drained > MAX_DRAIN_BYTES {
+                return;
+            }
+        }
+    }
+}
+
+async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart) -> Result<(StatusCode, Json<Value>), AppError> {
     let user = sender.0;
     let message_id = zegel_crypto::random_id();
     let key = DataKey::generate();

@@ -1,0 +1,331 @@
+//! Attachment extraction: file bytes in, text parts out, within hard limits.
+//!
+//! [`extract`] detects the format by magic bytes first and the file name second, and turns PDF, DOCX,
+//! XLSX, PPTX, ODT/ODS/ODP, HTML, plain text/CSV and EML (with its attachments) into text; ZIP archives
+//! (and attachments of mails) are opened recursively. Every part that cannot be read — encrypted, malformed,
+//! of an unsupported binary format, or over a [`Limits`] bound — becomes a [`Problem`], which
+//! [`crate::Scanner::scan_attachment`] reports as an `unscannable` finding. Nothing here panics on hostile
+//! input: each extractor runs under `catch_unwind`, declared sizes are never trusted (every read goes
+//! through a running byte budget), and the XLSX reader never allocates by a sheet's declared dimension.
+//!
+//! PDF text comes through the [`PdfText`] trait so the server can run the PDF library in a crash-isolated
+//! child process (calling [`pdf_text_in_process`] there); [`InProcessPdf`] is the simple in-process choice.
+
+/// Recognising a file's format.
+mod sniff;
+/// ZIP archives: bounded reads and recursion.
+mod archive;
+/// OOXML (DOCX, XLSX, PPTX) and ODF text.
+mod office;
+/// HTML and plain-text decoding.
+mod markup;
+/// E-mail messages (EML) and their attachments.
+mod mail;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use crate::{Finding, Location, Scanner};
+
+/// Bounds on the work one attachment may cause. Whatever goes over a bound is reported as unscannable.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Total uncompressed bytes read across the file and everything inside it.
+    pub max_bytes_read: u64,
+    /// Total archive entries (ZIP, OOXML and ODF containers) across everything.
+    pub max_entries: usize,
+    /// How deep archives and attached mails may nest (the attachment itself is depth 0).
+    pub max_depth: usize,
+    /// Chars of extracted text kept across all parts; the rest is not scanned.
+    pub max_text: usize,
+    /// Stop extracting at this moment.
+    pub deadline: Option<Instant>,
+    /// Spreadsheet cells read across all sheets.
+    pub max_sheet_cells: u64,
+    /// Highest uncompressed/compressed ratio of an archive entry once it is over 1 MiB (zip bombs).
+    pub max_ratio: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes_read: 64 << 20,
+            max_entries: 10_000,
+            max_depth: 5,
+            max_text: 16 << 20,
+            deadline: None,
+            max_sheet_cells: 2_000_000,
+            max_ratio: 250,
+        }
+    }
+}
+
+/// Turns PDF bytes into text. The server implements it with a crash-isolated child process.
+pub trait PdfText {
+    /// The text of the PDF, or why it could not be read.
+    fn pdf_text(&self, bytes: &[u8]) -> Result<String, String>;
+}
+
+/// Extracts PDF text in this process (see [`pdf_text_in_process`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InProcessPdf;
+
+impl PdfText for InProcessPdf {
+    fn pdf_text(&self, bytes: &[u8]) -> Result<String, String> {
+        pdf_text_in_process(bytes)
+    }
+}
+
+/// The text of a PDF, extracted in this process with the panic of a malformed file caught.
+///
+/// `catch_unwind` cannot stop a PDF library that loops or allocates without bound, so the server calls this
+/// from a child process with CPU and memory rlimits.
+pub fn pdf_text_in_process(bytes: &[u8]) -> Result<String, String> {
+    match catch_unwind(|| pdf_extract::extract_text_from_mem(bytes)) {
+        Ok(Ok(text)) => Ok(text),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the PDF library failed on this file".into()),
+    }
+}
+
+/// The text of one part of an attachment: the file itself, or something inside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Path inside archives and mails, outermost first; empty for the attachment itself.
+    pub path: Vec<String>,
+    /// The extracted text; finding offsets refer to it.
+    pub text: String,
+}
+
+/// A part that could not be (fully) read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Path inside archives and mails, outermost first; empty for the attachment itself.
+    pub path: Vec<String>,
+    /// Why, e.g. "encrypted archive".
+    pub reason: String,
+}
+
+/// Everything extracted from one attachment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extraction {
+    /// Text parts, in the order they were found.
+    pub parts: Vec<Part>,
+    /// Parts that could not be read.
+    pub problems: Vec<Problem>,
+}
+
+/// Extracts the text of an attachment named `name`. Never panics; see the module docs.
+pub fn extract(name: &str, bytes: &[u8], limits: &Limits, pdf: &dyn PdfText) -> Extraction {
+    let mut ctx = Ctx {
+        limits,
+        pdf,
+        bytes_read: bytes.len() as u64,
+        entries: 0,
+        text_left: limits.max_text,
+        cells: 0,
+        stopped: false,
+        out: Extraction::default(),
+    };
+    if ctx.bytes_read > limits.max_bytes_read {
+        ctx.problem(&[], format!("file larger than the limit of {} bytes", limits.max_bytes_read));
+    } else {
+        ctx.file(name, bytes, &[], 0);
+    }
+    ctx.out
+}
+
+impl Scanner {
+    /// Extracts an attachment and scans every part of it. Never panics, never fails: what cannot be read
+    /// becomes an `unscannable` finding with a reason. Offsets refer to the extracted text of each part.
+    pub fn scan_attachment(&self, name: &str, bytes: &[u8], limits: &Limits, pdf: &dyn PdfText) -> Vec<Finding> {
+        let extraction = extract(name, bytes, limits, pdf);
+        let location = |path: &[String]| Location::Attachment { name: name.to_owned(), path: path.to_vec() };
+        let mut findings = Vec::new();
+        for part in &extraction.parts {
+            findings.extend(self.scan_text(&part.text, location(&part.path)));
+        }
+        for p in &extraction.problems {
+            findings.push(Finding::unscannable(location(&p.path), p.reason.clone()));
+        }
+        findings
+    }
+}
+
+/// Text collected for one part, bounded by the chars left in the budget.
+pub(crate) struct TextBuf {
+    text: String,
+    room: usize,
+    truncated: bool,
+}
+
+impl TextBuf {
+    fn new(room: usize) -> Self {
+        TextBuf { text: String::new(), room, truncated: false }
+    }
+
+    /// Appends `s`, or as much of it as fits.
+    pub(crate) fn push(&mut self, s: &str) {
+        if self.truncated || s.is_empty() {
+            return;
+        }
+        let chars = s.chars().count();
+        if chars <= self.room {
+            self.text.push_str(s);
+            self.room -= chars;
+        } else {
+            let cut = s.char_indices().nth(self.room).map_or(s.len(), |(i, _)| i);
+            self.text.push_str(&s[..cut]);
+            self.room = 0;
+            self.truncated = true;
+        }
+    }
+
+    /// Appends one char.
+    pub(crate) fn push_char(&mut self, c: char) {
+        self.push(c.encode_utf8(&mut [0; 4]));
+    }
+
+    /// Ends the current line unless the text is empty or already ends with one.
+    pub(crate) fn newline(&mut self) {
+        if !self.text.is_empty() && !self.text.ends_with('\n') {
+            self.push_char('\n');
+        }
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.truncated
+    }
+}
+
+/// The running state of one extraction: budgets, results and whether a global limit stopped it.
+pub(crate) struct Ctx<'a> {
+    limits: &'a Limits,
+    pdf: &'a dyn PdfText,
+    bytes_read: u64,
+    entries: usize,
+    text_left: usize,
+    cells: u64,
+    stopped: bool,
+    out: Extraction,
+}
+
+/// Makes a child path.
+pub(crate) fn child(path: &[String], name: &str) -> Vec<String> {
+    let mut p = path.to_vec();
+    p.push(name.to_owned());
+    p
+}
+
+impl Ctx<'_> {
+    /// Records a part that could not be read. After a global stop nothing more is recorded: the stop's own
+    /// problem covers everything after it.
+    pub(crate) fn problem(&mut self, path: &[String], reason: impl Into<String>) {
+        if self.stopped {
+            return;
+        }
+        self.out.problems.push(Problem { path: path.to_vec(), reason: reason.into() });
+    }
+
+    /// Records a limit that ends the whole extraction (time, bytes): nothing after it is read.
+    pub(crate) fn stop(&mut self, path: &[String], reason: impl Into<String>) {
+        self.problem(path, reason);
+        self.stopped = true;
+    }
+
+    pub(crate) fn out_of_time(&self) -> bool {
+        self.limits.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// A fresh text buffer with the chars left in the budget.
+    pub(crate) fn text_buf(&self) -> TextBuf {
+        TextBuf::new(self.text_left)
+    }
+
+    /// Keeps a part's text and charges it to the budget.
+    pub(crate) fn finish(&mut self, path: &[String], buf: TextBuf) {
+        self.text_left = buf.room;
+        if buf.truncated {
+            self.problem(path, format!("text limit of {} chars reached; the rest was not scanned", self.limits.max_text));
+        }
+        if !buf.text.trim().is_empty() {
+            self.out.parts.push(Part { path: path.to_vec(), text: buf.text });
+        }
+    }
+
+    /// Charges `n` archive entries; false (with a problem) when over the limit.
+    pub(crate) fn charge_entries(&mut self, path: &[String], n: usize) -> bool {
+        self.entries = self.entries.saturating_add(n);
+        if self.entries > self.limits.max_entries {
+            self.problem(path, format!("too many archive entries (more than {})", self.limits.max_entries));
+            return false;
+        }
+        true
+    }
+
+    /// Charges `n` spreadsheet cells; false when over the limit.
+    pub(crate) fn charge_cells(&mut self, n: u64) -> bool {
+        self.cells = self.cells.saturating_add(n);
+        self.cells <= self.limits.max_sheet_cells
+    }
+
+    /// Extracts one file (the attachment or something inside it) at `path`, `depth` levels deep.
+    pub(crate) fn file(&mut self, name: &str, bytes: &[u8], path: &[String], depth: usize) {
+        if self.stopped {
+            return;
+        }
+        if self.out_of_time() {
+            self.stop(path, "deadline exceeded before the attachment was fully scanned");
+            return;
+        }
+        if depth > self.limits.max_depth {
+            self.problem(path, format!("nested too deep (more than {} levels)", self.limits.max_depth));
+            return;
+        }
+        match catch_unwind(AssertUnwindSafe(|| self.dispatch(name, bytes, path, depth))) {
+            Ok(Ok(())) => {}
+            Ok(Err(reason)) => self.problem(path, reason),
+            Err(_) => self.problem(path, "malformed file (the extractor failed on it)"),
+        }
+    }
+
+    fn dispatch(&mut self, name: &str, bytes: &[u8], path: &[String], depth: usize) -> Result<(), String> {
+        use sniff::Format;
+        match sniff::sniff(name, bytes) {
+            Format::Pdf => self.pdf(bytes, path),
+            Format::Zip => archive::container(self, bytes, path, depth),
+            Format::Cfb => Err(sniff::cfb_reason(bytes).into()),
+            Format::Eml => mail::message(self, bytes, path, depth),
+            Format::Html => {
+                let mut buf = self.text_buf();
+                markup::html_to_text(&markup::decode_text(bytes), &mut buf);
+                self.finish(path, buf);
+                Ok(())
+            }
+            Format::Text => {
+                let mut buf = self.text_buf();
+                buf.push(&markup::decode_text(bytes));
+                self.finish(path, buf);
+                Ok(())
+            }
+            Format::Media => Ok(()),
+            Format::Unsupported(what) => Err(format!("unsupported format: {what}")),
+        }
+    }
+
+    fn pdf(&mut self, bytes: &[u8], path: &[String]) -> Result<(), String> {
+        let encrypted = memchr::memmem::find(bytes, b"/Encrypt").is_some();
+        let text = match self.pdf.pdf_text(bytes) {
+            Ok(t) => t,
+            Err(_) if encrypted => return Err("encrypted PDF".into()),
+            Err(e) => return Err(format!("malformed PDF: {e}")),
+        };
+        if text.trim().is_empty() {
+            return Err(if encrypted { "encrypted PDF" } else { "PDF without extractable text (a scan?)" }.into());
+        }
+        let mut buf = self.text_buf();
+        buf.push(&text);
+        self.finish(path, buf);
+        Ok(())
+    }
+}

@@ -1,0 +1,194 @@
+//! Attachment extraction on small files made by the real tools of each format (see fixtures/make.py),
+//! including hostile ones: each is answered, within its limits, with findings or an unscannable reason.
+
+#![cfg(feature = "extract")]
+
+use std::time::{Duration, Instant};
+
+use zegel_dlp::extract::{InProcessPdf, Limits, PdfText, extract};
+use zegel_dlp::{Finding, Kind, Location, Scanner, Words};
+
+use Kind::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn scanner() -> Scanner {
+    Scanner::new(&Words {
+        trigger_words: vec!["Patiëntendossier".into()],
+        activation_words: vec!["zegel-veilig".into()],
+    })
+    .with_today(2026, 6, 15)
+}
+
+fn scan_with(name: &str, limits: &Limits) -> Vec<Finding> {
+    let bytes = fixture(name);
+    let findings = scanner().scan_attachment(name, &bytes, limits, &InProcessPdf);
+    // Offsets point into the extracted text of the part named by the location.
+    let parts = extract(name, &bytes, limits, &InProcessPdf).parts;
+    for f in findings.iter().filter(|f| f.kind != Unscannable) {
+        let Location::Attachment { name: n, path } = &f.location else { panic!("{name}: {f:?}") };
+        assert_eq!(n, name);
+        let part = parts.iter().find(|p| &p.path == path).expect("finding in an extracted part");
+        assert_eq!(&part.text[f.start..f.end], f.text, "{name}");
+    }
+    findings
+}
+
+fn scan(name: &str) -> Vec<Finding> {
+    scan_with(name, &Limits::default())
+}
+
+fn reasons(findings: &[Finding]) -> Vec<&str> {
+    findings.iter().filter(|f| f.kind == Unscannable).filter_map(|f| f.reason.as_deref()).collect()
+}
+
+#[test]
+fn every_format_yields_its_values() {
+    let table: &[(&str, &[(Kind, &str)])] = &[
+        (
+            "letter.docx",
+            &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123 456 782"), (Iban, "NL91 ABNA 0417 1643 00"), (NlPhone, "06-12345678")],
+        ),
+        (
+            "overview.xlsx",
+            &[(NlBsn, "123456782"), (NlBsn, "111222333"), (TriggerWord, "Patiëntendossier"), (SePersonnummer, "811218-9876"), (Email, "jan.jansen@zkh-noordhaven.nl")],
+        ),
+        ("huge_dimension.xlsx", &[(NlBsn, "123456782"), (SePersonnummer, "811218-9876")]),
+        ("slides.pptx", &[(CreditCard, "4111 1111 1111 1111"), (ActivationWord, "zegel-veilig"), (Iban, "NL91ABNA0417164300")]),
+        (
+            "note.odt",
+            &[(TriggerWord, "Patiëntendossier"), (NlPhone, "06 1234 5678"), (Email, "jan.jansen@zkh-noordhaven.nl"), (NlBsn, "1234.56.782")],
+        ),
+        ("report.pdf", &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123456782"), (SePersonnummer, "811218-9876")]),
+        ("page.html", &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123\u{a0}456\u{a0}782"), (Iban, "NL91 ABNA 0417 1643 00")]),
+        ("notes.txt", &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123456782"), (Iban, "nl91 abna 0417 1643 00")]),
+        ("legacy.txt", &[(TriggerWord, "Patiëntendossier"), (CreditCard, "4111-1111-1111-1111")]),
+        ("utf16.txt", &[(SePersonnummer, "19811218-9876")]),
+        ("list.csv", &[(NlBsn, "123456782"), (Iban, "NL91ABNA0417164300")]),
+        (
+            "message.eml",
+            &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123456782"), (CreditCard, "4111 1111 1111 1111"), (Iban, "NL91 ABNA 0417 1643 00")],
+        ),
+        ("nested.zip", &[(SePersonnummer, "811218-9876")]),
+        ("laughs.docx", &[(NlBsn, "123456782")]),
+    ];
+    for (file, want) in table {
+        let found = scan(file);
+        for (kind, text) in *want {
+            assert!(found.iter().any(|f| f.kind == *kind && f.text == *text), "{file}: no {kind} {text:?} in {found:#?}");
+        }
+        assert_eq!(reasons(&found), Vec::<&str>::new(), "{file}");
+    }
+}
+
+#[test]
+fn hidden_content_is_not_text() {
+    // The HTML fixture hides a BSN in a script and a card number in a comment; the pixel has no text.
+    let found = scan("page.html");
+    assert!(!found.iter().any(|f| f.text.contains("111222333") || f.kind == CreditCard), "{found:#?}");
+    assert!(scan("pixel.png").is_empty());
+}
+
+#[test]
+fn nested_parts_carry_their_path() {
+    let at = |found: &[Finding], kind: Kind| -> Vec<Vec<String>> {
+        found
+            .iter()
+            .filter(|f| f.kind == kind)
+            .map(|f| match &f.location {
+                Location::Attachment { path, .. } => path.clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(at(&scan("nested.zip"), SePersonnummer), [vec!["inner.zip".to_owned(), "deep/notes.txt".to_owned()]]);
+    let mail = scan("message.eml");
+    assert_eq!(at(&mail, CreditCard), [vec!["kaart.txt".to_owned()]]);
+    assert_eq!(at(&mail, Iban), [vec!["attachment-2.eml".to_owned()]]);
+    assert!(at(&mail, NlBsn).iter().all(Vec::is_empty));
+}
+
+#[test]
+fn hostile_and_unreadable_files_are_unscannable() {
+    let table: &[(&str, &str)] = &[
+        ("encrypted.zip", "encrypted archive"),
+        ("encrypted.docx", "encrypted Office document"),
+        ("encrypted.odt", "encrypted document"),
+        ("encrypted.pdf", "encrypted PDF"),
+        ("bomb.zip", "zip bomb"),
+        ("lying.zip", "zip bomb"),
+        ("deep.zip", "nested too deep"),
+        ("garbage.pdf", "malformed PDF"),
+        ("truncated.pdf", "malformed PDF"),
+        ("truncated.docx", "malformed archive"),
+        ("scan.pdf", "PDF without extractable text"),
+        ("unknown.bin", "unsupported format"),
+    ];
+    for (file, reason) in table {
+        let found = scan(file);
+        let got = reasons(&found);
+        assert!(got.iter().any(|r| r.contains(reason)), "{file}: {got:?}");
+        assert!(found.iter().all(|f| f.kind != Unscannable || (f.start, f.end, f.confidence) == (0, 0, 1.0)));
+    }
+}
+
+#[test]
+fn limits_are_enforced() {
+    let table: Vec<(&str, Limits, &str)> = vec![
+        ("many.zip", Limits { max_entries: 10, ..Limits::default() }, "too many archive entries"),
+        ("bomb.zip", Limits { max_bytes_read: 1 << 20, max_ratio: u64::MAX, ..Limits::default() }, "size limit"),
+        ("letter.docx", Limits { deadline: Some(Instant::now() - Duration::from_millis(1)), ..Limits::default() }, "deadline"),
+        ("notes.txt", Limits { max_text: 10, ..Limits::default() }, "text limit"),
+        ("overview.xlsx", Limits { max_sheet_cells: 3, ..Limits::default() }, "spreadsheet too large"),
+        ("nested.zip", Limits { max_depth: 1, ..Limits::default() }, "nested too deep"),
+        ("letter.docx", Limits { max_bytes_read: 1000, ..Limits::default() }, "larger than the limit"),
+    ];
+    for (file, limits, reason) in table {
+        let found = scan_with(file, &limits);
+        let got = reasons(&found);
+        assert!(got.iter().any(|r| r.contains(reason)), "{file}: {got:?}");
+    }
+    // The deepest allowed level is still read.
+    assert!(reasons(&scan_with("nested.zip", &Limits { max_depth: 2, ..Limits::default() })).is_empty());
+}
+
+/// A PDF extractor that panics, like a PDF library on a malformed file.
+struct PanickingPdf;
+
+impl PdfText for PanickingPdf {
+    fn pdf_text(&self, _: &[u8]) -> Result<String, String> {
+        panic!("malformed xref");
+    }
+}
+
+#[test]
+fn a_panicking_extractor_is_contained() {
+    let found = scanner().scan_attachment("report.pdf", &fixture("report.pdf"), &Limits::default(), &PanickingPdf);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].kind, Unscannable);
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    // Cheap stand-in for the fuzz target: truncations and bit flips of every fixture.
+    let names = ["letter.docx", "overview.xlsx", "slides.pptx", "note.odt", "report.pdf", "message.eml", "nested.zip", "page.html"];
+    for name in names {
+        let bytes = fixture(name);
+        for cut in [0, 1, 4, 30, 100, bytes.len() / 3, bytes.len() - 1] {
+            let _ = extract(name, &bytes[..cut.min(bytes.len())], &Limits::default(), &InProcessPdf);
+        }
+        let mut x: u32 = 12345;
+        for _ in 0..20 {
+            let mut flipped = bytes.clone();
+            for _ in 0..8 {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                let i = (x as usize >> 4) % flipped.len();
+                flipped[i] ^= 1 << (x % 8);
+            }
+            let _ = scanner().scan_attachment(name, &flipped, &Limits::default(), &InProcessPdf);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! In-process integration tests of the HTTP application: the sender API, the recipient flow, the rules
+//! around codes and sessions, and the store. Every test runs on SQLite and on PostgreSQL (when
+//! `ZEGEL_TEST_POSTGRES_URL` names a server, as `cargo xtask test` arranges).
+
+mod support;
+
+mod flow;
+mod rejects;
+mod rules;
+mod store;

@@ -1,0 +1,241 @@
+//! A test server: the real application on a loopback port, with the dev mailbox, a manual clock and a
+//! throwaway data directory and database.
+
+use std::sync::Arc;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use tempfile::TempDir;
+use zegel_server::config::Config;
+use zegel_server::mail::DevMail;
+use zegel_server::state::ManualClock;
+use zegel_server::{AppState, app, build_state_with_clock, outbox};
+
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once per backend. PostgreSQL runs when `ZEGEL_TEST_POSTGRES_URL` is set; with
+/// `ZEGEL_TEST_REQUIRE_POSTGRES=1` (set by `cargo xtask test`) a missing server is a failure, not a skip.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body($crate::support::TestServer::start($crate::support::Backend::Sqlite).await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(server) = $crate::support::TestServer::try_start_postgres().await {
+                    super::$body(server).await;
+                }
+            }
+        }
+    };
+}
+
+pub struct TestServer {
+    pub state: AppState,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub dir: TempDir,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// A fresh PostgreSQL database for one test, or None when PostgreSQL is not configured.
+pub async fn fresh_postgres_database() -> Option<String> {
+    let Ok(admin_url) = std::env::var("ZEGEL_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("ZEGEL_TEST_REQUIRE_POSTGRES").is_err(),
+            "ZEGEL_TEST_REQUIRE_POSTGRES is set but ZEGEL_TEST_POSTGRES_URL is not"
+        );
+        eprintln!("ZEGEL_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run (cargo xtask test runs it)");
+        return None;
+    };
+    use sqlx::{Connection, Executor};
+    let name = format!("zt_{}", zegel_crypto::random_id());
+    let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL");
+    conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
+    let (base, _) = admin_url.rsplit_once('/').expect("URL has a database path");
+    Some(format!("{base}/{name}"))
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> Self {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(fresh_postgres_database().await.expect("PostgreSQL configured")),
+        };
+        Self::start_with(database, &[]).await
+    }
+
+    pub async fn try_start_postgres() -> Option<Self> {
+        let database = fresh_postgres_database().await?;
+        Some(Self::start_with(Some(database), &[]).await)
+    }
+
+    /// Starts with extra `ZEGEL_*` settings.
+    pub async fn start_with(database_url: Option<String>, extra: &[(&str, &str)]) -> Self {
+        zegel_server::install_crypto_provider();
+        let dir = TempDir::new().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let base = format!("http://{address}");
+        let mut vars: Vec<(String, String)> = vec![
+            ("ZEGEL_DATA_DIR".into(), dir.path().display().to_string()),
+            ("ZEGEL_LISTEN".into(), address.to_string()),
+            ("ZEGEL_PUBLIC_URL".into(), base.clone()),
+            ("ZEGEL_MAIL".into(), "dev".into()),
+        ];
+        if let Some(url) = database_url {
+            vars.push(("ZEGEL_DATABASE_URL".into(), url));
+        }
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let config = Config::from_sources(None, &|name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+        .unwrap();
+        let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
+        let state = build_state_with_clock(config, clock.clone()).await.unwrap();
+        let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, service).await.unwrap();
+        });
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self { state, base, client, clock, dir, server }
+    }
+
+    /// A bearer token for a sender of the tenant owning `zorg.example` (created on first use).
+    pub async fn token(&self, email: &str) -> String {
+        let domain = email.rsplit_once('@').unwrap().1;
+        if zegel_server::db::tenants::tenant_for_domain(&self.state.db, domain).await.unwrap().is_none() {
+            zegel_server::admin::add_tenant(&self.state, &format!("Tenant {domain}"), &[domain.to_owned()]).await.unwrap();
+        }
+        zegel_server::admin::token(&self.state, email, 1).await.unwrap()
+    }
+
+    /// Posts a message as `arts@zorg.example`.
+    pub async fn send(&self, meta: &Value, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+        let token = self.token("arts@zorg.example").await;
+        self.send_as(&token, Some(meta.to_string()), files).await
+    }
+
+    pub async fn send_as(&self, token: &str, meta: Option<String>, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+        let mut form = Form::new();
+        if let Some(meta) = meta {
+            form = form.part("meta", Part::text(meta).mime_str("application/json").unwrap());
+        }
+        for (name, bytes) in files {
+            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.to_string()));
+        }
+        self.client
+            .post(format!("{}/api/v1/messages", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Runs the outbox worker once.
+    pub async fn deliver(&self) -> usize {
+        outbox::run_once(&self.state).await.unwrap()
+    }
+
+    pub fn mails(&self) -> Vec<DevMail> {
+        self.state.mailer.dev_mailbox().unwrap().all()
+    }
+
+    /// The link of the last notification sent to `to`.
+    pub async fn link_for(&self, to: &str) -> String {
+        self.deliver().await;
+        let mail = self
+            .mails()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to && m.text.contains("/m/"))
+            .unwrap_or_else(|| panic!("no notification for {to}"));
+        let start = mail.text.find(&format!("{}/m/", self.base)).unwrap();
+        mail.text[start..].split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// The password in the last password e-mail to `to`.
+    pub async fn password_for(&self, to: &str) -> String {
+        self.deliver().await;
+        let mail = self.mails().into_iter().rev().find(|m| m.to == to && !m.text.contains("/m/")).expect("a password mail");
+        mail.text.split("\n\n").nth(1).unwrap().trim().to_owned()
+    }
+
+    /// `POST challenge` on the JSON API of a link; the status.
+    pub async fn challenge(&self, api: &str) -> u16 {
+        self.client.post(format!("{api}/challenge")).send().await.unwrap().status().as_u16()
+    }
+
+    /// `POST verify` on the JSON API of a link; the status.
+    pub async fn verify(&self, api: &str, code: &str) -> u16 {
+        self.client
+            .post(format!("{api}/verify"))
+            .json(&serde_json::json!({"code": code}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    /// The JSON access API URL of a link.
+    pub fn api_of(&self, link: &str) -> String {
+        link.replace("/m/", "/api/v1/access/")
+    }
+
+    /// Counts rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
+            .fetch_one(&self.state.db.pool)
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap()
+    }
+
+    /// Every file under the blob store (finished and temporary).
+    pub fn blob_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() { walk(&path, out) } else { out.push(path) }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir.path().join("blobs"), &mut out);
+        out
+    }
+}
+
+/// The default meta of a 1FA secure message to one recipient.
+pub fn secure_message(to: &str) -> Value {
+    serde_json::json!({
+        "subject": "Dossier 42",
+        "body_text": "Beste Jan, zie de bijlage.",
+        "kind": "secure_message",
+        "recipients": [{"email": to}],
+        "auth": {"level": "1fa", "password": "generated", "deliver": "email"},
+        "language": "en"
+    })
+}

@@ -1,0 +1,53 @@
+//! Installs what the tests need when it is missing, so a fresh machine (and CI) needs nothing by hand.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::bail;
+
+use crate::run_cmd;
+
+/// The directory of PostgreSQL's server binaries, if installed.
+pub fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .filter(|bin| bin.join("initdb").exists() && bin.join("postgres").exists())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+}
+
+/// Installs Debian packages (with `apt-get update` first), as root or through sudo.
+pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+    eprintln!("xtask: installing {} from Debian", packages.join(", "));
+    let sudo = !is_root();
+    let apt = |args: &[&str]| {
+        let mut command = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        if sudo {
+            command.arg("apt-get");
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run_cmd(&mut apt(&["update", "-q"]))?;
+    let mut install = apt(&["install", "-y", "-q", "--no-install-recommends"]);
+    install.args(packages);
+    run_cmd(&mut install)
+}
+
+/// Everything `cargo xtask test` needs.
+pub fn ensure_for_tests() -> anyhow::Result<()> {
+    if postgres_bin_dir().is_none() {
+        apt_install(&["postgresql"])?;
+        if postgres_bin_dir().is_none() {
+            bail!("PostgreSQL was installed but its binaries are not under /usr/lib/postgresql/*/bin");
+        }
+    }
+    Ok(())
+}
