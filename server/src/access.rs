@@ -410,11 +410,22 @@ pub async fn zip(state: &AppState, access: &Access, client: &ClientInfo) -> Resu
         .map(|(name, (file, _))| (name, plaintext(state, access, file)))
         .collect();
     let (writer, reader) = tokio::io::duplex(256 * 1024);
+    let now = state.clock.now().to_zoned(jiff::tz::TimeZone::get(&state.config.timezone).unwrap_or(jiff::tz::TimeZone::UTC));
+    let modified = async_zip::ZipDateTimeBuilder::new()
+        .year(i32::from(now.year()))
+        .month(now.month() as u32)
+        .day(now.day() as u32)
+        .hour(now.hour() as u32)
+        .minute(now.minute() as u32)
+        .second(now.second() as u32)
+        .build();
     let task = tokio::spawn(async move {
         use futures_util::AsyncWriteExt as _;
         let mut zip = async_zip::tokio::write::ZipFileWriter::with_tokio(writer);
         for (name, mut stream) in sources {
-            let entry = async_zip::ZipEntryBuilder::new(name.into(), async_zip::Compression::Stored);
+            let entry = async_zip::ZipEntryBuilder::new(name.into(), async_zip::Compression::Stored)
+                .last_modification_date(modified.clone())
+                .unix_permissions(0o644);
             let mut entry_writer = zip.write_entry_stream(entry).await.map_err(io::Error::other)?;
             while let Some(chunk) = stream.next().await {
                 entry_writer.write_all(&chunk?).await?;

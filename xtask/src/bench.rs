@@ -1,6 +1,142 @@
-//! `cargo xtask bench`: figures, not tests.
+//! `cargo xtask bench [crypto|upload|dlp]`: figures, not tests. Each figure is printed next to the
+//! reference it is judged against, measured in the same run on the same machine.
 
-/// Runs the named benchmarks.
-pub fn main(_args: &[String]) -> anyhow::Result<()> {
-    anyhow::bail!("benchmarks are not wired yet")
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::{build_zegel, root, run_cmd, target_dir};
+
+/// Runs the named benchmarks (all by default).
+pub fn main(args: &[String]) -> anyhow::Result<()> {
+    let all = ["crypto", "upload", "dlp"];
+    let chosen: Vec<&str> = if args.is_empty() { all.to_vec() } else { args.iter().map(String::as_str).collect() };
+    for name in chosen {
+        match name {
+            "crypto" => crypto()?,
+            "upload" => upload()?,
+            "dlp" => dlp()?,
+            other => bail!("unknown benchmark '{other}'; choose from {}", all.join(", ")),
+        }
+    }
+    Ok(())
+}
+
+fn crypto() -> anyhow::Result<()> {
+    println!("== crypto: chunked AES-256-GCM, one core ==");
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["run", "--quiet", "--release", "-p", "zegel-crypto", "--example", "throughput"])
+        .current_dir(root())
+        .stderr(Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        bail!("the throughput example failed");
+    }
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    // OpenSSL's own AES-256-GCM on 64 KiB blocks (the chunk size), one core, as the reference.
+    match Command::new("openssl").args(["speed", "-evp", "aes-256-gcm", "-bytes", "65536", "-seconds", "3"]).output() {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            if let Some(line) = text.lines().rev().find(|l| l.starts_with("AES-256-GCM") || l.starts_with("aes-256-gcm")) {
+                let kbytes: f64 = line.split_whitespace().last().and_then(|v| v.trim_end_matches('k').parse().ok()).unwrap_or(0.0);
+                println!("openssl_aes_256_gcm_mb_s={:.0}", kbytes * 1000.0 / 1e6);
+            }
+        }
+        _ => println!("openssl speed: not available"),
+    }
+    Ok(())
+}
+
+fn upload() -> anyhow::Result<()> {
+    println!("== upload: a 2 GiB file through POST /api/v1/messages ==");
+    let size_mib: u64 = std::env::var("ZEGEL_BENCH_UPLOAD_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(2048);
+    let zegel = build_zegel(true)?;
+    let dir = target_dir().join("bench-upload");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    // The source lives in RAM, so reading it does not compete with the disk being measured.
+    let source = Path::new("/dev/shm").join(format!("zegel-bench-{}.bin", std::process::id()));
+    run_cmd(Command::new("dd").args(["if=/dev/urandom", &format!("of={}", source.display()), "bs=1M", &format!("count={size_mib}"), "status=none"]))?;
+
+    // The reference: the same amount written with dd and flushed, on the disk the data dir is on.
+    let dd_target = dir.join("dd.bin");
+    let started = Instant::now();
+    run_cmd(Command::new("dd").args([
+        &format!("if={}", source.display()),
+        &format!("of={}", dd_target.display()),
+        "bs=1M",
+        "conv=fdatasync",
+        "status=none",
+    ]))?;
+    let dd_seconds = started.elapsed().as_secs_f64();
+    std::fs::remove_file(&dd_target)?;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let env = [
+        ("ZEGEL_DATA_DIR", dir.join("data").display().to_string()),
+        ("ZEGEL_LISTEN", format!("127.0.0.1:{port}")),
+        ("ZEGEL_LOG", "warn".to_owned()),
+    ];
+    let zegel_cmd = |args: &[&str]| {
+        let mut command = Command::new(&zegel);
+        command.args(args).envs(env.iter().map(|(k, v)| (k, v)));
+        command
+    };
+    run_cmd(zegel_cmd(&["admin", "tenant", "add", "--name", "Bench", "--domain", "bench.example"]).stdout(Stdio::null()))?;
+    let token = String::from_utf8(zegel_cmd(&["admin", "token", "--email", "bench@bench.example"]).output()?.stdout)?;
+    let mut server = zegel_cmd(&["serve"]).stdout(Stdio::null()).spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            bail!("zegel did not start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let meta = r#"meta={"subject":"bench","kind":"public_files","recipients":[{"email":"r@example.nl"}]};type=application/json"#;
+    let started = Instant::now();
+    let output = Command::new("curl")
+        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", &format!("Authorization: Bearer {}", token.trim())])
+        .args(["-F", meta, "-F", &format!("file=@{};filename=big.bin", source.display())])
+        .arg(format!("http://127.0.0.1:{port}/api/v1/messages"))
+        .output()
+        .context("curl is needed for the upload benchmark")?;
+    let upload_seconds = started.elapsed().as_secs_f64();
+    let status = String::from_utf8_lossy(&output.stdout).to_string();
+    let peak_rss_kib = std::fs::read_to_string(format!("/proc/{}/status", server.id()))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .unwrap_or(0);
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_file(&source);
+    let _ = std::fs::remove_dir_all(&dir);
+    if status != "201" {
+        bail!("the upload failed with HTTP {status}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let bytes = (size_mib * 1024 * 1024) as f64;
+    let upload_mb_s = bytes / upload_seconds / 1e6;
+    let dd_mb_s = bytes / dd_seconds / 1e6;
+    println!("upload_bytes={}", size_mib * 1024 * 1024);
+    println!("upload_mb_s={upload_mb_s:.0}");
+    println!("dd_fdatasync_mb_s={dd_mb_s:.0}");
+    println!("upload_vs_dd={:.0}%", upload_mb_s / dd_mb_s * 100.0);
+    println!("server_peak_rss_mib={:.1}", peak_rss_kib as f64 / 1024.0);
+    Ok(())
+}
+
+fn dlp() -> anyhow::Result<()> {
+    println!("== dlp: the content filter on the development corpus ==");
+    let corpus = root().join("../shared/dlp-corpus");
+    if !corpus.exists() {
+        bail!("the development corpus is expected at {}", corpus.display());
+    }
+    run_cmd(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["run", "--quiet", "--release", "-p", "zegel-dlp", "--all-features", "--example", "corpus_eval", "--"])
+            .arg(&corpus)
+            .current_dir(root()),
+    )
 }

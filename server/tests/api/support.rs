@@ -11,13 +11,6 @@ use zegel_server::mail::DevMail;
 use zegel_server::state::ManualClock;
 use zegel_server::{AppState, app, build_state_with_clock, outbox};
 
-/// The database a test runs on.
-#[derive(Debug, Clone, Copy)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 /// Runs a test body once per backend. PostgreSQL runs when `ZEGEL_TEST_POSTGRES_URL` is set; with
 /// `ZEGEL_TEST_REQUIRE_POSTGRES=1` (set by `cargo xtask test`) a missing server is a failure, not a skip.
 #[macro_export]
@@ -26,7 +19,7 @@ macro_rules! on_both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$body($crate::support::TestServer::start($crate::support::Backend::Sqlite).await).await;
+                super::$body($crate::support::TestServer::start_sqlite().await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
@@ -72,12 +65,8 @@ pub async fn fresh_postgres_database() -> Option<String> {
 }
 
 impl TestServer {
-    pub async fn start(backend: Backend) -> Self {
-        let database = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(fresh_postgres_database().await.expect("PostgreSQL configured")),
-        };
-        Self::start_with(database, &[]).await
+    pub async fn start_sqlite() -> Self {
+        Self::start_with(None, &[]).await
     }
 
     pub async fn try_start_postgres() -> Option<Self> {
