@@ -20,6 +20,8 @@ pub mod api;
 pub mod auth;
 /// The blob store.
 pub mod blobs;
+/// `zegel scan`.
+pub mod cli_scan;
 /// Configuration.
 pub mod config;
 /// Storage.
@@ -38,8 +40,12 @@ pub mod mail;
 pub mod outbox;
 /// The recipient portal.
 pub mod portal;
+/// The content filter as the server runs it.
+pub mod scan;
 /// Sealed message fields.
 pub mod sealing;
+/// Tenant settings.
+pub mod settings;
 /// Shared state.
 pub mod state;
 
@@ -96,6 +102,7 @@ pub async fn build_state_with_clock(config: Config, clock: Arc<dyn Clock>) -> an
         mailer: Arc::new(mailer),
         outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
         clock,
+        pdf_reader: scan::ChildProcessPdf::current(),
     })
 }
 

@@ -21,6 +21,27 @@ enum Command {
     Serve,
     /// Prints the effective configuration, secrets masked.
     Config,
+    /// Scans files for sensitive data with the content filter (`-` reads stdin).
+    Scan {
+        /// One JSON object per file and line.
+        #[arg(long)]
+        json: bool,
+        /// A content-filter policy as JSON (default: the care organisation's day-one policy).
+        #[arg(long)]
+        policy: Option<String>,
+        /// A trigger word (repeat for more).
+        #[arg(long = "trigger")]
+        triggers: Vec<String>,
+        /// An activation word (repeat for more).
+        #[arg(long = "activation")]
+        activations: Vec<String>,
+        /// Files to scan.
+        #[arg(value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Reads a PDF from stdin and writes its text (the content filter's isolated PDF reader).
+    #[command(hide = true)]
+    ExtractPdf,
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -63,6 +84,15 @@ enum TenantCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The content filter needs no configuration, database or runtime.
+    match cli.command {
+        Command::ExtractPdf => return ExitCode::from(zegel_server::scan::extract_pdf_child() as u8),
+        Command::Scan { json, policy, triggers, activations, files } => {
+            let args = zegel_server::cli_scan::ScanArgs { json, policy, triggers, activations, files };
+            return ExitCode::from(zegel_server::cli_scan::run(args) as u8);
+        }
+        _ => {}
+    }
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("ZEGEL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .with_writer(std::io::stderr)
@@ -92,6 +122,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(config).await,
+        Command::Scan { .. } | Command::ExtractPdf => unreachable!("handled before the runtime starts"),
         Command::Admin { command } => {
             let state = build_state(config).await?;
             match command {

@@ -67,6 +67,8 @@ pub struct AppState {
     pub outbox_wakeup: Arc<Notify>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Reads PDFs for the content filter in a crash-isolated child process.
+    pub pdf_reader: crate::scan::ChildProcessPdf,
 }
 
 impl AppState {

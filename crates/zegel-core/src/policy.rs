@@ -80,7 +80,11 @@ impl Default for ContentFilterPolicy {
     /// unscannable attachments protected automatically at 1FA; external recipients only; no words; a
     /// warning for external recipients, none for attachments.
     fn default() -> Self {
-        let rule = |kind, action, level| Rule { kind, action, level };
+        let rule = |kind, action, level| Rule {
+            kind,
+            action,
+            level,
+        };
         ContentFilterPolicy {
             rules: vec![
                 rule(Kind::NlBsn, Action::Force, Level::TwoFa),
@@ -172,7 +176,11 @@ pub fn decide(
     recipients: &[RecipientClass],
     has_attachments: bool,
 ) -> Decision {
-    let folded_words: Vec<(String, &WordRule)> = policy.trigger_words.iter().map(|w| (fold_word(&w.word), w)).collect();
+    let folded_words: Vec<(String, &WordRule)> = policy
+        .trigger_words
+        .iter()
+        .map(|w| (fold_word(&w.word), w))
+        .collect();
     // (kind, action, level) -> distinct terms in order of appearance.
     let mut groups: BTreeMap<(Kind, Action, Level), Vec<String>> = BTreeMap::new();
     let mut activation_terms: Vec<String> = Vec::new();
@@ -208,21 +216,42 @@ pub fn decide(
             add(groups.entry((f.kind, action, level)).or_default(), term);
         }
     }
-    let mut reasons: Vec<Reason> =
-        groups.into_iter().map(|((kind, action, level), terms)| Reason { kind, terms, action, level }).collect();
+    let mut reasons: Vec<Reason> = groups
+        .into_iter()
+        .map(|((kind, action, level), terms)| Reason {
+            kind,
+            terms,
+            action,
+            level,
+        })
+        .collect();
     if !activation_terms.is_empty() {
         let level = policy
             .rule(Kind::ActivationWord)
             .map(|r| r.level)
             .or_else(|| reasons.iter().map(|r| r.level).max())
             .unwrap_or(Level::OneFa);
-        reasons.push(Reason { kind: Kind::ActivationWord, terms: activation_terms, action: Action::Force, level });
+        reasons.push(Reason {
+            kind: Kind::ActivationWord,
+            terms: activation_terms,
+            action: Action::Force,
+            level,
+        });
     }
     reasons.sort_by(|a, b| (b.action, b.level, a.kind).cmp(&(a.action, a.level, b.kind)));
 
-    let external = recipients.iter().filter(|r| **r == RecipientClass::External).count();
-    let applies = |r: &Reason| !policy.external_only || external > 0 || r.kind == Kind::ActivationWord;
-    let action = reasons.iter().filter(|r| applies(r)).map(|r| r.action).max().unwrap_or(Action::Allow);
+    let external = recipients
+        .iter()
+        .filter(|r| **r == RecipientClass::External)
+        .count();
+    let applies =
+        |r: &Reason| !policy.external_only || external > 0 || r.kind == Kind::ActivationWord;
+    let action = reasons
+        .iter()
+        .filter(|r| applies(r))
+        .map(|r| r.action)
+        .max()
+        .unwrap_or(Action::Allow);
     let level = (action > Action::Allow)
         .then(|| reasons.iter().filter(|r| applies(r)).map(|r| r.level).max())
         .flatten();
@@ -243,7 +272,12 @@ pub fn decide(
         names.dedup();
         warnings.push(Warning::Attachments { count: names.len() });
     }
-    Decision { action, level, reasons, warnings }
+    Decision {
+        action,
+        level,
+        reasons,
+        warnings,
+    }
 }
 
 impl Decision {
@@ -253,7 +287,10 @@ impl Decision {
     /// Identifiers are counted, never repeated, so the summary is safe to show and to log; tenant words and
     /// unscannable reasons are quoted.
     pub fn summary(&self) -> String {
-        let level = self.level.map(|l| format!(" ({})", l.as_str().to_uppercase())).unwrap_or_default();
+        let level = self
+            .level
+            .map(|l| format!(" ({})", l.as_str().to_uppercase()))
+            .unwrap_or_default();
         let head = match self.action {
             Action::Force => format!("Protection required{level}"),
             Action::Auto => format!("This message will be protected{level}"),
@@ -282,9 +319,15 @@ impl Decision {
         out.push('.');
         for w in &self.warnings {
             match w {
-                Warning::ExternalRecipients { count: 1 } => out.push_str(" It goes to 1 external recipient."),
-                Warning::ExternalRecipients { count } => out.push_str(&format!(" It goes to {count} external recipients.")),
-                Warning::Attachments { .. } => out.push_str(" Check the attachments before sending."),
+                Warning::ExternalRecipients { count: 1 } => {
+                    out.push_str(" It goes to 1 external recipient.")
+                }
+                Warning::ExternalRecipients { count } => {
+                    out.push_str(&format!(" It goes to {count} external recipients."))
+                }
+                Warning::Attachments { .. } => {
+                    out.push_str(" Check the attachments before sending.")
+                }
             }
         }
         out
@@ -297,17 +340,35 @@ fn quoted(terms: &[&str]) -> String {
 
 fn describe(kind: Kind, terms: &[&str]) -> String {
     let n = terms.len();
-    let counted = |one: &str, many: &str| if n == 1 { one.to_owned() } else { format!("{n} {many}") };
+    let counted = |one: &str, many: &str| {
+        if n == 1 {
+            one.to_owned()
+        } else {
+            format!("{n} {many}")
+        }
+    };
     match kind {
-        Kind::NlBsn => counted("a Dutch citizen service number (BSN)", "Dutch citizen service numbers (BSN)"),
-        Kind::Iban => counted("a bank account number (IBAN)", "bank account numbers (IBAN)"),
-        Kind::SePersonnummer => counted("a Swedish personal identity number", "Swedish personal identity numbers"),
+        Kind::NlBsn => counted(
+            "a Dutch citizen service number (BSN)",
+            "Dutch citizen service numbers (BSN)",
+        ),
+        Kind::Iban => counted(
+            "a bank account number (IBAN)",
+            "bank account numbers (IBAN)",
+        ),
+        Kind::SePersonnummer => counted(
+            "a Swedish personal identity number",
+            "Swedish personal identity numbers",
+        ),
         Kind::CreditCard => counted("a payment card number", "payment card numbers"),
         Kind::NlPhone => counted("a phone number", "phone numbers"),
         Kind::Email => counted("an e-mail address", "e-mail addresses"),
         Kind::TriggerWord => format!("sensitive terms: {}", quoted(terms)),
         Kind::ActivationWord => format!("the request {}", quoted(terms)),
-        Kind::Unscannable => format!("attachments that could not be checked ({})", terms.join("; ")),
+        Kind::Unscannable => format!(
+            "attachments that could not be checked ({})",
+            terms.join("; ")
+        ),
     }
 }
 
@@ -329,22 +390,50 @@ mod tests {
     use RecipientClass::{External as Ext, Internal as Int};
 
     fn found(kind: Kind, text: &str) -> Finding {
-        Finding { kind, text: text.into(), start: 0, end: text.len(), confidence: 1.0, location: Location::Body, reason: None }
+        Finding {
+            kind,
+            text: text.into(),
+            start: 0,
+            end: text.len(),
+            confidence: 1.0,
+            location: Location::Body,
+            reason: None,
+        }
     }
 
     fn in_attachment(kind: Kind, text: &str, name: &str) -> Finding {
-        Finding { location: Location::Attachment { name: name.into(), path: vec![] }, ..found(kind, text) }
+        Finding {
+            location: Location::Attachment {
+                name: name.into(),
+                path: vec![],
+            },
+            ..found(kind, text)
+        }
     }
 
     fn unscannable(reason: &str) -> Finding {
-        Finding::unscannable(Location::Attachment { name: "a.zip".into(), path: vec![] }, reason)
+        Finding::unscannable(
+            Location::Attachment {
+                name: "a.zip".into(),
+                path: vec![],
+            },
+            reason,
+        )
     }
 
     fn care() -> ContentFilterPolicy {
         ContentFilterPolicy {
             trigger_words: vec![
-                WordRule { word: "Patiëntendossier".into(), action: Auto, level: OneFa },
-                WordRule { word: "Uitslag".into(), action: Force, level: TwoFa },
+                WordRule {
+                    word: "Patiëntendossier".into(),
+                    action: Auto,
+                    level: OneFa,
+                },
+                WordRule {
+                    word: "Uitslag".into(),
+                    action: Force,
+                    level: TwoFa,
+                },
             ],
             activation_words: vec!["zegel-veilig".into()],
             ..ContentFilterPolicy::default()
@@ -354,34 +443,92 @@ mod tests {
     #[test]
     fn decisions() {
         // (policy, findings, recipients, expected action, level, reasons as (kind, action, level, terms))
-        type Row = (ContentFilterPolicy, Vec<Finding>, Vec<RecipientClass>, Action, Option<Level>, Vec<(Kind, Action, Level, Vec<&'static str>)>);
+        type Row = (
+            ContentFilterPolicy,
+            Vec<Finding>,
+            Vec<RecipientClass>,
+            Action,
+            Option<Level>,
+            Vec<(Kind, Action, Level, Vec<&'static str>)>,
+        );
         let table: Vec<Row> = vec![
             (care(), vec![], vec![Ext], Allow, None, vec![]),
-            (care(), vec![found(NlPhone, "06-12345678"), found(Email, "a@b.nl")], vec![Ext], Allow, None, vec![]),
-            (care(), vec![found(NlBsn, "123456782")], vec![Ext], Force, Some(TwoFa), vec![(NlBsn, Force, TwoFa, vec!["123456782"])]),
-            (care(), vec![found(Iban, "NL91ABNA0417164300")], vec![Int, Ext], Auto, Some(OneFa), vec![(Iban, Auto, OneFa, vec!["NL91ABNA0417164300"])]),
             (
                 care(),
-                vec![found(Iban, "NL91ABNA0417164300"), found(CreditCard, "4111111111111111"), found(Iban, "NL91ABNA0417164300")],
+                vec![found(NlPhone, "06-12345678"), found(Email, "a@b.nl")],
+                vec![Ext],
+                Allow,
+                None,
+                vec![],
+            ),
+            (
+                care(),
+                vec![found(NlBsn, "123456782")],
+                vec![Ext],
+                Force,
+                Some(TwoFa),
+                vec![(NlBsn, Force, TwoFa, vec!["123456782"])],
+            ),
+            (
+                care(),
+                vec![found(Iban, "NL91ABNA0417164300")],
+                vec![Int, Ext],
+                Auto,
+                Some(OneFa),
+                vec![(Iban, Auto, OneFa, vec!["NL91ABNA0417164300"])],
+            ),
+            (
+                care(),
+                vec![
+                    found(Iban, "NL91ABNA0417164300"),
+                    found(CreditCard, "4111111111111111"),
+                    found(Iban, "NL91ABNA0417164300"),
+                ],
                 vec![Ext],
                 Force,
                 Some(OneFa),
-                vec![(CreditCard, Force, OneFa, vec!["4111111111111111"]), (Iban, Auto, OneFa, vec!["NL91ABNA0417164300"])],
+                vec![
+                    (CreditCard, Force, OneFa, vec!["4111111111111111"]),
+                    (Iban, Auto, OneFa, vec!["NL91ABNA0417164300"]),
+                ],
             ),
             // The level is the highest among the reasons that ask for protection.
             (
                 care(),
-                vec![found(CreditCard, "4111111111111111"), found(SePersonnummer, "811218-9876")],
+                vec![
+                    found(CreditCard, "4111111111111111"),
+                    found(SePersonnummer, "811218-9876"),
+                ],
                 vec![Ext],
                 Force,
                 Some(TwoFa),
-                vec![(SePersonnummer, Force, TwoFa, vec!["811218-9876"]), (CreditCard, Force, OneFa, vec!["4111111111111111"])],
+                vec![
+                    (SePersonnummer, Force, TwoFa, vec!["811218-9876"]),
+                    (CreditCard, Force, OneFa, vec!["4111111111111111"]),
+                ],
             ),
             // Internal recipients only: allowed, reasons still reported.
-            (care(), vec![found(NlBsn, "123456782")], vec![Int, Int], Allow, None, vec![(NlBsn, Force, TwoFa, vec!["123456782"])]),
-            (care(), vec![found(NlBsn, "123456782")], vec![], Allow, None, vec![(NlBsn, Force, TwoFa, vec!["123456782"])]),
             (
-                ContentFilterPolicy { external_only: false, ..care() },
+                care(),
+                vec![found(NlBsn, "123456782")],
+                vec![Int, Int],
+                Allow,
+                None,
+                vec![(NlBsn, Force, TwoFa, vec!["123456782"])],
+            ),
+            (
+                care(),
+                vec![found(NlBsn, "123456782")],
+                vec![],
+                Allow,
+                None,
+                vec![(NlBsn, Force, TwoFa, vec!["123456782"])],
+            ),
+            (
+                ContentFilterPolicy {
+                    external_only: false,
+                    ..care()
+                },
                 vec![found(NlBsn, "123456782")],
                 vec![Int],
                 Force,
@@ -391,33 +538,65 @@ mod tests {
             // Trigger words: each configured word's own rule; spelling variants match the same rule.
             (
                 care(),
-                vec![found(TriggerWord, "Patiëntendossier"), found(TriggerWord, "PATIENTENDOSSIER"), found(TriggerWord, "Patiëntendossier")],
+                vec![
+                    found(TriggerWord, "Patiëntendossier"),
+                    found(TriggerWord, "PATIENTENDOSSIER"),
+                    found(TriggerWord, "Patiëntendossier"),
+                ],
                 vec![Ext],
                 Auto,
                 Some(OneFa),
-                vec![(TriggerWord, Auto, OneFa, vec!["Patiëntendossier", "PATIENTENDOSSIER"])],
+                vec![(
+                    TriggerWord,
+                    Auto,
+                    OneFa,
+                    vec!["Patiëntendossier", "PATIENTENDOSSIER"],
+                )],
             ),
             (
                 care(),
-                vec![found(TriggerWord, "patiëntendossier"), found(TriggerWord, "uitslag")],
+                vec![
+                    found(TriggerWord, "patiëntendossier"),
+                    found(TriggerWord, "uitslag"),
+                ],
                 vec![Ext],
                 Force,
                 Some(TwoFa),
-                vec![(TriggerWord, Force, TwoFa, vec!["uitslag"]), (TriggerWord, Auto, OneFa, vec!["patiëntendossier"])],
+                vec![
+                    (TriggerWord, Force, TwoFa, vec!["uitslag"]),
+                    (TriggerWord, Auto, OneFa, vec!["patiëntendossier"]),
+                ],
             ),
             // Activation word: always force, at the strongest other level, else 1FA; also for internal mail.
-            (care(), vec![found(ActivationWord, "zegel-veilig")], vec![Int], Force, Some(OneFa), vec![(ActivationWord, Force, OneFa, vec!["zegel-veilig"])]),
             (
                 care(),
-                vec![found(ActivationWord, "ZEGEL-VEILIG"), found(NlBsn, "123456782")],
+                vec![found(ActivationWord, "zegel-veilig")],
+                vec![Int],
+                Force,
+                Some(OneFa),
+                vec![(ActivationWord, Force, OneFa, vec!["zegel-veilig"])],
+            ),
+            (
+                care(),
+                vec![
+                    found(ActivationWord, "ZEGEL-VEILIG"),
+                    found(NlBsn, "123456782"),
+                ],
                 vec![Ext],
                 Force,
                 Some(TwoFa),
-                vec![(NlBsn, Force, TwoFa, vec!["123456782"]), (ActivationWord, Force, TwoFa, vec!["ZEGEL-VEILIG"])],
+                vec![
+                    (NlBsn, Force, TwoFa, vec!["123456782"]),
+                    (ActivationWord, Force, TwoFa, vec!["ZEGEL-VEILIG"]),
+                ],
             ),
             (
                 ContentFilterPolicy {
-                    rules: vec![Rule { kind: ActivationWord, action: Notify, level: TwoFa }],
+                    rules: vec![Rule {
+                        kind: ActivationWord,
+                        action: Notify,
+                        level: TwoFa,
+                    }],
                     ..care()
                 },
                 vec![found(ActivationWord, "zegel-veilig")],
@@ -429,15 +608,31 @@ mod tests {
             // Unscannable parts: the reasons are the terms.
             (
                 care(),
-                vec![unscannable("encrypted archive"), unscannable("encrypted archive"), unscannable("zip bomb")],
+                vec![
+                    unscannable("encrypted archive"),
+                    unscannable("encrypted archive"),
+                    unscannable("zip bomb"),
+                ],
                 vec![Ext],
                 Auto,
                 Some(OneFa),
-                vec![(Unscannable, Auto, OneFa, vec!["encrypted archive", "zip bomb"])],
+                vec![(
+                    Unscannable,
+                    Auto,
+                    OneFa,
+                    vec!["encrypted archive", "zip bomb"],
+                )],
             ),
             // Notify only.
             (
-                ContentFilterPolicy { rules: vec![Rule { kind: NlPhone, action: Notify, level: OneFa }], ..care() },
+                ContentFilterPolicy {
+                    rules: vec![Rule {
+                        kind: NlPhone,
+                        action: Notify,
+                        level: OneFa,
+                    }],
+                    ..care()
+                },
                 vec![found(NlPhone, "06-12345678")],
                 vec![Ext],
                 Notify,
@@ -446,7 +641,14 @@ mod tests {
             ),
             // A rule that allows is no reason.
             (
-                ContentFilterPolicy { rules: vec![Rule { kind: Iban, action: Allow, level: TwoFa }], ..care() },
+                ContentFilterPolicy {
+                    rules: vec![Rule {
+                        kind: Iban,
+                        action: Allow,
+                        level: TwoFa,
+                    }],
+                    ..care()
+                },
                 vec![found(Iban, "NL91ABNA0417164300")],
                 vec![Ext],
                 Allow,
@@ -454,23 +656,57 @@ mod tests {
                 vec![],
             ),
         ];
-        for (n, (policy, findings, recipients, action, level, reasons)) in table.into_iter().enumerate() {
+        for (n, (policy, findings, recipients, action, level, reasons)) in
+            table.into_iter().enumerate()
+        {
             let d = decide(&policy, &findings, &recipients, false);
-            let got: Vec<(Kind, Action, Level, Vec<&str>)> =
-                d.reasons.iter().map(|r| (r.kind, r.action, r.level, r.terms.iter().map(String::as_str).collect())).collect();
-            assert_eq!((d.action, d.level, got), (action, level, reasons), "row {n}");
+            let got: Vec<(Kind, Action, Level, Vec<&str>)> = d
+                .reasons
+                .iter()
+                .map(|r| {
+                    (
+                        r.kind,
+                        r.action,
+                        r.level,
+                        r.terms.iter().map(String::as_str).collect(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                (d.action, d.level, got),
+                (action, level, reasons),
+                "row {n}"
+            );
         }
     }
 
     #[test]
     fn warnings() {
-        let findings = vec![in_attachment(NlBsn, "123456782", "a.pdf"), in_attachment(Iban, "NL91ABNA0417164300", "a.pdf"), in_attachment(Email, "x@y.nl", "b.docx")];
-        let policy = ContentFilterPolicy { warn_external: true, warn_attachments: true, ..care() };
+        let findings = vec![
+            in_attachment(NlBsn, "123456782", "a.pdf"),
+            in_attachment(Iban, "NL91ABNA0417164300", "a.pdf"),
+            in_attachment(Email, "x@y.nl", "b.docx"),
+        ];
+        let policy = ContentFilterPolicy {
+            warn_external: true,
+            warn_attachments: true,
+            ..care()
+        };
         let d = decide(&policy, &findings, &[Int, Ext, Ext], true);
-        assert_eq!(d.warnings, vec![Warning::ExternalRecipients { count: 2 }, Warning::Attachments { count: 2 }]);
+        assert_eq!(
+            d.warnings,
+            vec![
+                Warning::ExternalRecipients { count: 2 },
+                Warning::Attachments { count: 2 }
+            ]
+        );
         let d = decide(&policy, &[], &[Int], false);
         assert!(d.warnings.is_empty());
-        let quiet = ContentFilterPolicy { warn_external: false, warn_attachments: false, ..care() };
+        let quiet = ContentFilterPolicy {
+            warn_external: false,
+            warn_attachments: false,
+            ..care()
+        };
         assert!(decide(&quiet, &findings, &[Ext], true).warnings.is_empty());
     }
 
@@ -479,14 +715,22 @@ mod tests {
         let p = care();
         for (findings, recipients, want) in [
             (vec![], vec![Int], "No sensitive content found."),
-            (vec![], vec![Ext], "No sensitive content found. It goes to 1 external recipient."),
+            (
+                vec![],
+                vec![Ext],
+                "No sensitive content found. It goes to 1 external recipient.",
+            ),
             (
                 vec![found(TriggerWord, "Patiëntendossier")],
                 vec![Ext],
                 "This message will be protected (1FA): your message contains sensitive terms: 'Patiëntendossier'. It goes to 1 external recipient.",
             ),
             (
-                vec![found(NlBsn, "123456782"), found(NlBsn, "111222333"), found(TriggerWord, "Patiëntendossier")],
+                vec![
+                    found(NlBsn, "123456782"),
+                    found(NlBsn, "111222333"),
+                    found(TriggerWord, "Patiëntendossier"),
+                ],
                 vec![Ext, Ext],
                 "Protection required (2FA): your message contains 2 Dutch citizen service numbers (BSN) and sensitive terms: 'Patiëntendossier'. It goes to 2 external recipients.",
             ),
@@ -496,7 +740,10 @@ mod tests {
                 "No protection needed for internal recipients: your message contains a Dutch citizen service number (BSN).",
             ),
             (
-                vec![found(ActivationWord, "zegel-veilig"), unscannable("encrypted archive")],
+                vec![
+                    found(ActivationWord, "zegel-veilig"),
+                    unscannable("encrypted archive"),
+                ],
                 vec![Ext],
                 "Protection required (1FA): your message contains the request 'zegel-veilig' and attachments that could not be checked (encrypted archive). It goes to 1 external recipient.",
             ),
@@ -508,21 +755,47 @@ mod tests {
     #[test]
     fn defaults_and_serde() {
         let p = ContentFilterPolicy::default();
-        assert_eq!(p.rule(NlBsn).map(|r| (r.action, r.level)), Some((Force, TwoFa)));
-        assert_eq!(p.rule(SePersonnummer).map(|r| (r.action, r.level)), Some((Force, TwoFa)));
-        assert_eq!(p.rule(CreditCard).map(|r| (r.action, r.level)), Some((Force, OneFa)));
-        assert_eq!(p.rule(Iban).map(|r| (r.action, r.level)), Some((Auto, OneFa)));
-        assert_eq!(p.rule(Unscannable).map(|r| (r.action, r.level)), Some((Auto, OneFa)));
-        assert!(p.rule(NlPhone).is_none() && p.external_only && p.trigger_words.is_empty() && p.activation_words.is_empty());
+        assert_eq!(
+            p.rule(NlBsn).map(|r| (r.action, r.level)),
+            Some((Force, TwoFa))
+        );
+        assert_eq!(
+            p.rule(SePersonnummer).map(|r| (r.action, r.level)),
+            Some((Force, TwoFa))
+        );
+        assert_eq!(
+            p.rule(CreditCard).map(|r| (r.action, r.level)),
+            Some((Force, OneFa))
+        );
+        assert_eq!(
+            p.rule(Iban).map(|r| (r.action, r.level)),
+            Some((Auto, OneFa))
+        );
+        assert_eq!(
+            p.rule(Unscannable).map(|r| (r.action, r.level)),
+            Some((Auto, OneFa))
+        );
+        assert!(
+            p.rule(NlPhone).is_none()
+                && p.external_only
+                && p.trigger_words.is_empty()
+                && p.activation_words.is_empty()
+        );
         let json = serde_json::to_value(&p).expect("serialises");
-        assert_eq!(json["rules"][0], serde_json::json!({"kind": "nl_bsn", "action": "force", "level": "2fa"}));
+        assert_eq!(
+            json["rules"][0],
+            serde_json::json!({"kind": "nl_bsn", "action": "force", "level": "2fa"})
+        );
         let back: ContentFilterPolicy = serde_json::from_value(json).expect("round trip");
         assert_eq!(back, p);
         let d = decide(&care(), &[found(NlBsn, "123456782")], &[Ext], false);
         let json = serde_json::to_value(&d).expect("serialises");
         assert_eq!(json["action"], "force");
         assert_eq!(json["level"], "2fa");
-        assert_eq!(json["warnings"][0], serde_json::json!({"type": "external_recipients", "count": 1}));
+        assert_eq!(
+            json["warnings"][0],
+            serde_json::json!({"type": "external_recipients", "count": 1})
+        );
         assert!(Allow < Notify && Notify < Auto && Auto < Force);
         let w = care().words();
         assert_eq!(w.trigger_words, ["Patiëntendossier", "Uitslag"]);

@@ -33,7 +33,9 @@ const SCORED: [Kind; 8] = [
 ];
 
 fn main() {
-    let dir = std::env::args().nth(1).unwrap_or_else(|| "../shared/dlp-corpus".into());
+    let dir = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../shared/dlp-corpus".into());
     let corpus = match std::fs::read_to_string(format!("{dir}/corpus.jsonl")) {
         Ok(c) => c,
         Err(e) => {
@@ -41,13 +43,20 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let docs: Vec<Value> = corpus.lines().filter(|l| !l.trim().is_empty()).filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let docs: Vec<Value> = corpus
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     let scanner = Scanner::new(&Words {
         trigger_words: vec!["Patiëntendossier".into()],
         activation_words: vec!["zegel-veilig".into()],
     });
 
-    println!("== text: {} documents from {dir}/corpus.jsonl ==", docs.len());
+    println!(
+        "== text: {} documents from {dir}/corpus.jsonl ==",
+        docs.len()
+    );
     spans(&scanner, &docs);
     throughput(&scanner, &docs);
     attachments(&scanner, &dir);
@@ -57,23 +66,35 @@ fn main() {
 /// Per-kind precision, recall and F1; writes the predictions file.
 fn spans(scanner: &Scanner, docs: &[Value]) {
     std::fs::create_dir_all("target").ok();
-    let mut out = std::fs::File::create("target/dlp-predictions.jsonl").expect("target/ is writable");
+    let mut out =
+        std::fs::File::create("target/dlp-predictions.jsonl").expect("target/ is writable");
     let mut counts: BTreeMap<Kind, [usize; 4]> = BTreeMap::new(); // tp, fp, fn, dup
     let mut doc_cm = [0usize; 4]; // tp, fp, fn, tn
     for doc in docs {
         let text = doc["text"].as_str().unwrap_or_default();
         let found = scanner.scan_text(text, Location::Body);
-        let findings: Vec<Value> =
-            found.iter().map(|f| json!({"kind": f.kind.as_str(), "start": f.start, "end": f.end})).collect();
-        writeln!(out, "{}", json!({"id": doc["id"], "findings": findings})).expect("write predictions");
+        let findings: Vec<Value> = found
+            .iter()
+            .map(|f| json!({"kind": f.kind.as_str(), "start": f.start, "end": f.end}))
+            .collect();
+        writeln!(out, "{}", json!({"id": doc["id"], "findings": findings}))
+            .expect("write predictions");
         let gold: Vec<(Kind, usize, usize)> = doc["entities"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|e| Some((Kind::from_name(e["kind"].as_str()?)?, e["start"].as_u64()? as usize, e["end"].as_u64()? as usize)))
+            .filter_map(|e| {
+                Some((
+                    Kind::from_name(e["kind"].as_str()?)?,
+                    e["start"].as_u64()? as usize,
+                    e["end"].as_u64()? as usize,
+                ))
+            })
             .collect();
-        let pred: Vec<(Kind, usize, usize)> = found.iter().map(|f| (f.kind, f.start, f.end)).collect();
-        let overlap = |a: (usize, usize), b: (usize, usize)| a.1.min(b.1).saturating_sub(a.0.max(b.0));
+        let pred: Vec<(Kind, usize, usize)> =
+            found.iter().map(|f| (f.kind, f.start, f.end)).collect();
+        let overlap =
+            |a: (usize, usize), b: (usize, usize)| a.1.min(b.1).saturating_sub(a.0.max(b.0));
         // Greedy one-to-one matching by overlap size, per kind (as score.py does).
         let mut pairs = Vec::new();
         for (gi, g) in gold.iter().enumerate() {
@@ -99,7 +120,9 @@ fn spans(scanner: &Scanner, docs: &[Value]) {
             if pm.contains(&pi) {
                 continue;
             }
-            let dup = gold.iter().any(|g| g.0 == p.0 && overlap((g.1, g.2), (p.1, p.2)) > 0);
+            let dup = gold
+                .iter()
+                .any(|g| g.0 == p.0 && overlap((g.1, g.2), (p.1, p.2)) > 0);
             counts.entry(p.0).or_default()[if dup { 3 } else { 1 }] += 1;
         }
         let gold_sensitive = doc["doc_label"] == "sensitive";
@@ -111,13 +134,27 @@ fn spans(scanner: &Scanner, docs: &[Value]) {
             (false, false) => 3,
         }] += 1;
     }
-    println!("{:<17}{:>6}{:>6}{:>6}{:>6}{:>6}{:>8}{:>8}{:>8}", "kind", "gold", "TP", "FP", "FN", "dup", "prec", "recall", "F1");
+    println!(
+        "{:<17}{:>6}{:>6}{:>6}{:>6}{:>6}{:>8}{:>8}{:>8}",
+        "kind", "gold", "TP", "FP", "FN", "dup", "prec", "recall", "F1"
+    );
     let mut f1s = Vec::new();
     for kind in SCORED {
         let [tp, fp, fn_, dup] = counts.get(&kind).copied().unwrap_or_default();
         let (p, r, f) = prf(tp, fp, fn_);
         f1s.push(f);
-        println!("{:<17}{:>6}{:>6}{:>6}{:>6}{:>6}{:>8.3}{:>8.3}{:>8.3}", kind.as_str(), tp + fn_, tp, fp, fn_, dup, p, r, f);
+        println!(
+            "{:<17}{:>6}{:>6}{:>6}{:>6}{:>6}{:>8.3}{:>8.3}{:>8.3}",
+            kind.as_str(),
+            tp + fn_,
+            tp,
+            fp,
+            fn_,
+            dup,
+            p,
+            r,
+            f
+        );
     }
     let macro_f1 = f1s.iter().sum::<f64>() / f1s.len() as f64;
     let min_f1 = f1s.iter().copied().fold(1.0, f64::min);
@@ -126,13 +163,31 @@ fn spans(scanner: &Scanner, docs: &[Value]) {
         "documents: sensitive TP {} FP {} FN {} clean TN {}",
         doc_cm[0], doc_cm[1], doc_cm[2], doc_cm[3]
     );
-    println!("predictions written to target/dlp-predictions.jsonl (check: python3 <corpus>/score.py target/dlp-predictions.jsonl)");
+    println!(
+        "predictions written to target/dlp-predictions.jsonl (check: python3 <corpus>/score.py target/dlp-predictions.jsonl)"
+    );
 }
 
 fn prf(tp: usize, fp: usize, fn_: usize) -> (f64, f64, f64) {
-    let p = if tp + fp > 0 { tp as f64 / (tp + fp) as f64 } else if fn_ == 0 { 1.0 } else { 0.0 };
-    let r = if tp + fn_ > 0 { tp as f64 / (tp + fn_) as f64 } else if fp == 0 { 1.0 } else { 0.0 };
-    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    let p = if tp + fp > 0 {
+        tp as f64 / (tp + fp) as f64
+    } else if fn_ == 0 {
+        1.0
+    } else {
+        0.0
+    };
+    let r = if tp + fn_ > 0 {
+        tp as f64 / (tp + fn_) as f64
+    } else if fp == 0 {
+        1.0
+    } else {
+        0.0
+    };
+    let f = if p + r > 0.0 {
+        2.0 * p * r / (p + r)
+    } else {
+        0.0
+    };
     (p, r, f)
 }
 
@@ -151,8 +206,14 @@ fn throughput(scanner: &Scanner, docs: &[Value]) {
     }
     let secs = start.elapsed().as_secs_f64();
     let mbps = bytes as f64 / secs / 1e6;
-    let build = if cfg!(debug_assertions) { "debug build: use --release for a real figure" } else { "release" };
-    println!("\n== throughput ==\ntext scanning: {mbps:.1} MB/s on one thread ({rounds} rounds over {total} bytes, {build})");
+    let build = if cfg!(debug_assertions) {
+        "debug build: use --release for a real figure"
+    } else {
+        "release"
+    };
+    println!(
+        "\n== throughput ==\ntext scanning: {mbps:.1} MB/s on one thread ({rounds} rounds over {total} bytes, {build})"
+    );
 }
 
 /// Letters and digits only, lower case, diacritics removed (the attachment labels' comparison).
@@ -171,30 +232,48 @@ fn attachments(scanner: &Scanner, dir: &str) {
         return;
     };
     println!("\n== attachments ==");
-    println!("{:<22}{:<10}{:>8}{:>8}{:>7}{:>9}{:>10}  unscannable", "file", "label", "values", "found", "extra", "ms", "predicted");
+    println!(
+        "{:<22}{:<10}{:>8}{:>8}{:>7}{:>9}{:>10}  unscannable",
+        "file", "label", "values", "found", "extra", "ms", "predicted"
+    );
     let limits = Limits::default();
     let (mut all, mut hit) = (0usize, 0usize);
     let mut cm = [0usize; 4];
     for line in labels.lines().filter(|l| !l.trim().is_empty()) {
-        let Ok(label) = serde_json::from_str::<Value>(line) else { continue };
+        let Ok(label) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
         let file = label["file"].as_str().unwrap_or_default();
-        let Ok(bytes) = std::fs::read(format!("{dir}/attachments/{file}")) else { continue };
+        let Ok(bytes) = std::fs::read(format!("{dir}/attachments/{file}")) else {
+            continue;
+        };
         let t = Instant::now();
         let found = scanner.scan_attachment(file, &bytes, &limits, &InProcessPdf);
         let ms = t.elapsed().as_secs_f64() * 1e3;
-        let found_values: HashSet<(Kind, String)> = found.iter().map(|f| (f.kind, norm_value(&f.text))).collect();
+        let found_values: HashSet<(Kind, String)> = found
+            .iter()
+            .map(|f| (f.kind, norm_value(&f.text)))
+            .collect();
         let value_list = |key: &str| -> HashSet<(Kind, String)> {
             label[key]
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|e| Some((Kind::from_name(e["kind"].as_str()?)?, norm_value(e["text"].as_str()?))))
+                .filter_map(|e| {
+                    Some((
+                        Kind::from_name(e["kind"].as_str()?)?,
+                        norm_value(e["text"].as_str()?),
+                    ))
+                })
                 .collect()
         };
         let wanted = value_list("entities");
         let ignored = value_list("ignore");
         let got = wanted.iter().filter(|v| found_values.contains(v)).count();
-        let extra = found_values.iter().filter(|v| v.0 != Kind::Unscannable && !wanted.contains(v) && !ignored.contains(v)).count();
+        let extra = found_values
+            .iter()
+            .filter(|v| v.0 != Kind::Unscannable && !wanted.contains(v) && !ignored.contains(v))
+            .count();
         all += wanted.len();
         hit += got;
         let gold_sensitive = label["doc_label"] == "sensitive";
@@ -218,9 +297,16 @@ fn attachments(scanner: &Scanner, dir: &str) {
             unscannable.join("; ")
         );
     }
-    let recall = if all > 0 { hit as f64 / all as f64 } else { 1.0 };
+    let recall = if all > 0 {
+        hit as f64 / all as f64
+    } else {
+        1.0
+    };
     println!("value recall {hit}/{all} = {recall:.3}");
-    println!("files: sensitive TP {} FP {} FN {} clean TN {}", cm[0], cm[1], cm[2], cm[3]);
+    println!(
+        "files: sensitive TP {} FP {} FN {} clean TN {}",
+        cm[0], cm[1], cm[2], cm[3]
+    );
 }
 
 /// One page of body text plus a ~2 MB DOCX, scanned as the server would.
@@ -265,8 +351,13 @@ fn big_docx(texts: &[&str]) -> Vec<u8> {
     'fill: loop {
         for t in texts {
             for line in t.lines() {
-                let esc = line.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-                xml.push_str(&format!(r#"<w:p><w:r><w:t xml:space="preserve">{esc}</w:t></w:r></w:p>"#));
+                let esc = line
+                    .replace('&', "&amp;")
+                    .replace('<', "&lt;")
+                    .replace('>', "&gt;");
+                xml.push_str(&format!(
+                    r#"<w:p><w:r><w:t xml:space="preserve">{esc}</w:t></w:r></w:p>"#
+                ));
                 if xml.len() > DOCX_XML_BYTES {
                     break 'fill;
                 }
@@ -276,10 +367,12 @@ fn big_docx(texts: &[&str]) -> Vec<u8> {
     xml.push_str("</w:body></w:document>");
     let mut out = std::io::Cursor::new(Vec::new());
     let mut zip = zip::ZipWriter::new(&mut out);
-    let deflated = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let ct = r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
-    zip.start_file("[Content_Types].xml", deflated).expect("zip");
+    zip.start_file("[Content_Types].xml", deflated)
+        .expect("zip");
     zip.write_all(ct.as_bytes()).expect("zip");
     zip.start_file("word/document.xml", deflated).expect("zip");
     zip.write_all(xml.as_bytes()).expect("zip");
@@ -294,7 +387,8 @@ fn big_docx(texts: &[&str]) -> Vec<u8> {
             x as u8
         })
         .collect();
-    zip.start_file("word/media/image1.png", stored).expect("zip");
+    zip.start_file("word/media/image1.png", stored)
+        .expect("zip");
     zip.write_all(&image).expect("zip");
     zip.finish().expect("zip");
     out.into_inner()

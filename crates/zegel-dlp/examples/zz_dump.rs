@@ -6,7 +6,11 @@ fn main() {
         let t = std::time::Instant::now();
         let x = extract(&p, &bytes, &Limits::default(), &InProcessPdf);
         println!("=== {p} ({:?})", t.elapsed());
-        for part in &x.parts { println!("--- {:?}\n{}", part.path, part.text); }
-        for pr in &x.problems { println!("!!! {:?}: {}", pr.path, pr.reason); }
+        for part in &x.parts {
+            println!("--- {:?}\n{}", part.path, part.text);
+        }
+        for pr in &x.problems {
+            println!("!!! {:?}: {}", pr.path, pr.reason);
+        }
     }
 }

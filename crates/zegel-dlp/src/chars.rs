@@ -68,7 +68,9 @@ pub(crate) fn digits(b: &[u8], i: usize, n: usize) -> Option<usize> {
 
 /// Number of consecutive ASCII digits starting at `i`.
 pub(crate) fn digit_run(b: &[u8], i: usize) -> usize {
-    b.get(i..).map_or(0, |rest| rest.iter().take_while(|c| c.is_ascii_digit()).count())
+    b.get(i..).map_or(0, |rest| {
+        rest.iter().take_while(|c| c.is_ascii_digit()).count()
+    })
 }
 
 const LANES: u64 = 0x0101_0101_0101_0101;
@@ -83,8 +85,15 @@ fn zero_lanes(w: u64) -> u64 {
 fn may_start_candidate(w: u64) -> bool {
     // Lanes strictly between 0x2F and 0x3A (digits), after the SWAR "hasbetween" trick.
     let low = w & (LANES * 127);
-    let digits = (LANES * (127 + 0x3A)).wrapping_sub(low) & !w & low.wrapping_add(LANES * (127 - 0x2F)) & HIGH;
-    digits | zero_lanes(w ^ (LANES * 0x2B)) | zero_lanes(w ^ (LANES * 0x28)) | zero_lanes(w ^ (LANES * 0x40)) != 0
+    let digits = (LANES * (127 + 0x3A)).wrapping_sub(low)
+        & !w
+        & low.wrapping_add(LANES * (127 - 0x2F))
+        & HIGH;
+    digits
+        | zero_lanes(w ^ (LANES * 0x2B))
+        | zero_lanes(w ^ (LANES * 0x28))
+        | zero_lanes(w ^ (LANES * 0x40))
+        != 0
 }
 
 /// The offset of the next byte at or after `i` that can start a candidate (an ASCII digit, `+`, `(` or
@@ -100,13 +109,18 @@ pub(crate) fn next_candidate(b: &[u8], mut i: usize) -> Option<usize> {
         }
         i += 8;
     }
-    b.get(i..)?.iter().position(|&c| is_candidate(c)).map(|k| i + k)
+    b.get(i..)?
+        .iter()
+        .position(|&c| is_candidate(c))
+        .map(|k| i + k)
 }
 
 /// Length of the run of ASCII bytes starting at `i`, eight bytes at a time.
 pub(crate) fn ascii_run(b: &[u8], i: usize) -> usize {
     let mut j = i;
-    while j + 8 <= b.len() && u64::from_le_bytes(b[j..j + 8].try_into().unwrap_or([0x80; 8])) & HIGH == 0 {
+    while j + 8 <= b.len()
+        && u64::from_le_bytes(b[j..j + 8].try_into().unwrap_or([0x80; 8])) & HIGH == 0
+    {
         j += 8;
     }
     while j < b.len() && b[j].is_ascii() {
@@ -144,7 +158,8 @@ mod tests {
 
     #[test]
     fn candidate_search_finds_every_candidate_byte() {
-        let text = "Beste Åsa, zie de bijlage: x(y) a@b +31 é 7 ...........................9".as_bytes();
+        let text =
+            "Beste Åsa, zie de bijlage: x(y) a@b +31 é 7 ...........................9".as_bytes();
         let mut want = Vec::new();
         for (i, c) in text.iter().enumerate() {
             if c.is_ascii_digit() || matches!(c, b'+' | b'(' | b'@') {

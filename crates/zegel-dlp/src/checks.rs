@@ -29,7 +29,11 @@ impl CivilDate {
                 return Self::from_unix_days((d.as_secs() / 86_400) as i64);
             }
         }
-        Self { year: 2026, month: 1, day: 1 }
+        Self {
+            year: 2026,
+            month: 1,
+            day: 1,
+        }
     }
 
     /// The date `days` days after 1970-01-01 (Howard Hinnant's `civil_from_days`).
@@ -73,7 +77,11 @@ pub(crate) fn luhn(d: &[u8]) -> bool {
         .enumerate()
         .map(|(i, c)| {
             let x = u32::from(c - b'0');
-            if !i.is_multiple_of(2) { if x * 2 > 9 { x * 2 - 9 } else { x * 2 } } else { x }
+            if !i.is_multiple_of(2) {
+                if x * 2 > 9 { x * 2 - 9 } else { x * 2 }
+            } else {
+                x
+            }
         })
         .sum();
     sum.is_multiple_of(10)
@@ -84,7 +92,11 @@ pub(crate) fn elfproef(d: &[u8]) -> bool {
     if d.len() != 9 || d.iter().all(|&c| c == b'0') {
         return false;
     }
-    let sum: i32 = d.iter().zip([9, 8, 7, 6, 5, 4, 3, 2, -1]).map(|(c, w)| w * i32::from(c - b'0')).sum();
+    let sum: i32 = d
+        .iter()
+        .zip([9, 8, 7, 6, 5, 4, 3, 2, -1])
+        .map(|(c, w)| w * i32::from(c - b'0'))
+        .sum();
     sum.rem_euclid(11) == 0
 }
 
@@ -132,7 +144,10 @@ const IBAN_LENGTHS: [(&[u8; 2], usize); 37] = [
 /// The IBAN length of a SEPA country code (case-insensitive), or `None` for any other code.
 pub(crate) fn iban_length(cc: [u8; 2]) -> Option<usize> {
     let cc = cc.map(|c| c.to_ascii_uppercase());
-    IBAN_LENGTHS.iter().find(|(k, _)| **k == cc).map(|&(_, n)| n)
+    IBAN_LENGTHS
+        .iter()
+        .find(|(k, _)| **k == cc)
+        .map(|&(_, n)| n)
 }
 
 /// ISO 7064 mod 97-10 over an IBAN without separators (country, check digits, BBAN; any case).
@@ -157,7 +172,9 @@ pub(crate) fn iban_mod97(s: &[u8]) -> bool {
 pub(crate) fn card_brand(d: &[u8]) -> Option<&'static str> {
     match d.len() {
         16 if d[0] == b'4' => Some("visa"),
-        16 if (51..=55).contains(&num(&d[..2])) || (2221..=2720).contains(&num(&d[..4])) => Some("mastercard"),
+        16 if (51..=55).contains(&num(&d[..2])) || (2221..=2720).contains(&num(&d[..4])) => {
+            Some("mastercard")
+        }
         15 if matches!(&d[..2], b"34" | b"37") => Some("amex"),
         _ => None,
     }
@@ -197,7 +214,9 @@ pub(crate) fn personnummer_ok(d: &[u8], sep: Option<u8>, today: CivilDate) -> bo
     }
     let base = today.year.div_euclid(100) * 100 + yy;
     for year in [base, base - 100, base - 200] {
-        let Some(born) = CivilDate::new(year, month, day) else { continue };
+        let Some(born) = CivilDate::new(year, month, day) else {
+            continue;
+        };
         if born > today {
             continue;
         }
@@ -210,7 +229,11 @@ pub(crate) fn personnummer_ok(d: &[u8], sep: Option<u8>, today: CivilDate) -> bo
 mod tests {
     use super::*;
 
-    const TODAY: CivilDate = CivilDate { year: 2026, month: 6, day: 15 };
+    const TODAY: CivilDate = CivilDate {
+        year: 2026,
+        month: 6,
+        day: 15,
+    };
 
     #[test]
     fn luhn_vectors() {
@@ -295,9 +318,9 @@ mod tests {
             ("8112789873", None, true),          // samordningsnummer: day 78 = 18
             ("5560360793", None, false),         // organisationsnummer, month 60
             ("0502290000", None, false),
-            ("1212121212", Some(b'+'), true),    // 1912 with '+'
+            ("1212121212", Some(b'+'), true), // 1912 with '+'
             ("201212121212", None, true),
-            ("202712121213", None, false),       // in the future
+            ("202712121213", None, false), // in the future
         ] {
             assert_eq!(personnummer_ok(d.as_bytes(), sep, TODAY), ok, "{d} {sep:?}");
         }
@@ -314,14 +337,38 @@ mod tests {
     }
 
     fn luhn_complete(body: &[u8]) -> Vec<u8> {
-        (b'0'..=b'9').map(|c| [body, &[c]].concat()).find(|d| luhn(d)).expect("a check digit exists")
+        (b'0'..=b'9')
+            .map(|c| [body, &[c]].concat())
+            .find(|d| luhn(d))
+            .expect("a check digit exists")
     }
 
     #[test]
     fn civil_dates() {
-        assert_eq!(CivilDate::from_unix_days(0), CivilDate { year: 1970, month: 1, day: 1 });
-        assert_eq!(CivilDate::from_unix_days(19_723), CivilDate { year: 2024, month: 1, day: 1 });
-        assert_eq!(CivilDate::from_unix_days(19_782), CivilDate { year: 2024, month: 2, day: 29 });
+        assert_eq!(
+            CivilDate::from_unix_days(0),
+            CivilDate {
+                year: 1970,
+                month: 1,
+                day: 1
+            }
+        );
+        assert_eq!(
+            CivilDate::from_unix_days(19_723),
+            CivilDate {
+                year: 2024,
+                month: 1,
+                day: 1
+            }
+        );
+        assert_eq!(
+            CivilDate::from_unix_days(19_782),
+            CivilDate {
+                year: 2024,
+                month: 2,
+                day: 29
+            }
+        );
         assert!(CivilDate::new(2023, 2, 29).is_none());
         assert!(CivilDate::new(2000, 2, 29).is_some());
         assert!(CivilDate::new(1900, 2, 29).is_none());

@@ -11,9 +11,9 @@ use crate::chars::{char_at, char_before};
 
 /// File extensions that look like TLDs but are not delegated ones.
 const NOT_TLDS: &[&str] = &[
-    "bak", "bmp", "css", "csv", "dat", "dll", "doc", "docx", "eml", "exe", "gif", "heic", "htm", "html", "ini",
-    "jpeg", "jpg", "js", "json", "log", "msg", "odp", "ods", "odt", "pdf", "png", "ppt", "pptx", "rtf", "svg",
-    "tif", "tiff", "tmp", "txt", "wav", "webp", "xls", "xlsx", "xml",
+    "bak", "bmp", "css", "csv", "dat", "dll", "doc", "docx", "eml", "exe", "gif", "heic", "htm",
+    "html", "ini", "jpeg", "jpg", "js", "json", "log", "msg", "odp", "ods", "odt", "pdf", "png",
+    "ppt", "pptx", "rtf", "svg", "tif", "tiff", "tmp", "txt", "wav", "webp", "xls", "xlsx", "xml",
 ];
 
 fn is_local(c: u8) -> bool {
@@ -27,7 +27,9 @@ fn is_label(c: u8) -> bool {
 fn real_tld(label: &[u8]) -> bool {
     (2..=24).contains(&label.len())
         && label.iter().all(u8::is_ascii_alphabetic)
-        && !NOT_TLDS.iter().any(|t| t.as_bytes().eq_ignore_ascii_case(label))
+        && !NOT_TLDS
+            .iter()
+            .any(|t| t.as_bytes().eq_ignore_ascii_case(label))
 }
 
 /// The address around the `@` at byte `at`, as `(start, end)`, not starting before `min_start`.
@@ -42,7 +44,8 @@ pub(crate) fn email_at(text: &str, at: usize, min_start: usize) -> Option<(usize
     let start = (run..at).find(|&s| {
         b[s].is_ascii_alphanumeric()
             && (s == run || b[s - 1] == b'%')
-            && !char_before(text, s).is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '+' | '-'))
+            && !char_before(text, s)
+                .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '+' | '-'))
     })?;
     // Domain labels after '@'.
     let mut ends = Vec::new();
@@ -63,10 +66,15 @@ pub(crate) fn email_at(text: &str, at: usize, min_start: usize) -> Option<(usize
         }
     }
     // The last label that can be the TLD: not the first, letters only, not followed by a word char or '-'.
-    ends.iter().enumerate().skip(1).rev().find_map(|(k, &(s, e))| {
-        let followed_ok = k + 1 < ends.len() || !char_at(text, e).is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-'));
-        (followed_ok && real_tld(&b[s..e])).then_some((start, e))
-    })
+    ends.iter()
+        .enumerate()
+        .skip(1)
+        .rev()
+        .find_map(|(k, &(s, e))| {
+            let followed_ok = k + 1 < ends.len()
+                || !char_at(text, e).is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-'));
+            (followed_ok && real_tld(&b[s..e])).then_some((start, e))
+        })
 }
 
 #[cfg(test)]
@@ -76,10 +84,22 @@ mod tests {
     #[test]
     fn addresses() {
         for (input, want) in [
-            ("mail jan.jansen@zkh-noordhaven.nl.", Some("jan.jansen@zkh-noordhaven.nl")),
-            ("<a.sjoberg@regionnorrvik.se>", Some("a.sjoberg@regionnorrvik.se")),
-            ("x: f_l+tag@sub.example.co.uk, y", Some("f_l+tag@sub.example.co.uk")),
-            ("zegel.test@afzender.example.com", Some("zegel.test@afzender.example.com")),
+            (
+                "mail jan.jansen@zkh-noordhaven.nl.",
+                Some("jan.jansen@zkh-noordhaven.nl"),
+            ),
+            (
+                "<a.sjoberg@regionnorrvik.se>",
+                Some("a.sjoberg@regionnorrvik.se"),
+            ),
+            (
+                "x: f_l+tag@sub.example.co.uk, y",
+                Some("f_l+tag@sub.example.co.uk"),
+            ),
+            (
+                "zegel.test@afzender.example.com",
+                Some("zegel.test@afzender.example.com"),
+            ),
             ("100%jan@foo.nl", Some("100%jan@foo.nl")),
             ("(%jan@foo.nl)", Some("jan@foo.nl")),
             ("jan@localhost", None),

@@ -60,17 +60,26 @@ fn grouped(b: &[u8], i: usize, sizes: &[usize], punct: &[u8]) -> Option<usize> {
 /// A BSN-shaped value at `s`; the first written form that fits and is not followed by a letter or digit.
 pub(crate) fn bsn_at(text: &str, s: usize) -> Option<BsnCandidate> {
     let b = text.as_bytes();
-    let forms: [(&[usize], &[u8], bool); 3] =
-        [(&[9], b"", false), (&[3, 3, 3], b".", false), (&[4, 2, 3], b".", true)];
+    let forms: [(&[usize], &[u8], bool); 3] = [
+        (&[9], b"", false),
+        (&[3, 3, 3], b".", false),
+        (&[4, 2, 3], b".", true),
+    ];
     for (sizes, punct, dotted) in forms {
-        let Some(end) = grouped(b, s, sizes, punct) else { continue };
+        let Some(end) = grouped(b, s, sizes, punct) else {
+            continue;
+        };
         if dotted && b[s + 4] != b'.' {
             continue;
         }
         if right_free(text, end) {
             let mut buf = [0; 9];
             let d = gather_digits(&b[s..end], &mut buf);
-            return Some(BsnCandidate { end, valid: elfproef(d), dotted_423: dotted });
+            return Some(BsnCandidate {
+                end,
+                valid: elfproef(d),
+                dotted_423: dotted,
+            });
         }
     }
     None
@@ -82,10 +91,15 @@ pub(crate) fn card_at(text: &str, s: usize) -> Option<Candidate> {
     let b = text.as_bytes();
     let forms: [&[usize]; 4] = [&[4, 4, 4, 4], &[16], &[4, 6, 5], &[15]];
     for sizes in forms {
-        let Some(end) = grouped(b, s, sizes, b"-") else { continue };
+        let Some(end) = grouped(b, s, sizes, b"-") else {
+            continue;
+        };
         if right_free(text, end) {
             let mut buf = [0; 16];
-            return Some(Candidate { end, valid: card_ok(gather_digits(&b[s..end], &mut buf)) });
+            return Some(Candidate {
+                end,
+                valid: card_ok(gather_digits(&b[s..end], &mut buf)),
+            });
         }
     }
     None
@@ -103,14 +117,20 @@ pub(crate) fn personnummer_at(text: &str, s: usize, today: CivilDate) -> Option<
             && right_free(text, end)
         {
             let d = gather_digits(&b[s..end], &mut buf);
-            return Some(Candidate { end, valid: personnummer_ok(d, Some(sep), today) });
+            return Some(Candidate {
+                end,
+                valid: personnummer_ok(d, Some(sep), today),
+            });
         }
     }
     for n in [12, 10] {
         if let Some(end) = digits(b, s, n)
             && right_free(text, end)
         {
-            return Some(Candidate { end, valid: personnummer_ok(&b[s..end], None, today) });
+            return Some(Candidate {
+                end,
+                valid: personnummer_ok(&b[s..end], None, today),
+            });
         }
     }
     None
@@ -124,18 +144,23 @@ pub(crate) fn iban_at(text: &str, h: usize) -> Option<Candidate> {
     let head = b.get(h..h + 4)?;
     let letters = head[0].is_ascii_alphabetic() && head[1].is_ascii_alphabetic();
     let check_digits = head[2].is_ascii_digit() && head[3].is_ascii_digit();
-    if !letters || !check_digits || !left_free(text, h)
-    {
+    if !letters || !check_digits || !left_free(text, h) {
         return None;
     }
     let rest = iban_length([head[0], head[1]])? - 4;
-    let alnum = |from: usize, n: usize| b.get(from..from + n).is_some_and(|g| g.iter().all(u8::is_ascii_alphanumeric));
+    let alnum = |from: usize, n: usize| {
+        b.get(from..from + n)
+            .is_some_and(|g| g.iter().all(u8::is_ascii_alphanumeric))
+    };
     let mut buf = [0u8; 34];
     buf[..4].copy_from_slice(head);
     if alnum(h + 4, rest) && right_free(text, h + 4 + rest) {
         let end = h + 4 + rest;
         buf[4..4 + rest].copy_from_slice(&b[h + 4..end]);
-        return Some(Candidate { end, valid: iban_mod97(&buf[..4 + rest]) });
+        return Some(Candidate {
+            end,
+            valid: iban_mod97(&buf[..4 + rest]),
+        });
     }
     let mut at = h + 4;
     let mut filled = 4;
@@ -151,7 +176,10 @@ pub(crate) fn iban_at(text: &str, h: usize) -> Option<Candidate> {
         at += sp + n;
         left -= n;
     }
-    right_free(text, at).then(|| Candidate { end: at, valid: iban_mod97(&buf[..filled]) })
+    right_free(text, at).then(|| Candidate {
+        end: at,
+        valid: iban_mod97(&buf[..filled]),
+    })
 }
 
 /// Whether a phone number may start at `p`: the char there is `+`, `(` or a digit and the one before is
@@ -159,7 +187,8 @@ pub(crate) fn iban_at(text: &str, h: usize) -> Option<Candidate> {
 pub(crate) fn phone_may_start(text: &str, p: usize) -> bool {
     let b = text.as_bytes();
     matches!(b.get(p), Some(b'+' | b'(' | b'0'..=b'9'))
-        && !crate::chars::char_before(text, p).is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '+' | '('))
+        && !crate::chars::char_before(text, p)
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '+' | '('))
 }
 
 fn phone_char_len(b: &[u8], i: usize) -> usize {
@@ -175,7 +204,11 @@ fn phone_char_len(b: &[u8], i: usize) -> usize {
 /// one of the shapes `06[1-58]…`, `0[1-57]…`, `085`, `088`, `091`.
 pub(crate) fn phone_at(text: &str, p: usize) -> Option<Candidate> {
     let b = text.as_bytes();
-    let q = if matches!(b.get(p), Some(b'+' | b'(')) { p + 1 } else { p };
+    let q = if matches!(b.get(p), Some(b'+' | b'(')) {
+        p + 1
+    } else {
+        p
+    };
     if !b.get(q).is_some_and(u8::is_ascii_digit) {
         return None;
     }
@@ -202,7 +235,10 @@ pub(crate) fn phone_at(text: &str, p: usize) -> Option<Candidate> {
     if end < q + 2 {
         return None;
     }
-    Some(Candidate { end, valid: dutch_phone(&b[p..end]) })
+    Some(Candidate {
+        end,
+        valid: dutch_phone(&b[p..end]),
+    })
 }
 
 /// The Dutch numbering-plan check on a written number (see [`phone_at`]).
@@ -234,7 +270,10 @@ fn dutch_phone(written: &[u8]) -> bool {
         }
         true
     };
-    let filled = if let Some(rest) = sig.strip_prefix(b"+31").or_else(|| sig.strip_prefix(b"0031")) {
+    let filled = if let Some(rest) = sig
+        .strip_prefix(b"+31")
+        .or_else(|| sig.strip_prefix(b"0031"))
+    {
         let rest = rest.strip_prefix(b"(0)").unwrap_or(rest);
         all_digits(rest) && rest[0] != b'0' && put(&[b"0", rest])
     } else if let Some(rest) = sig.strip_prefix(b"(") {
@@ -264,11 +303,19 @@ fn dutch_phone(written: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    const TODAY: CivilDate = CivilDate { year: 2026, month: 6, day: 15 };
+    const TODAY: CivilDate = CivilDate {
+        year: 2026,
+        month: 6,
+        day: 15,
+    };
 
     /// `(input, expected)`: the value is looked for at the first char of `input`; `expected` is the
     /// written value and whether it is valid, or `None` when no value of this shape starts there.
-    fn check(name: &str, f: impl Fn(&str) -> Option<Candidate>, table: &[(&str, Option<(&str, bool)>)]) {
+    fn check(
+        name: &str,
+        f: impl Fn(&str) -> Option<Candidate>,
+        table: &[(&str, Option<(&str, bool)>)],
+    ) {
         for &(input, want) in table {
             let got = f(input).map(|c| (&input[..c.end], c.valid));
             assert_eq!(got, want, "{name}: {input:?}");
@@ -277,7 +324,12 @@ mod tests {
 
     #[test]
     fn bsn_forms() {
-        let f = |t: &str| bsn_at(t, 0).map(|c| Candidate { end: c.end, valid: c.valid });
+        let f = |t: &str| {
+            bsn_at(t, 0).map(|c| Candidate {
+                end: c.end,
+                valid: c.valid,
+            })
+        };
         check(
             "bsn",
             f,
@@ -285,17 +337,23 @@ mod tests {
                 ("123456782", Some(("123456782", true))),
                 ("123456782.", Some(("123456782", true))),
                 ("123 456 782)", Some(("123 456 782", true))),
-                ("123\u{a0}456\u{a0}782", Some(("123\u{a0}456\u{a0}782", true))),
-                ("123\u{2009}456\u{2009}782", Some(("123\u{2009}456\u{2009}782", true))),
+                (
+                    "123\u{a0}456\u{a0}782",
+                    Some(("123\u{a0}456\u{a0}782", true)),
+                ),
+                (
+                    "123\u{2009}456\u{2009}782",
+                    Some(("123\u{2009}456\u{2009}782", true)),
+                ),
                 ("123.456.782", Some(("123.456.782", true))),
                 ("1234.56.782", Some(("1234.56.782", true))),
                 ("123456789", Some(("123456789", false))),
-                ("123 456.782", None),     // mixed separators
-                ("123-456-782", None),     // dashes are not a BSN form
-                ("1234567820", None),      // inside a longer digit run
-                ("123456782a", None),      // touches a letter
-                ("123456782é", None),      // touches a non-ASCII letter
-                ("123  456 782", None),    // two spaces
+                ("123 456.782", None),  // mixed separators
+                ("123-456-782", None),  // dashes are not a BSN form
+                ("1234567820", None),   // inside a longer digit run
+                ("123456782a", None),   // touches a letter
+                ("123456782é", None),   // touches a non-ASCII letter
+                ("123  456 782", None), // two spaces
                 ("12345678", None),
             ],
         );
@@ -312,7 +370,10 @@ mod tests {
                 ("4111111111111111", Some(("4111111111111111", true))),
                 ("4111 1111 1111 1111", Some(("4111 1111 1111 1111", true))),
                 ("4111-1111-1111-1111.", Some(("4111-1111-1111-1111", true))),
-                ("4111\u{a0}1111\u{a0}1111\u{a0}1111", Some(("4111\u{a0}1111\u{a0}1111\u{a0}1111", true))),
+                (
+                    "4111\u{a0}1111\u{a0}1111\u{a0}1111",
+                    Some(("4111\u{a0}1111\u{a0}1111\u{a0}1111", true)),
+                ),
                 ("3782 822463 10005", Some(("3782 822463 10005", true))),
                 ("3782-822463-10005", Some(("3782-822463-10005", true))),
                 ("378282246310005", Some(("378282246310005", true))),
@@ -355,16 +416,28 @@ mod tests {
             &[
                 ("NL91ABNA0417164300", Some(("NL91ABNA0417164300", true))),
                 ("nl91abna0417164300.", Some(("nl91abna0417164300", true))),
-                ("NL91 ABNA 0417 1643 00", Some(("NL91 ABNA 0417 1643 00", true))),
-                ("NL91\u{a0}ABNA\u{a0}0417\u{a0}1643\u{a0}00", Some(("NL91\u{a0}ABNA\u{a0}0417\u{a0}1643\u{a0}00", true))),
-                ("nl91 abna 0417 1643 00", Some(("nl91 abna 0417 1643 00", true))),
-                ("GB82 WEST 1234 5698 7654 32", Some(("GB82 WEST 1234 5698 7654 32", true))),
+                (
+                    "NL91 ABNA 0417 1643 00",
+                    Some(("NL91 ABNA 0417 1643 00", true)),
+                ),
+                (
+                    "NL91\u{a0}ABNA\u{a0}0417\u{a0}1643\u{a0}00",
+                    Some(("NL91\u{a0}ABNA\u{a0}0417\u{a0}1643\u{a0}00", true)),
+                ),
+                (
+                    "nl91 abna 0417 1643 00",
+                    Some(("nl91 abna 0417 1643 00", true)),
+                ),
+                (
+                    "GB82 WEST 1234 5698 7654 32",
+                    Some(("GB82 WEST 1234 5698 7654 32", true)),
+                ),
                 ("NO93 8601 1117 947", Some(("NO93 8601 1117 947", true))),
                 ("NL91ABNA0417164301", Some(("NL91ABNA0417164301", false))),
                 ("NL91ABNA04171643001", None), // too long
                 ("NL91ABNA041716430", None),   // too short
                 ("NL91 ABNA 0417 164 300", None),
-                ("US91ABNA0417164300", None),  // not SEPA
+                ("US91ABNA0417164300", None), // not SEPA
                 ("AB12 CDEF 3456", None),
             ],
         );
@@ -397,7 +470,14 @@ mod tests {
             "06\u{a0}12345678",
         ];
         for v in valid {
-            assert_eq!(phone_at(v, 0), Some(Candidate { end: v.len(), valid: true }), "{v}");
+            assert_eq!(
+                phone_at(v, 0),
+                Some(Candidate {
+                    end: v.len(),
+                    valid: true
+                }),
+                "{v}"
+            );
         }
         check(
             "phone",

@@ -28,9 +28,18 @@ impl Scanner {
             .trigger_words
             .iter()
             .map(|w| (Kind::TriggerWord, w.as_str()))
-            .chain(words.activation_words.iter().map(|w| (Kind::ActivationWord, w.as_str())))
+            .chain(
+                words
+                    .activation_words
+                    .iter()
+                    .map(|w| (Kind::ActivationWord, w.as_str())),
+            )
             .collect();
-        Self { words: WordMatcher::new(&list), keywords: BsnKeywords::new(), today: CivilDate::today() }
+        Self {
+            words: WordMatcher::new(&list),
+            keywords: BsnKeywords::new(),
+            today: CivilDate::today(),
+        }
     }
 
     /// Sets the date against which personnummer birth dates are checked ("not in the future").
@@ -54,9 +63,17 @@ impl Scanner {
         self.scan_numbers(text, &mut hits, &mut folded);
         let mut words = Vec::new();
         if !self.words.is_empty() {
-            self.words.find(text, folded.get_or_insert_with(|| Folded::new(text)), &mut words);
+            self.words.find(
+                text,
+                folded.get_or_insert_with(|| Folded::new(text)),
+                &mut words,
+            );
         }
-        hits.extend(words.into_iter().map(|(k, s, e)| (k, s, e, confidence::WORD)));
+        hits.extend(
+            words
+                .into_iter()
+                .map(|(k, s, e)| (k, s, e, confidence::WORD)),
+        );
         resolve_overlaps(&mut hits);
         hits.into_iter()
             .map(|(kind, start, end, confidence)| Finding {
@@ -74,8 +91,14 @@ impl Scanner {
     fn scan_numbers(&self, text: &str, hits: &mut Vec<Hit>, folded: &mut Option<Folded>) {
         let b = text.as_bytes();
         // Each detector resumes after its previous written value, valid or not, like a regex `find_iter`.
-        let (mut next_bsn, mut next_card, mut next_pnr, mut next_phone, mut next_iban, mut next_email) =
-            (0, 0, 0, 0, 0, 0);
+        let (
+            mut next_bsn,
+            mut next_card,
+            mut next_pnr,
+            mut next_phone,
+            mut next_iban,
+            mut next_email,
+        ) = (0, 0, 0, 0, 0, 0);
         let mut bsn_keywords: Option<Vec<(usize, usize)>> = None;
         let mut i = 0;
         while i < b.len() {
@@ -128,13 +151,14 @@ impl Scanner {
                     && let Some(v) = bsn_at(text, i)
                 {
                     if v.valid {
-                        let conf = if self.near_bsn_keyword(text, i, v.end, &mut bsn_keywords, folded) {
-                            Some(confidence::BSN_WITH_KEYWORD)
-                        } else if v.dotted_423 {
-                            Some(confidence::BSN_DOTTED)
-                        } else {
-                            None
-                        };
+                        let conf =
+                            if self.near_bsn_keyword(text, i, v.end, &mut bsn_keywords, folded) {
+                                Some(confidence::BSN_WITH_KEYWORD)
+                            } else if v.dotted_423 {
+                                Some(confidence::BSN_DOTTED)
+                            } else {
+                                None
+                            };
                         if let Some(conf) = conf {
                             hits.push((Kind::NlBsn, i, v.end, conf));
                         }
@@ -183,15 +207,27 @@ impl Scanner {
         cache: &mut Option<Vec<(usize, usize)>>,
         folded: &mut Option<Folded>,
     ) -> bool {
-        let kws = cache.get_or_insert_with(|| self.keywords.find(text, folded.get_or_insert_with(|| Folded::new(text))));
+        let kws = cache.get_or_insert_with(|| {
+            self.keywords
+                .find(text, folded.get_or_insert_with(|| Folded::new(text)))
+        });
         let b = text.as_bytes();
         // Keywords are sorted; only those whose byte gap could be within the window matter.
         let from = kws.partition_point(|&(_, ke)| ke + 4 * BSN_KEYWORD_WINDOW < s);
-        kws[from..].iter().take_while(|&&(ks, _)| ks <= e + 4 * BSN_KEYWORD_WINDOW).any(|&(ks, ke)| {
-            // Chars never outnumber bytes, so a byte gap within the window needs no counting.
-            let between = if ke <= s { &b[ke..s] } else if e <= ks { &b[e..ks] } else { &b[0..0] };
-            between.len() <= BSN_KEYWORD_WINDOW || char_count(between) <= BSN_KEYWORD_WINDOW
-        })
+        kws[from..]
+            .iter()
+            .take_while(|&&(ks, _)| ks <= e + 4 * BSN_KEYWORD_WINDOW)
+            .any(|&(ks, ke)| {
+                // Chars never outnumber bytes, so a byte gap within the window needs no counting.
+                let between = if ke <= s {
+                    &b[ke..s]
+                } else if e <= ks {
+                    &b[e..ks]
+                } else {
+                    &b[0..0]
+                };
+                between.len() <= BSN_KEYWORD_WINDOW || char_count(between) <= BSN_KEYWORD_WINDOW
+            })
     }
 }
 

@@ -16,8 +16,14 @@ fn scan(text: &str) -> Vec<(Kind, &str)> {
         assert_eq!(&text[f.start..f.end], f.text, "offsets point at the text");
         assert!((0.0..=1.0).contains(&f.confidence));
     }
-    assert!(found.windows(2).all(|w| w[0].start <= w[1].start), "sorted by start");
-    found.iter().map(|f| (f.kind, &text[f.start..f.end])).collect()
+    assert!(
+        found.windows(2).all(|w| w[0].start <= w[1].start),
+        "sorted by start"
+    );
+    found
+        .iter()
+        .map(|f| (f.kind, &text[f.start..f.end]))
+        .collect()
 }
 
 use Kind::*;
@@ -28,33 +34,69 @@ fn detectors_in_context() {
     let far = format!("BSN bekend. {filler} Bestelling 123456782 geleverd.");
     let near = format!("BSN bekend. {} Nummer 123456782.", "x".repeat(250));
     let table: Vec<(&str, Vec<(Kind, &str)>)> = vec![
-        ("Het BSN van mevrouw Jansen is 123456782.", vec![(NlBsn, "123456782")]),
+        (
+            "Het BSN van mevrouw Jansen is 123456782.",
+            vec![(NlBsn, "123456782")],
+        ),
         ("BSN-nummer: 123 456 782", vec![(NlBsn, "123 456 782")]),
-        ("burgerservicenummer 123\u{a0}456\u{a0}782", vec![(NlBsn, "123\u{a0}456\u{a0}782")]),
-        ("123.456.782 is het sofinummer", vec![(NlBsn, "123.456.782")]),
+        (
+            "burgerservicenummer 123\u{a0}456\u{a0}782",
+            vec![(NlBsn, "123\u{a0}456\u{a0}782")],
+        ),
+        (
+            "123.456.782 is het sofinummer",
+            vec![(NlBsn, "123.456.782")],
+        ),
         ("Op het paspoort: 1234.56.782", vec![(NlBsn, "1234.56.782")]),
         ("Bestelling 123456782 wordt geleverd.", vec![]),
         ("Het opgegeven BSN 123456789 klopt niet", vec![]),
         ("BSN 1234567820", vec![]),
         (far.as_str(), vec![]),
         (near.as_str(), vec![(NlBsn, "123456782")]),
-        ("IBAN: NL91 ABNA 0417 1643 00.", vec![(Iban, "NL91 ABNA 0417 1643 00")]),
-        ("op nl91abna0417164300 gestort", vec![(Iban, "nl91abna0417164300")]),
+        (
+            "IBAN: NL91 ABNA 0417 1643 00.",
+            vec![(Iban, "NL91 ABNA 0417 1643 00")],
+        ),
+        (
+            "op nl91abna0417164300 gestort",
+            vec![(Iban, "nl91abna0417164300")],
+        ),
         ("Kenmerk NL91ABNA0417164301", vec![]),
         ("Artikel AB12 CDEF 3456", vec![]),
         ("Pnr: 811218-9876.", vec![(SePersonnummer, "811218-9876")]),
-        ("Personnummer 19811218-9876", vec![(SePersonnummer, "19811218-9876")]),
+        (
+            "Personnummer 19811218-9876",
+            vec![(SePersonnummer, "19811218-9876")],
+        ),
         ("Organisationsnummer 556036-0793", vec![]),
-        ("Kaart 4111 1111 1111 1111, exp 12/28", vec![(CreditCard, "4111 1111 1111 1111")]),
-        ("Amex 3782-822463-10005", vec![(CreditCard, "3782-822463-10005")]),
+        (
+            "Kaart 4111 1111 1111 1111, exp 12/28",
+            vec![(CreditCard, "4111 1111 1111 1111")],
+        ),
+        (
+            "Amex 3782-822463-10005",
+            vec![(CreditCard, "3782-822463-10005")],
+        ),
         ("Cadeaukaart 9894068203249179", vec![]),
-        ("Bel 06-12345678 of +31 (0)20 123 4567.", vec![(NlPhone, "06-12345678"), (NlPhone, "+31 (0)20 123 4567")]),
+        (
+            "Bel 06-12345678 of +31 (0)20 123 4567.",
+            vec![(NlPhone, "06-12345678"), (NlPhone, "+31 (0)20 123 4567")],
+        ),
         ("Tel. (020) 123 4567", vec![(NlPhone, "(020) 123 4567")]),
         ("Ring +46 70 123 45 67", vec![]),
         ("Datum: 12-03-2024, KvK 10212416", vec![]),
-        ("Mail jan@zkh-noordhaven.nl.", vec![(Email, "jan@zkh-noordhaven.nl")]),
-        ("Het Patiëntendossier-export", vec![(TriggerWord, "Patiëntendossier")]),
-        ("[ZEGEL-VEILIG] graag", vec![(ActivationWord, "ZEGEL-VEILIG")]),
+        (
+            "Mail jan@zkh-noordhaven.nl.",
+            vec![(Email, "jan@zkh-noordhaven.nl")],
+        ),
+        (
+            "Het Patiëntendossier-export",
+            vec![(TriggerWord, "Patiëntendossier")],
+        ),
+        (
+            "[ZEGEL-VEILIG] graag",
+            vec![(ActivationWord, "ZEGEL-VEILIG")],
+        ),
         ("", vec![]),
     ];
     for (text, want) in table {
@@ -66,15 +108,25 @@ fn detectors_in_context() {
 fn digits_inside_an_iban_belong_to_it() {
     // `0417 1643 00` alone is a valid geographic phone number shape.
     assert_eq!(scan("0417 1643 00"), vec![(NlPhone, "0417 1643 00")]);
-    assert_eq!(scan("NL91 ABNA 0417 1643 00"), vec![(Iban, "NL91 ABNA 0417 1643 00")]);
+    assert_eq!(
+        scan("NL91 ABNA 0417 1643 00"),
+        vec![(Iban, "NL91 ABNA 0417 1643 00")]
+    );
     // A BSN-valid 9-digit group inside a grouped IBAN is not a BSN either.
     let text = "BSN? NL02 ABNA 0123 4567 89";
-    assert!(scan(text).iter().all(|(k, _)| *k == Iban), "{:?}", scan(text));
+    assert!(
+        scan(text).iter().all(|(k, _)| *k == Iban),
+        "{:?}",
+        scan(text)
+    );
 }
 
 #[test]
 fn phone_inside_an_address_is_the_address() {
-    assert_eq!(scan("0612345678@sms.example.nl"), vec![(Email, "0612345678@sms.example.nl")]);
+    assert_eq!(
+        scan("0612345678@sms.example.nl"),
+        vec![(Email, "0612345678@sms.example.nl")]
+    );
 }
 
 #[test]
@@ -119,7 +171,13 @@ fn odd_input_never_panics() {
 
 #[test]
 fn findings_serialise_in_snake_case() {
-    let f = Finding::unscannable(Location::Attachment { name: "a.zip".into(), path: vec!["b.zip".into()] }, "encrypted archive");
+    let f = Finding::unscannable(
+        Location::Attachment {
+            name: "a.zip".into(),
+            path: vec!["b.zip".into()],
+        },
+        "encrypted archive",
+    );
     let json = serde_json::to_value(&f).expect("serialises");
     assert_eq!(json["kind"], "unscannable");
     assert_eq!(json["location"]["type"], "attachment");

@@ -13,12 +13,15 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
-use crate::chars::{char_at, char_before, left_free, right_free};
 use crate::Kind;
+use crate::chars::{char_at, char_before, left_free, right_free};
 
 /// Chars that are invisible in rendered text and are dropped when folding.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
+    matches!(
+        c,
+        '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+    )
 }
 
 /// Folded forms of U+0080..U+0250 (Latin-1 Supplement, Latin Extended-A and -B), computed once: nearly
@@ -109,7 +112,12 @@ impl Folded {
             if let Some(c) = char_at(text, i) {
                 let folded = bytes.len();
                 fold_non_ascii(c, &mut bytes);
-                anchors.push(Anchor { folded, folded_len: bytes.len() - folded, orig: i, orig_len: c.len_utf8() });
+                anchors.push(Anchor {
+                    folded,
+                    folded_len: bytes.len() - folded,
+                    orig: i,
+                    orig_len: c.len_utf8(),
+                });
                 i += c.len_utf8();
             }
         }
@@ -119,9 +127,16 @@ impl Folded {
     /// The original char that folded byte `f` came from, as `(start, end, folded_start, folded_end)`.
     fn origin(&self, f: usize) -> (usize, usize, usize, usize) {
         let k = self.anchors.partition_point(|a| a.folded <= f);
-        let Some(a) = k.checked_sub(1).map(|k| self.anchors[k]) else { return (f, f + 1, f, f + 1) };
+        let Some(a) = k.checked_sub(1).map(|k| self.anchors[k]) else {
+            return (f, f + 1, f, f + 1);
+        };
         if f < a.folded + a.folded_len {
-            (a.orig, a.orig + a.orig_len, a.folded, a.folded + a.folded_len)
+            (
+                a.orig,
+                a.orig + a.orig_len,
+                a.folded,
+                a.folded + a.folded_len,
+            )
         } else {
             let o = a.orig + a.orig_len + (f - a.folded - a.folded_len);
             (o, o + 1, f, f + 1)
@@ -157,7 +172,12 @@ impl WordMatcher {
         let mut kinds = Vec::new();
         for &(kind, word) in words {
             let folded = fold(word.trim());
-            if folded.is_empty() || patterns.iter().zip(&kinds).any(|(p, k)| *p == folded && *k == kind) {
+            if folded.is_empty()
+                || patterns
+                    .iter()
+                    .zip(&kinds)
+                    .any(|(p, k)| *p == folded && *k == kind)
+            {
                 continue;
             }
             patterns.push(folded);
@@ -181,7 +201,9 @@ impl WordMatcher {
     pub(crate) fn find(&self, text: &str, folded: &Folded, out: &mut Vec<(Kind, usize, usize)>) {
         let Some(ac) = &self.automaton else { return };
         for m in ac.find_overlapping_iter(&folded.bytes) {
-            let Some((s, mut e)) = folded.original_span(m.start(), m.end()) else { continue };
+            let Some((s, mut e)) = folded.original_span(m.start(), m.end()) else {
+                continue;
+            };
             // Combining marks after the last letter belong to it (NFD input).
             while let Some(c) = char_at(text, e).filter(|&c| is_combining_mark(c)) {
                 e += c.len_utf8();
@@ -205,8 +227,18 @@ pub(crate) struct BsnKeywords(Vec<memchr::memmem::Finder<'static>>);
 
 impl BsnKeywords {
     pub(crate) fn new() -> Self {
-        let needles = ["bsn", "burgerservicenummer", "sofinummer", "citizen service number"];
-        Self(needles.iter().map(|n| memchr::memmem::Finder::new(n.as_bytes()).into_owned()).collect())
+        let needles = [
+            "bsn",
+            "burgerservicenummer",
+            "sofinummer",
+            "citizen service number",
+        ];
+        Self(
+            needles
+                .iter()
+                .map(|n| memchr::memmem::Finder::new(n.as_bytes()).into_owned())
+                .collect(),
+        )
     }
 
     /// All keyword spans in `text` (folded as `folded`), sorted.
@@ -214,7 +246,10 @@ impl BsnKeywords {
         let mut out: Vec<(usize, usize)> = self
             .0
             .iter()
-            .flat_map(|f| f.find_iter(&folded.bytes).map(move |p| (p, p + f.needle().len())))
+            .flat_map(|f| {
+                f.find_iter(&folded.bytes)
+                    .map(move |p| (p, p + f.needle().len()))
+            })
             .filter_map(|(s, e)| folded.original_span(s, e))
             .filter(|&(s, e)| left_free(text, s) && right_free(text, e))
             .collect();
@@ -231,7 +266,9 @@ mod tests {
         let m = WordMatcher::new(words);
         let mut out = Vec::new();
         m.find(text, &Folded::new(text), &mut out);
-        out.into_iter().map(|(k, s, e)| (k, text[s..e].to_owned())).collect()
+        out.into_iter()
+            .map(|(k, s, e)| (k, text[s..e].to_owned()))
+            .collect()
     }
 
     const T: Kind = Kind::TriggerWord;
@@ -240,7 +277,9 @@ mod tests {
     #[test]
     fn latin_table_matches_the_slow_path() {
         for cp in 0x80u32..0x250 {
-            let Some(c) = char::from_u32(cp) else { continue };
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
             let (mut fast, mut slow) = (Vec::new(), Vec::new());
             fold_non_ascii(c, &mut fast);
             fold_slow(c, &mut slow);
@@ -262,10 +301,16 @@ mod tests {
     fn whole_words_ignoring_case_diacritics_and_normalisation() {
         let w = [(T, "Patiëntendossier"), (A, "zegel-veilig")];
         for (text, want) in [
-            ("Het Patiëntendossier is bijgewerkt", vec![(T, "Patiëntendossier")]),
+            (
+                "Het Patiëntendossier is bijgewerkt",
+                vec![(T, "Patiëntendossier")],
+            ),
             ("het patientendossier.", vec![(T, "patientendossier")]),
             ("PATIËNTENDOSSIER", vec![(T, "PATIËNTENDOSSIER")]),
-            ("het Patie\u{308}ntendossier van", vec![(T, "Patie\u{308}ntendossier")]),
+            (
+                "het Patie\u{308}ntendossier van",
+                vec![(T, "Patie\u{308}ntendossier")],
+            ),
             ("de patiëntendossier-export", vec![(T, "patiëntendossier")]),
             ("(patiëntendossier)", vec![(T, "patiëntendossier")]),
             ("patiëntendossiers", vec![]),
@@ -283,9 +328,13 @@ mod tests {
             ("zegelveilig", vec![]),
             ("zegel veilig", vec![]),
             ("zegel-\nveilig", vec![]),
-            ("Åsa: zegel-veilig, én patiëntendossier", vec![(A, "zegel-veilig"), (T, "patiëntendossier")]),
+            (
+                "Åsa: zegel-veilig, én patiëntendossier",
+                vec![(A, "zegel-veilig"), (T, "patiëntendossier")],
+            ),
         ] {
-            let want: Vec<(Kind, String)> = want.into_iter().map(|(k, s)| (k, s.to_owned())).collect();
+            let want: Vec<(Kind, String)> =
+                want.into_iter().map(|(k, s)| (k, s.to_owned())).collect();
             assert_eq!(matches(&w, text), want, "{text:?}");
         }
     }
@@ -294,7 +343,13 @@ mod tests {
     fn offsets_point_into_the_original() {
         let text = "Ökad ß Straße: PATIE\u{308}NTENDOSSIER, klaar";
         let got = matches(&[(T, "patiëntendossier"), (T, "strasse")], text);
-        assert_eq!(got, vec![(T, "Straße".to_owned()), (T, "PATIE\u{308}NTENDOSSIER".to_owned())]);
+        assert_eq!(
+            got,
+            vec![
+                (T, "Straße".to_owned()),
+                (T, "PATIE\u{308}NTENDOSSIER".to_owned())
+            ]
+        );
         // 'ss' inside a longer folded char never starts a match.
         assert!(matches(&[(T, "s")], "ß").is_empty());
         assert!(matches(&[], "anything").is_empty());
@@ -304,8 +359,21 @@ mod tests {
     #[test]
     fn bsn_keywords() {
         let k = BsnKeywords::new();
-        let text = "BSN-nummer, burgerservicenummer: Citizen Service Number; sofinummer; bsnr; xbsn";
-        let got: Vec<&str> = k.find(text, &Folded::new(text)).into_iter().map(|(s, e)| &text[s..e]).collect();
-        assert_eq!(got, ["BSN", "burgerservicenummer", "Citizen Service Number", "sofinummer"]);
+        let text =
+            "BSN-nummer, burgerservicenummer: Citizen Service Number; sofinummer; bsnr; xbsn";
+        let got: Vec<&str> = k
+            .find(text, &Folded::new(text))
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "BSN",
+                "burgerservicenummer",
+                "Citizen Service Number",
+                "sofinummer"
+            ]
+        );
     }
 }

@@ -29,9 +29,14 @@ fn scan_with(name: &str, limits: &Limits) -> Vec<Finding> {
     // Offsets point into the extracted text of the part named by the location.
     let parts = extract(name, &bytes, limits, &InProcessPdf).parts;
     for f in findings.iter().filter(|f| f.kind != Unscannable) {
-        let Location::Attachment { name: n, path } = &f.location else { panic!("{name}: {f:?}") };
+        let Location::Attachment { name: n, path } = &f.location else {
+            panic!("{name}: {f:?}")
+        };
         assert_eq!(n, name);
-        let part = parts.iter().find(|p| &p.path == path).expect("finding in an extracted part");
+        let part = parts
+            .iter()
+            .find(|p| &p.path == path)
+            .expect("finding in an extracted part");
         assert_eq!(&part.text[f.start..f.end], f.text, "{name}");
     }
     findings
@@ -42,7 +47,11 @@ fn scan(name: &str) -> Vec<Finding> {
 }
 
 fn reasons(findings: &[Finding]) -> Vec<&str> {
-    findings.iter().filter(|f| f.kind == Unscannable).filter_map(|f| f.reason.as_deref()).collect()
+    findings
+        .iter()
+        .filter(|f| f.kind == Unscannable)
+        .filter_map(|f| f.reason.as_deref())
+        .collect()
 }
 
 #[test]
@@ -50,27 +59,88 @@ fn every_format_yields_its_values() {
     let table: &[(&str, &[(Kind, &str)])] = &[
         (
             "letter.docx",
-            &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123 456 782"), (Iban, "NL91 ABNA 0417 1643 00"), (NlPhone, "06-12345678")],
+            &[
+                (TriggerWord, "Patiëntendossier"),
+                (NlBsn, "123 456 782"),
+                (Iban, "NL91 ABNA 0417 1643 00"),
+                (NlPhone, "06-12345678"),
+            ],
         ),
         (
             "overview.xlsx",
-            &[(NlBsn, "123456782"), (NlBsn, "111222333"), (TriggerWord, "Patiëntendossier"), (SePersonnummer, "811218-9876"), (Email, "jan.jansen@zkh-noordhaven.nl")],
+            &[
+                (NlBsn, "123456782"),
+                (NlBsn, "111222333"),
+                (TriggerWord, "Patiëntendossier"),
+                (SePersonnummer, "811218-9876"),
+                (Email, "jan.jansen@zkh-noordhaven.nl"),
+            ],
         ),
-        ("huge_dimension.xlsx", &[(NlBsn, "123456782"), (SePersonnummer, "811218-9876")]),
-        ("slides.pptx", &[(CreditCard, "4111 1111 1111 1111"), (ActivationWord, "zegel-veilig"), (Iban, "NL91ABNA0417164300")]),
+        (
+            "huge_dimension.xlsx",
+            &[(NlBsn, "123456782"), (SePersonnummer, "811218-9876")],
+        ),
+        (
+            "slides.pptx",
+            &[
+                (CreditCard, "4111 1111 1111 1111"),
+                (ActivationWord, "zegel-veilig"),
+                (Iban, "NL91ABNA0417164300"),
+            ],
+        ),
         (
             "note.odt",
-            &[(TriggerWord, "Patiëntendossier"), (NlPhone, "06 1234 5678"), (Email, "jan.jansen@zkh-noordhaven.nl"), (NlBsn, "1234.56.782")],
+            &[
+                (TriggerWord, "Patiëntendossier"),
+                (NlPhone, "06 1234 5678"),
+                (Email, "jan.jansen@zkh-noordhaven.nl"),
+                (NlBsn, "1234.56.782"),
+            ],
         ),
-        ("report.pdf", &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123456782"), (SePersonnummer, "811218-9876")]),
-        ("page.html", &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123\u{a0}456\u{a0}782"), (Iban, "NL91 ABNA 0417 1643 00")]),
-        ("notes.txt", &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123456782"), (Iban, "nl91 abna 0417 1643 00")]),
-        ("legacy.txt", &[(TriggerWord, "Patiëntendossier"), (CreditCard, "4111-1111-1111-1111")]),
+        (
+            "report.pdf",
+            &[
+                (TriggerWord, "Patiëntendossier"),
+                (NlBsn, "123456782"),
+                (SePersonnummer, "811218-9876"),
+            ],
+        ),
+        (
+            "page.html",
+            &[
+                (TriggerWord, "Patiëntendossier"),
+                (NlBsn, "123\u{a0}456\u{a0}782"),
+                (Iban, "NL91 ABNA 0417 1643 00"),
+            ],
+        ),
+        (
+            "notes.txt",
+            &[
+                (TriggerWord, "Patiëntendossier"),
+                (NlBsn, "123456782"),
+                (Iban, "nl91 abna 0417 1643 00"),
+            ],
+        ),
+        (
+            "legacy.txt",
+            &[
+                (TriggerWord, "Patiëntendossier"),
+                (CreditCard, "4111-1111-1111-1111"),
+            ],
+        ),
         ("utf16.txt", &[(SePersonnummer, "19811218-9876")]),
-        ("list.csv", &[(NlBsn, "123456782"), (Iban, "NL91ABNA0417164300")]),
+        (
+            "list.csv",
+            &[(NlBsn, "123456782"), (Iban, "NL91ABNA0417164300")],
+        ),
         (
             "message.eml",
-            &[(TriggerWord, "Patiëntendossier"), (NlBsn, "123456782"), (CreditCard, "4111 1111 1111 1111"), (Iban, "NL91 ABNA 0417 1643 00")],
+            &[
+                (TriggerWord, "Patiëntendossier"),
+                (NlBsn, "123456782"),
+                (CreditCard, "4111 1111 1111 1111"),
+                (Iban, "NL91 ABNA 0417 1643 00"),
+            ],
         ),
         ("nested.zip", &[(SePersonnummer, "811218-9876")]),
         ("laughs.docx", &[(NlBsn, "123456782")]),
@@ -78,7 +148,10 @@ fn every_format_yields_its_values() {
     for (file, want) in table {
         let found = scan(file);
         for (kind, text) in *want {
-            assert!(found.iter().any(|f| f.kind == *kind && f.text == *text), "{file}: no {kind} {text:?} in {found:#?}");
+            assert!(
+                found.iter().any(|f| f.kind == *kind && f.text == *text),
+                "{file}: no {kind} {text:?} in {found:#?}"
+            );
         }
         assert_eq!(reasons(&found), Vec::<&str>::new(), "{file}");
     }
@@ -88,7 +161,12 @@ fn every_format_yields_its_values() {
 fn hidden_content_is_not_text() {
     // The HTML fixture hides a BSN in a script and a card number in a comment; the pixel has no text.
     let found = scan("page.html");
-    assert!(!found.iter().any(|f| f.text.contains("111222333") || f.kind == CreditCard), "{found:#?}");
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.text.contains("111222333") || f.kind == CreditCard),
+        "{found:#?}"
+    );
     assert!(scan("pixel.png").is_empty());
 }
 
@@ -104,7 +182,10 @@ fn nested_parts_carry_their_path() {
             })
             .collect()
     };
-    assert_eq!(at(&scan("nested.zip"), SePersonnummer), [vec!["inner.zip".to_owned(), "deep/notes.txt".to_owned()]]);
+    assert_eq!(
+        at(&scan("nested.zip"), SePersonnummer),
+        [vec!["inner.zip".to_owned(), "deep/notes.txt".to_owned()]]
+    );
     let mail = scan("message.eml");
     assert_eq!(at(&mail, CreditCard), [vec!["kaart.txt".to_owned()]]);
     assert_eq!(at(&mail, Iban), [vec!["attachment-2.eml".to_owned()]]);
@@ -125,26 +206,82 @@ fn hostile_and_unreadable_files_are_unscannable() {
         ("truncated.pdf", "malformed PDF"),
         ("truncated.docx", "malformed archive"),
         ("scan.pdf", "PDF without extractable text"),
+        ("cycle.pdf", "page tree with a cycle"),
+        ("self_form.pdf", "form drawings that draw themselves"),
         ("unknown.bin", "unsupported format"),
     ];
     for (file, reason) in table {
         let found = scan(file);
         let got = reasons(&found);
         assert!(got.iter().any(|r| r.contains(reason)), "{file}: {got:?}");
-        assert!(found.iter().all(|f| f.kind != Unscannable || (f.start, f.end, f.confidence) == (0, 0, 1.0)));
+        assert!(
+            found
+                .iter()
+                .all(|f| f.kind != Unscannable || (f.start, f.end, f.confidence) == (0, 0, 1.0))
+        );
     }
 }
 
 #[test]
 fn limits_are_enforced() {
     let table: Vec<(&str, Limits, &str)> = vec![
-        ("many.zip", Limits { max_entries: 10, ..Limits::default() }, "too many archive entries"),
-        ("bomb.zip", Limits { max_bytes_read: 1 << 20, max_ratio: u64::MAX, ..Limits::default() }, "size limit"),
-        ("letter.docx", Limits { deadline: Some(Instant::now() - Duration::from_millis(1)), ..Limits::default() }, "deadline"),
-        ("notes.txt", Limits { max_text: 10, ..Limits::default() }, "text limit"),
-        ("overview.xlsx", Limits { max_sheet_cells: 3, ..Limits::default() }, "spreadsheet too large"),
-        ("nested.zip", Limits { max_depth: 1, ..Limits::default() }, "nested too deep"),
-        ("letter.docx", Limits { max_bytes_read: 1000, ..Limits::default() }, "larger than the limit"),
+        (
+            "many.zip",
+            Limits {
+                max_entries: 10,
+                ..Limits::default()
+            },
+            "too many archive entries",
+        ),
+        (
+            "bomb.zip",
+            Limits {
+                max_bytes_read: 1 << 20,
+                max_ratio: u64::MAX,
+                ..Limits::default()
+            },
+            "size limit",
+        ),
+        (
+            "letter.docx",
+            Limits {
+                deadline: Some(Instant::now() - Duration::from_millis(1)),
+                ..Limits::default()
+            },
+            "deadline",
+        ),
+        (
+            "notes.txt",
+            Limits {
+                max_text: 10,
+                ..Limits::default()
+            },
+            "text limit",
+        ),
+        (
+            "overview.xlsx",
+            Limits {
+                max_sheet_cells: 3,
+                ..Limits::default()
+            },
+            "spreadsheet too large",
+        ),
+        (
+            "nested.zip",
+            Limits {
+                max_depth: 1,
+                ..Limits::default()
+            },
+            "nested too deep",
+        ),
+        (
+            "letter.docx",
+            Limits {
+                max_bytes_read: 1000,
+                ..Limits::default()
+            },
+            "larger than the limit",
+        ),
     ];
     for (file, limits, reason) in table {
         let found = scan_with(file, &limits);
@@ -152,7 +289,16 @@ fn limits_are_enforced() {
         assert!(got.iter().any(|r| r.contains(reason)), "{file}: {got:?}");
     }
     // The deepest allowed level is still read.
-    assert!(reasons(&scan_with("nested.zip", &Limits { max_depth: 2, ..Limits::default() })).is_empty());
+    assert!(
+        reasons(&scan_with(
+            "nested.zip",
+            &Limits {
+                max_depth: 2,
+                ..Limits::default()
+            }
+        ))
+        .is_empty()
+    );
 }
 
 /// A PDF extractor that panics, like a PDF library on a malformed file.
@@ -166,7 +312,12 @@ impl PdfText for PanickingPdf {
 
 #[test]
 fn a_panicking_extractor_is_contained() {
-    let found = scanner().scan_attachment("report.pdf", &fixture("report.pdf"), &Limits::default(), &PanickingPdf);
+    let found = scanner().scan_attachment(
+        "report.pdf",
+        &fixture("report.pdf"),
+        &Limits::default(),
+        &PanickingPdf,
+    );
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].kind, Unscannable);
 }
@@ -174,11 +325,25 @@ fn a_panicking_extractor_is_contained() {
 #[test]
 fn arbitrary_bytes_never_panic() {
     // Cheap stand-in for the fuzz target: truncations and bit flips of every fixture.
-    let names = ["letter.docx", "overview.xlsx", "slides.pptx", "note.odt", "report.pdf", "message.eml", "nested.zip", "page.html"];
+    let names = [
+        "letter.docx",
+        "overview.xlsx",
+        "slides.pptx",
+        "note.odt",
+        "report.pdf",
+        "message.eml",
+        "nested.zip",
+        "page.html",
+    ];
     for name in names {
         let bytes = fixture(name);
         for cut in [0, 1, 4, 30, 100, bytes.len() / 3, bytes.len() - 1] {
-            let _ = extract(name, &bytes[..cut.min(bytes.len())], &Limits::default(), &InProcessPdf);
+            let _ = extract(
+                name,
+                &bytes[..cut.min(bytes.len())],
+                &Limits::default(),
+                &InProcessPdf,
+            );
         }
         let mut x: u32 = 12345;
         for _ in 0..20 {

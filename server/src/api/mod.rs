@@ -10,6 +10,8 @@ use crate::state::AppState;
 pub mod access;
 /// Creating messages.
 pub mod messages;
+/// The content filter as a service.
+pub mod scan;
 
 /// The API routes. `max_upload_bytes` bounds the message upload body.
 pub fn router(max_upload_bytes: u64) -> Router<AppState> {
@@ -17,6 +19,7 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
     let upload_limit = usize::try_from(max_upload_bytes.saturating_add(16 * 1024 * 1024)).unwrap_or(usize::MAX);
     Router::new()
         .route("/api/v1/messages", post(messages::create).layer(DefaultBodyLimit::max(upload_limit)))
+        .route("/api/v1/scan", post(scan::scan).layer(DefaultBodyLimit::max(scan::MAX_SCAN_BYTES + 1024 * 1024)))
         .route("/api/v1/access/{token}/challenge", post(access::challenge))
         .route("/api/v1/access/{token}/verify", post(access::verify))
         .route("/api/v1/access/{token}/message", get(access::message))

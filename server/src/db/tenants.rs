@@ -120,3 +120,12 @@ pub async fn ensure_user(db: &Db, tenant_id: &str, email: &str, now: i64) -> DbR
         .await?;
     user_from_row(&row)
 }
+
+/// The mail domains a tenant owns.
+pub async fn domains(db: &Db, tenant_id: &str) -> DbResult<Vec<String>> {
+    let rows = sqlx::query("SELECT domain FROM tenant_domains WHERE tenant_id = $1 ORDER BY domain")
+        .bind(tenant_id)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(|row| row.try_get("domain")).collect()
+}

@@ -7,4 +7,5 @@ mod support;
 mod flow;
 mod rejects;
 mod rules;
+mod scan;
 mod store;

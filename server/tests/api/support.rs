@@ -96,7 +96,9 @@ impl TestServer {
         })
         .unwrap();
         let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
-        let state = build_state_with_clock(config, clock.clone()).await.unwrap();
+        let mut state = build_state_with_clock(config, clock.clone()).await.unwrap();
+        // The PDF reader runs as `zegel extract-pdf`; here the running executable is the test binary.
+        state.pdf_reader.program = env!("CARGO_BIN_EXE_zegel").into();
         let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move {
             axum::serve(listener, service).await.unwrap();

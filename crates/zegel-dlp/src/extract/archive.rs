@@ -16,8 +16,14 @@ pub(crate) type Archive<'b> = ZipArchive<Cursor<&'b [u8]>>;
 const RATIO_FLOOR: u64 = 1 << 20;
 
 /// Opens `bytes` as a ZIP container and extracts what is in it.
-pub(crate) fn container(ctx: &mut Ctx<'_>, bytes: &[u8], path: &[String], depth: usize) -> Result<(), String> {
-    let mut zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("malformed archive: {e}"))?;
+pub(crate) fn container(
+    ctx: &mut Ctx<'_>,
+    bytes: &[u8],
+    path: &[String],
+    depth: usize,
+) -> Result<(), String> {
+    let mut zip =
+        ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("malformed archive: {e}"))?;
     if !ctx.charge_entries(path, zip.len()) {
         return Ok(());
     }
@@ -39,7 +45,9 @@ fn plain(ctx: &mut Ctx<'_>, zip: &mut Archive<'_>, path: &[String], depth: usize
         if ctx.stopped {
             return;
         }
-        let Ok(meta) = zip.by_index_raw(i) else { continue };
+        let Ok(meta) = zip.by_index_raw(i) else {
+            continue;
+        };
         if meta.is_dir() {
             continue;
         }
@@ -47,7 +55,13 @@ fn plain(ctx: &mut Ctx<'_>, zip: &mut Archive<'_>, path: &[String], depth: usize
         drop(meta);
         let entry_path = child(path, &name);
         if depth + 1 > ctx.limits.max_depth {
-            ctx.problem(&entry_path, format!("nested too deep (more than {} levels)", ctx.limits.max_depth));
+            ctx.problem(
+                &entry_path,
+                format!(
+                    "nested too deep (more than {} levels)",
+                    ctx.limits.max_depth
+                ),
+            );
             continue;
         }
         match read_entry(ctx, zip, i, &entry_path) {
@@ -58,7 +72,12 @@ fn plain(ctx: &mut Ctx<'_>, zip: &mut Archive<'_>, path: &[String], depth: usize
 }
 
 /// Reads entry `i` in full, within the budget. A global limit also stops the extraction.
-pub(crate) fn read_entry(ctx: &mut Ctx<'_>, zip: &mut Archive<'_>, i: usize, path: &[String]) -> Result<Vec<u8>, String> {
+pub(crate) fn read_entry(
+    ctx: &mut Ctx<'_>,
+    zip: &mut Archive<'_>,
+    i: usize,
+    path: &[String],
+) -> Result<Vec<u8>, String> {
     let file = match zip.by_index(i) {
         Ok(f) => f,
         Err(ZipError::UnsupportedArchive(m)) if m == ZipError::PASSWORD_REQUIRED => {
@@ -71,7 +90,12 @@ pub(crate) fn read_entry(ctx: &mut Ctx<'_>, zip: &mut Archive<'_>, i: usize, pat
 }
 
 /// Reads `r` to the end, charging every byte to the budget.
-fn read_bounded(ctx: &mut Ctx<'_>, mut r: impl Read, compressed: u64, path: &[String]) -> Result<Vec<u8>, String> {
+fn read_bounded(
+    ctx: &mut Ctx<'_>,
+    mut r: impl Read,
+    compressed: u64,
+    path: &[String],
+) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut chunk = vec![0u8; 64 << 10];
     loop {
@@ -83,14 +107,20 @@ fn read_bounded(ctx: &mut Ctx<'_>, mut r: impl Read, compressed: u64, path: &[St
         };
         ctx.bytes_read += n as u64;
         if ctx.bytes_read > ctx.limits.max_bytes_read {
-            let reason = format!("size limit: more than {} bytes uncompressed (zip bomb?)", ctx.limits.max_bytes_read);
+            let reason = format!(
+                "size limit: more than {} bytes uncompressed (zip bomb?)",
+                ctx.limits.max_bytes_read
+            );
             ctx.stop(path, reason.clone());
             return Err(reason);
         }
         out.extend_from_slice(&chunk[..n]);
         let len = out.len() as u64;
         if len > RATIO_FLOOR && len / compressed > ctx.limits.max_ratio {
-            return Err(format!("zip bomb: entry expands more than {} times", ctx.limits.max_ratio));
+            return Err(format!(
+                "zip bomb: entry expands more than {} times",
+                ctx.limits.max_ratio
+            ));
         }
         if ctx.out_of_time() {
             let reason = "deadline exceeded before the attachment was fully scanned";

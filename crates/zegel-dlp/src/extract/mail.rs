@@ -5,15 +5,27 @@ use mail_parser::{MessageParser, MimeHeaders, PartType};
 use super::{Ctx, child, markup};
 
 /// Extracts a message: its text as one part at `path`, each attachment one level deeper.
-pub(crate) fn message(ctx: &mut Ctx<'_>, bytes: &[u8], path: &[String], depth: usize) -> Result<(), String> {
-    let msg = MessageParser::default().parse(bytes).ok_or("malformed e-mail message")?;
+pub(crate) fn message(
+    ctx: &mut Ctx<'_>,
+    bytes: &[u8],
+    path: &[String],
+    depth: usize,
+) -> Result<(), String> {
+    let msg = MessageParser::default()
+        .parse(bytes)
+        .ok_or("malformed e-mail message")?;
     let mut buf = ctx.text_buf();
     if let Some(subject) = msg.subject() {
         buf.push(subject);
         buf.push("\n\n");
     }
     // Both alternatives of a multipart/alternative body are read: the HTML one may say more.
-    let mut bodies: Vec<u32> = msg.text_body.iter().chain(&msg.html_body).copied().collect();
+    let mut bodies: Vec<u32> = msg
+        .text_body
+        .iter()
+        .chain(&msg.html_body)
+        .copied()
+        .collect();
     bodies.sort_unstable();
     bodies.dedup();
     for id in bodies {
@@ -29,11 +41,20 @@ pub(crate) fn message(ctx: &mut Ctx<'_>, bytes: &[u8], path: &[String], depth: u
         if ctx.stopped {
             break;
         }
-        let Some(part) = msg.parts.get(id as usize) else { continue };
+        let Some(part) = msg.parts.get(id as usize) else {
+            continue;
+        };
         let is_message = matches!(part.body, PartType::Message(_));
-        let name = part.attachment_name().map(str::to_owned).unwrap_or_else(|| {
-            format!("attachment-{}{}", n + 1, if is_message { ".eml" } else { "" })
-        });
+        let name = part
+            .attachment_name()
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                format!(
+                    "attachment-{}{}",
+                    n + 1,
+                    if is_message { ".eml" } else { "" }
+                )
+            });
         let entry_path = child(path, &name);
         ctx.file(&name, part.contents(), &entry_path, depth + 1);
     }

@@ -15,12 +15,24 @@ pub(crate) fn decode_text(b: &[u8]) -> Cow<'_, str> {
         return String::from_utf8_lossy(rest);
     }
     if let Some(rest) = b.strip_prefix(b"\xff\xfe") {
-        let units = rest.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-        return Cow::Owned(char::decode_utf16(units).map(|c| c.unwrap_or('\u{fffd}')).collect());
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        return Cow::Owned(
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or('\u{fffd}'))
+                .collect(),
+        );
     }
     if let Some(rest) = b.strip_prefix(b"\xfe\xff") {
-        let units = rest.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]));
-        return Cow::Owned(char::decode_utf16(units).map(|c| c.unwrap_or('\u{fffd}')).collect());
+        let units = rest
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]));
+        return Cow::Owned(
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or('\u{fffd}'))
+                .collect(),
+        );
     }
     match std::str::from_utf8(b) {
         Ok(s) => Cow::Borrowed(s),
@@ -31,8 +43,9 @@ pub(crate) fn decode_text(b: &[u8]) -> Cow<'_, str> {
 /// One Windows-1252 byte as a char (0x80–0x9F differ from Latin-1).
 fn windows_1252(c: u8) -> char {
     const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
-        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
     ];
     match c {
         0x80..=0x9f => HIGH[usize::from(c - 0x80)],
@@ -42,9 +55,45 @@ fn windows_1252(c: u8) -> char {
 
 /// Elements whose start or end breaks a line.
 const BLOCKS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption", "figure",
-    "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
-    "section", "table", "tbody", "thead", "tfoot", "title", "tr", "ul", "body", "html", "head",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "title",
+    "tr",
+    "ul",
+    "body",
+    "html",
+    "head",
 ];
 
 /// Elements whose content is not text.
@@ -66,7 +115,11 @@ pub(crate) fn html_to_text(html: &str, out: &mut TextBuf) {
             continue;
         }
         let (name, closing, end) = tag(b, i);
-        if name.is_empty() && !b.get(i + 1).is_some_and(|&c| c == b'!' || c == b'?' || c == b'/') {
+        if name.is_empty()
+            && !b
+                .get(i + 1)
+                .is_some_and(|&c| c == b'!' || c == b'?' || c == b'/')
+        {
             // A lone '<' in text.
             push_text("<", out);
             i += 1;
@@ -122,7 +175,8 @@ fn tag(b: &[u8], i: usize) -> (String, bool, usize) {
 }
 
 fn find_ignore_case(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    (from..b.len().saturating_sub(needle.len() - 1)).find(|&k| b[k..k + needle.len()].eq_ignore_ascii_case(needle))
+    (from..b.len().saturating_sub(needle.len() - 1))
+        .find(|&k| b[k..k + needle.len()].eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -138,12 +192,21 @@ mod tests {
     #[test]
     fn html_text() {
         for (html, want) in [
-            ("<p>Het <b>BSN</b> is 123&nbsp;456&nbsp;782.</p>", "Het BSN is 123\u{a0}456\u{a0}782.\n"),
+            (
+                "<p>Het <b>BSN</b> is 123&nbsp;456&nbsp;782.</p>",
+                "Het BSN is 123\u{a0}456\u{a0}782.\n",
+            ),
             ("<b>Patiënten</b>dossier", "Patiëntendossier"),
-            ("Pati&euml;ntendossier &amp; meer", "Patiëntendossier & meer"),
+            (
+                "Pati&euml;ntendossier &amp; meer",
+                "Patiëntendossier & meer",
+            ),
             ("a<script>var x = '<p>06-12345678</p>';</script>b", "ab"),
             ("a<STYLE>p{}</STYLE>b<!-- 123456782 -->c", "abc"),
-            ("<table><tr><td>BSN</td><td>123456782</td></tr></table>", "BSN\t123456782\t\n"),
+            (
+                "<table><tr><td>BSN</td><td>123456782</td></tr></table>",
+                "BSN\t123456782\t\n",
+            ),
             ("1 < 2 and <a href='x>y'>link</a>", "1 < 2 and link"),
             ("<p>unclosed", "unclosed"),
             ("<script>never closed", ""),
@@ -158,7 +221,13 @@ mod tests {
         assert_eq!(decode_text(b"\xef\xbb\xbfBSN"), "BSN");
         assert_eq!(decode_text(b"\xff\xfeB\0S\0N\0"), "BSN");
         assert_eq!(decode_text(b"\xfe\xff\0B\0S\0N"), "BSN");
-        assert_eq!(decode_text(b"Pati\xebntendossier \x80"), "Patiëntendossier €");
-        assert_eq!(decode_text("Patiëntendossier".as_bytes()), "Patiëntendossier");
+        assert_eq!(
+            decode_text(b"Pati\xebntendossier \x80"),
+            "Patiëntendossier €"
+        );
+        assert_eq!(
+            decode_text("Patiëntendossier".as_bytes()),
+            "Patiëntendossier"
+        );
     }
 }

@@ -11,16 +11,18 @@
 //! PDF text comes through the [`PdfText`] trait so the server can run the PDF library in a crash-isolated
 //! child process (calling [`pdf_text_in_process`] there); [`InProcessPdf`] is the simple in-process choice.
 
-/// Recognising a file's format.
-mod sniff;
 /// ZIP archives: bounded reads and recursion.
 mod archive;
-/// OOXML (DOCX, XLSX, PPTX) and ODF text.
-mod office;
-/// HTML and plain-text decoding.
-mod markup;
 /// E-mail messages (EML) and their attachments.
 mod mail;
+/// HTML and plain-text decoding.
+mod markup;
+/// OOXML (DOCX, XLSX, PPTX) and ODF text.
+mod office;
+/// PDF text, with the structure checks the PDF library lacks.
+mod pdf;
+/// Recognising a file's format.
+mod sniff;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
@@ -78,12 +80,12 @@ impl PdfText for InProcessPdf {
 
 /// The text of a PDF, extracted in this process with the panic of a malformed file caught.
 ///
-/// `catch_unwind` cannot stop a PDF library that loops or allocates without bound, so the server calls this
-/// from a child process with CPU and memory rlimits.
+/// Page-tree and form cycles, which would overflow the stack in the PDF library, are refused before it
+/// runs. `catch_unwind` still cannot stop a library that loops or allocates without bound on some other
+/// hostile input, so the server calls this from a child process with CPU and memory rlimits.
 pub fn pdf_text_in_process(bytes: &[u8]) -> Result<String, String> {
-    match catch_unwind(|| pdf_extract::extract_text_from_mem(bytes)) {
-        Ok(Ok(text)) => Ok(text),
-        Ok(Err(e)) => Err(e.to_string()),
+    match catch_unwind(|| pdf::text(bytes)) {
+        Ok(result) => result,
         Err(_) => Err("the PDF library failed on this file".into()),
     }
 }
@@ -128,7 +130,13 @@ pub fn extract(name: &str, bytes: &[u8], limits: &Limits, pdf: &dyn PdfText) -> 
         out: Extraction::default(),
     };
     if ctx.bytes_read > limits.max_bytes_read {
-        ctx.problem(&[], format!("file larger than the limit of {} bytes", limits.max_bytes_read));
+        ctx.problem(
+            &[],
+            format!(
+                "file larger than the limit of {} bytes",
+                limits.max_bytes_read
+            ),
+        );
     } else {
         ctx.file(name, bytes, &[], 0);
     }
@@ -138,9 +146,18 @@ pub fn extract(name: &str, bytes: &[u8], limits: &Limits, pdf: &dyn PdfText) -> 
 impl Scanner {
     /// Extracts an attachment and scans every part of it. Never panics, never fails: what cannot be read
     /// becomes an `unscannable` finding with a reason. Offsets refer to the extracted text of each part.
-    pub fn scan_attachment(&self, name: &str, bytes: &[u8], limits: &Limits, pdf: &dyn PdfText) -> Vec<Finding> {
+    pub fn scan_attachment(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        limits: &Limits,
+        pdf: &dyn PdfText,
+    ) -> Vec<Finding> {
         let extraction = extract(name, bytes, limits, pdf);
-        let location = |path: &[String]| Location::Attachment { name: name.to_owned(), path: path.to_vec() };
+        let location = |path: &[String]| Location::Attachment {
+            name: name.to_owned(),
+            path: path.to_vec(),
+        };
         let mut findings = Vec::new();
         for part in &extraction.parts {
             findings.extend(self.scan_text(&part.text, location(&part.path)));
@@ -161,7 +178,11 @@ pub(crate) struct TextBuf {
 
 impl TextBuf {
     fn new(room: usize) -> Self {
-        TextBuf { text: String::new(), room, truncated: false }
+        TextBuf {
+            text: String::new(),
+            room,
+            truncated: false,
+        }
     }
 
     /// Appends `s`, or as much of it as fits.
@@ -224,7 +245,10 @@ impl Ctx<'_> {
         if self.stopped {
             return;
         }
-        self.out.problems.push(Problem { path: path.to_vec(), reason: reason.into() });
+        self.out.problems.push(Problem {
+            path: path.to_vec(),
+            reason: reason.into(),
+        });
     }
 
     /// Records a limit that ends the whole extraction (time, bytes): nothing after it is read.
@@ -246,10 +270,19 @@ impl Ctx<'_> {
     pub(crate) fn finish(&mut self, path: &[String], buf: TextBuf) {
         self.text_left = buf.room;
         if buf.truncated {
-            self.problem(path, format!("text limit of {} chars reached; the rest was not scanned", self.limits.max_text));
+            self.problem(
+                path,
+                format!(
+                    "text limit of {} chars reached; the rest was not scanned",
+                    self.limits.max_text
+                ),
+            );
         }
         if !buf.text.trim().is_empty() {
-            self.out.parts.push(Part { path: path.to_vec(), text: buf.text });
+            self.out.parts.push(Part {
+                path: path.to_vec(),
+                text: buf.text,
+            });
         }
     }
 
@@ -257,7 +290,13 @@ impl Ctx<'_> {
     pub(crate) fn charge_entries(&mut self, path: &[String], n: usize) -> bool {
         self.entries = self.entries.saturating_add(n);
         if self.entries > self.limits.max_entries {
-            self.problem(path, format!("too many archive entries (more than {})", self.limits.max_entries));
+            self.problem(
+                path,
+                format!(
+                    "too many archive entries (more than {})",
+                    self.limits.max_entries
+                ),
+            );
             return false;
         }
         true
@@ -275,11 +314,20 @@ impl Ctx<'_> {
             return;
         }
         if self.out_of_time() {
-            self.stop(path, "deadline exceeded before the attachment was fully scanned");
+            self.stop(
+                path,
+                "deadline exceeded before the attachment was fully scanned",
+            );
             return;
         }
         if depth > self.limits.max_depth {
-            self.problem(path, format!("nested too deep (more than {} levels)", self.limits.max_depth));
+            self.problem(
+                path,
+                format!(
+                    "nested too deep (more than {} levels)",
+                    self.limits.max_depth
+                ),
+            );
             return;
         }
         match catch_unwind(AssertUnwindSafe(|| self.dispatch(name, bytes, path, depth))) {
@@ -289,7 +337,13 @@ impl Ctx<'_> {
         }
     }
 
-    fn dispatch(&mut self, name: &str, bytes: &[u8], path: &[String], depth: usize) -> Result<(), String> {
+    fn dispatch(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+        path: &[String],
+        depth: usize,
+    ) -> Result<(), String> {
         use sniff::Format;
         match sniff::sniff(name, bytes) {
             Format::Pdf => self.pdf(bytes, path),
@@ -317,11 +371,16 @@ impl Ctx<'_> {
         let encrypted = memchr::memmem::find(bytes, b"/Encrypt").is_some();
         let text = match self.pdf.pdf_text(bytes) {
             Ok(t) => t,
-            Err(_) if encrypted => return Err("encrypted PDF".into()),
+            Err(e) if encrypted || e == "encrypted PDF" => return Err("encrypted PDF".into()),
             Err(e) => return Err(format!("malformed PDF: {e}")),
         };
         if text.trim().is_empty() {
-            return Err(if encrypted { "encrypted PDF" } else { "PDF without extractable text (a scan?)" }.into());
+            return Err(if encrypted {
+                "encrypted PDF"
+            } else {
+                "PDF without extractable text (a scan?)"
+            }
+            .into());
         }
         let mut buf = self.text_buf();
         buf.push(&text);

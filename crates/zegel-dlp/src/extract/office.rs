@@ -37,8 +37,14 @@ const WORD: Vocab = Vocab {
     line_break: &[b"br", b"cr"],
 };
 
-const SLIDES: Vocab =
-    Vocab { text_in: &[b"t"], skip_in: &[], line_end: &[b"p"], cell_end: &[b"tc"], tab: &[b"tab"], line_break: &[b"br"] };
+const SLIDES: Vocab = Vocab {
+    text_in: &[b"t"],
+    skip_in: &[],
+    line_end: &[b"p"],
+    cell_end: &[b"tc"],
+    tab: &[b"tab"],
+    line_break: &[b"br"],
+};
 
 const ODF: Vocab = Vocab {
     text_in: &[b"body"],
@@ -50,7 +56,9 @@ const ODF: Vocab = Vocab {
 };
 
 /// Files embedded in OOXML documents that are worth opening (others, like OLE `.bin` objects, are skipped).
-const EMBEDDED: &[&str] = &[".docx", ".xlsx", ".pptx", ".pdf", ".zip", ".odt", ".ods", ".odp", ".txt", ".csv", ".eml"];
+const EMBEDDED: &[&str] = &[
+    ".docx", ".xlsx", ".pptx", ".pdf", ".zip", ".odt", ".ods", ".odp", ".txt", ".csv", ".eml",
+];
 
 fn is_in(list: &[&[u8]], name: &[u8]) -> bool {
     list.contains(&name)
@@ -83,7 +91,13 @@ pub(crate) fn ooxml(
         workbook(ctx, zip, names, path, &mut buf)
     } else if names.iter().any(|n| n == "word/document.xml") {
         let mut parts = vec!["word/document.xml".to_owned()];
-        for p in ["word/header", "word/footer", "word/footnotes", "word/endnotes", "word/comments"] {
+        for p in [
+            "word/header",
+            "word/footer",
+            "word/footnotes",
+            "word/endnotes",
+            "word/comments",
+        ] {
             parts.extend(numbered(names, p));
         }
         xml_parts(ctx, zip, names, &parts, &WORD, path, &mut buf)
@@ -96,13 +110,26 @@ pub(crate) fn ooxml(
     result?;
     // Embedded documents (a spreadsheet in a letter, …) are files of their own, one level deeper.
     for (i, name) in names.iter().enumerate() {
-        let embedded = ["word/embeddings/", "xl/embeddings/", "ppt/embeddings/"].iter().any(|p| name.starts_with(p));
-        if !embedded || !EMBEDDED.iter().any(|e| name.to_ascii_lowercase().ends_with(e)) || ctx.stopped {
+        let embedded = ["word/embeddings/", "xl/embeddings/", "ppt/embeddings/"]
+            .iter()
+            .any(|p| name.starts_with(p));
+        if !embedded
+            || !EMBEDDED
+                .iter()
+                .any(|e| name.to_ascii_lowercase().ends_with(e))
+            || ctx.stopped
+        {
             continue;
         }
         let entry_path = child(path, name);
         if depth + 1 > ctx.limits.max_depth {
-            ctx.problem(&entry_path, format!("nested too deep (more than {} levels)", ctx.limits.max_depth));
+            ctx.problem(
+                &entry_path,
+                format!(
+                    "nested too deep (more than {} levels)",
+                    ctx.limits.max_depth
+                ),
+            );
             continue;
         }
         match read_entry(ctx, zip, i, &entry_path) {
@@ -121,7 +148,9 @@ pub(crate) fn odf(ctx: &mut Ctx<'_>, zip: &mut Archive<'_>, path: &[String]) -> 
             return Err("encrypted document".into());
         }
     }
-    let i = zip.index_for_name("content.xml").ok_or("malformed document: no content.xml")?;
+    let i = zip
+        .index_for_name("content.xml")
+        .ok_or("malformed document: no content.xml")?;
     let xml = read_entry(ctx, zip, i, path)?;
     let mut buf = ctx.text_buf();
     let result = xml_text(ctx, &xml, &ODF, &mut buf);
@@ -129,8 +158,17 @@ pub(crate) fn odf(ctx: &mut Ctx<'_>, zip: &mut Archive<'_>, path: &[String]) -> 
     result
 }
 
-fn entry(ctx: &mut Ctx<'_>, zip: &mut Archive<'_>, names: &[String], name: &str, path: &[String]) -> Result<Vec<u8>, String> {
-    let i = names.iter().position(|n| n == name).ok_or_else(|| format!("malformed document: no {name}"))?;
+fn entry(
+    ctx: &mut Ctx<'_>,
+    zip: &mut Archive<'_>,
+    names: &[String],
+    name: &str,
+    path: &[String],
+) -> Result<Vec<u8>, String> {
+    let i = names
+        .iter()
+        .position(|n| n == name)
+        .ok_or_else(|| format!("malformed document: no {name}"))?;
     read_entry(ctx, zip, i, path)
 }
 
@@ -241,7 +279,13 @@ fn empty_element(e: &BytesStart<'_>, vocab: &Vocab, buf: &mut TextBuf, in_body: 
             .attributes()
             .flatten()
             .find(|a| a.key.local_name().as_ref() == b"c")
-            .and_then(|a| std::str::from_utf8(&a.value).ok()?.trim().parse::<usize>().ok())
+            .and_then(|a| {
+                std::str::from_utf8(&a.value)
+                    .ok()?
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+            })
             .unwrap_or(1)
             .clamp(1, 64);
         for _ in 0..count {
@@ -325,7 +369,12 @@ fn number_text(v: &str) -> Cow<'_, str> {
 }
 
 /// One worksheet: rows become lines, cells are separated by tabs.
-fn sheet_text(ctx: &mut Ctx<'_>, xml: &[u8], shared: &[String], buf: &mut TextBuf) -> Result<(), String> {
+fn sheet_text(
+    ctx: &mut Ctx<'_>,
+    xml: &[u8],
+    shared: &[String],
+    buf: &mut TextBuf,
+) -> Result<(), String> {
     let mut r = reader(xml);
     let mut cell_type: Vec<u8> = Vec::new();
     let mut value = String::new();
@@ -343,7 +392,10 @@ fn sheet_text(ctx: &mut Ctx<'_>, xml: &[u8], shared: &[String], buf: &mut TextBu
             Event::Start(e) => match e.local_name().as_ref() {
                 b"c" => {
                     if !ctx.charge_cells(1) {
-                        return Err(format!("spreadsheet too large (more than {} cells)", ctx.limits.max_sheet_cells));
+                        return Err(format!(
+                            "spreadsheet too large (more than {} cells)",
+                            ctx.limits.max_sheet_cells
+                        ));
                     }
                     cell_type = e
                         .attributes()
@@ -363,7 +415,12 @@ fn sheet_text(ctx: &mut Ctx<'_>, xml: &[u8], shared: &[String], buf: &mut TextBu
                 b"c" => {
                     match cell_type.as_slice() {
                         b"s" => {
-                            if let Some(s) = value.trim().parse::<usize>().ok().and_then(|k| shared.get(k)) {
+                            if let Some(s) = value
+                                .trim()
+                                .parse::<usize>()
+                                .ok()
+                                .and_then(|k| shared.get(k))
+                            {
                                 buf.push(s);
                             }
                         }
@@ -403,9 +460,21 @@ mod tests {
 
     #[test]
     fn numbered_parts_sort_numerically() {
-        let names: Vec<String> = ["ppt/slides/slide10.xml", "ppt/slides/slide2.xml", "ppt/slides/_rels/slide2.xml.rels", "ppt/slides/slide1.xml"]
-            .map(str::to_owned)
-            .to_vec();
-        assert_eq!(numbered(&names, "ppt/slides/slide"), ["ppt/slides/slide1.xml", "ppt/slides/slide2.xml", "ppt/slides/slide10.xml"]);
+        let names: Vec<String> = [
+            "ppt/slides/slide10.xml",
+            "ppt/slides/slide2.xml",
+            "ppt/slides/_rels/slide2.xml.rels",
+            "ppt/slides/slide1.xml",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            numbered(&names, "ppt/slides/slide"),
+            [
+                "ppt/slides/slide1.xml",
+                "ppt/slides/slide2.xml",
+                "ppt/slides/slide10.xml"
+            ]
+        );
     }
 }

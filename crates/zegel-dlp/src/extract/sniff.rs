@@ -35,7 +35,9 @@ const MEDIA_MAGIC: &[&[u8]] = &[
 ];
 
 fn extension(name: &str) -> String {
-    name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default()
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 /// The format of `bytes`, named `name`.
@@ -45,7 +47,8 @@ pub(crate) fn sniff(name: &str, b: &[u8]) -> Format {
     if memchr::memmem::find(head, b"%PDF-").is_some() {
         return Format::Pdf;
     }
-    if b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06") || b.starts_with(b"PK\x07\x08") {
+    if b.starts_with(b"PK\x03\x04") || b.starts_with(b"PK\x05\x06") || b.starts_with(b"PK\x07\x08")
+    {
         return Format::Zip;
     }
     if b.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
@@ -72,7 +75,11 @@ pub(crate) fn sniff(name: &str, b: &[u8]) -> Format {
         return Format::Unsupported("binary file");
     }
     if utf16 {
-        return if matches!(ext.as_str(), "htm" | "html" | "xhtml") { Format::Html } else { Format::Text };
+        return if matches!(ext.as_str(), "htm" | "html" | "xhtml") {
+            Format::Html
+        } else {
+            Format::Text
+        };
     }
     if ext == "eml" || looks_like_mail(sample) {
         return Format::Eml;
@@ -85,8 +92,16 @@ pub(crate) fn sniff(name: &str, b: &[u8]) -> Format {
 
 /// Header lines up to a blank line, including at least one header every mail has.
 fn looks_like_mail(b: &[u8]) -> bool {
-    const KNOWN: &[&[u8]] =
-        &[b"from", b"to", b"subject", b"date", b"mime-version", b"received", b"message-id", b"return-path"];
+    const KNOWN: &[&[u8]] = &[
+        b"from",
+        b"to",
+        b"subject",
+        b"date",
+        b"mime-version",
+        b"received",
+        b"message-id",
+        b"return-path",
+    ];
     let b = b.strip_prefix(b"\xef\xbb\xbf").unwrap_or(b);
     let mut known = 0;
     for (n, line) in b.split(|&c| c == b'\n').enumerate() {
@@ -100,7 +115,9 @@ fn looks_like_mail(b: &[u8]) -> bool {
             }
             continue;
         }
-        let Some(colon) = line.iter().position(|&c| c == b':') else { return false };
+        let Some(colon) = line.iter().position(|&c| c == b':') else {
+            return false;
+        };
         let field = &line[..colon];
         if field.is_empty() || !field.iter().all(|&c| c.is_ascii_graphic()) {
             return false;
@@ -116,12 +133,27 @@ fn looks_like_mail(b: &[u8]) -> bool {
 }
 
 fn looks_like_html(head: &[u8]) -> bool {
-    let start = head.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(head.len());
-    let rest = head[start..].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head[start..]);
-    let lower: Vec<u8> = rest.iter().take(64).map(u8::to_ascii_lowercase).collect();
-    [&b"<!doctype html"[..], b"<html", b"<head", b"<body", b"<meta", b"<div", b"<p>", b"<table", b"<!--"]
+    let start = head
         .iter()
-        .any(|tag| lower.starts_with(tag))
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    let rest = head[start..]
+        .strip_prefix(b"\xef\xbb\xbf")
+        .unwrap_or(&head[start..]);
+    let lower: Vec<u8> = rest.iter().take(64).map(u8::to_ascii_lowercase).collect();
+    [
+        &b"<!doctype html"[..],
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<meta",
+        b"<div",
+        b"<p>",
+        b"<table",
+        b"<!--",
+    ]
+    .iter()
+    .any(|tag| lower.starts_with(tag))
 }
 
 /// Why an OLE compound file cannot be read.
@@ -146,12 +178,28 @@ mod tests {
             ("a.pdf", &b"%PDF-1.4\n..."[..], Format::Pdf),
             ("noext", b"\n\n%PDF-1.7", Format::Pdf),
             ("a.docx", b"PK\x03\x04rest", Format::Zip),
-            ("a.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", Format::Cfb),
+            (
+                "a.doc",
+                b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest",
+                Format::Cfb,
+            ),
             ("a.png", b"\x89PNG\r\n\x1a\nrest", Format::Media),
-            ("a.txt", b"Beste Anouk,\n\nHet BSN is 123456782.", Format::Text),
+            (
+                "a.txt",
+                b"Beste Anouk,\n\nHet BSN is 123456782.",
+                Format::Text,
+            ),
             ("a.csv", b"naam;bsn\nJansen;123456782\n", Format::Text),
-            ("Onderwerp.txt", b"Onderwerp: Verslag\n\nBeste collega,", Format::Text),
-            ("x", b"From: a@b.nl\r\nSubject: hoi\r\n\r\nbody", Format::Eml),
+            (
+                "Onderwerp.txt",
+                b"Onderwerp: Verslag\n\nBeste collega,",
+                Format::Text,
+            ),
+            (
+                "x",
+                b"From: a@b.nl\r\nSubject: hoi\r\n\r\nbody",
+                Format::Eml,
+            ),
             ("x.eml", b"garbage", Format::Eml),
             ("x", b"  <!DOCTYPE html><html>", Format::Html),
             ("x.html", b"hello", Format::Html),

@@ -1,0 +1,228 @@
+//! The content filter as the server runs it: the text scanner and attachment extraction of
+//! `zegel-dlp`, PDF parsing in a crash-isolated child process, and the policy decision of `zegel-core`.
+//!
+//! Scanning is CPU work; callers run it on a blocking thread (`tokio::task::spawn_blocking`).
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use zegel_core::policy::{ContentFilterPolicy, Decision, RecipientClass, decide};
+use zegel_dlp::extract::{Limits, PdfText};
+use zegel_dlp::{Finding, Location, Scanner};
+
+/// How long one attachment may take, whatever it contains.
+pub const ATTACHMENT_DEADLINE: Duration = Duration::from_secs(10);
+/// The PDF child's address-space limit.
+const PDF_CHILD_MEMORY: u64 = 768 * 1024 * 1024;
+/// The PDF child's CPU-time limit, in seconds.
+const PDF_CHILD_CPU_SECONDS: u64 = 10;
+/// The most text a PDF child may return.
+const PDF_CHILD_MAX_OUTPUT: u64 = 32 * 1024 * 1024;
+
+/// Extracts PDF text in a child process (`zegel extract-pdf`) with memory and CPU limits and a
+/// wall-clock timeout, so a hostile PDF that makes the parser crash, loop or balloon costs one child,
+/// never the server.
+#[derive(Debug, Clone)]
+pub struct ChildProcessPdf {
+    /// The `zegel` binary.
+    pub program: PathBuf,
+}
+
+impl ChildProcessPdf {
+    /// The running executable (the `zegel` binary when serving).
+    pub fn current() -> Self {
+        Self { program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("zegel")) }
+    }
+}
+
+impl PdfText for ChildProcessPdf {
+    fn pdf_text(&self, bytes: &[u8]) -> Result<String, String> {
+        let mut child = Command::new(&self.program)
+            .arg("extract-pdf")
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the PDF reader: {e}"))?;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        let input = bytes.to_vec();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let reader = std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = (&mut stdout).take(PDF_CHILD_MAX_OUTPUT).read_to_end(&mut text);
+            text
+        });
+        let deadline = Instant::now() + ATTACHMENT_DEADLINE;
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err("the PDF took too long to read".to_owned());
+                }
+            }
+        };
+        let _ = writer.join();
+        let text = reader.join().unwrap_or_default();
+        if !status.success() {
+            return Err("the PDF could not be read".to_owned());
+        }
+        String::from_utf8(text).map_err(|_| "the PDF reader returned invalid text".to_owned())
+    }
+}
+
+/// The body of `zegel extract-pdf`: limits itself, reads a PDF from stdin and writes its text to stdout.
+pub fn extract_pdf_child() -> i32 {
+    use rlimit::Resource;
+    // Limits first, before a byte of the PDF is parsed.
+    let _ = Resource::AS.set(PDF_CHILD_MEMORY, PDF_CHILD_MEMORY);
+    let _ = Resource::CPU.set(PDF_CHILD_CPU_SECONDS, PDF_CHILD_CPU_SECONDS);
+    let _ = Resource::CORE.set(0, 0);
+    let mut bytes = Vec::new();
+    if std::io::stdin().take(zegel_dlp::extract::Limits::default().max_bytes_read).read_to_end(&mut bytes).is_err() {
+        return 2;
+    }
+    match zegel_dlp::extract::pdf_text_in_process(&bytes) {
+        Ok(text) => {
+            if std::io::stdout().write_all(text.as_bytes()).is_err() {
+                return 2;
+            }
+            0
+        }
+        Err(_) => 1,
+    }
+}
+
+/// One attachment to scan.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Its file name.
+    pub name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// What to scan.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanInput {
+    /// The subject line.
+    #[serde(default)]
+    pub subject: String,
+    /// The plain-text body.
+    #[serde(default)]
+    pub body_text: Option<String>,
+    /// The HTML body.
+    #[serde(default)]
+    pub body_html: Option<String>,
+    /// Just a text (scanned as the body).
+    #[serde(default)]
+    pub text: Option<String>,
+    /// The recipients (decide internal or external).
+    #[serde(default)]
+    pub recipients: Vec<ScanRecipient>,
+}
+
+/// A recipient in a scan request.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScanRecipient {
+    /// The address.
+    pub email: String,
+    /// To, Cc or Bcc (not used by the decision).
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+/// The answer: the decision and what it is based on.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanOutcome {
+    /// What the policy does.
+    pub decision: Decision,
+    /// Everything found.
+    pub findings: Vec<Finding>,
+}
+
+/// Scans a message and decides. `internal_domains` tell internal recipients from external ones; with
+/// no recipients at all, the message is treated as going outside (fail safe).
+pub fn scan_message(
+    policy: &ContentFilterPolicy,
+    input: &ScanInput,
+    attachments: &[Attachment],
+    internal_domains: &[String],
+    pdf: &dyn PdfText,
+) -> ScanOutcome {
+    let scanner = Scanner::new(&policy.words());
+    let mut findings = Vec::new();
+    if !input.subject.is_empty() {
+        findings.extend(scanner.scan_text(&input.subject, Location::Subject));
+    }
+    for text in [&input.body_text, &input.text].into_iter().flatten() {
+        findings.extend(scanner.scan_text(text, Location::Body));
+    }
+    if let Some(html) = &input.body_html {
+        // The HTML body is reduced to its text first (tags would split words and numbers).
+        let extraction = zegel_dlp::extract::extract("body.html", html.as_bytes(), &limits(), pdf);
+        for part in extraction.parts {
+            findings.extend(scanner.scan_text(&part.text, Location::Body));
+        }
+    }
+    for attachment in attachments {
+        findings.extend(scanner.scan_attachment(&attachment.name, &attachment.bytes, &limits(), pdf));
+    }
+    let classes: Vec<RecipientClass> = if input.recipients.is_empty() {
+        vec![RecipientClass::External]
+    } else {
+        input.recipients.iter().map(|r| classify(&r.email, internal_domains)).collect()
+    };
+    let decision = decide(policy, &findings, &classes, !attachments.is_empty());
+    ScanOutcome { decision, findings }
+}
+
+/// Internal when the address's domain is one of `internal_domains` (or a subdomain of one).
+pub fn classify(email: &str, internal_domains: &[String]) -> RecipientClass {
+    let domain = zegel_core::address::domain_of(email).to_ascii_lowercase();
+    let internal = internal_domains.iter().any(|d| domain == *d || domain.ends_with(&format!(".{d}")));
+    if internal { RecipientClass::Internal } else { RecipientClass::External }
+}
+
+/// The extraction limits for one attachment, with a fresh deadline.
+pub fn limits() -> Limits {
+    Limits { deadline: Some(Instant::now() + ATTACHMENT_DEADLINE), ..Limits::default() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_recipients_by_domain() {
+        let internal = vec!["zorg.example".to_owned()];
+        assert_eq!(classify("a@zorg.example", &internal), RecipientClass::Internal);
+        assert_eq!(classify("a@afd.zorg.example", &internal), RecipientClass::Internal);
+        assert_eq!(classify("a@notzorg.example", &internal), RecipientClass::External);
+    }
+
+    #[test]
+    fn a_bsn_in_the_body_forces_two_factor() {
+        let input = ScanInput {
+            subject: "Verwijzing".into(),
+            body_text: Some("Het BSN van mevrouw is 111222333.".into()),
+            recipients: vec![ScanRecipient { email: "huisarts@elders.example".into(), kind: None }],
+            ..Default::default()
+        };
+        let outcome =
+            scan_message(&ContentFilterPolicy::default(), &input, &[], &["zorg.example".into()], &zegel_dlp::extract::InProcessPdf);
+        assert_eq!(outcome.decision.action, zegel_core::policy::Action::Force);
+        assert_eq!(outcome.decision.level, Some(zegel_core::AuthLevel::TwoFa));
+        assert_eq!(outcome.findings[0].text, "111222333");
+    }
+}
