@@ -26,6 +26,8 @@ use crate::state::AppState;
 
 /// A one-time password e-mailed on request is valid this long.
 pub const EMAILED_PASSWORD_TTL_MS: i64 = 30 * 60 * 1000;
+/// An SMS code is valid this long.
+pub const SMS_CODE_TTL_MS: i64 = 10 * 60 * 1000;
 /// A recipient may ask for this many passwords per hour.
 pub const MAX_SENDS_PER_HOUR: i64 = 5;
 /// Failures in a row that lock the recipient until the sender unlocks them.
@@ -107,12 +109,15 @@ pub enum Gate {
     EmailedPassword,
     /// The sender told the recipient the password.
     SenderPassword,
+    /// An SMS code to the number the sender gave (2FA).
+    Sms,
 }
 
 /// The gate of an access.
 pub fn gate(access: &Access) -> Gate {
     match (access.kind.as_str(), access.deliver.as_deref()) {
         ("public_files", _) => Gate::Open,
+        _ if access.auth_level.as_deref() == Some("2fa") => Gate::Sms,
         (_, Some("other")) => Gate::SenderPassword,
         _ => Gate::EmailedPassword,
     }
@@ -143,12 +148,19 @@ pub fn content(state: &AppState, access: &Access) -> Result<MessageContent, Acce
     Ok(sealing::open_content(state, &access.tenant_id, &access.message_id, sealed)?)
 }
 
-/// Sends the recipient a password by e-mail (1FA, deliver by e-mail). Returns the masked address.
+/// The hash a one-time code is stored under: bound to the recipient, so a code is useless for anyone else.
+fn code_hash(recipient_id: &str, code: &str) -> [u8; 32] {
+    zegel_crypto::hash_token(&format!("{recipient_id}:{code}"))
+}
+
+/// Sends the recipient their password by e-mail (1FA) or a code by SMS (2FA). Returns the masked
+/// destination. Every send voids the codes sent before it.
 pub async fn challenge(state: &AppState, access: &Access, client: &ClientInfo) -> Result<String, AccessError> {
     if access.locked {
         return Err(AccessError::Locked);
     }
-    if gate(access) != Gate::EmailedPassword {
+    let gate = gate(access);
+    if !matches!(gate, Gate::EmailedPassword | Gate::Sms) {
         return Err(AccessError::NotApplicable("this message has no password to send"));
     }
     let now = state.now_ms();
@@ -156,29 +168,40 @@ pub async fn challenge(state: &AppState, access: &Access, client: &ClientInfo) -
         return Err(AccessError::TooManySends);
     }
     let content = content(state, access)?;
-    // A custom password is sent as the sender set it; otherwise a fresh one-time password.
-    let password = match &access.sealed_password {
-        Some(sealed) => String::from_utf8(sealing::open_field(state, &access.tenant_id, &access.message_id, field::PASSWORD, sealed).map_err(anyhow::Error::from)?)
+    let keyring = state.keys.keyring();
+    // Everything is read and rendered before the transaction: on SQLite the pool has one connection,
+    // and the transaction holds it.
+    let (hash, ttl, destination, message) = if gate == Gate::Sms {
+        let sealed = crate::db::phones::recipient_phone(&state.db, &access.recipient_id).await?.ok_or(AccessError::Unavailable)?;
+        let number = crate::phones::open_for_recipient(state, &access.tenant_id, &access.message_id, &access.recipient_id, &sealed)?;
+        let code = zegel_crypto::numeric_code(6);
+        let sms = crate::sms::OutgoingSms { body: crate::sms::code_text(language(access), &content.subject, &code), to: number.clone() };
+        (code_hash(&access.recipient_id, &code), SMS_CODE_TTL_MS, zegel_core::address::mask_phone(&number), Err(sms))
+    } else {
+        // A custom password is sent as the sender set it; otherwise a fresh one-time password.
+        let password = match &access.sealed_password {
+            Some(sealed) => String::from_utf8(
+                sealing::open_field(state, &access.tenant_id, &access.message_id, field::PASSWORD, sealed).map_err(anyhow::Error::from)?,
+            )
             .map_err(anyhow::Error::from)?,
-        None => zegel_crypto::generated_password(),
+            None => zegel_crypto::generated_password(),
+        };
+        let email = render::password(language(access), &content.subject, &access.sender_email, &password, &access.email, &state.config.mail_from);
+        // The code row records the send (for throttling) and, for a one-time password, its hash; a
+        // custom password is checked against its Argon2 hash instead, so its row holds no usable hash.
+        let hash = if access.sealed_password.is_some() { [0u8; 32] } else { code_hash(&access.recipient_id, &password) };
+        (hash, EMAILED_PASSWORD_TTL_MS, zegel_core::address::mask_email(&access.email), Ok(email))
     };
-    let email = render::password(
-        language(access),
-        &content.subject,
-        &access.sender_email,
-        &password,
-        &access.email,
-        &state.config.mail_from,
-    );
     let mut tx = state.db.pool.begin().await?;
-    outbox::enqueue_email(&mut tx, &state.keys.keyring(), "password", Some(&access.recipient_id), email, now).await?;
+    match message {
+        Ok(email) => outbox::enqueue_email(&mut tx, &keyring, "password", Some(&access.recipient_id), email, now).await?,
+        Err(sms) => outbox::enqueue_sms(&mut tx, &keyring, "sms_code", Some(&access.recipient_id), sms, now).await?,
+    }
+    store::issue_code(&mut tx, &access.recipient_id, &hash, now, now + ttl).await?;
     tx.commit().await?;
-    // The code row records the send (for throttling) and, for a one-time password, its hash.
-    let hash = if access.sealed_password.is_some() { [0u8; 32] } else { zegel_crypto::hash_token(&password) };
-    store::issue_code(&state.db, &access.recipient_id, &hash, now, now + EMAILED_PASSWORD_TTL_MS).await?;
     state.outbox_wakeup.notify_one();
     audit_event(state, access, "access.challenge_sent", client).await?;
-    Ok(zegel_core::address::mask_email(&access.email))
+    Ok(destination)
 }
 
 /// Checks a password or code; on success returns a new session token.
@@ -213,7 +236,7 @@ pub async fn verify(state: &AppState, access: &Access, code: &str, client: &Clie
             }
             // One-time passwords: compare the hash with every live one, in constant time.
             (None, _) => {
-                let candidate = zegel_crypto::hash_token(code);
+                let candidate = code_hash(&access.recipient_id, code);
                 let mut matched = None;
                 for active in store::active_codes(&state.db, &access.recipient_id, now).await? {
                     if zegel_crypto::ct_eq(&candidate, &active.code_hash) {

@@ -109,3 +109,119 @@ fn rewrap_in_place(keyring: &Keyring, sealed: &mut [u8]) -> anyhow::Result<bool>
         None => Ok(false),
     }
 }
+
+/// The tenant owning `domain`, or an error that says how to add one.
+async fn tenant_owning(state: &AppState, domain: &str) -> anyhow::Result<tenants::Tenant> {
+    let domain = zegel_core::settings::normalize_domain(domain).with_context(|| format!("'{domain}' is not a mail domain"))?;
+    tenants::tenant_for_domain(&state.db, &domain)
+        .await?
+        .with_context(|| format!("no tenant owns the domain {domain}; add one with `zegel admin tenant add`"))
+}
+
+/// Gives the user `email` a role (`admin` or `sender`), creating the user when needed.
+pub async fn grant(state: &AppState, email: &str, role: &str) -> anyhow::Result<()> {
+    if !matches!(role, "admin" | "sender") {
+        bail!("--role must be admin or sender");
+    }
+    let email = zegel_core::address::normalize_email(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tenant = tenant_owning(state, zegel_core::address::domain_of(&email)).await?;
+    let user = tenants::ensure_user(&state.db, &tenant.id, &email, state.now_ms()).await?;
+    tenants::set_role(&state.db, &tenant.id, &user.id, role).await?;
+    crate::db::audit::append(
+        &state.db,
+        state.now_ms(),
+        &crate::db::audit::AuditEvent {
+            tenant_id: Some(&tenant.id),
+            actor: "system:cli".to_owned(),
+            event: if role == "admin" { "user.granted_admin" } else { "user.granted_sender" },
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sets the longest link expiry the tenant owning `domain` may choose (an operator's decision: 14 days
+/// unless agreed otherwise).
+pub async fn allow_expiry(state: &AppState, domain: &str, days: u32) -> anyhow::Result<()> {
+    if !(1..=zegel_core::settings::OPERATOR_MAX_EXPIRY_DAYS).contains(&days) {
+        bail!("--days must be between 1 and {}", zegel_core::settings::OPERATOR_MAX_EXPIRY_DAYS);
+    }
+    let tenant = tenant_owning(state, domain).await?;
+    tenants::set_max_expiry_days(&state.db, &tenant.id, i64::from(days)).await?;
+    Ok(())
+}
+
+/// What `zegel admin oidc set` configures.
+#[derive(Debug, Clone)]
+pub struct OidcTrust {
+    /// A domain of the tenant.
+    pub domain: String,
+    /// The issuer URL, exactly as in the tokens' `iss`.
+    pub issuer: String,
+    /// The audience (client id) tokens must name.
+    pub audience: String,
+    /// The claim holding the user's address.
+    pub user_claim: String,
+    /// The claim that makes an admin.
+    pub admin_claim: Option<String>,
+    /// The value of `admin_claim` that makes an admin.
+    pub admin_value: Option<String>,
+}
+
+/// Makes the tenant owning `trust.domain` trust an OpenID Connect issuer (replacing an earlier entry
+/// for the same issuer).
+pub async fn oidc_set(state: &AppState, trust: &OidcTrust) -> anyhow::Result<()> {
+    crate::oidc::check_issuer_url(&trust.issuer).map_err(|e| anyhow::anyhow!("--issuer: {e}"))?;
+    let nonempty = |name: &str, value: &str| -> anyhow::Result<String> {
+        let value = value.trim();
+        if value.is_empty() || value.len() > 1024 || value.chars().any(char::is_control) {
+            bail!("--{name} must be a non-empty single line");
+        }
+        Ok(value.to_owned())
+    };
+    let audience = nonempty("audience", &trust.audience)?;
+    let user_claim = nonempty("user-claim", &trust.user_claim)?;
+    let admin_value = trust.admin_value.as_deref().map(|v| nonempty("admin-value", v)).transpose()?;
+    let admin_claim = match (&trust.admin_claim, &admin_value) {
+        (Some(claim), Some(_)) => Some(nonempty("admin-claim", claim)?),
+        (None, Some(_)) => Some("groups".to_owned()),
+        (_, None) => None,
+    };
+    let tenant = tenant_owning(state, &trust.domain).await?;
+    let entry = crate::db::oidc::TrustedIssuer {
+        tenant_id: tenant.id,
+        issuer: trust.issuer.trim().to_owned(),
+        audience,
+        user_claim,
+        admin_claim,
+        admin_value,
+    };
+    crate::db::oidc::set(&state.db, &entry, state.now_ms()).await?;
+    Ok(())
+}
+
+/// Ends the trust of the tenant owning `domain` in `issuer`.
+pub async fn oidc_remove(state: &AppState, domain: &str, issuer: &str) -> anyhow::Result<()> {
+    let tenant = tenant_owning(state, domain).await?;
+    if !crate::db::oidc::remove(&state.db, &tenant.id, issuer.trim()).await? {
+        bail!("the tenant owning {domain} does not trust {issuer}");
+    }
+    Ok(())
+}
+
+/// The issuers the tenant owning `domain` trusts, one line each.
+pub async fn oidc_list(state: &AppState, domain: &str) -> anyhow::Result<Vec<String>> {
+    let tenant = tenant_owning(state, domain).await?;
+    let entries = crate::db::oidc::for_tenant(&state.db, &tenant.id).await?;
+    Ok(entries
+        .iter()
+        .map(|e| {
+            let admin = match (&e.admin_claim, &e.admin_value) {
+                (Some(claim), Some(value)) => format!(" admin={claim}:{value}"),
+                _ => String::new(),
+            };
+            format!("{} audience={} user-claim={}{admin}", e.issuer, e.audience, e.user_claim)
+        })
+        .collect())
+}

@@ -52,6 +52,24 @@ pub enum MailTransportConfig {
     },
 }
 
+/// Where SMS codes go.
+#[derive(Debug, Clone)]
+pub enum SmsConfig {
+    /// The built-in dev box at `/dev/sms`.
+    Dev,
+    /// Twilio's Messages API, or a provider that speaks it.
+    Twilio {
+        /// The account SID (also the basic-auth user).
+        account_sid: String,
+        /// The auth token.
+        auth_token: SecretString,
+        /// A sender number, or a Messaging Service SID (`MG...`).
+        from: String,
+        /// The API base URL.
+        base_url: String,
+    },
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -79,6 +97,10 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// The time zone dates in e-mails and pages are shown in.
     pub timezone: String,
+    /// The built Outlook add-in (pane, icons, scripts) served under `/addin/`; `cargo xtask run` sets it.
+    pub addin_dir: Option<PathBuf>,
+    /// The SMS transport.
+    pub sms: SmsConfig,
 }
 
 /// The shape of `zegel.toml`: every key optional, named like the environment variables without the
@@ -97,6 +119,7 @@ struct FileConfig {
     keyring_file: Option<PathBuf>,
     max_upload_bytes: Option<u64>,
     timezone: Option<String>,
+    addin_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -180,7 +203,30 @@ impl Config {
             .map(PathBuf::from)
             .or(file_config.keyring_file)
             .unwrap_or_else(|| data_dir.join("keyring.json"));
+        let sms = match env("ZEGEL_SMS").as_deref().unwrap_or("dev") {
+            "dev" => SmsConfig::Dev,
+            "twilio" => {
+                let required = |name: &'static str| {
+                    env(name).ok_or(ConfigError::Invalid { name, message: "is required with ZEGEL_SMS=twilio".to_owned() })
+                };
+                SmsConfig::Twilio {
+                    account_sid: required("ZEGEL_TWILIO_ACCOUNT_SID")?,
+                    auth_token: secret("ZEGEL_TWILIO_AUTH_TOKEN", None)?.ok_or(ConfigError::Invalid {
+                        name: "ZEGEL_TWILIO_AUTH_TOKEN",
+                        message: "is required with ZEGEL_SMS=twilio".to_owned(),
+                    })?,
+                    from: required("ZEGEL_TWILIO_FROM")?,
+                    base_url: env("ZEGEL_TWILIO_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                }
+            }
+            other => {
+                return Err(ConfigError::Invalid { name: "ZEGEL_SMS", message: format!("'{other}' is neither 'dev' nor 'twilio'") });
+            }
+        };
+        let addin_dir = env("ZEGEL_ADDIN_DIR").map(PathBuf::from).or(file_config.addin_dir);
         Ok(Self {
+            addin_dir,
+            sms,
             listen,
             public_url,
             database_url,
@@ -230,6 +276,16 @@ impl Config {
             ("ZEGEL_KEYRING", masked(&self.keyring).to_owned()),
             ("ZEGEL_MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
             ("ZEGEL_TIMEZONE", self.timezone.clone()),
+            ("ZEGEL_ADDIN_DIR", self.addin_dir.as_ref().map_or_else(|| "(not set)".to_owned(), |d| d.display().to_string())),
+            (
+                "ZEGEL_SMS",
+                match &self.sms {
+                    SmsConfig::Dev => "dev".to_owned(),
+                    SmsConfig::Twilio { account_sid, from, base_url, .. } => {
+                        format!("twilio (account {account_sid}, from {from}, {base_url}, auth token ********)")
+                    }
+                },
+            ),
         ]
         .iter()
         .map(|(key, value)| format!("{key} = {value}\n"))

@@ -1,5 +1,6 @@
-//! The built-in dev mailbox at `/dev/mailbox` (HTML) and `/dev/mailbox.json`: what Zegel would have
-//! e-mailed, for development and demos. It exists only with `ZEGEL_MAIL=dev`.
+//! The built-in dev mailbox at `/dev/mailbox` (HTML) and `/dev/mailbox.json`, and the SMS box at
+//! `/dev/sms` and `/dev/sms.json`: what Zegel would have sent, for development and demos. Each exists
+//! only with its dev transport (`ZEGEL_MAIL=dev`, `ZEGEL_SMS=dev`).
 
 use askama::Template;
 use axum::Json;
@@ -11,12 +12,47 @@ use axum::routing::get;
 use crate::mail::DevMail;
 use crate::state::AppState;
 
-/// The dev mailbox routes (only mounted with the dev transport).
-pub fn router() -> axum::Router<AppState> {
-    axum::Router::new()
-        .route("/dev/mailbox", get(page))
-        .route("/dev/mailbox.json", get(json))
-        .route("/dev/mailbox/{index}", get(html_part))
+/// The dev routes: the mailbox with the dev mail transport, the SMS box with the dev SMS transport.
+pub fn router(mail: bool, sms: bool) -> axum::Router<AppState> {
+    let mut router = axum::Router::new();
+    if mail {
+        router = router
+            .route("/dev/mailbox", get(page))
+            .route("/dev/mailbox.json", get(json))
+            .route("/dev/mailbox/{index}", get(html_part));
+    }
+    if sms {
+        router = router.route("/dev/sms", get(sms_page)).route("/dev/sms.json", get(sms_json));
+    }
+    router
+}
+
+async fn sms_json(State(state): State<AppState>) -> Json<Vec<crate::sms::DevSms>> {
+    Json(state.sms.dev_box().map(|b| b.all()).unwrap_or_default())
+}
+
+#[derive(Template)]
+#[template(
+    source = r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Dev SMS · Zegel</title>
+<link rel="stylesheet" href="/static/portal.css"></head><body>
+<header class="bar"><span class="brand">Zegel</span><span class="badge">Dev SMS — nothing here left this machine</span></header>
+<main class="card"><h1>Dev SMS</h1>
+{% if messages.is_empty() %}<p class="lead">No SMS yet.</p>{% endif %}
+<ul class="files">{% for sms in messages %}<li><span>{{ sms.to }}</span><span>{{ sms.body }}</span><span class="size">{{ sms.at }}</span></li>
+{% endfor %}</ul></main></body></html>"#,
+    ext = "html"
+)]
+struct SmsPage {
+    messages: Vec<crate::sms::DevSms>,
+}
+
+async fn sms_page(State(state): State<AppState>) -> Response {
+    let mut messages = state.sms.dev_box().map(|b| b.all()).unwrap_or_default();
+    messages.reverse();
+    match (SmsPage { messages }).render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 fn mails(state: &AppState) -> Vec<DevMail> {

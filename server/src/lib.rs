@@ -12,8 +12,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// What a recipient can do with a link (shared by the portal and the JSON API).
 pub mod access;
+/// The Outlook add-in under `/addin/`: the manifest and the built pane.
+pub mod addin;
 /// Command-line administration: tenants, tokens, key rotation.
 pub mod admin;
+/// The admin page at `/admin`.
+pub mod admin_page;
 /// The JSON API.
 pub mod api;
 /// Sender authentication.
@@ -36,6 +40,8 @@ pub mod i18n;
 pub mod keys;
 /// Outgoing mail.
 pub mod mail;
+/// Sign-in with OpenID Connect.
+pub mod oidc;
 /// The outbox worker.
 pub mod outbox;
 /// The recipient portal.
@@ -48,6 +54,12 @@ pub mod sealing;
 pub mod settings;
 /// Shared state.
 pub mod state;
+/// Outgoing SMS.
+pub mod sms;
+/// Phone numbers for two-factor access.
+pub mod phones;
+/// Held messages and releasing them.
+pub mod delivery;
 
 pub use state::AppState;
 
@@ -64,16 +76,17 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(api::router(state.config.max_upload_bytes))
-        .merge(portal::router());
-    if state.mailer.dev_mailbox().is_some() {
-        router = router.merge(devbox::router());
-    }
+        .merge(portal::router())
+        .merge(admin_page::router());
+    router = router.merge(devbox::router(state.mailer.dev_mailbox().is_some(), state.sms.dev_box().is_some()));
     router
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        // After the layers: the pane is framed by Outlook and runs wasm, so it sets its own headers.
+        .merge(addin::router())
         .with_state(state)
 }
 
@@ -94,12 +107,20 @@ pub async fn build_state_with_clock(config: Config, clock: Arc<dyn Clock>) -> an
     let db = db::Db::connect(&url).await.context("cannot open the database")?;
     let blobs = blobs::LocalBlobs::open(&config.data_dir.join("blobs")).context("cannot open the blob store")?;
     let mailer = mail::Mailer::from_config(&config)?;
+    let sms = match &config.sms {
+        config::SmsConfig::Dev => sms::SmsSender::Dev(sms::DevSmsBox::default()),
+        config::SmsConfig::Twilio { account_sid, auth_token, from, base_url } => {
+            sms::SmsSender::Twilio(sms::TwilioClient::new(base_url, account_sid, auth_token.clone(), from)?)
+        }
+    };
     Ok(AppState {
         config: Arc::new(config),
         db,
         blobs,
         keys: Arc::new(keys),
         mailer: Arc::new(mailer),
+        sms: Arc::new(sms),
+        oidc: Arc::new(oidc::OidcKeys::new()),
         outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
         clock,
         pdf_reader: scan::ChildProcessPdf::current(),

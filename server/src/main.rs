@@ -67,6 +67,60 @@ enum AdminCommand {
     },
     /// Adds a key-encryption key and re-wraps every data key to it.
     RotateKek,
+    /// Gives a user a role: `admin` (may change the tenant's settings) or `sender`.
+    Grant {
+        /// The user's address; its domain must belong to a tenant.
+        #[arg(long)]
+        email: String,
+        /// `admin` or `sender`.
+        #[arg(long)]
+        role: String,
+    },
+    /// OpenID Connect issuers a tenant trusts for sign-in.
+    Oidc {
+        #[command(subcommand)]
+        command: OidcCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OidcCommand {
+    /// Trusts an issuer for the tenant owning a domain (replaces an earlier entry for the issuer).
+    Set {
+        /// A mail domain of the tenant.
+        #[arg(long)]
+        domain: String,
+        /// The issuer URL, exactly as in the tokens' `iss` (https, or http on loopback).
+        #[arg(long)]
+        issuer: String,
+        /// The audience tokens must name (the client id registered with the issuer).
+        #[arg(long)]
+        audience: String,
+        /// The claim holding the user's address: email, preferred_username, upn, ...
+        #[arg(long, default_value = "email")]
+        user_claim: String,
+        /// The claim that makes an admin (a string or an array of strings).
+        #[arg(long, requires = "admin_value")]
+        admin_claim: Option<String>,
+        /// The value in the admin claim that makes an admin (e.g. a group id or app role).
+        #[arg(long, alias = "admin-group")]
+        admin_value: Option<String>,
+    },
+    /// Stops trusting an issuer.
+    Remove {
+        /// A mail domain of the tenant.
+        #[arg(long)]
+        domain: String,
+        /// The issuer URL.
+        #[arg(long)]
+        issuer: String,
+    },
+    /// Lists the issuers a tenant trusts.
+    List {
+        /// A mail domain of the tenant.
+        #[arg(long)]
+        domain: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -79,6 +133,15 @@ enum TenantCommand {
         /// A mail domain the tenant owns (repeat for more).
         #[arg(long = "domain", required = true)]
         domains: Vec<String>,
+    },
+    /// Lets a tenant choose link expiries up to more (or fewer) days than the default maximum of 14.
+    AllowExpiry {
+        /// A mail domain of the tenant.
+        #[arg(long)]
+        domain: String,
+        /// The longest expiry its admins may set, in days.
+        #[arg(long)]
+        days: u32,
     },
 }
 
@@ -131,6 +194,27 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     println!("{id}");
                 }
                 AdminCommand::Token { email, days } => println!("{}", admin::token(&state, &email, days).await?),
+                AdminCommand::Tenant { command: TenantCommand::AllowExpiry { domain, days } } => {
+                    admin::allow_expiry(&state, &domain, days).await?;
+                    eprintln!("the tenant owning {domain} may now set link expiries up to {days} days");
+                }
+                AdminCommand::Grant { email, role } => {
+                    admin::grant(&state, &email, &role).await?;
+                    eprintln!("{email} is now {role}");
+                }
+                AdminCommand::Oidc { command } => match command {
+                    OidcCommand::Set { domain, issuer, audience, user_claim, admin_claim, admin_value } => {
+                        let trust = admin::OidcTrust { domain, issuer, audience, user_claim, admin_claim, admin_value };
+                        admin::oidc_set(&state, &trust).await?;
+                        eprintln!("the tenant owning {} now trusts {}", trust.domain, trust.issuer);
+                    }
+                    OidcCommand::Remove { domain, issuer } => admin::oidc_remove(&state, &domain, &issuer).await?,
+                    OidcCommand::List { domain } => {
+                        for line in admin::oidc_list(&state, &domain).await? {
+                            println!("{line}");
+                        }
+                    }
+                },
                 AdminCommand::RotateKek => {
                     let report = admin::rotate_kek(&state).await?;
                     eprintln!(
@@ -150,6 +234,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let base = state.config.base_url();
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let worker = outbox::spawn(state.clone());
+    let maintenance = zegel_server::delivery::spawn_maintenance(state.clone());
     let dev = state.mailer.dev_mailbox().is_some();
     tracing::info!(%listen, "zegel is listening");
     println!("Zegel is running at {base}");
@@ -158,9 +243,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if dev {
         println!("  dev mailbox: {base}/dev/mailbox");
     }
+    if state.sms.dev_box().is_some() {
+        println!("  dev SMS:     {base}/dev/sms");
+    }
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     worker.abort();
+    maintenance.abort();
     Ok(())
 }
 

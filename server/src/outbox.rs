@@ -22,6 +22,8 @@ use crate::state::AppState;
 pub enum Payload {
     /// An e-mail.
     Email(OutgoingEmail),
+    /// An SMS.
+    Sms(crate::sms::OutgoingSms),
 }
 
 /// After this many attempts (about two days with the backoff below) a job is given up.
@@ -57,6 +59,26 @@ pub async fn enqueue_email(
         sealed_payload: seal_payload(keyring, &id, &Payload::Email(email)),
         id,
         kind: "email".to_owned(),
+        purpose: purpose.to_owned(),
+        recipient_id: recipient_id.map(str::to_owned),
+    };
+    outbox::enqueue(conn, &job, now).await
+}
+
+/// Writes an SMS job inside the caller's transaction.
+pub async fn enqueue_sms(
+    conn: &mut AnyConnection,
+    keyring: &Keyring,
+    purpose: &str,
+    recipient_id: Option<&str>,
+    sms: crate::sms::OutgoingSms,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let id = zegel_crypto::random_id();
+    let job = outbox::NewJob {
+        sealed_payload: seal_payload(keyring, &id, &Payload::Sms(sms)),
+        id,
+        kind: "sms".to_owned(),
         purpose: purpose.to_owned(),
         recipient_id: recipient_id.map(str::to_owned),
     };
@@ -102,27 +124,35 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
             }
         }
     };
-    let Payload::Email(email) = payload;
-    match state.mailer.send(&email).await {
+    // What was tried and how it ended, without the content: (permanent, message) on failure.
+    let outcome: Result<(), (bool, String)> = match &payload {
+        Payload::Email(email) => state.mailer.send(email).await.map_err(|e| (e.permanent, e.message)),
+        Payload::Sms(sms) => state.sms.send(sms).await.map_err(|e| (e.permanent, e.message)),
+    };
+    match outcome {
         Ok(()) => {
             outbox::complete(&state.db, &job.id).await?;
-            if let (Some(recipient), "notification") = (&job.recipient_id, job.purpose.as_str()) {
-                messages::mark_notified(&state.db, recipient, state.now_ms(), false).await?;
+            match (&job.recipient_id, job.purpose.as_str()) {
+                (Some(recipient), "notification") => messages::mark_notified(&state.db, recipient, state.now_ms(), false).await?,
+                (Some(recipient), "sms_code") => crate::db::phones::set_sms_error(&state.db, recipient, None).await?,
+                _ => {}
             }
-            tracing::info!(job = %job.id, purpose = %job.purpose, "e-mail handed to the relay");
+            tracing::info!(job = %job.id, purpose = %job.purpose, "handed to the relay");
         }
-        Err(error) if error.permanent || job.attempts >= MAX_ATTEMPTS => {
-            tracing::warn!(job = %job.id, attempts = job.attempts, error = %error, "e-mail given up");
-            outbox::give_up(&state.db, &job.id, &error.message).await?;
-            if let (Some(recipient), "notification") = (&job.recipient_id, job.purpose.as_str()) {
-                messages::mark_notified(&state.db, recipient, state.now_ms(), true).await?;
+        Err((permanent, message)) if permanent || job.attempts >= MAX_ATTEMPTS => {
+            tracing::warn!(job = %job.id, attempts = job.attempts, error = %message, "given up");
+            outbox::give_up(&state.db, &job.id, &message).await?;
+            match (&job.recipient_id, job.purpose.as_str()) {
+                (Some(recipient), "notification") => messages::mark_notified(&state.db, recipient, state.now_ms(), true).await?,
+                (Some(recipient), "sms_code") => crate::db::phones::set_sms_error(&state.db, recipient, Some(&message)).await?,
+                _ => {}
             }
         }
-        Err(error) => {
+        Err((_, message)) => {
             let delay = backoff(job.attempts);
-            tracing::info!(job = %job.id, attempts = job.attempts, retry_in_s = delay.as_secs(), error = %error, "e-mail will be retried");
+            tracing::info!(job = %job.id, attempts = job.attempts, retry_in_s = delay.as_secs(), error = %message, "will be retried");
             let next = state.now_ms() + delay.as_millis() as i64;
-            outbox::retry_later(&state.db, &job.id, next, &error.message).await?;
+            outbox::retry_later(&state.db, &job.id, next, &message).await?;
         }
     }
     Ok(())

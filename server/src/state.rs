@@ -63,6 +63,10 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// Outgoing mail.
     pub mailer: Arc<Mailer>,
+    /// Outgoing SMS.
+    pub sms: Arc<crate::sms::SmsSender>,
+    /// OpenID Connect issuers' signing keys, cached.
+    pub oidc: Arc<crate::oidc::OidcKeys>,
     /// Wakes the outbox worker when jobs were written.
     pub outbox_wakeup: Arc<Notify>,
     /// The clock.

@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 
 use mailin::{Action, Handler, Response, SessionBuilder};
 
+/// Headless Chromium over WebDriver and the add-in with a fake Office host, for the browser tests.
+pub mod browser;
+
 /// The `zegel` binary: `ZEGEL_BIN` (set by `cargo xtask test`), else the workspace's debug build,
 /// built on first use.
 pub fn zegel_bin() -> PathBuf {

@@ -49,5 +49,13 @@ pub fn ensure_for_tests() -> anyhow::Result<()> {
             bail!("PostgreSQL was installed but its binaries are not under /usr/lib/postgresql/*/bin");
         }
     }
+    // The add-in's browser tests drive Debian's Chromium over WebDriver.
+    let browser = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
+    if browser.iter().any(|path| !std::path::Path::new(path).exists()) {
+        apt_install(&["chromium", "chromium-driver"])?;
+        if let Some(missing) = browser.iter().find(|path| !std::path::Path::new(path).exists()) {
+            bail!("chromium and chromium-driver were installed but {missing} is missing");
+        }
+    }
     Ok(())
 }

@@ -2,9 +2,10 @@
 //!
 //! - `cargo xtask run`: builds the server and starts it on the embedded default (SQLite, local files,
 //!   the built-in dev mailbox), with a demo tenant and a printed sender token.
-//! - `cargo xtask test`: installs what the tests need when missing (PostgreSQL from Debian), starts a
-//!   throwaway PostgreSQL cluster, and runs every test of the workspace against SQLite and PostgreSQL.
-//! - `cargo xtask bench [crypto|upload|dlp]`: prints the figures the issues ask for.
+//! - `cargo xtask test`: installs what the tests need when missing (PostgreSQL, Chromium and ChromeDriver
+//!   from Debian), builds the add-in's web part, starts a throwaway PostgreSQL cluster, and runs every
+//!   test of the workspace against SQLite and PostgreSQL, plus `launchevent.js`'s tests under Node.
+//! - `cargo xtask bench [crypto|upload|dlp|pane]`: prints the figures the issues ask for.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -17,6 +18,8 @@ mod bench;
 mod deps;
 /// A throwaway PostgreSQL cluster.
 mod postgres;
+/// Building the Outlook add-in's web part (wasm32 pane, static files).
+mod web;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,11 +27,13 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench::main(&args[1..]),
+        Some("web") => web::build().map(|dir| println!("the add-in's web part is in {}", dir.display())),
         _ => {
             eprintln!("usage: cargo xtask <run|test|bench> [args]\n");
             eprintln!("  run               build and start the server on the embedded default");
             eprintln!("  test [filter]     install what tests need, then run every test (SQLite and PostgreSQL)");
-            eprintln!("  bench [what]      print benchmark figures: crypto, upload, dlp (default: all)");
+            eprintln!("  web               build the Outlook add-in's web part into target/addin");
+            eprintln!("  bench [what]      print benchmark figures: crypto, upload, dlp, pane (default: all)");
             return ExitCode::from(2);
         }
     };
@@ -81,6 +86,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     if !args.is_empty() {
         bail!("`cargo xtask run` takes no arguments; configure with ZEGEL_* variables or zegel.toml");
     }
+    let addin_dir = web::build()?;
     let zegel = build_zegel(false)?;
     // A demo tenant so a newcomer can send at once; adding it again fails harmlessly.
     let domain = std::env::var("ZEGEL_DEMO_DOMAIN").unwrap_or_else(|_| "example.com".to_owned());
@@ -95,7 +101,14 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         println!("Sender token for {sender} (valid 30 days):\n{}", String::from_utf8_lossy(&token.stdout).trim());
         println!("Try: curl -H \"Authorization: Bearer $TOKEN\" -F 'meta={{\"subject\":\"Hallo\",\"body_text\":\"Test\",\"kind\":\"secure_message\",\"recipients\":[{{\"email\":\"jan@example.nl\"}}],\"auth\":{{\"level\":\"1fa\"}}}}' http://127.0.0.1:8080/api/v1/messages\n");
     }
-    let status = Command::new(&zegel).arg("serve").status().context("cannot start zegel serve")?;
+    println!("Outlook add-in manifest: <public URL>/addin/manifest.xml (see README, \"Sideloading the add-in\")\n");
+    let mut serve = Command::new(&zegel);
+    serve.arg("serve");
+    // The server serves the pane from the fresh build unless the caller chose a directory.
+    if std::env::var_os("ZEGEL_ADDIN_DIR").is_none() {
+        serve.env("ZEGEL_ADDIN_DIR", &addin_dir);
+    }
+    let status = serve.status().context("cannot start zegel serve")?;
     if !status.success() {
         bail!("zegel serve exited with {status}");
     }
@@ -104,11 +117,15 @@ fn run(args: &[String]) -> anyhow::Result<()> {
 
 fn test(args: &[String]) -> anyhow::Result<()> {
     deps::ensure_for_tests()?;
+    let addin_dir = web::build()?;
+    run_cmd(Command::new("node").args(["--test", "web/tests/"]).current_dir(root()))?;
     let cluster = postgres::Cluster::start().context("cannot start a throwaway PostgreSQL cluster")?;
     let zegel = build_zegel(false)?;
     let mut command = cargo();
+    // The workspace's default members: everything but the wasm32-only pane, which `web::build` compiled.
     command
-        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(["test", "--no-fail-fast"])
+        .env("ZEGEL_TEST_ADDIN_DIR", &addin_dir)
         .env("ZEGEL_TEST_POSTGRES_URL", cluster.url())
         .env("ZEGEL_TEST_REQUIRE_POSTGRES", "1")
         .env("ZEGEL_BIN", &zegel);

@@ -12,5 +12,7 @@ pub mod message;
 pub mod password;
 /// The content-filter policy: from findings to a protection decision.
 pub mod policy;
+/// A tenant's settings: validation, what senders see, and their enforcement on message requests.
+pub mod settings;
 
 pub use message::{AuthLevel, Deliver, Language, MessageKind, MessageRequest, RecipientKind};

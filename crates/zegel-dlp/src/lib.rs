@@ -2,7 +2,7 @@
 //!
 //! The crate is pure: no I/O, no clock except for today's date (see [`Scanner::with_today`]), no async
 //! runtime. With default features it only scans text and compiles to `wasm32-unknown-unknown`, so the
-//! Outlook task pane runs the same detectors as the server. The `extract` feature adds [`extract`], which
+//! Outlook task pane runs the same detectors as the server. The `extract` feature adds `extract`, which
 //! turns attachments (PDF, DOCX, XLSX, PPTX, ODF, HTML, EML, ZIP, plain text) into text within hard limits.
 //!
 //! # Detectors
@@ -21,7 +21,7 @@
 //! | `nl_phone` | A Dutch number: the whole written run of digits, spaces, dashes and brackets (optionally from `+`) has 10 national digits once separators are removed, `+31`/`0031` becomes `0` and `(0)` is dropped; shapes `06[1-58]…`, `0[1-57]…`, `085`, `088`, `091`. |
 //! | `email` | ASCII local part, `@`, domain labels and an alphabetic TLD that is not a common file extension (an approximation of "a real TLD" that needs no list to keep up to date). |
 //! | `trigger_word`, `activation_word` | The tenant's words as whole words (the chars around are not letters; a hyphen is not a letter), ignoring case, diacritics and Unicode normalisation. Plurals and compounds do not match. |
-//! | `unscannable` | Only from [`extract`]: a part that could not be read (encrypted, malformed, over a limit). |
+//! | `unscannable` | Only from `extract`: a part that could not be read (encrypted, malformed, over a limit). |
 //!
 //! Digits inside a valid IBAN belong to the IBAN only; phone numbers and addresses overlapping a protective
 //! finding are dropped (see `resolve_overlaps` in the scanner).
@@ -43,10 +43,18 @@
 //!
 //! # Limits
 //!
-//! Text scanning is linear in the input: one pass over the bytes, where anchored detectors run only at the
-//! starts of digit runs, `+`, `(` and `@`, plus one Aho–Corasick pass over the (folded) text. It does not
-//! allocate per char. Attachment extraction is bounded by [`extract::Limits`] (bytes read, entries, depth,
-//! text kept, cells, deadline); whatever goes over a limit becomes an `unscannable` finding.
+//! Text scanning is linear in the input: one pass over the bytes (eight at a time) in which anchored
+//! detectors run only at the starts of digit runs, `+`, `(` and `@`; one folded copy of the text; one
+//! Aho–Corasick pass for the tenant words and four SIMD substring searches for the BSN keywords (only when a
+//! 9-digit number passes the 11-proef). Nothing is allocated per char.
+//!
+//! Attachment extraction is bounded by `extract::Limits`: uncompressed bytes read, archive entries,
+//! nesting depth, text kept, spreadsheet cells, compression ratio and a deadline. Whatever goes over a limit,
+//! is encrypted or is malformed becomes an `unscannable` finding with a reason; every extractor runs under
+//! `catch_unwind`, and PDF page-tree and form cycles (which would overflow the PDF library's stack) are
+//! refused before it runs. Not extracted (documented gaps): text in images (no OCR; images give no
+//! findings, a PDF without a text layer is unscannable), Outlook `.msg` and legacy binary Office files
+//! (unscannable), RTF (scanned as plain text, control words and all).
 
 #[cfg(feature = "extract")]
 /// Attachment extraction: from file bytes to text, within limits (feature `extract`).
@@ -213,7 +221,7 @@ pub struct Words {
 pub mod confidence {
     /// An exact, whole-word match of a configured tenant word.
     pub const WORD: f32 = 1.0;
-    /// A part that could not be scanned: certain that it was not scanned.
+    /// A part that could not be scanned: it is certain that it was not scanned.
     pub const UNSCANNABLE: f32 = 1.0;
     /// IBAN: SEPA country, exact length and mod 97 (a random string passes 1 time in 97).
     pub const IBAN: f32 = 0.99;

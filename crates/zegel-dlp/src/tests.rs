@@ -170,6 +170,12 @@ fn odd_input_never_panics() {
 }
 
 #[test]
+fn scanner_is_shareable_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Scanner>();
+}
+
+#[test]
 fn findings_serialise_in_snake_case() {
     let f = Finding::unscannable(
         Location::Attachment {

@@ -208,6 +208,7 @@ fn hostile_and_unreadable_files_are_unscannable() {
         ("scan.pdf", "PDF without extractable text"),
         ("cycle.pdf", "page tree with a cycle"),
         ("self_form.pdf", "form drawings that draw themselves"),
+        ("self_image.pdf", "form drawings that draw themselves"),
         ("unknown.bin", "unsupported format"),
     ];
     for (file, reason) in table {

@@ -19,8 +19,7 @@ use crate::blobs::{LocalBlobs, SealContext};
 use crate::db::audit::{self, AuditEvent};
 use crate::db::messages::{self, FileRow, NewMessage, NewRecipient};
 use crate::error::AppError;
-use crate::mail::render::{self, Notification};
-use crate::outbox;
+use crate::delivery::{self, NotifySpec};
 use crate::sealing::{MessageContent, field, seal_field};
 use crate::state::AppState;
 
@@ -89,7 +88,9 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
     let message_id = zegel_crypto::random_id();
     let key = DataKey::generate();
     let keyring = state.keys.keyring();
-    let limits = RequestLimits::default();
+    // The tenant's settings decide the defaults and maxima, and which options exist at all.
+    let settings = crate::settings::effective(state, &user.tenant_id).await?;
+    let limits: RequestLimits = settings.request_limits();
     let mut pending = PendingBlobs { blobs: state.blobs.clone(), ids: Vec::new(), armed: true };
     let mut request: Option<ValidatedMessage> = None;
     let mut files: Vec<UploadedFile> = Vec::new();
@@ -109,7 +110,7 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
                         AppError::bad_request("malformed_json", format!("the meta part is not valid JSON: {e}"))
                     }
                 })?;
-                request = Some(parsed.validate(&user.email, &limits)?);
+                request = Some(settings.enforce(parsed.validate(&user.email, &limits)?)?);
             }
             Some("file") => {
                 let name = clean_file_name(field.file_name())?;
@@ -141,9 +142,36 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
     let request = request.ok_or_else(|| AppError::invalid("meta", "the meta part is missing"))?;
 
     let auth = request.auth.clone();
-    if auth.as_ref().is_some_and(|a| a.level == AuthLevel::TwoFa) {
-        return Err(AppError::invalid("auth.level", "two-factor access by SMS is not enabled on this server"));
+    let two_factor = auth.as_ref().is_some_and(|a| a.level == AuthLevel::TwoFa);
+    // Two-factor recipients need a mobile number: the one the sender gives (which replaces a remembered
+    // one), else the remembered one. Without either, the message is held until the sender supplies it.
+    let mut numbers: Vec<Option<String>> = Vec::with_capacity(request.recipients.len());
+    let mut given: Vec<(String, String)> = Vec::new();
+    if two_factor {
+        let country = crate::settings::sms_default_country(state, &user.tenant_id).await?;
+        for (i, recipient) in request.recipients.iter().enumerate() {
+            let number = match recipient.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+                Some(raw) => {
+                    let e164 = crate::phones::normalize(raw, &country).map_err(|e| {
+                        AppError::invalid(format!("recipients[{i}].phone"), format!("{}: {e}", recipient.email))
+                    })?;
+                    given.push((recipient.email.clone(), e164.clone()));
+                    Some(e164)
+                }
+                None => crate::phones::remembered(state, &user.tenant_id, &recipient.email).await.map_err(AppError::internal)?,
+            };
+            numbers.push(number);
+        }
+    } else if let Some(i) = request.recipients.iter().position(|r| r.phone.is_some()) {
+        return Err(AppError::invalid(format!("recipients[{i}].phone"), "phone numbers are for 2fa messages only"));
     }
+    let missing: Vec<String> = request
+        .recipients
+        .iter()
+        .zip(numbers.iter().chain(std::iter::repeat(&None)))
+        .filter(|(_, number)| two_factor && number.is_none())
+        .map(|(r, _)| r.email.clone())
+        .collect();
     // The password a recipient will need: a generated one told by the sender is returned once; a
     // custom one is kept as a hash, and sealed too when Zegel must e-mail it.
     let mut shown_password = None;
@@ -186,7 +214,7 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
         wrapped_key: keyring.wrap(&key).to_vec(),
         sealed_content: seal_field(&keyring, &key, &user.tenant_id, &message_id, field::CONTENT, &content_json),
         max_downloads: request.max_downloads.map(i64::from),
-        status: "active".to_owned(),
+        status: if missing.is_empty() { "active" } else { "held" }.to_owned(),
         created_at: now,
         expires_at,
     };
@@ -204,47 +232,51 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
         })
         .collect();
 
-    let base_url = state.config.base_url();
     let mut recipients = Vec::with_capacity(request.recipients.len());
-    let mut notifications = Vec::with_capacity(request.recipients.len());
-    for recipient in &request.recipients {
-        let token = zegel_crypto::random_token();
+    let mut phones = Vec::new();
+    for (i, recipient) in request.recipients.iter().enumerate() {
         let recipient_id = zegel_crypto::random_id();
-        let link = format!("{base_url}/m/{token}");
-        notifications.push((
-            recipient_id.clone(),
-            render::notification(&Notification {
-                language: request.language,
-                kind: request.kind,
-                subject: &request.subject,
-                sender: &user.email,
-                plain_body: request.body_text.as_deref(),
-                link: &link,
-                expires_at,
-                timezone: &state.config.timezone,
-                from: &state.config.mail_from,
-                to: &recipient.email,
-            }),
-        ));
+        if let Some(Some(number)) = numbers.get(i) {
+            let field = crate::phones::field(&recipient_id);
+            phones.push((recipient_id.clone(), seal_field(&keyring, &key, &user.tenant_id, &message_id, &field, number.as_bytes())));
+        }
         recipients.push(NewRecipient {
             id: recipient_id,
             message_id: message_id.clone(),
             email: recipient.email.clone(),
             kind: recipient.kind.as_str().to_owned(),
-            token_hash: zegel_crypto::hash_token(&token).to_vec(),
+            // A placeholder nobody holds the token of: each notification sets a fresh one.
+            token_hash: zegel_crypto::hash_token(&zegel_crypto::random_token()).to_vec(),
         });
     }
+    let spec = NotifySpec {
+        language: request.language,
+        kind: request.kind,
+        subject: request.subject.clone(),
+        body_text: request.body_text.clone(),
+        sender_email: user.email.clone(),
+        expires_at,
+    };
 
     // Blobs go into place first: a crash after this leaves only unreferenced ciphertext, never a row
     // pointing at a missing blob.
     state.blobs.commit(&pending.ids)?;
     let mut tx = state.db.pool.begin().await?;
     messages::insert_message(&mut tx, &message, &file_rows, &recipients).await?;
-    for (recipient_id, email) in notifications {
-        outbox::enqueue_email(&mut tx, &keyring, "notification", Some(&recipient_id), email, now).await?;
+    for (recipient_id, sealed) in &phones {
+        crate::db::phones::set_recipient_phone(&mut tx, recipient_id, sealed).await?;
+    }
+    if missing.is_empty() {
+        let all: Vec<(String, String)> = recipients.iter().map(|r| (r.id.clone(), r.email.clone())).collect();
+        delivery::enqueue_notifications(&mut tx, state, &keyring, &spec, &all, now).await?;
+    } else {
+        delivery::enqueue_phone_request(&mut tx, state, &keyring, &message_id, &spec, &missing, &[], now).await?;
     }
     tx.commit().await?;
     pending.armed = false;
+    for (email, e164) in &given {
+        crate::phones::remember(state, &user.tenant_id, email, e164).await.map_err(AppError::internal)?;
+    }
     state.outbox_wakeup.notify_one();
     audit::append(
         &state.db,
@@ -253,7 +285,7 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
             tenant_id: Some(&user.tenant_id),
             message_id: Some(&message_id),
             actor: format!("sender:{}", user.email),
-            event: "message.created",
+            event: if missing.is_empty() { "message.created" } else { "message.held" },
             ..Default::default()
         },
     )
@@ -261,7 +293,7 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
 
     let mut body = json!({
         "id": message_id,
-        "status": "sent",
+        "status": if missing.is_empty() { "sent" } else { "needs_phone_numbers" },
         "kind": request.kind,
         "level": auth.as_ref().map(|a| a.level),
         "expires_at": jiff::Timestamp::from_millisecond(expires_at).map(|t| t.to_string()).unwrap_or_default(),
@@ -270,6 +302,9 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
     });
     if let Some(password) = shown_password {
         body["password"] = Value::String(password);
+    }
+    if !missing.is_empty() {
+        body["missing_phone_numbers"] = json!(missing);
     }
     Ok((StatusCode::CREATED, Json(body)))
 }

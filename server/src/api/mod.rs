@@ -12,6 +12,10 @@ pub mod access;
 pub mod messages;
 /// The content filter as a service.
 pub mod scan;
+/// Phone numbers and unlocking (two-factor access).
+pub mod phones;
+/// Tenant settings: the admin API and what senders see.
+pub mod settings;
 
 /// The API routes. `max_upload_bytes` bounds the message upload body.
 pub fn router(max_upload_bytes: u64) -> Router<AppState> {
@@ -20,9 +24,16 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
     Router::new()
         .route("/api/v1/messages", post(messages::create).layer(DefaultBodyLimit::max(upload_limit)))
         .route("/api/v1/scan", post(scan::scan).layer(DefaultBodyLimit::max(scan::MAX_SCAN_BYTES + 1024 * 1024)))
+        .route("/api/v1/messages/{id}/phones", post(phones::supply))
+        .route("/api/v1/messages/{id}/unlock", post(phones::unlock))
+        .route("/api/v1/recipients/{email}/phone", get(phones::known))
         .route("/api/v1/access/{token}/challenge", post(access::challenge))
         .route("/api/v1/access/{token}/verify", post(access::verify))
         .route("/api/v1/access/{token}/message", get(access::message))
         .route("/api/v1/access/{token}/files/{file_id}", get(access::file))
         .route("/api/v1/access/{token}/files.zip", get(access::zip))
+        .route("/api/v1/settings", get(settings::for_sender))
+        .route("/api/v1/admin/settings", get(settings::get_settings).put(settings::put_settings).patch(settings::patch_settings))
+        .route("/api/v1/admin/settings/versions", get(settings::versions))
+        .route("/api/v1/admin/settings/versions/{version}", get(settings::version))
 }

@@ -7,7 +7,6 @@ use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
 
 use crate::auth::Sender;
-use crate::db::tenants;
 use crate::error::{AppError, JsonBody};
 use crate::scan::{Attachment, ScanInput, ScanOutcome, scan_message};
 use crate::state::AppState;
@@ -33,7 +32,7 @@ pub async fn scan(State(state): State<AppState>, sender: Sender, request: Reques
         (input, Vec::new())
     };
     let user = sender.0;
-    let internal_domains = tenants::domains(&state.db, &user.tenant_id).await?;
+    let internal_domains = crate::settings::internal_domains(&state, &user.tenant_id).await?;
     let policy = crate::settings::content_filter(&state, &user.tenant_id).await?;
     let pdf = state.pdf_reader.clone();
     let outcome = tokio::task::spawn_blocking(move || scan_message(&policy, &input, &attachments, &internal_domains, &pdf))

@@ -30,11 +30,16 @@ pub async fn codes_issued_since(db: &Db, recipient_id: &str, since: i64) -> DbRe
 }
 
 /// Issues a new code, voiding every earlier one of the recipient ("send a new one").
-pub async fn issue_code(db: &Db, recipient_id: &str, code_hash: &[u8], now: i64, expires_at: i64) -> DbResult<()> {
-    let mut tx = db.pool.begin().await?;
+pub async fn issue_code(
+    conn: &mut sqlx::AnyConnection,
+    recipient_id: &str,
+    code_hash: &[u8],
+    now: i64,
+    expires_at: i64,
+) -> DbResult<()> {
     sqlx::query("UPDATE access_codes SET spent = 1 WHERE recipient_id = $1 AND spent = 0")
         .bind(recipient_id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     sqlx::query(
         "INSERT INTO access_codes (id, recipient_id, code_hash, created_at, expires_at, tries, spent)
@@ -45,9 +50,9 @@ pub async fn issue_code(db: &Db, recipient_id: &str, code_hash: &[u8], now: i64,
     .bind(code_hash.to_vec())
     .bind(now)
     .bind(expires_at)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    tx.commit().await
+    Ok(())
 }
 
 /// The recipient's codes that are unspent, unexpired and have tries left.

@@ -19,8 +19,16 @@ pub mod messages;
 pub mod outbox;
 /// Recipient access: codes, sessions, downloads.
 pub mod access;
+/// Phone numbers and held-message links.
+pub mod phones;
+/// Delivery: link tokens, held messages, deletion.
+pub mod delivery;
 /// Tenants, their domains and users.
 pub mod tenants;
+/// Versions of tenant settings.
+pub mod settings;
+/// OpenID Connect issuers tenants trust.
+pub mod oidc;
 
 /// Which engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

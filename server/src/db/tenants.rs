@@ -129,3 +129,26 @@ pub async fn domains(db: &Db, tenant_id: &str) -> DbResult<Vec<String>> {
         .await?;
     rows.iter().map(|row| row.try_get("domain")).collect()
 }
+
+/// The longest link expiry (days) the operator allows a tenant.
+pub async fn max_expiry_days(db: &Db, tenant_id: &str) -> DbResult<i64> {
+    let row = sqlx::query("SELECT max_expiry_days FROM tenants WHERE id = $1").bind(tenant_id).fetch_optional(&db.pool).await?;
+    row.map(|row| row.try_get("max_expiry_days")).transpose().map(|days| days.unwrap_or(14))
+}
+
+/// Sets the longest link expiry (days) the operator allows a tenant.
+pub async fn set_max_expiry_days(db: &Db, tenant_id: &str, days: i64) -> DbResult<()> {
+    sqlx::query("UPDATE tenants SET max_expiry_days = $1 WHERE id = $2").bind(days).bind(tenant_id).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// Sets a user's role (`sender` or `admin`) within its tenant.
+pub async fn set_role(db: &Db, tenant_id: &str, user_id: &str, role: &str) -> DbResult<()> {
+    sqlx::query("UPDATE users SET role = $1 WHERE id = $2 AND tenant_id = $3")
+        .bind(role)
+        .bind(user_id)
+        .bind(tenant_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

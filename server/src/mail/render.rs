@@ -48,6 +48,15 @@ pub struct Notification<'a> {
 
 /// Renders a notification.
 pub fn notification(n: &Notification<'_>) -> OutgoingEmail {
+    notification_branded(n, "Zegel", ZEGEL_GREEN)
+}
+
+/// The accent colour of Zegel's own e-mails.
+const ZEGEL_GREEN: &str = "#0b6e4f";
+
+/// Renders a notification with a tenant's name in the header and its accent colour (`#rrggbb`; anything
+/// else keeps Zegel's).
+pub fn notification_branded(n: &Notification<'_>, brand: &str, color: &str) -> OutgoingEmail {
     let t = texts(n.language);
     let shown_subject = if n.subject.trim().is_empty() { t.neutral_subject } else { n.subject };
     let (date, time) = date_and_time(n.expires_at, n.timezone);
@@ -64,7 +73,7 @@ pub fn notification(n: &Notification<'_>) -> OutgoingEmail {
     let html = EmailHtml {
         lang: t.lang,
         title: &subject,
-        brand: "Zegel",
+        brand,
         paragraphs: vec![intro.clone()],
         code: None,
         button: Some((button, n.link)),
@@ -74,6 +83,9 @@ pub fn notification(n: &Notification<'_>) -> OutgoingEmail {
     }
     .render()
     .expect("the e-mail template renders");
+    // The colour is checked to be #rrggbb, so it cannot break out of the style attributes it lands in.
+    let valid_color = color.len() == 7 && color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    let html = if valid_color { html.replace(ZEGEL_GREEN, color) } else { html };
     let mut text = format!("{intro}\n\n{button}: {}\n\n{expiry}\n", n.link);
     if let Some(body) = body {
         text.push_str("\n----------------------------------------\n");
@@ -117,6 +129,80 @@ pub fn password(language: Language, subject: &str, sender: &str, password: &str,
         reply_to: None,
         subject: title,
         text: format!("{intro}\n\n    {password}\n\n{}\n\n{}\n", t.password_note, t.footer),
+        html: Some(html),
+        message_id: zegel_crypto::random_id(),
+    }
+}
+
+/// Renders the "enter the phone numbers" e-mail to the sender of a held message.
+pub fn phone_request(
+    language: Language,
+    subject: &str,
+    reason_terms: &[String],
+    missing: &[String],
+    link: &str,
+    sender: &str,
+    from: &str,
+) -> OutgoingEmail {
+    let t = texts(language);
+    let shown_subject = if subject.trim().is_empty() { t.neutral_subject } else { subject };
+    let terms = if reason_terms.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", reason_terms.iter().map(|term| format!("\u{201c}{term}\u{201d}")).collect::<Vec<_>>().join(", "))
+    };
+    let intro = fill(t.phone_request_intro, &[("subject", shown_subject), ("terms", &terms)]);
+    let mut paragraphs = vec![intro.clone()];
+    paragraphs.extend(missing.iter().cloned());
+    let html = EmailHtml {
+        lang: t.lang,
+        title: t.phone_request_subject,
+        brand: "Zegel",
+        paragraphs,
+        code: None,
+        button: Some((t.phone_request_button, link)),
+        note: Some(t.phone_request_note.to_owned()),
+        body: None,
+        footer: t.footer,
+    }
+    .render()
+    .expect("the e-mail template renders");
+    let list: String = missing.iter().map(|m| format!("  - {m}\n")).collect();
+    OutgoingEmail {
+        to: sender.to_owned(),
+        from: from.to_owned(),
+        reply_to: None,
+        subject: t.phone_request_subject.to_owned(),
+        text: format!("{intro}\n\n{list}\n{}: {link}\n\n{}\n", t.phone_request_button, t.phone_request_note),
+        html: Some(html),
+        message_id: zegel_crypto::random_id(),
+    }
+}
+
+/// Renders the e-mail telling a sender that a held message expired unsent and was deleted.
+pub fn held_expired(language: Language, subject: &str, sender: &str, from: &str) -> OutgoingEmail {
+    let t = texts(language);
+    let shown_subject = if subject.trim().is_empty() { t.neutral_subject } else { subject };
+    let text = fill(t.held_expired_text, &[("subject", shown_subject)]);
+    let html = EmailHtml {
+        lang: t.lang,
+        title: t.held_expired_subject,
+        brand: "Zegel",
+        paragraphs: vec![text.clone()],
+        code: None,
+        button: None,
+        note: None,
+        body: None,
+        footer: t.footer,
+    }
+    .render()
+    .expect("the e-mail template renders");
+    OutgoingEmail {
+        to: sender.to_owned(),
+        from: from.to_owned(),
+        reply_to: None,
+        subject: t.held_expired_subject.to_owned(),
+        text: format!("{text}\n\n{}\n", t.footer),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
     }

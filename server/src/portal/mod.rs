@@ -16,6 +16,9 @@ use crate::db::messages::Access;
 use crate::i18n::{Texts, date_and_time, fill, texts};
 use crate::state::AppState;
 
+/// The sender's page for entering missing phone numbers.
+pub mod phones;
+
 /// The portal's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/r/{recipient_id}", get(message_page))
         .route("/r/{recipient_id}/files/{file_id}", get(session_download))
         .route("/r/{recipient_id}/files.zip", get(session_zip))
+        .route("/phones/{token}", get(phones::show).post(phones::submit))
         .route("/static/portal.css", get(stylesheet))
 }
 
@@ -46,6 +50,11 @@ struct LandingPage<'a> {
     notice: Option<&'a str>,
     error: Option<String>,
     show_send: bool,
+    send_intro: &'static str,
+    send_button: &'static str,
+    code_label: &'static str,
+    code_input_type: &'static str,
+    resend_label: &'static str,
     destination: String,
     show_code: bool,
     code_intro: &'a str,
@@ -77,7 +86,7 @@ struct NoticePage<'a> {
 }
 
 /// The language for a page: the message's, else the browser's, else Dutch.
-fn page_language(access: Option<&Access>, headers: &HeaderMap) -> Language {
+pub(crate) fn page_language(access: Option<&Access>, headers: &HeaderMap) -> Language {
     access.map(access::language).unwrap_or_else(|| {
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -87,7 +96,7 @@ fn page_language(access: Option<&Access>, headers: &HeaderMap) -> Language {
     })
 }
 
-fn render(template: impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(template: impl Template, status: StatusCode) -> Response {
     match template.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
@@ -95,6 +104,11 @@ fn render(template: impl Template, status: StatusCode) -> Response {
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// The page for a link that is unknown, used up or expired.
+pub(crate) fn not_available(t: &'static Texts) -> Response {
+    render(NoticePage { t, title: t.unavailable_title, text: t.unavailable_text }, StatusCode::NOT_FOUND)
 }
 
 /// Turns an access error into the page a recipient sees.
@@ -158,10 +172,22 @@ async fn render_landing(state: &AppState, access: &Access, token: &str, page: La
     } else {
         (Vec::new(), fill(t.channel_intro, &[("subject", &subject), ("sender", &access.sender_email)]))
     };
+    let sms = gate == Gate::Sms;
     let (show_send, show_code, code_intro) = match gate {
         Gate::Open => (false, false, ""),
         Gate::SenderPassword => (false, true, t.enter_password_other),
         Gate::EmailedPassword => (!page.code_requested, page.code_requested, t.enter_password_email),
+        Gate::Sms => (!page.code_requested, page.code_requested, t.enter_code),
+    };
+    let destination = if sms {
+        match crate::db::phones::recipient_phone(&state.db, &access.recipient_id).await {
+            Ok(Some(sealed)) => crate::phones::open_for_recipient(state, &access.tenant_id, &access.message_id, &access.recipient_id, &sealed)
+                .map(|number| zegel_core::address::mask_phone(&number))
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    } else {
+        zegel_core::address::mask_email(&access.email)
     };
     render(
         LandingPage {
@@ -171,10 +197,15 @@ async fn render_landing(state: &AppState, access: &Access, token: &str, page: La
             notice: page.notice,
             error: page.error,
             show_send,
-            destination: zegel_core::address::mask_email(&access.email),
+            send_intro: if sms { t.send_code_intro } else { t.send_password_intro },
+            send_button: if sms { t.button_send_code } else { t.button_send_password },
+            code_label: if sms { t.code_label } else { t.password_label },
+            code_input_type: if sms { "text" } else { "password" },
+            resend_label: if sms { t.resend_code } else { t.resend },
+            destination,
             show_code,
             code_intro,
-            can_resend: gate == Gate::EmailedPassword,
+            can_resend: matches!(gate, Gate::EmailedPassword | Gate::Sms),
             token,
             files,
             file_base: format!("/m/{token}"),
@@ -193,7 +224,8 @@ async fn landing(
         Ok(access) => {
             let sent = query.sent.is_some();
             let t = texts(access::language(&access));
-            let page = LandingState { notice: sent.then_some(t.password_sent), error: None, code_requested: sent };
+            let notice = if access::gate(&access) == Gate::Sms { t.code_sent } else { t.password_sent };
+            let page = LandingState { notice: sent.then_some(notice), error: None, code_requested: sent };
             render_landing(&state, &access, &token, page, StatusCode::OK).await
         }
         Err(error) => error_page(&error, page_language(None, &headers)),
@@ -214,7 +246,8 @@ async fn challenge(
         Ok(_) => Redirect::to(&format!("/m/{token}?sent=1")).into_response(),
         Err(AccessError::TooManySends) => {
             let t = texts(access::language(&access));
-            let page = LandingState { notice: None, error: Some(t.too_many_sends.to_owned()), code_requested: true };
+            let message = if access::gate(&access) == Gate::Sms { t.too_many_code_sends } else { t.too_many_sends };
+            let page = LandingState { notice: None, error: Some(message.to_owned()), code_requested: true };
             render_landing(&state, &access, &token, page, StatusCode::TOO_MANY_REQUESTS).await
         }
         Err(error) => error_page(&error, access::language(&access)),
@@ -246,6 +279,7 @@ async fn verify(
         }
         Err(error @ (AccessError::WrongCode | AccessError::TooManyAttempts(_))) => {
             let message = match error {
+                AccessError::WrongCode if access::gate(&access) == Gate::Sms => t.wrong_code,
                 AccessError::WrongCode => t.wrong_password,
                 _ => t.too_many_attempts,
             };

@@ -9,3 +9,6 @@ mod rejects;
 mod rules;
 mod scan;
 mod store;
+mod settings;
+mod oidc;
+mod two_factor;

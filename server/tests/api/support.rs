@@ -189,6 +189,18 @@ impl TestServer {
             .as_u16()
     }
 
+    /// The SMS kept by the dev transport.
+    pub fn sms(&self) -> Vec<zegel_server::sms::DevSms> {
+        self.state.sms.dev_box().unwrap().all()
+    }
+
+    /// The code in the last SMS to `to`.
+    pub async fn code_for(&self, to: &str) -> String {
+        self.deliver().await;
+        let sms = self.sms().into_iter().rev().find(|s| s.to == to).expect("an SMS");
+        sms.body.rsplit(' ').next().unwrap().to_owned()
+    }
+
     /// The JSON access API URL of a link.
     pub fn api_of(&self, link: &str) -> String {
         link.replace("/m/", "/api/v1/access/")

@@ -1,15 +1,15 @@
 //! Attachment extraction: file bytes in, text parts out, within hard limits.
 //!
-//! [`extract`] detects the format by magic bytes first and the file name second, and turns PDF, DOCX,
+//! [`extract()`](crate::extract::extract) detects the format by magic bytes first and the file name second, and turns PDF, DOCX,
 //! XLSX, PPTX, ODT/ODS/ODP, HTML, plain text/CSV and EML (with its attachments) into text; ZIP archives
 //! (and attachments of mails) are opened recursively. Every part that cannot be read — encrypted, malformed,
-//! of an unsupported binary format, or over a [`Limits`] bound — becomes a [`Problem`], which
+//! of an unsupported binary format, or over a [`Limits`](crate::extract::Limits) bound — becomes a [`Problem`](crate::extract::Problem), which
 //! [`crate::Scanner::scan_attachment`] reports as an `unscannable` finding. Nothing here panics on hostile
 //! input: each extractor runs under `catch_unwind`, declared sizes are never trusted (every read goes
 //! through a running byte budget), and the XLSX reader never allocates by a sheet's declared dimension.
 //!
-//! PDF text comes through the [`PdfText`] trait so the server can run the PDF library in a crash-isolated
-//! child process (calling [`pdf_text_in_process`] there); [`InProcessPdf`] is the simple in-process choice.
+//! PDF text comes through the [`PdfText`](crate::extract::PdfText) trait so the server can run the PDF library in a crash-isolated
+//! child process (calling [`pdf_text_in_process`](crate::extract::pdf_text_in_process) there); [`InProcessPdf`](crate::extract::InProcessPdf) is the simple in-process choice.
 
 /// ZIP archives: bounded reads and recursion.
 mod archive;

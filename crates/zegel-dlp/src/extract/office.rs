@@ -31,7 +31,7 @@ struct Vocab {
 const WORD: Vocab = Vocab {
     text_in: &[b"t", b"delText"],
     skip_in: &[],
-    line_end: &[b"p"],
+    line_end: &[b"p", b"tr"],
     cell_end: &[b"tc"],
     tab: &[b"tab"],
     line_break: &[b"br", b"cr"],

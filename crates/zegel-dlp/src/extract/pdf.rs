@@ -64,8 +64,8 @@ fn page_resources(doc: &Document, page_id: ObjectId) -> Result<Option<&Dictionar
     }
 }
 
-/// Walks the forms a content stream draws (`/Name Do`), as `pdf-extract` will: a form uses its own
-/// resources or else its caller's.
+/// Walks the XObjects a content stream draws (`/Name Do`), as `pdf-extract` will: each is run as a form
+/// with its own resources or else its caller's.
 fn forms(
     doc: &Document,
     content: &[u8],
@@ -96,12 +96,10 @@ fn forms(
         let Ok((id, obj)) = doc.dereference(entry) else {
             continue;
         };
+        // `pdf-extract` runs any XObject stream as a form, whatever its subtype, so every one is followed.
         let Ok(stream) = obj.as_stream() else {
             continue;
         };
-        if stream.dict.get(b"Subtype").and_then(Object::as_name).ok() != Some(b"Form".as_slice()) {
-            continue;
-        }
         if id.is_some_and(|id| path.contains(&id)) || path.len() >= MAX_DEPTH {
             return Err("form drawings that draw themselves".into());
         }

@@ -1,0 +1,539 @@
+//! A tenant's settings: what its admins decide and what senders may choose.
+//!
+//! [`TenantSettings`] is the document of `GET/PUT/PATCH /api/v1/admin/settings`. [`TenantSettings::validate`]
+//! checks and normalises every field, naming the field that is wrong, so the admin page, the API and the
+//! task pane say the same thing. [`TenantSettings::enforce`] applies the settings to a validated message
+//! request: the pane hides what the tenant hides, and the server refuses it when sent anyway, so hiding an
+//! option in the pane is convenience, not security. [`SenderSettings`] is what a sender may see.
+
+use serde::{Deserialize, Serialize};
+
+use crate::address::normalize_email;
+use crate::message::{AuthLevel, Deliver, Language, RequestError, RequestLimits, ValidatedMessage};
+use crate::policy::ContentFilterPolicy;
+
+/// The longest link expiry a tenant may set unless its operator allows more (seed 001 §2.4).
+pub const DEFAULT_MAX_EXPIRY_DAYS: u32 = 14;
+/// The longest expiry an operator may allow a tenant at all.
+pub const OPERATOR_MAX_EXPIRY_DAYS: u32 = 3650;
+/// The highest default download limit.
+pub const MAX_DOWNLOADS_DEFAULT: u32 = 1000;
+/// The most internal domains, trigger words or activation words a tenant may list.
+pub const MAX_LIST_ENTRIES: usize = 500;
+/// The longest trigger or activation word, in characters.
+pub const MAX_WORD_CHARS: usize = 100;
+/// The longest brand name, in characters.
+pub const MAX_BRAND_NAME_CHARS: usize = 100;
+/// The longest logo URL, in bytes.
+pub const MAX_LOGO_URL_BYTES: usize = 2048;
+
+/// Every ISO 3166-1 alpha-2 code (from Debian's iso-codes).
+const ISO_3166_ALPHA2: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ \
+BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI \
+FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT \
+JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ \
+MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS \
+RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA \
+UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
+
+/// Link expiry in days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpiryDays {
+    /// When the sender names none.
+    pub default: u32,
+    /// The longest a sender may choose.
+    pub max: u32,
+}
+
+/// Which 1FA passwords senders may use (seed 001 §3.1: an admin may hide either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordOptions {
+    /// A password Zegel generates.
+    pub generated: bool,
+    /// The sender's own password.
+    pub custom: bool,
+    /// The zxcvbn score a custom password needs (3 or 4).
+    pub min_score: u8,
+}
+
+/// How e-mails and the portal present the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branding {
+    /// The organisation's name, shown in notifications and as the From display name.
+    pub name: String,
+    /// The accent colour, `#rrggbb`.
+    pub color: String,
+    /// An `https://` URL of the logo, or none.
+    #[serde(default)]
+    pub logo_url: Option<String>,
+}
+
+/// A tenant's settings document, exactly as the admin API reads and writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSettings {
+    /// Domains whose recipients count as colleagues (the tenant's own mail domains on day one).
+    pub internal_domains: Vec<String>,
+    /// Secure sending for external recipients only (true) or for colleagues too (seed 003). The content
+    /// filter's own `external_only` mirrors this field.
+    pub external_only: bool,
+    /// Default and maximum link expiry.
+    pub expiry_days: ExpiryDays,
+    /// Downloads per file and recipient when the sender names none; `None` is unlimited.
+    #[serde(default)]
+    pub max_downloads_default: Option<u32>,
+    /// Which passwords senders may use for 1FA.
+    pub password_options: PasswordOptions,
+    /// Whether 1FA is offered at all (care tenants: 2FA only, never silently downgraded).
+    pub allow_1fa: bool,
+    /// Whether a sender may tell the password another way ("send via: other").
+    pub allow_deliver_other: bool,
+    /// The country of phone numbers written without a country code (ISO 3166 alpha-2).
+    pub sms_default_country: String,
+    /// The languages offered to senders; the first is the default.
+    pub languages: Vec<Language>,
+    /// Name, colour and logo in e-mails and the portal.
+    pub branding: Branding,
+    /// The address notifications come from (in one of the tenant's domains); `None` uses the server's.
+    #[serde(default)]
+    pub notification_from: Option<String>,
+    /// Notifications show a neutral subject instead of the message's own.
+    pub hide_subject: bool,
+    /// The content filter's rules, words and warnings.
+    pub content_filter: ContentFilterPolicy,
+}
+
+/// What settings are checked against, beyond the document itself.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingsContext<'a> {
+    /// The longest expiry the operator allows this tenant (14 unless raised).
+    pub max_expiry_days_allowed: u32,
+    /// The mail domains the tenant owns (notification From addresses must be in one of them).
+    pub tenant_domains: &'a [String],
+}
+
+/// The settings a sender's client needs: what to offer, never the content filter's words or rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderSettings {
+    /// Domains whose recipients count as colleagues.
+    pub internal_domains: Vec<String>,
+    /// Secure sending for external recipients only.
+    pub external_only: bool,
+    /// Default and maximum link expiry.
+    pub expiry_days: ExpiryDays,
+    /// The download limit when the sender names none.
+    pub max_downloads_default: Option<u32>,
+    /// Which passwords senders may use for 1FA.
+    pub password_options: PasswordOptions,
+    /// Whether 1FA is offered.
+    pub allow_1fa: bool,
+    /// Whether "send via: other" is offered.
+    pub allow_deliver_other: bool,
+    /// The default country of phone numbers.
+    pub sms_default_country: String,
+    /// The languages offered; the first is the default.
+    pub languages: Vec<Language>,
+    /// Name, colour and logo.
+    pub branding: Branding,
+}
+
+fn error(field: impl Into<String>, message: impl Into<String>) -> RequestError {
+    RequestError { field: field.into(), message: message.into(), feedback: Vec::new() }
+}
+
+/// Validates and normalises a mail domain (lower case, no leading `@`).
+pub fn normalize_domain(domain: &str) -> Option<String> {
+    let domain = domain.trim().trim_start_matches('@').to_ascii_lowercase();
+    // The same rules as the domain of an address, by checking a probe address.
+    normalize_email(&format!("probe@{domain}")).ok()?;
+    Some(domain)
+}
+
+/// Whether `domain` is `parent` or one of its subdomains.
+fn within(domain: &str, parent: &str) -> bool {
+    domain == parent || domain.strip_suffix(parent).is_some_and(|rest| rest.ends_with('.'))
+}
+
+fn check_words(words: &mut Vec<String>, field: &str) -> Result<(), RequestError> {
+    if words.len() > MAX_LIST_ENTRIES {
+        return Err(error(field, format!("at most {MAX_LIST_ENTRIES} words")));
+    }
+    for (i, word) in words.iter_mut().enumerate() {
+        let trimmed = word.trim();
+        if trimmed.is_empty() {
+            return Err(error(format!("{field}[{i}]"), "must not be empty"));
+        }
+        if trimmed.chars().count() > MAX_WORD_CHARS || trimmed.chars().any(char::is_control) {
+            return Err(error(format!("{field}[{i}]"), format!("at most {MAX_WORD_CHARS} characters on one line")));
+        }
+        *word = trimmed.to_owned();
+    }
+    Ok(())
+}
+
+impl TenantSettings {
+    /// What a new Dutch care tenant needs on day one: its own domains internal, secure sending for
+    /// external recipients, 14 days, both password options with zxcvbn score 3, 1FA and "send via other"
+    /// allowed, Dutch phone numbers, Dutch first then English and Swedish, the care content filter.
+    pub fn day_one(tenant_name: &str, tenant_domains: &[String]) -> Self {
+        let name: String = tenant_name.trim().chars().filter(|c| !c.is_control()).take(MAX_BRAND_NAME_CHARS).collect();
+        Self {
+            internal_domains: tenant_domains.to_vec(),
+            external_only: true,
+            expiry_days: ExpiryDays { default: DEFAULT_MAX_EXPIRY_DAYS, max: DEFAULT_MAX_EXPIRY_DAYS },
+            max_downloads_default: None,
+            password_options: PasswordOptions {
+                generated: true,
+                custom: true,
+                min_score: crate::password::DEFAULT_MIN_SCORE,
+            },
+            allow_1fa: true,
+            allow_deliver_other: true,
+            sms_default_country: "NL".to_owned(),
+            languages: vec![Language::Nl, Language::En, Language::Sv],
+            branding: Branding {
+                name: if name.is_empty() { "Zegel".to_owned() } else { name },
+                color: "#0b6e4f".to_owned(),
+                logo_url: None,
+            },
+            notification_from: None,
+            hide_subject: false,
+            content_filter: ContentFilterPolicy::default(),
+        }
+    }
+
+    /// Checks every field and normalises the document in place (domains and colours in lower case, the
+    /// country in upper case, words trimmed, the content filter's `external_only` mirroring the top-level
+    /// field). The error names the first offending field, e.g. `expiry_days.max`.
+    pub fn validate(&mut self, context: &SettingsContext<'_>) -> Result<(), RequestError> {
+        if self.internal_domains.len() > MAX_LIST_ENTRIES {
+            return Err(error("internal_domains", format!("at most {MAX_LIST_ENTRIES} domains")));
+        }
+        let mut domains: Vec<String> = Vec::with_capacity(self.internal_domains.len());
+        for (i, domain) in self.internal_domains.iter().enumerate() {
+            let normalised = normalize_domain(domain)
+                .ok_or_else(|| error(format!("internal_domains[{i}]"), format!("'{domain}' is not a mail domain")))?;
+            if !domains.contains(&normalised) {
+                domains.push(normalised);
+            }
+        }
+        self.internal_domains = domains;
+
+        let allowed = context.max_expiry_days_allowed;
+        if self.expiry_days.max == 0 || self.expiry_days.max > allowed {
+            let hint = if allowed <= DEFAULT_MAX_EXPIRY_DAYS { " (a longer maximum must be agreed with the operator)" } else { "" };
+            return Err(error("expiry_days.max", format!("must be between 1 and {allowed} days{hint}")));
+        }
+        if self.expiry_days.default == 0 || self.expiry_days.default > self.expiry_days.max {
+            return Err(error("expiry_days.default", format!("must be between 1 and the maximum of {} days", self.expiry_days.max)));
+        }
+        if let Some(n) = self.max_downloads_default
+            && !(1..=MAX_DOWNLOADS_DEFAULT).contains(&n)
+        {
+            return Err(error("max_downloads_default", format!("must be between 1 and {MAX_DOWNLOADS_DEFAULT}, or null for no limit")));
+        }
+        if !(3..=4).contains(&self.password_options.min_score) {
+            return Err(error("password_options.min_score", "must be 3 or 4 (zxcvbn's score; lower scores are guessable)"));
+        }
+        if self.allow_1fa && !self.password_options.generated && !self.password_options.custom {
+            return Err(error(
+                "password_options",
+                "1FA needs generated or custom passwords; to offer 2FA only, set allow_1fa to false",
+            ));
+        }
+        let country = self.sms_default_country.trim().to_ascii_uppercase();
+        if country.len() != 2 || !ISO_3166_ALPHA2.split(' ').any(|code| code == country) {
+            return Err(error("sms_default_country", format!("'{}' is not an ISO 3166 alpha-2 country code such as NL", self.sms_default_country)));
+        }
+        self.sms_default_country = country;
+        if self.languages.is_empty() {
+            return Err(error("languages", "offer at least one language"));
+        }
+        for (i, language) in self.languages.iter().enumerate() {
+            if self.languages[..i].contains(language) {
+                return Err(error(format!("languages[{i}]"), format!("'{}' is listed twice", language.code())));
+            }
+        }
+
+        let name = self.branding.name.trim();
+        if name.is_empty() || name.chars().count() > MAX_BRAND_NAME_CHARS || name.chars().any(char::is_control) {
+            return Err(error("branding.name", format!("1 to {MAX_BRAND_NAME_CHARS} characters on one line")));
+        }
+        self.branding.name = name.to_owned();
+        let color = self.branding.color.trim().to_ascii_lowercase();
+        if color.len() != 7 || !color.starts_with('#') || !color[1..].chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(error("branding.color", "must be a colour like #0b6e4f"));
+        }
+        self.branding.color = color;
+        if let Some(url) = &self.branding.logo_url {
+            let url = url.trim();
+            let host = url.strip_prefix("https://").map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
+            let bad_char = url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\'));
+            if url.is_empty() {
+                self.branding.logo_url = None;
+            } else if host.is_none_or(str::is_empty) || bad_char || url.len() > MAX_LOGO_URL_BYTES {
+                return Err(error("branding.logo_url", "must be an https:// URL of an image, or null"));
+            } else {
+                self.branding.logo_url = Some(url.to_owned());
+            }
+        }
+        if let Some(from) = &self.notification_from {
+            if from.trim().is_empty() {
+                self.notification_from = None;
+            } else {
+                let address = normalize_email(from)
+                    .map_err(|_| error("notification_from", format!("'{from}' is not a bare e-mail address")))?;
+                let domain = crate::address::domain_of(&address);
+                if !context.tenant_domains.iter().any(|own| within(domain, own)) {
+                    return Err(error(
+                        "notification_from",
+                        format!("must be an address in one of the organisation's own domains ({})", context.tenant_domains.join(", ")),
+                    ));
+                }
+                self.notification_from = Some(address);
+            }
+        }
+
+        let filter = &mut self.content_filter;
+        filter.external_only = self.external_only;
+        for (i, rule) in filter.rules.iter().enumerate() {
+            if filter.rules[..i].iter().any(|r| r.kind == rule.kind) {
+                return Err(error(format!("content_filter.rules[{i}].kind"), format!("'{}' has a rule already", rule.kind.as_str())));
+            }
+        }
+        if filter.trigger_words.len() > MAX_LIST_ENTRIES {
+            return Err(error("content_filter.trigger_words", format!("at most {MAX_LIST_ENTRIES} words")));
+        }
+        for (i, rule) in filter.trigger_words.iter_mut().enumerate() {
+            let word = rule.word.trim();
+            if word.is_empty() || word.chars().count() > MAX_WORD_CHARS || word.chars().any(char::is_control) {
+                return Err(error(
+                    format!("content_filter.trigger_words[{i}].word"),
+                    format!("1 to {MAX_WORD_CHARS} characters on one line"),
+                ));
+            }
+            rule.word = word.to_owned();
+        }
+        check_words(&mut filter.activation_words, "content_filter.activation_words")?;
+        Ok(())
+    }
+
+    /// Lowers the expiry to what the operator allows now (after `allow-expiry` took days away).
+    pub fn clamp_expiry(&mut self, max_expiry_days_allowed: u32) {
+        let allowed = max_expiry_days_allowed.max(1);
+        self.expiry_days.max = self.expiry_days.max.min(allowed);
+        self.expiry_days.default = self.expiry_days.default.min(self.expiry_days.max);
+    }
+
+    /// The limits a message request is validated against.
+    pub fn request_limits(&self) -> RequestLimits {
+        RequestLimits {
+            default_expiry_days: self.expiry_days.default,
+            max_expiry_days: self.expiry_days.max,
+            min_password_score: self.password_options.min_score,
+            default_language: self.languages.first().copied().unwrap_or_default(),
+            ..RequestLimits::default()
+        }
+    }
+
+    /// Applies the settings to a validated request: refuses (naming the field) what the tenant does not
+    /// offer — never upgrading or downgrading silently — and fills in the default download limit.
+    pub fn enforce(&self, mut message: ValidatedMessage) -> Result<ValidatedMessage, RequestError> {
+        if !self.languages.contains(&message.language) {
+            let offered: Vec<&str> = self.languages.iter().map(|l| l.code()).collect();
+            return Err(error("language", format!("this organisation offers {}", offered.join(", "))));
+        }
+        if let Some(auth) = &message.auth
+            && auth.level == AuthLevel::OneFa
+        {
+            if !self.allow_1fa {
+                return Err(error("auth.level", "this organisation requires 2fa; 1fa is not available"));
+            }
+            match &auth.custom_password {
+                None if !self.password_options.generated => {
+                    return Err(error("auth.password", "generated passwords are not available in this organisation; choose your own"));
+                }
+                Some(_) if !self.password_options.custom => {
+                    return Err(error("auth.password", "custom passwords are not available in this organisation; use a generated one"));
+                }
+                _ => {}
+            }
+            if auth.deliver == Deliver::Other && !self.allow_deliver_other {
+                return Err(error("auth.deliver", "this organisation sends passwords by e-mail only; 'other' is not available"));
+            }
+        }
+        if message.max_downloads.is_none() {
+            message.max_downloads = self.max_downloads_default;
+        }
+        Ok(message)
+    }
+
+    /// What a sender may see.
+    pub fn for_senders(&self) -> SenderSettings {
+        SenderSettings {
+            internal_domains: self.internal_domains.clone(),
+            external_only: self.external_only,
+            expiry_days: self.expiry_days,
+            max_downloads_default: self.max_downloads_default,
+            password_options: self.password_options,
+            allow_1fa: self.allow_1fa,
+            allow_deliver_other: self.allow_deliver_other,
+            sms_default_country: self.sms_default_country.clone(),
+            languages: self.languages.clone(),
+            branding: self.branding.clone(),
+        }
+    }
+
+    /// The content filter as the scanner applies it (with the top-level `external_only`).
+    pub fn content_filter_policy(&self) -> ContentFilterPolicy {
+        ContentFilterPolicy { external_only: self.external_only, ..self.content_filter.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::MessageRequest;
+
+    fn context(domains: &[String]) -> SettingsContext<'_> {
+        SettingsContext { max_expiry_days_allowed: DEFAULT_MAX_EXPIRY_DAYS, tenant_domains: domains }
+    }
+
+    fn valid() -> TenantSettings {
+        TenantSettings::day_one("Zorg Noord", &["zorg.example".to_owned()])
+    }
+
+    #[test]
+    fn day_one_is_valid_and_normalises() {
+        let domains = vec!["zorg.example".to_owned()];
+        let mut settings = valid();
+        settings.validate(&context(&domains)).unwrap();
+        assert_eq!(settings, valid());
+        settings.internal_domains = vec!["@Zorg.Example".into(), "zorg.example".into(), "Partner.example".into()];
+        settings.sms_default_country = "se".into();
+        settings.branding.color = "#ABCDEF".into();
+        settings.notification_from = Some("Zegel@Afd.Zorg.Example".into());
+        settings.external_only = false;
+        settings.validate(&context(&domains)).unwrap();
+        assert_eq!(settings.internal_domains, ["zorg.example", "partner.example"]);
+        assert_eq!(settings.sms_default_country, "SE");
+        assert_eq!(settings.branding.color, "#abcdef");
+        assert_eq!(settings.notification_from.as_deref(), Some("Zegel@afd.zorg.example"));
+        assert!(!settings.content_filter.external_only, "the filter mirrors external_only");
+    }
+
+    #[test]
+    fn every_field_is_named() {
+        let domains = vec!["zorg.example".to_owned()];
+        let cases: Vec<(fn(&mut TenantSettings), &str)> = vec![
+            (|s| s.internal_domains = vec!["not a domain".into()], "internal_domains[0]"),
+            (|s| s.expiry_days.max = 15, "expiry_days.max"),
+            (|s| s.expiry_days.max = 0, "expiry_days.max"),
+            (|s| s.expiry_days = ExpiryDays { default: 10, max: 7 }, "expiry_days.default"),
+            (|s| s.expiry_days.default = 0, "expiry_days.default"),
+            (|s| s.max_downloads_default = Some(0), "max_downloads_default"),
+            (|s| s.max_downloads_default = Some(MAX_DOWNLOADS_DEFAULT + 1), "max_downloads_default"),
+            (|s| s.password_options.min_score = 2, "password_options.min_score"),
+            (|s| s.password_options.min_score = 5, "password_options.min_score"),
+            (|s| (s.password_options.generated, s.password_options.custom) = (false, false), "password_options"),
+            (|s| s.sms_default_country = "XX".into(), "sms_default_country"),
+            (|s| s.sms_default_country = "NLD".into(), "sms_default_country"),
+            (|s| s.languages = vec![], "languages"),
+            (|s| s.languages = vec![Language::Nl, Language::Nl], "languages[1]"),
+            (|s| s.branding.name = " ".into(), "branding.name"),
+            (|s| s.branding.name = "a\nb".into(), "branding.name"),
+            (|s| s.branding.color = "green".into(), "branding.color"),
+            (|s| s.branding.logo_url = Some("http://logo.example/a.png".into()), "branding.logo_url"),
+            (|s| s.branding.logo_url = Some("https://x.example/\"onerror".into()), "branding.logo_url"),
+            (|s| s.notification_from = Some("Zegel <a@zorg.example>".into()), "notification_from"),
+            (|s| s.notification_from = Some("a@elders.example".into()), "notification_from"),
+            (|s| s.notification_from = Some("a@notzorg.example".into()), "notification_from"),
+            (
+                |s| s.content_filter.rules.push(s.content_filter.rules[0].clone()),
+                "content_filter.rules[5].kind",
+            ),
+            (
+                |s| {
+                    s.content_filter.trigger_words.push(crate::policy::WordRule {
+                        word: " ".into(),
+                        action: crate::policy::Action::Auto,
+                        level: AuthLevel::OneFa,
+                    })
+                },
+                "content_filter.trigger_words[0].word",
+            ),
+            (|s| s.content_filter.activation_words = vec!["ok".into(), "".into()], "content_filter.activation_words[1]"),
+        ];
+        for (change, field) in cases {
+            let mut settings = valid();
+            change(&mut settings);
+            let error = settings.validate(&context(&domains)).expect_err(field);
+            assert_eq!(error.field, field, "{error}");
+        }
+        // 2FA only: no password options needed.
+        let mut two_fa_only = valid();
+        (two_fa_only.allow_1fa, two_fa_only.password_options.generated, two_fa_only.password_options.custom) = (false, false, false);
+        two_fa_only.validate(&context(&domains)).unwrap();
+        // An operator may allow more than 14 days.
+        let mut longer = valid();
+        longer.expiry_days.max = 90;
+        longer.validate(&SettingsContext { max_expiry_days_allowed: 90, tenant_domains: &domains }).unwrap();
+        longer.clamp_expiry(30);
+        assert_eq!(longer.expiry_days, ExpiryDays { default: 14, max: 30 });
+    }
+
+    fn message(json: &str, settings: &TenantSettings) -> Result<ValidatedMessage, RequestError> {
+        let request: MessageRequest = serde_json::from_str(json).unwrap();
+        settings.enforce(request.validate("arts@zorg.example", &settings.request_limits())?)
+    }
+
+    #[test]
+    fn enforce_refuses_hidden_options() {
+        const GENERATED: &str = r#"{"kind":"secure_files","recipients":[{"email":"a@b.example"}],"auth":{"level":"1fa"}}"#;
+        const CUSTOM: &str = r#"{"kind":"secure_files","recipients":[{"email":"a@b.example"}],"auth":{"level":"1fa","password":{"custom":"kaas-fiets-Tulp-regen-97"}}}"#;
+        const OTHER: &str = r#"{"kind":"secure_files","recipients":[{"email":"a@b.example"}],"auth":{"level":"1fa","deliver":"other"}}"#;
+        const TWO_FA: &str = r#"{"kind":"secure_files","recipients":[{"email":"a@b.example"}],"auth":{"level":"2fa"}}"#;
+        let all = valid();
+        for json in [GENERATED, CUSTOM, OTHER, TWO_FA] {
+            message(json, &all).unwrap();
+        }
+        let mut s = valid();
+        s.password_options.generated = false;
+        assert_eq!(message(GENERATED, &s).unwrap_err().field, "auth.password");
+        message(CUSTOM, &s).unwrap();
+        let mut s = valid();
+        s.password_options.custom = false;
+        assert_eq!(message(CUSTOM, &s).unwrap_err().field, "auth.password");
+        let mut s = valid();
+        s.allow_1fa = false;
+        assert_eq!(message(GENERATED, &s).unwrap_err().field, "auth.level");
+        message(TWO_FA, &s).unwrap();
+        let mut s = valid();
+        s.allow_deliver_other = false;
+        assert_eq!(message(OTHER, &s).unwrap_err().field, "auth.deliver");
+
+        let mut s = valid();
+        s.expiry_days = ExpiryDays { default: 3, max: 7 };
+        s.max_downloads_default = Some(5);
+        s.languages = vec![Language::Sv, Language::En];
+        s.password_options.min_score = 4;
+        let ok = message(GENERATED, &s).unwrap();
+        assert_eq!((ok.expires_in_days, ok.max_downloads, ok.language), (3, Some(5), Language::Sv));
+        let explicit = r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"max_downloads":2,"expires_in_days":8}"#;
+        assert_eq!(message(explicit, &s).unwrap_err().field, "expires_in_days");
+        let dutch = r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"language":"nl"}"#;
+        assert_eq!(message(dutch, &s).unwrap_err().field, "language");
+    }
+
+    #[test]
+    fn senders_see_no_filter_internals() {
+        let mut s = valid();
+        s.content_filter.activation_words = vec!["geheim-woord".into()];
+        let json = serde_json::to_string(&s.for_senders()).unwrap();
+        assert!(!json.contains("geheim-woord") && !json.contains("rules"), "{json}");
+        assert!(json.contains("\"password_options\""));
+    }
+}

@@ -1,0 +1,350 @@
+//! The admin page at `/admin`: every tenant setting in one server-rendered form (askama), with the
+//! validation messages of the API and a preview of the notification e-mail in each language offered.
+//!
+//! No JavaScript: the page's CSP allows no script at all. Sign-in is the admin's bearer token (a
+//! `zegel admin token`, or a JWT of a trusted OpenID Connect issuer) pasted once into a form; it is kept
+//! in an HttpOnly, SameSite=Strict cookie and checked again on every request, so revoking the user or
+//! the role takes effect at once. Every POST must come from this origin (`Origin`, else
+//! `Sec-Fetch-Site: same-origin`): with the Strict cookie that is the CSRF protection.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use zegel_core::{Language, MessageKind};
+
+use crate::db::{self, tenants::User};
+use crate::error::AppError;
+use crate::mail::render::Notification;
+use crate::settings::{self, CurrentSettings};
+use crate::state::AppState;
+
+/// The settings form: the document as form values and back.
+pub mod form;
+
+use form::FormValues;
+
+/// The admin pages: no script, styles from this origin, previews framed from this origin only.
+const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; form-action 'self'; \
+                        frame-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The e-mail preview: e-mails style themselves inline; still no script, and framed only by the page.
+const PREVIEW_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
+                           frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+/// How long the sign-in cookie lives (the token's own expiry still applies).
+const COOKIE_SECONDS: u32 = 8 * 3600;
+
+/// The admin page's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(page))
+        .route("/admin/login", post(login))
+        .route("/admin/logout", post(logout))
+        .route("/admin/settings", post(save))
+        .route("/admin/preview/{language}", get(preview))
+        .route("/static/admin.css", get(stylesheet))
+}
+
+fn cookie_name(state: &AppState) -> &'static str {
+    if state.config.is_https() { "__Host-zegel-admin" } else { "zegel-admin" }
+}
+
+fn cookie_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
+    let name = cookie_name(state);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+}
+
+/// The signed-in admin, if the cookie holds a valid token of a user with the admin role.
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, AppError> {
+    let Some(token) = cookie_token(state, headers) else { return Ok(None) };
+    match crate::auth::authenticate(state, token).await {
+        Ok(user) if user.role == "admin" => Ok(Some(user)),
+        Ok(_) | Err(AppError::Unauthorized) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
+/// Whether a POST comes from a page of this server (CSRF protection beside the Strict cookie).
+fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN) {
+        Some(origin) => origin.to_str().is_ok_and(|o| o == state.config.public_url.origin().ascii_serialization()),
+        None => headers.get("sec-fetch-site").is_some_and(|v| v == "same-origin"),
+    }
+}
+
+fn html(body: String, status: StatusCode, csp: &'static str) -> Response {
+    let mut response = (status, Html(body)).into_response();
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    response
+}
+
+fn render(template: impl Template, status: StatusCode) -> Response {
+    match template.render() {
+        Ok(body) => html(body, status, PAGE_CSP),
+        Err(error) => {
+            tracing::error!(%error, "admin template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn forbidden_origin() -> Response {
+    (StatusCode::FORBIDDEN, "this form must be sent from the admin page").into_response()
+}
+
+#[derive(Template)]
+#[template(path = "admin_login.html")]
+struct LoginPage<'a> {
+    error: Option<&'a str>,
+}
+
+/// A language as the page lists it.
+struct LanguageChoice {
+    code: &'static str,
+    label: &'static str,
+}
+
+/// One preview of the notification e-mail.
+struct Preview {
+    code: &'static str,
+    label: &'static str,
+    from: String,
+    subject: String,
+}
+
+/// One line of the version history.
+struct HistoryLine {
+    version: i64,
+    by: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_settings.html")]
+struct SettingsPage {
+    admin_email: String,
+    tenant_name: String,
+    tenant_domains: String,
+    version: i64,
+    max_expiry_allowed: u32,
+    form: FormValues,
+    error: Option<(String, String)>,
+    saved: bool,
+    languages: Vec<LanguageChoice>,
+    previews: Vec<Preview>,
+    history: Vec<HistoryLine>,
+}
+
+impl SettingsPage {
+    /// The error message when the error is about `field` or something inside it.
+    fn err(&self, field: &str) -> Option<&str> {
+        let (name, message) = self.error.as_ref()?;
+        let inside = name
+            .strip_prefix(field)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['));
+        inside.then_some(message.as_str())
+    }
+}
+
+fn label(language: Language) -> &'static str {
+    match language {
+        Language::Nl => "Nederlands",
+        Language::En => "English",
+        Language::Sv => "Svenska",
+    }
+}
+
+/// The sample subject of the preview, per language.
+fn sample_subject(language: Language) -> &'static str {
+    match language {
+        Language::Nl => "Verwijsbrief mevrouw De Vries",
+        Language::En => "Referral letter Mrs De Vries",
+        Language::Sv => "Remiss fru De Vries",
+    }
+}
+
+fn sample_notification(state: &AppState, current: &CurrentSettings, admin: &User, language: Language) -> crate::mail::OutgoingEmail {
+    let link = format!("{}/m/preview", state.config.base_url());
+    let expires_at = state.now_ms() + i64::from(current.settings.expiry_days.default) * 86_400_000;
+    settings::notification(
+        &current.settings,
+        &Notification {
+            language,
+            kind: MessageKind::SecureMessage,
+            subject: sample_subject(language),
+            sender: &admin.email,
+            plain_body: None,
+            link: &link,
+            expires_at,
+            timezone: &state.config.timezone,
+            from: &state.config.mail_from,
+            to: "recipient@example.org",
+        },
+    )
+}
+
+async fn settings_page(
+    state: &AppState,
+    admin: &User,
+    form: Option<FormValues>,
+    error: Option<(String, String)>,
+    saved: bool,
+) -> Result<SettingsPage, AppError> {
+    let current = settings::load(state, &admin.tenant_id).await?;
+    let tenant = db::tenants::tenant(&state.db, &admin.tenant_id).await?.ok_or(AppError::NotFound)?;
+    let history = db::settings::history(&state.db, &admin.tenant_id).await?;
+    let previews = current
+        .settings
+        .languages
+        .iter()
+        .map(|&language| {
+            let mail = sample_notification(state, &current, admin, language);
+            Preview { code: language.code(), label: label(language), from: mail.from, subject: mail.subject }
+        })
+        .collect();
+    Ok(SettingsPage {
+        admin_email: admin.email.clone(),
+        tenant_name: tenant.name,
+        tenant_domains: current.tenant_domains.join(", "),
+        version: current.version,
+        max_expiry_allowed: current.max_expiry_days_allowed,
+        form: form.unwrap_or_else(|| FormValues::from_settings(&current.settings)),
+        error,
+        saved,
+        languages: Language::ALL.iter().map(|&l| LanguageChoice { code: l.code(), label: label(l) }).collect(),
+        previews,
+        history: history
+            .into_iter()
+            .take(20)
+            .map(|v| {
+                let (date, time) = crate::i18n::date_and_time(v.changed_at, &state.config.timezone);
+                HistoryLine { version: v.version, by: v.changed_by, at: format!("{date} {time}") }
+            })
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    saved: Option<String>,
+}
+
+/// `GET /admin`: the settings, or the sign-in form.
+#[tracing::instrument(skip_all, err)]
+async fn page(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<PageQuery>) -> Result<Response, AppError> {
+    let Some(admin) = signed_in(&state, &headers).await? else {
+        return Ok(render(LoginPage { error: None }, StatusCode::OK));
+    };
+    let page = settings_page(&state, &admin, None, None, query.saved.is_some()).await?;
+    Ok(render(page, StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    token: String,
+}
+
+/// `POST /admin/login`: checks the pasted token and keeps it in the cookie.
+#[tracing::instrument(skip_all, err)]
+async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
+    if !same_origin(&state, &headers) {
+        return Ok(forbidden_origin());
+    }
+    let token = form.token.trim();
+    // Bearer tokens are base64url and dots; anything else cannot be one and must not reach a header.
+    let plausible = !token.is_empty() && token.len() <= 16 * 1024 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let user = if plausible {
+        match crate::auth::authenticate(&state, token).await {
+            Ok(user) => Some(user),
+            Err(AppError::Unauthorized) => None,
+            Err(other) => return Err(other),
+        }
+    } else {
+        None
+    };
+    let Some(user) = user else {
+        return Ok(render(LoginPage { error: Some("This token is not valid (or has expired).") }, StatusCode::UNAUTHORIZED));
+    };
+    if user.role != "admin" {
+        return Ok(render(LoginPage { error: Some("This token belongs to a sender without the admin role.") }, StatusCode::FORBIDDEN));
+    }
+    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let cookie = format!("{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={COOKIE_SECONDS}{secure}", cookie_name(&state));
+    let mut response = Redirect::to("/admin").into_response();
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
+    Ok(response)
+}
+
+/// `POST /admin/logout`: forgets the cookie.
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !same_origin(&state, &headers) {
+        return forbidden_origin();
+    }
+    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let cookie = format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}", cookie_name(&state));
+    let mut response = Redirect::to("/admin").into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `POST /admin/settings`: saves the form as the next version, or shows it again with the error.
+#[tracing::instrument(skip_all, err)]
+async fn save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    if !same_origin(&state, &headers) {
+        return Ok(forbidden_origin());
+    }
+    let Some(admin) = signed_in(&state, &headers).await? else {
+        return Ok(Redirect::to("/admin").into_response());
+    };
+    let values = FormValues::from_pairs(&pairs);
+    let expected = pairs.iter().find(|(k, _)| k == "version").and_then(|(_, v)| v.parse::<i64>().ok());
+    let outcome = match values.to_settings() {
+        Ok(document) => settings::save(&state, &admin.tenant_id, &format!("admin:{}", admin.email), document, expected).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/admin?saved=1").into_response()),
+        Err(AppError::Invalid { field, message, .. }) => {
+            let page = settings_page(&state, &admin, Some(values), Some((field, message)), false).await?;
+            Ok(render(page, StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        Err(error @ (AppError::WithStatus { .. } | AppError::Conflict(_))) => {
+            let message = format!("{error} — your changes were not saved.");
+            let page = settings_page(&state, &admin, Some(values), Some(("version".to_owned(), message)), false).await?;
+            Ok(render(page, StatusCode::CONFLICT))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// `GET /admin/preview/{language}`: the notification e-mail as recipients would get it now.
+#[tracing::instrument(skip_all, err)]
+async fn preview(State(state): State<AppState>, headers: HeaderMap, Path(language): Path<String>) -> Result<Response, AppError> {
+    let admin = signed_in(&state, &headers).await?.ok_or(AppError::Unauthorized)?;
+    let language = Language::parse(&language).filter(|l| l.code() == language).ok_or(AppError::NotFound)?;
+    let current = settings::load(&state, &admin.tenant_id).await?;
+    let mail = sample_notification(&state, &current, &admin, language);
+    let mut response = html(mail.html.unwrap_or_default(), StatusCode::OK, PREVIEW_CSP);
+    response.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    Ok(response)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/admin.css"),
+    )
+}

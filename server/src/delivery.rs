@@ -1,0 +1,218 @@
+//! Getting a stored message to its recipients: notifications with fresh links, and for two-factor
+//! messages whose recipients lack a phone number, holding the message until the sender supplies the
+//! numbers (seed 000 ch. 2, 002 ch. 02).
+
+use sqlx::AnyConnection;
+use zegel_core::{Language, MessageKind};
+use zegel_crypto::{DataKey, Keyring, WrappedKey};
+
+use crate::db::audit::{self, AuditEvent};
+use crate::db::{delivery as store, phones as phone_store};
+use crate::error::AppError;
+use crate::mail::render::{self, Notification};
+use crate::outbox;
+use crate::phones;
+use crate::sealing::{self, seal_field};
+use crate::state::AppState;
+
+/// What every notification of a message says.
+#[derive(Debug, Clone)]
+pub struct NotifySpec {
+    /// Language of the mails.
+    pub language: Language,
+    /// Message kind.
+    pub kind: MessageKind,
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body (travels only for the file kinds).
+    pub body_text: Option<String>,
+    /// The sender's address.
+    pub sender_email: String,
+    /// Link expiry (Unix ms).
+    pub expires_at: i64,
+}
+
+/// Gives each recipient a fresh link token (only its hash is stored) and writes their notification
+/// into the outbox, inside the caller's transaction.
+pub async fn enqueue_notifications(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    keyring: &Keyring,
+    spec: &NotifySpec,
+    recipients: &[(String, String)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let base_url = state.config.base_url();
+    for (recipient_id, email) in recipients {
+        let token = zegel_crypto::random_token();
+        store::set_token_hash(&mut *conn, recipient_id, &zegel_crypto::hash_token(&token)).await?;
+        let link = format!("{base_url}/m/{token}");
+        let mail = render::notification(&Notification {
+            language: spec.language,
+            kind: spec.kind,
+            subject: &spec.subject,
+            sender: &spec.sender_email,
+            plain_body: spec.body_text.as_deref(),
+            link: &link,
+            expires_at: spec.expires_at,
+            timezone: &state.config.timezone,
+            from: &state.config.mail_from,
+            to: email,
+        });
+        outbox::enqueue_email(&mut *conn, keyring, "notification", Some(recipient_id), mail, now).await?;
+    }
+    Ok(())
+}
+
+/// Writes the "enter the phone numbers" e-mail to the sender of a held message, with a single-use link
+/// valid until the message expires.
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_phone_request(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    keyring: &Keyring,
+    message_id: &str,
+    spec: &NotifySpec,
+    missing: &[String],
+    reason_terms: &[String],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let token = zegel_crypto::random_token();
+    phone_store::create_request(&mut *conn, &zegel_crypto::hash_token(&token), message_id, now, spec.expires_at).await?;
+    let link = format!("{}/phones/{token}", state.config.base_url());
+    let mail = render::phone_request(spec.language, &spec.subject, reason_terms, missing, &link, &spec.sender_email, &state.config.mail_from);
+    outbox::enqueue_email(&mut *conn, keyring, "phone_request", None, mail, now).await
+}
+
+/// Opens a message's data key.
+pub fn message_key(state: &AppState, wrapped: &[u8]) -> anyhow::Result<DataKey> {
+    let wrapped = WrappedKey::from_slice(wrapped)?;
+    match state.keys.keyring().unwrap(&wrapped) {
+        Err(zegel_crypto::CryptoError::UnknownKek(_)) => {
+            state.keys.reload()?;
+            Ok(state.keys.keyring().unwrap(&wrapped)?)
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The result of supplying phone numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplyOutcome {
+    /// Whether the message went out.
+    pub released: bool,
+    /// Recipients still without a number.
+    pub missing: Vec<String>,
+}
+
+/// Takes phone numbers for recipients of a held message (`(address, number as typed)`); when every
+/// recipient has one, releases the message. Invalid numbers are refused with 422 naming the recipient.
+pub async fn supply_phones(
+    state: &AppState,
+    tenant_id: &str,
+    message_id: &str,
+    numbers: &[(String, String)],
+    actor: &str,
+) -> Result<SupplyOutcome, AppError> {
+    let message = store::held_message(&state.db, tenant_id, message_id).await?.ok_or(AppError::NotFound)?;
+    if message.status != "held" {
+        return Err(AppError::Conflict("this message is not waiting for phone numbers".into()));
+    }
+    let country = crate::settings::sms_default_country(state, tenant_id).await?;
+    let recipients = store::recipients(&state.db, message_id).await?;
+    let mut normalised: Vec<(String, String, String)> = Vec::new(); // recipient id, email, e164
+    for (email, raw) in numbers {
+        let Some(recipient) = recipients.iter().find(|r| r.email.eq_ignore_ascii_case(email.trim())) else {
+            return Err(AppError::invalid(format!("phones.{email}"), format!("{email} is not a recipient of this message")));
+        };
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let e164 = phones::normalize(raw, &country).map_err(|e| AppError::invalid(format!("phones.{}", recipient.email), e.to_string()))?;
+        normalised.push((recipient.id.clone(), recipient.email.clone(), e164));
+    }
+    let key = message_key(state, &message.wrapped_key).map_err(AppError::internal)?;
+    let keyring = state.keys.keyring();
+    let now = state.now_ms();
+    let missing: Vec<String> = recipients
+        .iter()
+        .filter(|r| !r.has_phone && !normalised.iter().any(|(id, _, _)| *id == r.id))
+        .map(|r| r.email.clone())
+        .collect();
+    let mut tx = state.db.pool.begin().await?;
+    for (recipient_id, _, e164) in &normalised {
+        let sealed = seal_field(&keyring, &key, tenant_id, message_id, &phones::field(recipient_id), e164.as_bytes());
+        phone_store::set_recipient_phone(&mut tx, recipient_id, &sealed).await?;
+    }
+    let released = missing.is_empty();
+    if released {
+        let content = sealing::open_content(state, tenant_id, message_id, &message.sealed_content).map_err(AppError::internal)?;
+        let spec = NotifySpec {
+            language: Language::parse(&message.language).unwrap_or_default(),
+            kind: MessageKind::parse(&message.kind).unwrap_or(MessageKind::SecureMessage),
+            subject: content.subject,
+            body_text: content.body_text,
+            sender_email: message.sender_email.clone(),
+            expires_at: message.expires_at,
+        };
+        let all: Vec<(String, String)> = recipients.iter().map(|r| (r.id.clone(), r.email.clone())).collect();
+        store::set_status(&mut tx, message_id, "active").await?;
+        phone_store::spend_requests(&mut tx, message_id).await?;
+        enqueue_notifications(&mut tx, state, &keyring, &spec, &all, now).await?;
+    }
+    tx.commit().await?;
+    for (_, email, e164) in &normalised {
+        phones::remember(state, tenant_id, email, e164).await.map_err(AppError::internal)?;
+    }
+    if released {
+        state.outbox_wakeup.notify_one();
+        audit::append(
+            &state.db,
+            now,
+            &AuditEvent { tenant_id: Some(tenant_id), message_id: Some(message_id), actor: actor.to_owned(), event: "message.released", ..Default::default() },
+        )
+        .await?;
+    }
+    Ok(SupplyOutcome { released, missing })
+}
+
+/// Deletes held messages whose expiry passed without numbers, and tells each sender. Returns how many.
+pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
+    let now = state.now_ms();
+    let expired = store::expired_held(&state.db, now).await?;
+    let keyring = state.keys.keyring();
+    for message in &expired {
+        let subject = sealing::open_content(state, &message.tenant_id, &message.id, &message.sealed_content)
+            .map(|c| c.subject)
+            .unwrap_or_default();
+        let blob_ids = store::blob_ids(&state.db, &message.id).await?;
+        let mail = render::held_expired(Language::parse(&message.language).unwrap_or_default(), &subject, &message.sender_email, &state.config.mail_from);
+        let mut tx = state.db.pool.begin().await?;
+        outbox::enqueue_email(&mut tx, &keyring, "held_expired", None, mail, now).await?;
+        store::delete_message(&mut tx, &message.id).await?;
+        tx.commit().await?;
+        state.blobs.delete(&blob_ids);
+        audit::append(
+            &state.db,
+            now,
+            &AuditEvent { tenant_id: Some(&message.tenant_id), message_id: Some(&message.id), actor: "system".into(), event: "message.deleted_unreleased", ..Default::default() },
+        )
+        .await?;
+    }
+    if !expired.is_empty() {
+        state.outbox_wakeup.notify_one();
+    }
+    Ok(expired.len())
+}
+
+/// Runs the periodic jobs until the process ends.
+pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = expire_held(&state).await {
+                tracing::error!(error = format!("{error:#}"), "maintenance failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    })
+}

@@ -1,0 +1,350 @@
+//! Sign-in with OpenID Connect against a test issuer on loopback: an axum server serving a discovery
+//! document and a JWKS, signing tokens with fixed test keys (`fixtures/oidc_keys.json`).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+use zegel_server::state::Clock as _;
+
+use crate::on_both;
+use crate::support::TestServer;
+
+const AUDIENCE: &str = "zegel-test-client";
+
+fn keys() -> Value {
+    serde_json::from_str(include_str!("fixtures/oidc_keys.json")).unwrap()
+}
+
+/// A test identity provider: discovery document and JWKS, and a count of JWKS fetches.
+struct Issuer {
+    url: String,
+    jwks: Arc<Mutex<Vec<Value>>>,
+    fetches: Arc<AtomicUsize>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Issuer {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl Issuer {
+    async fn start(kids: &[&str]) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let all = keys();
+        let jwks = Arc::new(Mutex::new(kids.iter().map(|kid| all[*kid]["jwk"].clone()).collect::<Vec<_>>()));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let discovery = json!({"issuer": url, "jwks_uri": format!("{url}/keys"), "id_token_signing_alg_values_supported": ["RS256", "ES256"]});
+        let (served, counter) = (jwks.clone(), fetches.clone());
+        let app = axum::Router::new()
+            .route("/.well-known/openid-configuration", axum::routing::get(move || async move { axum::Json(discovery) }))
+            .route(
+                "/keys",
+                axum::routing::get(move || async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let keys = served.lock().unwrap().clone();
+                    axum::Json(json!({"keys": keys}))
+                }),
+            );
+        let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { url, jwks, fetches, server }
+    }
+
+    fn publish(&self, kids: &[&str]) {
+        let all = keys();
+        *self.jwks.lock().unwrap() = kids.iter().map(|kid| all[*kid]["jwk"].clone()).collect();
+    }
+
+    fn fetches(&self) -> usize {
+        self.fetches.load(Ordering::SeqCst)
+    }
+
+    /// Claims for `email`, valid now on the server's clock.
+    fn claims(&self, server: &TestServer, email: &str) -> Value {
+        let now = server.clock.now().as_second();
+        json!({"iss": self.url, "aud": AUDIENCE, "sub": "u-1", "email": email, "iat": now, "nbf": now, "exp": now + 600})
+    }
+}
+
+/// A signed token with key `kid` of the fixtures.
+fn sign(kid: &str, claims: &Value) -> String {
+    let key = &keys()[kid];
+    let der = STANDARD.decode(key["private_der"].as_str().unwrap()).unwrap();
+    let (alg, encoding) = if kid.starts_with("ec") {
+        (Algorithm::ES256, EncodingKey::from_ec_der(&der))
+    } else {
+        (Algorithm::RS256, EncodingKey::from_rsa_der(&der))
+    };
+    let header = Header { kid: Some(kid.to_owned()), ..Header::new(alg) };
+    jsonwebtoken::encode(&header, claims, &encoding).unwrap()
+}
+
+/// A token with a hand-made header and signature (for the attacks the library would never produce).
+fn forge(header: &Value, claims: &Value, sign_with: impl Fn(&[u8]) -> Vec<u8>) -> String {
+    let head = URL_SAFE_NO_PAD.encode(header.to_string());
+    let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let input = format!("{head}.{body}");
+    let signature = URL_SAFE_NO_PAD.encode(sign_with(input.as_bytes()));
+    format!("{input}.{signature}")
+}
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    // HS256 as an attacker computes it, through jsonwebtoken's own HMAC signer.
+    let signature = jsonwebtoken::crypto::sign(data, &EncodingKey::from_secret(key), Algorithm::HS256).unwrap();
+    URL_SAFE_NO_PAD.decode(signature).unwrap()
+}
+
+/// `GET /api/v1/settings` with a bearer token; the status.
+async fn status(server: &TestServer, token: &str) -> u16 {
+    let response = server.client.get(format!("{}/api/v1/settings", server.base)).bearer_auth(token).send().await.unwrap();
+    let status = response.status().as_u16();
+    if status == 401 {
+        assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"zegel\"");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body, json!({"error": {"code": "unauthorized", "message": "authentication required"}}), "no detail");
+    }
+    status
+}
+
+async fn trust(server: &TestServer, domain: &str, issuer: &str, audience: &str) {
+    if zegel_server::db::tenants::tenant_for_domain(&server.state.db, domain).await.unwrap().is_none() {
+        zegel_server::admin::add_tenant(&server.state, &format!("Tenant {domain}"), &[domain.to_owned()]).await.unwrap();
+    }
+    let trust = zegel_server::admin::OidcTrust {
+        domain: domain.to_owned(),
+        issuer: issuer.to_owned(),
+        audience: audience.to_owned(),
+        user_claim: "email".to_owned(),
+        admin_claim: Some("groups".to_owned()),
+        admin_value: Some("zegel-admins".to_owned()),
+    };
+    zegel_server::admin::oidc_set(&server.state, &trust).await.unwrap();
+}
+
+async fn tokens(server: TestServer) {
+    let issuer = Issuer::start(&["rsa-1", "ec-1"]).await;
+    trust(&server, "zorg.example", &issuer.url, AUDIENCE).await;
+    let users_before = server.count("users").await;
+
+    // Valid: RS256 and ES256; the user is created on first sight, as a sender.
+    let claims = issuer.claims(&server, "Arts@Zorg.Example");
+    assert_eq!(status(&server, &sign("rsa-1", &claims)).await, 200);
+    assert_eq!(status(&server, &sign("ec-1", &claims)).await, 200);
+    assert_eq!(server.count("users").await, users_before + 1);
+    assert_eq!(issuer.fetches(), 1, "the keys are cached");
+    let admin_url = format!("{}/api/v1/admin/settings", server.base);
+    let as_sender = server.client.get(&admin_url).bearer_auth(sign("rsa-1", &claims)).send().await.unwrap();
+    assert_eq!(as_sender.status(), 403);
+    // The admin role comes from the configured group.
+    let mut admin_claims = issuer.claims(&server, "ciso@zorg.example");
+    admin_claims["groups"] = json!(["staff", "zegel-admins"]);
+    let as_admin = server.client.get(&admin_url).bearer_auth(sign("rsa-1", &admin_claims)).send().await.unwrap();
+    assert_eq!(as_admin.status(), 200);
+    let patched = server
+        .client
+        .patch(&admin_url)
+        .bearer_auth(sign("rsa-1", &admin_claims))
+        .json(&json!({"hide_subject": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let versions: Value = server
+        .client
+        .get(format!("{admin_url}/versions"))
+        .bearer_auth(sign("rsa-1", &admin_claims))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions["versions"][0]["changed_by"], "admin:ciso@zorg.example");
+
+    // Expired, not yet valid, wrong audience, wrong or missing issuer, no user claim.
+    let now = server.clock.now().as_second();
+    let mut expired = claims.clone();
+    expired["exp"] = json!(now - 3600);
+    let mut early = claims.clone();
+    early["nbf"] = json!(now + 3600);
+    let mut audience = claims.clone();
+    audience["aud"] = json!("someone-else");
+    let mut wrong_issuer = claims.clone();
+    wrong_issuer["iss"] = json!("https://idp.elders.example");
+    let mut no_issuer = claims.clone();
+    no_issuer.as_object_mut().unwrap().remove("iss");
+    let mut no_exp = claims.clone();
+    no_exp.as_object_mut().unwrap().remove("exp");
+    let mut no_user = claims.clone();
+    no_user.as_object_mut().unwrap().remove("email");
+    let mut not_an_address = claims.clone();
+    not_an_address["email"] = json!("arts");
+    for (name, bad) in [
+        ("expired", &expired),
+        ("not yet valid", &early),
+        ("wrong audience", &audience),
+        ("wrong issuer", &wrong_issuer),
+        ("no issuer", &no_issuer),
+        ("no exp", &no_exp),
+        ("no user claim", &no_user),
+        ("not an address", &not_an_address),
+    ] {
+        assert_eq!(status(&server, &sign("rsa-1", bad)).await, 401, "{name}");
+    }
+    // Within the leeway is fine.
+    let mut nearly = claims.clone();
+    nearly["exp"] = json!(now - 30);
+    assert_eq!(status(&server, &sign("rsa-1", &nearly)).await, 200);
+    // A multi-valued audience that contains ours is fine.
+    let mut audiences = claims.clone();
+    audiences["aud"] = json!(["other", AUDIENCE]);
+    assert_eq!(status(&server, &sign("rsa-1", &audiences)).await, 200);
+
+    // Another issuer with its own keys is not trusted, even for the same users.
+    let stranger = Issuer::start(&["rsa-2"]).await;
+    let mut foreign = stranger.claims(&server, "arts@zorg.example");
+    foreign["aud"] = json!(AUDIENCE);
+    assert_eq!(status(&server, &sign("rsa-2", &foreign)).await, 401);
+    assert_eq!(stranger.fetches(), 0, "an untrusted issuer is never contacted");
+    // A trusted issuer's claims signed with a key it does not publish.
+    let mut misattributed = Header::new(Algorithm::RS256);
+    misattributed.kid = Some("rsa-1".into());
+    let der = STANDARD.decode(keys()["rsa-2"]["private_der"].as_str().unwrap()).unwrap();
+    let token = jsonwebtoken::encode(&misattributed, &claims, &EncodingKey::from_rsa_der(&der)).unwrap();
+    assert_eq!(status(&server, &token).await, 401);
+    // Tampered payload.
+    let good = sign("rsa-1", &claims);
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    parts[1] = URL_SAFE_NO_PAD.encode(json!({"email": "ciso@zorg.example", "groups": ["zegel-admins"], "iss": issuer.url, "aud": AUDIENCE, "exp": now + 600}).to_string());
+    assert_eq!(status(&server, &parts.join(".")).await, 401);
+
+    // alg "none" (unsigned) and HS256 signed with the RSA public key as the HMAC secret.
+    let none = forge(&json!({"alg": "none", "typ": "JWT", "kid": "rsa-1"}), &claims, |_| Vec::new());
+    assert_eq!(status(&server, &none).await, 401);
+    let none_upper = forge(&json!({"alg": "None", "kid": "rsa-1"}), &claims, |_| Vec::new());
+    assert_eq!(status(&server, &none_upper).await, 401);
+    for secret in [keys()["rsa-1"]["public_pem"].as_str().unwrap().as_bytes().to_vec(), URL_SAFE_NO_PAD.decode(keys()["rsa-1"]["jwk"]["n"].as_str().unwrap()).unwrap()] {
+        let confused = forge(&json!({"alg": "HS256", "typ": "JWT", "kid": "rsa-1"}), &claims, |input| hmac_sha256(&secret, input));
+        assert_eq!(status(&server, &confused).await, 401);
+        let no_kid = forge(&json!({"alg": "HS256", "typ": "JWT"}), &claims, |input| hmac_sha256(&secret, input));
+        assert_eq!(status(&server, &no_kid).await, 401);
+    }
+    // The EC key used with an RSA algorithm, and garbage.
+    let mut wrong_family = Header::new(Algorithm::RS256);
+    wrong_family.kid = Some("ec-1".into());
+    let der = STANDARD.decode(keys()["rsa-1"]["private_der"].as_str().unwrap()).unwrap();
+    let token = jsonwebtoken::encode(&wrong_family, &claims, &EncodingKey::from_rsa_der(&der)).unwrap();
+    assert_eq!(status(&server, &token).await, 401);
+    for garbage in ["eyJ", "a.b.c", "....", "eyJhbGciOiJSUzI1NiJ9.e30."] {
+        assert_eq!(status(&server, garbage).await, 401, "{garbage}");
+    }
+    assert_eq!(server.count("users").await, users_before + 2, "only the two real users were created");
+}
+on_both!(oidc_tokens, tokens);
+
+async fn rotation(server: TestServer) {
+    let issuer = Issuer::start(&["rsa-1"]).await;
+    trust(&server, "zorg.example", &issuer.url, AUDIENCE).await;
+    let claims = issuer.claims(&server, "arts@zorg.example");
+    assert_eq!(status(&server, &sign("rsa-1", &claims)).await, 200);
+    assert_eq!(issuer.fetches(), 1);
+
+    // The issuer rotates to a new key. A token with the unknown key id makes the server fetch again…
+    issuer.publish(&["rsa-1", "rsa-2"]);
+    server.clock.advance(jiff::SignedDuration::from_secs(61));
+    let claims = issuer.claims(&server, "arts@zorg.example");
+    assert_eq!(status(&server, &sign("rsa-2", &claims)).await, 200);
+    assert_eq!(issuer.fetches(), 2);
+    // …but at most once a minute, however many unknown key ids arrive: until then a new key fails and a
+    // withdrawn one still works.
+    issuer.publish(&["rsa-2", "ec-1"]);
+    for _ in 0..5 {
+        assert_eq!(status(&server, &sign("ec-1", &claims)).await, 401);
+    }
+    assert_eq!(issuer.fetches(), 2, "no fetch within a minute of the last one");
+    assert_eq!(status(&server, &sign("rsa-1", &claims)).await, 200);
+    server.clock.advance(jiff::SignedDuration::from_secs(61));
+    let claims = issuer.claims(&server, "arts@zorg.example");
+    assert_eq!(status(&server, &sign("ec-1", &claims)).await, 200);
+    assert_eq!(issuer.fetches(), 3);
+    assert_eq!(status(&server, &sign("rsa-1", &claims)).await, 401, "rsa-1 was withdrawn with that fetch");
+    assert_eq!(status(&server, &sign("rsa-2", &claims)).await, 200);
+    assert_eq!(issuer.fetches(), 3, "known keys need no fetch");
+
+    // A day later the keys are fetched again even for a known key id, so withdrawn keys stop working.
+    issuer.publish(&["ec-1"]);
+    server.clock.advance(jiff::SignedDuration::from_hours(25));
+    let claims = issuer.claims(&server, "arts@zorg.example");
+    assert_eq!(status(&server, &sign("rsa-2", &claims)).await, 401);
+    assert_eq!(issuer.fetches(), 4);
+}
+on_both!(oidc_key_rotation, rotation);
+
+async fn isolation(server: TestServer) {
+    let issuer = Issuer::start(&["rsa-1"]).await;
+    trust(&server, "zorg.example", &issuer.url, AUDIENCE).await;
+    trust(&server, "gemeente.example", &issuer.url, "gemeente-client").await;
+    zegel_server::admin::add_tenant(&server.state, "Elders", &["elders.example".to_owned()]).await.unwrap();
+    let users_before = server.count("users").await;
+
+    // Each tenant's audience signs in only its own domains' users.
+    let zorg = issuer.claims(&server, "arts@zorg.example");
+    assert_eq!(status(&server, &sign("rsa-1", &zorg)).await, 200);
+    let mut gemeente = issuer.claims(&server, "ambtenaar@gemeente.example");
+    gemeente["aud"] = json!("gemeente-client");
+    assert_eq!(status(&server, &sign("rsa-1", &gemeente)).await, 200);
+    let mut crossed = issuer.claims(&server, "ambtenaar@gemeente.example");
+    crossed["aud"] = json!(AUDIENCE);
+    assert_eq!(status(&server, &sign("rsa-1", &crossed)).await, 401, "zorg's audience cannot sign in gemeente's users");
+    // A tenant that does not trust the issuer, and a domain no tenant owns.
+    for email in ["iemand@elders.example", "iemand@nergens.example"] {
+        assert_eq!(status(&server, &sign("rsa-1", &issuer.claims(&server, email))).await, 401, "{email}");
+    }
+    assert_eq!(server.count("users").await, users_before + 2);
+
+    // An admin group in one tenant's token gives no rights in the other.
+    let mut admin = issuer.claims(&server, "ciso@zorg.example");
+    admin["groups"] = json!("zegel-admins");
+    let token = sign("rsa-1", &admin);
+    let settings: Value = server
+        .client
+        .get(format!("{}/api/v1/admin/settings", server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["internal_domains"], json!(["zorg.example"]));
+
+    // Removing the trust ends the sign-in.
+    zegel_server::admin::oidc_remove(&server.state, "zorg.example", &issuer.url).await.unwrap();
+    assert_eq!(status(&server, &sign("rsa-1", &zorg)).await, 401);
+    assert_eq!(status(&server, &sign("rsa-1", &gemeente)).await, 200);
+    let listed = zegel_server::admin::oidc_list(&server.state, "gemeente.example").await.unwrap();
+    assert_eq!(listed, [format!("{} audience=gemeente-client user-claim=email admin=groups:zegel-admins", issuer.url)]);
+}
+on_both!(oidc_tenants_are_isolated, isolation);
+
+#[tokio::test]
+async fn issuers_must_use_https() {
+    let server = TestServer::start_sqlite().await;
+    zegel_server::admin::add_tenant(&server.state, "Zorg", &["zorg.example".to_owned()]).await.unwrap();
+    let trust = zegel_server::admin::OidcTrust {
+        domain: "zorg.example".into(),
+        issuer: "http://idp.zorg.example".into(),
+        audience: AUDIENCE.into(),
+        user_claim: "email".into(),
+        admin_claim: None,
+        admin_value: None,
+    };
+    let error = zegel_server::admin::oidc_set(&server.state, &trust).await.unwrap_err().to_string();
+    assert!(error.contains("https"), "{error}");
+}

@@ -1,0 +1,268 @@
+/* Zegel's event handlers: the content filter on send (Smart Alerts) and a policy refresh on compose.
+ *
+ * Plain ES2016 (promise chains rather than async functions) without imports or DOM: classic Outlook
+ * on Windows runs this file in a JavaScript-only runtime, the other Outlooks in commands.html. The
+ * server serving it puts `var ZEGEL_BASE_URL = "…";` in front, so the handlers find the server without
+ * a page location.
+ *
+ * On send: POST /api/v1/scan with the draft, then apply the tenant's decision through event.completed:
+ * - allow: send;
+ * - notify: block once with the findings and a "Send anyway" button;
+ * - auto: block this send, switch Zegel on and open the pane with the verdict (the sender may switch it
+ *   off there);
+ * - force: block with a clear message and open the pane.
+ * A draft the pane already sent securely (it carries X-Zegel-Message) always goes. When the server is
+ * unreachable the handler fails closed for tenants whose policy forces protection, and open with a
+ * warning otherwise.
+ */
+
+var ZEGEL_HEADER = "X-Zegel-Message";
+var ZEGEL_TOKEN_KEY = "zegelToken";
+var ZEGEL_FORCES_KEY = "zegelPolicyForces";
+var ZEGEL_VERDICT_KEY = "zegelVerdict";
+var ZEGEL_PANE_COMMAND = "zegelComposeButton";
+
+var ZEGEL_TEXTS = {
+  nl: {
+    notify: "Zegel vond gevoelige informatie: {found}. We raden aan deze e-mail veilig te versturen met Zegel.",
+    auto: "Zegel vond gevoelige informatie: {found}. Zegel is ingeschakeld; controleer de opties in het Zegel-venster en verstuur opnieuw.",
+    force: "Deze e-mail bevat gevoelige informatie ({found}). Je organisatie verplicht veilig versturen: verstuur hem met Zegel.",
+    openPane: "Open Zegel",
+    unreachableOpen: "Zegel kon deze e-mail niet controleren (server niet bereikbaar). Controleer zelf of hij gevoelige informatie bevat.",
+    unreachableClosed: "Zegel kon deze e-mail niet controleren (server niet bereikbaar) en je organisatie verplicht controle. Probeer het later opnieuw of verstuur met Zegel.",
+    external: "{count} ontvanger(s) buiten je organisatie.",
+  },
+  en: {
+    notify: "Zegel found sensitive information: {found}. We recommend sending this e-mail securely with Zegel.",
+    auto: "Zegel found sensitive information: {found}. Zegel is switched on; check the options in the Zegel pane and send again.",
+    force: "This e-mail contains sensitive information ({found}). Your organisation requires secure sending: send it with Zegel.",
+    openPane: "Open Zegel",
+    unreachableOpen: "Zegel could not check this e-mail (server unreachable). Please check yourself that it contains no sensitive information.",
+    unreachableClosed: "Zegel could not check this e-mail (server unreachable) and your organisation requires the check. Try again later or send it with Zegel.",
+    external: "{count} recipient(s) outside your organisation.",
+  },
+  sv: {
+    notify: "Zegel hittade känslig information: {found}. Vi rekommenderar att skicka detta säkert med Zegel.",
+    auto: "Zegel hittade känslig information: {found}. Zegel är påslaget; kontrollera alternativen i Zegel-fönstret och skicka igen.",
+    force: "Detta e-postmeddelande innehåller känslig information ({found}). Din organisation kräver säker sändning: skicka det med Zegel.",
+    openPane: "Öppna Zegel",
+    unreachableOpen: "Zegel kunde inte kontrollera meddelandet (servern kan inte nås). Kontrollera själv att det inte innehåller känslig information.",
+    unreachableClosed: "Zegel kunde inte kontrollera meddelandet (servern kan inte nås) och din organisation kräver kontrollen. Försök igen senare eller skicka med Zegel.",
+    external: "{count} mottagare utanför din organisation.",
+  },
+};
+
+// Smart Alerts shows at most this many characters of errorMessage.
+var ZEGEL_MESSAGE_MAX = 500;
+
+function zegelTexts() {
+  var tag = String((Office.context && Office.context.displayLanguage) || "en").slice(0, 2).toLowerCase();
+  return ZEGEL_TEXTS[tag] || ZEGEL_TEXTS.en;
+}
+
+function zegelFill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
+function zegelBaseUrl() {
+  var base = typeof ZEGEL_BASE_URL === "string" ? ZEGEL_BASE_URL : "";
+  return base.replace(/\/+$/, "");
+}
+
+function zegelCall(target, method, args) {
+  return new Promise((resolve, reject) => {
+    if (!target || typeof target[method] !== "function") {
+      reject(new Error("Outlook does not offer " + method));
+      return;
+    }
+    target[method].apply(target, (args || []).concat([(result) => {
+      if (result.status === Office.AsyncResultStatus.Succeeded) {
+        resolve(result.value);
+      } else {
+        reject(new Error(result.error ? result.error.message : method + " failed"));
+      }
+    }]));
+  });
+}
+
+function zegelRoaming(key) {
+  var settings = Office.context.roamingSettings;
+  return settings ? settings.get(key) : undefined;
+}
+
+function zegelAlreadySent(item) {
+  if (!item.internetHeaders) {
+    return Promise.resolve(false);
+  }
+  return zegelCall(item.internetHeaders, "getAsync", [[ZEGEL_HEADER]]).then(
+    (headers) => Boolean(headers && headers[ZEGEL_HEADER]),
+    () => false
+  );
+}
+
+function zegelReadDraft(item) {
+  return Promise.all([
+    zegelCall(item.subject, "getAsync"),
+    zegelCall(item.body, "getAsync", [Office.CoercionType.Text]),
+    zegelCall(item.body, "getAsync", [Office.CoercionType.Html]),
+    zegelCall(item.to, "getAsync"),
+    zegelCall(item.cc, "getAsync"),
+    zegelCall(item.bcc, "getAsync"),
+  ]).then((values) => {
+    var recipients = [];
+    [["to", values[3]], ["cc", values[4]], ["bcc", values[5]]].forEach((pair) => {
+      (pair[1] || []).forEach((r) => recipients.push({ email: r.emailAddress, kind: pair[0] }));
+    });
+    return { subject: values[0] || "", body_text: values[1] || "", body_html: values[2] || "", recipients: recipients };
+  });
+}
+
+function zegelFetchJson(method, path, body) {
+  var headers = { Accept: "application/json" };
+  var token = zegelRoaming(ZEGEL_TOKEN_KEY);
+  if (token) {
+    headers.Authorization = "Bearer " + token;
+  }
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+  }
+  return fetch(zegelBaseUrl() + path, {
+    method: method,
+    headers: headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then((response) => {
+    if (!response.ok) {
+      var failure = new Error("HTTP " + response.status);
+      failure.status = response.status;
+      throw failure;
+    }
+    return response.json();
+  });
+}
+
+/** What the verdict found, as "BSN: 111222333; IBAN: NL91…", short enough for a Smart Alert. */
+function zegelFound(decision) {
+  var parts = (decision.reasons || []).map((reason) => {
+    var terms = (reason.terms || []).slice(0, 3).join(", ");
+    return terms ? reason.kind + ": " + terms : reason.kind;
+  });
+  return parts.join("; ") || "?";
+}
+
+function zegelWarnings(decision, texts) {
+  return (decision.warnings || [])
+    .filter((w) => w && w.type === "external_recipients")
+    .map((w) => zegelFill(texts.external, { count: w.count }))
+    .join(" ");
+}
+
+function zegelMessage(text) {
+  return text.length > ZEGEL_MESSAGE_MAX ? text.slice(0, ZEGEL_MESSAGE_MAX - 1) + "…" : text;
+}
+
+/** Leaves the verdict for the pane, which reads it from the item's session data when it opens. */
+function zegelLeaveVerdict(item, decision) {
+  if (!item.sessionData) {
+    return Promise.resolve();
+  }
+  // The pane scans again when it opens; the verdict in session data only saves it a round trip.
+  return zegelCall(item.sessionData, "setAsync", [ZEGEL_VERDICT_KEY, JSON.stringify(decision)]).catch(() => undefined);
+}
+
+/** The options for event.completed that apply `decision`. */
+function zegelCompletion(decision, texts) {
+  var found = zegelFound(decision);
+  var warnings = zegelWarnings(decision, texts);
+  switch (decision.action) {
+    case "notify":
+      return {
+        allowEvent: false,
+        errorMessage: zegelMessage(zegelFill(texts.notify, { found: found }) + (warnings ? " " + warnings : "")),
+        sendModeOverride: Office.MailboxEnums.SendModeOverride.PromptUser,
+      };
+    case "auto":
+      return {
+        allowEvent: false,
+        errorMessage: zegelMessage(zegelFill(texts.auto, { found: found })),
+        cancelLabel: texts.openPane,
+        commandId: ZEGEL_PANE_COMMAND,
+        contextData: JSON.stringify(decision),
+      };
+    case "force":
+      return {
+        allowEvent: false,
+        errorMessage: zegelMessage(zegelFill(texts.force, { found: found })),
+        cancelLabel: texts.openPane,
+        commandId: ZEGEL_PANE_COMMAND,
+        contextData: JSON.stringify(decision),
+      };
+    default:
+      return { allowEvent: true };
+  }
+}
+
+function zegelUnreachable(texts) {
+  if (zegelRoaming(ZEGEL_FORCES_KEY) === true) {
+    return { allowEvent: false, errorMessage: texts.unreachableClosed };
+  }
+  return {
+    allowEvent: false,
+    errorMessage: texts.unreachableOpen,
+    sendModeOverride: Office.MailboxEnums.SendModeOverride.PromptUser,
+  };
+}
+
+/** The options for event.completed on sending `item`. */
+function zegelCheckSend(item, texts) {
+  return zegelAlreadySent(item).then((sent) => {
+    if (sent) {
+      return { allowEvent: true };
+    }
+    return zegelReadDraft(item).then((draft) =>
+      zegelFetchJson("POST", "/api/v1/scan", draft).then(
+        (answer) => {
+          if (!answer || !answer.decision) {
+            return zegelUnreachable(texts);
+          }
+          var options = zegelCompletion(answer.decision, texts);
+          var opensPane = answer.decision.action === "auto" || answer.decision.action === "force";
+          return opensPane ? zegelLeaveVerdict(item, answer.decision).then(() => options) : options;
+        },
+        () => zegelUnreachable(texts)
+      )
+    );
+  });
+}
+
+/** OnMessageSend. */
+function onMessageSendHandler(event) {
+  var texts = zegelTexts();
+  return Promise.resolve()
+    .then(() => zegelCheckSend(Office.context.mailbox.item, texts))
+    .catch(() => zegelUnreachable(texts))
+    .then((options) => event.completed(options));
+}
+
+/** OnNewMessageCompose: remembers whether the tenant forces protection, for when the server is down. */
+function onNewMessageComposeHandler(event) {
+  return zegelFetchJson("GET", "/api/v1/settings")
+    .then((settings) => {
+      if (typeof settings.policy_forces === "boolean") {
+        Office.context.roamingSettings.set(ZEGEL_FORCES_KEY, settings.policy_forces);
+        return zegelCall(Office.context.roamingSettings, "saveAsync");
+      }
+      return undefined;
+    })
+    // Keep what was remembered: an unreachable server must not lower the guard.
+    .catch(() => undefined)
+    .then(() => event.completed());
+}
+
+if (typeof Office !== "undefined" && Office.actions && typeof Office.actions.associate === "function") {
+  Office.actions.associate("onMessageSendHandler", onMessageSendHandler);
+  Office.actions.associate("onNewMessageComposeHandler", onNewMessageComposeHandler);
+}
+
+if (typeof module === "object" && module.exports) {
+  module.exports = { onMessageSendHandler, onNewMessageComposeHandler, zegelCompletion, zegelFound };
+}

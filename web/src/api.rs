@@ -1,0 +1,375 @@
+//! The one typed client of the Zegel API the pane talks to. Every request carries the sender's bearer
+//! token; the token is never logged or put in a URL.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use zegel_core::message::MessageRequest;
+use zegel_core::{AuthLevel, RecipientKind};
+
+/// Which password options the tenant offers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PasswordOptions {
+    /// Whether senders may use a generated password.
+    #[serde(default = "yes")]
+    pub generated: bool,
+    /// Whether senders may choose their own password.
+    #[serde(default = "yes")]
+    pub custom: bool,
+    /// The zxcvbn score (0–4) a custom password needs.
+    #[serde(default = "default_min_score")]
+    pub min_score: u8,
+}
+
+impl Default for PasswordOptions {
+    fn default() -> Self {
+        Self { generated: true, custom: true, min_score: default_min_score() }
+    }
+}
+
+/// The link lifetime a sender may choose.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ExpiryDays {
+    /// Preselected.
+    pub default: u32,
+    /// The longest allowed.
+    pub max: u32,
+}
+
+impl Default for ExpiryDays {
+    fn default() -> Self {
+        Self { default: 14, max: 14 }
+    }
+}
+
+/// The tenant settings that decide which options the pane shows (`GET /api/v1/settings`). A server
+/// without that endpoint gets [`Settings::default`]: everything allowed, 14 days.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Settings {
+    /// Password options.
+    #[serde(default)]
+    pub password_options: PasswordOptions,
+    /// Whether 1FA (a password) is allowed at all.
+    #[serde(default = "yes")]
+    pub allow_1fa: bool,
+    /// Whether the sender may tell the password another way.
+    #[serde(default = "yes")]
+    pub allow_deliver_other: bool,
+    /// Link lifetime.
+    #[serde(default)]
+    pub expiry_days: ExpiryDays,
+    /// Preselected download limit; `None` is unlimited.
+    #[serde(default)]
+    pub max_downloads_default: Option<u32>,
+    /// The country whose numbers may be typed without a `+` prefix.
+    #[serde(default = "default_country")]
+    pub sms_default_country: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            password_options: PasswordOptions::default(),
+            allow_1fa: true,
+            allow_deliver_other: true,
+            expiry_days: ExpiryDays::default(),
+            max_downloads_default: None,
+            sms_default_country: default_country(),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_min_score() -> u8 {
+    zegel_core::password::DEFAULT_MIN_SCORE
+}
+
+fn default_country() -> String {
+    "NL".to_owned()
+}
+
+/// What the content filter wants done, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterAction {
+    /// Send as it is.
+    Allow,
+    /// Recommend protection.
+    Notify,
+    /// Switched on; the sender may switch it off.
+    Auto,
+    /// Must be sent securely.
+    Force,
+}
+
+/// One reason of a decision.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Reason {
+    /// The kind of finding, e.g. `nl_bsn`.
+    pub kind: String,
+    /// What was found.
+    #[serde(default)]
+    pub terms: Vec<String>,
+    /// What this reason asks for.
+    pub action: FilterAction,
+    /// At which level.
+    #[serde(default)]
+    pub level: Option<AuthLevel>,
+}
+
+/// Something the sender should know, e.g. `{"type": "external_recipients", "count": 2}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Warning {
+    /// The kind of warning.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// How many (recipients, attachments).
+    #[serde(default)]
+    pub count: Option<u64>,
+}
+
+/// The content filter's decision on the draft.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Decision {
+    /// The strongest action.
+    pub action: FilterAction,
+    /// The level to protect with.
+    #[serde(default)]
+    pub level: Option<AuthLevel>,
+    /// Why.
+    #[serde(default)]
+    pub reasons: Vec<Reason>,
+    /// What to tell the sender besides.
+    #[serde(default, deserialize_with = "lenient_warnings")]
+    pub warnings: Vec<Warning>,
+}
+
+fn lenient_warnings<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Warning>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(deserializer)?;
+    Ok(values
+        .into_iter()
+        .map(|value| match value {
+            serde_json::Value::String(kind) => Warning { kind, count: None },
+            other => serde_json::from_value(other).unwrap_or(Warning { kind: String::new(), count: None }),
+        })
+        .filter(|w| !w.kind.is_empty())
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+struct ScanAnswer {
+    decision: Decision,
+}
+
+/// A recipient as the content filter sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanRecipient {
+    /// Address.
+    pub email: String,
+    /// To, Cc or Bcc.
+    pub kind: RecipientKind,
+}
+
+/// The draft as `POST /api/v1/scan` takes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanRequest {
+    /// Subject.
+    pub subject: String,
+    /// Plain-text body.
+    pub body_text: String,
+    /// HTML body.
+    pub body_html: String,
+    /// Recipients.
+    pub recipients: Vec<ScanRecipient>,
+}
+
+/// What the server knows of a recipient's mobile number (`GET /api/v1/recipients/<email>/phone`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KnownPhone {
+    /// Whether a number is on file.
+    pub known: bool,
+    /// The number masked, e.g. `+31******678`.
+    #[serde(default)]
+    pub masked: Option<String>,
+}
+
+/// The answer to a successful send.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Sent {
+    /// The message id (goes into the `X-Zegel-Message` header).
+    pub id: String,
+    /// When the links expire (RFC 3339).
+    #[serde(default)]
+    pub expires_at: String,
+    /// A generated password the sender must tell the recipient (send via: other).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// Why a request failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The token is missing, expired or revoked.
+    Unauthorized,
+    /// This server has no such endpoint (yet).
+    Missing,
+    /// The server refused the request: its message, the field and any password feedback.
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The server's message.
+        message: String,
+        /// The offending field, if named.
+        field: Option<String>,
+    },
+    /// The server could not be reached or answered nonsense.
+    Network(String),
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    field: Option<String>,
+}
+
+enum Body {
+    None,
+    Json(String),
+    Form(web_sys::FormData),
+}
+
+/// The client: relative URLs (the pane is served by the server it talks to) and a bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Api {
+    token: String,
+}
+
+fn network(value: JsValue) -> ApiError {
+    ApiError::Network(value.as_string().unwrap_or_else(|| "the Zegel server cannot be reached".to_owned()))
+}
+
+impl Api {
+    /// A client sending `token`.
+    pub fn new(token: impl Into<String>) -> Self {
+        Self { token: token.into() }
+    }
+
+    async fn request(&self, method: &str, path: &str, body: Body) -> Result<String, ApiError> {
+        let init = web_sys::RequestInit::new();
+        init.set_method(method);
+        let headers = web_sys::Headers::new().map_err(network)?;
+        headers.set("Authorization", &format!("Bearer {}", self.token)).map_err(network)?;
+        headers.set("Accept", "application/json").map_err(network)?;
+        match body {
+            Body::None => {}
+            Body::Json(json) => {
+                headers.set("Content-Type", "application/json").map_err(network)?;
+                init.set_body(&JsValue::from_str(&json));
+            }
+            Body::Form(form) => init.set_body(&form),
+        }
+        init.set_headers(&headers);
+        let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(network)?;
+        let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".to_owned()))?;
+        let response: web_sys::Response =
+            JsFuture::from(window.fetch_with_request(&request)).await.map_err(network)?.dyn_into().map_err(network)?;
+        let text = JsFuture::from(response.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
+        match response.status() {
+            200..=299 => Ok(text),
+            401 | 403 => Err(ApiError::Unauthorized),
+            404 | 405 => Err(ApiError::Missing),
+            status => {
+                let detail = serde_json::from_str::<ErrorBody>(&text).ok().map(|b| b.error);
+                Err(ApiError::Refused {
+                    status,
+                    message: detail.as_ref().map(|d| d.message.clone()).unwrap_or_default(),
+                    field: detail.and_then(|d| d.field),
+                })
+            }
+        }
+    }
+
+    async fn json<T: DeserializeOwned>(&self, method: &str, path: &str, body: Body) -> Result<T, ApiError> {
+        let text = self.request(method, path, body).await?;
+        serde_json::from_str(&text).map_err(|e| ApiError::Network(format!("unexpected answer from {path}: {e}")))
+    }
+
+    /// The tenant's settings; the defaults when the server has no settings endpoint.
+    pub async fn settings(&self) -> Result<Settings, ApiError> {
+        match self.json("GET", "/api/v1/settings", Body::None).await {
+            Err(ApiError::Missing) => Ok(Settings::default()),
+            other => other,
+        }
+    }
+
+    /// The content filter's decision; `None` when the server has no content filter.
+    pub async fn scan(&self, request: &ScanRequest) -> Result<Option<Decision>, ApiError> {
+        let json = serde_json::to_string(request).map_err(|e| ApiError::Network(e.to_string()))?;
+        match self.json::<ScanAnswer>("POST", "/api/v1/scan", Body::Json(json)).await {
+            Ok(answer) => Ok(Some(answer.decision)),
+            Err(ApiError::Missing) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Whether the server knows `email`'s mobile number; unknown when it cannot tell.
+    pub async fn known_phone(&self, email: &str) -> Result<KnownPhone, ApiError> {
+        let path = format!("/api/v1/recipients/{}/phone", String::from(js_sys::encode_uri_component(email)));
+        match self.json("GET", &path, Body::None).await {
+            Err(ApiError::Missing) => Ok(KnownPhone { known: false, masked: None }),
+            other => other,
+        }
+    }
+
+    /// Uploads the message and its files.
+    pub async fn send(&self, meta: &MessageRequest, files: Vec<(String, web_sys::Blob)>) -> Result<Sent, ApiError> {
+        let form = web_sys::FormData::new().map_err(network)?;
+        let json = serde_json::to_string(meta).map_err(|e| ApiError::Network(e.to_string()))?;
+        let options = web_sys::BlobPropertyBag::new();
+        options.set_type("application/json");
+        let parts = js_sys::Array::of1(&JsValue::from_str(&json));
+        let meta_blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(network)?;
+        form.append_with_blob("meta", &meta_blob).map_err(network)?;
+        for (name, blob) in files {
+            form.append_with_blob_and_filename("file", &blob, &name).map_err(network)?;
+        }
+        self.json("POST", "/api/v1/messages", Body::Form(form)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_default_to_everything_allowed() {
+        let settings: Settings = serde_json::from_str("{}").unwrap();
+        assert_eq!(settings, Settings::default());
+        assert!(settings.allow_1fa && settings.password_options.custom && settings.password_options.generated);
+        assert_eq!(settings.expiry_days.max, 14);
+    }
+
+    #[test]
+    fn decisions_parse_with_unknown_warning_shapes() {
+        let decision: Decision = serde_json::from_str(
+            r#"{"action":"force","level":"2fa","reasons":[{"kind":"nl_bsn","terms":["111222333"],"action":"force","level":"2fa"}],
+                "warnings":[{"type":"external_recipients","count":2},"attachments",{"odd":true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(decision.action, FilterAction::Force);
+        assert_eq!(decision.level, Some(AuthLevel::TwoFa));
+        assert_eq!(decision.warnings.len(), 2);
+        assert_eq!(decision.warnings[1].kind, "attachments");
+    }
+}

@@ -1,0 +1,112 @@
+use yew::prelude::*;
+
+use crate::api::Api;
+use crate::components::file_settings::FileSettings;
+use crate::components::options::{KindPicker, LevelPicker};
+use crate::components::password::PasswordOptions;
+use crate::components::phones::Phones;
+use crate::components::signin::SignIn;
+use crate::components::toggle::Toggle;
+use crate::components::verdict::Verdict;
+use crate::components::wizard::{ConfirmFiles, ConfirmRecipients, Done};
+use crate::hooks::{use_boot, use_known_phones, use_scan, use_strength};
+use crate::i18n;
+use crate::state::{Action, Stage, State};
+use zegel_core::AuthLevel;
+
+/// What every child gets: the state and the API client.
+#[derive(Properties, PartialEq, Clone)]
+pub struct PaneProps {
+    /// The state.
+    pub state: UseReducerHandle<State>,
+    /// The API client, once signed in.
+    #[prop_or_default]
+    pub api: Option<Api>,
+}
+
+/// The compose pane.
+#[function_component]
+pub fn App() -> Html {
+    let state = use_reducer(|| State::new(&i18n::EN));
+    let api = use_state(|| None::<Api>);
+    use_boot(state.clone(), api.clone());
+    use_scan(state.clone(), (*api).clone());
+    use_strength(state.clone());
+    use_known_phones(state.clone(), (*api).clone());
+    let texts = state.texts;
+    let stage_name = match &state.stage {
+        Stage::Loading => "loading",
+        Stage::NotInOutlook => "not-in-outlook",
+        Stage::SignIn { .. } => "signin",
+        Stage::Compose => "compose",
+        Stage::ConfirmFiles => "confirm-files",
+        Stage::ConfirmRecipients => "confirm-recipients",
+        Stage::Sending => "sending",
+        Stage::Sent { .. } => "sent",
+        Stage::Failed(_) => "failed",
+    };
+    let body = match &state.stage {
+        Stage::Loading => html! { <p class="lead" role="status">{ texts.loading }</p> },
+        Stage::NotInOutlook => html! { <p class="lead" role="alert">{ texts.not_in_outlook }</p> },
+        Stage::SignIn { refused } => html! { <SignIn state={state.clone()} api={api.clone()} refused={*refused} /> },
+        Stage::Compose => compose(&state, (*api).clone()),
+        Stage::ConfirmFiles => html! { <ConfirmFiles state={state.clone()} api={(*api).clone()} /> },
+        Stage::ConfirmRecipients => html! { <ConfirmRecipients state={state.clone()} api={(*api).clone()} /> },
+        Stage::Sending => html! { <p class="lead" role="status" aria-live="polite">{ texts.sending }</p> },
+        Stage::Sent { .. } => html! { <Done state={state.clone()} api={(*api).clone()} /> },
+        Stage::Failed(message) => {
+            let back = state.dispatcher();
+            html! {
+                <div class="failed" role="alert">
+                    <p>{ texts.failed }{" "}<span id="failure">{ message.clone() }</span></p>
+                    <button type="button" onclick={move |_| back.dispatch(Action::Back)}>{ texts.back }</button>
+                </div>
+            }
+        }
+    };
+    html! {
+        <main class="pane" lang={texts.language.code()} data-stage={stage_name}>
+            <header class="brand"><img src="icons/icon-32.png" alt="" width="24" height="24" /><span>{"Zegel"}</span></header>
+            { body }
+        </main>
+    }
+}
+
+fn compose(state: &UseReducerHandle<State>, api: Option<Api>) -> Html {
+    let texts = state.texts;
+    let next = state.dispatcher();
+    let options = if state.enabled {
+        html! {
+            <>
+                <KindPicker state={state.clone()} api={api.clone()} />
+                if state.kind.needs_auth() {
+                    <LevelPicker state={state.clone()} api={api.clone()} />
+                    if state.level == AuthLevel::OneFa {
+                        <PasswordOptions state={state.clone()} api={api.clone()} />
+                    } else {
+                        <Phones state={state.clone()} api={api.clone()} />
+                    }
+                }
+                <div class="actions">
+                    if state.recipients().is_empty() {
+                        <p class="hint" id="no-recipients">{ texts.no_recipients }</p>
+                    }
+                    <button type="button" id="next" class="primary" disabled={!state.options_complete()}
+                        onclick={move |_| next.dispatch(Action::Next)}>{ texts.next }</button>
+                </div>
+            </>
+        }
+    } else {
+        html! {}
+    };
+    html! {
+        <>
+            <div class="topline">
+                <Toggle state={state.clone()} api={api.clone()} />
+                <FileSettings state={state.clone()} api={api.clone()} />
+            </div>
+            <Verdict state={state.clone()} api={api.clone()} />
+            { options }
+        </>
+    }
+}

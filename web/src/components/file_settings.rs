@@ -1,0 +1,41 @@
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::components::app::PaneProps;
+use crate::state::Action;
+
+/// The gear: link expiry (at most the tenant's maximum) and the download limit.
+#[function_component]
+pub fn FileSettings(props: &PaneProps) -> Html {
+    let state = &props.state;
+    let texts = state.texts;
+    let toggle = state.dispatcher();
+    let expiry = state.dispatcher();
+    let downloads = state.dispatcher();
+    let max = state.settings.expiry_days.max;
+    html! {
+        <div class="file-settings">
+            <button type="button" id="gear" class="icon" aria-expanded={state.file_settings_open.to_string()}
+                aria-controls="file-settings" aria-label={texts.file_settings} title={texts.file_settings}
+                onclick={move |_| toggle.dispatch(Action::ToggleFileSettings)}>{"⚙"}</button>
+            if state.file_settings_open {
+                <div id="file-settings" class="panel">
+                    <div class="field">
+                        <label for="expiry">{ texts.expiry }</label>
+                        <input id="expiry" type="number" min="1" max={max.to_string()} value={state.expiry_input.clone()}
+                            aria-invalid={state.expiry_days().is_none().to_string()} aria-describedby="expiry-hint"
+                            oninput={move |e: InputEvent| expiry.dispatch(Action::Expiry(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                        <p class="hint" id="expiry-hint">{ texts.expiry_hint(max) }</p>
+                    </div>
+                    <div class="field">
+                        <label for="downloads">{ texts.downloads }</label>
+                        <input id="downloads" type="number" min="1" value={state.downloads_input.clone()}
+                            aria-invalid={state.max_downloads().is_err().to_string()} aria-describedby="downloads-hint"
+                            oninput={move |e: InputEvent| downloads.dispatch(Action::Downloads(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                        <p class="hint" id="downloads-hint">{ texts.downloads_hint }</p>
+                    </div>
+                </div>
+            }
+        </div>
+    }
+}

@@ -1,0 +1,68 @@
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+use zegel_core::{AuthLevel, MessageKind};
+
+use crate::components::app::PaneProps;
+use crate::state::Action;
+
+/// Public files, secure files or secure message, as a radio group.
+#[function_component]
+pub fn KindPicker(props: &PaneProps) -> Html {
+    let state = &props.state;
+    let texts = state.texts;
+    let choices = [
+        (MessageKind::PublicFiles, texts.kind_public_files, texts.kind_public_files_hint),
+        (MessageKind::SecureFiles, texts.kind_secure_files, texts.kind_secure_files_hint),
+        (MessageKind::SecureMessage, texts.kind_secure_message, texts.kind_secure_message_hint),
+    ];
+    // A forced or automatic verdict asks for authentication: public files are not offered then.
+    let protected = state.verdict.as_ref().is_some_and(|v| v.action >= crate::api::FilterAction::Auto);
+    html! {
+        <fieldset class="choices" id="kind">
+            <legend>{ texts.kind_legend }</legend>
+            { for choices.into_iter().filter(|(kind, _, _)| !(protected && *kind == MessageKind::PublicFiles)).map(|(kind, label, hint)| {
+                let dispatch = state.dispatcher();
+                let id = format!("kind-{}", kind.as_str());
+                let hint_id = format!("{id}-hint");
+                html! {
+                    <div class="choice">
+                        <input type="radio" name="kind" id={id.clone()} value={kind.as_str()} checked={state.kind == kind}
+                            aria-describedby={hint_id.clone()} onchange={move |_| dispatch.dispatch(Action::Kind(kind))} />
+                        <label for={id}>{ label }</label>
+                        <p class="hint" id={hint_id}>{ hint }</p>
+                    </div>
+                }
+            }) }
+        </fieldset>
+    }
+}
+
+/// 1FA or 2FA. 1FA is left out when the tenant hides it, offers no password option, or the filter
+/// forces 2FA.
+#[function_component]
+pub fn LevelPicker(props: &PaneProps) -> Html {
+    let state = &props.state;
+    let texts = state.texts;
+    let mut levels = vec![];
+    if state.one_fa_allowed() {
+        levels.push((AuthLevel::OneFa, texts.level_1fa));
+    }
+    levels.push((AuthLevel::TwoFa, texts.level_2fa));
+    let dispatch = state.dispatcher();
+    let onchange = move |event: Event| {
+        let value = event.target_unchecked_into::<HtmlInputElement>().value();
+        if let Some(level) = AuthLevel::parse(&value) {
+            dispatch.dispatch(Action::Level(level));
+        }
+    };
+    html! {
+        <div class="field">
+            <label for="level">{ texts.level_legend }</label>
+            <select id="level" onchange={onchange}>
+                { for levels.into_iter().map(|(level, label)| html! {
+                    <option value={level.as_str()} selected={state.level == level}>{ label }</option>
+                }) }
+            </select>
+        </div>
+    }
+}

@@ -1,0 +1,46 @@
+use yew::prelude::*;
+
+use crate::api::FilterAction;
+use crate::components::app::PaneProps;
+
+/// What the content filter found and what the policy does about it, with the terms found.
+#[function_component]
+pub fn Verdict(props: &PaneProps) -> Html {
+    let state = &props.state;
+    let texts = state.texts;
+    let Some(decision) = &state.verdict else { return html! {} };
+    let headline = match decision.action {
+        FilterAction::Allow => None,
+        FilterAction::Notify => Some(texts.verdict_notify),
+        FilterAction::Auto => Some(texts.verdict_auto),
+        FilterAction::Force => Some(texts.verdict_force),
+    };
+    if headline.is_none() && decision.warnings.is_empty() {
+        return html! {};
+    }
+    let action = match decision.action {
+        FilterAction::Allow => "allow",
+        FilterAction::Notify => "notify",
+        FilterAction::Auto => "auto",
+        FilterAction::Force => "force",
+    };
+    html! {
+        <section id="verdict" class={classes!("verdict", action)} data-action={action} role="status" aria-live="polite">
+            if let Some(headline) = headline {
+                <p class="headline">{ headline }</p>
+                <p class="found">{ texts.found }</p>
+                <ul class="reasons">
+                    { for decision.reasons.iter().map(|reason| html! {
+                        <li data-kind={reason.kind.clone()}>
+                            <strong>{ texts.finding(&reason.kind) }</strong>
+                            if !reason.terms.is_empty() {
+                                {": "}{ reason.terms.join(", ") }
+                            }
+                        </li>
+                    }) }
+                </ul>
+            }
+            { for decision.warnings.iter().map(|w| html! { <p class="warning">{ texts.warning(&w.kind, w.count) }</p> }) }
+        </section>
+    }
+}

@@ -1,0 +1,33 @@
+use yew::prelude::*;
+use zegel_core::AuthLevel;
+
+use crate::api::Api;
+use crate::state::{Action, State};
+
+/// With 2FA, asks the server once per recipient whether it knows their mobile number.
+#[hook]
+pub fn use_known_phones(state: UseReducerHandle<State>, api: Option<Api>) {
+    let wanted: Vec<String> = if state.level == AuthLevel::TwoFa && state.enabled {
+        state.recipients().into_iter().map(|r| r.email.to_lowercase()).collect()
+    } else {
+        Vec::new()
+    };
+    let asked = use_mut_ref(std::collections::BTreeSet::<String>::new);
+    let dispatch = state.dispatcher();
+    use_effect_with(wanted, move |wanted| {
+        let Some(api) = api else { return };
+        for email in wanted {
+            if !asked.borrow_mut().insert(email.clone()) {
+                continue;
+            }
+            let (api, dispatch, email) = (api.clone(), dispatch.clone(), email.clone());
+            yew::platform::spawn_local(async move {
+                if let Ok(found) = api.known_phone(&email).await {
+                    if let (true, Some(masked)) = (found.known, found.masked) {
+                        dispatch.dispatch(Action::PhoneKnown { email, masked });
+                    }
+                }
+            });
+        }
+    });
+}

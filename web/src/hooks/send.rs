@@ -1,0 +1,104 @@
+use yew::prelude::*;
+use zegel_core::message::{AuthRequest, GeneratedTag, MessageRequest, PasswordChoice, RecipientRequest};
+use zegel_core::{AuthLevel, Deliver};
+
+use crate::api::{Api, ApiError};
+use crate::office;
+use crate::state::{Action, PasswordMode, State};
+
+/// Uploads the draft with the chosen options, turns the draft into the sent record (notification text,
+/// attachments removed, `X-Zegel-Message` header) and sends it. When the sender must pass a generated
+/// password on, the pane shows it first and sends on their click.
+pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispatcher<State>) {
+    dispatch.dispatch(Action::Sending);
+    let texts = state.texts;
+    let fail = |message: String| dispatch.dispatch(Action::Failed(message));
+    // Read the draft again: the sender may have typed since the pane last looked.
+    let item = match office::read_item().await {
+        Ok(item) => item,
+        Err(error) => return fail(error.0),
+    };
+    let mut files = Vec::new();
+    let mut uploaded_ids = Vec::new();
+    for attachment in item.attachments.iter().filter(|a| a.file) {
+        match office::attachment_blob(&attachment.id).await {
+            Ok(blob) => files.push((attachment.name.clone(), blob)),
+            Err(error) => return fail(error.0),
+        }
+        uploaded_ids.push(attachment.id.clone());
+    }
+    let meta = match request(&state, &item) {
+        Ok(meta) => meta,
+        Err(message) => return fail(message),
+    };
+    let sent = match api.send(&meta, files).await {
+        Ok(sent) => sent,
+        Err(ApiError::Refused { message, field, .. }) => {
+            return fail(field.map(|f| format!("{f}: {message}")).unwrap_or(message));
+        }
+        Err(ApiError::Unauthorized) => return dispatch.dispatch(Action::NeedToken { refused: true }),
+        Err(ApiError::Missing | ApiError::Network(_)) => return fail(texts.network_error.to_owned()),
+    };
+    let expires = format_date(&sent.expires_at, texts.language.code());
+    let body = texts.draft_body(state.kind, &expires, Some(&item.body_html));
+    if let Err(error) = office::seal_draft(&body, uploaded_ids, &sent.id).await {
+        return fail(error.0);
+    }
+    if sent.password.is_some() {
+        return dispatch.dispatch(Action::Sent { id: sent.id, password: sent.password, press_send: false });
+    }
+    match office::send_item().await {
+        Ok(true) => dispatch.dispatch(Action::Sent { id: sent.id, password: None, press_send: false }),
+        Ok(false) => dispatch.dispatch(Action::Sent { id: sent.id, password: None, press_send: true }),
+        Err(error) => fail(error.0),
+    }
+}
+
+/// Sends the sealed draft after the sender noted the generated password.
+pub async fn send_sealed(dispatch: UseReducerDispatcher<State>, id: String) {
+    match office::send_item().await {
+        Ok(sent) => dispatch.dispatch(Action::Sent { id, password: None, press_send: !sent }),
+        Err(error) => dispatch.dispatch(Action::Failed(error.0)),
+    }
+}
+
+fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String> {
+    let two_fa = state.kind.needs_auth() && state.level == AuthLevel::TwoFa;
+    let mut recipients = Vec::new();
+    for recipient in state.recipients() {
+        let phone = if two_fa { state.phone_for(&recipient.email).map_err(|_| recipient.email.clone())? } else { None };
+        recipients.push(RecipientRequest { email: recipient.email, kind: recipient.kind, phone });
+    }
+    let auth = state.kind.needs_auth().then(|| match state.level {
+        AuthLevel::TwoFa => AuthRequest { level: AuthLevel::TwoFa, password: None, deliver: None },
+        AuthLevel::OneFa => AuthRequest {
+            level: AuthLevel::OneFa,
+            password: Some(match state.password_mode {
+                PasswordMode::Generated => PasswordChoice::Generated(GeneratedTag::Generated),
+                PasswordMode::Custom => PasswordChoice::Custom { custom: state.custom_password.clone() },
+            }),
+            deliver: Some(if state.settings.allow_deliver_other { state.deliver } else { Deliver::Email }),
+        },
+    });
+    Ok(MessageRequest {
+        subject: item.subject.clone(),
+        body_text: Some(item.body_text.clone()).filter(|b| !b.is_empty()),
+        body_html: Some(item.body_html.clone()).filter(|b| !b.is_empty()),
+        recipients,
+        kind: state.kind,
+        auth,
+        expires_in_days: state.expiry_days(),
+        max_downloads: state.max_downloads().ok().flatten(),
+        language: Some(state.texts.language),
+    })
+}
+
+fn format_date(rfc3339: &str, locale: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return rfc3339.to_owned();
+    }
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"long".into());
+    date.to_locale_date_string(locale, &options).into()
+}

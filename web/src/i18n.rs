@@ -1,0 +1,485 @@
+//! Everything the pane says, in Dutch, English and Swedish, chosen from Outlook's display language.
+//! Each language is one [`Texts`] value, so a missing text is a compile error, not a blank button.
+
+use zegel_core::Language;
+
+/// The pane's texts in one language.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Texts {
+    /// The language.
+    pub language: Language,
+    /// Shown while Office.js and the settings load.
+    pub loading: &'static str,
+    /// Shown when the page is opened outside Outlook.
+    pub not_in_outlook: &'static str,
+    /// The toggle's label.
+    pub toggle: &'static str,
+    /// When the tenant forces secure sending.
+    pub forced: &'static str,
+    /// Message-kind picker.
+    pub kind_legend: &'static str,
+    /// Public files.
+    pub kind_public_files: &'static str,
+    /// Public files, explained.
+    pub kind_public_files_hint: &'static str,
+    /// Secure files.
+    pub kind_secure_files: &'static str,
+    /// Secure files, explained.
+    pub kind_secure_files_hint: &'static str,
+    /// Secure message.
+    pub kind_secure_message: &'static str,
+    /// Secure message, explained.
+    pub kind_secure_message_hint: &'static str,
+    /// Authentication picker.
+    pub level_legend: &'static str,
+    /// 1FA.
+    pub level_1fa: &'static str,
+    /// 2FA.
+    pub level_2fa: &'static str,
+    /// Password options.
+    pub password_legend: &'static str,
+    /// Generated password.
+    pub password_generated: &'static str,
+    /// What a generated password means.
+    pub password_generated_hint: &'static str,
+    /// Custom password.
+    pub password_custom: &'static str,
+    /// The custom password field.
+    pub password_input: &'static str,
+    /// Eye button, reveal.
+    pub show_password: &'static str,
+    /// Eye button, hide.
+    pub hide_password: &'static str,
+    /// Copy button.
+    pub copy: &'static str,
+    /// After copying.
+    pub copied: &'static str,
+    /// While the strength checker loads or runs.
+    pub strength_checking: &'static str,
+    /// A strong password.
+    pub strength_strong: &'static str,
+    /// A weak password.
+    pub strength_weak: &'static str,
+    /// Heading of the list of what a password lacks.
+    pub strength_missing: &'static str,
+    /// The strength checker could not be loaded.
+    pub strength_unavailable: &'static str,
+    /// Send via.
+    pub deliver_legend: &'static str,
+    /// By e-mail.
+    pub deliver_email: &'static str,
+    /// Another way.
+    pub deliver_other: &'static str,
+    /// Another way, explained.
+    pub deliver_other_hint: &'static str,
+    /// Phone numbers section.
+    pub phones_legend: &'static str,
+    /// A valid phone number.
+    pub phone_valid: &'static str,
+    /// An invalid phone number.
+    pub phone_invalid: &'static str,
+    /// File settings (the gear).
+    pub file_settings: &'static str,
+    /// Expiry field.
+    pub expiry: &'static str,
+    /// Download limit field.
+    pub downloads: &'static str,
+    /// Download limit, explained.
+    pub downloads_hint: &'static str,
+    /// Next.
+    pub next: &'static str,
+    /// Back.
+    pub back: &'static str,
+    /// Send.
+    pub send: &'static str,
+    /// The wizard's title.
+    pub confirm_title: &'static str,
+    /// Confirm attachments.
+    pub confirm_files: &'static str,
+    /// Confirm recipients.
+    pub confirm_recipients: &'static str,
+    /// Without recipients.
+    pub no_recipients: &'static str,
+    /// While uploading.
+    pub sending: &'static str,
+    /// Done.
+    pub sent_title: &'static str,
+    /// When the add-in cannot send by itself.
+    pub press_send: &'static str,
+    /// A generated password the sender must pass on.
+    pub tell_password: &'static str,
+    /// Sends the draft after the password was noted.
+    pub send_mail: &'static str,
+    /// Verdict: notify.
+    pub verdict_notify: &'static str,
+    /// Verdict: switched on.
+    pub verdict_auto: &'static str,
+    /// Verdict: forced.
+    pub verdict_force: &'static str,
+    /// Before the list of findings.
+    pub found: &'static str,
+    /// Sign-in heading.
+    pub signin_title: &'static str,
+    /// Sign-in explanation.
+    pub signin_hint: &'static str,
+    /// The token field.
+    pub token_label: &'static str,
+    /// Save.
+    pub save: &'static str,
+    /// The token was refused.
+    pub signin_failed: &'static str,
+    /// The server is unreachable.
+    pub network_error: &'static str,
+    /// Something went wrong.
+    pub failed: &'static str,
+}
+
+/// Dutch.
+pub const NL: Texts = Texts {
+    language: Language::Nl,
+    loading: "Zegel wordt geladen…",
+    not_in_outlook: "Open Zegel vanuit Outlook.",
+    toggle: "Veilig versturen met Zegel",
+    forced: "Je organisatie verplicht dat deze e-mail veilig wordt verstuurd.",
+    kind_legend: "Berichttype",
+    kind_public_files: "Openbare bestanden",
+    kind_public_files_hint: "Bestanden versleuteld, geen authenticatie; de tekst blijft leesbaar.",
+    kind_secure_files: "Beveiligde bestanden",
+    kind_secure_files_hint: "Bestanden versleuteld, de ontvanger moet zich authenticeren; de tekst blijft leesbaar.",
+    kind_secure_message: "Beveiligd bericht",
+    kind_secure_message_hint: "Tekst en bestanden versleuteld, de ontvanger moet zich authenticeren.",
+    level_legend: "Authenticatie",
+    level_1fa: "Een-factor authenticatie (wachtwoord)",
+    level_2fa: "Twee-factor authenticatie (sms)",
+    password_legend: "Wachtwoord",
+    password_generated: "Automatisch gegenereerd wachtwoord",
+    password_generated_hint: "Zegel maakt een veilig wachtwoord. Via e-mail krijgt de ontvanger het in een aparte e-mail; via Anders zie je het na het verzenden.",
+    password_custom: "Creëer een custom wachtwoord",
+    password_input: "Jouw wachtwoord",
+    show_password: "Toon wachtwoord",
+    hide_password: "Verberg wachtwoord",
+    copy: "Kopieer",
+    copied: "Gekopieerd",
+    strength_checking: "Wachtwoord wordt gecontroleerd…",
+    strength_strong: "Veilig wachtwoord",
+    strength_weak: "Nog niet veilig genoeg",
+    strength_missing: "Wat je wachtwoord nog nodig heeft:",
+    strength_unavailable: "De wachtwoordcontrole kon niet worden geladen.",
+    deliver_legend: "Verzend via",
+    deliver_email: "E-mail",
+    deliver_other: "Anders",
+    deliver_other_hint: "Je vertelt de ontvanger het wachtwoord zelf, bijvoorbeeld door te bellen.",
+    phones_legend: "Mobiele nummers voor de sms-code",
+    phone_valid: "Geldig nummer",
+    phone_invalid: "Vul een mobiel nummer in, bijvoorbeeld 06 12345678",
+    file_settings: "Bestandsinstellingen",
+    expiry: "Link verloopt na (dagen)",
+    downloads: "Aantal downloads",
+    downloads_hint: "Leeg: onbeperkt",
+    next: "Volgende",
+    back: "Terug",
+    send: "Verzenden",
+    confirm_title: "Ontvanger en bestanden bevestigen",
+    confirm_files: "Bevestig je bijlagen",
+    confirm_recipients: "Bevestig je ontvangers",
+    no_recipients: "Voeg eerst een ontvanger toe in Outlook.",
+    sending: "Veilig verzenden…",
+    sent_title: "Veilig verzonden",
+    press_send: "Klik in Outlook op Verzenden om af te ronden: de e-mail bevat nu alleen de melding.",
+    tell_password: "Vertel de ontvanger dit wachtwoord zelf:",
+    send_mail: "E-mail verzenden",
+    verdict_notify: "Zegel vond gevoelige informatie. We raden aan deze e-mail veilig te versturen.",
+    verdict_auto: "Zegel vond gevoelige informatie en is ingeschakeld. Je kunt Zegel uitschakelen.",
+    verdict_force: "Zegel vond gevoelige informatie. Je organisatie verplicht veilig versturen.",
+    found: "Gevonden:",
+    signin_title: "Aanmelden bij Zegel",
+    signin_hint: "Plak je afzendertoken (van zegel admin token).",
+    token_label: "Afzendertoken",
+    save: "Opslaan",
+    signin_failed: "Dit token werd niet geaccepteerd.",
+    network_error: "De Zegel-server is niet bereikbaar.",
+    failed: "Er ging iets mis:",
+};
+
+/// English.
+pub const EN: Texts = Texts {
+    language: Language::En,
+    loading: "Loading Zegel…",
+    not_in_outlook: "Open Zegel from Outlook.",
+    toggle: "Send securely with Zegel",
+    forced: "Your organisation requires this e-mail to be sent securely.",
+    kind_legend: "Message type",
+    kind_public_files: "Public files",
+    kind_public_files_hint: "Files encrypted, no authentication; the text stays readable.",
+    kind_secure_files: "Secure files",
+    kind_secure_files_hint: "Files encrypted, the recipient must authenticate; the text stays readable.",
+    kind_secure_message: "Secure message",
+    kind_secure_message_hint: "Text and files encrypted, the recipient must authenticate.",
+    level_legend: "Authentication",
+    level_1fa: "One-factor authentication (password)",
+    level_2fa: "Two-factor authentication (SMS)",
+    password_legend: "Password",
+    password_generated: "Automatically generated password",
+    password_generated_hint: "Zegel makes a strong password. Via e-mail the recipient gets it in a separate e-mail; via Other you see it after sending.",
+    password_custom: "Create a custom password",
+    password_input: "Your password",
+    show_password: "Show password",
+    hide_password: "Hide password",
+    copy: "Copy",
+    copied: "Copied",
+    strength_checking: "Checking the password…",
+    strength_strong: "Strong password",
+    strength_weak: "Not strong enough yet",
+    strength_missing: "What your password still needs:",
+    strength_unavailable: "The password check could not be loaded.",
+    deliver_legend: "Send via",
+    deliver_email: "E-mail",
+    deliver_other: "Other",
+    deliver_other_hint: "You tell the recipient the password yourself, for example by phone.",
+    phones_legend: "Mobile numbers for the SMS code",
+    phone_valid: "Valid number",
+    phone_invalid: "Enter a mobile number, for example +31 6 12345678",
+    file_settings: "File settings",
+    expiry: "Link expires after (days)",
+    downloads: "Download limit",
+    downloads_hint: "Empty: unlimited",
+    next: "Next",
+    back: "Back",
+    send: "Send",
+    confirm_title: "Confirm recipients and files",
+    confirm_files: "Confirm your attachments",
+    confirm_recipients: "Confirm your recipients",
+    no_recipients: "Add a recipient in Outlook first.",
+    sending: "Sending securely…",
+    sent_title: "Sent securely",
+    press_send: "Press Send in Outlook to finish: the e-mail now only contains the notification.",
+    tell_password: "Tell the recipient this password yourself:",
+    send_mail: "Send e-mail",
+    verdict_notify: "Zegel found sensitive information. We recommend sending this e-mail securely.",
+    verdict_auto: "Zegel found sensitive information and switched itself on. You may switch it off.",
+    verdict_force: "Zegel found sensitive information. Your organisation requires secure sending.",
+    found: "Found:",
+    signin_title: "Sign in to Zegel",
+    signin_hint: "Paste your sender token (from zegel admin token).",
+    token_label: "Sender token",
+    save: "Save",
+    signin_failed: "This token was not accepted.",
+    network_error: "The Zegel server cannot be reached.",
+    failed: "Something went wrong:",
+};
+
+/// Swedish.
+pub const SV: Texts = Texts {
+    language: Language::Sv,
+    loading: "Zegel laddas…",
+    not_in_outlook: "Öppna Zegel från Outlook.",
+    toggle: "Skicka säkert med Zegel",
+    forced: "Din organisation kräver att detta e-postmeddelande skickas säkert.",
+    kind_legend: "Meddelandetyp",
+    kind_public_files: "Öppna filer",
+    kind_public_files_hint: "Filerna krypteras, ingen autentisering; texten förblir läsbar.",
+    kind_secure_files: "Säkra filer",
+    kind_secure_files_hint: "Filerna krypteras, mottagaren måste autentisera sig; texten förblir läsbar.",
+    kind_secure_message: "Säkert meddelande",
+    kind_secure_message_hint: "Text och filer krypteras, mottagaren måste autentisera sig.",
+    level_legend: "Autentisering",
+    level_1fa: "Enfaktorsautentisering (lösenord)",
+    level_2fa: "Tvåfaktorsautentisering (sms)",
+    password_legend: "Lösenord",
+    password_generated: "Automatiskt genererat lösenord",
+    password_generated_hint: "Zegel skapar ett starkt lösenord. Via e-post får mottagaren det i ett separat meddelande; via Annat ser du det efter att du skickat.",
+    password_custom: "Skapa ett eget lösenord",
+    password_input: "Ditt lösenord",
+    show_password: "Visa lösenord",
+    hide_password: "Dölj lösenord",
+    copy: "Kopiera",
+    copied: "Kopierat",
+    strength_checking: "Lösenordet kontrolleras…",
+    strength_strong: "Starkt lösenord",
+    strength_weak: "Inte tillräckligt starkt än",
+    strength_missing: "Vad ditt lösenord fortfarande behöver:",
+    strength_unavailable: "Lösenordskontrollen kunde inte laddas.",
+    deliver_legend: "Skicka via",
+    deliver_email: "E-post",
+    deliver_other: "Annat",
+    deliver_other_hint: "Du berättar lösenordet för mottagaren själv, till exempel per telefon.",
+    phones_legend: "Mobilnummer för sms-koden",
+    phone_valid: "Giltigt nummer",
+    phone_invalid: "Ange ett mobilnummer, till exempel +46 70 123 45 67",
+    file_settings: "Filinställningar",
+    expiry: "Länken upphör efter (dagar)",
+    downloads: "Antal nedladdningar",
+    downloads_hint: "Tomt: obegränsat",
+    next: "Nästa",
+    back: "Tillbaka",
+    send: "Skicka",
+    confirm_title: "Bekräfta mottagare och filer",
+    confirm_files: "Bekräfta dina bilagor",
+    confirm_recipients: "Bekräfta dina mottagare",
+    no_recipients: "Lägg först till en mottagare i Outlook.",
+    sending: "Skickar säkert…",
+    sent_title: "Skickat säkert",
+    press_send: "Tryck på Skicka i Outlook för att slutföra: e-postmeddelandet innehåller nu bara aviseringen.",
+    tell_password: "Berätta själv detta lösenord för mottagaren:",
+    send_mail: "Skicka e-post",
+    verdict_notify: "Zegel hittade känslig information. Vi rekommenderar att skicka detta säkert.",
+    verdict_auto: "Zegel hittade känslig information och slogs på. Du kan stänga av Zegel.",
+    verdict_force: "Zegel hittade känslig information. Din organisation kräver säker sändning.",
+    found: "Hittat:",
+    signin_title: "Logga in på Zegel",
+    signin_hint: "Klistra in din avsändartoken (från zegel admin token).",
+    token_label: "Avsändartoken",
+    save: "Spara",
+    signin_failed: "Denna token godtogs inte.",
+    network_error: "Zegel-servern kan inte nås.",
+    failed: "Något gick fel:",
+};
+
+/// The texts for Outlook's display language (`nl-NL`, `sv-SE`, …); English for any other language.
+pub fn for_display_language(tag: &str) -> &'static Texts {
+    texts(Language::parse(tag).unwrap_or(Language::En))
+}
+
+/// The texts of `language`.
+pub fn texts(language: Language) -> &'static Texts {
+    match language {
+        Language::Nl => &NL,
+        Language::En => &EN,
+        Language::Sv => &SV,
+    }
+}
+
+impl Texts {
+    /// The name of a kind of finding, as the verdict lists it.
+    pub fn finding(&self, kind: &str) -> String {
+        let (nl, en, sv) = match kind {
+            "nl_bsn" => ("BSN", "BSN (Dutch citizen service number)", "BSN (nederländskt personnummer)"),
+            "iban" => ("IBAN", "IBAN", "IBAN"),
+            "se_personnummer" => ("Zweeds persoonsnummer", "Swedish personal identity number", "personnummer"),
+            "credit_card" => ("creditcardnummer", "payment card number", "kortnummer"),
+            "nl_phone" => ("telefoonnummer", "phone number", "telefonnummer"),
+            "email" => ("e-mailadres", "e-mail address", "e-postadress"),
+            "trigger_word" => ("triggerwoord", "trigger word", "utlösande ord"),
+            "activation_word" => ("activeringswoord", "activation word", "aktiveringsord"),
+            "unscannable" => ("onleesbare bijlage", "unreadable attachment", "oläslig bilaga"),
+            other => return other.to_owned(),
+        };
+        self.pick(nl, en, sv).to_owned()
+    }
+
+    /// A warning of the content filter.
+    pub fn warning(&self, kind: &str, count: Option<u64>) -> String {
+        let n = count.unwrap_or(0);
+        match kind {
+            "external_recipients" => match self.language {
+                Language::Nl => format!("{n} ontvanger(s) buiten je organisatie."),
+                Language::En => format!("{n} recipient(s) outside your organisation."),
+                Language::Sv => format!("{n} mottagare utanför din organisation."),
+            },
+            "attachments" => self.pick("Let op je bijlagen.", "Mind your attachments.", "Tänk på dina bilagor.").to_owned(),
+            other => other.to_owned(),
+        }
+    }
+
+    /// The label of one recipient's phone field.
+    pub fn phone_of(&self, email: &str) -> String {
+        match self.language {
+            Language::Nl => format!("Mobiel nummer van {email}"),
+            Language::En => format!("Mobile number of {email}"),
+            Language::Sv => format!("Mobilnummer för {email}"),
+        }
+    }
+
+    /// What the server already knows of a number.
+    pub fn phone_known(&self, masked: &str) -> String {
+        match self.language {
+            Language::Nl => format!("Bekend nummer: {masked}. Laat leeg om het te gebruiken."),
+            Language::En => format!("Known number: {masked}. Leave empty to use it."),
+            Language::Sv => format!("Känt nummer: {masked}. Lämna tomt för att använda det."),
+        }
+    }
+
+    /// The expiry limit.
+    pub fn expiry_hint(&self, max: u32) -> String {
+        match self.language {
+            Language::Nl => format!("Maximaal {max} dagen"),
+            Language::En => format!("At most {max} days"),
+            Language::Sv => format!("Högst {max} dagar"),
+        }
+    }
+
+    /// A label for To, Cc or Bcc.
+    pub fn recipient_kind(&self, kind: zegel_core::RecipientKind) -> &'static str {
+        match kind {
+            zegel_core::RecipientKind::To => self.pick("Aan", "To", "Till"),
+            zegel_core::RecipientKind::Cc => "CC",
+            zegel_core::RecipientKind::Bcc => "BCC",
+        }
+    }
+
+    /// The body the Outlook draft keeps once Zegel has sent it: what each recipient should expect.
+    pub fn draft_body(&self, kind: zegel_core::MessageKind, expires: &str, original_html: Option<&str>) -> String {
+        use zegel_core::MessageKind;
+        let what = match (kind, self.language) {
+            (MessageKind::SecureMessage, Language::Nl) => "het bericht en de bestanden",
+            (MessageKind::SecureMessage, Language::En) => "the message and its files",
+            (MessageKind::SecureMessage, Language::Sv) => "meddelandet och filerna",
+            (_, Language::Nl) => "de bestanden",
+            (_, Language::En) => "the files",
+            (_, Language::Sv) => "filerna",
+        };
+        let (title, text) = match self.language {
+            Language::Nl => (
+                "Deze e-mail is veilig verstuurd met Zegel.",
+                format!("Elke ontvanger krijgt een aparte e-mail met een persoonlijke link naar {what}. De link verloopt op {expires}."),
+            ),
+            Language::En => (
+                "This e-mail was sent securely with Zegel.",
+                format!("Each recipient gets a separate e-mail with a personal link to {what}. The link expires on {expires}."),
+            ),
+            Language::Sv => (
+                "Detta e-postmeddelande skickades säkert med Zegel.",
+                format!("Varje mottagare får ett separat e-postmeddelande med en personlig länk till {what}. Länken upphör {expires}."),
+            ),
+        };
+        let mut html = format!("<p><strong>{}</strong></p><p>{}</p>", escape(title), escape(&text));
+        if let Some(original) = original_html.filter(|_| kind != MessageKind::SecureMessage) {
+            html.push_str("<hr>");
+            html.push_str(original);
+        }
+        html
+    }
+
+    fn pick(&self, nl: &'static str, en: &'static str, sv: &'static str) -> &'static str {
+        match self.language {
+            Language::Nl => nl,
+            Language::En => en,
+            Language::Sv => sv,
+        }
+    }
+}
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_display_language() {
+        assert_eq!(for_display_language("nl-NL").language, Language::Nl);
+        assert_eq!(for_display_language("sv-SE").language, Language::Sv);
+        assert_eq!(for_display_language("de-DE").language, Language::En);
+    }
+
+    #[test]
+    fn the_draft_body_keeps_plain_bodies_only_for_file_kinds() {
+        let secure = EN.draft_body(zegel_core::MessageKind::SecureMessage, "1 May", Some("<p>secret</p>"));
+        assert!(!secure.contains("secret"));
+        let files = EN.draft_body(zegel_core::MessageKind::SecureFiles, "1 May", Some("<p>hello</p>"));
+        assert!(files.contains("hello") && files.contains("1 May"));
+    }
+}

@@ -1,0 +1,157 @@
+//! Outlook, as the pane sees it: typed wrappers around `js/office.js`, the one module that touches
+//! Office.js. Nothing else in the pane knows Office.js exists.
+
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(module = "/js/office.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = ready)]
+    async fn js_ready() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = readItem)]
+    async fn js_read_item() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = attachmentBlob)]
+    async fn js_attachment_blob(id: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = sealDraft)]
+    async fn js_seal_draft(body_html: &str, ids: Vec<String>, name: &str, value: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = sendItem)]
+    async fn js_send_item() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = sessionValue)]
+    async fn js_session_value(key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = roamingGet)]
+    fn js_roaming_get(key: &str) -> Result<String, JsValue>;
+    #[wasm_bindgen(catch, js_name = roamingSet)]
+    async fn js_roaming_set(key: &str, value: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = onItemChanged)]
+    async fn js_on_item_changed(listener: &Closure<dyn FnMut()>) -> Result<JsValue, JsValue>;
+}
+
+/// The roaming-settings key of the development sender token.
+pub const TOKEN_KEY: &str = "zegelToken";
+/// The session-data key under which the on-send handler leaves its verdict for the pane.
+pub const VERDICT_KEY: &str = "zegelVerdict";
+/// The internet header that marks a draft Zegel sent.
+pub const MESSAGE_HEADER: &str = "X-Zegel-Message";
+
+/// What Office.js says about the host.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostInfo {
+    /// `Outlook` inside Outlook.
+    pub host: String,
+    /// Outlook's display language, e.g. `nl-NL`.
+    pub display_language: String,
+}
+
+/// A recipient as Outlook lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Address {
+    /// The e-mail address.
+    pub email: String,
+    /// The display name, possibly empty.
+    pub name: String,
+}
+
+/// An attachment of the draft.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Attachment {
+    /// Outlook's id.
+    pub id: String,
+    /// The file name.
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Whether it is an inline image of the body.
+    pub inline: bool,
+    /// Whether it is a file (not an attached item or a cloud link).
+    pub file: bool,
+}
+
+/// The draft as the pane reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Item {
+    /// Subject line.
+    pub subject: String,
+    /// Body as plain text.
+    pub body_text: String,
+    /// Body as HTML.
+    pub body_html: String,
+    /// To recipients.
+    pub to: Vec<Address>,
+    /// Cc recipients.
+    pub cc: Vec<Address>,
+    /// Bcc recipients.
+    pub bcc: Vec<Address>,
+    /// Attachments.
+    pub attachments: Vec<Attachment>,
+}
+
+/// Outlook refused or failed; the message is Office's own (English) text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeError(pub String);
+
+fn error(value: JsValue) -> OfficeError {
+    let message = js_sys::Reflect::get(&value, &JsValue::from_str("message"))
+        .ok()
+        .and_then(|m| m.as_string())
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| "Outlook reported an error".to_owned());
+    OfficeError(message)
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(value: JsValue) -> Result<T, OfficeError> {
+    let text = js_sys::JSON::stringify(&value).map_err(error)?;
+    serde_json::from_str(&String::from(text)).map_err(|e| OfficeError(e.to_string()))
+}
+
+/// Waits until Office.js is ready.
+pub async fn ready() -> Result<HostInfo, OfficeError> {
+    parse(js_ready().await.map_err(error)?)
+}
+
+/// Reads the open draft.
+pub async fn read_item() -> Result<Item, OfficeError> {
+    parse(js_read_item().await.map_err(error)?)
+}
+
+/// An attachment's content.
+pub async fn attachment_blob(id: &str) -> Result<web_sys::Blob, OfficeError> {
+    js_attachment_blob(id).await.map_err(error)?.dyn_into().map_err(|_| OfficeError("not a Blob".to_owned()))
+}
+
+/// Replaces the body, removes the attachments and sets the `X-Zegel-Message` header.
+pub async fn seal_draft(body_html: &str, attachment_ids: Vec<String>, message_id: &str) -> Result<(), OfficeError> {
+    js_seal_draft(body_html, attachment_ids, MESSAGE_HEADER, message_id).await.map_err(error)?;
+    Ok(())
+}
+
+/// Sends the draft; `false` when this Outlook cannot send from an add-in and the sender must press Send.
+pub async fn send_item() -> Result<bool, OfficeError> {
+    Ok(js_send_item().await.map_err(error)?.as_bool().unwrap_or(false))
+}
+
+/// A session-data value, or an empty string.
+pub async fn session_value(key: &str) -> String {
+    js_session_value(key).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// A roaming setting, or an empty string.
+pub fn roaming_get(key: &str) -> String {
+    js_roaming_get(key).unwrap_or_default()
+}
+
+/// Stores a roaming setting (an empty value removes it).
+pub async fn roaming_set(key: &str, value: &str) -> Result<(), OfficeError> {
+    js_roaming_set(key, value).await.map_err(error)?;
+    Ok(())
+}
+
+/// Calls `listener` whenever recipients or attachments change, for as long as the pane lives.
+pub async fn on_item_changed(listener: impl FnMut() + 'static) -> Result<(), OfficeError> {
+    let closure = Closure::<dyn FnMut()>::new(listener);
+    js_on_item_changed(&closure).await.map_err(error)?;
+    // Outlook keeps calling it until the pane closes, which ends the wasm instance too.
+    closure.forget();
+    Ok(())
+}

@@ -1,0 +1,581 @@
+//! The pane's state and every change to it: one [`State`], changed only by [`Action`]s through
+//! `use_reducer`, so each step of the flow can be read in one place.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use serde::Deserialize;
+use yew::Reducible;
+use zegel_core::{AuthLevel, Deliver, MessageKind, RecipientKind};
+
+use crate::api::{Decision, FilterAction, Settings};
+use crate::i18n::{self, Texts};
+use crate::office::Item;
+use crate::phone;
+
+/// Where the sender is in the flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    /// Office.js and the settings are loading.
+    Loading,
+    /// The page was opened outside Outlook.
+    NotInOutlook,
+    /// No (valid) sender token yet.
+    SignIn {
+        /// Whether a token was just refused.
+        refused: bool,
+    },
+    /// Choosing options.
+    Compose,
+    /// Confirming each attachment.
+    ConfirmFiles,
+    /// Confirming each recipient.
+    ConfirmRecipients,
+    /// Uploading.
+    Sending,
+    /// Uploaded; the draft is the sent record.
+    Sent {
+        /// The message id.
+        id: String,
+        /// A generated password the sender must pass on.
+        password: Option<String>,
+        /// Whether the sender must still press Send in Outlook.
+        press_send: bool,
+    },
+    /// Something failed; the sender may go back and retry.
+    Failed(String),
+}
+
+/// Generated or the sender's own password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordMode {
+    /// Zegel generates one.
+    Generated,
+    /// The sender types one.
+    Custom,
+}
+
+/// A strength verdict as the strength module returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Strength {
+    /// 0–4.
+    pub score: u8,
+    /// Whether it reaches the tenant's minimum.
+    pub strong_enough: bool,
+    /// zxcvbn's warning.
+    #[serde(default)]
+    pub warning: Option<String>,
+    /// zxcvbn's suggestions.
+    #[serde(default)]
+    pub suggestions: Vec<String>,
+}
+
+/// The strength check of the custom password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StrengthView {
+    /// Nothing typed.
+    Idle,
+    /// Loading the checker or checking.
+    Checking,
+    /// Judged.
+    Judged(Strength),
+    /// The checker could not be loaded.
+    Unavailable,
+}
+
+/// A recipient of the draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// Address as Outlook has it.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// To, Cc or Bcc.
+    pub kind: RecipientKind,
+}
+
+/// The 2FA phone field of one recipient.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PhoneField {
+    /// What the sender typed.
+    pub input: String,
+    /// The masked number the server already knows.
+    pub known: Option<String>,
+}
+
+/// Everything the pane shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct State {
+    /// The flow's step.
+    pub stage: Stage,
+    /// Texts in the display language.
+    pub texts: &'static Texts,
+    /// Tenant settings.
+    pub settings: Settings,
+    /// The draft.
+    pub item: Item,
+    /// Zegel on or off.
+    pub enabled: bool,
+    /// Whether the sender switched Zegel off after the filter switched it on.
+    pub switched_off: bool,
+    /// Message kind.
+    pub kind: MessageKind,
+    /// Authentication level.
+    pub level: AuthLevel,
+    /// Password choice (1FA).
+    pub password_mode: PasswordMode,
+    /// The custom password.
+    pub custom_password: String,
+    /// Its strength.
+    pub strength: StrengthView,
+    /// How the password reaches the recipient.
+    pub deliver: Deliver,
+    /// 2FA phone fields by lower-case address.
+    pub phones: BTreeMap<String, PhoneField>,
+    /// Whether the file settings are open.
+    pub file_settings_open: bool,
+    /// Expiry as typed.
+    pub expiry_input: String,
+    /// Download limit as typed (empty: unlimited).
+    pub downloads_input: String,
+    /// The content filter's decision on the draft.
+    pub verdict: Option<Decision>,
+    /// Confirmed attachment ids.
+    pub confirmed_files: BTreeSet<String>,
+    /// Confirmed recipients (lower-case addresses).
+    pub confirmed_recipients: BTreeSet<String>,
+}
+
+/// A change to the state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Office.js is not there.
+    NotInOutlook,
+    /// A token is needed.
+    NeedToken {
+        /// Whether one was just refused.
+        refused: bool,
+    },
+    /// Everything loaded.
+    Loaded {
+        /// Display-language texts.
+        texts: &'static Texts,
+        /// Tenant settings.
+        settings: Settings,
+        /// The draft.
+        item: Item,
+    },
+    /// The draft changed in Outlook.
+    ItemChanged(Item),
+    /// The content filter decided (`None`: no content filter on this server).
+    Verdict(Option<Decision>),
+    /// The toggle.
+    Toggle,
+    /// The message kind.
+    Kind(MessageKind),
+    /// The authentication level.
+    Level(AuthLevel),
+    /// Generated or custom password.
+    PasswordMode(PasswordMode),
+    /// The custom password as typed.
+    CustomPassword(String),
+    /// A strength verdict for `password`.
+    Strength {
+        /// The password it is about (stale answers are dropped).
+        password: String,
+        /// The verdict.
+        view: StrengthView,
+    },
+    /// Send via.
+    Deliver(Deliver),
+    /// A phone number as typed.
+    Phone {
+        /// Lower-case address.
+        email: String,
+        /// Input.
+        input: String,
+    },
+    /// The server knows a number.
+    PhoneKnown {
+        /// Lower-case address.
+        email: String,
+        /// Masked number.
+        masked: String,
+    },
+    /// Opens or closes the file settings.
+    ToggleFileSettings,
+    /// Expiry as typed.
+    Expiry(String),
+    /// Download limit as typed.
+    Downloads(String),
+    /// Next step of the wizard.
+    Next,
+    /// Previous step.
+    Back,
+    /// Confirms (or unconfirms) an attachment.
+    ConfirmFile(String, bool),
+    /// Confirms (or unconfirms) a recipient.
+    ConfirmRecipient(String, bool),
+    /// The upload started.
+    Sending,
+    /// The upload succeeded.
+    Sent {
+        /// Message id.
+        id: String,
+        /// Generated password to pass on.
+        password: Option<String>,
+        /// Whether the sender must press Send.
+        press_send: bool,
+    },
+    /// The upload or sealing failed.
+    Failed(String),
+}
+
+impl State {
+    /// The state before anything loaded.
+    pub fn new(texts: &'static Texts) -> Self {
+        let settings = Settings::default();
+        Self {
+            stage: Stage::Loading,
+            texts,
+            expiry_input: settings.expiry_days.default.to_string(),
+            downloads_input: String::new(),
+            settings,
+            item: Item::default(),
+            enabled: false,
+            switched_off: false,
+            kind: MessageKind::SecureMessage,
+            level: AuthLevel::OneFa,
+            password_mode: PasswordMode::Generated,
+            custom_password: String::new(),
+            strength: StrengthView::Idle,
+            deliver: Deliver::Email,
+            phones: BTreeMap::new(),
+            file_settings_open: false,
+            verdict: None,
+            confirmed_files: BTreeSet::new(),
+            confirmed_recipients: BTreeSet::new(),
+        }
+    }
+
+    /// The draft's recipients, To first, each address once.
+    pub fn recipients(&self) -> Vec<Recipient> {
+        let mut seen = BTreeSet::new();
+        let lists = [(&self.item.to, RecipientKind::To), (&self.item.cc, RecipientKind::Cc), (&self.item.bcc, RecipientKind::Bcc)];
+        lists
+            .into_iter()
+            .flat_map(|(list, kind)| list.iter().map(move |a| (a, kind)))
+            .filter(|(a, _)| !a.email.is_empty() && seen.insert(a.email.to_lowercase()))
+            .map(|(a, kind)| Recipient { email: a.email.clone(), name: a.name.clone(), kind })
+            .collect()
+    }
+
+    /// Attachments that are uploaded (files, inline images included).
+    pub fn files(&self) -> Vec<&crate::office::Attachment> {
+        self.item.attachments.iter().filter(|a| a.file).collect()
+    }
+
+    /// Whether the content filter forces secure sending.
+    pub fn forced(&self) -> bool {
+        self.verdict.as_ref().is_some_and(|v| v.action == FilterAction::Force)
+    }
+
+    /// The lowest level the filter allows (forced decisions only).
+    pub fn required_level(&self) -> Option<AuthLevel> {
+        self.verdict.as_ref().filter(|v| v.action == FilterAction::Force).and_then(|v| v.level)
+    }
+
+    /// Whether 1FA may be chosen: the tenant allows it, offers a password option, and the filter does
+    /// not force 2FA.
+    pub fn one_fa_allowed(&self) -> bool {
+        let options = &self.settings.password_options;
+        self.settings.allow_1fa
+            && (options.generated || options.custom)
+            && self.required_level() != Some(AuthLevel::TwoFa)
+    }
+
+    /// The phone number to send for `email`: E.164 when typed validly, `None` when the known one is used.
+    /// `Err` when neither is there.
+    pub fn phone_for(&self, email: &str) -> Result<Option<String>, ()> {
+        let field = self.phones.get(&email.to_lowercase()).cloned().unwrap_or_default();
+        if field.input.trim().is_empty() {
+            return if field.known.is_some() { Ok(None) } else { Err(()) };
+        }
+        phone::normalize(&field.input, &self.settings.sms_default_country).map(Some).ok_or(())
+    }
+
+    /// The expiry in days, when valid.
+    pub fn expiry_days(&self) -> Option<u32> {
+        self.expiry_input.trim().parse().ok().filter(|d| (1..=self.settings.expiry_days.max).contains(d))
+    }
+
+    /// The download limit: `Ok(None)` for unlimited, `Err` when the input is not a positive number.
+    pub fn max_downloads(&self) -> Result<Option<u32>, ()> {
+        let text = self.downloads_input.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().ok().filter(|n| *n >= 1).map(Some).ok_or(())
+    }
+
+    /// Whether the options are complete, so Next may be pressed.
+    pub fn options_complete(&self) -> bool {
+        if !self.enabled || self.recipients().is_empty() || self.expiry_days().is_none() || self.max_downloads().is_err() {
+            return false;
+        }
+        if !self.kind.needs_auth() {
+            return true;
+        }
+        match self.level {
+            AuthLevel::OneFa => {
+                self.one_fa_allowed()
+                    && match self.password_mode {
+                        PasswordMode::Generated => self.settings.password_options.generated,
+                        PasswordMode::Custom => {
+                            self.settings.password_options.custom
+                                && matches!(&self.strength, StrengthView::Judged(s) if s.strong_enough)
+                        }
+                    }
+            }
+            AuthLevel::TwoFa => self.recipients().iter().all(|r| self.phone_for(&r.email).is_ok()),
+        }
+    }
+
+    /// Whether every attachment is confirmed.
+    pub fn files_confirmed(&self) -> bool {
+        self.files().iter().all(|f| self.confirmed_files.contains(&f.id))
+    }
+
+    /// Whether every recipient is confirmed.
+    pub fn recipients_confirmed(&self) -> bool {
+        let recipients = self.recipients();
+        !recipients.is_empty() && recipients.iter().all(|r| self.confirmed_recipients.contains(&r.email.to_lowercase()))
+    }
+
+    /// Puts the level and password mode within what the tenant and the filter allow.
+    fn fit_options(&mut self) {
+        if !self.one_fa_allowed() {
+            self.level = AuthLevel::TwoFa;
+        }
+        let options = &self.settings.password_options;
+        if self.password_mode == PasswordMode::Generated && !options.generated && options.custom {
+            self.password_mode = PasswordMode::Custom;
+        }
+        if self.password_mode == PasswordMode::Custom && !options.custom && options.generated {
+            self.password_mode = PasswordMode::Generated;
+        }
+        if !self.settings.allow_deliver_other {
+            self.deliver = Deliver::Email;
+        }
+    }
+
+    fn apply_verdict(&mut self, verdict: Option<Decision>) {
+        if let Some(decision) = &verdict {
+            match decision.action {
+                FilterAction::Force => self.enabled = true,
+                FilterAction::Auto if !self.switched_off => self.enabled = true,
+                _ => {}
+            }
+            let raises = matches!(decision.action, FilterAction::Auto | FilterAction::Force);
+            if raises && decision.level == Some(AuthLevel::TwoFa) && self.level != AuthLevel::TwoFa {
+                let first_time = self.verdict.as_ref().map(|v| (v.action, v.level)) != Some((decision.action, decision.level));
+                if first_time {
+                    self.level = AuthLevel::TwoFa;
+                }
+            }
+            if raises && !self.kind.needs_auth() {
+                self.kind = MessageKind::SecureMessage;
+            }
+        }
+        self.verdict = verdict;
+        self.fit_options();
+    }
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if let Action::ItemChanged(item) = &action {
+            if *item == self.item {
+                return self;
+            }
+        }
+        let mut s = (*self).clone();
+        match action {
+            Action::NotInOutlook => s.stage = Stage::NotInOutlook,
+            Action::NeedToken { refused } => s.stage = Stage::SignIn { refused },
+            Action::Loaded { texts, settings, item } => {
+                s.texts = texts;
+                s.expiry_input = settings.expiry_days.default.min(settings.expiry_days.max).to_string();
+                s.downloads_input = settings.max_downloads_default.map(|n| n.to_string()).unwrap_or_default();
+                s.settings = settings;
+                s.item = item;
+                s.stage = Stage::Compose;
+                s.fit_options();
+            }
+            Action::ItemChanged(item) => s.item = item,
+            Action::Verdict(verdict) => s.apply_verdict(verdict),
+            Action::Toggle => {
+                if !(s.enabled && s.forced()) {
+                    s.enabled = !s.enabled;
+                    s.switched_off = !s.enabled;
+                }
+            }
+            Action::Kind(kind) => s.kind = kind,
+            Action::Level(level) => {
+                if level == AuthLevel::TwoFa || s.one_fa_allowed() {
+                    s.level = level;
+                }
+            }
+            Action::PasswordMode(mode) => {
+                s.password_mode = mode;
+                s.fit_options();
+            }
+            Action::CustomPassword(password) => {
+                s.strength = if password.is_empty() { StrengthView::Idle } else { StrengthView::Checking };
+                s.custom_password = password;
+            }
+            Action::Strength { password, view } => {
+                if password == s.custom_password && !password.is_empty() {
+                    s.strength = view;
+                }
+            }
+            Action::Deliver(deliver) => {
+                if deliver == Deliver::Email || s.settings.allow_deliver_other {
+                    s.deliver = deliver;
+                }
+            }
+            Action::Phone { email, input } => s.phones.entry(email).or_default().input = input,
+            Action::PhoneKnown { email, masked } => s.phones.entry(email).or_default().known = Some(masked),
+            Action::ToggleFileSettings => s.file_settings_open = !s.file_settings_open,
+            Action::Expiry(text) => s.expiry_input = text,
+            Action::Downloads(text) => s.downloads_input = text,
+            Action::Next => {
+                s.stage = match s.stage {
+                    Stage::Compose if s.options_complete() && s.files().is_empty() => Stage::ConfirmRecipients,
+                    Stage::Compose if s.options_complete() => Stage::ConfirmFiles,
+                    Stage::ConfirmFiles if s.files_confirmed() => Stage::ConfirmRecipients,
+                    ref other => other.clone(),
+                }
+            }
+            Action::Back => {
+                s.stage = match s.stage {
+                    Stage::ConfirmRecipients if !s.files().is_empty() => Stage::ConfirmFiles,
+                    Stage::ConfirmFiles | Stage::ConfirmRecipients | Stage::Failed(_) => Stage::Compose,
+                    ref other => other.clone(),
+                }
+            }
+            Action::ConfirmFile(id, yes) => {
+                if yes {
+                    s.confirmed_files.insert(id);
+                } else {
+                    s.confirmed_files.remove(&id);
+                }
+            }
+            Action::ConfirmRecipient(email, yes) => {
+                if yes {
+                    s.confirmed_recipients.insert(email.to_lowercase());
+                } else {
+                    s.confirmed_recipients.remove(&email.to_lowercase());
+                }
+            }
+            Action::Sending => s.stage = Stage::Sending,
+            Action::Sent { id, password, press_send } => s.stage = Stage::Sent { id, password, press_send },
+            Action::Failed(message) => s.stage = Stage::Failed(message),
+        }
+        Rc::new(s)
+    }
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new(&i18n::EN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::office::{Address, Attachment};
+
+    fn loaded(settings: Settings) -> Rc<State> {
+        let item = Item {
+            to: vec![Address { email: "jan@example.nl".into(), name: "Jan".into() }],
+            attachments: vec![Attachment { id: "a1".into(), name: "x.pdf".into(), size: 3, inline: false, file: true }],
+            ..Item::default()
+        };
+        Rc::new(State::default()).reduce(Action::Loaded { texts: &i18n::EN, settings, item })
+    }
+
+    fn verdict(action: FilterAction, level: AuthLevel) -> Option<Decision> {
+        Some(Decision { action, level: Some(level), reasons: vec![], warnings: vec![] })
+    }
+
+    #[test]
+    fn next_needs_a_strong_custom_password() {
+        let s = loaded(Settings::default()).reduce(Action::Toggle).reduce(Action::PasswordMode(PasswordMode::Custom));
+        let s = s.reduce(Action::CustomPassword("welkom".into()));
+        assert!(!s.options_complete());
+        let weak = Strength { score: 1, strong_enough: false, warning: None, suggestions: vec![] };
+        let s = s.reduce(Action::Strength { password: "welkom".into(), view: StrengthView::Judged(weak) });
+        assert!(!s.options_complete());
+        let s = s.reduce(Action::CustomPassword("kaas-fiets-Tulp-regen-97".into()));
+        let strong = Strength { score: 4, strong_enough: true, warning: None, suggestions: vec![] };
+        let stale = s.clone().reduce(Action::Strength { password: "welkom".into(), view: StrengthView::Judged(strong.clone()) });
+        assert!(!stale.options_complete(), "a verdict on an older password is dropped");
+        let s = s.reduce(Action::Strength { password: "kaas-fiets-Tulp-regen-97".into(), view: StrengthView::Judged(strong) });
+        assert!(s.options_complete());
+        let s = s.reduce(Action::Next);
+        assert_eq!(s.stage, Stage::ConfirmFiles);
+        let s = s.reduce(Action::Next);
+        assert_eq!(s.stage, Stage::ConfirmFiles, "the attachment is not confirmed yet");
+        let s = s.reduce(Action::ConfirmFile("a1".into(), true)).reduce(Action::Next);
+        assert_eq!(s.stage, Stage::ConfirmRecipients);
+        assert!(!s.recipients_confirmed());
+        assert!(s.reduce(Action::ConfirmRecipient("JAN@example.nl".into(), true)).recipients_confirmed());
+    }
+
+    #[test]
+    fn forced_verdicts_lock_the_toggle_and_raise_the_level() {
+        let s = loaded(Settings::default()).reduce(Action::Verdict(verdict(FilterAction::Force, AuthLevel::TwoFa)));
+        assert!(s.enabled && s.forced());
+        assert_eq!(s.level, AuthLevel::TwoFa);
+        let s = s.reduce(Action::Toggle).reduce(Action::Level(AuthLevel::OneFa));
+        assert!(s.enabled, "a forced Zegel cannot be switched off");
+        assert_eq!(s.level, AuthLevel::TwoFa, "nor lowered to 1FA");
+    }
+
+    #[test]
+    fn automatic_verdicts_can_be_switched_off() {
+        let s = loaded(Settings::default()).reduce(Action::Verdict(verdict(FilterAction::Auto, AuthLevel::OneFa)));
+        assert!(s.enabled);
+        let s = s.reduce(Action::Toggle).reduce(Action::Verdict(verdict(FilterAction::Auto, AuthLevel::OneFa)));
+        assert!(!s.enabled, "a rescan does not switch Zegel back on against the sender's choice");
+    }
+
+    #[test]
+    fn hidden_options_are_never_chosen() {
+        let mut settings = Settings::default();
+        settings.allow_1fa = false;
+        settings.allow_deliver_other = false;
+        let s = loaded(settings).reduce(Action::Level(AuthLevel::OneFa)).reduce(Action::Deliver(Deliver::Other));
+        assert_eq!(s.level, AuthLevel::TwoFa);
+        assert_eq!(s.deliver, Deliver::Email);
+        let mut settings = Settings::default();
+        settings.password_options.generated = false;
+        assert_eq!(loaded(settings).password_mode, PasswordMode::Custom);
+    }
+
+    #[test]
+    fn two_fa_needs_a_number_per_recipient() {
+        let s = loaded(Settings::default()).reduce(Action::Toggle).reduce(Action::Level(AuthLevel::TwoFa));
+        assert!(!s.options_complete());
+        let typed = s.clone().reduce(Action::Phone { email: "jan@example.nl".into(), input: "06 1234 5678".into() });
+        assert!(typed.options_complete());
+        assert_eq!(typed.phone_for("jan@example.nl"), Ok(Some("+31612345678".into())));
+        let known = s.reduce(Action::PhoneKnown { email: "jan@example.nl".into(), masked: "+31******678".into() });
+        assert_eq!(known.phone_for("jan@example.nl"), Ok(None));
+        assert!(known.options_complete());
+    }
+}

@@ -1,0 +1,172 @@
+// launchevent.js under Node's test runner: the file runs in a fresh context with a fake Office and a
+// fake fetch, as classic Outlook's JavaScript-only runtime would run it (no DOM, no modules).
+"use strict";
+
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
+const vm = require("node:vm");
+
+const SOURCE = fs.readFileSync(path.join(__dirname, "..", "launchevent.js"), "utf8");
+
+function succeeded(value) {
+  return { status: "succeeded", value };
+}
+
+/** A fake Outlook around one draft; `answer(url, init)` plays the server. */
+function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionData = true } = {}) {
+  const roamingValues = Object.assign({}, roaming);
+  const session = {};
+  const calls = [];
+  const getter = (value) => ({ getAsync: (...args) => args[args.length - 1](succeeded(value)) });
+  const item = {
+    subject: getter("Dossier 42"),
+    body: { getAsync: (type, cb) => cb(succeeded(type === "html" ? "<p>BSN 111222333</p>" : "BSN 111222333")) },
+    to: getter([{ emailAddress: "jan@extern.example", displayName: "Jan" }]),
+    cc: getter([]),
+    bcc: getter([{ emailAddress: "piet@extern.example", displayName: "Piet" }]),
+    internetHeaders: { getAsync: (names, cb) => cb(succeeded(Object.fromEntries(names.filter((n) => n in headers).map((n) => [n, headers[n]])))) },
+    sessionData: sessionData ? { setAsync: (key, value, cb) => { session[key] = value; cb(succeeded()); } } : undefined,
+  };
+  const associated = {};
+  const Office = {
+    AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
+    CoercionType: { Text: "text", Html: "html" },
+    MailboxEnums: { SendModeOverride: { PromptUser: "promptUser" } },
+    actions: { associate: (name, fn) => { associated[name] = fn; } },
+    context: {
+      displayLanguage: language,
+      mailbox: { item },
+      roamingSettings: {
+        get: (key) => roamingValues[key],
+        set: (key, value) => { roamingValues[key] = value; },
+        saveAsync: (cb) => cb(succeeded()),
+      },
+    },
+  };
+  const fetch = (url, init) => {
+    calls.push({ url, init });
+    return Promise.resolve().then(() => answer(url, init));
+  };
+  const context = vm.createContext({ Office, fetch, JSON, Promise, Object, Array, String, Boolean, Error });
+  vm.runInContext(`var ZEGEL_BASE_URL = "https://zegel.example/";\n${SOURCE}`, context, { filename: "launchevent.js" });
+  // Options cross from the script's context into this one as plain data.
+  const run = (name) =>
+    new Promise((resolve) => associated[name]({ completed: (options) => resolve(options === undefined ? undefined : JSON.parse(JSON.stringify(options))) }));
+  return { run, calls, session, roamingValues, associated };
+}
+
+function json(status, body) {
+  return { ok: status >= 200 && status < 300, status, json: () => Promise.resolve(body) };
+}
+
+function decision(action, level = null, reasons = []) {
+  return { decision: { action, level, reasons, warnings: [{ type: "external_recipients", count: 2 }] }, findings: [] };
+}
+
+const BSN = [{ kind: "nl_bsn", terms: ["111222333"], action: "force", level: "2fa" }];
+
+test("it is plain ES2016 without imports, modules or async functions", () => {
+  for (const forbidden of [/^\s*import\s/m, /^\s*export\s/m, /\basync\s+function\b/, /\bawait\b/, /\?\./, /\?\?/, /\brequire\(/]) {
+    assert.doesNotMatch(SOURCE, forbidden);
+  }
+});
+
+test("both handlers are associated with the names in the manifest", () => {
+  const { associated } = load({ answer: () => json(200, decision("allow")) });
+  assert.deepEqual(Object.keys(associated).sort(), ["onMessageSendHandler", "onNewMessageComposeHandler"]);
+});
+
+test("allow sends, after scanning the draft with the sender's token", async () => {
+  const { run, calls } = load({ roaming: { zegelToken: "zgl1.token" }, answer: () => json(200, decision("allow")) });
+  assert.deepEqual(await run("onMessageSendHandler"), { allowEvent: true });
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].url, "https://zegel.example/api/v1/scan");
+  assert.equal(calls[0].init.method, "POST");
+  assert.equal(calls[0].init.headers.Authorization, "Bearer zgl1.token");
+  const body = JSON.parse(calls[0].init.body);
+  assert.equal(body.subject, "Dossier 42");
+  assert.equal(body.body_text, "BSN 111222333");
+  assert.equal(body.body_html, "<p>BSN 111222333</p>");
+  assert.deepEqual(body.recipients, [{ email: "jan@extern.example", kind: "to" }, { email: "piet@extern.example", kind: "bcc" }]);
+});
+
+test("notify blocks once with the findings and a Send anyway choice", async () => {
+  const reasons = [{ kind: "iban", terms: ["NL91ABNA0417164300"], action: "notify", level: "1fa" }];
+  const { run, session } = load({ answer: () => json(200, decision("notify", "1fa", reasons)) });
+  const options = await run("onMessageSendHandler");
+  assert.equal(options.allowEvent, false);
+  assert.equal(options.sendModeOverride, "promptUser");
+  assert.match(options.errorMessage, /iban: NL91ABNA0417164300/);
+  assert.match(options.errorMessage, /2 recipient\(s\) outside/);
+  assert.equal(options.commandId, undefined);
+  assert.deepEqual(session, {}, "notify leaves nothing for the pane");
+});
+
+test("auto blocks this send, opens the pane and leaves the verdict for it", async () => {
+  const { run, session } = load({ language: "nl-NL", answer: () => json(200, decision("auto", "1fa", BSN)) });
+  const options = await run("onMessageSendHandler");
+  assert.equal(options.allowEvent, false);
+  assert.equal(options.commandId, "zegelComposeButton");
+  assert.equal(options.cancelLabel, "Open Zegel");
+  assert.match(options.errorMessage, /Zegel is ingeschakeld/);
+  assert.equal(options.sendModeOverride, undefined, "no Send anyway: the sender decides in the pane");
+  assert.equal(JSON.parse(session.zegelVerdict).action, "auto");
+  assert.equal(JSON.parse(options.contextData).action, "auto");
+});
+
+test("force blocks with a clear message and opens the pane", async () => {
+  const { run, session } = load({ language: "sv-SE", answer: () => json(200, decision("force", "2fa", BSN)) });
+  const options = await run("onMessageSendHandler");
+  assert.equal(options.allowEvent, false);
+  assert.equal(options.sendModeOverride, undefined);
+  assert.match(options.errorMessage, /kräver säker sändning/);
+  assert.match(options.errorMessage, /nl_bsn: 111222333/);
+  assert.equal(options.cancelLabel, "Öppna Zegel");
+  assert.equal(JSON.parse(session.zegelVerdict).level, "2fa");
+});
+
+test("a draft Zegel already sent goes without a scan", async () => {
+  const { run, calls } = load({ headers: { "X-Zegel-Message": "abc123" }, answer: () => json(200, decision("force")) });
+  assert.deepEqual(await run("onMessageSendHandler"), { allowEvent: true });
+  assert.equal(calls.length, 0);
+});
+
+test("an unreachable server fails open with a warning by default", async () => {
+  for (const answer of [() => Promise.reject(new TypeError("network")), () => json(503, {}), () => json(401, {}), () => json(200, { nonsense: 1 })]) {
+    const { run } = load({ answer });
+    const options = await run("onMessageSendHandler");
+    assert.equal(options.allowEvent, false);
+    assert.equal(options.sendModeOverride, "promptUser", "the sender may send anyway");
+    assert.match(options.errorMessage, /could not check/);
+  }
+});
+
+test("an unreachable server fails closed when the tenant's policy forces", async () => {
+  const { run } = load({ roaming: { zegelPolicyForces: true }, answer: () => Promise.reject(new TypeError("network")) });
+  const options = await run("onMessageSendHandler");
+  assert.equal(options.allowEvent, false);
+  assert.equal(options.sendModeOverride, undefined, "no Send anyway");
+  assert.match(options.errorMessage, /requires the check/);
+});
+
+test("on compose the tenant's forcing policy is remembered, and kept when the server is down", async () => {
+  const up = load({ answer: () => json(200, { allow_1fa: true, policy_forces: true }) });
+  await up.run("onNewMessageComposeHandler");
+  assert.equal(up.roamingValues.zegelPolicyForces, true);
+  assert.equal(up.calls[0].url, "https://zegel.example/api/v1/settings");
+  const down = load({ roaming: { zegelPolicyForces: true }, answer: () => Promise.reject(new TypeError("network")) });
+  await down.run("onNewMessageComposeHandler");
+  assert.equal(down.roamingValues.zegelPolicyForces, true);
+  const silent = load({ roaming: { zegelPolicyForces: true }, answer: () => json(200, { allow_1fa: true }) });
+  await silent.run("onNewMessageComposeHandler");
+  assert.equal(silent.roamingValues.zegelPolicyForces, true, "settings without the flag change nothing");
+});
+
+test("long findings are cut to what Smart Alerts shows", async () => {
+  const many = [{ kind: "trigger_word", terms: ["x".repeat(400), "y".repeat(400)], action: "force", level: "1fa" }];
+  const { run } = load({ answer: () => json(200, decision("force", "1fa", many)) });
+  const options = await run("onMessageSendHandler");
+  assert.ok(options.errorMessage.length <= 500, String(options.errorMessage.length));
+});
