@@ -104,29 +104,38 @@ pub fn check(xml: &str) -> Vec<String> {
 
 fn check_root(root: &Element, p: &mut Vec<String>) {
     if root.name != "OfficeApp" || root.ns != NS_APP {
-        p.push(format!("the root must be OfficeApp in {NS_APP}, not {{{}}}{}", root.ns, root.name));
+        p.push(format!(
+            "the root must be OfficeApp in {NS_APP}, not {{{}}}{}",
+            root.ns, root.name
+        ));
     }
     if root.attr("xsi:type") != Some("MailApp") {
         p.push("OfficeApp: xsi:type must be MailApp".to_owned());
     }
     check_sequence("OfficeApp", root, &MAIL_APP_SEQUENCE, p);
-    if let Some(id) = root.child("Id") {
-        if !is_uuid(&id.text) {
-            p.push(format!("Id: '{}' is not a UUID", id.text));
-        }
+    if let Some(id) = root.child("Id")
+        && !is_uuid(&id.text)
+    {
+        p.push(format!("Id: '{}' is not a UUID", id.text));
     }
-    if let Some(version) = root.child("Version") {
-        if !is_version(&version.text) {
-            p.push(format!("Version: '{}' is not n[.n[.n[.n]]] with up to five digits each", version.text));
-        }
+    if let Some(version) = root.child("Version")
+        && !is_version(&version.text)
+    {
+        p.push(format!(
+            "Version: '{}' is not n[.n[.n[.n]]] with up to five digits each",
+            version.text
+        ));
     }
     if let Some(provider) = root.child("ProviderName") {
         check_length("ProviderName", &provider.text, SHORT_STRING_MAX, p);
     }
-    if let Some(locale) = root.child("DefaultLocale") {
-        if !is_culture(&locale.text) {
-            p.push(format!("DefaultLocale: '{}' is not a culture name like nl-NL", locale.text));
-        }
+    if let Some(locale) = root.child("DefaultLocale")
+        && !is_culture(&locale.text)
+    {
+        p.push(format!(
+            "DefaultLocale: '{}' is not a culture name like nl-NL",
+            locale.text
+        ));
     }
     for (name, max, url) in [
         ("DisplayName", SHORT_STRING_MAX, false),
@@ -144,49 +153,74 @@ fn check_root(root: &Element, p: &mut Vec<String>) {
             check_url("AppDomains/AppDomain", &domain.text, p);
         }
     }
-    if let Some(hosts) = root.child("Hosts") {
-        if !hosts.children.iter().any(|h| h.attr("Name") == Some("Mailbox")) {
-            p.push("Hosts: a mail add-in's host is Mailbox".to_owned());
-        }
+    if let Some(hosts) = root.child("Hosts")
+        && !hosts
+            .children
+            .iter()
+            .any(|h| h.attr("Name") == Some("Mailbox"))
+    {
+        p.push("Hosts: a mail add-in's host is Mailbox".to_owned());
     }
     if let Some(requirements) = root.child("Requirements") {
-        let sets: Vec<&Element> = requirements.child("Sets").map(|s| s.children.iter().collect()).unwrap_or_default();
-        if !sets.iter().any(|s| s.attr("Name") == Some("Mailbox") && s.attr("MinVersion").is_some_and(is_version)) {
+        let sets: Vec<&Element> = requirements
+            .child("Sets")
+            .map(|s| s.children.iter().collect())
+            .unwrap_or_default();
+        if !sets.iter().any(|s| {
+            s.attr("Name") == Some("Mailbox") && s.attr("MinVersion").is_some_and(is_version)
+        }) {
             p.push("Requirements: needs Sets/Set Name=\"Mailbox\" with a MinVersion".to_owned());
         }
     }
     if let Some(forms) = root.child("FormSettings") {
         check_forms(forms, p);
     }
-    if let Some(permissions) = root.child("Permissions") {
-        if !["Restricted", "ReadItem", "ReadWriteItem", "ReadWriteMailbox"].contains(&permissions.text.as_str()) {
-            p.push(format!("Permissions: '{}' is not a permission level", permissions.text));
-        }
+    const PERMISSIONS: [&str; 4] = [
+        "Restricted",
+        "ReadItem",
+        "ReadWriteItem",
+        "ReadWriteMailbox",
+    ];
+    if let Some(permissions) = root.child("Permissions")
+        && !PERMISSIONS.contains(&permissions.text.as_str())
+    {
+        p.push(format!(
+            "Permissions: '{}' is not a permission level",
+            permissions.text
+        ));
     }
     if let Some(rule) = root.child("Rule") {
         check_rule("Rule", rule, p);
     }
-    if let Some(flag) = root.child("DisableEntityHighlighting") {
-        if !["true", "false", "1", "0"].contains(&flag.text.as_str()) {
-            p.push("DisableEntityHighlighting: must be a boolean".to_owned());
-        }
+    if let Some(flag) = root.child("DisableEntityHighlighting")
+        && !["true", "false", "1", "0"].contains(&flag.text.as_str())
+    {
+        p.push("DisableEntityHighlighting: must be a boolean".to_owned());
     }
     match root.child("VersionOverrides") {
         Some(overrides) => check_overrides(overrides, p),
-        None => p.push("VersionOverrides: needed for the ribbon buttons and launch events".to_owned()),
+        None => {
+            p.push("VersionOverrides: needed for the ribbon buttons and launch events".to_owned())
+        }
     }
 }
 
 /// Children must appear in `sequence`'s order; required ones must be there; none may be unknown.
-fn check_sequence(path: &str, element: &Element, sequence: &[(&str, bool, bool)], p: &mut Vec<String>) {
+fn check_sequence(
+    path: &str,
+    element: &Element,
+    sequence: &[(&str, bool, bool)],
+    p: &mut Vec<String>,
+) {
     let mut position = 0;
     let mut seen: HashSet<&str> = HashSet::new();
     for child in &element.children {
         match sequence.iter().position(|(name, _, _)| *name == child.name) {
             None => p.push(format!("{path}: unexpected element {}", child.name)),
-            Some(at) if at < position => {
-                p.push(format!("{path}: {} is out of order (it must come before {})", child.name, sequence[position].0))
-            }
+            Some(at) if at < position => p.push(format!(
+                "{path}: {} is out of order (it must come before {})",
+                child.name, sequence[position].0
+            )),
             Some(at) => {
                 if !seen.insert(sequence[at].0) && !sequence[at].2 {
                     p.push(format!("{path}: {} appears more than once", child.name));
@@ -205,15 +239,23 @@ fn check_sequence(path: &str, element: &Element, sequence: &[(&str, bool, bool)]
 fn check_length(path: &str, text: &str, max: usize, p: &mut Vec<String>) {
     let length = text.chars().count();
     if length == 0 || length > max {
-        p.push(format!("{path}: must have 1 to {max} characters, has {length}"));
+        p.push(format!(
+            "{path}: must have 1 to {max} characters, has {length}"
+        ));
     }
 }
 
 fn check_url(path: &str, url: &str, p: &mut Vec<String>) {
     check_length(path, url, URL_MAX, p);
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
     let host_ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'));
-    if !host_ok || url.chars().any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>') {
+    if !host_ok
+        || url
+            .chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+    {
         p.push(format!("{path}: '{url}' is not an absolute http(s) URL"));
     }
 }
@@ -254,16 +296,32 @@ fn check_forms(forms: &Element, p: &mut Vec<String>) {
     for form in &forms.children {
         let kind = form.attr("xsi:type").unwrap_or("");
         if !["ItemRead", "ItemEdit"].contains(&kind) {
-            p.push(format!("FormSettings/Form: xsi:type '{kind}' is neither ItemRead nor ItemEdit"));
+            p.push(format!(
+                "FormSettings/Form: xsi:type '{kind}' is neither ItemRead nor ItemEdit"
+            ));
             continue;
         }
-        let Some(desktop) = form.children.first().filter(|c| c.name == "DesktopSettings") else {
-            p.push(format!("FormSettings/Form[{kind}]: DesktopSettings must come first"));
+        let Some(desktop) = form
+            .children
+            .first()
+            .filter(|c| c.name == "DesktopSettings")
+        else {
+            p.push(format!(
+                "FormSettings/Form[{kind}]: DesktopSettings must come first"
+            ));
             continue;
         };
         match desktop.child("SourceLocation") {
-            Some(source) => check_locale_aware(&format!("Form[{kind}]/SourceLocation"), source, URL_MAX, true, p),
-            None => p.push(format!("Form[{kind}]/DesktopSettings: SourceLocation is required")),
+            Some(source) => check_locale_aware(
+                &format!("Form[{kind}]/SourceLocation"),
+                source,
+                URL_MAX,
+                true,
+                p,
+            ),
+            None => p.push(format!(
+                "Form[{kind}]/DesktopSettings: SourceLocation is required"
+            )),
         }
         let height = desktop.child("RequestedHeight");
         if kind == "ItemRead" {
@@ -292,12 +350,16 @@ fn check_rule(path: &str, rule: &Element, p: &mut Vec<String>) {
         }
         "ItemIs" => {
             if !["Message", "Appointment"].contains(&rule.attr("ItemType").unwrap_or("")) {
-                p.push(format!("{path}: ItemIs needs ItemType Message or Appointment"));
+                p.push(format!(
+                    "{path}: ItemIs needs ItemType Message or Appointment"
+                ));
             }
-            if let Some(form) = rule.attr("FormType") {
-                if !["Read", "Edit", "ReadOrEdit"].contains(&form) {
-                    p.push(format!("{path}: FormType '{form}' is not Read, Edit or ReadOrEdit"));
-                }
+            if let Some(form) = rule.attr("FormType")
+                && !["Read", "Edit", "ReadOrEdit"].contains(&form)
+            {
+                p.push(format!(
+                    "{path}: FormType '{form}' is not Read, Edit or ReadOrEdit"
+                ));
             }
         }
         "ItemHasAttachment" | "ItemHasKnownEntity" | "ItemHasRegularExpressionMatch" => {}
@@ -315,13 +377,19 @@ struct Resources {
 
 fn check_overrides(outer: &Element, p: &mut Vec<String>) {
     if outer.ns != NS_OVERRIDES_1_0 || outer.attr("xsi:type") != Some("VersionOverridesV1_0") {
-        p.push(format!("VersionOverrides: the outer one is VersionOverridesV1_0 in {NS_OVERRIDES_1_0}"));
+        p.push(format!(
+            "VersionOverrides: the outer one is VersionOverridesV1_0 in {NS_OVERRIDES_1_0}"
+        ));
     }
     let Some(inner) = outer.child("VersionOverrides") else {
-        return p.push("VersionOverrides: launch events need VersionOverridesV1_1 inside V1_0".to_owned());
+        return p.push(
+            "VersionOverrides: launch events need VersionOverridesV1_1 inside V1_0".to_owned(),
+        );
     };
     if inner.ns != NS_OVERRIDES_1_1 || inner.attr("xsi:type") != Some("VersionOverridesV1_1") {
-        p.push(format!("VersionOverrides/VersionOverrides: must be VersionOverridesV1_1 in {NS_OVERRIDES_1_1}"));
+        p.push(format!(
+            "VersionOverrides/VersionOverrides: must be VersionOverridesV1_1 in {NS_OVERRIDES_1_1}"
+        ));
     }
     check_sequence("VersionOverridesV1_1", inner, &OVERRIDES_1_1_SEQUENCE, p);
     if let Some(requirements) = inner.child("Requirements") {
@@ -329,7 +397,9 @@ fn check_overrides(outer: &Element, p: &mut Vec<String>) {
         let ok = sets.is_some_and(|s| {
             s.ns == NS_BASIC_TYPES
                 && s.attr("DefaultMinVersion").is_some_and(is_version)
-                && s.children.iter().any(|set| set.attr("Name") == Some("Mailbox"))
+                && s.children
+                    .iter()
+                    .any(|set| set.attr("Name") == Some("Mailbox"))
         });
         if !ok {
             p.push("VersionOverridesV1_1/Requirements: bt:Sets with DefaultMinVersion and bt:Set Name=\"Mailbox\"".to_owned());
@@ -353,7 +423,11 @@ fn collect_resources(resources: &Element, p: &mut Vec<String>) -> Resources {
     let mut seen: HashSet<String> = HashSet::new();
     let mut collect = |section: &str, max: usize, url: bool, p: &mut Vec<String>| {
         let mut found = HashMap::new();
-        for entry in resources.child(section).map(|s| s.children.as_slice()).unwrap_or_default() {
+        for entry in resources
+            .child(section)
+            .map(|s| s.children.as_slice())
+            .unwrap_or_default()
+        {
             let id = entry.attr("id").unwrap_or("").to_owned();
             let path = format!("Resources/{section}/{}[id={id}]", entry.name);
             if id.is_empty() || id.chars().count() > RESID_MAX {
@@ -378,17 +452,27 @@ fn collect_resources(resources: &Element, p: &mut Vec<String>) -> Resources {
 /// Which kind of resource an element's `resid` must name.
 fn check_resid(element: &Element, resid: &str, resources: &Resources, p: &mut Vec<String>) {
     if resid.chars().count() > RESID_MAX {
-        p.push(format!("{}: resid '{resid}' is longer than {RESID_MAX} characters", element.name));
+        p.push(format!(
+            "{}: resid '{resid}' is longer than {RESID_MAX} characters",
+            element.name
+        ));
     }
     let (kind, table) = match element.name.as_str() {
         "Image" => ("Images", &resources.images),
         "SourceLocation" | "FunctionFile" | "Runtime" | "Override" => ("Urls", &resources.urls),
         "Label" | "Title" => ("ShortStrings", &resources.short),
         "Description" => ("LongStrings", &resources.long),
-        other => return p.push(format!("{other}: no resource kind is known for a resid here")),
+        other => {
+            return p.push(format!(
+                "{other}: no resource kind is known for a resid here"
+            ));
+        }
     };
     if !table.contains_key(resid) {
-        p.push(format!("{}: resid '{resid}' does not resolve to an entry of {kind}", element.name));
+        p.push(format!(
+            "{}: resid '{resid}' does not resolve to an entry of {kind}",
+            element.name
+        ));
     }
 }
 
@@ -410,13 +494,18 @@ fn check_host(host: &Element, p: &mut Vec<String>) {
     };
     for (i, child) in desktop.children.iter().enumerate() {
         match child.name.as_str() {
-            "FunctionFile" if i != 0 => p.push("DesktopFormFactor: FunctionFile must come first".to_owned()),
+            "FunctionFile" if i != 0 => {
+                p.push("DesktopFormFactor: FunctionFile must come first".to_owned())
+            }
             "FunctionFile" => {}
             "ExtensionPoint" => check_extension_point(child, p),
             other => p.push(format!("DesktopFormFactor: unexpected element {other}")),
         }
     }
-    let launch = desktop.children.iter().any(|c| c.attr("xsi:type") == Some("LaunchEvent"));
+    let launch = desktop
+        .children
+        .iter()
+        .any(|c| c.attr("xsi:type") == Some("LaunchEvent"));
     if launch && host.child("Runtimes").is_none() {
         p.push("MailHost: a LaunchEvent extension point needs Runtimes".to_owned());
     }
@@ -428,9 +517,14 @@ fn check_extension_point(point: &Element, p: &mut Vec<String>) {
         return p.push(format!("ExtensionPoint: unknown xsi:type '{kind}'"));
     }
     if kind == "LaunchEvent" {
-        let events = point.child("LaunchEvents").map(|e| e.children.as_slice()).unwrap_or_default();
+        let events = point
+            .child("LaunchEvents")
+            .map(|e| e.children.as_slice())
+            .unwrap_or_default();
         if events.is_empty() {
-            p.push("ExtensionPoint[LaunchEvent]: LaunchEvents is required and not empty".to_owned());
+            p.push(
+                "ExtensionPoint[LaunchEvent]: LaunchEvents is required and not empty".to_owned(),
+            );
         }
         for event in events {
             let event_type = event.attr("Type").unwrap_or("");
@@ -438,7 +532,9 @@ fn check_extension_point(point: &Element, p: &mut Vec<String>) {
                 p.push(format!("LaunchEvent: unknown Type '{event_type}'"));
             }
             if event.attr("FunctionName").is_none_or(str::is_empty) {
-                p.push(format!("LaunchEvent[{event_type}]: FunctionName is required"));
+                p.push(format!(
+                    "LaunchEvent[{event_type}]: FunctionName is required"
+                ));
             }
             match (event_type, event.attr("SendMode")) {
                 ("OnMessageSend", Some("PromptUser" | "SoftBlock" | "Block")) => {}
@@ -452,9 +548,18 @@ fn check_extension_point(point: &Element, p: &mut Vec<String>) {
         }
         return;
     }
-    for tab in point.children.iter().filter(|c| c.name == "OfficeTab" || c.name == "CustomTab") {
+    for tab in point
+        .children
+        .iter()
+        .filter(|c| c.name == "OfficeTab" || c.name == "CustomTab")
+    {
         for group in &tab.children {
-            check_length("Group@id", group.attr("id").unwrap_or(""), SHORT_STRING_MAX, p);
+            check_length(
+                "Group@id",
+                group.attr("id").unwrap_or(""),
+                SHORT_STRING_MAX,
+                p,
+            );
             if group.child("Label").is_none() {
                 p.push("Group: Label is required".to_owned());
             }
@@ -473,40 +578,60 @@ fn check_button(control: &Element, p: &mut Vec<String>) {
     }
     let order: Vec<&str> = control.children.iter().map(|c| c.name.as_str()).collect();
     if order != ["Label", "Supertip", "Icon", "Action"] {
-        p.push(format!("Control[{id}]: a button has Label, Supertip, Icon, Action in this order, not {order:?}"));
+        p.push(format!(
+            "Control[{id}]: a button has Label, Supertip, Icon, Action in this order, not {order:?}"
+        ));
     }
     if let Some(tip) = control.child("Supertip") {
         let names: Vec<&str> = tip.children.iter().map(|c| c.name.as_str()).collect();
         if names != ["Title", "Description"] {
-            p.push(format!("Control[{id}]/Supertip: Title then Description, not {names:?}"));
+            p.push(format!(
+                "Control[{id}]/Supertip: Title then Description, not {names:?}"
+            ));
         }
     }
     if let Some(icon) = control.child("Icon") {
-        let sizes: HashSet<&str> = icon.children.iter().filter_map(|i| i.attr("size")).collect();
+        let sizes: HashSet<&str> = icon
+            .children
+            .iter()
+            .filter_map(|i| i.attr("size"))
+            .collect();
         for needed in ["16", "32", "80"] {
             if !sizes.contains(needed) {
-                p.push(format!("Control[{id}]/Icon: an image of size {needed} is required"));
+                p.push(format!(
+                    "Control[{id}]/Icon: an image of size {needed} is required"
+                ));
             }
         }
     }
     if let Some(action) = control.child("Action") {
         match action.attr("xsi:type") {
             Some("ShowTaskpane") if action.child("SourceLocation").is_some() => {}
-            Some("ShowTaskpane") => p.push(format!("Control[{id}]: ShowTaskpane needs a SourceLocation")),
+            Some("ShowTaskpane") => p.push(format!(
+                "Control[{id}]: ShowTaskpane needs a SourceLocation"
+            )),
             Some("ExecuteFunction") if action.child("FunctionName").is_some() => {}
-            other => p.push(format!("Control[{id}]: action {other:?} is not ShowTaskpane or ExecuteFunction")),
+            other => p.push(format!(
+                "Control[{id}]: action {other:?} is not ShowTaskpane or ExecuteFunction"
+            )),
         }
     }
 }
 
 fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
-    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn is_version(text: &str) -> bool {
     let parts: Vec<&str> = text.split('.').collect();
-    (1..=4).contains(&parts.len()) && parts.iter().all(|p| (1..=5).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()))
+    (1..=4).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| (1..=5).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn is_culture(text: &str) -> bool {

@@ -23,7 +23,10 @@ pub struct Element {
 impl Element {
     /// An attribute's value.
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first child with this local name.
@@ -47,7 +50,9 @@ pub fn parse(xml: &str) -> Result<Element, String> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root = None;
     loop {
-        let (resolved, event) = reader.read_resolved_event().map_err(|e| format!("malformed XML: {e}"))?;
+        let (resolved, event) = reader
+            .read_resolved_event()
+            .map_err(|e| format!("malformed XML: {e}"))?;
         let ns = match resolved {
             ResolveResult::Bound(ns) => String::from_utf8_lossy(ns.as_ref()).into_owned(),
             _ => String::new(),
@@ -67,7 +72,9 @@ pub fn parse(xml: &str) -> Result<Element, String> {
             }
             Event::GeneralRef(reference) => {
                 if let Some(top) = stack.last_mut() {
-                    let name = reference.decode().map_err(|e| format!("bad reference: {e}"))?;
+                    let name = reference
+                        .decode()
+                        .map_err(|e| format!("bad reference: {e}"))?;
                     top.text.push_str(match name.as_ref() {
                         "amp" => "&",
                         "lt" => "<",
@@ -89,11 +96,21 @@ pub fn parse(xml: &str) -> Result<Element, String> {
 }
 
 fn element(ns: String, start: &quick_xml::events::BytesStart<'_>) -> Result<Element, String> {
-    let mut element = Element { ns, name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(), ..Default::default() };
+    let mut element = Element {
+        ns,
+        name: String::from_utf8_lossy(start.local_name().as_ref()).into_owned(),
+        ..Default::default()
+    };
     for attr in start.attributes() {
         let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
-        let value = attr.unescape_value().map_err(|e| format!("bad attribute value: {e}"))?.into_owned();
-        element.attrs.push((String::from_utf8_lossy(attr.key.as_ref()).into_owned(), value));
+        let value = attr
+            .unescape_value()
+            .map_err(|e| format!("bad attribute value: {e}"))?
+            .into_owned();
+        element.attrs.push((
+            String::from_utf8_lossy(attr.key.as_ref()).into_owned(),
+            value,
+        ));
     }
     Ok(element)
 }

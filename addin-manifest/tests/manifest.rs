@@ -7,7 +7,12 @@ const BASE: &str = "https://zegel.zorg.example";
 
 #[test]
 fn the_rendered_manifest_follows_every_rule() {
-    for base in [BASE, "https://zegel.zorg.example/", "http://127.0.0.1:8080", "https://mail.example/zegel&co"] {
+    for base in [
+        BASE,
+        "https://zegel.zorg.example/",
+        "http://127.0.0.1:8080",
+        "https://mail.example/zegel&co",
+    ] {
         let xml = render(base);
         let problems = rules::check(&xml);
         assert!(problems.is_empty(), "{base}:\n{}", problems.join("\n"));
@@ -18,11 +23,24 @@ fn the_rendered_manifest_follows_every_rule() {
 fn every_url_is_built_from_the_public_url() {
     let xml = render("https://zegel.zorg.example/");
     assert!(!xml.contains("%BASE_URL%"));
-    assert!(!xml.contains("example//addin"), "no double slash after the base");
-    let urls: Vec<&str> = xml.split('"').filter(|s| s.starts_with("http") && !s.contains("schemas.microsoft.com") && !s.contains("www.w3.org")).collect();
+    assert!(
+        !xml.contains("example//addin"),
+        "no double slash after the base"
+    );
+    let urls: Vec<&str> = xml
+        .split('"')
+        .filter(|s| {
+            s.starts_with("http")
+                && !s.contains("schemas.microsoft.com")
+                && !s.contains("www.w3.org")
+        })
+        .collect();
     assert!(urls.len() >= 10, "{urls:?}");
     for url in &urls {
-        assert!(url.starts_with("https://zegel.zorg.example/addin/"), "{url}");
+        assert!(
+            url.starts_with("https://zegel.zorg.example/addin/"),
+            "{url}"
+        );
     }
     assert!(xml.contains("<AppDomain>https://zegel.zorg.example</AppDomain>"));
     let escaped = render("https://mail.example/a&b");
@@ -52,37 +70,120 @@ fn the_manifest_declares_what_the_issue_asks_for() {
 fn the_rules_catch_broken_manifests() {
     let good = render(BASE);
     let cases: [(&str, &str, &str); 14] = [
-        ("resid=\"Compose.Url\"", "resid=\"Compose.Url.That.Is.Far.Too.Long.For.Ids\"", "longer than 32"),
+        (
+            "resid=\"Compose.Url\"",
+            "resid=\"Compose.Url.That.Is.Far.Too.Long.For.Ids\"",
+            "longer than 32",
+        ),
         ("resid=\"Icon.80\"", "resid=\"Icon.81\"", "does not resolve"),
-        ("<Description resid=\"Compose.Tip\"/>", "<Description resid=\"Compose.Label\"/>", "LongStrings"),
-        ("<Version>1.0.0.0</Version>", "<Version>1.0.0.0.0</Version>", "Version"),
-        ("<Id>0fa69ab1-032d-4599-a25f-1297d3b6ef14</Id>", "<Id>zegel</Id>", "not a UUID"),
-        ("<Permissions>ReadWriteItem</Permissions>", "<Permissions>Everything</Permissions>", "Permissions"),
-        ("SendMode=\"SoftBlock\"", "SendMode=\"Sometimes\"", "SendMode"),
-        ("<ProviderName>Zegel</ProviderName>", "", "required element ProviderName"),
-        ("<DefaultLocale>nl-NL</DefaultLocale>", "<DefaultLocale>Dutch</DefaultLocale>", "DefaultLocale"),
-        ("<RequestedHeight>250</RequestedHeight>", "<RequestedHeight>900</RequestedHeight>", "RequestedHeight"),
+        (
+            "<Description resid=\"Compose.Tip\"/>",
+            "<Description resid=\"Compose.Label\"/>",
+            "LongStrings",
+        ),
+        (
+            "<Version>1.0.0.0</Version>",
+            "<Version>1.0.0.0.0</Version>",
+            "Version",
+        ),
+        (
+            "<Id>0fa69ab1-032d-4599-a25f-1297d3b6ef14</Id>",
+            "<Id>zegel</Id>",
+            "not a UUID",
+        ),
+        (
+            "<Permissions>ReadWriteItem</Permissions>",
+            "<Permissions>Everything</Permissions>",
+            "Permissions",
+        ),
+        (
+            "SendMode=\"SoftBlock\"",
+            "SendMode=\"Sometimes\"",
+            "SendMode",
+        ),
+        (
+            "<ProviderName>Zegel</ProviderName>",
+            "",
+            "required element ProviderName",
+        ),
+        (
+            "<DefaultLocale>nl-NL</DefaultLocale>",
+            "<DefaultLocale>Dutch</DefaultLocale>",
+            "DefaultLocale",
+        ),
+        (
+            "<RequestedHeight>250</RequestedHeight>",
+            "<RequestedHeight>900</RequestedHeight>",
+            "RequestedHeight",
+        ),
         ("<bt:Image size=\"80\" resid=\"Icon.80\"/>", "", "size 80"),
-        ("DefaultValue=\"Zegel\">\n    <Override Locale=\"en-US\"", "DefaultValue=\"\">\n    <Override Locale=\"en-US\"", "DisplayName@DefaultValue"),
-        ("Type=\"OnNewMessageCompose\"", "Type=\"OnCoffee\"", "unknown Type"),
-        ("xsi:type=\"MailApp\"", "xsi:type=\"TaskPaneApp\"", "MailApp"),
+        (
+            "DefaultValue=\"Zegel\">\n    <Override Locale=\"en-US\"",
+            "DefaultValue=\"\">\n    <Override Locale=\"en-US\"",
+            "DisplayName@DefaultValue",
+        ),
+        (
+            "Type=\"OnNewMessageCompose\"",
+            "Type=\"OnCoffee\"",
+            "unknown Type",
+        ),
+        (
+            "xsi:type=\"MailApp\"",
+            "xsi:type=\"TaskPaneApp\"",
+            "MailApp",
+        ),
     ];
     for (from, to, expected) in cases {
         assert!(good.contains(from), "the good manifest lacks {from}");
         let broken = good.replacen(from, to, 1);
         let problems = rules::check(&broken);
-        assert!(problems.iter().any(|p| p.contains(expected)), "{from} -> {to}: expected a problem with {expected:?}, got {problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{from} -> {to}: expected a problem with {expected:?}, got {problems:?}"
+        );
     }
     // Order: SupportUrl moved before IconUrl.
-    let support = "  <SupportUrl DefaultValue=\"https://zegel.zorg.example/addin/logblock.html\"/>\n";
-    let reordered = good.replacen(support, "", 1).replacen("  <IconUrl", &format!("{support}  <IconUrl"), 1);
-    assert!(rules::check(&reordered).iter().any(|p| p.contains("out of order")), "{:?}", rules::check(&reordered));
+    let support =
+        "  <SupportUrl DefaultValue=\"https://zegel.zorg.example/addin/logblock.html\"/>\n";
+    let reordered =
+        good.replacen(support, "", 1)
+            .replacen("  <IconUrl", &format!("{support}  <IconUrl"), 1);
+    assert!(
+        rules::check(&reordered)
+            .iter()
+            .any(|p| p.contains("out of order")),
+        "{:?}",
+        rules::check(&reordered)
+    );
     // Lengths: a display name over 125 characters, a description over 250.
-    let long_name = good.replacen("<Override Locale=\"en-US\" Value=\"Zegel\"/>", &format!("<Override Locale=\"en-US\" Value=\"{}\"/>", "Z".repeat(126)), 1);
-    assert!(rules::check(&long_name).iter().any(|p| p.contains("1 to 125")));
-    let long_tip = good.replacen("Value=\"See who opened", &format!("Value=\"{} See who opened", "x".repeat(250)), 1);
-    assert!(rules::check(&long_tip).iter().any(|p| p.contains("1 to 250")));
+    let long_name = good.replacen(
+        "<Override Locale=\"en-US\" Value=\"Zegel\"/>",
+        &format!("<Override Locale=\"en-US\" Value=\"{}\"/>", "Z".repeat(126)),
+        1,
+    );
+    assert!(
+        rules::check(&long_name)
+            .iter()
+            .any(|p| p.contains("1 to 125"))
+    );
+    let long_tip = good.replacen(
+        "Value=\"See who opened",
+        &format!("Value=\"{} See who opened", "x".repeat(250)),
+        1,
+    );
+    assert!(
+        rules::check(&long_tip)
+            .iter()
+            .any(|p| p.contains("1 to 250"))
+    );
     let long_url = render(&format!("https://zegel.example/{}", "a".repeat(2040)));
-    assert!(rules::check(&long_url).iter().any(|p| p.contains("1 to 2048")));
-    assert!(!rules::check("<OfficeApp").is_empty(), "malformed XML is a problem");
+    assert!(
+        rules::check(&long_url)
+            .iter()
+            .any(|p| p.contains("1 to 2048"))
+    );
+    assert!(
+        !rules::check("<OfficeApp").is_empty(),
+        "malformed XML is a problem"
+    );
 }

@@ -87,8 +87,13 @@ pub struct ClientInfo {
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientInfo {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
         Ok(Self {
             ip: peer.map(|p| p.0.ip().to_string()),
             user_agent: parts
@@ -131,11 +136,17 @@ pub fn language(access: &Access) -> Language {
 /// Resolves a link token to an available access.
 pub async fn resolve(state: &AppState, token: &str) -> Result<Access, AccessError> {
     // Tokens are 43 URL-safe characters; anything else is not worth a database lookup.
-    if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if token.len() != 43
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Err(AccessError::Unavailable);
     }
     let hash = zegel_crypto::hash_token(token);
-    let access = messages::access_by_token(&state.db, &hash).await?.ok_or(AccessError::Unavailable)?;
+    let access = messages::access_by_token(&state.db, &hash)
+        .await?
+        .ok_or(AccessError::Unavailable)?;
     if !access.is_available(state.now_ms()) {
         return Err(AccessError::Unavailable);
     }
@@ -144,8 +155,16 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Access, AccessErro
 
 /// The message's subject and body.
 pub fn content(state: &AppState, access: &Access) -> Result<MessageContent, AccessError> {
-    let sealed = access.sealed_content.as_deref().ok_or(AccessError::Unavailable)?;
-    Ok(sealing::open_content(state, &access.tenant_id, &access.message_id, sealed)?)
+    let sealed = access
+        .sealed_content
+        .as_deref()
+        .ok_or(AccessError::Unavailable)?;
+    Ok(sealing::open_content(
+        state,
+        &access.tenant_id,
+        &access.message_id,
+        sealed,
+    )?)
 }
 
 /// The hash a one-time code is stored under: bound to the recipient, so a code is useless for anyone else.
@@ -155,16 +174,24 @@ fn code_hash(recipient_id: &str, code: &str) -> [u8; 32] {
 
 /// Sends the recipient their password by e-mail (1FA) or a code by SMS (2FA). Returns the masked
 /// destination. Every send voids the codes sent before it.
-pub async fn challenge(state: &AppState, access: &Access, client: &ClientInfo) -> Result<String, AccessError> {
+pub async fn challenge(
+    state: &AppState,
+    access: &Access,
+    client: &ClientInfo,
+) -> Result<String, AccessError> {
     if access.locked {
         return Err(AccessError::Locked);
     }
     let gate = gate(access);
     if !matches!(gate, Gate::EmailedPassword | Gate::Sms) {
-        return Err(AccessError::NotApplicable("this message has no password to send"));
+        return Err(AccessError::NotApplicable(
+            "this message has no password to send",
+        ));
     }
     let now = state.now_ms();
-    if store::codes_issued_since(&state.db, &access.recipient_id, now - 3_600_000).await? >= MAX_SENDS_PER_HOUR {
+    if store::codes_issued_since(&state.db, &access.recipient_id, now - 3_600_000).await?
+        >= MAX_SENDS_PER_HOUR
+    {
         return Err(AccessError::TooManySends);
     }
     let content = content(state, access)?;
@@ -172,32 +199,92 @@ pub async fn challenge(state: &AppState, access: &Access, client: &ClientInfo) -
     // Everything is read and rendered before the transaction: on SQLite the pool has one connection,
     // and the transaction holds it.
     let (hash, ttl, destination, message) = if gate == Gate::Sms {
-        let sealed = crate::db::phones::recipient_phone(&state.db, &access.recipient_id).await?.ok_or(AccessError::Unavailable)?;
-        let number = crate::phones::open_for_recipient(state, &access.tenant_id, &access.message_id, &access.recipient_id, &sealed)?;
+        let sealed = crate::db::phones::recipient_phone(&state.db, &access.recipient_id)
+            .await?
+            .ok_or(AccessError::Unavailable)?;
+        let number = crate::phones::open_for_recipient(
+            state,
+            &access.tenant_id,
+            &access.message_id,
+            &access.recipient_id,
+            &sealed,
+        )?;
         let code = zegel_crypto::numeric_code(6);
-        let sms = crate::sms::OutgoingSms { body: crate::sms::code_text(language(access), &content.subject, &code), to: number.clone() };
-        (code_hash(&access.recipient_id, &code), SMS_CODE_TTL_MS, zegel_core::address::mask_phone(&number), Err(sms))
+        let sms = crate::sms::OutgoingSms {
+            body: crate::sms::code_text(language(access), &content.subject, &code),
+            to: number.clone(),
+        };
+        (
+            code_hash(&access.recipient_id, &code),
+            SMS_CODE_TTL_MS,
+            zegel_core::address::mask_phone(&number),
+            Err(sms),
+        )
     } else {
         // A custom password is sent as the sender set it; otherwise a fresh one-time password.
         let password = match &access.sealed_password {
             Some(sealed) => String::from_utf8(
-                sealing::open_field(state, &access.tenant_id, &access.message_id, field::PASSWORD, sealed).map_err(anyhow::Error::from)?,
+                sealing::open_field(
+                    state,
+                    &access.tenant_id,
+                    &access.message_id,
+                    field::PASSWORD,
+                    sealed,
+                )
+                .map_err(anyhow::Error::from)?,
             )
             .map_err(anyhow::Error::from)?,
             None => zegel_crypto::generated_password(),
         };
-        let email = render::password(language(access), &content.subject, &access.sender_email, &password, &access.email, &state.config.mail_from);
+        let email = render::password(
+            language(access),
+            &content.subject,
+            &access.sender_email,
+            &password,
+            &access.email,
+            &state.config.mail_from,
+        );
         // The code row records the send (for throttling) and, for a one-time password, its hash; a
         // custom password is checked against its Argon2 hash instead, so its row holds no usable hash.
-        let hash = if access.sealed_password.is_some() { [0u8; 32] } else { code_hash(&access.recipient_id, &password) };
-        (hash, EMAILED_PASSWORD_TTL_MS, zegel_core::address::mask_email(&access.email), Ok(email))
+        let hash = if access.sealed_password.is_some() {
+            [0u8; 32]
+        } else {
+            code_hash(&access.recipient_id, &password)
+        };
+        (
+            hash,
+            EMAILED_PASSWORD_TTL_MS,
+            zegel_core::address::mask_email(&access.email),
+            Ok(email),
+        )
     };
     let mut tx = state.db.pool.begin().await?;
     match message {
-        Ok(email) => outbox::enqueue_email(&mut tx, &keyring, "password", Some(&access.recipient_id), email, now).await?,
-        Err(sms) => outbox::enqueue_sms(&mut tx, &keyring, "sms_code", Some(&access.recipient_id), sms, now).await?,
+        Ok(email) => {
+            outbox::enqueue_email(
+                &mut tx,
+                &keyring,
+                "password",
+                Some(&access.recipient_id),
+                email,
+                now,
+            )
+            .await?
+        }
+        Err(sms) => {
+            outbox::enqueue_sms(
+                &mut tx,
+                &keyring,
+                "sms_code",
+                Some(&access.recipient_id),
+                sms,
+                now,
+            )
+            .await?
+        }
     }
     store::issue_code(&mut tx, &access.recipient_id, &hash, now, now + ttl).await?;
+    store::mark_challenged(&mut tx, &access.recipient_id, now).await?;
     tx.commit().await?;
     state.outbox_wakeup.notify_one();
     audit_event(state, access, "access.challenge_sent", client).await?;
@@ -205,7 +292,12 @@ pub async fn challenge(state: &AppState, access: &Access, client: &ClientInfo) -
 }
 
 /// Checks a password or code; on success returns a new session token.
-pub async fn verify(state: &AppState, access: &Access, code: &str, client: &ClientInfo) -> Result<String, AccessError> {
+pub async fn verify(
+    state: &AppState,
+    access: &Access,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<String, AccessError> {
     if access.locked {
         return Err(AccessError::Locked);
     }
@@ -215,10 +307,12 @@ pub async fn verify(state: &AppState, access: &Access, code: &str, client: &Clie
     let now = state.now_ms();
     if access.failed_attempts >= FREE_FAILURES {
         let wait_ms = (1000i64 << (access.failed_attempts - FREE_FAILURES).min(8)).min(300_000);
-        if let Some(last) = store::last_failure(&state.db, &access.recipient_id).await? {
-            if now - last < wait_ms {
-                return Err(AccessError::TooManyAttempts((wait_ms - (now - last) + 999) / 1000));
-            }
+        if let Some(last) = store::last_failure(&state.db, &access.recipient_id).await?
+            && now - last < wait_ms
+        {
+            return Err(AccessError::TooManyAttempts(
+                (wait_ms - (now - last) + 999) / 1000,
+            ));
         }
     }
     let code = code.trim();
@@ -230,9 +324,11 @@ pub async fn verify(state: &AppState, access: &Access, code: &str, client: &Clie
             (Some(hash), _) => {
                 let hash = hash.clone();
                 let candidate = code.to_owned();
-                tokio::task::spawn_blocking(move || zegel_crypto::verify_password(&candidate, &hash))
-                    .await
-                    .map_err(anyhow::Error::from)?
+                tokio::task::spawn_blocking(move || {
+                    zegel_crypto::verify_password(&candidate, &hash)
+                })
+                .await
+                .map_err(anyhow::Error::from)?
             }
             // One-time passwords: compare the hash with every live one, in constant time.
             (None, _) => {
@@ -252,7 +348,9 @@ pub async fn verify(state: &AppState, access: &Access, code: &str, client: &Clie
     };
     if !accepted {
         store::count_wrong_try(&state.db, &access.recipient_id).await?;
-        let failures = store::record_failure(&state.db, &access.recipient_id, now, LOCK_AFTER_FAILURES).await?;
+        let failures =
+            store::record_failure(&state.db, &access.recipient_id, now, LOCK_AFTER_FAILURES)
+                .await?;
         audit_event(state, access, "access.verification_failed", client).await?;
         if failures >= LOCK_AFTER_FAILURES {
             audit_event(state, access, "access.locked", client).await?;
@@ -262,8 +360,15 @@ pub async fn verify(state: &AppState, access: &Access, code: &str, client: &Clie
     }
     store::reset_failures(&state.db, &access.recipient_id).await?;
     let session = zegel_crypto::random_token();
-    store::create_session(&state.db, &zegel_crypto::hash_token(&session), &access.recipient_id, now, now + SESSION_TTL_MS)
-        .await?;
+    store::create_session(
+        &state.db,
+        &zegel_crypto::hash_token(&session),
+        &access.recipient_id,
+        now,
+        now + SESSION_TTL_MS,
+    )
+    .await?;
+    store::mark_verified(&state.db, &access.recipient_id, now).await?;
     audit_event(state, access, "access.verified", client).await?;
     Ok(session)
 }
@@ -271,12 +376,20 @@ pub async fn verify(state: &AppState, access: &Access, code: &str, client: &Clie
 /// The cookie name of a recipient's session: `__Host-` prefixed when served over TLS (browsers only
 /// accept that prefix with `Secure`).
 pub fn session_cookie_name(state: &AppState, recipient_id: &str) -> String {
-    if state.config.is_https() { format!("__Host-zs-{recipient_id}") } else { format!("zs-{recipient_id}") }
+    if state.config.is_https() {
+        format!("__Host-zs-{recipient_id}")
+    } else {
+        format!("zs-{recipient_id}")
+    }
 }
 
 /// The `Set-Cookie` value for a new session.
 pub fn session_cookie(state: &AppState, recipient_id: &str, token: &str) -> HeaderValue {
-    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     let value = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         session_cookie_name(state, recipient_id),
@@ -286,7 +399,11 @@ pub fn session_cookie(state: &AppState, recipient_id: &str, token: &str) -> Head
 }
 
 /// The access a request's session cookie opens for `recipient_id`, if any.
-pub async fn session_access(state: &AppState, headers: &HeaderMap, recipient_id: &str) -> Result<Access, AccessError> {
+pub async fn session_access(
+    state: &AppState,
+    headers: &HeaderMap,
+    recipient_id: &str,
+) -> Result<Access, AccessError> {
     if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AccessError::Unavailable);
     }
@@ -301,11 +418,15 @@ pub async fn session_access(state: &AppState, headers: &HeaderMap, recipient_id:
         .map(|(_, value)| value.to_owned())
         .ok_or(AccessError::NoSession)?;
     let now = state.now_ms();
-    let owner = store::session_recipient(&state.db, &zegel_crypto::hash_token(&token), now).await?.ok_or(AccessError::NoSession)?;
+    let owner = store::session_recipient(&state.db, &zegel_crypto::hash_token(&token), now)
+        .await?
+        .ok_or(AccessError::NoSession)?;
     if !zegel_crypto::ct_eq(owner.as_bytes(), recipient_id.as_bytes()) {
         return Err(AccessError::NoSession);
     }
-    let access = messages::access_by_recipient(&state.db, recipient_id).await?.ok_or(AccessError::Unavailable)?;
+    let access = messages::access_by_recipient(&state.db, recipient_id)
+        .await?
+        .ok_or(AccessError::Unavailable)?;
     if !access.is_available(now) {
         return Err(AccessError::Unavailable);
     }
@@ -342,7 +463,11 @@ pub struct MessageView {
 }
 
 /// Opens the message for an authenticated (or public) access and records that it was opened.
-pub async fn open_message(state: &AppState, access: &Access, client: &ClientInfo) -> Result<MessageView, AccessError> {
+pub async fn open_message(
+    state: &AppState,
+    access: &Access,
+    client: &ClientInfo,
+) -> Result<MessageView, AccessError> {
     let content = content(state, access)?;
     let files = visible_files(state, access).await?;
     if access.opened_at.is_none() {
@@ -354,18 +479,34 @@ pub async fn open_message(state: &AppState, access: &Access, client: &ClientInfo
         sender: access.sender_email.clone(),
         body_text: content.body_text,
         body_html: content.body_html.as_deref().map(sanitize_html),
-        files: files.into_iter().map(|(file, name)| FileView { id: file.id, name, size: file.size }).collect(),
+        files: files
+            .into_iter()
+            .map(|(file, name)| FileView {
+                id: file.id,
+                name,
+                size: file.size,
+            })
+            .collect(),
     })
 }
 
 /// The message's files that are not blocked, with their names.
-pub async fn visible_files(state: &AppState, access: &Access) -> Result<Vec<(FileRow, String)>, AccessError> {
+pub async fn visible_files(
+    state: &AppState,
+    access: &Access,
+) -> Result<Vec<(FileRow, String)>, AccessError> {
     let mut out = Vec::new();
     for file in messages::files_of(&state.db, &access.message_id).await? {
         if file.blocked {
             continue;
         }
-        let name = sealing::open_file_name(state, &access.tenant_id, &access.message_id, &file.id, &file.sealed_name)?;
+        let name = sealing::open_file_name(
+            state,
+            &access.tenant_id,
+            &access.message_id,
+            &file.id,
+            &file.sealed_name,
+        )?;
         out.push((file, name));
     }
     Ok(out)
@@ -382,11 +523,19 @@ pub fn sanitize_html(html: &str) -> String {
 }
 
 /// Streams one file as a download, after checking and counting the download limit.
-pub async fn download(state: &AppState, access: &Access, file_id: &str, client: &ClientInfo) -> Result<Response, AccessError> {
+pub async fn download(
+    state: &AppState,
+    access: &Access,
+    file_id: &str,
+    client: &ClientInfo,
+) -> Result<Response, AccessError> {
     let files = visible_files(state, access).await?;
-    let (file, name) = files.into_iter().find(|(f, _)| f.id == file_id).ok_or(AccessError::Unavailable)?;
+    let (file, name) = files
+        .into_iter()
+        .find(|(f, _)| f.id == file_id)
+        .ok_or(AccessError::Unavailable)?;
     count_download(state, access, &file, client).await?;
-    let stream = plaintext(state, access, &file);
+    let stream = guarded(state, access, &file.id, plaintext(state, access, &file));
     let response = Response::builder()
         .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::CONTENT_LENGTH, file.size)
@@ -398,28 +547,130 @@ pub async fn download(state: &AppState, access: &Access, file_id: &str, client: 
     Ok(response)
 }
 
-async fn count_download(state: &AppState, access: &Access, file: &FileRow, client: &ClientInfo) -> Result<(), AccessError> {
-    if let Some(max) = access.max_downloads {
-        if store::download_count(&state.db, &file.id, &access.recipient_id).await? >= max {
-            return Err(AccessError::LimitReached);
-        }
+async fn count_download(
+    state: &AppState,
+    access: &Access,
+    file: &FileRow,
+    client: &ClientInfo,
+) -> Result<(), AccessError> {
+    if let Some(max) = access.max_downloads
+        && store::download_count(&state.db, &file.id, &access.recipient_id).await? >= max
+    {
+        return Err(AccessError::LimitReached);
     }
     store::record_download(&state.db, &file.id, &access.recipient_id, state.now_ms()).await?;
     if access.opened_at.is_none() && access.kind == MessageKind::PublicFiles.as_str() {
         messages::mark_opened(&state.db, &access.recipient_id, state.now_ms()).await?;
     }
-    audit_event(state, access, "file.downloaded", client).await?;
+    audit_event_on(
+        state,
+        access,
+        "file.downloaded",
+        Some(format!("file:{}", file.id)),
+        client,
+    )
+    .await?;
     Ok(())
 }
 
-fn plaintext(state: &AppState, access: &Access, file: &FileRow) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
-    let ctx = SealContext { tenant: access.tenant_id.clone(), message: access.message_id.clone(), file: file.id.clone() };
-    state.blobs.open_plaintext(&file.blob_id, state.keys.keyring(), ctx)
+fn plaintext(
+    state: &AppState,
+    access: &Access,
+    file: &FileRow,
+) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let ctx = SealContext {
+        tenant: access.tenant_id.clone(),
+        message: access.message_id.clone(),
+        file: file.id.clone(),
+    };
+    state
+        .blobs
+        .open_plaintext(&file.blob_id, state.keys.keyring(), ctx)
+}
+
+/// A running download re-checks that it may go on after this many bytes...
+const RECHECK_BYTES: u64 = 2 * 1024 * 1024;
+/// ...or this much time, whichever comes first.
+const RECHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Wraps a file's plaintext stream so a block, deletion or expiry cuts off a download in progress:
+/// every [`RECHECK_BYTES`] or [`RECHECK_INTERVAL`] one cheap query asks whether the message, the
+/// recipient and the file are still available, and if not the stream ends with an error, which aborts
+/// the response (a client sees a truncated, failed download, never a complete-looking file).
+fn guarded(
+    state: &AppState,
+    access: &Access,
+    file_id: &str,
+    inner: impl Stream<Item = io::Result<Bytes>> + Send + 'static,
+) -> futures_util::stream::BoxStream<'static, io::Result<Bytes>> {
+    struct Guard {
+        state: AppState,
+        recipient_id: String,
+        file_id: String,
+        unchecked_bytes: u64,
+        /// None until the first chunk: a ZIP starts a file's stream long after the request was checked.
+        checked_at: Option<std::time::Instant>,
+        stopped: bool,
+    }
+    let guard = Guard {
+        state: state.clone(),
+        recipient_id: access.recipient_id.clone(),
+        file_id: file_id.to_owned(),
+        unchecked_bytes: 0,
+        checked_at: None,
+        stopped: false,
+    };
+    futures_util::stream::unfold(
+        (Box::pin(inner), guard),
+        |(mut inner, mut guard)| async move {
+            if guard.stopped {
+                return None;
+            }
+            let item = inner.next().await?;
+            if let Ok(chunk) = &item {
+                guard.unchecked_bytes += chunk.len() as u64;
+                let due = guard
+                    .checked_at
+                    .is_none_or(|at| at.elapsed() >= RECHECK_INTERVAL);
+                if due || guard.unchecked_bytes >= RECHECK_BYTES {
+                    guard.unchecked_bytes = 0;
+                    guard.checked_at = Some(std::time::Instant::now());
+                    let now = guard.state.now_ms();
+                    let verdict = crate::db::tracking::download_allowed(
+                        &guard.state.db,
+                        &guard.recipient_id,
+                        &guard.file_id,
+                        now,
+                    )
+                    .await;
+                    let refusal = match verdict {
+                        Ok(true) => None,
+                        Ok(false) => Some(io::Error::new(
+                            io::ErrorKind::PermissionDenied,
+                            "the download was blocked or the message expired",
+                        )),
+                        Err(error) => Some(io::Error::other(error)),
+                    };
+                    if let Some(error) = refusal {
+                        tracing::info!(file = %guard.file_id, "download cut off: {error}");
+                        guard.stopped = true;
+                        return Some((Err(error), (inner, guard)));
+                    }
+                }
+            }
+            Some((item, (inner, guard)))
+        },
+    )
+    .boxed()
 }
 
 /// Streams every visible file as one ZIP (stored, not compressed: the files are usually compressed
 /// already, and this keeps the server's CPU for decryption). A decryption error aborts the response.
-pub async fn zip(state: &AppState, access: &Access, client: &ClientInfo) -> Result<Response, AccessError> {
+pub async fn zip(
+    state: &AppState,
+    access: &Access,
+    client: &ClientInfo,
+) -> Result<Response, AccessError> {
     let files = visible_files(state, access).await?;
     if files.is_empty() {
         return Err(AccessError::Unavailable);
@@ -427,13 +678,21 @@ pub async fn zip(state: &AppState, access: &Access, client: &ClientInfo) -> Resu
     for (file, _) in &files {
         count_download(state, access, file, client).await?;
     }
-    let sources: Vec<(String, _)> = unique_names(files.iter().map(|(_, name)| name.clone()).collect())
-        .into_iter()
-        .zip(files.iter())
-        .map(|(name, (file, _))| (name, plaintext(state, access, file)))
-        .collect();
+    let sources: Vec<(String, _)> =
+        unique_names(files.iter().map(|(_, name)| name.clone()).collect())
+            .into_iter()
+            .zip(files.iter())
+            .map(|(name, (file, _))| {
+                (
+                    name,
+                    guarded(state, access, &file.id, plaintext(state, access, file)),
+                )
+            })
+            .collect();
     let (writer, reader) = tokio::io::duplex(256 * 1024);
-    let now = state.clock.now().to_zoned(jiff::tz::TimeZone::get(&state.config.timezone).unwrap_or(jiff::tz::TimeZone::UTC));
+    let now = state.clock.now().to_zoned(
+        jiff::tz::TimeZone::get(&state.config.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
+    );
     let modified = async_zip::ZipDateTimeBuilder::new()
         .year(i32::from(now.year()))
         .month(now.month() as u32)
@@ -446,10 +705,14 @@ pub async fn zip(state: &AppState, access: &Access, client: &ClientInfo) -> Resu
         use futures_util::AsyncWriteExt as _;
         let mut zip = async_zip::tokio::write::ZipFileWriter::with_tokio(writer);
         for (name, mut stream) in sources {
-            let entry = async_zip::ZipEntryBuilder::new(name.into(), async_zip::Compression::Stored)
-                .last_modification_date(modified.clone())
-                .unix_permissions(0o644);
-            let mut entry_writer = zip.write_entry_stream(entry).await.map_err(io::Error::other)?;
+            let entry =
+                async_zip::ZipEntryBuilder::new(name.into(), async_zip::Compression::Stored)
+                    .last_modification_date(modified)
+                    .unix_permissions(0o644);
+            let mut entry_writer = zip
+                .write_entry_stream(entry)
+                .await
+                .map_err(io::Error::other)?;
             while let Some(chunk) = stream.next().await {
                 entry_writer.write_all(&chunk?).await?;
             }
@@ -458,17 +721,21 @@ pub async fn zip(state: &AppState, access: &Access, client: &ClientInfo) -> Resu
         zip.close().await.map_err(io::Error::other)?;
         Ok::<(), io::Error>(())
     });
-    let body = tokio_util::io::ReaderStream::new(reader).chain(futures_util::stream::once(async move {
-        match task.await {
-            Ok(Ok(())) => Ok(Bytes::new()),
-            Ok(Err(error)) => Err(error),
-            Err(join) => Err(io::Error::other(join)),
-        }
-    }));
+    let body =
+        tokio_util::io::ReaderStream::new(reader).chain(futures_util::stream::once(async move {
+            match task.await {
+                Ok(Ok(())) => Ok(Bytes::new()),
+                Ok(Err(error)) => Err(error),
+                Err(join) => Err(io::Error::other(join)),
+            }
+        }));
     let subject_name = "zegel-files.zip";
     Response::builder()
         .header(header::CONTENT_TYPE, "application/zip")
-        .header(header::CONTENT_DISPOSITION, content_disposition(subject_name))
+        .header(
+            header::CONTENT_DISPOSITION,
+            content_disposition(subject_name),
+        )
         .header("x-content-type-options", "nosniff")
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::from_stream(body))
@@ -499,7 +766,13 @@ fn unique_names(names: Vec<String>) -> Vec<String> {
 pub fn content_disposition(name: &str) -> HeaderValue {
     let fallback: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded: String = name
         .bytes()
@@ -511,11 +784,29 @@ pub fn content_disposition(name: &str) -> HeaderValue {
             }
         })
         .collect();
-    HeaderValue::from_str(&format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }
 
-async fn audit_event(state: &AppState, access: &Access, event: &str, client: &ClientInfo) -> Result<(), AccessError> {
+async fn audit_event(
+    state: &AppState,
+    access: &Access,
+    event: &str,
+    client: &ClientInfo,
+) -> Result<(), AccessError> {
+    audit_event_on(state, access, event, None, client).await
+}
+
+/// An audit event with what it happened to (`file:<id>`).
+async fn audit_event_on(
+    state: &AppState,
+    access: &Access,
+    event: &str,
+    detail: Option<String>,
+    client: &ClientInfo,
+) -> Result<(), AccessError> {
     audit::append(
         &state.db,
         state.now_ms(),
@@ -524,6 +815,7 @@ async fn audit_event(state: &AppState, access: &Access, event: &str, client: &Cl
             message_id: Some(&access.message_id),
             actor: format!("recipient:{}", access.email),
             event,
+            detail,
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
         },
@@ -542,7 +834,16 @@ mod tests {
             <a href="javascript:alert(1)">a</a><a href="https://ok.example">b</a><style>body{}</style>
             <iframe src="https://evil.example"></iframe><div style="background:url(https://t.example)">c</div></p>"#;
         let clean = sanitize_html(dirty);
-        for bad in ["onclick", "<script", "alert(1)", "tracker.example", "javascript:", "<style", "iframe", "t.example"] {
+        for bad in [
+            "onclick",
+            "<script",
+            "alert(1)",
+            "tracker.example",
+            "javascript:",
+            "<style",
+            "iframe",
+            "t.example",
+        ] {
             assert!(!clean.contains(bad), "{bad} survived: {clean}");
         }
         assert!(clean.contains("https://ok.example"));
@@ -552,13 +853,25 @@ mod tests {
     fn download_names_are_safe_headers() {
         let header = content_disposition("rapport \"Q1\"\r\n€.pdf");
         let text = header.to_str().unwrap();
-        assert!(text.starts_with("attachment; filename=\"rapport _Q1___"), "{text}");
-        assert!(text.contains("filename*=UTF-8''rapport%20%22Q1%22%0D%0A%E2%82%AC.pdf"), "{text}");
+        assert!(
+            text.starts_with("attachment; filename=\"rapport _Q1___"),
+            "{text}"
+        );
+        assert!(
+            text.contains("filename*=UTF-8''rapport%20%22Q1%22%0D%0A%E2%82%AC.pdf"),
+            "{text}"
+        );
     }
 
     #[test]
     fn zip_names_are_unique() {
-        let names = unique_names(vec!["a.pdf".into(), "A.pdf".into(), "a.pdf".into(), "b".into(), "b".into()]);
+        let names = unique_names(vec![
+            "a.pdf".into(),
+            "A.pdf".into(),
+            "a.pdf".into(),
+            "b".into(),
+            "b".into(),
+        ]);
         assert_eq!(names, ["a.pdf", "A (2).pdf", "a (3).pdf", "b", "b (2)"]);
     }
 }

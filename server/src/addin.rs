@@ -41,9 +41,18 @@ pub fn router() -> Router<AppState> {
 fn headers(content_type: &'static str) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PANE_CSP));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PANE_CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     // Revalidate every time: a new server version must never run with an old pane.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers
@@ -63,8 +72,12 @@ async fn manifest(State(state): State<AppState>) -> Response {
 /// `launchevent.js` with the server's URL in front: classic Outlook runs it without a page, so it cannot
 /// find the server from its own location.
 async fn launchevent(State(state): State<AppState>) -> Response {
-    let Some(dir) = &state.config.addin_dir else { return not_found() };
-    let Ok(script) = tokio::fs::read_to_string(dir.join("launchevent.js")).await else { return not_found() };
+    let Some(dir) = &state.config.addin_dir else {
+        return not_found();
+    };
+    let Ok(script) = tokio::fs::read_to_string(dir.join("launchevent.js")).await else {
+        return not_found();
+    };
     let base = serde_json::to_string(&state.config.base_url()).expect("a string serialises");
     let body = format!("var ZEGEL_BASE_URL = {base};\n{script}");
     (headers("text/javascript; charset=utf-8"), body).into_response()
@@ -88,7 +101,9 @@ fn resolve(dir: &Path, path: &str) -> Option<(PathBuf, &'static str)> {
     let plain = path.split('/').all(|part| {
         !part.is_empty()
             && !part.starts_with('.')
-            && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     });
     if !plain {
         return None;
@@ -98,13 +113,24 @@ fn resolve(dir: &Path, path: &str) -> Option<(PathBuf, &'static str)> {
     Some((full, kind))
 }
 
-async fn file(State(state): State<AppState>, UrlPath(path): UrlPath<String>, request_headers: HeaderMap) -> Response {
-    let Some(dir) = &state.config.addin_dir else { return not_found() };
-    let Some((full, kind)) = resolve(dir, &path) else { return not_found() };
+async fn file(
+    State(state): State<AppState>,
+    UrlPath(path): UrlPath<String>,
+    request_headers: HeaderMap,
+) -> Response {
+    let Some(dir) = &state.config.addin_dir else {
+        return not_found();
+    };
+    let Some((full, kind)) = resolve(dir, &path) else {
+        return not_found();
+    };
     let accepts_gzip = request_headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip"))
+        });
     let mut response_headers = headers(kind);
     response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if accepts_gzip {
@@ -128,9 +154,24 @@ mod tests {
     #[test]
     fn only_plain_paths_of_known_types_resolve() {
         let dir = Path::new("/srv/addin");
-        assert_eq!(resolve(dir, "pkg/zegel_web_bg.wasm").map(|r| r.1), Some("application/wasm"));
-        assert_eq!(resolve(dir, "taskpane.html").map(|r| r.0), Some(PathBuf::from("/srv/addin/taskpane.html")));
-        for bad in ["../keyring.json", "pkg/../../x.js", ".hidden.js", "a//b.js", "x.json.gz", "run.sh", "a b.js", "%2e%2e/x.js"] {
+        assert_eq!(
+            resolve(dir, "pkg/zegel_web_bg.wasm").map(|r| r.1),
+            Some("application/wasm")
+        );
+        assert_eq!(
+            resolve(dir, "taskpane.html").map(|r| r.0),
+            Some(PathBuf::from("/srv/addin/taskpane.html"))
+        );
+        for bad in [
+            "../keyring.json",
+            "pkg/../../x.js",
+            ".hidden.js",
+            "a//b.js",
+            "x.json.gz",
+            "run.sh",
+            "a b.js",
+            "%2e%2e/x.js",
+        ] {
             assert!(resolve(dir, bad).is_none(), "{bad} resolved");
         }
     }
@@ -139,7 +180,12 @@ mod tests {
     fn the_pane_csp_allows_wasm_and_office_js_and_nothing_inline() {
         assert!(PANE_CSP.contains("'wasm-unsafe-eval'"));
         assert!(PANE_CSP.contains(OFFICE_JS_ORIGIN));
-        for forbidden in ["'unsafe-inline'", "'unsafe-eval'", "*;", "data: 'self'; script"] {
+        for forbidden in [
+            "'unsafe-inline'",
+            "'unsafe-eval'",
+            "*;",
+            "data: 'self'; script",
+        ] {
             assert!(!PANE_CSP.contains(forbidden), "{forbidden}");
         }
     }

@@ -8,7 +8,11 @@ use crate::db::{messages, outbox, tenants};
 use crate::state::AppState;
 
 /// Creates a tenant owning `domains`; returns its id.
-pub async fn add_tenant(state: &AppState, name: &str, domains: &[String]) -> anyhow::Result<String> {
+pub async fn add_tenant(
+    state: &AppState,
+    name: &str,
+    domains: &[String],
+) -> anyhow::Result<String> {
     let name = name.trim();
     if name.is_empty() {
         bail!("--name must not be empty");
@@ -38,7 +42,9 @@ pub async fn token(state: &AppState, email: &str, days: i64) -> anyhow::Result<S
     let domain = zegel_core::address::domain_of(&email);
     let tenant = tenants::tenant_for_domain(&state.db, domain)
         .await?
-        .with_context(|| format!("no tenant owns the domain {domain}; add one with `zegel admin tenant add`"))?;
+        .with_context(|| {
+            format!("no tenant owns the domain {domain}; add one with `zegel admin tenant add`")
+        })?;
     let user = tenants::ensure_user(&state.db, &tenant.id, &email, state.now_ms()).await?;
     Ok(crate::auth::issue_token(state, &user, days))
 }
@@ -62,7 +68,10 @@ pub struct RotationReport {
 pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
     let new_kek_id = state.keys.add_kek()?;
     let keyring = state.keys.keyring();
-    let mut report = RotationReport { new_kek_id, ..Default::default() };
+    let mut report = RotationReport {
+        new_kek_id,
+        ..Default::default()
+    };
     let inventory = messages::all_sealed(&state.db).await?;
     for mut message in inventory.messages {
         let wrapped = WrappedKey::from_slice(&message.wrapped_key)?;
@@ -70,7 +79,10 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
             message.wrapped_key = rewrapped.to_vec();
             report.data_keys += 1;
         }
-        for sealed in [&mut message.sealed_content, &mut message.sealed_password].into_iter().flatten() {
+        for sealed in [&mut message.sealed_content, &mut message.sealed_password]
+            .into_iter()
+            .flatten()
+        {
             if rewrap_in_place(&keyring, sealed)? {
                 report.fields += 1;
             }
@@ -82,7 +94,10 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
             messages::update_file_name(&state.db, &file_id, &sealed_name).await?;
             report.fields += 1;
         }
-        let header = state.blobs.read_header(&blob_id).with_context(|| format!("cannot read blob {blob_id}"))?;
+        let header = state
+            .blobs
+            .read_header(&blob_id)
+            .with_context(|| format!("cannot read blob {blob_id}"))?;
         if let Some(new_header) = zegel_crypto::rewrap_header(&keyring, &header)? {
             state.blobs.rewrite_header(&blob_id, &new_header)?;
             report.blobs += 1;
@@ -112,10 +127,13 @@ fn rewrap_in_place(keyring: &Keyring, sealed: &mut [u8]) -> anyhow::Result<bool>
 
 /// The tenant owning `domain`, or an error that says how to add one.
 async fn tenant_owning(state: &AppState, domain: &str) -> anyhow::Result<tenants::Tenant> {
-    let domain = zegel_core::settings::normalize_domain(domain).with_context(|| format!("'{domain}' is not a mail domain"))?;
+    let domain = zegel_core::settings::normalize_domain(domain)
+        .with_context(|| format!("'{domain}' is not a mail domain"))?;
     tenants::tenant_for_domain(&state.db, &domain)
         .await?
-        .with_context(|| format!("no tenant owns the domain {domain}; add one with `zegel admin tenant add`"))
+        .with_context(|| {
+            format!("no tenant owns the domain {domain}; add one with `zegel admin tenant add`")
+        })
 }
 
 /// Gives the user `email` a role (`admin` or `sender`), creating the user when needed.
@@ -133,7 +151,11 @@ pub async fn grant(state: &AppState, email: &str, role: &str) -> anyhow::Result<
         &crate::db::audit::AuditEvent {
             tenant_id: Some(&tenant.id),
             actor: "system:cli".to_owned(),
-            event: if role == "admin" { "user.granted_admin" } else { "user.granted_sender" },
+            event: if role == "admin" {
+                "user.granted_admin"
+            } else {
+                "user.granted_sender"
+            },
             ..Default::default()
         },
     )
@@ -145,7 +167,10 @@ pub async fn grant(state: &AppState, email: &str, role: &str) -> anyhow::Result<
 /// unless agreed otherwise).
 pub async fn allow_expiry(state: &AppState, domain: &str, days: u32) -> anyhow::Result<()> {
     if !(1..=zegel_core::settings::OPERATOR_MAX_EXPIRY_DAYS).contains(&days) {
-        bail!("--days must be between 1 and {}", zegel_core::settings::OPERATOR_MAX_EXPIRY_DAYS);
+        bail!(
+            "--days must be between 1 and {}",
+            zegel_core::settings::OPERATOR_MAX_EXPIRY_DAYS
+        );
     }
     let tenant = tenant_owning(state, domain).await?;
     tenants::set_max_expiry_days(&state.db, &tenant.id, i64::from(days)).await?;
@@ -182,7 +207,11 @@ pub async fn oidc_set(state: &AppState, trust: &OidcTrust) -> anyhow::Result<()>
     };
     let audience = nonempty("audience", &trust.audience)?;
     let user_claim = nonempty("user-claim", &trust.user_claim)?;
-    let admin_value = trust.admin_value.as_deref().map(|v| nonempty("admin-value", v)).transpose()?;
+    let admin_value = trust
+        .admin_value
+        .as_deref()
+        .map(|v| nonempty("admin-value", v))
+        .transpose()?;
     let admin_claim = match (&trust.admin_claim, &admin_value) {
         (Some(claim), Some(_)) => Some(nonempty("admin-claim", claim)?),
         (None, Some(_)) => Some("groups".to_owned()),
@@ -221,7 +250,10 @@ pub async fn oidc_list(state: &AppState, domain: &str) -> anyhow::Result<Vec<Str
                 (Some(claim), Some(value)) => format!(" admin={claim}:{value}"),
                 _ => String::new(),
             };
-            format!("{} audience={} user-claim={}{admin}", e.issuer, e.audience, e.user_claim)
+            format!(
+                "{} audience={} user-claim={}{admin}",
+                e.issuer, e.audience, e.user_claim
+            )
         })
         .collect())
 }

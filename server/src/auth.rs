@@ -32,8 +32,17 @@ pub struct TokenClaims {
 /// Makes a token for `user`, valid for `days`.
 pub fn issue_token(state: &AppState, user: &User, days: i64) -> String {
     let now = state.clock.now().as_second();
-    let claims = TokenClaims { v: 1, sub: user.id.clone(), tid: user.tenant_id.clone(), iat: now, exp: now + days * 86_400 };
-    state.keys.signer.sign(&serde_json::to_vec(&claims).expect("claims serialise"))
+    let claims = TokenClaims {
+        v: 1,
+        sub: user.id.clone(),
+        tid: user.tenant_id.clone(),
+        iat: now,
+        exp: now + days * 86_400,
+    };
+    state
+        .keys
+        .signer
+        .sign(&serde_json::to_vec(&claims).expect("claims serialise"))
 }
 
 /// The authenticated sender of a request.
@@ -43,8 +52,15 @@ pub struct Sender(pub User);
 impl FromRequestParts<AppState> for Sender {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(AppError::Unauthorized)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(AppError::Unauthorized)?;
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
@@ -60,13 +76,20 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<User, AppErro
     if !token.starts_with("zgl1.") {
         return crate::oidc::authenticate(state, token).await;
     }
-    let payload = state.keys.signer.verify(token).map_err(|_| AppError::Unauthorized)?;
-    let claims: TokenClaims = serde_json::from_slice(&payload).map_err(|_| AppError::Unauthorized)?;
+    let payload = state
+        .keys
+        .signer
+        .verify(token)
+        .map_err(|_| AppError::Unauthorized)?;
+    let claims: TokenClaims =
+        serde_json::from_slice(&payload).map_err(|_| AppError::Unauthorized)?;
     let now = state.clock.now().as_second();
     if claims.v != 1 || claims.exp <= now || claims.iat > now + 300 {
         return Err(AppError::Unauthorized);
     }
-    let user = tenants::user(&state.db, &claims.sub).await?.ok_or(AppError::Unauthorized)?;
+    let user = tenants::user(&state.db, &claims.sub)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     if user.tenant_id != claims.tid {
         return Err(AppError::Unauthorized);
     }
@@ -80,7 +103,10 @@ pub struct Admin(pub User);
 impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let Sender(user) = Sender::from_request_parts(parts, state).await?;
         if user.role != "admin" {
             return Err(AppError::Forbidden("this needs the admin role".to_owned()));

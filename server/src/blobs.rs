@@ -30,7 +30,11 @@ pub struct SealContext {
 impl SealContext {
     /// Borrows it in the crypto crate's form.
     pub fn as_ctx(&self) -> Context<'_> {
-        Context { tenant: &self.tenant, message: &self.message, file: &self.file }
+        Context {
+            tenant: &self.tenant,
+            message: &self.message,
+            file: &self.file,
+        }
     }
 }
 
@@ -47,19 +51,29 @@ impl LocalBlobs {
         for entry in fs::read_dir(root.join("tmp"))? {
             let _ = fs::remove_file(entry?.path());
         }
-        Ok(Self { root: root.to_owned() })
+        Ok(Self {
+            root: root.to_owned(),
+        })
     }
 
     fn path(&self, blob_id: &str) -> io::Result<PathBuf> {
         // Blob ids are ours (hex), but a path is only ever built from a checked one.
         if blob_id.len() < 8 || !blob_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "malformed blob id"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "malformed blob id",
+            ));
         }
         Ok(self.root.join(&blob_id[..2]).join(blob_id))
     }
 
     /// Starts a sealed upload of one file.
-    pub fn start_upload(&self, keyring: Arc<Keyring>, key: &DataKey, ctx: SealContext) -> SealedUpload {
+    pub fn start_upload(
+        &self,
+        keyring: Arc<Keyring>,
+        key: &DataKey,
+        ctx: SealContext,
+    ) -> SealedUpload {
         let blob_id = zegel_crypto::random_id();
         let tmp = self.root.join("tmp").join(&blob_id);
         let key = DataKey::from_bytes(*key.as_bytes());
@@ -67,14 +81,21 @@ impl LocalBlobs {
         let worker = tokio::task::spawn_blocking(move || -> io::Result<u64> {
             let result = (|| {
                 let file = File::create(&tmp)?;
-                let mut encryptor =
-                    Encryptor::new(BufWriter::with_capacity(1 << 20, file), &keyring, &key, ctx.as_ctx())?;
+                let mut encryptor = Encryptor::new(
+                    BufWriter::with_capacity(1 << 20, file),
+                    &keyring,
+                    &key,
+                    ctx.as_ctx(),
+                )?;
                 let mut size = 0u64;
                 while let Some(chunk) = receiver.blocking_recv() {
                     size += chunk.len() as u64;
                     encryptor.write_all(&chunk)?;
                 }
-                let file = encryptor.finish()?.into_inner().map_err(|e| e.into_error())?;
+                let file = encryptor
+                    .finish()?
+                    .into_inner()
+                    .map_err(|e| e.into_error())?;
                 file.sync_all()?;
                 Ok(size)
             })();
@@ -84,7 +105,12 @@ impl LocalBlobs {
             }
             result
         });
-        SealedUpload { blob_id, sender: Some(sender), worker, root: self.root.clone() }
+        SealedUpload {
+            blob_id,
+            sender: Some(sender),
+            worker,
+            root: self.root.clone(),
+        }
     }
 
     /// Moves finished uploads into place (after fsync) so they survive a crash.
@@ -122,7 +148,11 @@ impl LocalBlobs {
         tokio::task::spawn_blocking(move || {
             let result = (|| -> io::Result<()> {
                 let file = File::open(path?)?;
-                let mut decryptor = Decryptor::new(BufReader::with_capacity(256 * 1024, file), &keyring, ctx.as_ctx())?;
+                let mut decryptor = Decryptor::new(
+                    BufReader::with_capacity(256 * 1024, file),
+                    &keyring,
+                    ctx.as_ctx(),
+                )?;
                 loop {
                     let mut buf = vec![0u8; 256 * 1024];
                     let mut filled = 0;

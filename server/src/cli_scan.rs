@@ -26,7 +26,9 @@ pub struct ScanArgs {
 }
 
 /// Extensions handled by attachment extraction rather than as plain text.
-const EXTRACTED: [&str; 12] = ["pdf", "docx", "xlsx", "odt", "ods", "odp", "pptx", "html", "htm", "eml", "zip", "msg"];
+const EXTRACTED: [&str; 12] = [
+    "pdf", "docx", "xlsx", "odt", "ods", "odp", "pptx", "html", "htm", "eml", "zip", "msg",
+];
 
 /// Runs the command; returns the process exit code.
 pub fn run(args: ScanArgs) -> i32 {
@@ -35,9 +37,12 @@ pub fn run(args: ScanArgs) -> i32 {
         return 2;
     }
     let mut policy = match &args.policy {
-        Some(path) => match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|text| {
-            serde_json::from_str::<ContentFilterPolicy>(&text).map_err(|e| format!("not a valid policy: {e}"))
-        }) {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                serde_json::from_str::<ContentFilterPolicy>(&text)
+                    .map_err(|e| format!("not a valid policy: {e}"))
+            }) {
             Ok(policy) => policy,
             Err(error) => {
                 eprintln!("error: --policy {path}: {error}");
@@ -76,19 +81,30 @@ pub fn run(args: ScanArgs) -> i32 {
                 continue;
             }
         };
-        let name = Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "stdin".into());
-        let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let name = Path::new(file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "stdin".into());
+        let extension = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
         let binary = bytes.starts_with(b"%PDF") || bytes.starts_with(b"PK\x03\x04");
         let findings = match std::str::from_utf8(&bytes) {
-            Ok(text) if !binary && !EXTRACTED.contains(&extension.as_str()) => scanner.scan_text(text, Location::Body),
+            Ok(text) if !binary && !EXTRACTED.contains(&extension.as_str()) => {
+                scanner.scan_text(text, Location::Body)
+            }
             _ => scanner.scan_attachment(&name, &bytes, &limits(), &pdf),
         };
         // Recipients are unknown here; they count as external, the strictest reading.
-        let has_attachment = findings.iter().any(|f| matches!(f.location, Location::Attachment { .. }));
+        let has_attachment = findings
+            .iter()
+            .any(|f| matches!(f.location, Location::Attachment { .. }));
         let classes = [zegel_core::policy::RecipientClass::External];
         let decision = zegel_core::policy::decide(&policy, &findings, &classes, has_attachment);
         if args.json {
-            let line = serde_json::json!({"file": file, "findings": findings, "decision": decision});
+            let line =
+                serde_json::json!({"file": file, "findings": findings, "decision": decision});
             println!("{line}");
         } else {
             println!("{file}: {} finding(s)", findings.len());
@@ -99,7 +115,11 @@ pub fn run(args: ScanArgs) -> i32 {
                     Location::Attachment { name, path } if path.is_empty() => name.clone(),
                     Location::Attachment { name, path } => format!("{name} > {}", path.join(" > ")),
                 };
-                let extra = finding.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+                let extra = finding
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default();
                 println!(
                     "  {:<16} {:<28} {place} {}..{}  confidence {:.2}{extra}",
                     finding.kind.as_str(),
@@ -109,8 +129,15 @@ pub fn run(args: ScanArgs) -> i32 {
                     finding.confidence
                 );
             }
-            let level = decision.level.map(|l| format!(" at {}", l.as_str())).unwrap_or_default();
-            println!("  decision: {:?}{level} — {}", decision.action, decision.summary());
+            let level = decision
+                .level
+                .map(|l| format!(" at {}", l.as_str()))
+                .unwrap_or_default();
+            println!(
+                "  decision: {:?}{level} — {}",
+                decision.action,
+                decision.summary()
+            );
         }
     }
     if failed { 2 } else { 0 }

@@ -132,21 +132,28 @@ impl Config {
     }
 
     /// Builds the configuration from an optional file and an environment lookup (tests pass their own).
-    pub fn from_sources(file: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_sources(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let file_config = match file {
             Some(path) => read_file_config(path)?,
             None if Path::new("zegel.toml").exists() => read_file_config(Path::new("zegel.toml"))?,
             None => FileConfig::default(),
         };
         let pick = |name: &'static str, from_file: Option<String>| env(name).or(from_file);
-        let secret = |name: &'static str, from_file: Option<String>| -> Result<Option<SecretString>, ConfigError> {
+        let secret = |name: &'static str,
+                      from_file: Option<String>|
+         -> Result<Option<SecretString>, ConfigError> {
             if let Some(value) = env(name) {
                 return Ok(Some(SecretString::from(value)));
             }
             let file_var = format!("{name}_FILE");
             if let Some(path) = env(&file_var) {
-                let value = std::fs::read_to_string(&path)
-                    .map_err(|source| ConfigError::Read { path: PathBuf::from(&path), source })?;
+                let value = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                    path: PathBuf::from(&path),
+                    source,
+                })?;
                 return Ok(Some(SecretString::from(value.trim().to_owned())));
             }
             Ok(from_file.map(SecretString::from))
@@ -156,13 +163,14 @@ impl Config {
             .map(PathBuf::from)
             .or(file_config.data_dir)
             .unwrap_or_else(|| PathBuf::from("./zegel-data"));
-        let listen_text = pick("ZEGEL_LISTEN", file_config.listen).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let listen_text =
+            pick("ZEGEL_LISTEN", file_config.listen).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         let listen: SocketAddr = listen_text.parse().map_err(|_| ConfigError::Invalid {
             name: "ZEGEL_LISTEN",
             message: format!("'{listen_text}' is not an address like 127.0.0.1:8080"),
         })?;
-        let public_url_text =
-            pick("ZEGEL_PUBLIC_URL", file_config.public_url).unwrap_or_else(|| format!("http://{listen}"));
+        let public_url_text = pick("ZEGEL_PUBLIC_URL", file_config.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
         let public_url = Url::parse(&public_url_text)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -175,7 +183,10 @@ impl Config {
         let database_url = secret("ZEGEL_DATABASE_URL", file_config.database_url)?;
         if let Some(url) = &database_url {
             let url = url.expose_secret();
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
                 return Err(ConfigError::Invalid {
                     name: "ZEGEL_DATABASE_URL",
                     message: "must start with postgres://, postgresql:// or sqlite:".to_owned(),
@@ -187,16 +198,25 @@ impl Config {
                 name: "ZEGEL_MAX_UPLOAD_BYTES",
                 message: format!("'{text}' is not a number of bytes"),
             })?,
-            None => file_config.max_upload_bytes.unwrap_or(64 * 1024 * 1024 * 1024),
+            None => file_config
+                .max_upload_bytes
+                .unwrap_or(64 * 1024 * 1024 * 1024),
         };
-        let timezone =
-            pick("ZEGEL_TIMEZONE", file_config.timezone).unwrap_or_else(|| "Europe/Amsterdam".to_owned());
+        let timezone = pick("ZEGEL_TIMEZONE", file_config.timezone)
+            .unwrap_or_else(|| "Europe/Amsterdam".to_owned());
         if jiff::tz::TimeZone::get(&timezone).is_err() {
-            return Err(ConfigError::Invalid { name: "ZEGEL_TIMEZONE", message: format!("unknown time zone '{timezone}'") });
+            return Err(ConfigError::Invalid {
+                name: "ZEGEL_TIMEZONE",
+                message: format!("unknown time zone '{timezone}'"),
+            });
         }
         let mail_from = pick("ZEGEL_MAIL_FROM", file_config.mail_from).unwrap_or_else(|| {
             let host = public_url.host_str().unwrap_or("localhost");
-            let domain = if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() { host } else { "zegel.localhost" };
+            let domain = if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() {
+                host
+            } else {
+                "zegel.localhost"
+            };
             format!("Zegel <no-reply@{domain}>")
         });
         let keyring_file = env("ZEGEL_KEYRING_FILE")
@@ -207,23 +227,34 @@ impl Config {
             "dev" => SmsConfig::Dev,
             "twilio" => {
                 let required = |name: &'static str| {
-                    env(name).ok_or(ConfigError::Invalid { name, message: "is required with ZEGEL_SMS=twilio".to_owned() })
+                    env(name).ok_or(ConfigError::Invalid {
+                        name,
+                        message: "is required with ZEGEL_SMS=twilio".to_owned(),
+                    })
                 };
                 SmsConfig::Twilio {
                     account_sid: required("ZEGEL_TWILIO_ACCOUNT_SID")?,
-                    auth_token: secret("ZEGEL_TWILIO_AUTH_TOKEN", None)?.ok_or(ConfigError::Invalid {
-                        name: "ZEGEL_TWILIO_AUTH_TOKEN",
-                        message: "is required with ZEGEL_SMS=twilio".to_owned(),
-                    })?,
+                    auth_token: secret("ZEGEL_TWILIO_AUTH_TOKEN", None)?.ok_or(
+                        ConfigError::Invalid {
+                            name: "ZEGEL_TWILIO_AUTH_TOKEN",
+                            message: "is required with ZEGEL_SMS=twilio".to_owned(),
+                        },
+                    )?,
                     from: required("ZEGEL_TWILIO_FROM")?,
-                    base_url: env("ZEGEL_TWILIO_BASE_URL").unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                    base_url: env("ZEGEL_TWILIO_BASE_URL")
+                        .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
                 }
             }
             other => {
-                return Err(ConfigError::Invalid { name: "ZEGEL_SMS", message: format!("'{other}' is neither 'dev' nor 'twilio'") });
+                return Err(ConfigError::Invalid {
+                    name: "ZEGEL_SMS",
+                    message: format!("'{other}' is neither 'dev' nor 'twilio'"),
+                });
             }
         };
-        let addin_dir = env("ZEGEL_ADDIN_DIR").map(PathBuf::from).or(file_config.addin_dir);
+        let addin_dir = env("ZEGEL_ADDIN_DIR")
+            .map(PathBuf::from)
+            .or(file_config.addin_dir);
         Ok(Self {
             addin_dir,
             sms,
@@ -254,7 +285,13 @@ impl Config {
 
     /// The effective configuration as `KEY = value` lines, secrets masked.
     pub fn describe(&self) -> String {
-        let masked = |secret: &Option<SecretString>| if secret.is_some() { "********" } else { "(not set)" };
+        let masked = |secret: &Option<SecretString>| {
+            if secret.is_some() {
+                "********"
+            } else {
+                "(not set)"
+            }
+        };
         let database = match &self.database_url {
             Some(url) => mask_url_password(url.expose_secret()),
             None => format!("sqlite://{}", self.data_dir.join("zegel.db").display()),
@@ -294,8 +331,14 @@ impl Config {
 }
 
 fn read_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Toml { path: path.to_owned(), message: e.message().to_owned() })
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Toml {
+        path: path.to_owned(),
+        message: e.message().to_owned(),
+    })
 }
 
 fn parse_mail(text: &str) -> Result<MailTransportConfig, ConfigError> {
@@ -310,8 +353,15 @@ fn parse_mail(text: &str) -> Result<MailTransportConfig, ConfigError> {
     if url.scheme() != "smtp" {
         return Err(invalid());
     }
-    let host = url.host_str().ok_or_else(invalid)?.trim_matches(['[', ']']).to_owned();
-    Ok(MailTransportConfig::Smtp { host, port: url.port().unwrap_or(25) })
+    let host = url
+        .host_str()
+        .ok_or_else(invalid)?
+        .trim_matches(['[', ']'])
+        .to_owned();
+    Ok(MailTransportConfig::Smtp {
+        host,
+        port: url.port().unwrap_or(25),
+    })
 }
 
 fn mask_url_password(url: &str) -> String {
@@ -331,7 +381,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_sources(None, &|name| map.get(name).cloned())
     }
 
@@ -342,7 +395,10 @@ mod tests {
         assert_eq!(config.public_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(config.mail, MailTransportConfig::Dev);
         assert!(config.database_url.is_none());
-        assert_eq!(config.keyring_file, PathBuf::from("./zegel-data/keyring.json"));
+        assert_eq!(
+            config.keyring_file,
+            PathBuf::from("./zegel-data/keyring.json")
+        );
     }
 
     #[test]
@@ -353,7 +409,13 @@ mod tests {
             ("ZEGEL_SMTP_PASSWORD", "123456"),
         ])
         .unwrap();
-        assert_eq!(config.mail, MailTransportConfig::Smtp { host: "mail.example".into(), port: 2525 });
+        assert_eq!(
+            config.mail,
+            MailTransportConfig::Smtp {
+                host: "mail.example".into(),
+                port: 2525
+            }
+        );
         let described = config.describe();
         assert!(!described.contains("hunter2"), "{described}");
         assert!(!described.contains("123456"), "{described}");
@@ -366,7 +428,10 @@ mod tests {
             (vec![("ZEGEL_LISTEN", "nope")], "ZEGEL_LISTEN"),
             (vec![("ZEGEL_MAIL", "carrier-pigeon")], "ZEGEL_MAIL"),
             (vec![("ZEGEL_PUBLIC_URL", "ftp://x")], "ZEGEL_PUBLIC_URL"),
-            (vec![("ZEGEL_DATABASE_URL", "mysql://x")], "ZEGEL_DATABASE_URL"),
+            (
+                vec![("ZEGEL_DATABASE_URL", "mysql://x")],
+                "ZEGEL_DATABASE_URL",
+            ),
             (vec![("ZEGEL_TIMEZONE", "Mars/Olympus")], "ZEGEL_TIMEZONE"),
         ] {
             let error = load(&vars).unwrap_err().to_string();

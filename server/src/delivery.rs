@@ -30,6 +30,8 @@ pub struct NotifySpec {
     pub sender_email: String,
     /// Link expiry (Unix ms).
     pub expires_at: i64,
+    /// The tenant's settings (From, branding, hidden subject), loaded before the transaction.
+    pub settings: zegel_core::settings::TenantSettings,
 }
 
 /// Gives each recipient a fresh link token (only its hash is stored) and writes their notification
@@ -47,19 +49,30 @@ pub async fn enqueue_notifications(
         let token = zegel_crypto::random_token();
         store::set_token_hash(&mut *conn, recipient_id, &zegel_crypto::hash_token(&token)).await?;
         let link = format!("{base_url}/m/{token}");
-        let mail = render::notification(&Notification {
-            language: spec.language,
-            kind: spec.kind,
-            subject: &spec.subject,
-            sender: &spec.sender_email,
-            plain_body: spec.body_text.as_deref(),
-            link: &link,
-            expires_at: spec.expires_at,
-            timezone: &state.config.timezone,
-            from: &state.config.mail_from,
-            to: email,
-        });
-        outbox::enqueue_email(&mut *conn, keyring, "notification", Some(recipient_id), mail, now).await?;
+        let mail = crate::settings::notification(
+            &spec.settings,
+            &Notification {
+                language: spec.language,
+                kind: spec.kind,
+                subject: &spec.subject,
+                sender: &spec.sender_email,
+                plain_body: spec.body_text.as_deref(),
+                link: &link,
+                expires_at: spec.expires_at,
+                timezone: &state.config.timezone,
+                from: &state.config.mail_from,
+                to: email,
+            },
+        );
+        outbox::enqueue_email(
+            &mut *conn,
+            keyring,
+            "notification",
+            Some(recipient_id),
+            mail,
+            now,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -78,9 +91,24 @@ pub async fn enqueue_phone_request(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let token = zegel_crypto::random_token();
-    phone_store::create_request(&mut *conn, &zegel_crypto::hash_token(&token), message_id, now, spec.expires_at).await?;
+    phone_store::create_request(
+        &mut *conn,
+        &zegel_crypto::hash_token(&token),
+        message_id,
+        now,
+        spec.expires_at,
+    )
+    .await?;
     let link = format!("{}/phones/{token}", state.config.base_url());
-    let mail = render::phone_request(spec.language, &spec.subject, reason_terms, missing, &link, &spec.sender_email, &state.config.mail_from);
+    let mail = render::phone_request(
+        spec.language,
+        &spec.subject,
+        reason_terms,
+        missing,
+        &link,
+        &spec.sender_email,
+        &state.config.mail_from,
+    );
     outbox::enqueue_email(&mut *conn, keyring, "phone_request", None, mail, now).await
 }
 
@@ -114,21 +142,33 @@ pub async fn supply_phones(
     numbers: &[(String, String)],
     actor: &str,
 ) -> Result<SupplyOutcome, AppError> {
-    let message = store::held_message(&state.db, tenant_id, message_id).await?.ok_or(AppError::NotFound)?;
+    let message = store::held_message(&state.db, tenant_id, message_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if message.status != "held" {
-        return Err(AppError::Conflict("this message is not waiting for phone numbers".into()));
+        return Err(AppError::Conflict(
+            "this message is not waiting for phone numbers".into(),
+        ));
     }
-    let country = crate::settings::sms_default_country(state, tenant_id).await?;
+    let settings = crate::settings::effective(state, tenant_id).await?;
+    let country = settings.sms_default_country.clone();
     let recipients = store::recipients(&state.db, message_id).await?;
     let mut normalised: Vec<(String, String, String)> = Vec::new(); // recipient id, email, e164
     for (email, raw) in numbers {
-        let Some(recipient) = recipients.iter().find(|r| r.email.eq_ignore_ascii_case(email.trim())) else {
-            return Err(AppError::invalid(format!("phones.{email}"), format!("{email} is not a recipient of this message")));
+        let Some(recipient) = recipients
+            .iter()
+            .find(|r| r.email.eq_ignore_ascii_case(email.trim()))
+        else {
+            return Err(AppError::invalid(
+                format!("phones.{email}"),
+                format!("{email} is not a recipient of this message"),
+            ));
         };
         if raw.trim().is_empty() {
             continue;
         }
-        let e164 = phones::normalize(raw, &country).map_err(|e| AppError::invalid(format!("phones.{}", recipient.email), e.to_string()))?;
+        let e164 = phones::normalize(raw, &country)
+            .map_err(|e| AppError::invalid(format!("phones.{}", recipient.email), e.to_string()))?;
         normalised.push((recipient.id.clone(), recipient.email.clone(), e164));
     }
     let key = message_key(state, &message.wrapped_key).map_err(AppError::internal)?;
@@ -141,12 +181,20 @@ pub async fn supply_phones(
         .collect();
     let mut tx = state.db.pool.begin().await?;
     for (recipient_id, _, e164) in &normalised {
-        let sealed = seal_field(&keyring, &key, tenant_id, message_id, &phones::field(recipient_id), e164.as_bytes());
+        let sealed = seal_field(
+            &keyring,
+            &key,
+            tenant_id,
+            message_id,
+            &phones::field(recipient_id),
+            e164.as_bytes(),
+        );
         phone_store::set_recipient_phone(&mut tx, recipient_id, &sealed).await?;
     }
     let released = missing.is_empty();
     if released {
-        let content = sealing::open_content(state, tenant_id, message_id, &message.sealed_content).map_err(AppError::internal)?;
+        let content = sealing::open_content(state, tenant_id, message_id, &message.sealed_content)
+            .map_err(AppError::internal)?;
         let spec = NotifySpec {
             language: Language::parse(&message.language).unwrap_or_default(),
             kind: MessageKind::parse(&message.kind).unwrap_or(MessageKind::SecureMessage),
@@ -154,22 +202,34 @@ pub async fn supply_phones(
             body_text: content.body_text,
             sender_email: message.sender_email.clone(),
             expires_at: message.expires_at,
+            settings,
         };
-        let all: Vec<(String, String)> = recipients.iter().map(|r| (r.id.clone(), r.email.clone())).collect();
+        let all: Vec<(String, String)> = recipients
+            .iter()
+            .map(|r| (r.id.clone(), r.email.clone()))
+            .collect();
         store::set_status(&mut tx, message_id, "active").await?;
         phone_store::spend_requests(&mut tx, message_id).await?;
         enqueue_notifications(&mut tx, state, &keyring, &spec, &all, now).await?;
     }
     tx.commit().await?;
     for (_, email, e164) in &normalised {
-        phones::remember(state, tenant_id, email, e164).await.map_err(AppError::internal)?;
+        phones::remember(state, tenant_id, email, e164)
+            .await
+            .map_err(AppError::internal)?;
     }
     if released {
         state.outbox_wakeup.notify_one();
         audit::append(
             &state.db,
             now,
-            &AuditEvent { tenant_id: Some(tenant_id), message_id: Some(message_id), actor: actor.to_owned(), event: "message.released", ..Default::default() },
+            &AuditEvent {
+                tenant_id: Some(tenant_id),
+                message_id: Some(message_id),
+                actor: actor.to_owned(),
+                event: "message.released",
+                ..Default::default()
+            },
         )
         .await?;
     }
@@ -182,11 +242,21 @@ pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
     let expired = store::expired_held(&state.db, now).await?;
     let keyring = state.keys.keyring();
     for message in &expired {
-        let subject = sealing::open_content(state, &message.tenant_id, &message.id, &message.sealed_content)
-            .map(|c| c.subject)
-            .unwrap_or_default();
+        let subject = sealing::open_content(
+            state,
+            &message.tenant_id,
+            &message.id,
+            &message.sealed_content,
+        )
+        .map(|c| c.subject)
+        .unwrap_or_default();
         let blob_ids = store::blob_ids(&state.db, &message.id).await?;
-        let mail = render::held_expired(Language::parse(&message.language).unwrap_or_default(), &subject, &message.sender_email, &state.config.mail_from);
+        let mail = render::held_expired(
+            Language::parse(&message.language).unwrap_or_default(),
+            &subject,
+            &message.sender_email,
+            &state.config.mail_from,
+        );
         let mut tx = state.db.pool.begin().await?;
         outbox::enqueue_email(&mut tx, &keyring, "held_expired", None, mail, now).await?;
         store::delete_message(&mut tx, &message.id).await?;
@@ -195,7 +265,13 @@ pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
         audit::append(
             &state.db,
             now,
-            &AuditEvent { tenant_id: Some(&message.tenant_id), message_id: Some(&message.id), actor: "system".into(), event: "message.deleted_unreleased", ..Default::default() },
+            &AuditEvent {
+                tenant_id: Some(&message.tenant_id),
+                message_id: Some(&message.id),
+                actor: "system".into(),
+                event: "message.deleted_unreleased",
+                ..Default::default()
+            },
         )
         .await?;
     }
@@ -211,6 +287,9 @@ pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
         loop {
             if let Err(error) = expire_held(&state).await {
                 tracing::error!(error = format!("{error:#}"), "maintenance failed");
+            }
+            if let Err(error) = crate::retention::expire_messages(&state).await {
+                tracing::error!(error = format!("{error:#}"), "expiring messages failed");
             }
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }

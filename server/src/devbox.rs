@@ -22,7 +22,9 @@ pub fn router(mail: bool, sms: bool) -> axum::Router<AppState> {
             .route("/dev/mailbox/{index}", get(html_part));
     }
     if sms {
-        router = router.route("/dev/sms", get(sms_page)).route("/dev/sms.json", get(sms_json));
+        router = router
+            .route("/dev/sms", get(sms_page))
+            .route("/dev/sms.json", get(sms_json));
     }
     router
 }
@@ -56,7 +58,11 @@ async fn sms_page(State(state): State<AppState>) -> Response {
 }
 
 fn mails(state: &AppState) -> Vec<DevMail> {
-    state.mailer.dev_mailbox().map(|m| m.all()).unwrap_or_default()
+    state
+        .mailer
+        .dev_mailbox()
+        .map(|m| m.all())
+        .unwrap_or_default()
 }
 
 async fn json(State(state): State<AppState>) -> Json<Vec<DevMail>> {
@@ -96,7 +102,9 @@ fn linkify(text: &str) -> String {
         if i > 0 {
             out.push(' ');
         }
-        let escaped = askama::filters::escape(word, askama::filters::Html).map(|e| e.to_string()).unwrap_or_default();
+        let escaped = askama::filters::escape(word, askama::filters::Html)
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         if word.starts_with("http://") || word.starts_with("https://") {
             out.push_str(&format!("<a href=\"{escaped}\">{escaped}</a>"));
         } else {
@@ -116,7 +124,12 @@ async fn page(State(state): State<AppState>) -> Response {
             to: mail.to,
             subject: mail.subject,
             at: mail.at,
-            text_html: mail.text.lines().map(linkify).collect::<Vec<_>>().join("\n"),
+            text_html: mail
+                .text
+                .lines()
+                .map(linkify)
+                .collect::<Vec<_>>()
+                .join("\n"),
             has_html: mail.html.is_some(),
         })
         .collect();
@@ -129,7 +142,14 @@ async fn page(State(state): State<AppState>) -> Response {
 async fn html_part(State(state): State<AppState>, Path(index): Path<usize>) -> Response {
     match mails(&state).into_iter().nth(index).and_then(|m| m.html) {
         // Shown sandboxed: the mail's HTML is ours, but it is still a document of its own.
-        Some(html) => ([(header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'; style-src 'unsafe-inline'")], Html(html)).into_response(),
+        Some(html) => (
+            [(
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+            )],
+            Html(html),
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

@@ -69,17 +69,32 @@ pub enum AppError {
 impl AppError {
     /// A 400 with a code and message.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::BadRequest { code, message: message.into() }
+        Self::BadRequest {
+            code,
+            message: message.into(),
+        }
     }
 
     /// A client error with another status than 400 (e.g. 401 for a wrong code), code and message.
-    pub fn bad_request_status(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self::WithStatus { status, code, message: message.into() }
+    pub fn bad_request_status(
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::WithStatus {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// A 422 naming the field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.into(), message: message.into(), feedback: Vec::new() }
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+            feedback: Vec::new(),
+        }
     }
 
     /// Wraps an unexpected failure.
@@ -140,17 +155,25 @@ impl IntoResponse for AppError {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
         let (field, feedback): (Option<&str>, &[String]) = match &self {
-            Self::Invalid { field, feedback, .. } => (Some(field), feedback),
+            Self::Invalid {
+                field, feedback, ..
+            } => (Some(field), feedback),
             _ => (None, &[]),
         };
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code(), message: self.to_string(), field, feedback },
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                field,
+                feedback,
+            },
         };
         let mut response = (self.status(), Json(body)).into_response();
         if matches!(self, Self::Unauthorized) {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"zegel\""));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"zegel\""),
+            );
         }
         response
     }
@@ -170,7 +193,11 @@ impl From<std::io::Error> for AppError {
 
 impl From<zegel_core::message::RequestError> for AppError {
     fn from(error: zegel_core::message::RequestError) -> Self {
-        Self::Invalid { field: error.field, message: error.message, feedback: error.feedback }
+        Self::Invalid {
+            field: error.field,
+            message: error.message,
+            feedback: error.feedback,
+        }
     }
 }
 
@@ -183,12 +210,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(AppError::bad_request("bad_content_type", "send the body as application/json"))
-            }
-            Err(JsonRejection::JsonSyntaxError(e)) => {
-                Err(AppError::bad_request("malformed_json", format!("the body is not valid JSON: {}", e.body_text())))
-            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::bad_request(
+                "bad_content_type",
+                "send the body as application/json",
+            )),
+            Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {}", e.body_text()),
+            )),
             Err(JsonRejection::JsonDataError(e)) => Err(AppError::Invalid {
                 field: "body".to_owned(),
                 message: e.body_text(),

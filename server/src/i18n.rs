@@ -270,8 +270,13 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 /// A date and time as `dd/mm/yyyy` and `HH:MM` in the configured time zone.
 pub fn date_and_time(millis: i64, timezone: &str) -> (String, String) {
     let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let zoned = jiff::Timestamp::from_millisecond(millis).unwrap_or(jiff::Timestamp::UNIX_EPOCH).to_zoned(tz);
-    (zoned.strftime("%d/%m/%Y").to_string(), zoned.strftime("%H:%M").to_string())
+    let zoned = jiff::Timestamp::from_millisecond(millis)
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        .to_zoned(tz);
+    (
+        zoned.strftime("%d/%m/%Y").to_string(),
+        zoned.strftime("%H:%M").to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -290,7 +295,10 @@ mod tests {
     fn every_language_has_the_placeholders_it_needs() {
         for language in Language::ALL {
             let t = texts(language);
-            assert!(t.notify_intro_message.contains("{subject}") && t.notify_intro_message.contains("{sender}"));
+            assert!(
+                t.notify_intro_message.contains("{subject}")
+                    && t.notify_intro_message.contains("{sender}")
+            );
             assert!(t.link_expires.contains("{date}") && t.link_expires.contains("{time}"));
             assert!(t.channel_intro.contains("{subject}") && t.channel_intro.contains("{sender}"));
             assert!(t.password_intro.contains("{subject}"));

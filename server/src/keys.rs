@@ -33,18 +33,25 @@ pub struct Keys {
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys").field("source", &self.source).finish_non_exhaustive()
+        f.debug_struct("Keys")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
     }
 }
 
 impl Keys {
     /// Loads the keyring and signing key, creating them on first start.
     pub fn load_or_create(config: &Config) -> anyhow::Result<Self> {
-        fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
         let (keyring, source) = match &config.keyring {
             Some(json) => (
-                Keyring::from_json(json.expose_secret()).context("ZEGEL_KEYRING is not a valid keyring")?,
+                Keyring::from_json(json.expose_secret())
+                    .context("ZEGEL_KEYRING is not a valid keyring")?,
                 KeySource::Environment,
             ),
             None => {
@@ -63,8 +70,14 @@ impl Keys {
         let secret: [u8; 32] = fs::read(&signing_path)
             .with_context(|| format!("cannot read {}", signing_path.display()))?
             .try_into()
-            .map_err(|_| anyhow::anyhow!("{} must hold exactly 32 bytes", signing_path.display()))?;
-        Ok(Self { keyring: RwLock::new(Arc::new(keyring)), source, signer: TokenSigner::new(secret) })
+            .map_err(|_| {
+                anyhow::anyhow!("{} must hold exactly 32 bytes", signing_path.display())
+            })?;
+        Ok(Self {
+            keyring: RwLock::new(Arc::new(keyring)),
+            source,
+            signer: TokenSigner::new(secret),
+        })
     }
 
     /// The current keyring.
@@ -84,7 +97,9 @@ impl Keys {
     /// Adds a new KEK, saves the keyring, and returns the new key's id.
     pub fn add_kek(&self) -> anyhow::Result<u32> {
         let KeySource::File(path) = &self.source else {
-            anyhow::bail!("the keyring comes from ZEGEL_KEYRING; rotate it where it is kept, or use a keyring file");
+            anyhow::bail!(
+                "the keyring comes from ZEGEL_KEYRING; rotate it where it is kept, or use a keyring file"
+            );
         };
         let mut keyring = read_keyring(path)?;
         let id = keyring.add_generated();
@@ -95,7 +110,8 @@ impl Keys {
 }
 
 fn read_keyring(path: &Path) -> anyhow::Result<Keyring> {
-    let json = fs::read_to_string(path).with_context(|| format!("cannot read the keyring {}", path.display()))?;
+    let json = fs::read_to_string(path)
+        .with_context(|| format!("cannot read the keyring {}", path.display()))?;
     Keyring::from_json(&json).with_context(|| format!("{} is not a valid keyring", path.display()))
 }
 

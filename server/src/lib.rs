@@ -30,6 +30,8 @@ pub mod cli_scan;
 pub mod config;
 /// Storage.
 pub mod db;
+/// Held messages and releasing them.
+pub mod delivery;
 /// The dev mailbox pages.
 pub mod devbox;
 /// The error type of handlers.
@@ -44,22 +46,24 @@ pub mod mail;
 pub mod oidc;
 /// The outbox worker.
 pub mod outbox;
+/// Phone numbers for two-factor access.
+pub mod phones;
 /// The recipient portal.
 pub mod portal;
+/// Expiry and deletion: destroying a message's content, keeping its tracking record.
+pub mod retention;
 /// The content filter as the server runs it.
 pub mod scan;
 /// Sealed message fields.
 pub mod sealing;
 /// Tenant settings.
 pub mod settings;
-/// Shared state.
-pub mod state;
 /// Outgoing SMS.
 pub mod sms;
-/// Phone numbers for two-factor access.
-pub mod phones;
-/// Held messages and releasing them.
-pub mod delivery;
+/// Shared state.
+pub mod state;
+/// Log & block: what senders see of sent messages, and blocking after sending.
+pub mod tracking;
 
 pub use state::AppState;
 
@@ -78,13 +82,31 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router(state.config.max_upload_bytes))
         .merge(portal::router())
         .merge(admin_page::router());
-    router = router.merge(devbox::router(state.mailer.dev_mailbox().is_some(), state.sms.dev_box().is_some()));
+    router = router.merge(devbox::router(
+        state.mailer.dev_mailbox().is_some(),
+        state.sms.dev_box().is_some(),
+    ));
     router
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
-        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         // After the layers: the pane is framed by Outlook and runs wasm, so it sets its own headers.
         .merge(addin::router())
         .with_state(state)
@@ -96,7 +118,10 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 }
 
 /// Like [`build_state`], with a clock of the caller's choosing (tests).
-pub async fn build_state_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<AppState> {
+pub async fn build_state_with_clock(
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
     use anyhow::Context as _;
     use secrecy::ExposeSecret;
     let keys = keys::Keys::load_or_create(&config)?;
@@ -104,14 +129,25 @@ pub async fn build_state_with_clock(config: Config, clock: Arc<dyn Clock>) -> an
         Some(url) => url.expose_secret().to_owned(),
         None => db::Db::sqlite_url(&config.data_dir),
     };
-    let db = db::Db::connect(&url).await.context("cannot open the database")?;
-    let blobs = blobs::LocalBlobs::open(&config.data_dir.join("blobs")).context("cannot open the blob store")?;
+    let db = db::Db::connect(&url)
+        .await
+        .context("cannot open the database")?;
+    let blobs = blobs::LocalBlobs::open(&config.data_dir.join("blobs"))
+        .context("cannot open the blob store")?;
     let mailer = mail::Mailer::from_config(&config)?;
     let sms = match &config.sms {
         config::SmsConfig::Dev => sms::SmsSender::Dev(sms::DevSmsBox::default()),
-        config::SmsConfig::Twilio { account_sid, auth_token, from, base_url } => {
-            sms::SmsSender::Twilio(sms::TwilioClient::new(base_url, account_sid, auth_token.clone(), from)?)
-        }
+        config::SmsConfig::Twilio {
+            account_sid,
+            auth_token,
+            from,
+            base_url,
+        } => sms::SmsSender::Twilio(sms::TwilioClient::new(
+            base_url,
+            account_sid,
+            auth_token.clone(),
+            from,
+        )?),
     };
     Ok(AppState {
         config: Arc::new(config),

@@ -9,7 +9,11 @@ use zegel_server::config::Config;
 use zegel_server::{admin, app, build_state, install_crypto_provider, outbox};
 
 #[derive(Parser)]
-#[command(name = "zegel", version, about = "Secure e-mail for Outlook: server and administration")]
+#[command(
+    name = "zegel",
+    version,
+    about = "Secure e-mail for Outlook: server and administration"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -76,6 +80,11 @@ enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// OpenID Connect issuers a tenant trusts for sign-in.
     Oidc {
         #[command(subcommand)]
@@ -124,6 +133,12 @@ enum OidcCommand {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes the hash chain; names the first broken entry and exits non-zero when it is broken.
+    Verify,
+}
+
+#[derive(Subcommand)]
 enum TenantCommand {
     /// Creates a tenant owning one or more mail domains.
     Add {
@@ -150,14 +165,29 @@ fn main() -> ExitCode {
     // The content filter needs no configuration, database or runtime.
     match cli.command {
         Command::ExtractPdf => return ExitCode::from(zegel_server::scan::extract_pdf_child() as u8),
-        Command::Scan { json, policy, triggers, activations, files } => {
-            let args = zegel_server::cli_scan::ScanArgs { json, policy, triggers, activations, files };
+        Command::Scan {
+            json,
+            policy,
+            triggers,
+            activations,
+            files,
+        } => {
+            let args = zegel_server::cli_scan::ScanArgs {
+                json,
+                policy,
+                triggers,
+                activations,
+                files,
+            };
             return ExitCode::from(zegel_server::cli_scan::run(args) as u8);
         }
         _ => {}
     }
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("ZEGEL_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_env("ZEGEL_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
         .with_writer(std::io::stderr)
         .init();
     install_crypto_provider();
@@ -185,36 +215,81 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(config).await,
-        Command::Scan { .. } | Command::ExtractPdf => unreachable!("handled before the runtime starts"),
+        Command::Scan { .. } | Command::ExtractPdf => {
+            unreachable!("handled before the runtime starts")
+        }
         Command::Admin { command } => {
             let state = build_state(config).await?;
             match command {
-                AdminCommand::Tenant { command: TenantCommand::Add { name, domains } } => {
+                AdminCommand::Tenant {
+                    command: TenantCommand::Add { name, domains },
+                } => {
                     let id = admin::add_tenant(&state, &name, &domains).await?;
                     println!("{id}");
                 }
-                AdminCommand::Token { email, days } => println!("{}", admin::token(&state, &email, days).await?),
-                AdminCommand::Tenant { command: TenantCommand::AllowExpiry { domain, days } } => {
+                AdminCommand::Token { email, days } => {
+                    println!("{}", admin::token(&state, &email, days).await?)
+                }
+                AdminCommand::Tenant {
+                    command: TenantCommand::AllowExpiry { domain, days },
+                } => {
                     admin::allow_expiry(&state, &domain, days).await?;
-                    eprintln!("the tenant owning {domain} may now set link expiries up to {days} days");
+                    eprintln!(
+                        "the tenant owning {domain} may now set link expiries up to {days} days"
+                    );
                 }
                 AdminCommand::Grant { email, role } => {
                     admin::grant(&state, &email, &role).await?;
                     eprintln!("{email} is now {role}");
                 }
                 AdminCommand::Oidc { command } => match command {
-                    OidcCommand::Set { domain, issuer, audience, user_claim, admin_claim, admin_value } => {
-                        let trust = admin::OidcTrust { domain, issuer, audience, user_claim, admin_claim, admin_value };
+                    OidcCommand::Set {
+                        domain,
+                        issuer,
+                        audience,
+                        user_claim,
+                        admin_claim,
+                        admin_value,
+                    } => {
+                        let trust = admin::OidcTrust {
+                            domain,
+                            issuer,
+                            audience,
+                            user_claim,
+                            admin_claim,
+                            admin_value,
+                        };
                         admin::oidc_set(&state, &trust).await?;
-                        eprintln!("the tenant owning {} now trusts {}", trust.domain, trust.issuer);
+                        eprintln!(
+                            "the tenant owning {} now trusts {}",
+                            trust.domain, trust.issuer
+                        );
                     }
-                    OidcCommand::Remove { domain, issuer } => admin::oidc_remove(&state, &domain, &issuer).await?,
+                    OidcCommand::Remove { domain, issuer } => {
+                        admin::oidc_remove(&state, &domain, &issuer).await?
+                    }
                     OidcCommand::List { domain } => {
                         for line in admin::oidc_list(&state, &domain).await? {
                             println!("{line}");
                         }
                     }
                 },
+                AdminCommand::Audit {
+                    command: AuditCommand::Verify,
+                } => {
+                    let report = zegel_server::db::audit::verify(&state.db).await?;
+                    if let Some(broken) = report.broken {
+                        anyhow::bail!(
+                            "the audit chain is broken after {} good entries: {}",
+                            report.entries,
+                            broken.reason
+                        );
+                    }
+                    println!(
+                        "the audit chain is whole: {} entries, head {}",
+                        report.entries, report.head_hash
+                    );
+                }
                 AdminCommand::RotateKek => {
                     let report = admin::rotate_kek(&state).await?;
                     eprintln!(
@@ -232,7 +307,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
     let state = build_state(config).await?;
     let base = state.config.base_url();
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let worker = outbox::spawn(state.clone());
     let maintenance = zegel_server::delivery::spawn_maintenance(state.clone());
     let dev = state.mailer.dev_mailbox().is_some();
@@ -247,7 +324,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         println!("  dev SMS:     {base}/dev/sms");
     }
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     worker.abort();
     maintenance.abort();
     Ok(())

@@ -87,14 +87,22 @@ impl OidcKeys {
             .timeout(Duration::from_secs(10))
             .build()
             .expect("the HTTP client builds");
-        Self { http, cache: Mutex::default(), refreshing: tokio::sync::Mutex::new(()) }
+        Self {
+            http,
+            cache: Mutex::default(),
+            refreshing: tokio::sync::Mutex::new(()),
+        }
     }
 
     fn cached(&self, issuer: &str, kid: Option<&str>, now: i64) -> (Option<Jwk>, bool) {
         let cache = self.cache.lock().expect("key cache lock poisoned");
-        let Some(entry) = cache.get(issuer) else { return (None, true) };
+        let Some(entry) = cache.get(issuer) else {
+            return (None, true);
+        };
         let stale = entry.fetched_at.is_none_or(|at| now - at > MAX_KEY_AGE_MS);
-        let may_refresh = entry.attempted_at.is_none_or(|at| now - at >= MIN_REFRESH_MS);
+        let may_refresh = entry
+            .attempted_at
+            .is_none_or(|at| now - at >= MIN_REFRESH_MS);
         (find_key(&entry.keys, kid), stale && may_refresh)
     }
 
@@ -112,7 +120,9 @@ impl OidcKeys {
         let may_fetch = {
             let mut cache = self.cache.lock().expect("key cache lock poisoned");
             let entry = cache.entry(issuer.to_owned()).or_default();
-            let may = entry.attempted_at.is_none_or(|at| now - at >= MIN_REFRESH_MS);
+            let may = entry
+                .attempted_at
+                .is_none_or(|at| now - at >= MIN_REFRESH_MS);
             if may {
                 entry.attempted_at = Some(now);
             }
@@ -123,7 +133,11 @@ impl OidcKeys {
         }
         match self.fetch(issuer).await {
             Ok(keys) => {
-                tracing::info!(issuer, keys = keys.len(), "fetched the issuer's signing keys");
+                tracing::info!(
+                    issuer,
+                    keys = keys.len(),
+                    "fetched the issuer's signing keys"
+                );
                 let mut cache = self.cache.lock().expect("key cache lock poisoned");
                 let entry = cache.entry(issuer.to_owned()).or_default();
                 entry.keys = keys;
@@ -131,27 +145,49 @@ impl OidcKeys {
                 find_key(&entry.keys, kid)
             }
             Err(error) => {
-                tracing::warn!(issuer, error = format!("{error:#}"), "cannot fetch the issuer's signing keys");
+                tracing::warn!(
+                    issuer,
+                    error = format!("{error:#}"),
+                    "cannot fetch the issuer's signing keys"
+                );
                 found
             }
         }
     }
 
     async fn fetch(&self, issuer: &str) -> anyhow::Result<Vec<Jwk>> {
-        let discovery_url = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+        let discovery_url = format!(
+            "{}/.well-known/openid-configuration",
+            issuer.trim_end_matches('/')
+        );
         let discovery: Discovery = serde_json::from_slice(&self.get(&discovery_url).await?)?;
         if discovery.issuer != issuer {
-            anyhow::bail!("the discovery document names the issuer {}", discovery.issuer);
+            anyhow::bail!(
+                "the discovery document names the issuer {}",
+                discovery.issuer
+            );
         }
         check_issuer_url(&discovery.jwks_uri).map_err(|e| anyhow::anyhow!("jwks_uri: {e}"))?;
         let set: Value = serde_json::from_slice(&self.get(&discovery.jwks_uri).await?)?;
-        let keys = set.get("keys").and_then(Value::as_array).ok_or_else(|| anyhow::anyhow!("the JWKS has no keys"))?;
+        let keys = set
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| anyhow::anyhow!("the JWKS has no keys"))?;
         // Keys of types this server does not use are skipped, not fatal.
-        Ok(keys.iter().filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok()).collect())
+        Ok(keys
+            .iter()
+            .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
+            .collect())
     }
 
     async fn get(&self, url: &str) -> anyhow::Result<Vec<u8>> {
-        let mut response = self.http.get(url).header("accept", "application/json").send().await?.error_for_status()?;
+        let mut response = self
+            .http
+            .get(url)
+            .header("accept", "application/json")
+            .send()
+            .await?
+            .error_for_status()?;
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await? {
             if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
@@ -165,7 +201,10 @@ impl OidcKeys {
 
 fn find_key(keys: &[Jwk], kid: Option<&str>) -> Option<Jwk> {
     match kid {
-        Some(kid) => keys.iter().find(|k| k.common.key_id.as_deref() == Some(kid)).cloned(),
+        Some(kid) => keys
+            .iter()
+            .find(|k| k.common.key_id.as_deref() == Some(kid))
+            .cloned(),
         None if keys.len() == 1 => keys.first().cloned(),
         None => None,
     }
@@ -194,7 +233,12 @@ fn key_allows(jwk: &Jwk, alg: Algorithm) -> bool {
     let by_type = match &jwk.algorithm {
         AlgorithmParameters::RSA(_) => matches!(
             alg,
-            Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 | Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512
+            Algorithm::RS256
+                | Algorithm::RS384
+                | Algorithm::RS512
+                | Algorithm::PS256
+                | Algorithm::PS384
+                | Algorithm::PS512
         ),
         AlgorithmParameters::EllipticCurve(ec) => matches!(
             (&ec.curve, alg),
@@ -202,7 +246,12 @@ fn key_allows(jwk: &Jwk, alg: Algorithm) -> bool {
         ),
         _ => false,
     };
-    let by_alg = jwk.common.key_algorithm.is_none_or(|named| named.to_string().parse::<Algorithm>().is_ok_and(|a| a == alg));
+    let by_alg = jwk.common.key_algorithm.is_none_or(|named| {
+        named
+            .to_string()
+            .parse::<Algorithm>()
+            .is_ok_and(|a| a == alg)
+    });
     by_type && by_alg
 }
 
@@ -259,14 +308,26 @@ async fn verify(state: &AppState, token: &str) -> Result<User, Result<Refusal, A
         return Err(Ok(Refusal::Algorithm));
     }
     // The issuer decides which keys to check the signature with; nothing else is read before that.
-    let unverified = jsonwebtoken::dangerous::insecure_decode::<Map<String, Value>>(token).map_err(|_| Ok(Refusal::Malformed))?;
-    let issuer = unverified.claims.get("iss").and_then(Value::as_str).ok_or(Ok(Refusal::Malformed))?.to_owned();
-    let trusts: Vec<TrustedIssuer> = db::oidc::for_issuer(&state.db, &issuer).await.map_err(|e| Err(e.into()))?;
+    let unverified = jsonwebtoken::dangerous::insecure_decode::<Map<String, Value>>(token)
+        .map_err(|_| Ok(Refusal::Malformed))?;
+    let issuer = unverified
+        .claims
+        .get("iss")
+        .and_then(Value::as_str)
+        .ok_or(Ok(Refusal::Malformed))?
+        .to_owned();
+    let trusts: Vec<TrustedIssuer> = db::oidc::for_issuer(&state.db, &issuer)
+        .await
+        .map_err(|e| Err(e.into()))?;
     if trusts.is_empty() {
         return Err(Ok(Refusal::UntrustedIssuer));
     }
     let now = state.clock.now();
-    let jwk = state.oidc.key(&issuer, header.kid.as_deref(), now.as_millisecond()).await.ok_or(Ok(Refusal::UnknownKey))?;
+    let jwk = state
+        .oidc
+        .key(&issuer, header.kid.as_deref(), now.as_millisecond())
+        .await
+        .ok_or(Ok(Refusal::UnknownKey))?;
     if !key_allows(&jwk, header.alg) {
         return Err(Ok(Refusal::Algorithm));
     }
@@ -283,7 +344,10 @@ async fn verify(state: &AppState, token: &str) -> Result<User, Result<Refusal, A
         .map_err(|e| Ok(Refusal::Signature(e)))?
         .claims;
     let seconds = now.as_second();
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or(Ok(Refusal::Expired))?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or(Ok(Refusal::Expired))?;
     if exp + LEEWAY_SECONDS <= seconds {
         return Err(Ok(Refusal::Expired));
     }
@@ -296,15 +360,26 @@ async fn verify(state: &AppState, token: &str) -> Result<User, Result<Refusal, A
     }
 
     let token_audiences = string_values(claims.get("aud"));
-    for trust in trusts.iter().filter(|t| token_audiences.contains(&t.audience.as_str())) {
-        let Some(name) = claims.get(&trust.user_claim).and_then(Value::as_str) else { continue };
-        let Ok(email) = zegel_core::address::normalize_email(name) else { continue };
+    for trust in trusts
+        .iter()
+        .filter(|t| token_audiences.contains(&t.audience.as_str()))
+    {
+        let Some(name) = claims.get(&trust.user_claim).and_then(Value::as_str) else {
+            continue;
+        };
+        let Ok(email) = zegel_core::address::normalize_email(name) else {
+            continue;
+        };
         let domain = zegel_core::address::domain_of(&email);
-        let owner = tenants::tenant_for_domain(&state.db, domain).await.map_err(|e| Err(e.into()))?;
+        let owner = tenants::tenant_for_domain(&state.db, domain)
+            .await
+            .map_err(|e| Err(e.into()))?;
         if owner.is_none_or(|tenant| tenant.id != trust.tenant_id) {
             continue;
         }
-        let mut user = tenants::ensure_user(&state.db, &trust.tenant_id, &email, state.now_ms()).await.map_err(|e| Err(e.into()))?;
+        let mut user = tenants::ensure_user(&state.db, &trust.tenant_id, &email, state.now_ms())
+            .await
+            .map_err(|e| Err(e.into()))?;
         if user.tenant_id != trust.tenant_id {
             return Err(Ok(Refusal::ForeignDomain));
         }
@@ -339,7 +414,8 @@ mod tests {
     fn the_library_refuses_none_and_hmac_with_a_public_key() {
         use base64::Engine as _;
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let keys: Value = serde_json::from_str(include_str!("../tests/api/fixtures/oidc_keys.json")).unwrap();
+        let keys: Value =
+            serde_json::from_str(include_str!("../tests/api/fixtures/oidc_keys.json")).unwrap();
         let jwk: Jwk = serde_json::from_value(keys["rsa-1"]["jwk"].clone()).unwrap();
         let rsa = DecodingKey::from_jwk(&jwk).unwrap();
         let claims = URL_SAFE_NO_PAD.encode(r#"{"iss":"x","aud":"a","exp":9999999999}"#);
@@ -347,30 +423,59 @@ mod tests {
         let none = format!("{}.{claims}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#));
         assert!(jsonwebtoken::decode_header(&none).is_err());
         // HS256 keyed with the public key: refused even by a validation that would allow HS256.
-        let input = format!("{}.{claims}", URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#));
+        let input = format!(
+            "{}.{claims}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#)
+        );
         let secret = keys["rsa-1"]["public_pem"].as_str().unwrap().as_bytes();
-        let mac = jsonwebtoken::crypto::sign(input.as_bytes(), &jsonwebtoken::EncodingKey::from_secret(secret), Algorithm::HS256).unwrap();
+        let mac = jsonwebtoken::crypto::sign(
+            input.as_bytes(),
+            &jsonwebtoken::EncodingKey::from_secret(secret),
+            Algorithm::HS256,
+        )
+        .unwrap();
         let forged = format!("{input}.{mac}");
         let mut lenient = Validation::new(Algorithm::HS256);
         lenient.validate_aud = false;
         assert!(jsonwebtoken::decode::<Value>(&forged, &rsa, &lenient).is_err());
         // And with the HMAC key itself the same token verifies: the refusal above is the key's family.
-        assert!(jsonwebtoken::decode::<Value>(&forged, &DecodingKey::from_secret(secret), &lenient).is_ok());
+        assert!(
+            jsonwebtoken::decode::<Value>(&forged, &DecodingKey::from_secret(secret), &lenient)
+                .is_ok()
+        );
     }
 
     #[test]
     fn keys_and_algorithms_must_agree() {
-        let rsa: Jwk = serde_json::from_value(serde_json::json!({"kty":"RSA","kid":"r","n":"AQAB","e":"AQAB"})).unwrap();
-        let rsa_rs256: Jwk =
-            serde_json::from_value(serde_json::json!({"kty":"RSA","kid":"r","alg":"RS256","n":"AQAB","e":"AQAB"})).unwrap();
-        let ec: Jwk = serde_json::from_value(serde_json::json!({"kty":"EC","kid":"e","crv":"P-256","x":"AQAB","y":"AQAB"})).unwrap();
-        let oct: Jwk = serde_json::from_value(serde_json::json!({"kty":"oct","kid":"o","k":"c2VjcmV0"})).unwrap();
+        let rsa: Jwk = serde_json::from_value(
+            serde_json::json!({"kty":"RSA","kid":"r","n":"AQAB","e":"AQAB"}),
+        )
+        .unwrap();
+        let rsa_rs256: Jwk = serde_json::from_value(
+            serde_json::json!({"kty":"RSA","kid":"r","alg":"RS256","n":"AQAB","e":"AQAB"}),
+        )
+        .unwrap();
+        let ec: Jwk = serde_json::from_value(
+            serde_json::json!({"kty":"EC","kid":"e","crv":"P-256","x":"AQAB","y":"AQAB"}),
+        )
+        .unwrap();
+        let oct: Jwk =
+            serde_json::from_value(serde_json::json!({"kty":"oct","kid":"o","k":"c2VjcmV0"}))
+                .unwrap();
         assert!(key_allows(&rsa, Algorithm::RS256) && key_allows(&rsa, Algorithm::PS512));
         assert!(!key_allows(&rsa, Algorithm::HS256) && !key_allows(&rsa, Algorithm::ES256));
-        assert!(key_allows(&rsa_rs256, Algorithm::RS256) && !key_allows(&rsa_rs256, Algorithm::RS512));
+        assert!(
+            key_allows(&rsa_rs256, Algorithm::RS256) && !key_allows(&rsa_rs256, Algorithm::RS512)
+        );
         assert!(key_allows(&ec, Algorithm::ES256) && !key_allows(&ec, Algorithm::ES384));
-        assert!(!key_allows(&oct, Algorithm::HS256), "symmetric keys are never used");
-        assert_eq!(find_key(&[rsa.clone()], None).map(|k| k.common.key_id), Some(Some("r".into())));
+        assert!(
+            !key_allows(&oct, Algorithm::HS256),
+            "symmetric keys are never used"
+        );
+        assert_eq!(
+            find_key(std::slice::from_ref(&rsa), None).map(|k| k.common.key_id),
+            Some(Some("r".into()))
+        );
         assert!(find_key(&[rsa.clone(), ec.clone()], None).is_none());
         assert!(find_key(&[rsa, ec], Some("e")).is_some());
     }

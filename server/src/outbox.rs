@@ -31,7 +31,11 @@ pub const MAX_ATTEMPTS: i64 = 30;
 const LEASE_MS: i64 = 5 * 60 * 1000;
 
 fn context(job_id: &str) -> Context<'_> {
-    Context { tenant: "system", message: job_id, file: "outbox" }
+    Context {
+        tenant: "system",
+        message: job_id,
+        file: "outbox",
+    }
 }
 
 /// Seals a payload for the outbox row `job_id`.
@@ -126,15 +130,28 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
     };
     // What was tried and how it ended, without the content: (permanent, message) on failure.
     let outcome: Result<(), (bool, String)> = match &payload {
-        Payload::Email(email) => state.mailer.send(email).await.map_err(|e| (e.permanent, e.message)),
-        Payload::Sms(sms) => state.sms.send(sms).await.map_err(|e| (e.permanent, e.message)),
+        Payload::Email(email) => state
+            .mailer
+            .send(email)
+            .await
+            .map_err(|e| (e.permanent, e.message)),
+        Payload::Sms(sms) => state
+            .sms
+            .send(sms)
+            .await
+            .map_err(|e| (e.permanent, e.message)),
     };
     match outcome {
         Ok(()) => {
             outbox::complete(&state.db, &job.id).await?;
             match (&job.recipient_id, job.purpose.as_str()) {
-                (Some(recipient), "notification") => messages::mark_notified(&state.db, recipient, state.now_ms(), false).await?,
-                (Some(recipient), "sms_code") => crate::db::phones::set_sms_error(&state.db, recipient, None).await?,
+                (Some(recipient), "notification") => {
+                    messages::mark_notified(&state.db, recipient, state.now_ms(), false).await?;
+                    audit_notification(state, recipient, "notification.sent").await?;
+                }
+                (Some(recipient), "sms_code") => {
+                    crate::db::phones::set_sms_error(&state.db, recipient, None).await?
+                }
                 _ => {}
             }
             tracing::info!(job = %job.id, purpose = %job.purpose, "handed to the relay");
@@ -143,8 +160,13 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
             tracing::warn!(job = %job.id, attempts = job.attempts, error = %message, "given up");
             outbox::give_up(&state.db, &job.id, &message).await?;
             match (&job.recipient_id, job.purpose.as_str()) {
-                (Some(recipient), "notification") => messages::mark_notified(&state.db, recipient, state.now_ms(), true).await?,
-                (Some(recipient), "sms_code") => crate::db::phones::set_sms_error(&state.db, recipient, Some(&message)).await?,
+                (Some(recipient), "notification") => {
+                    messages::mark_notified(&state.db, recipient, state.now_ms(), true).await?;
+                    audit_notification(state, recipient, "notification.bounced").await?;
+                }
+                (Some(recipient), "sms_code") => {
+                    crate::db::phones::set_sms_error(&state.db, recipient, Some(&message)).await?
+                }
                 _ => {}
             }
         }
@@ -158,6 +180,26 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
     Ok(())
 }
 
+/// Records what became of a recipient's notification: the address, never the content.
+async fn audit_notification(
+    state: &AppState,
+    recipient_id: &str,
+    event: &str,
+) -> anyhow::Result<()> {
+    if let Some(recipient) = crate::db::tracking::recipient_ref(&state.db, recipient_id).await? {
+        let entry = crate::db::audit::AuditEvent {
+            tenant_id: Some(&recipient.tenant_id),
+            message_id: Some(&recipient.message_id),
+            actor: "system".to_owned(),
+            event,
+            detail: Some(format!("recipient:{}", recipient.email)),
+            ..Default::default()
+        };
+        crate::db::audit::append(&state.db, state.now_ms(), &entry).await?;
+    }
+    Ok(())
+}
+
 /// Runs the worker until the process ends: wakes when jobs are written, when a retry is due, and at
 /// least every few seconds (other server instances may have written jobs).
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
@@ -165,10 +207,15 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if let Err(error) = run_once(&state).await {
-                tracing::error!(error = format!("{error:#}"), "outbox worker failed; retrying");
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "outbox worker failed; retrying"
+                );
             }
             let wait = match outbox::next_due(&state.db).await {
-                Ok(Some(due)) => Duration::from_millis((due - state.now_ms()).clamp(50, 5000) as u64),
+                Ok(Some(due)) => {
+                    Duration::from_millis((due - state.now_ms()).clamp(50, 5000) as u64)
+                }
                 _ => Duration::from_secs(5),
             };
             tokio::select! {

@@ -35,7 +35,8 @@ pub fn normalize(input: &str, default_country: &str) -> Result<String, PhoneErro
     let country: Option<Id> = default_country.to_ascii_uppercase().parse().ok();
     // "+31 (0)6 ..." is common in Dutch signatures; the library reads the "(0)" as part of the number.
     let cleaned = trimmed.replace("(0)", "");
-    let number = phonenumber::parse(country, &cleaned).map_err(|_| PhoneError::Unparsable(trimmed.to_owned()))?;
+    let number = phonenumber::parse(country, &cleaned)
+        .map_err(|_| PhoneError::Unparsable(trimmed.to_owned()))?;
     if !number.is_valid() {
         return Err(PhoneError::Invalid(trimmed.to_owned()));
     }
@@ -47,11 +48,19 @@ pub fn normalize(input: &str, default_country: &str) -> Result<String, PhoneErro
 }
 
 fn context<'a>(tenant: &'a str, email: &'a str) -> Context<'a> {
-    Context { tenant, message: "phones", file: email }
+    Context {
+        tenant,
+        message: "phones",
+        file: email,
+    }
 }
 
 /// The remembered number of a recipient, if any.
-pub async fn remembered(state: &AppState, tenant_id: &str, email: &str) -> anyhow::Result<Option<String>> {
+pub async fn remembered(
+    state: &AppState,
+    tenant_id: &str,
+    email: &str,
+) -> anyhow::Result<Option<String>> {
     let email = email.to_ascii_lowercase();
     let Some(sealed) = store::remembered(&state.db, tenant_id, &email).await? else {
         return Ok(None);
@@ -68,9 +77,19 @@ pub async fn remembered(state: &AppState, tenant_id: &str, email: &str) -> anyho
 }
 
 /// Remembers (or replaces) a recipient's number.
-pub async fn remember(state: &AppState, tenant_id: &str, email: &str, e164: &str) -> anyhow::Result<()> {
+pub async fn remember(
+    state: &AppState,
+    tenant_id: &str,
+    email: &str,
+    e164: &str,
+) -> anyhow::Result<()> {
     let email = email.to_ascii_lowercase();
-    let sealed = zegel_crypto::seal_to_vec(&state.keys.keyring(), &DataKey::generate(), context(tenant_id, &email), e164.as_bytes());
+    let sealed = zegel_crypto::seal_to_vec(
+        &state.keys.keyring(),
+        &DataKey::generate(),
+        context(tenant_id, &email),
+        e164.as_bytes(),
+    );
     store::remember(&state.db, tenant_id, &email, &sealed, state.now_ms()).await?;
     Ok(())
 }
@@ -81,8 +100,20 @@ pub fn field(recipient_id: &str) -> String {
 }
 
 /// Opens the number a recipient's codes go to.
-pub fn open_for_recipient(state: &AppState, tenant_id: &str, message_id: &str, recipient_id: &str, sealed: &[u8]) -> anyhow::Result<String> {
-    Ok(String::from_utf8(sealing::open_field(state, tenant_id, message_id, &field(recipient_id), sealed)?)?)
+pub fn open_for_recipient(
+    state: &AppState,
+    tenant_id: &str,
+    message_id: &str,
+    recipient_id: &str,
+    sealed: &[u8],
+) -> anyhow::Result<String> {
+    Ok(String::from_utf8(sealing::open_field(
+        state,
+        tenant_id,
+        message_id,
+        &field(recipient_id),
+        sealed,
+    )?)?)
 }
 
 #[cfg(test)]
@@ -100,16 +131,35 @@ mod tests {
             ("070-123 4567", "SE", "+46701234567"),
             ("+46 70 123 45 67", "NL", "+46701234567"),
         ] {
-            assert_eq!(normalize(input, country).as_deref(), Ok(expected), "{input} in {country}");
+            assert_eq!(
+                normalize(input, country).as_deref(),
+                Ok(expected),
+                "{input} in {country}"
+            );
         }
     }
 
     #[test]
     fn refuses_what_cannot_get_an_sms() {
-        assert!(matches!(normalize("hallo", "NL"), Err(PhoneError::Unparsable(_))));
-        assert!(matches!(normalize("", "NL"), Err(PhoneError::Unparsable(_))));
-        assert!(matches!(normalize("06 1234", "NL"), Err(PhoneError::Invalid(_))));
-        assert!(matches!(normalize("020 123 4567", "NL"), Err(PhoneError::NotMobile(_))));
-        assert!(matches!(normalize("0800 0123", "NL"), Err(PhoneError::NotMobile(_) | PhoneError::Invalid(_))));
+        assert!(matches!(
+            normalize("hallo", "NL"),
+            Err(PhoneError::Unparsable(_))
+        ));
+        assert!(matches!(
+            normalize("", "NL"),
+            Err(PhoneError::Unparsable(_))
+        ));
+        assert!(matches!(
+            normalize("06 1234", "NL"),
+            Err(PhoneError::Invalid(_))
+        ));
+        assert!(matches!(
+            normalize("020 123 4567", "NL"),
+            Err(PhoneError::NotMobile(_))
+        ));
+        assert!(matches!(
+            normalize("0800 0123", "NL"),
+            Err(PhoneError::NotMobile(_) | PhoneError::Invalid(_))
+        ));
     }
 }

@@ -34,7 +34,9 @@ pub struct ChildProcessPdf {
 impl ChildProcessPdf {
     /// The running executable (the `zegel` binary when serving).
     pub fn current() -> Self {
-        Self { program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("zegel")) }
+        Self {
+            program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("zegel")),
+        }
     }
 }
 
@@ -56,14 +58,18 @@ impl PdfText for ChildProcessPdf {
         let mut stdout = child.stdout.take().expect("piped stdout");
         let reader = std::thread::spawn(move || {
             let mut text = Vec::new();
-            let _ = (&mut stdout).take(PDF_CHILD_MAX_OUTPUT).read_to_end(&mut text);
+            let _ = (&mut stdout)
+                .take(PDF_CHILD_MAX_OUTPUT)
+                .read_to_end(&mut text);
             text
         });
         let deadline = Instant::now() + ATTACHMENT_DEADLINE;
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
                 _ => {
                     let _ = child.kill();
                     let _ = child.wait();
@@ -88,7 +94,11 @@ pub fn extract_pdf_child() -> i32 {
     let _ = Resource::CPU.set(PDF_CHILD_CPU_SECONDS, PDF_CHILD_CPU_SECONDS);
     let _ = Resource::CORE.set(0, 0);
     let mut bytes = Vec::new();
-    if std::io::stdin().take(zegel_dlp::extract::Limits::default().max_bytes_read).read_to_end(&mut bytes).is_err() {
+    if std::io::stdin()
+        .take(zegel_dlp::extract::Limits::default().max_bytes_read)
+        .read_to_end(&mut bytes)
+        .is_err()
+    {
         return 2;
     }
     match zegel_dlp::extract::pdf_text_in_process(&bytes) {
@@ -176,12 +186,21 @@ pub fn scan_message(
         }
     }
     for attachment in attachments {
-        findings.extend(scanner.scan_attachment(&attachment.name, &attachment.bytes, &limits(), pdf));
+        findings.extend(scanner.scan_attachment(
+            &attachment.name,
+            &attachment.bytes,
+            &limits(),
+            pdf,
+        ));
     }
     let classes: Vec<RecipientClass> = if input.recipients.is_empty() {
         vec![RecipientClass::External]
     } else {
-        input.recipients.iter().map(|r| classify(&r.email, internal_domains)).collect()
+        input
+            .recipients
+            .iter()
+            .map(|r| classify(&r.email, internal_domains))
+            .collect()
     };
     let decision = decide(policy, &findings, &classes, !attachments.is_empty());
     ScanOutcome { decision, findings }
@@ -190,13 +209,22 @@ pub fn scan_message(
 /// Internal when the address's domain is one of `internal_domains` (or a subdomain of one).
 pub fn classify(email: &str, internal_domains: &[String]) -> RecipientClass {
     let domain = zegel_core::address::domain_of(email).to_ascii_lowercase();
-    let internal = internal_domains.iter().any(|d| domain == *d || domain.ends_with(&format!(".{d}")));
-    if internal { RecipientClass::Internal } else { RecipientClass::External }
+    let internal = internal_domains
+        .iter()
+        .any(|d| domain == *d || domain.ends_with(&format!(".{d}")));
+    if internal {
+        RecipientClass::Internal
+    } else {
+        RecipientClass::External
+    }
 }
 
 /// The extraction limits for one attachment, with a fresh deadline.
 pub fn limits() -> Limits {
-    Limits { deadline: Some(Instant::now() + ATTACHMENT_DEADLINE), ..Limits::default() }
+    Limits {
+        deadline: Some(Instant::now() + ATTACHMENT_DEADLINE),
+        ..Limits::default()
+    }
 }
 
 #[cfg(test)]
@@ -206,9 +234,18 @@ mod tests {
     #[test]
     fn classifies_recipients_by_domain() {
         let internal = vec!["zorg.example".to_owned()];
-        assert_eq!(classify("a@zorg.example", &internal), RecipientClass::Internal);
-        assert_eq!(classify("a@afd.zorg.example", &internal), RecipientClass::Internal);
-        assert_eq!(classify("a@notzorg.example", &internal), RecipientClass::External);
+        assert_eq!(
+            classify("a@zorg.example", &internal),
+            RecipientClass::Internal
+        );
+        assert_eq!(
+            classify("a@afd.zorg.example", &internal),
+            RecipientClass::Internal
+        );
+        assert_eq!(
+            classify("a@notzorg.example", &internal),
+            RecipientClass::External
+        );
     }
 
     #[test]
@@ -216,11 +253,19 @@ mod tests {
         let input = ScanInput {
             subject: "Verwijzing".into(),
             body_text: Some("Het BSN van mevrouw is 111222333.".into()),
-            recipients: vec![ScanRecipient { email: "huisarts@elders.example".into(), kind: None }],
+            recipients: vec![ScanRecipient {
+                email: "huisarts@elders.example".into(),
+                kind: None,
+            }],
             ..Default::default()
         };
-        let outcome =
-            scan_message(&ContentFilterPolicy::default(), &input, &[], &["zorg.example".into()], &zegel_dlp::extract::InProcessPdf);
+        let outcome = scan_message(
+            &ContentFilterPolicy::default(),
+            &input,
+            &[],
+            &["zorg.example".into()],
+            &zegel_dlp::extract::InProcessPdf,
+        );
         assert_eq!(outcome.decision.action, zegel_core::policy::Action::Force);
         assert_eq!(outcome.decision.level, Some(zegel_core::AuthLevel::TwoFa));
         assert_eq!(outcome.findings[0].text, "111222333");

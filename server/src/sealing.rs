@@ -31,14 +31,40 @@ pub struct MessageContent {
 }
 
 /// Seals `plaintext` as field `field` of a message.
-pub fn seal_field(keyring: &Keyring, key: &DataKey, tenant: &str, message: &str, field: &str, plaintext: &[u8]) -> Vec<u8> {
-    zegel_crypto::seal_to_vec(keyring, key, Context { tenant, message, file: field }, plaintext)
+pub fn seal_field(
+    keyring: &Keyring,
+    key: &DataKey,
+    tenant: &str,
+    message: &str,
+    field: &str,
+    plaintext: &[u8],
+) -> Vec<u8> {
+    zegel_crypto::seal_to_vec(
+        keyring,
+        key,
+        Context {
+            tenant,
+            message,
+            file: field,
+        },
+        plaintext,
+    )
 }
 
 /// Opens a sealed field, reloading the keyring once if it was sealed with a KEK this process does not
 /// know yet (added by a rotation while the server runs).
-pub fn open_field(state: &AppState, tenant: &str, message: &str, field: &str, sealed: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    let ctx = Context { tenant, message, file: field };
+pub fn open_field(
+    state: &AppState,
+    tenant: &str,
+    message: &str,
+    field: &str,
+    sealed: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let ctx = Context {
+        tenant,
+        message,
+        file: field,
+    };
     match zegel_crypto::open_to_vec(&state.keys.keyring(), ctx, sealed) {
         Err(CryptoError::UnknownKek(_)) if state.keys.reload().is_ok() => {
             zegel_crypto::open_to_vec(&state.keys.keyring(), ctx, sealed)
@@ -48,13 +74,24 @@ pub fn open_field(state: &AppState, tenant: &str, message: &str, field: &str, se
 }
 
 /// Opens a message's content.
-pub fn open_content(state: &AppState, tenant: &str, message: &str, sealed: &[u8]) -> anyhow::Result<MessageContent> {
+pub fn open_content(
+    state: &AppState,
+    tenant: &str,
+    message: &str,
+    sealed: &[u8],
+) -> anyhow::Result<MessageContent> {
     let json = open_field(state, tenant, message, field::CONTENT, sealed)?;
     Ok(serde_json::from_slice(&json)?)
 }
 
 /// Opens a file's name.
-pub fn open_file_name(state: &AppState, tenant: &str, message: &str, file_id: &str, sealed: &[u8]) -> anyhow::Result<String> {
+pub fn open_file_name(
+    state: &AppState,
+    tenant: &str,
+    message: &str,
+    file_id: &str,
+    sealed: &[u8],
+) -> anyhow::Result<String> {
     let bytes = open_field(state, tenant, message, &field::file_name(file_id), sealed)?;
     Ok(String::from_utf8(bytes)?)
 }

@@ -42,16 +42,23 @@ pub struct CurrentSettings {
 impl CurrentSettings {
     /// The context new versions are validated in.
     pub fn context(&self) -> SettingsContext<'_> {
-        SettingsContext { max_expiry_days_allowed: self.max_expiry_days_allowed, tenant_domains: &self.tenant_domains }
+        SettingsContext {
+            max_expiry_days_allowed: self.max_expiry_days_allowed,
+            tenant_domains: &self.tenant_domains,
+        }
     }
 }
 
 /// Loads a tenant's settings in force.
 pub async fn load(state: &AppState, tenant_id: &str) -> Result<CurrentSettings, AppError> {
-    let tenant = tenants::tenant(&state.db, tenant_id).await?.ok_or(AppError::NotFound)?;
+    let tenant = tenants::tenant(&state.db, tenant_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let tenant_domains = tenants::domains(&state.db, tenant_id).await?;
     let allowed = tenants::max_expiry_days(&state.db, tenant_id).await?;
-    let max_expiry_days_allowed = u32::try_from(allowed).unwrap_or(zegel_core::settings::DEFAULT_MAX_EXPIRY_DAYS).max(1);
+    let max_expiry_days_allowed = u32::try_from(allowed)
+        .unwrap_or(zegel_core::settings::DEFAULT_MAX_EXPIRY_DAYS)
+        .max(1);
     let defaults = TenantSettings::day_one(&tenant.name, &tenant_domains);
     let stored = db::settings::current(&state.db, tenant_id).await?;
     let mut current = CurrentSettings {
@@ -78,11 +85,8 @@ pub async fn load(state: &AppState, tenant_id: &str) -> Result<CurrentSettings, 
 pub fn from_stored(defaults: &TenantSettings, document: &str) -> Result<TenantSettings, AppError> {
     let stored: Value = serde_json::from_str(document).map_err(AppError::internal)?;
     let mut merged = serde_json::to_value(defaults).map_err(AppError::internal)?;
-    if let (Some(merged), Some(stored)) = (merged.as_object_mut(), stored.as_object()) {
-        for (key, value) in stored {
-            merged.insert(key.clone(), value.clone());
-        }
-    }
+    // A merge patch, so nested fields added later get defaults too; a stored `null` stays none.
+    merge::merge_patch(&mut merged, &stored);
     serde_json::from_value(merged).map_err(AppError::internal)
 }
 
@@ -96,10 +100,21 @@ pub fn parse_document(value: &Value) -> Result<TenantSettings, AppError> {
     let settings: TenantSettings = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        let mut field = if path == "." || path.is_empty() { String::new() } else { path };
+        let mut field = if path == "." || path.is_empty() {
+            String::new()
+        } else {
+            path
+        };
         // A missing field is reported at its parent; name the field itself.
-        if let Some(name) = inner.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
-            field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+        if let Some(name) = inner
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
+            field = if field.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{field}.{name}")
+            };
         }
         if field.is_empty() {
             field = "body".to_owned();
@@ -108,20 +123,32 @@ pub fn parse_document(value: &Value) -> Result<TenantSettings, AppError> {
     })?;
     // Nested types of other crates ignore unknown keys; a typo must not vanish silently.
     let known = serde_json::to_value(&settings).map_err(AppError::internal)?;
-    unknown_key(value, &known, "").map_or(Ok(settings), |field| Err(AppError::invalid(field, "unknown field")))
+    unknown_key(value, &known, "").map_or(Ok(settings), |field| {
+        Err(AppError::invalid(field, "unknown field"))
+    })
 }
 
 /// The first key of `given` (recursively) that `known` does not have.
 fn unknown_key(given: &Value, known: &Value, path: &str) -> Option<String> {
-    let join = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
-    match (given, known) {
-        (Value::Object(given), Value::Object(known)) => given.iter().find_map(|(key, value)| match known.get(key) {
-            None => Some(join(key)),
-            Some(known) => unknown_key(value, known, &join(key)),
-        }),
-        (Value::Array(given), Value::Array(known)) => {
-            given.iter().zip(known).enumerate().find_map(|(i, (g, k))| unknown_key(g, k, &format!("{path}[{i}]")))
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
         }
+    };
+    match (given, known) {
+        (Value::Object(given), Value::Object(known)) => {
+            given.iter().find_map(|(key, value)| match known.get(key) {
+                None => Some(join(key)),
+                Some(known) => unknown_key(value, known, &join(key)),
+            })
+        }
+        (Value::Array(given), Value::Array(known)) => given
+            .iter()
+            .zip(known)
+            .enumerate()
+            .find_map(|(i, (g, k))| unknown_key(g, k, &format!("{path}[{i}]"))),
         _ => None,
     }
 }
@@ -140,28 +167,53 @@ pub async fn save(
     settings.validate(&current.context())?;
     let document = serde_json::to_string(&settings).map_err(AppError::internal)?;
     let now = state.now_ms();
-    let version = db::settings::save(&state.db, tenant_id, expected.unwrap_or(current.version), &document, actor, now)
-        .await
-        .map_err(|error| match error {
-            db::settings::SaveError::Stale { current } if expected.is_some() => AppError::bad_request_status(
+    let version = db::settings::save(
+        &state.db,
+        tenant_id,
+        expected.unwrap_or(current.version),
+        &document,
+        actor,
+        now,
+    )
+    .await
+    .map_err(|error| match error {
+        db::settings::SaveError::Stale { current } if expected.is_some() => {
+            AppError::bad_request_status(
                 axum::http::StatusCode::PRECONDITION_FAILED,
                 "stale_settings",
                 format!("the settings are at version {current} now; load them again"),
-            ),
-            db::settings::SaveError::Stale { .. } => AppError::Conflict("the settings were changed at the same time; try again".into()),
-            db::settings::SaveError::Db(error) => AppError::from(error),
-        })?;
+            )
+        }
+        db::settings::SaveError::Stale { .. } => {
+            AppError::Conflict("the settings were changed at the same time; try again".into())
+        }
+        db::settings::SaveError::Db(error) => AppError::from(error),
+    })?;
     audit::append(
         &state.db,
         now,
-        &AuditEvent { tenant_id: Some(tenant_id), actor: actor.to_owned(), event: "settings.changed", ..Default::default() },
+        &AuditEvent {
+            tenant_id: Some(tenant_id),
+            actor: actor.to_owned(),
+            event: "settings.changed",
+            ..Default::default()
+        },
     )
     .await?;
-    Ok(CurrentSettings { settings, version, changed_by: Some(actor.to_owned()), changed_at: Some(now), ..current })
+    Ok(CurrentSettings {
+        settings,
+        version,
+        changed_by: Some(actor.to_owned()),
+        changed_at: Some(now),
+        ..current
+    })
 }
 
 /// The content-filter policy of a tenant.
-pub async fn content_filter(state: &AppState, tenant_id: &str) -> Result<ContentFilterPolicy, AppError> {
+pub async fn content_filter(
+    state: &AppState,
+    tenant_id: &str,
+) -> Result<ContentFilterPolicy, AppError> {
     Ok(effective(state, tenant_id).await?.content_filter_policy())
 }
 
@@ -178,10 +230,14 @@ pub async fn sms_default_country(state: &AppState, tenant_id: &str) -> Result<St
 /// The From header of a tenant's notifications: the brand name and the tenant's address when it set
 /// one, else the server's `ZEGEL_MAIL_FROM`.
 pub fn notification_from(settings: &TenantSettings, server_from: &str) -> String {
-    let Some(address) = &settings.notification_from else { return server_from.to_owned() };
+    let Some(address) = &settings.notification_from else {
+        return server_from.to_owned();
+    };
     match address.parse::<lettre::Address>() {
         // lettre quotes or encodes the display name as RFC 5322 needs.
-        Ok(address) => lettre::message::Mailbox::new(Some(settings.branding.name.clone()), address).to_string(),
+        Ok(address) => {
+            lettre::message::Mailbox::new(Some(settings.branding.name.clone()), address).to_string()
+        }
         Err(_) => server_from.to_owned(),
     }
 }
@@ -192,7 +248,11 @@ pub fn notification_from(settings: &TenantSettings, server_from: &str) -> String
 pub fn notification(settings: &TenantSettings, n: &Notification<'_>) -> OutgoingEmail {
     let from = notification_from(settings, n.from);
     let subject = if settings.hide_subject { "" } else { n.subject };
-    let branded = Notification { subject, from: &from, ..n.clone() };
+    let branded = Notification {
+        subject,
+        from: &from,
+        ..n.clone()
+    };
     render::notification_branded(&branded, &settings.branding.name, &settings.branding.color)
 }
 
@@ -202,16 +262,28 @@ mod tests {
     use serde_json::json;
 
     fn day_one() -> Value {
-        serde_json::to_value(TenantSettings::day_one("Zorg", &["zorg.example".to_owned()])).unwrap()
+        serde_json::to_value(TenantSettings::day_one(
+            "Zorg",
+            &["zorg.example".to_owned()],
+        ))
+        .unwrap()
     }
 
     #[test]
     fn parse_names_the_field() {
         parse_document(&day_one()).unwrap();
         let cases = [
-            ("/password_options/min_score", json!("3"), "password_options.min_score"),
+            (
+                "/password_options/min_score",
+                json!("3"),
+                "password_options.min_score",
+            ),
             ("/languages/1", json!("de"), "languages[1]"),
-            ("/content_filter/rules/0/action", json!("explode"), "content_filter.rules[0].action"),
+            (
+                "/content_filter/rules/0/action",
+                json!("explode"),
+                "content_filter.rules[0].action",
+            ),
             ("/allow_1fa", json!(1), "allow_1fa"),
         ];
         for (pointer, value, field) in cases {
@@ -225,13 +297,19 @@ mod tests {
         let mut missing = day_one();
         missing["branding"].as_object_mut().unwrap().remove("color");
         missing.as_object_mut().unwrap().remove("hide_subject");
-        assert!(matches!(parse_document(&missing), Err(AppError::Invalid { field, .. }) if field == "branding.color"));
+        assert!(
+            matches!(parse_document(&missing), Err(AppError::Invalid { field, .. }) if field == "branding.color")
+        );
         let mut unknown = day_one();
         unknown["content_filter"]["rules"][1]["levle"] = json!("2fa");
-        assert!(matches!(parse_document(&unknown), Err(AppError::Invalid { field, .. }) if field == "content_filter.rules[1].levle"));
+        assert!(
+            matches!(parse_document(&unknown), Err(AppError::Invalid { field, .. }) if field == "content_filter.rules[1].levle")
+        );
         let mut top = day_one();
         top["colour"] = json!("#fff");
-        assert!(matches!(parse_document(&top), Err(AppError::Invalid { field, .. }) if field == "colour"));
+        assert!(
+            matches!(parse_document(&top), Err(AppError::Invalid { field, .. }) if field == "colour")
+        );
     }
 
     #[test]
@@ -239,15 +317,21 @@ mod tests {
         let defaults = TenantSettings::day_one("Zorg", &["zorg.example".to_owned()]);
         let mut old = serde_json::to_value(&defaults).unwrap();
         old.as_object_mut().unwrap().remove("hide_subject");
+        old["branding"].as_object_mut().unwrap().remove("color");
         old["allow_1fa"] = json!(false);
         let read = from_stored(&defaults, &old.to_string()).unwrap();
         assert!(!read.allow_1fa && !read.hide_subject);
+        assert_eq!(read.branding.color, defaults.branding.color);
+        assert_eq!(read.max_downloads_default, None, "a stored null stays none");
     }
 
     #[test]
     fn from_header_carries_the_brand() {
         let mut settings = TenantSettings::day_one("Zorg, Noord", &["zorg.example".to_owned()]);
-        assert_eq!(notification_from(&settings, "Zegel <no-reply@zegel.example>"), "Zegel <no-reply@zegel.example>");
+        assert_eq!(
+            notification_from(&settings, "Zegel <no-reply@zegel.example>"),
+            "Zegel <no-reply@zegel.example>"
+        );
         settings.notification_from = Some("veilig@zorg.example".into());
         let from = notification_from(&settings, "x");
         let parsed: lettre::message::Mailbox = from.parse().unwrap();

@@ -48,7 +48,12 @@ pub struct DevSmsBox {
 impl DevSmsBox {
     /// Everything kept, oldest first.
     pub fn all(&self) -> Vec<DevSms> {
-        self.messages.lock().expect("sms box lock poisoned").iter().cloned().collect()
+        self.messages
+            .lock()
+            .expect("sms box lock poisoned")
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 
@@ -79,8 +84,15 @@ struct TwilioMessage {
 
 impl TwilioClient {
     /// A client for `base_url` (Twilio's API host by default).
-    pub fn new(base_url: &str, account_sid: &str, auth_token: SecretString, from: &str) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    pub fn new(
+        base_url: &str,
+        account_sid: &str,
+        auth_token: SecretString,
+        from: &str,
+    ) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?;
         Ok(Self {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -93,10 +105,21 @@ impl TwilioClient {
     /// Sends one SMS: `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`, form-encoded, HTTP basic
     /// auth. `429` and `5xx` are temporary; other `4xx` (an invalid number, say) are permanent.
     pub async fn send(&self, sms: &OutgoingSms) -> Result<String, SmsError> {
-        let url = format!("{}/2010-04-01/Accounts/{}/Messages.json", self.base_url, self.account_sid);
+        let url = format!(
+            "{}/2010-04-01/Accounts/{}/Messages.json",
+            self.base_url, self.account_sid
+        );
         // A Messaging Service SID starts with "MG"; anything else is a sender number or name.
-        let from_field = if self.from.starts_with("MG") { "MessagingServiceSid" } else { "From" };
-        let form = [("To", sms.to.as_str()), (from_field, self.from.as_str()), ("Body", sms.body.as_str())];
+        let from_field = if self.from.starts_with("MG") {
+            "MessagingServiceSid"
+        } else {
+            "From"
+        };
+        let form = [
+            ("To", sms.to.as_str()),
+            (from_field, self.from.as_str()),
+            ("Body", sms.body.as_str()),
+        ];
         let response = self
             .http
             .post(&url)
@@ -104,12 +127,17 @@ impl TwilioClient {
             .form(&form)
             .send()
             .await
-            .map_err(|e| SmsError { permanent: false, message: format!("SMS provider unreachable: {e}") })?;
+            .map_err(|e| SmsError {
+                permanent: false,
+                message: format!("SMS provider unreachable: {e}"),
+            })?;
         let status = response.status();
         let body = response.bytes().await.unwrap_or_default();
         if status.is_success() {
-            let message: TwilioMessage = serde_json::from_slice(&body)
-                .map_err(|_| SmsError { permanent: false, message: format!("SMS provider answered {status} without a message") })?;
+            let message: TwilioMessage = serde_json::from_slice(&body).map_err(|_| SmsError {
+                permanent: false,
+                message: format!("SMS provider answered {status} without a message"),
+            })?;
             tracing::info!(sid = %message.sid, status = %message.status, "SMS accepted by the provider");
             return Ok(message.sid);
         }
@@ -156,7 +184,11 @@ impl SmsSender {
                 if messages.len() == 500 {
                     messages.pop_front();
                 }
-                messages.push_back(DevSms { to: sms.to.clone(), body: sms.body.clone(), at: jiff::Timestamp::now().to_string() });
+                messages.push_back(DevSms {
+                    to: sms.to.clone(),
+                    body: sms.body.clone(),
+                    at: jiff::Timestamp::now().to_string(),
+                });
                 Ok(())
             }
             Self::Twilio(client) => client.send(sms).await.map(|_| ()),
@@ -176,18 +208,36 @@ pub fn code_text(language: Language, subject: &str, code: &str) -> String {
         Language::Sv => ("Din Zegel-kod för", "ditt säkra meddelande"),
     };
     let whole = |subject: &str| {
-        if subject.is_empty() { format!("{before} {neutral}: {code}") } else { format!("{before} \"{subject}\": {code}") }
+        if subject.is_empty() {
+            format!("{before} {neutral}: {code}")
+        } else {
+            format!("{before} \"{subject}\": {code}")
+        }
     };
     let subject: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut candidate = whole(&subject);
     let fits = |text: &str| {
-        if text.chars().all(|c| GSM7.contains(c)) { text.chars().count() <= 160 } else { text.chars().count() <= 70 }
+        if text.chars().all(|c| GSM7.contains(c)) {
+            text.chars().count() <= 160
+        } else {
+            text.chars().count() <= 70
+        }
     };
     let mut keep = subject.chars().count();
     while !fits(&candidate) && keep > 0 {
         keep -= 1;
-        let shortened: String = subject.chars().take(keep).collect::<String>().trim_end().to_owned() + "…";
-        candidate = if keep == 0 { whole("") } else { whole(&shortened) };
+        let shortened: String = subject
+            .chars()
+            .take(keep)
+            .collect::<String>()
+            .trim_end()
+            .to_owned()
+            + "…";
+        candidate = if keep == 0 {
+            whole("")
+        } else {
+            whole(&shortened)
+        };
     }
     candidate
 }
@@ -198,13 +248,26 @@ mod tests {
 
     #[test]
     fn code_texts_fit_one_segment() {
-        assert_eq!(code_text(Language::En, "Dossier 42", "123456"), "Your Zegel code for \"Dossier 42\": 123456");
-        assert_eq!(code_text(Language::Nl, "", "123456"), "Je Zegel-code voor je beveiligde bericht: 123456");
+        assert_eq!(
+            code_text(Language::En, "Dossier 42", "123456"),
+            "Your Zegel code for \"Dossier 42\": 123456"
+        );
+        assert_eq!(
+            code_text(Language::Nl, "", "123456"),
+            "Je Zegel-code voor je beveiligde bericht: 123456"
+        );
         let long = "Verslag ".repeat(40);
         let text = code_text(Language::Sv, &long, "654321");
-        assert!(text.chars().count() <= 160 && text.ends_with("…\": 654321"), "{text}");
+        assert!(
+            text.chars().count() <= 160 && text.ends_with("…\": 654321"),
+            "{text}"
+        );
         // ë is not GSM-7: the message is Unicode and must stay within 70 characters.
-        let unicode = code_text(Language::Nl, "Patiëntendossier van mevrouw Jansen-de Vries, afdeling cardiologie", "111111");
+        let unicode = code_text(
+            Language::Nl,
+            "Patiëntendossier van mevrouw Jansen-de Vries, afdeling cardiologie",
+            "111111",
+        );
         assert!(unicode.chars().count() <= 70, "{unicode}");
         assert!(unicode.ends_with(": 111111"));
     }

@@ -5,6 +5,10 @@
 (function () {
   "use strict";
   var scenario = window.ZEGEL_FAKE_SCENARIO || {};
+  if (scenario.noWebAssembly) {
+    // The web view of an old Outlook (Internet Explorer 11) has no WebAssembly.
+    delete window.WebAssembly;
+  }
   var address = function (r) { return { emailAddress: r.email, displayName: r.name || "" }; };
   var state = {
     subject: scenario.subject || "",

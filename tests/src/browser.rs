@@ -2,8 +2,8 @@
 //! (`cargo xtask web`) whose pages load the fake Office host (`tests/fake-office/office.js`) instead of
 //! Microsoft's Office.js, with a scenario (the draft, the language, roaming settings) written in front.
 
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,13 +22,24 @@ pub const FAKE_OFFICE: &str = include_str!("../fake-office/office.js");
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("target"))
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap()
+                .join("target")
+        })
 }
 
 /// The built add-in: `ZEGEL_TEST_ADDIN_DIR` (set by `cargo xtask test`), else `target/addin`.
 pub fn addin_build_dir() -> PathBuf {
-    let dir = std::env::var_os("ZEGEL_TEST_ADDIN_DIR").map(PathBuf::from).unwrap_or_else(|| target_dir().join("addin"));
-    assert!(dir.join("pkg/zegel_web_bg.wasm").exists(), "{} holds no built pane: run `cargo xtask web` first", dir.display());
+    let dir = std::env::var_os("ZEGEL_TEST_ADDIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("addin"));
+    assert!(
+        dir.join("pkg/zegel_web_bg.wasm").exists(),
+        "{} holds no built pane: run `cargo xtask web` first",
+        dir.display()
+    );
     dir
 }
 
@@ -53,7 +64,10 @@ impl AddinSite {
         for page in ["taskpane.html", "commands.html"] {
             let path = dir.path().join(page);
             let html = std::fs::read_to_string(&path).unwrap();
-            assert!(html.contains(OFFICE_JS), "{page} loads Office.js from Microsoft's CDN");
+            assert!(
+                html.contains(OFFICE_JS),
+                "{page} loads Office.js from Microsoft's CDN"
+            );
             std::fs::write(&path, html.replace(OFFICE_JS, "fake-office.js")).unwrap();
             // The compressed twin still names the CDN; without it the server sends the rewritten page.
             let _ = std::fs::remove_file(dir.path().join(format!("{page}.gz")));
@@ -93,6 +107,8 @@ pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
     driver: Child,
+    port: u16,
+    session: Option<String>,
     _profile: tempfile::TempDir,
 }
 
@@ -100,12 +116,10 @@ impl Browser {
     /// Starts chromedriver and a headless Chromium session with `extra_args` on top of the usual flags.
     pub async fn start(extra_args: &[&str]) -> Self {
         let port = free_port();
-        // Its own process group, so dropping the browser ends chromedriver and the Chromium it started.
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .process_group(0)
             .spawn()
             .expect("start /usr/bin/chromedriver (cargo xtask test installs chromium-driver)");
         crate::wait_until(Duration::from_secs(20), "chromedriver to listen", || {
@@ -131,23 +145,39 @@ impl Browser {
         args.extend(extra_args.iter().map(|s| s.to_string()));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert("goog:chromeOptions".into(), json!({ "binary": "/usr/bin/chromium", "args": args }));
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": "/usr/bin/chromium", "args": args }),
+        );
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .expect("a WebDriver session with headless Chromium");
-        Self { client, driver, _profile: profile }
+        let session = client.session_id().await.ok().flatten();
+        Self {
+            client,
+            driver,
+            port,
+            session,
+            _profile: profile,
+        }
     }
 
     /// Opens `url`.
     pub async fn goto(&self, url: &str) {
-        self.client.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
     /// Runs `script` (a function body; `arguments` are `args`) and returns its result.
     pub async fn js(&self, script: &str, args: Vec<Value>) -> Value {
-        self.client.execute(script, args).await.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Polls `expression` (a JavaScript expression) until it is truthy, up to 30 s; returns its value.
@@ -155,13 +185,19 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(30);
         let script = format!("return ({expression}) || null;");
         loop {
-            if let Ok(value) = self.client.execute(&script, vec![]).await {
-                if !value.is_null() && value != Value::Bool(false) {
-                    return value;
-                }
+            if let Ok(value) = self.client.execute(&script, vec![]).await
+                && !value.is_null()
+                && value != Value::Bool(false)
+            {
+                return value;
             }
             if Instant::now() > deadline {
-                let page = self.js("return document.body ? document.body.innerText : ''", vec![]).await;
+                let page = self
+                    .js(
+                        "return document.body ? document.body.innerText : ''",
+                        vec![],
+                    )
+                    .await;
                 panic!("timed out waiting for {what} ({expression}); the page shows:\n{page}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -170,22 +206,40 @@ impl Browser {
 
     /// Waits for the element `css` and clicks it.
     pub async fn click(&self, css: &str) {
-        self.wait_for(&format!("document.querySelector({css:?})"), css).await;
-        self.client.find(Locator::Css(css)).await.unwrap().click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        self.wait_for(&format!("document.querySelector({css:?})"), css)
+            .await;
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// Types `text` into the element `css` (keyboard events, as a person would).
     pub async fn type_into(&self, css: &str, text: &str) {
-        self.wait_for(&format!("document.querySelector({css:?})"), css).await;
+        self.wait_for(&format!("document.querySelector({css:?})"), css)
+            .await;
         let element = self.client.find(Locator::Css(css)).await.unwrap();
         element.clear().await.unwrap();
-        element.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
     /// Whether the element `css` is enabled.
     pub async fn enabled(&self, css: &str) -> bool {
-        self.wait_for(&format!("document.querySelector({css:?})"), css).await;
-        self.client.find(Locator::Css(css)).await.unwrap().is_enabled().await.unwrap()
+        self.wait_for(&format!("document.querySelector({css:?})"), css)
+            .await;
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_enabled()
+            .await
+            .unwrap()
     }
 
     /// The fake Office host's record of the draft.
@@ -201,15 +255,34 @@ impl Browser {
         path
     }
 
-    /// Ends the session and chromedriver.
+    /// Ends the session (chromedriver then ends Chromium) and chromedriver.
     pub async fn close(mut self) {
-        let _ = self.client.clone().close().await;
-        self.kill();
+        if self.client.clone().close().await.is_ok() {
+            self.session = None;
+        }
+        self.stop_driver();
     }
 
-    fn kill(&mut self) {
-        // The negative id names the process group this browser started, and nothing else.
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.driver.id())]).status();
+    /// Ends the session without async (a test that panicked): a plain `DELETE /session/<id>`.
+    fn delete_session(&mut self) {
+        let Some(id) = self.session.take() else {
+            return;
+        };
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!(
+                "DELETE /session/{id} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+                self.port
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut answer = Vec::new();
+                let _ = stream.read_to_end(&mut answer);
+            }
+        }
+    }
+
+    fn stop_driver(&mut self) {
+        let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
 }
@@ -217,7 +290,8 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         if self.driver.try_wait().ok().flatten().is_none() {
-            self.kill();
+            self.delete_session();
+            self.stop_driver();
         }
     }
 }

@@ -20,7 +20,10 @@ pub fn zegel_bin() -> PathBuf {
         return PathBuf::from(path);
     }
     static BUILD: Once = Once::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned();
     BUILD.call_once(|| {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .args(["build", "-p", "zegel-server", "--bin", "zegel"])
@@ -80,13 +83,21 @@ impl Handler for Collect {
     }
     fn data_end(&mut self) -> Response {
         let raw = std::mem::take(&mut self.data);
-        let parsed = mail_parser::MessageParser::default().parse(&raw).expect("a parseable mail");
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .expect("a parseable mail");
         let mail = ReceivedMail {
             mail_from: self.from.clone(),
             rcpt_to: self.to.clone(),
             subject: parsed.subject().unwrap_or_default().to_owned(),
-            text: parsed.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
-            html: parsed.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
+            text: parsed
+                .body_text(0)
+                .map(|t| t.into_owned())
+                .unwrap_or_default(),
+            html: parsed
+                .body_html(0)
+                .map(|t| t.into_owned())
+                .unwrap_or_default(),
             raw: raw.clone(),
         };
         self.mails.lock().unwrap().push(mail);
@@ -122,15 +133,30 @@ impl SmtpReceiver {
 
     /// Waits (up to 30 s) for a mail to `to` whose subject contains `subject_part`.
     pub fn wait_for(&self, to: &str, subject_part: &str) -> ReceivedMail {
-        wait_until(Duration::from_secs(30), &format!("a mail to {to} about {subject_part:?}"), || {
-            self.mails().into_iter().find(|m| m.rcpt_to.iter().any(|r| r == to) && m.subject.contains(subject_part))
-        })
+        wait_until(
+            Duration::from_secs(30),
+            &format!("a mail to {to} about {subject_part:?}"),
+            || {
+                self.mails()
+                    .into_iter()
+                    .find(|m| m.rcpt_to.iter().any(|r| r == to) && m.subject.contains(subject_part))
+            },
+        )
     }
 }
 
 fn serve(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>) {
-    let peer = stream.peer_addr().map(|a| a.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let mut session = SessionBuilder::new("receiver.test").build(peer, Collect { mails, ..Default::default() });
+    let peer = stream
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let mut session = SessionBuilder::new("receiver.test").build(
+        peer,
+        Collect {
+            mails,
+            ..Default::default()
+        },
+    );
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     if session.greeting().write_to(&mut writer).is_err() {
@@ -174,7 +200,11 @@ pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> O
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A `zegel` installation: a data directory and the environment every command of it runs with.
@@ -195,13 +225,21 @@ impl Zegel {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let env = vec![
-            ("ZEGEL_DATA_DIR".to_owned(), data.path().display().to_string()),
+            (
+                "ZEGEL_DATA_DIR".to_owned(),
+                data.path().display().to_string(),
+            ),
             ("ZEGEL_LISTEN".to_owned(), format!("127.0.0.1:{port}")),
             ("ZEGEL_PUBLIC_URL".to_owned(), base.clone()),
             ("ZEGEL_MAIL".to_owned(), format!("smtp://{smtp}")),
             ("ZEGEL_LOG".to_owned(), "warn".to_owned()),
         ];
-        Self { data, env, base, server: None }
+        Self {
+            data,
+            env,
+            base,
+            server: None,
+        }
     }
 
     /// Runs `zegel ARGS` to completion.
@@ -219,7 +257,11 @@ impl Zegel {
     /// Runs `zegel ARGS`, asserts success and returns stdout.
     pub fn run_ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
-        assert!(output.status.success(), "zegel {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "zegel {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8(output.stdout).unwrap()
     }
 
@@ -239,7 +281,11 @@ impl Zegel {
         wait_until(Duration::from_secs(30), "zegel to answer /healthz", || {
             let address = self.base.trim_start_matches("http://");
             let mut stream = TcpStream::connect(address).ok()?;
-            write!(stream, "GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").ok()?;
+            write!(
+                stream,
+                "GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+            )
+            .ok()?;
             let mut answer = String::new();
             std::io::Read::read_to_string(&mut stream, &mut answer).ok()?;
             answer.starts_with("HTTP/1.1 200").then_some(())

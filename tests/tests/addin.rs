@@ -30,16 +30,39 @@ fn setup() -> Setup {
     let receiver = SmtpReceiver::start();
     let mut zegel = Zegel::new(receiver.address);
     let site = AddinSite::new();
-    zegel.env.push(("ZEGEL_ADDIN_DIR".to_owned(), site.dir.path().display().to_string()));
-    zegel.run_ok(&["admin", "tenant", "add", "--name", "Ziekenhuis", "--domain", "zorg.example"]);
-    let token = zegel.run_ok(&["admin", "token", "--email", SENDER]).trim().to_owned();
+    zegel.env.push((
+        "ZEGEL_ADDIN_DIR".to_owned(),
+        site.dir.path().display().to_string(),
+    ));
+    zegel.run_ok(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "Ziekenhuis",
+        "--domain",
+        "zorg.example",
+    ]);
+    let token = zegel
+        .run_ok(&["admin", "token", "--email", SENDER])
+        .trim()
+        .to_owned();
     zegel.serve();
-    Setup { receiver, zegel, site, token }
+    Setup {
+        receiver,
+        zegel,
+        site,
+        token,
+    }
 }
 
 fn http() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn draft(setup: &Setup, language: &str, body: &str) -> Value {
@@ -56,17 +79,31 @@ fn draft(setup: &Setup, language: &str, body: &str) -> Value {
 async fn open_pane(setup: &Setup, scenario: &Value, extra_args: &[&str]) -> Browser {
     setup.site.set_scenario(scenario);
     let browser = Browser::start(extra_args).await;
-    browser.goto(&format!("{}/addin/taskpane.html", setup.zegel.base)).await;
+    browser
+        .goto(&format!("{}/addin/taskpane.html", setup.zegel.base))
+        .await;
     browser
 }
 
 async fn stage(browser: &Browser, name: &str) {
-    browser.wait_for(&format!("document.querySelector('main[data-stage=\"{name}\"]')"), &format!("the {name} stage")).await;
+    browser
+        .wait_for(
+            &format!("document.querySelector('main[data-stage=\"{name}\"]')"),
+            &format!("the {name} stage"),
+        )
+        .await;
 }
 
 fn link_in(mail: &ReceivedMail, base: &str) -> String {
-    let start = mail.text.find(&format!("{base}/m/")).expect("a link in the notification");
-    mail.text[start..].split_whitespace().next().unwrap().to_owned()
+    let start = mail
+        .text
+        .find(&format!("{base}/m/"))
+        .expect("a link in the notification");
+    mail.text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// The recipient asks for the password by e-mail (unless `password` is given) and opens the message.
@@ -77,14 +114,41 @@ async fn recipient_opens(setup: &Setup, password: Option<String>) -> String {
     let password = match password {
         Some(password) => password,
         None => {
-            assert_eq!(client.post(format!("{link}/challenge")).send().await.unwrap().status(), 303);
-            let mail = setup.receiver.wait_for(RECIPIENT, "wachtwoord");
-            mail.text.lines().find(|l| l.starts_with("    ")).expect("the password line").trim().to_owned()
+            assert_eq!(
+                client
+                    .post(format!("{link}/challenge"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status(),
+                303
+            );
+            // The pane wrote the message in the sender's display language (English here).
+            let mail = setup.receiver.wait_for(RECIPIENT, "password");
+            mail.text
+                .lines()
+                .find(|l| l.starts_with("    "))
+                .expect("the password line")
+                .trim()
+                .to_owned()
         }
     };
-    let verified = client.post(format!("{link}/verify")).form(&[("code", password.as_str())]).send().await.unwrap();
-    assert_eq!(verified.status(), 303, "the recipient's password is accepted");
-    let page = format!("{}{}", setup.zegel.base, verified.headers()["location"].to_str().unwrap());
+    let verified = client
+        .post(format!("{link}/verify"))
+        .form(&[("code", password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verified.status(),
+        303,
+        "the recipient's password is accepted"
+    );
+    let page = format!(
+        "{}{}",
+        setup.zegel.base,
+        verified.headers()["location"].to_str().unwrap()
+    );
     client.get(page).send().await.unwrap().text().await.unwrap()
 }
 
@@ -93,28 +157,82 @@ async fn the_server_serves_the_manifest_and_the_pane_with_their_own_headers() {
     let setup = setup();
     let client = http();
     let base = &setup.zegel.base;
-    let manifest = client.get(format!("{base}/addin/manifest.xml")).send().await.unwrap();
+    let manifest = client
+        .get(format!("{base}/addin/manifest.xml"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(manifest.status(), 200);
-    assert!(manifest.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
+    assert!(
+        manifest.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/xml")
+    );
     let xml = manifest.text().await.unwrap();
     assert_eq!(addin_manifest::rules::check(&xml), Vec::<String>::new());
-    assert!(xml.contains(&format!("{base}/addin/taskpane.html")) && xml.contains(&format!("{base}/addin/launchevent.js")));
+    assert!(
+        xml.contains(&format!("{base}/addin/taskpane.html"))
+            && xml.contains(&format!("{base}/addin/launchevent.js"))
+    );
 
-    let pane = client.get(format!("{base}/addin/taskpane.html")).send().await.unwrap();
+    let pane = client
+        .get(format!("{base}/addin/taskpane.html"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(pane.status(), 200);
-    let csp = pane.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("https://appsforoffice.microsoft.com"), "{csp}");
-    assert!(!csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"), "{csp}");
-    assert!(csp.contains("frame-ancestors") && !pane.headers().contains_key("x-frame-options"), "Outlook on the web frames the pane");
+    let csp = pane.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("'wasm-unsafe-eval'") && csp.contains("https://appsforoffice.microsoft.com"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains("frame-ancestors") && !pane.headers().contains_key("x-frame-options"),
+        "Outlook on the web frames the pane"
+    );
 
-    let wasm = client.get(format!("{base}/addin/pkg/zegel_web_bg.wasm")).header("accept-encoding", "gzip").send().await.unwrap();
+    let wasm = client
+        .get(format!("{base}/addin/pkg/zegel_web_bg.wasm"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wasm.headers()["content-type"], "application/wasm");
     assert_eq!(wasm.headers()["content-encoding"], "gzip");
 
-    let script = client.get(format!("{base}/addin/launchevent.js")).send().await.unwrap().text().await.unwrap();
-    assert!(script.starts_with(&format!("var ZEGEL_BASE_URL = \"{base}\";\n")), "{}", &script[..80]);
-    for hidden in ["../zegel.db", "pkg/../../keyring.json", ".gitignore", "fake-office.js.orig"] {
-        let status = client.get(format!("{base}/addin/{hidden}")).send().await.unwrap().status();
+    let script = client
+        .get(format!("{base}/addin/launchevent.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        script.starts_with(&format!("var ZEGEL_BASE_URL = \"{base}\";\n")),
+        "{}",
+        &script[..80]
+    );
+    for hidden in [
+        "../zegel.db",
+        "pkg/../../keyring.json",
+        ".gitignore",
+        "fake-office.js.orig",
+    ] {
+        let status = client
+            .get(format!("{base}/addin/{hidden}"))
+            .send()
+            .await
+            .unwrap()
+            .status();
         assert_eq!(status, 404, "{hidden}");
     }
 }
@@ -122,13 +240,31 @@ async fn the_server_serves_the_manifest_and_the_pane_with_their_own_headers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sender_protects_a_message_with_a_custom_password_and_the_recipient_opens_it() {
     let setup = setup();
-    let browser = open_pane(&setup, &draft(&setup, "en-US", "Dear Jan, the results are attached."), &[]).await;
+    let browser = open_pane(
+        &setup,
+        &draft(&setup, "en-US", "Dear Jan, the results are attached."),
+        &[],
+    )
+    .await;
     stage(&browser, "compose").await;
     browser.screenshot("01-compose-off").await;
-    assert_eq!(browser.js("return document.querySelector('#toggle').getAttribute('aria-checked')", vec![]).await, "false");
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#toggle').getAttribute('aria-checked')",
+                vec![]
+            )
+            .await,
+        "false"
+    );
 
     browser.click("#toggle").await;
-    browser.wait_for("document.querySelector('#toggle.on[aria-checked=\"true\"]')", "the toggle to turn green").await;
+    browser
+        .wait_for(
+            "document.querySelector('#toggle.on[aria-checked=\"true\"]')",
+            "the toggle to turn green",
+        )
+        .await;
     browser.click("#kind-secure_message").await;
     browser.screenshot("02-switched-on").await;
 
@@ -136,32 +272,67 @@ async fn a_sender_protects_a_message_with_a_custom_password_and_the_recipient_op
     browser.type_into("#custom-password", "welkom01").await;
     let weak = browser.wait_for("['red','orange'].includes(document.querySelector('#strength').dataset.strength) && document.querySelector('#strength').dataset.strength", "a weak verdict").await;
     assert!(weak == "red" || weak == "orange");
-    let missing = browser.js("return document.querySelector('#strength').title", vec![]).await;
-    assert!(missing.as_str().unwrap().contains("What your password still needs"), "{missing}");
-    assert!(!browser.enabled("#next").await, "Next stays disabled while the password is weak");
+    let missing = browser
+        .js("return document.querySelector('#strength').title", vec![])
+        .await;
+    assert!(
+        missing
+            .as_str()
+            .unwrap()
+            .contains("What your password still needs"),
+        "{missing}"
+    );
+    assert!(
+        !browser.enabled("#next").await,
+        "Next stays disabled while the password is weak"
+    );
     browser.screenshot("03-weak-password").await;
 
     browser.type_into("#custom-password", STRONG).await;
-    browser.wait_for("document.querySelector('#strength[data-strength=\"green\"]')", "sunglasses in a green ring").await;
-    assert_eq!(browser.js("return document.querySelector('#strength').textContent", vec![]).await, "😎");
+    browser
+        .wait_for(
+            "document.querySelector('#strength[data-strength=\"green\"]')",
+            "sunglasses in a green ring",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#strength').textContent",
+                vec![]
+            )
+            .await,
+        "😎"
+    );
     assert!(browser.enabled("#next").await);
     browser.screenshot("04-strong-password").await;
 
     browser.click("#gear").await;
     browser.type_into("#expiry", "7").await;
-    assert_eq!(browser.js("return document.querySelector('#expiry').max", vec![]).await, "14");
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#expiry').max", vec![])
+            .await,
+        "14"
+    );
     browser.screenshot("05-file-settings").await;
     browser.click("#gear").await;
 
     browser.click("#next").await;
     stage(&browser, "confirm-files").await;
-    assert!(!browser.enabled("#next").await, "Next waits for every attachment to be confirmed");
+    assert!(
+        !browser.enabled("#next").await,
+        "Next waits for every attachment to be confirmed"
+    );
     browser.click("#file-att-0").await;
     assert!(browser.enabled("#next").await);
     browser.screenshot("06-confirm-attachments").await;
     browser.click("#next").await;
     stage(&browser, "confirm-recipients").await;
-    assert!(!browser.enabled("#send").await, "Send waits for every recipient to be confirmed");
+    assert!(
+        !browser.enabled("#send").await,
+        "Send waits for every recipient to be confirmed"
+    );
     browser.click("#recipient-0").await;
     browser.screenshot("07-confirm-recipients").await;
     browser.click("#send").await;
@@ -169,19 +340,38 @@ async fn a_sender_protects_a_message_with_a_custom_password_and_the_recipient_op
     browser.screenshot("08-sent").await;
 
     // The draft became the sent record, and Outlook sent it.
-    let id = browser.js("return document.querySelector('.done').dataset.messageId", vec![]).await;
+    let id = browser
+        .js(
+            "return document.querySelector('.done').dataset.messageId",
+            vec![],
+        )
+        .await;
     let office = browser.office_state().await;
     assert_eq!(office["headers"]["X-Zegel-Message"], id);
-    assert_eq!(office["attachments"], json!([]), "attachments are removed from the draft");
+    assert_eq!(
+        office["attachments"],
+        json!([]),
+        "attachments are removed from the draft"
+    );
     assert_eq!(office["sent"], true);
     let body = office["bodyText"].as_str().unwrap();
-    assert!(body.contains("This e-mail was sent securely with Zegel"), "{body}");
-    assert!(!body.contains("the results are attached"), "a secure message's body leaves the draft");
+    assert!(
+        body.contains("This e-mail was sent securely with Zegel"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("the results are attached"),
+        "a secure message's body leaves the draft"
+    );
     browser.close().await;
 
     // The message exists on the server and the recipient opens it with the sender's password, e-mailed.
     let page = recipient_opens(&setup, None).await;
-    assert!(page.contains(SUBJECT) && page.contains("the results are attached") && page.contains("uitslag-LM73.pdf"));
+    assert!(
+        page.contains(SUBJECT)
+            && page.contains("the results are attached")
+            && page.contains("uitslag-LM73.pdf")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,23 +382,48 @@ async fn a_generated_password_told_another_way_is_shown_once_behind_the_eye() {
     browser.click("#toggle").await;
     browser.click("#kind-secure_files").await;
     browser.js("const s = document.querySelector('#deliver'); s.value = 'other'; s.dispatchEvent(new Event('change', {bubbles: true}));", vec![]).await;
-    browser.wait_for("document.querySelector('#deliver-hint')", "the send-via-other hint").await;
+    browser
+        .wait_for(
+            "document.querySelector('#deliver-hint')",
+            "the send-via-other hint",
+        )
+        .await;
     browser.click("#next").await;
     browser.click("#file-att-0").await;
     browser.click("#next").await;
     browser.click("#recipient-0").await;
     browser.click("#send").await;
     stage(&browser, "sent").await;
-    let masked = browser.js("return document.querySelector('#generated-password').textContent", vec![]).await;
-    assert!(masked.as_str().unwrap().chars().all(|c| c == '•'), "hidden until the eye is pressed: {masked}");
-    assert_eq!(browser.office_state().await["sent"], false, "not sent before the sender saw the password");
+    let masked = browser
+        .js(
+            "return document.querySelector('#generated-password').textContent",
+            vec![],
+        )
+        .await;
+    assert!(
+        masked.as_str().unwrap().chars().all(|c| c == '•'),
+        "hidden until the eye is pressed: {masked}"
+    );
+    assert_eq!(
+        browser.office_state().await["sent"],
+        false,
+        "not sent before the sender saw the password"
+    );
     browser.click("#reveal-generated").await;
     let password = browser.wait_for("!document.querySelector('#generated-password').textContent.includes('•') && document.querySelector('#generated-password').textContent", "the password").await;
     browser.screenshot("09-generated-password").await;
     browser.click("#send-mail").await;
-    browser.wait_for("window.__fakeOffice.state().sent", "Outlook to send the draft").await;
+    browser
+        .wait_for(
+            "window.__fakeOffice.state().sent",
+            "Outlook to send the draft",
+        )
+        .await;
     let office = browser.office_state().await;
-    assert!(office["bodyText"].as_str().unwrap().contains("Hello Jan"), "secure files keep the body readable");
+    assert!(
+        office["bodyText"].as_str().unwrap().contains("Hello Jan"),
+        "secure files keep the body readable"
+    );
     browser.close().await;
     let page = recipient_opens(&setup, Some(password.as_str().unwrap().to_owned())).await;
     assert!(page.contains("uitslag-LM73.pdf"));
@@ -222,10 +437,17 @@ async fn two_factor_needs_a_valid_mobile_number_per_recipient() {
     browser.click("#toggle").await;
     browser.js("const s = document.querySelector('#level'); s.value = '2fa'; s.dispatchEvent(new Event('change', {bubbles: true}));", vec![]).await;
     browser.type_into("#phone-0", "06 12").await;
-    browser.wait_for("document.querySelector('#phone-0[aria-invalid=\"true\"]')", "the number to be refused").await;
+    browser
+        .wait_for(
+            "document.querySelector('#phone-0[aria-invalid=\"true\"]')",
+            "the number to be refused",
+        )
+        .await;
     assert!(!browser.enabled("#next").await);
     browser.type_into("#phone-0", "06 12345678").await;
-    browser.wait_for("document.querySelector('.phone .tick')", "the green tick").await;
+    browser
+        .wait_for("document.querySelector('.phone .tick')", "the green tick")
+        .await;
     assert!(browser.enabled("#next").await);
     browser.screenshot("10-two-factor-phone").await;
     browser.click("#next").await;
@@ -235,8 +457,16 @@ async fn two_factor_needs_a_valid_mobile_number_per_recipient() {
     browser.click("#send").await;
     // Needs 2FA on the server (recipients[].phone, auth.level "2fa").
     browser.wait_for("document.querySelector('main[data-stage=\"sent\"]') || document.querySelector('#failure')", "the send to finish").await;
-    let failure = browser.js("const f = document.querySelector('#failure'); return f ? f.textContent : null", vec![]).await;
-    assert!(failure.is_null(), "the server refused a 2FA message: {failure}");
+    let failure = browser
+        .js(
+            "const f = document.querySelector('#failure'); return f ? f.textContent : null",
+            vec![],
+        )
+        .await;
+    assert!(
+        failure.is_null(),
+        "the server refused a 2FA message: {failure}"
+    );
     assert!(browser.office_state().await["headers"]["X-Zegel-Message"].is_string());
     browser.close().await;
     setup.receiver.wait_for(RECIPIENT, SUBJECT);
@@ -245,19 +475,69 @@ async fn two_factor_needs_a_valid_mobile_number_per_recipient() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_content_filter_verdict_appears_as_the_sender_types() {
     let setup = setup();
-    let browser = open_pane(&setup, &draft(&setup, "en-US", "Patient, no numbers yet"), &[]).await;
+    let browser = open_pane(
+        &setup,
+        &draft(&setup, "en-US", "Patient, no numbers yet"),
+        &[],
+    )
+    .await;
     stage(&browser, "compose").await;
-    assert_eq!(browser.js("return document.querySelector('#verdict.force')", vec![]).await, Value::Null);
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#verdict.force')", vec![])
+            .await,
+        Value::Null
+    );
     // The sender types a BSN: the pane re-reads the draft and the filter forces 2FA.
-    browser.js("window.__fakeOffice.addRecipient('piet@ontvanger.example');", vec![]).await;
+    browser
+        .js(
+            "window.__fakeOffice.addRecipient('piet@ontvanger.example');",
+            vec![],
+        )
+        .await;
     browser.js(&format!("Office.context.mailbox.item.body.setAsync('BSN {BSN} van de patiënt', {{coercionType: 'text'}}, function () {{}});"), vec![]).await;
-    browser.wait_for("document.querySelector('#verdict[data-action=\"force\"]')", "the forced verdict").await;
-    let verdict = browser.js("return document.querySelector('#verdict').innerText", vec![]).await;
-    assert!(verdict.as_str().unwrap().contains(BSN), "the terms found are shown: {verdict}");
-    assert_eq!(browser.js("return document.querySelector('#toggle').getAttribute('aria-checked')", vec![]).await, "true");
-    assert_eq!(browser.js("return document.querySelector('#level').value", vec![]).await, "2fa");
+    browser
+        .wait_for(
+            "document.querySelector('#verdict[data-action=\"force\"]')",
+            "the forced verdict",
+        )
+        .await;
+    let verdict = browser
+        .js(
+            "return document.querySelector('#verdict').innerText",
+            vec![],
+        )
+        .await;
+    assert!(
+        verdict.as_str().unwrap().contains(BSN),
+        "the terms found are shown: {verdict}"
+    );
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#toggle').getAttribute('aria-checked')",
+                vec![]
+            )
+            .await,
+        "true"
+    );
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#level').value", vec![])
+            .await,
+        "2fa"
+    );
     browser.click("#toggle").await;
-    assert_eq!(browser.js("return document.querySelector('#toggle').getAttribute('aria-checked')", vec![]).await, "true", "forced stays on");
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#toggle').getAttribute('aria-checked')",
+                vec![]
+            )
+            .await,
+        "true",
+        "forced stays on"
+    );
     browser.screenshot("11-verdict-forced").await;
     browser.close().await;
 }
@@ -271,20 +551,40 @@ async fn the_pane_speaks_swedish_and_signs_in_with_a_token() {
     stage(&browser, "signin").await;
     browser.type_into("#token", "zgl1.not-a-token").await;
     browser.click("#signin button[type=submit]").await;
-    browser.wait_for("document.querySelector('#token-refused')", "the refusal").await;
+    browser
+        .wait_for("document.querySelector('#token-refused')", "the refusal")
+        .await;
     browser.type_into("#token", &setup.token).await;
     browser.click("#signin button[type=submit]").await;
     stage(&browser, "compose").await;
-    assert_eq!(browser.js("return document.querySelector('.switch-label').textContent", vec![]).await, "Skicka säkert med Zegel");
-    assert_eq!(browser.js("return document.querySelector('main').lang", vec![]).await, "sv");
-    assert_eq!(browser.office_state().await["roaming"]["zegelToken"], setup.token.as_str());
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('.switch-label').textContent",
+                vec![]
+            )
+            .await,
+        "Skicka säkert med Zegel"
+    );
+    assert_eq!(
+        browser
+            .js("return document.querySelector('main').lang", vec![])
+            .await,
+        "sv"
+    );
+    assert_eq!(
+        browser.office_state().await["roaming"]["zegelToken"],
+        setup.token.as_str()
+    );
     browser.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn options_the_tenant_hides_do_not_appear() {
     let setup = setup();
-    setup.zegel.run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
+    setup
+        .zegel
+        .run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
     let patch = json!({"allow_1fa": false, "allow_deliver_other": false, "expiry_days": {"default": 5, "max": 7}});
     let response = http()
         .patch(format!("{}/api/v1/admin/settings", setup.zegel.base))
@@ -293,13 +593,27 @@ async fn options_the_tenant_hides_do_not_appear() {
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success(), "tenant settings: {}", response.text().await.unwrap());
+    assert!(
+        response.status().is_success(),
+        "tenant settings: {}",
+        response.text().await.unwrap()
+    );
     let browser = open_pane(&setup, &draft(&setup, "en-US", "Hi"), &[]).await;
     stage(&browser, "compose").await;
     browser.click("#toggle").await;
-    let levels = browser.js("return [...document.querySelectorAll('#level option')].map(o => o.value)", vec![]).await;
+    let levels = browser
+        .js(
+            "return [...document.querySelectorAll('#level option')].map(o => o.value)",
+            vec![],
+        )
+        .await;
     assert_eq!(levels, json!(["2fa"]), "1FA hidden");
-    assert_eq!(browser.js("return document.querySelector('#deliver')", vec![]).await, Value::Null);
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#deliver')", vec![])
+            .await,
+        Value::Null
+    );
     browser.click("#gear").await;
     assert_eq!(browser.js("return [document.querySelector('#expiry').value, document.querySelector('#expiry').max]", vec![]).await, json!(["5", "7"]));
     browser.close().await;
@@ -308,7 +622,10 @@ async fn options_the_tenant_hides_do_not_appear() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outlook_without_webassembly_gets_a_clear_message() {
     let setup = setup();
-    let browser = open_pane(&setup, &draft(&setup, "en-US", "Hi"), &["--js-flags=--noexpose_wasm"]).await;
+    // The fake host plays the web view of an old Outlook: no WebAssembly.
+    let mut scenario = draft(&setup, "en-US", "Hi");
+    scenario["noWebAssembly"] = json!(true);
+    let browser = open_pane(&setup, &scenario, &[]).await;
     let text = browser
         .wait_for("!document.querySelector('#needs-newer').hidden && document.querySelector('#needs-newer').innerText", "the message")
         .await;
@@ -324,8 +641,15 @@ async fn on_send(setup: &Setup, body: &str, headers: Value) -> (Value, Value) {
     scenario["sessionData"] = json!({});
     setup.site.set_scenario(&scenario);
     let browser = Browser::start(&[]).await;
-    browser.goto(&format!("{}/addin/commands.html", setup.zegel.base)).await;
-    browser.wait_for("window.__fakeOffice && typeof onMessageSendHandler === 'function'", "the event runtime").await;
+    browser
+        .goto(&format!("{}/addin/commands.html", setup.zegel.base))
+        .await;
+    browser
+        .wait_for(
+            "window.__fakeOffice && typeof onMessageSendHandler === 'function'",
+            "the event runtime",
+        )
+        .await;
     // Headers first (a draft the pane sealed carries X-Zegel-Message), then the send.
     browser
         .js(
@@ -333,7 +657,9 @@ async fn on_send(setup: &Setup, body: &str, headers: Value) -> (Value, Value) {
             vec![headers],
         )
         .await;
-    let completed = browser.wait_for("window.__fakeOffice.state().completed", "event.completed").await;
+    let completed = browser
+        .wait_for("window.__fakeOffice.state().completed", "event.completed")
+        .await;
     let state = browser.office_state().await;
     browser.close().await;
     (completed, state)
@@ -351,9 +677,16 @@ async fn on_send_switches_zegel_on_for_an_iban() {
     let setup = setup();
     let (completed, state) = on_send(&setup, &format!("Please pay to {IBAN}."), json!({})).await;
     assert_eq!(completed["allowEvent"], false);
-    assert_eq!(completed["commandId"], "zegelComposeButton", "the pane opens");
-    assert!(completed["errorMessage"].as_str().unwrap().contains(IBAN), "{completed}");
-    let left: Value = serde_json::from_str(state["sessionData"]["zegelVerdict"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        completed["commandId"], "zegelComposeButton",
+        "the pane opens"
+    );
+    assert!(
+        completed["errorMessage"].as_str().unwrap().contains(IBAN),
+        "{completed}"
+    );
+    let left: Value =
+        serde_json::from_str(state["sessionData"]["zegelVerdict"].as_str().unwrap()).unwrap();
     assert_eq!(left["action"], "auto");
 }
 
@@ -362,16 +695,31 @@ async fn on_send_forces_protection_for_a_bsn() {
     let setup = setup();
     let (completed, state) = on_send(&setup, &format!("BSN {BSN}"), json!({})).await;
     assert_eq!(completed["allowEvent"], false);
-    assert!(completed.get("sendModeOverride").is_none(), "no Send anyway: {completed}");
-    assert!(completed["errorMessage"].as_str().unwrap().contains("requires secure sending"), "{completed}");
-    let left: Value = serde_json::from_str(state["sessionData"]["zegelVerdict"].as_str().unwrap()).unwrap();
-    assert_eq!((left["action"].as_str(), left["level"].as_str()), (Some("force"), Some("2fa")));
+    assert!(
+        completed.get("sendModeOverride").is_none(),
+        "no Send anyway: {completed}"
+    );
+    assert!(
+        completed["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("requires secure sending"),
+        "{completed}"
+    );
+    let left: Value =
+        serde_json::from_str(state["sessionData"]["zegelVerdict"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (left["action"].as_str(), left["level"].as_str()),
+        (Some("force"), Some("2fa"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_send_notifies_for_a_trigger_word_and_offers_send_anyway() {
     let setup = setup();
-    setup.zegel.run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
+    setup
+        .zegel
+        .run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
     let patch = json!({"content_filter": {"trigger_words": [{"word": "vertrouwelijk", "action": "notify", "level": "1fa"}]}});
     let response = http()
         .patch(format!("{}/api/v1/admin/settings", setup.zegel.base))
@@ -380,17 +728,32 @@ async fn on_send_notifies_for_a_trigger_word_and_offers_send_anyway() {
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success(), "tenant settings: {}", response.text().await.unwrap());
+    assert!(
+        response.status().is_success(),
+        "tenant settings: {}",
+        response.text().await.unwrap()
+    );
     let (completed, _) = on_send(&setup, "Dit is vertrouwelijk.", json!({})).await;
     assert_eq!(completed["allowEvent"], false);
     assert_eq!(completed["sendModeOverride"], "promptUser", "{completed}");
-    assert!(completed["errorMessage"].as_str().unwrap().contains("vertrouwelijk"), "{completed}");
+    assert!(
+        completed["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("vertrouwelijk"),
+        "{completed}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_send_lets_a_draft_zegel_sent_go() {
     let setup = setup();
-    let (completed, _) = on_send(&setup, &format!("BSN {BSN}"), json!({"X-Zegel-Message": "m-123"})).await;
+    let (completed, _) = on_send(
+        &setup,
+        &format!("BSN {BSN}"),
+        json!({"X-Zegel-Message": "m-123"}),
+    )
+    .await;
     assert_eq!(completed, json!({"allowEvent": true}));
 }
 
@@ -401,13 +764,33 @@ async fn on_send_fails_open_with_a_warning_when_the_server_is_down() {
     scenario["sessionData"] = json!({});
     setup.site.set_scenario(&scenario);
     let browser = Browser::start(&[]).await;
-    browser.goto(&format!("{}/addin/commands.html", setup.zegel.base)).await;
-    browser.wait_for("window.__fakeOffice && typeof onMessageSendHandler === 'function'", "the event runtime").await;
+    browser
+        .goto(&format!("{}/addin/commands.html", setup.zegel.base))
+        .await;
+    browser
+        .wait_for(
+            "window.__fakeOffice && typeof onMessageSendHandler === 'function'",
+            "the event runtime",
+        )
+        .await;
     setup.zegel.stop();
-    browser.js("window.__fakeOffice.launch('onMessageSendHandler');", vec![]).await;
-    let completed = browser.wait_for("window.__fakeOffice.state().completed", "event.completed").await;
+    browser
+        .js(
+            "window.__fakeOffice.launch('onMessageSendHandler');",
+            vec![],
+        )
+        .await;
+    let completed = browser
+        .wait_for("window.__fakeOffice.state().completed", "event.completed")
+        .await;
     assert_eq!(completed["allowEvent"], false);
     assert_eq!(completed["sendModeOverride"], "promptUser", "{completed}");
-    assert!(completed["errorMessage"].as_str().unwrap().contains("could not check"), "{completed}");
+    assert!(
+        completed["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("could not check"),
+        "{completed}"
+    );
     browser.close().await;
 }

@@ -13,13 +13,24 @@ const NAME_A: &str = "uitslag-LM73.pdf";
 const NAME_B: &str = "overzicht €-TR88.txt";
 
 fn link_in(mail: &ReceivedMail, base: &str) -> String {
-    let start = mail.text.find(&format!("{base}/m/")).expect("a link in the notification");
-    mail.text[start..].split_whitespace().next().unwrap().to_owned()
+    let start = mail
+        .text
+        .find(&format!("{base}/m/"))
+        .expect("a link in the notification");
+    mail.text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn file_a() -> Vec<u8> {
@@ -39,9 +50,21 @@ async fn send(zegel: &Zegel, token: &str) -> Value {
         "auth": {"level": "1fa", "password": "generated", "deliver": "email"}, "language": "nl"
     });
     let form = reqwest::multipart::Form::new()
-        .part("meta", reqwest::multipart::Part::text(meta.to_string()).mime_str("application/json").unwrap())
-        .part("file", reqwest::multipart::Part::bytes(file_a()).file_name(NAME_A))
-        .part("file", reqwest::multipart::Part::bytes(b"regel 1\nregel 2 ZAKELIJK-HH21\n".to_vec()).file_name(NAME_B));
+        .part(
+            "meta",
+            reqwest::multipart::Part::text(meta.to_string())
+                .mime_str("application/json")
+                .unwrap(),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(file_a()).file_name(NAME_A),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"regel 1\nregel 2 ZAKELIJK-HH21\n".to_vec())
+                .file_name(NAME_B),
+        );
     let response = client()
         .post(format!("{}/api/v1/messages", zegel.base))
         .bearer_auth(token)
@@ -57,45 +80,131 @@ async fn send(zegel: &Zegel, token: &str) -> Value {
 async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
     let receiver = SmtpReceiver::start();
     let mut zegel = Zegel::new(receiver.address);
-    zegel.run_ok(&["admin", "tenant", "add", "--name", "Ziekenhuis", "--domain", "zorg.example"]);
+    zegel.run_ok(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "Ziekenhuis",
+        "--domain",
+        "zorg.example",
+    ]);
     let token = zegel.run_ok(&["admin", "token", "--email", "anna@zorg.example"]);
     let token = token.trim();
-    assert!(token.starts_with("zgl1.") && !token.contains('\n'), "admin token prints the token and nothing else");
+    assert!(
+        token.starts_with("zgl1.") && !token.contains('\n'),
+        "admin token prints the token and nothing else"
+    );
     zegel.serve();
 
     let created = send(&zegel, token).await;
     let notification = receiver.wait_for("jan@ontvanger.example", SUBJECT);
     assert_eq!(notification.mail_from, "no-reply@zegel.localhost");
     assert!(notification.html.contains("Open bericht"));
-    assert!(!notification.text.contains("vertrouwelijk-BV42"), "a secure message's body never travels by mail");
+    assert!(
+        !notification.text.contains("vertrouwelijk-BV42"),
+        "a secure message's body never travels by mail"
+    );
     let bcc = receiver.wait_for("piet@ontvanger.example", SUBJECT);
     assert!(!String::from_utf8_lossy(&bcc.raw).contains("jan@ontvanger.example"));
-    assert!(!String::from_utf8_lossy(&notification.raw).contains("piet@ontvanger.example"), "Bcc stays invisible");
+    assert!(
+        !String::from_utf8_lossy(&notification.raw).contains("piet@ontvanger.example"),
+        "Bcc stays invisible"
+    );
 
     // The recipient follows the link, asks for the password and opens the message.
     let link = link_in(&notification, &zegel.base);
     let browser = client();
-    let landing = browser.get(&link).send().await.unwrap().text().await.unwrap();
+    let landing = browser
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(landing.contains("Stuur mijn wachtwoord"));
-    assert_eq!(browser.post(format!("{link}/challenge")).send().await.unwrap().status(), 303);
+    assert_eq!(
+        browser
+            .post(format!("{link}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
     let password_mail = receiver.wait_for("jan@ontvanger.example", "wachtwoord");
-    let password = password_mail.text.lines().find(|l| l.starts_with("    ")).expect("the password line").trim().to_owned();
-    let verified = browser.post(format!("{link}/verify")).form(&[("code", password.as_str())]).send().await.unwrap();
+    let password = password_mail
+        .text
+        .lines()
+        .find(|l| l.starts_with("    "))
+        .expect("the password line")
+        .trim()
+        .to_owned();
+    let verified = browser
+        .post(format!("{link}/verify"))
+        .form(&[("code", password.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(verified.status(), 303);
-    let page_url = format!("{}{}", zegel.base, verified.headers()["location"].to_str().unwrap());
-    let page = browser.get(&page_url).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains(SUBJECT) && page.contains("vertrouwelijk-BV42") && page.contains("uitslag-LM73.pdf"));
+    let page_url = format!(
+        "{}{}",
+        zegel.base,
+        verified.headers()["location"].to_str().unwrap()
+    );
+    let page = browser
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(SUBJECT)
+            && page.contains("vertrouwelijk-BV42")
+            && page.contains("uitslag-LM73.pdf")
+    );
 
     // Each file and the ZIP come back byte for byte.
     let files = created["files"].as_array().unwrap();
-    let first = browser.get(format!("{page_url}/files/{}", files[0]["id"].as_str().unwrap())).send().await.unwrap();
+    let first = browser
+        .get(format!(
+            "{page_url}/files/{}",
+            files[0]["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first.bytes().await.unwrap().as_ref(), file_a().as_slice());
-    let second = browser.get(format!("{page_url}/files/{}", files[1]["id"].as_str().unwrap())).send().await.unwrap();
-    assert_eq!(second.bytes().await.unwrap().as_ref(), b"regel 1\nregel 2 ZAKELIJK-HH21\n");
-    let zip = browser.get(format!("{page_url}/files.zip")).send().await.unwrap().bytes().await.unwrap();
+    let second = browser
+        .get(format!(
+            "{page_url}/files/{}",
+            files[1]["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        second.bytes().await.unwrap().as_ref(),
+        b"regel 1\nregel 2 ZAKELIJK-HH21\n"
+    );
+    let zip = browser
+        .get(format!("{page_url}/files.zip"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
     let mut unpacked = Vec::new();
-    archive.by_name(NAME_A).unwrap().read_to_end(&mut unpacked).unwrap();
+    archive
+        .by_name(NAME_A)
+        .unwrap()
+        .read_to_end(&mut unpacked)
+        .unwrap();
     assert_eq!(unpacked, file_a());
     assert!(archive.by_name(NAME_B).is_ok());
 
@@ -124,14 +233,21 @@ async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
             );
         }
     }
-    assert!(scanned > 1_500_000, "the search saw the blobs ({scanned} bytes)");
+    assert!(
+        scanned > 1_500_000,
+        "the search saw the blobs ({scanned} bytes)"
+    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let path = entry.path();
-        if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
+        if path.is_dir() {
+            out.extend(walk(&path))
+        } else {
+            out.push(path)
+        }
     }
     out
 }
@@ -141,7 +257,15 @@ async fn mail_waits_out_a_relay_outage_and_a_restart() {
     // The relay is not there yet.
     let relay = std::net::SocketAddr::from(([127, 0, 0, 1], zegel_tests::free_port()));
     let mut zegel = Zegel::new(relay);
-    zegel.run_ok(&["admin", "tenant", "add", "--name", "Gemeente", "--domain", "gemeente.example"]);
+    zegel.run_ok(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "Gemeente",
+        "--domain",
+        "gemeente.example",
+    ]);
     let token = zegel.run_ok(&["admin", "token", "--email", "ambtenaar@gemeente.example"]);
     zegel.serve();
     send(&zegel, token.trim()).await;
@@ -158,19 +282,51 @@ async fn mail_waits_out_a_relay_outage_and_a_restart() {
 fn the_cli_explains_itself_and_keeps_secrets() {
     let receiver = SmtpReceiver::start();
     let mut zegel = Zegel::new(receiver.address);
-    zegel.env.push(("ZEGEL_SMTP_PASSWORD".into(), "hunter2-secret".into()));
+    zegel
+        .env
+        .push(("ZEGEL_SMTP_PASSWORD".into(), "hunter2-secret".into()));
     let config = zegel.run_ok(&["config"]);
-    assert!(config.contains("ZEGEL_SMTP_PASSWORD = ********") && !config.contains("hunter2"), "{config}");
+    assert!(
+        config.contains("ZEGEL_SMTP_PASSWORD = ********") && !config.contains("hunter2"),
+        "{config}"
+    );
 
     let unknown = zegel.run(&["admin", "token", "--email", "x@nowhere.example"]);
     assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no tenant owns the domain nowhere.example"));
-    let bad = zegel.run(&["admin", "tenant", "add", "--name", "X", "--domain", "not a domain"]);
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("no tenant owns the domain nowhere.example")
+    );
+    let bad = zegel.run(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "X",
+        "--domain",
+        "not a domain",
+    ]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid mail domain"));
 
-    zegel.run_ok(&["admin", "tenant", "add", "--name", "A", "--domain", "a.example"]);
-    let taken = zegel.run(&["admin", "tenant", "add", "--name", "B", "--domain", "a.example"]);
+    zegel.run_ok(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "A",
+        "--domain",
+        "a.example",
+    ]);
+    let taken = zegel.run(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "B",
+        "--domain",
+        "a.example",
+    ]);
     assert!(String::from_utf8_lossy(&taken.stderr).contains("already belongs"));
 
     let rotated = zegel.run(&["admin", "rotate-kek"]);
@@ -178,6 +334,10 @@ fn the_cli_explains_itself_and_keeps_secrets() {
     assert!(String::from_utf8_lossy(&rotated.stderr).contains("added KEK 2"));
     let keyring = std::fs::metadata(zegel.data.path().join("keyring.json")).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(keyring.permissions().mode() & 0o777, 0o600, "the keyring is private");
+    assert_eq!(
+        keyring.permissions().mode() & 0o777,
+        0o600,
+        "the keyring is private"
+    );
     wait_until(Duration::from_secs(1), "nothing", || Some(()));
 }

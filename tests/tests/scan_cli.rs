@@ -17,7 +17,11 @@ fn scan(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
         .unwrap();
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let output = child.wait_with_output().unwrap();
-    (output.status.code().unwrap_or(-1), String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -31,22 +35,43 @@ fn json_lines_carry_byte_offsets_into_the_text() {
     let path_text = path.display().to_string();
     let clean_text = clean.display().to_string();
     let (code, stdout, stderr) = scan(
-        &["--json", "--trigger", "Patiëntendossier", "--activation", "zegel-veilig", &path_text, &clean_text],
+        &[
+            "--json",
+            "--trigger",
+            "Patiëntendossier",
+            "--activation",
+            "zegel-veilig",
+            &path_text,
+            &clean_text,
+        ],
         b"",
     );
     assert_eq!(code, 0, "{stderr}");
-    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2, "one line per file");
     assert_eq!(lines[0]["file"], path_text.as_str());
     let findings = lines[0]["findings"].as_array().unwrap();
     for finding in findings {
-        let (start, end) = (finding["start"].as_u64().unwrap() as usize, finding["end"].as_u64().unwrap() as usize);
-        assert_eq!(&text.as_bytes()[start..end], finding["text"].as_str().unwrap().as_bytes(), "{finding}");
+        let (start, end) = (
+            finding["start"].as_u64().unwrap() as usize,
+            finding["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(
+            &text.as_bytes()[start..end],
+            finding["text"].as_str().unwrap().as_bytes(),
+            "{finding}"
+        );
         for key in ["kind", "confidence", "location"] {
             assert!(finding.get(key).is_some(), "{key} missing in {finding}");
         }
     }
-    let kinds: Vec<&str> = findings.iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["nl_bsn", "trigger_word", "activation_word"]);
     assert_eq!(lines[0]["decision"]["action"], "force");
     assert_eq!(lines[1]["findings"].as_array().unwrap().len(), 0);
@@ -57,7 +82,10 @@ fn json_lines_carry_byte_offsets_into_the_text() {
 fn stdin_report_and_errors() {
     let (code, stdout, _) = scan(&["-"], b"IBAN: NL91ABNA0417164300");
     assert_eq!(code, 0);
-    assert!(stdout.contains("iban") && stdout.contains("decision"), "{stdout}");
+    assert!(
+        stdout.contains("iban") && stdout.contains("decision"),
+        "{stdout}"
+    );
 
     let (code, _, stderr) = scan(&["/no/such/file.txt"], b"");
     assert_ne!(code, 0);

@@ -34,11 +34,16 @@ async fn create_message(
     if account != format!("{SID}.json").trim_end_matches(".json") && account != SID {
         problems.push(format!("account {account}"));
     }
-    let expected = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{AUTH_TOKEN}")));
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{SID}:{AUTH_TOKEN}"))
+    );
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
         problems.push("basic auth".into());
     }
-    if headers.get("content-type").and_then(|v| v.to_str().ok()) != Some("application/x-www-form-urlencoded") {
+    if headers.get("content-type").and_then(|v| v.to_str().ok())
+        != Some("application/x-www-form-urlencoded")
+    {
         problems.push("content type".into());
     }
     if form.get("From").map(String::as_str) != Some(FROM) {
@@ -47,25 +52,39 @@ async fn create_message(
     let (Some(to), Some(body)) = (form.get("To"), form.get("Body")) else {
         problems.push("To/Body".into());
         fake.problems.lock().unwrap().extend(problems);
-        return (StatusCode::BAD_REQUEST, Json(json!({"code": 21604, "message": "A 'To' phone number is required.", "more_info": "https://www.twilio.com/docs/errors/21604", "status": 400})));
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(
+                json!({"code": 21604, "message": "A 'To' phone number is required.", "more_info": "https://www.twilio.com/docs/errors/21604", "status": 400}),
+            ),
+        );
     };
     fake.problems.lock().unwrap().extend(problems);
     if to == REFUSED {
         return (
             StatusCode::BAD_REQUEST,
-            Json(json!({"code": 21211, "message": "The 'To' number is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400})),
+            Json(
+                json!({"code": 21211, "message": "The 'To' number is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}),
+            ),
         );
     }
     fake.sent.lock().unwrap().push((to.clone(), body.clone()));
     (
         StatusCode::CREATED,
-        Json(json!({"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued", "to": to, "from": FROM, "body": body, "account_sid": SID})),
+        Json(
+            json!({"sid": "SM0123456789abcdef0123456789abcdef", "status": "queued", "to": to, "from": FROM, "body": body, "account_sid": SID}),
+        ),
     )
 }
 
 async fn start_fake_twilio() -> (String, FakeTwilio) {
     let fake = FakeTwilio::default();
-    let app = Router::new().route("/2010-04-01/Accounts/{account}/Messages.json", post(create_message)).with_state(fake.clone());
+    let app = Router::new()
+        .route(
+            "/2010-04-01/Accounts/{account}/Messages.json",
+            post(create_message),
+        )
+        .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -74,7 +93,11 @@ async fn start_fake_twilio() -> (String, FakeTwilio) {
 
 fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 async fn send(zegel: &Zegel, token: &str, to: &str, phone: Option<&str>) -> Value {
@@ -85,7 +108,13 @@ async fn send(zegel: &Zegel, token: &str, to: &str, phone: Option<&str>) -> Valu
     let meta = json!({"subject": "Patiëntendossier 234-567", "body_text": "Zie bijlage.", "kind": "secure_message",
         "recipients": [recipient], "auth": {"level": "2fa"}, "language": "nl"});
     let form = reqwest::multipart::Form::new().text("meta", meta.to_string());
-    let response = client().post(format!("{}/api/v1/messages", zegel.base)).bearer_auth(token).multipart(form).send().await.unwrap();
+    let response = client()
+        .post(format!("{}/api/v1/messages", zegel.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
 }
@@ -110,7 +139,15 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
-    zegel.run_ok(&["admin", "tenant", "add", "--name", "Ziekenhuis", "--domain", "zorg.example"]);
+    zegel.run_ok(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "Ziekenhuis",
+        "--domain",
+        "zorg.example",
+    ]);
     let token = zegel.run_ok(&["admin", "token", "--email", "arts@zorg.example"]);
     let token = token.trim();
     zegel.serve();
@@ -118,19 +155,41 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
     // A new recipient: no number is known, so the message is held and the sender is asked.
     let created = send(&zegel, token, "juliet@ontvanger.example", None).await;
     assert_eq!(created["status"], "needs_phone_numbers");
-    assert_eq!(created["missing_phone_numbers"], json!(["juliet@ontvanger.example"]));
+    assert_eq!(
+        created["missing_phone_numbers"],
+        json!(["juliet@ontvanger.example"])
+    );
     let ask = receiver.wait_for("arts@zorg.example", "telefoonnummer");
-    assert!(ask.text.contains("juliet@ontvanger.example") && ask.text.contains("Patiëntendossier 234-567"));
-    assert!(receiver.mails().iter().all(|m| !m.rcpt_to.contains(&"juliet@ontvanger.example".to_owned())), "held: nothing to the recipient yet");
+    assert!(
+        ask.text.contains("juliet@ontvanger.example")
+            && ask.text.contains("Patiëntendossier 234-567")
+    );
+    assert!(
+        receiver
+            .mails()
+            .iter()
+            .all(|m| !m.rcpt_to.contains(&"juliet@ontvanger.example".to_owned())),
+        "held: nothing to the recipient yet"
+    );
 
     // The numbers page: an invalid number is refused, a valid one releases the message.
     let page_link = link_after(&ask.text, &format!("{}/phones/", zegel.base));
     let sender_browser = client();
-    let page = sender_browser.get(&page_link).send().await.unwrap().text().await.unwrap();
+    let page = sender_browser
+        .get(&page_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("juliet@ontvanger.example"));
     let bad = sender_browser
         .post(&page_link)
-        .form(&[("email_0", "juliet@ontvanger.example"), ("phone_0", "020 123 4567")])
+        .form(&[
+            ("email_0", "juliet@ontvanger.example"),
+            ("phone_0", "020 123 4567"),
+        ])
         .send()
         .await
         .unwrap();
@@ -138,37 +197,98 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
     assert!(bad.text().await.unwrap().contains("not a mobile number"));
     let good = sender_browser
         .post(&page_link)
-        .form(&[("email_0", "juliet@ontvanger.example"), ("phone_0", "06 12345678")])
+        .form(&[
+            ("email_0", "juliet@ontvanger.example"),
+            ("phone_0", "06 12345678"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(good.status(), 200);
-    assert!(good.text().await.unwrap().contains("Telefoonnummers zijn geverifieerd"));
+    assert!(
+        good.text()
+            .await
+            .unwrap()
+            .contains("Telefoonnummers zijn geverifieerd")
+    );
     // The link was single-use.
-    assert_eq!(sender_browser.get(&page_link).send().await.unwrap().status(), 404);
+    assert_eq!(
+        sender_browser
+            .get(&page_link)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 
     // The recipient asks for the SMS code; it arrives at the provider; it opens the message.
     let notification = receiver.wait_for("juliet@ontvanger.example", "Patiëntendossier");
     let link = link_after(&notification.text, &format!("{}/m/", zegel.base));
     let browser = client();
-    let landing = browser.get(&link).send().await.unwrap().text().await.unwrap();
-    assert!(landing.contains("Stuur mijn SMS-code") && landing.contains("+31******678"), "{landing}");
-    assert_eq!(browser.post(format!("{link}/challenge")).send().await.unwrap().status(), 303);
-    let (to, body) = wait_until(std::time::Duration::from_secs(30), "the SMS", || fake.sent.lock().unwrap().first().cloned());
+    let landing = browser
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        landing.contains("Stuur mijn SMS-code") && landing.contains("+31******678"),
+        "{landing}"
+    );
+    assert_eq!(
+        browser
+            .post(format!("{link}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let (to, body) = wait_until(std::time::Duration::from_secs(30), "the SMS", || {
+        fake.sent.lock().unwrap().first().cloned()
+    });
     assert_eq!(to, "+31612345678");
     let code = body.rsplit(' ').next().unwrap().to_owned();
-    assert!(body.starts_with("Je Zegel-code voor") && code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{body}");
-    let verified = browser.post(format!("{link}/verify")).form(&[("code", code.as_str())]).send().await.unwrap();
+    assert!(
+        body.starts_with("Je Zegel-code voor")
+            && code.len() == 6
+            && code.bytes().all(|b| b.is_ascii_digit()),
+        "{body}"
+    );
+    let verified = browser
+        .post(format!("{link}/verify"))
+        .form(&[("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(verified.status(), 303);
-    let page = browser.get(format!("{}{}", zegel.base, verified.headers()["location"].to_str().unwrap())).send().await.unwrap();
+    let page = browser
+        .get(format!(
+            "{}{}",
+            zegel.base,
+            verified.headers()["location"].to_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
     assert!(page.text().await.unwrap().contains("Zie bijlage."));
-    assert!(fake.problems.lock().unwrap().is_empty(), "requests differ from Twilio's API: {:?}", fake.problems.lock().unwrap());
+    assert!(
+        fake.problems.lock().unwrap().is_empty(),
+        "requests differ from Twilio's API: {:?}",
+        fake.problems.lock().unwrap()
+    );
 
     // A second message to the same recipient needs no number: it was remembered.
     let second = send(&zegel, token, "juliet@ontvanger.example", None).await;
     assert_eq!(second["status"], "sent");
     let known: Value = client()
-        .get(format!("{}/api/v1/recipients/juliet@ontvanger.example/phone", zegel.base))
+        .get(format!(
+            "{}/api/v1/recipients/juliet@ontvanger.example/phone",
+            zegel.base
+        ))
         .bearer_auth(token)
         .send()
         .await
@@ -176,14 +296,35 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
         .json()
         .await
         .unwrap();
-    assert_eq!(known, json!({"email": "juliet@ontvanger.example", "known": true, "masked": "+31******678"}));
+    assert_eq!(
+        known,
+        json!({"email": "juliet@ontvanger.example", "known": true, "masked": "+31******678"})
+    );
 
     // A number the provider refuses: the SMS job fails for good and the recipient gets no code.
-    let refused = send(&zegel, token, "romeo@ontvanger.example", Some("06 87654321")).await;
+    let refused = send(
+        &zegel,
+        token,
+        "romeo@ontvanger.example",
+        Some("06 87654321"),
+    )
+    .await;
     assert_eq!(refused["status"], "sent");
     let mail = receiver.wait_for("romeo@ontvanger.example", "Patiëntendossier");
     let link = link_after(&mail.text, &format!("{}/m/", zegel.base));
-    assert_eq!(client().post(format!("{link}/challenge")).send().await.unwrap().status(), 303);
+    assert_eq!(
+        client()
+            .post(format!("{link}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
     std::thread::sleep(std::time::Duration::from_millis(500));
-    assert_eq!(fake.sent.lock().unwrap().len(), 1, "nothing reached the refused number");
+    assert_eq!(
+        fake.sent.lock().unwrap().len(),
+        1,
+        "nothing reached the refused number"
+    );
 }

@@ -24,7 +24,11 @@ pub struct PasswordOptions {
 
 impl Default for PasswordOptions {
     fn default() -> Self {
-        Self { generated: true, custom: true, min_score: default_min_score() }
+        Self {
+            generated: true,
+            custom: true,
+            min_score: default_min_score(),
+        }
     }
 }
 
@@ -39,7 +43,10 @@ pub struct ExpiryDays {
 
 impl Default for ExpiryDays {
     fn default() -> Self {
-        Self { default: 14, max: 14 }
+        Self {
+            default: 14,
+            max: 14,
+        }
     }
 }
 
@@ -148,13 +155,18 @@ pub struct Decision {
     pub warnings: Vec<Warning>,
 }
 
-fn lenient_warnings<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<Warning>, D::Error> {
+fn lenient_warnings<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Warning>, D::Error> {
     let values = Vec::<serde_json::Value>::deserialize(deserializer)?;
     Ok(values
         .into_iter()
         .map(|value| match value {
             serde_json::Value::String(kind) => Warning { kind, count: None },
-            other => serde_json::from_value(other).unwrap_or(Warning { kind: String::new(), count: None }),
+            other => serde_json::from_value(other).unwrap_or(Warning {
+                kind: String::new(),
+                count: None,
+            }),
         })
         .filter(|w| !w.kind.is_empty())
         .collect())
@@ -256,25 +268,35 @@ pub struct Api {
 }
 
 fn network(value: JsValue) -> ApiError {
-    ApiError::Network(value.as_string().unwrap_or_else(|| "the Zegel server cannot be reached".to_owned()))
+    ApiError::Network(
+        value
+            .as_string()
+            .unwrap_or_else(|| "the Zegel server cannot be reached".to_owned()),
+    )
 }
 
 impl Api {
     /// A client sending `token`.
     pub fn new(token: impl Into<String>) -> Self {
-        Self { token: token.into() }
+        Self {
+            token: token.into(),
+        }
     }
 
     async fn request(&self, method: &str, path: &str, body: Body) -> Result<String, ApiError> {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
         let headers = web_sys::Headers::new().map_err(network)?;
-        headers.set("Authorization", &format!("Bearer {}", self.token)).map_err(network)?;
+        headers
+            .set("Authorization", &format!("Bearer {}", self.token))
+            .map_err(network)?;
         headers.set("Accept", "application/json").map_err(network)?;
         match body {
             Body::None => {}
             Body::Json(json) => {
-                headers.set("Content-Type", "application/json").map_err(network)?;
+                headers
+                    .set("Content-Type", "application/json")
+                    .map_err(network)?;
                 init.set_body(&JsValue::from_str(&json));
             }
             Body::Form(form) => init.set_body(&form),
@@ -282,27 +304,45 @@ impl Api {
         init.set_headers(&headers);
         let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(network)?;
         let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".to_owned()))?;
-        let response: web_sys::Response =
-            JsFuture::from(window.fetch_with_request(&request)).await.map_err(network)?.dyn_into().map_err(network)?;
-        let text = JsFuture::from(response.text().map_err(network)?).await.map_err(network)?.as_string().unwrap_or_default();
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(network)?
+            .dyn_into()
+            .map_err(network)?;
+        let text = JsFuture::from(response.text().map_err(network)?)
+            .await
+            .map_err(network)?
+            .as_string()
+            .unwrap_or_default();
         match response.status() {
             200..=299 => Ok(text),
             401 | 403 => Err(ApiError::Unauthorized),
             404 | 405 => Err(ApiError::Missing),
             status => {
-                let detail = serde_json::from_str::<ErrorBody>(&text).ok().map(|b| b.error);
+                let detail = serde_json::from_str::<ErrorBody>(&text)
+                    .ok()
+                    .map(|b| b.error);
                 Err(ApiError::Refused {
                     status,
-                    message: detail.as_ref().map(|d| d.message.clone()).unwrap_or_default(),
+                    message: detail
+                        .as_ref()
+                        .map(|d| d.message.clone())
+                        .unwrap_or_default(),
                     field: detail.and_then(|d| d.field),
                 })
             }
         }
     }
 
-    async fn json<T: DeserializeOwned>(&self, method: &str, path: &str, body: Body) -> Result<T, ApiError> {
+    async fn json<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Body,
+    ) -> Result<T, ApiError> {
         let text = self.request(method, path, body).await?;
-        serde_json::from_str(&text).map_err(|e| ApiError::Network(format!("unexpected answer from {path}: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| ApiError::Network(format!("unexpected answer from {path}: {e}")))
     }
 
     /// The tenant's settings; the defaults when the server has no settings endpoint.
@@ -316,7 +356,10 @@ impl Api {
     /// The content filter's decision; `None` when the server has no content filter.
     pub async fn scan(&self, request: &ScanRequest) -> Result<Option<Decision>, ApiError> {
         let json = serde_json::to_string(request).map_err(|e| ApiError::Network(e.to_string()))?;
-        match self.json::<ScanAnswer>("POST", "/api/v1/scan", Body::Json(json)).await {
+        match self
+            .json::<ScanAnswer>("POST", "/api/v1/scan", Body::Json(json))
+            .await
+        {
             Ok(answer) => Ok(Some(answer.decision)),
             Err(ApiError::Missing) => Ok(None),
             Err(other) => Err(other),
@@ -325,26 +368,39 @@ impl Api {
 
     /// Whether the server knows `email`'s mobile number; unknown when it cannot tell.
     pub async fn known_phone(&self, email: &str) -> Result<KnownPhone, ApiError> {
-        let path = format!("/api/v1/recipients/{}/phone", String::from(js_sys::encode_uri_component(email)));
+        let path = format!(
+            "/api/v1/recipients/{}/phone",
+            String::from(js_sys::encode_uri_component(email))
+        );
         match self.json("GET", &path, Body::None).await {
-            Err(ApiError::Missing) => Ok(KnownPhone { known: false, masked: None }),
+            Err(ApiError::Missing) => Ok(KnownPhone {
+                known: false,
+                masked: None,
+            }),
             other => other,
         }
     }
 
     /// Uploads the message and its files.
-    pub async fn send(&self, meta: &MessageRequest, files: Vec<(String, web_sys::Blob)>) -> Result<Sent, ApiError> {
+    pub async fn send(
+        &self,
+        meta: &MessageRequest,
+        files: Vec<(String, web_sys::Blob)>,
+    ) -> Result<Sent, ApiError> {
         let form = web_sys::FormData::new().map_err(network)?;
         let json = serde_json::to_string(meta).map_err(|e| ApiError::Network(e.to_string()))?;
         let options = web_sys::BlobPropertyBag::new();
         options.set_type("application/json");
         let parts = js_sys::Array::of1(&JsValue::from_str(&json));
-        let meta_blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(network)?;
+        let meta_blob =
+            web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(network)?;
         form.append_with_blob("meta", &meta_blob).map_err(network)?;
         for (name, blob) in files {
-            form.append_with_blob_and_filename("file", &blob, &name).map_err(network)?;
+            form.append_with_blob_and_filename("file", &blob, &name)
+                .map_err(network)?;
         }
-        self.json("POST", "/api/v1/messages", Body::Form(form)).await
+        self.json("POST", "/api/v1/messages", Body::Form(form))
+            .await
     }
 }
 
@@ -356,7 +412,11 @@ mod tests {
     fn settings_default_to_everything_allowed() {
         let settings: Settings = serde_json::from_str("{}").unwrap();
         assert_eq!(settings, Settings::default());
-        assert!(settings.allow_1fa && settings.password_options.custom && settings.password_options.generated);
+        assert!(
+            settings.allow_1fa
+                && settings.password_options.custom
+                && settings.password_options.generated
+        );
         assert_eq!(settings.expiry_days.max, 14);
     }
 

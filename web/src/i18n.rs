@@ -353,15 +353,27 @@ impl Texts {
     /// The name of a kind of finding, as the verdict lists it.
     pub fn finding(&self, kind: &str) -> String {
         let (nl, en, sv) = match kind {
-            "nl_bsn" => ("BSN", "BSN (Dutch citizen service number)", "BSN (nederländskt personnummer)"),
+            "nl_bsn" => (
+                "BSN",
+                "BSN (Dutch citizen service number)",
+                "BSN (nederländskt personnummer)",
+            ),
             "iban" => ("IBAN", "IBAN", "IBAN"),
-            "se_personnummer" => ("Zweeds persoonsnummer", "Swedish personal identity number", "personnummer"),
+            "se_personnummer" => (
+                "Zweeds persoonsnummer",
+                "Swedish personal identity number",
+                "personnummer",
+            ),
             "credit_card" => ("creditcardnummer", "payment card number", "kortnummer"),
             "nl_phone" => ("telefoonnummer", "phone number", "telefonnummer"),
             "email" => ("e-mailadres", "e-mail address", "e-postadress"),
             "trigger_word" => ("triggerwoord", "trigger word", "utlösande ord"),
             "activation_word" => ("activeringswoord", "activation word", "aktiveringsord"),
-            "unscannable" => ("onleesbare bijlage", "unreadable attachment", "oläslig bilaga"),
+            "unscannable" => (
+                "onleesbare bijlage",
+                "unreadable attachment",
+                "oläslig bilaga",
+            ),
             other => return other.to_owned(),
         };
         self.pick(nl, en, sv).to_owned()
@@ -376,7 +388,13 @@ impl Texts {
                 Language::En => format!("{n} recipient(s) outside your organisation."),
                 Language::Sv => format!("{n} mottagare utanför din organisation."),
             },
-            "attachments" => self.pick("Let op je bijlagen.", "Mind your attachments.", "Tänk på dina bilagor.").to_owned(),
+            "attachments" => self
+                .pick(
+                    "Let op je bijlagen.",
+                    "Mind your attachments.",
+                    "Tänk på dina bilagor.",
+                )
+                .to_owned(),
             other => other.to_owned(),
         }
     }
@@ -418,7 +436,12 @@ impl Texts {
     }
 
     /// The body the Outlook draft keeps once Zegel has sent it: what each recipient should expect.
-    pub fn draft_body(&self, kind: zegel_core::MessageKind, expires: &str, original_html: Option<&str>) -> String {
+    pub fn draft_body(
+        &self,
+        kind: zegel_core::MessageKind,
+        expires: &str,
+        original_html: Option<&str>,
+    ) -> String {
         use zegel_core::MessageKind;
         let what = match (kind, self.language) {
             (MessageKind::SecureMessage, Language::Nl) => "het bericht en de bestanden",
@@ -431,18 +454,28 @@ impl Texts {
         let (title, text) = match self.language {
             Language::Nl => (
                 "Deze e-mail is veilig verstuurd met Zegel.",
-                format!("Elke ontvanger krijgt een aparte e-mail met een persoonlijke link naar {what}. De link verloopt op {expires}."),
+                format!(
+                    "Elke ontvanger krijgt een aparte e-mail met een persoonlijke link naar {what}. De link verloopt op {expires}."
+                ),
             ),
             Language::En => (
                 "This e-mail was sent securely with Zegel.",
-                format!("Each recipient gets a separate e-mail with a personal link to {what}. The link expires on {expires}."),
+                format!(
+                    "Each recipient gets a separate e-mail with a personal link to {what}. The link expires on {expires}."
+                ),
             ),
             Language::Sv => (
                 "Detta e-postmeddelande skickades säkert med Zegel.",
-                format!("Varje mottagare får ett separat e-postmeddelande med en personlig länk till {what}. Länken upphör {expires}."),
+                format!(
+                    "Varje mottagare får ett separat e-postmeddelande med en personlig länk till {what}. Länken upphör {expires}."
+                ),
             ),
         };
-        let mut html = format!("<p><strong>{}</strong></p><p>{}</p>", escape(title), escape(&text));
+        let mut html = format!(
+            "<p><strong>{}</strong></p><p>{}</p>",
+            escape(title),
+            escape(&text)
+        );
         if let Some(original) = original_html.filter(|_| kind != MessageKind::SecureMessage) {
             html.push_str("<hr>");
             html.push_str(original);
@@ -461,7 +494,10 @@ impl Texts {
 
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -477,9 +513,17 @@ mod tests {
 
     #[test]
     fn the_draft_body_keeps_plain_bodies_only_for_file_kinds() {
-        let secure = EN.draft_body(zegel_core::MessageKind::SecureMessage, "1 May", Some("<p>secret</p>"));
+        let secure = EN.draft_body(
+            zegel_core::MessageKind::SecureMessage,
+            "1 May",
+            Some("<p>secret</p>"),
+        );
         assert!(!secure.contains("secret"));
-        let files = EN.draft_body(zegel_core::MessageKind::SecureFiles, "1 May", Some("<p>hello</p>"));
+        let files = EN.draft_body(
+            zegel_core::MessageKind::SecureFiles,
+            "1 May",
+            Some("<p>hello</p>"),
+        );
         assert!(files.contains("hello") && files.contains("1 May"));
     }
 }

@@ -26,7 +26,9 @@ pub mod state;
 /// Renders the pane into the page's `#app` element.
 #[wasm_bindgen(start)]
 pub fn start() {
-    let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
     match root {
         Some(root) => {
             yew::Renderer::<components::App>::with_root(root).render();

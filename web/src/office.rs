@@ -13,7 +13,12 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = attachmentBlob)]
     async fn js_attachment_blob(id: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = sealDraft)]
-    async fn js_seal_draft(body_html: &str, ids: Vec<String>, name: &str, value: &str) -> Result<JsValue, JsValue>;
+    async fn js_seal_draft(
+        body_html: &str,
+        ids: Vec<String>,
+        name: &str,
+        value: &str,
+    ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = sendItem)]
     async fn js_send_item() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = sessionValue)]
@@ -117,23 +122,41 @@ pub async fn read_item() -> Result<Item, OfficeError> {
 
 /// An attachment's content.
 pub async fn attachment_blob(id: &str) -> Result<web_sys::Blob, OfficeError> {
-    js_attachment_blob(id).await.map_err(error)?.dyn_into().map_err(|_| OfficeError("not a Blob".to_owned()))
+    js_attachment_blob(id)
+        .await
+        .map_err(error)?
+        .dyn_into()
+        .map_err(|_| OfficeError("not a Blob".to_owned()))
 }
 
 /// Replaces the body, removes the attachments and sets the `X-Zegel-Message` header.
-pub async fn seal_draft(body_html: &str, attachment_ids: Vec<String>, message_id: &str) -> Result<(), OfficeError> {
-    js_seal_draft(body_html, attachment_ids, MESSAGE_HEADER, message_id).await.map_err(error)?;
+pub async fn seal_draft(
+    body_html: &str,
+    attachment_ids: Vec<String>,
+    message_id: &str,
+) -> Result<(), OfficeError> {
+    js_seal_draft(body_html, attachment_ids, MESSAGE_HEADER, message_id)
+        .await
+        .map_err(error)?;
     Ok(())
 }
 
 /// Sends the draft; `false` when this Outlook cannot send from an add-in and the sender must press Send.
 pub async fn send_item() -> Result<bool, OfficeError> {
-    Ok(js_send_item().await.map_err(error)?.as_bool().unwrap_or(false))
+    Ok(js_send_item()
+        .await
+        .map_err(error)?
+        .as_bool()
+        .unwrap_or(false))
 }
 
 /// A session-data value, or an empty string.
 pub async fn session_value(key: &str) -> String {
-    js_session_value(key).await.ok().and_then(|v| v.as_string()).unwrap_or_default()
+    js_session_value(key)
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
 }
 
 /// A roaming setting, or an empty string.

@@ -2,20 +2,33 @@
 //! before the server (which normalises them again) ever sees them.
 
 /// Country calling codes for numbers typed in national form (leading `0`), by ISO 3166 country.
-const COUNTRY_CODES: [(&str, &str); 8] =
-    [("NL", "31"), ("BE", "32"), ("DE", "49"), ("SE", "46"), ("GB", "44"), ("FR", "33"), ("NO", "47"), ("DK", "45")];
+const COUNTRY_CODES: [(&str, &str); 8] = [
+    ("NL", "31"),
+    ("BE", "32"),
+    ("DE", "49"),
+    ("SE", "46"),
+    ("GB", "44"),
+    ("FR", "33"),
+    ("NO", "47"),
+    ("DK", "45"),
+];
 
 /// The number in E.164 form (`+31612345678`), or `None` while it is not a plausible mobile number.
 /// National numbers (`06 1234 5678`) are read in `default_country`.
 pub fn normalize(input: &str, default_country: &str) -> Option<String> {
-    let mut text: String = input.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/')).collect();
+    let mut text: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/'))
+        .collect();
     if let Some(rest) = text.strip_prefix("00") {
         text = format!("+{rest}");
     }
     let international = if let Some(rest) = text.strip_prefix('+') {
         rest.to_owned()
     } else if let Some(national) = text.strip_prefix('0') {
-        let (_, code) = COUNTRY_CODES.iter().find(|(country, _)| country.eq_ignore_ascii_case(default_country))?;
+        let (_, code) = COUNTRY_CODES
+            .iter()
+            .find(|(country, _)| country.eq_ignore_ascii_case(default_country))?;
         format!("{code}{national}")
     } else {
         return None;
@@ -28,10 +41,10 @@ pub fn normalize(input: &str, default_country: &str) -> Option<String> {
         return None;
     }
     // Dutch numbers have exactly nine digits after the country code.
-    if let Some(nsn) = international.strip_prefix("31") {
-        if nsn.len() != 9 {
-            return None;
-        }
+    if let Some(nsn) = international.strip_prefix("31")
+        && nsn.len() != 9
+    {
+        return None;
     }
     Some(format!("+{international}"))
 }
@@ -51,14 +64,30 @@ mod tests {
         ] {
             assert_eq!(normalize(typed, "NL").as_deref(), Some(expected), "{typed}");
         }
-        assert_eq!(normalize("070-123 45 67", "SE").as_deref(), Some("+46701234567"));
+        assert_eq!(
+            normalize("070-123 45 67", "SE").as_deref(),
+            Some("+46701234567")
+        );
     }
 
     #[test]
     fn refuses_what_is_not_yet_a_number() {
-        for typed in ["", "06", "06 1234 567", "+31 6 123456789", "phone", "+0612345678", "612345678", "+1234567890123456"] {
+        for typed in [
+            "",
+            "06",
+            "06 1234 567",
+            "+31 6 123456789",
+            "phone",
+            "+0612345678",
+            "612345678",
+            "+1234567890123456",
+        ] {
             assert_eq!(normalize(typed, "NL"), None, "{typed}");
         }
-        assert_eq!(normalize("0612345678", "XX"), None, "national numbers need a known default country");
+        assert_eq!(
+            normalize("0612345678", "XX"),
+            None,
+            "national numbers need a known default country"
+        );
     }
 }

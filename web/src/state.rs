@@ -46,6 +46,10 @@ pub enum Stage {
     Failed(String),
 }
 
+/// A field the sender has not (yet) filled in validly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Incomplete;
+
 /// Generated or the sender's own password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PasswordMode {
@@ -261,12 +265,20 @@ impl State {
     /// The draft's recipients, To first, each address once.
     pub fn recipients(&self) -> Vec<Recipient> {
         let mut seen = BTreeSet::new();
-        let lists = [(&self.item.to, RecipientKind::To), (&self.item.cc, RecipientKind::Cc), (&self.item.bcc, RecipientKind::Bcc)];
+        let lists = [
+            (&self.item.to, RecipientKind::To),
+            (&self.item.cc, RecipientKind::Cc),
+            (&self.item.bcc, RecipientKind::Bcc),
+        ];
         lists
             .into_iter()
             .flat_map(|(list, kind)| list.iter().map(move |a| (a, kind)))
             .filter(|(a, _)| !a.email.is_empty() && seen.insert(a.email.to_lowercase()))
-            .map(|(a, kind)| Recipient { email: a.email.clone(), name: a.name.clone(), kind })
+            .map(|(a, kind)| Recipient {
+                email: a.email.clone(),
+                name: a.name.clone(),
+                kind,
+            })
             .collect()
     }
 
@@ -277,12 +289,17 @@ impl State {
 
     /// Whether the content filter forces secure sending.
     pub fn forced(&self) -> bool {
-        self.verdict.as_ref().is_some_and(|v| v.action == FilterAction::Force)
+        self.verdict
+            .as_ref()
+            .is_some_and(|v| v.action == FilterAction::Force)
     }
 
     /// The lowest level the filter allows (forced decisions only).
     pub fn required_level(&self) -> Option<AuthLevel> {
-        self.verdict.as_ref().filter(|v| v.action == FilterAction::Force).and_then(|v| v.level)
+        self.verdict
+            .as_ref()
+            .filter(|v| v.action == FilterAction::Force)
+            .and_then(|v| v.level)
     }
 
     /// Whether 1FA may be chosen: the tenant allows it, offers a password option, and the filter does
@@ -296,31 +313,53 @@ impl State {
 
     /// The phone number to send for `email`: E.164 when typed validly, `None` when the known one is used.
     /// `Err` when neither is there.
-    pub fn phone_for(&self, email: &str) -> Result<Option<String>, ()> {
-        let field = self.phones.get(&email.to_lowercase()).cloned().unwrap_or_default();
+    pub fn phone_for(&self, email: &str) -> Result<Option<String>, Incomplete> {
+        let field = self
+            .phones
+            .get(&email.to_lowercase())
+            .cloned()
+            .unwrap_or_default();
         if field.input.trim().is_empty() {
-            return if field.known.is_some() { Ok(None) } else { Err(()) };
+            return if field.known.is_some() {
+                Ok(None)
+            } else {
+                Err(Incomplete)
+            };
         }
-        phone::normalize(&field.input, &self.settings.sms_default_country).map(Some).ok_or(())
+        phone::normalize(&field.input, &self.settings.sms_default_country)
+            .map(Some)
+            .ok_or(Incomplete)
     }
 
     /// The expiry in days, when valid.
     pub fn expiry_days(&self) -> Option<u32> {
-        self.expiry_input.trim().parse().ok().filter(|d| (1..=self.settings.expiry_days.max).contains(d))
+        self.expiry_input
+            .trim()
+            .parse()
+            .ok()
+            .filter(|d| (1..=self.settings.expiry_days.max).contains(d))
     }
 
     /// The download limit: `Ok(None)` for unlimited, `Err` when the input is not a positive number.
-    pub fn max_downloads(&self) -> Result<Option<u32>, ()> {
+    pub fn max_downloads(&self) -> Result<Option<u32>, Incomplete> {
         let text = self.downloads_input.trim();
         if text.is_empty() {
             return Ok(None);
         }
-        text.parse().ok().filter(|n| *n >= 1).map(Some).ok_or(())
+        text.parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .map(Some)
+            .ok_or(Incomplete)
     }
 
     /// Whether the options are complete, so Next may be pressed.
     pub fn options_complete(&self) -> bool {
-        if !self.enabled || self.recipients().is_empty() || self.expiry_days().is_none() || self.max_downloads().is_err() {
+        if !self.enabled
+            || self.recipients().is_empty()
+            || self.expiry_days().is_none()
+            || self.max_downloads().is_err()
+        {
             return false;
         }
         if !self.kind.needs_auth() {
@@ -337,19 +376,27 @@ impl State {
                         }
                     }
             }
-            AuthLevel::TwoFa => self.recipients().iter().all(|r| self.phone_for(&r.email).is_ok()),
+            AuthLevel::TwoFa => self
+                .recipients()
+                .iter()
+                .all(|r| self.phone_for(&r.email).is_ok()),
         }
     }
 
     /// Whether every attachment is confirmed.
     pub fn files_confirmed(&self) -> bool {
-        self.files().iter().all(|f| self.confirmed_files.contains(&f.id))
+        self.files()
+            .iter()
+            .all(|f| self.confirmed_files.contains(&f.id))
     }
 
     /// Whether every recipient is confirmed.
     pub fn recipients_confirmed(&self) -> bool {
         let recipients = self.recipients();
-        !recipients.is_empty() && recipients.iter().all(|r| self.confirmed_recipients.contains(&r.email.to_lowercase()))
+        !recipients.is_empty()
+            && recipients
+                .iter()
+                .all(|r| self.confirmed_recipients.contains(&r.email.to_lowercase()))
     }
 
     /// Puts the level and password mode within what the tenant and the filter allow.
@@ -377,8 +424,10 @@ impl State {
                 _ => {}
             }
             let raises = matches!(decision.action, FilterAction::Auto | FilterAction::Force);
-            if raises && decision.level == Some(AuthLevel::TwoFa) && self.level != AuthLevel::TwoFa {
-                let first_time = self.verdict.as_ref().map(|v| (v.action, v.level)) != Some((decision.action, decision.level));
+            if raises && decision.level == Some(AuthLevel::TwoFa) && self.level != AuthLevel::TwoFa
+            {
+                let first_time = self.verdict.as_ref().map(|v| (v.action, v.level))
+                    != Some((decision.action, decision.level));
                 if first_time {
                     self.level = AuthLevel::TwoFa;
                 }
@@ -396,19 +445,30 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        if let Action::ItemChanged(item) = &action {
-            if *item == self.item {
-                return self;
-            }
+        if let Action::ItemChanged(item) = &action
+            && *item == self.item
+        {
+            return self;
         }
         let mut s = (*self).clone();
         match action {
             Action::NotInOutlook => s.stage = Stage::NotInOutlook,
             Action::NeedToken { refused } => s.stage = Stage::SignIn { refused },
-            Action::Loaded { texts, settings, item } => {
+            Action::Loaded {
+                texts,
+                settings,
+                item,
+            } => {
                 s.texts = texts;
-                s.expiry_input = settings.expiry_days.default.min(settings.expiry_days.max).to_string();
-                s.downloads_input = settings.max_downloads_default.map(|n| n.to_string()).unwrap_or_default();
+                s.expiry_input = settings
+                    .expiry_days
+                    .default
+                    .min(settings.expiry_days.max)
+                    .to_string();
+                s.downloads_input = settings
+                    .max_downloads_default
+                    .map(|n| n.to_string())
+                    .unwrap_or_default();
                 s.settings = settings;
                 s.item = item;
                 s.stage = Stage::Compose;
@@ -433,7 +493,11 @@ impl Reducible for State {
                 s.fit_options();
             }
             Action::CustomPassword(password) => {
-                s.strength = if password.is_empty() { StrengthView::Idle } else { StrengthView::Checking };
+                s.strength = if password.is_empty() {
+                    StrengthView::Idle
+                } else {
+                    StrengthView::Checking
+                };
                 s.custom_password = password;
             }
             Action::Strength { password, view } => {
@@ -447,13 +511,17 @@ impl Reducible for State {
                 }
             }
             Action::Phone { email, input } => s.phones.entry(email).or_default().input = input,
-            Action::PhoneKnown { email, masked } => s.phones.entry(email).or_default().known = Some(masked),
+            Action::PhoneKnown { email, masked } => {
+                s.phones.entry(email).or_default().known = Some(masked)
+            }
             Action::ToggleFileSettings => s.file_settings_open = !s.file_settings_open,
             Action::Expiry(text) => s.expiry_input = text,
             Action::Downloads(text) => s.downloads_input = text,
             Action::Next => {
                 s.stage = match s.stage {
-                    Stage::Compose if s.options_complete() && s.files().is_empty() => Stage::ConfirmRecipients,
+                    Stage::Compose if s.options_complete() && s.files().is_empty() => {
+                        Stage::ConfirmRecipients
+                    }
                     Stage::Compose if s.options_complete() => Stage::ConfirmFiles,
                     Stage::ConfirmFiles if s.files_confirmed() => Stage::ConfirmRecipients,
                     ref other => other.clone(),
@@ -462,7 +530,9 @@ impl Reducible for State {
             Action::Back => {
                 s.stage = match s.stage {
                     Stage::ConfirmRecipients if !s.files().is_empty() => Stage::ConfirmFiles,
-                    Stage::ConfirmFiles | Stage::ConfirmRecipients | Stage::Failed(_) => Stage::Compose,
+                    Stage::ConfirmFiles | Stage::ConfirmRecipients | Stage::Failed(_) => {
+                        Stage::Compose
+                    }
                     ref other => other.clone(),
                 }
             }
@@ -481,7 +551,17 @@ impl Reducible for State {
                 }
             }
             Action::Sending => s.stage = Stage::Sending,
-            Action::Sent { id, password, press_send } => s.stage = Stage::Sent { id, password, press_send },
+            Action::Sent {
+                id,
+                password,
+                press_send,
+            } => {
+                s.stage = Stage::Sent {
+                    id,
+                    password,
+                    press_send,
+                }
+            }
             Action::Failed(message) => s.stage = Stage::Failed(message),
         }
         Rc::new(s)
@@ -501,57 +581,122 @@ mod tests {
 
     fn loaded(settings: Settings) -> Rc<State> {
         let item = Item {
-            to: vec![Address { email: "jan@example.nl".into(), name: "Jan".into() }],
-            attachments: vec![Attachment { id: "a1".into(), name: "x.pdf".into(), size: 3, inline: false, file: true }],
+            to: vec![Address {
+                email: "jan@example.nl".into(),
+                name: "Jan".into(),
+            }],
+            attachments: vec![Attachment {
+                id: "a1".into(),
+                name: "x.pdf".into(),
+                size: 3,
+                inline: false,
+                file: true,
+            }],
             ..Item::default()
         };
-        Rc::new(State::default()).reduce(Action::Loaded { texts: &i18n::EN, settings, item })
+        Rc::new(State::default()).reduce(Action::Loaded {
+            texts: &i18n::EN,
+            settings,
+            item,
+        })
     }
 
     fn verdict(action: FilterAction, level: AuthLevel) -> Option<Decision> {
-        Some(Decision { action, level: Some(level), reasons: vec![], warnings: vec![] })
+        Some(Decision {
+            action,
+            level: Some(level),
+            reasons: vec![],
+            warnings: vec![],
+        })
     }
 
     #[test]
     fn next_needs_a_strong_custom_password() {
-        let s = loaded(Settings::default()).reduce(Action::Toggle).reduce(Action::PasswordMode(PasswordMode::Custom));
+        let s = loaded(Settings::default())
+            .reduce(Action::Toggle)
+            .reduce(Action::PasswordMode(PasswordMode::Custom));
         let s = s.reduce(Action::CustomPassword("welkom".into()));
         assert!(!s.options_complete());
-        let weak = Strength { score: 1, strong_enough: false, warning: None, suggestions: vec![] };
-        let s = s.reduce(Action::Strength { password: "welkom".into(), view: StrengthView::Judged(weak) });
+        let weak = Strength {
+            score: 1,
+            strong_enough: false,
+            warning: None,
+            suggestions: vec![],
+        };
+        let s = s.reduce(Action::Strength {
+            password: "welkom".into(),
+            view: StrengthView::Judged(weak),
+        });
         assert!(!s.options_complete());
         let s = s.reduce(Action::CustomPassword("kaas-fiets-Tulp-regen-97".into()));
-        let strong = Strength { score: 4, strong_enough: true, warning: None, suggestions: vec![] };
-        let stale = s.clone().reduce(Action::Strength { password: "welkom".into(), view: StrengthView::Judged(strong.clone()) });
-        assert!(!stale.options_complete(), "a verdict on an older password is dropped");
-        let s = s.reduce(Action::Strength { password: "kaas-fiets-Tulp-regen-97".into(), view: StrengthView::Judged(strong) });
+        let strong = Strength {
+            score: 4,
+            strong_enough: true,
+            warning: None,
+            suggestions: vec![],
+        };
+        let stale = s.clone().reduce(Action::Strength {
+            password: "welkom".into(),
+            view: StrengthView::Judged(strong.clone()),
+        });
+        assert!(
+            !stale.options_complete(),
+            "a verdict on an older password is dropped"
+        );
+        let s = s.reduce(Action::Strength {
+            password: "kaas-fiets-Tulp-regen-97".into(),
+            view: StrengthView::Judged(strong),
+        });
         assert!(s.options_complete());
         let s = s.reduce(Action::Next);
         assert_eq!(s.stage, Stage::ConfirmFiles);
         let s = s.reduce(Action::Next);
-        assert_eq!(s.stage, Stage::ConfirmFiles, "the attachment is not confirmed yet");
-        let s = s.reduce(Action::ConfirmFile("a1".into(), true)).reduce(Action::Next);
+        assert_eq!(
+            s.stage,
+            Stage::ConfirmFiles,
+            "the attachment is not confirmed yet"
+        );
+        let s = s
+            .reduce(Action::ConfirmFile("a1".into(), true))
+            .reduce(Action::Next);
         assert_eq!(s.stage, Stage::ConfirmRecipients);
         assert!(!s.recipients_confirmed());
-        assert!(s.reduce(Action::ConfirmRecipient("JAN@example.nl".into(), true)).recipients_confirmed());
+        assert!(
+            s.reduce(Action::ConfirmRecipient("JAN@example.nl".into(), true))
+                .recipients_confirmed()
+        );
     }
 
     #[test]
     fn forced_verdicts_lock_the_toggle_and_raise_the_level() {
-        let s = loaded(Settings::default()).reduce(Action::Verdict(verdict(FilterAction::Force, AuthLevel::TwoFa)));
+        let s = loaded(Settings::default()).reduce(Action::Verdict(verdict(
+            FilterAction::Force,
+            AuthLevel::TwoFa,
+        )));
         assert!(s.enabled && s.forced());
         assert_eq!(s.level, AuthLevel::TwoFa);
-        let s = s.reduce(Action::Toggle).reduce(Action::Level(AuthLevel::OneFa));
+        let s = s
+            .reduce(Action::Toggle)
+            .reduce(Action::Level(AuthLevel::OneFa));
         assert!(s.enabled, "a forced Zegel cannot be switched off");
         assert_eq!(s.level, AuthLevel::TwoFa, "nor lowered to 1FA");
     }
 
     #[test]
     fn automatic_verdicts_can_be_switched_off() {
-        let s = loaded(Settings::default()).reduce(Action::Verdict(verdict(FilterAction::Auto, AuthLevel::OneFa)));
+        let s = loaded(Settings::default()).reduce(Action::Verdict(verdict(
+            FilterAction::Auto,
+            AuthLevel::OneFa,
+        )));
         assert!(s.enabled);
-        let s = s.reduce(Action::Toggle).reduce(Action::Verdict(verdict(FilterAction::Auto, AuthLevel::OneFa)));
-        assert!(!s.enabled, "a rescan does not switch Zegel back on against the sender's choice");
+        let s = s.reduce(Action::Toggle).reduce(Action::Verdict(verdict(
+            FilterAction::Auto,
+            AuthLevel::OneFa,
+        )));
+        assert!(
+            !s.enabled,
+            "a rescan does not switch Zegel back on against the sender's choice"
+        );
     }
 
     #[test]
@@ -559,7 +704,9 @@ mod tests {
         let mut settings = Settings::default();
         settings.allow_1fa = false;
         settings.allow_deliver_other = false;
-        let s = loaded(settings).reduce(Action::Level(AuthLevel::OneFa)).reduce(Action::Deliver(Deliver::Other));
+        let s = loaded(settings)
+            .reduce(Action::Level(AuthLevel::OneFa))
+            .reduce(Action::Deliver(Deliver::Other));
         assert_eq!(s.level, AuthLevel::TwoFa);
         assert_eq!(s.deliver, Deliver::Email);
         let mut settings = Settings::default();
@@ -569,12 +716,23 @@ mod tests {
 
     #[test]
     fn two_fa_needs_a_number_per_recipient() {
-        let s = loaded(Settings::default()).reduce(Action::Toggle).reduce(Action::Level(AuthLevel::TwoFa));
+        let s = loaded(Settings::default())
+            .reduce(Action::Toggle)
+            .reduce(Action::Level(AuthLevel::TwoFa));
         assert!(!s.options_complete());
-        let typed = s.clone().reduce(Action::Phone { email: "jan@example.nl".into(), input: "06 1234 5678".into() });
+        let typed = s.clone().reduce(Action::Phone {
+            email: "jan@example.nl".into(),
+            input: "06 1234 5678".into(),
+        });
         assert!(typed.options_complete());
-        assert_eq!(typed.phone_for("jan@example.nl"), Ok(Some("+31612345678".into())));
-        let known = s.reduce(Action::PhoneKnown { email: "jan@example.nl".into(), masked: "+31******678".into() });
+        assert_eq!(
+            typed.phone_for("jan@example.nl"),
+            Ok(Some("+31612345678".into()))
+        );
+        let known = s.reduce(Action::PhoneKnown {
+            email: "jan@example.nl".into(),
+            masked: "+31******678".into(),
+        });
         assert_eq!(known.phone_for("jan@example.nl"), Ok(None));
         assert!(known.options_complete());
     }

@@ -11,14 +11,22 @@ use crate::{build_zegel, root, run_cmd, target_dir};
 
 /// Runs the named benchmarks (all by default).
 pub fn main(args: &[String]) -> anyhow::Result<()> {
-    let all = ["crypto", "upload", "dlp"];
-    let chosen: Vec<&str> = if args.is_empty() { all.to_vec() } else { args.iter().map(String::as_str).collect() };
+    let all = ["crypto", "upload", "dlp", "pane"];
+    let chosen: Vec<&str> = if args.is_empty() {
+        all.to_vec()
+    } else {
+        args.iter().map(String::as_str).collect()
+    };
     for name in chosen {
         match name {
             "crypto" => crypto()?,
             "upload" => upload()?,
             "dlp" => dlp()?,
-            other => bail!("unknown benchmark '{other}'; choose from {}", all.join(", ")),
+            "pane" => pane()?,
+            other => bail!(
+                "unknown benchmark '{other}'; choose from {}",
+                all.join(", ")
+            ),
         }
     }
     Ok(())
@@ -27,7 +35,15 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
 fn crypto() -> anyhow::Result<()> {
     println!("== crypto: chunked AES-256-GCM, one core ==");
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["run", "--quiet", "--release", "-p", "zegel-crypto", "--example", "throughput"])
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "zegel-crypto",
+            "--example",
+            "throughput",
+        ])
         .current_dir(root())
         .stderr(Stdio::inherit())
         .output()?;
@@ -36,11 +52,30 @@ fn crypto() -> anyhow::Result<()> {
     }
     print!("{}", String::from_utf8_lossy(&output.stdout));
     // OpenSSL's own AES-256-GCM on 64 KiB blocks (the chunk size), one core, as the reference.
-    match Command::new("openssl").args(["speed", "-evp", "aes-256-gcm", "-bytes", "65536", "-seconds", "3"]).output() {
+    match Command::new("openssl")
+        .args([
+            "speed",
+            "-evp",
+            "aes-256-gcm",
+            "-bytes",
+            "65536",
+            "-seconds",
+            "3",
+        ])
+        .output()
+    {
         Ok(out) if out.status.success() => {
             let text = String::from_utf8_lossy(&out.stdout);
-            if let Some(line) = text.lines().rev().find(|l| l.starts_with("AES-256-GCM") || l.starts_with("aes-256-gcm")) {
-                let kbytes: f64 = line.split_whitespace().last().and_then(|v| v.trim_end_matches('k').parse().ok()).unwrap_or(0.0);
+            if let Some(line) = text
+                .lines()
+                .rev()
+                .find(|l| l.starts_with("AES-256-GCM") || l.starts_with("aes-256-gcm"))
+            {
+                let kbytes: f64 = line
+                    .split_whitespace()
+                    .last()
+                    .and_then(|v| v.trim_end_matches('k').parse().ok())
+                    .unwrap_or(0.0);
                 println!("openssl_aes_256_gcm_mb_s={:.0}", kbytes * 1000.0 / 1e6);
             }
         }
@@ -51,14 +86,23 @@ fn crypto() -> anyhow::Result<()> {
 
 fn upload() -> anyhow::Result<()> {
     println!("== upload: a 2 GiB file through POST /api/v1/messages ==");
-    let size_mib: u64 = std::env::var("ZEGEL_BENCH_UPLOAD_MIB").ok().and_then(|v| v.parse().ok()).unwrap_or(2048);
+    let size_mib: u64 = std::env::var("ZEGEL_BENCH_UPLOAD_MIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2048);
     let zegel = build_zegel(true)?;
     let dir = target_dir().join("bench-upload");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     // The source lives in RAM, so reading it does not compete with the disk being measured.
     let source = Path::new("/dev/shm").join(format!("zegel-bench-{}.bin", std::process::id()));
-    run_cmd(Command::new("dd").args(["if=/dev/urandom", &format!("of={}", source.display()), "bs=1M", &format!("count={size_mib}"), "status=none"]))?;
+    run_cmd(Command::new("dd").args([
+        "if=/dev/urandom",
+        &format!("of={}", source.display()),
+        "bs=1M",
+        &format!("count={size_mib}"),
+        "status=none",
+    ]))?;
 
     // The reference: the same amount written with dd and flushed, on the disk the data dir is on.
     let dd_target = dir.join("dd.bin");
@@ -73,7 +117,9 @@ fn upload() -> anyhow::Result<()> {
     let dd_seconds = started.elapsed().as_secs_f64();
     std::fs::remove_file(&dd_target)?;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let env = [
         ("ZEGEL_DATA_DIR", dir.join("data").display().to_string()),
         ("ZEGEL_LISTEN", format!("127.0.0.1:{port}")),
@@ -84,8 +130,23 @@ fn upload() -> anyhow::Result<()> {
         command.args(args).envs(env.iter().map(|(k, v)| (k, v)));
         command
     };
-    run_cmd(zegel_cmd(&["admin", "tenant", "add", "--name", "Bench", "--domain", "bench.example"]).stdout(Stdio::null()))?;
-    let token = String::from_utf8(zegel_cmd(&["admin", "token", "--email", "bench@bench.example"]).output()?.stdout)?;
+    run_cmd(
+        zegel_cmd(&[
+            "admin",
+            "tenant",
+            "add",
+            "--name",
+            "Bench",
+            "--domain",
+            "bench.example",
+        ])
+        .stdout(Stdio::null()),
+    )?;
+    let token = String::from_utf8(
+        zegel_cmd(&["admin", "token", "--email", "bench@bench.example"])
+            .output()?
+            .stdout,
+    )?;
     let mut server = zegel_cmd(&["serve"]).stdout(Stdio::null()).spawn()?;
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -98,8 +159,21 @@ fn upload() -> anyhow::Result<()> {
     let meta = r#"meta={"subject":"bench","kind":"public_files","recipients":[{"email":"r@example.nl"}]};type=application/json"#;
     let started = Instant::now();
     let output = Command::new("curl")
-        .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", &format!("Authorization: Bearer {}", token.trim())])
-        .args(["-F", meta, "-F", &format!("file=@{};filename=big.bin", source.display())])
+        .args([
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-H",
+            &format!("Authorization: Bearer {}", token.trim()),
+        ])
+        .args([
+            "-F",
+            meta,
+            "-F",
+            &format!("file=@{};filename=big.bin", source.display()),
+        ])
         .arg(format!("http://127.0.0.1:{port}/api/v1/messages"))
         .output()
         .context("curl is needed for the upload benchmark")?;
@@ -107,14 +181,21 @@ fn upload() -> anyhow::Result<()> {
     let status = String::from_utf8_lossy(&output.stdout).to_string();
     let peak_rss_kib = std::fs::read_to_string(format!("/proc/{}/status", server.id()))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
         .unwrap_or(0);
     let _ = server.kill();
     let _ = server.wait();
     let _ = std::fs::remove_file(&source);
     let _ = std::fs::remove_dir_all(&dir);
     if status != "201" {
-        bail!("the upload failed with HTTP {status}: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "the upload failed with HTTP {status}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let bytes = (size_mib * 1024 * 1024) as f64;
     let upload_mb_s = bytes / upload_seconds / 1e6;
@@ -135,8 +216,50 @@ fn dlp() -> anyhow::Result<()> {
     }
     run_cmd(
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["run", "--quiet", "--release", "-p", "zegel-dlp", "--all-features", "--example", "corpus_eval", "--"])
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "zegel-dlp",
+                "--all-features",
+                "--example",
+                "corpus_eval",
+                "--",
+            ])
             .arg(&corpus)
             .current_dir(root()),
+    )
+}
+
+/// The compose pane: transfer size before the password step and time to a usable pane, in headless
+/// Chromium against the real server (the driver is `tests/examples/pane_bench.rs`).
+fn pane() -> anyhow::Result<()> {
+    println!("== pane: the Outlook compose pane in headless Chromium ==");
+    crate::deps::ensure_for_tests()?;
+    let addin = crate::web::build()?;
+    let zegel = build_zegel(false)?;
+    for (file, what) in [
+        ("pkg/zegel_web_bg.wasm", "pane wasm"),
+        ("pkg/zegel-strength_bg.wasm", "strength wasm"),
+    ] {
+        println!(
+            "{what}: {} KB gzipped",
+            crate::web::transfer_size(&addin.join(file)) / 1024
+        );
+    }
+    run_cmd(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "zegel-tests",
+                "--example",
+                "pane_bench",
+            ])
+            .current_dir(root())
+            .env("ZEGEL_BIN", &zegel)
+            .env("ZEGEL_TEST_ADDIN_DIR", &addin),
     )
 }

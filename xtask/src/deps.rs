@@ -20,7 +20,11 @@ pub fn postgres_bin_dir() -> Option<PathBuf> {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// Installs Debian packages (with `apt-get update` first), as root or through sudo.
@@ -28,7 +32,11 @@ pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     eprintln!("xtask: installing {} from Debian", packages.join(", "));
     let sudo = !is_root();
     let apt = |args: &[&str]| {
-        let mut command = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        let mut command = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
         if sudo {
             command.arg("apt-get");
         }
@@ -46,14 +54,22 @@ pub fn ensure_for_tests() -> anyhow::Result<()> {
     if postgres_bin_dir().is_none() {
         apt_install(&["postgresql"])?;
         if postgres_bin_dir().is_none() {
-            bail!("PostgreSQL was installed but its binaries are not under /usr/lib/postgresql/*/bin");
+            bail!(
+                "PostgreSQL was installed but its binaries are not under /usr/lib/postgresql/*/bin"
+            );
         }
     }
     // The add-in's browser tests drive Debian's Chromium over WebDriver.
     let browser = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
-    if browser.iter().any(|path| !std::path::Path::new(path).exists()) {
+    if browser
+        .iter()
+        .any(|path| !std::path::Path::new(path).exists())
+    {
         apt_install(&["chromium", "chromium-driver"])?;
-        if let Some(missing) = browser.iter().find(|path| !std::path::Path::new(path).exists()) {
+        if let Some(missing) = browser
+            .iter()
+            .find(|path| !std::path::Path::new(path).exists())
+        {
             bail!("chromium and chromium-driver were installed but {missing} is missing");
         }
     }

@@ -27,15 +27,37 @@ impl Cluster {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         // PostgreSQL refuses to run as root; then it runs as the postgres user, which must own the dir.
-        let as_postgres = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")?;
+        let as_postgres = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")?;
         if as_postgres {
-            crate::run_cmd(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
+            crate::run_cmd(
+                Command::new("chown")
+                    .args(["-R", "postgres:postgres"])
+                    .arg(&dir),
+            )?;
         }
-        let cluster = Self { bin, dir, port, as_postgres };
+        let cluster = Self {
+            bin,
+            dir,
+            port,
+            as_postgres,
+        };
         let data = cluster.dir.join("data");
         cluster.pg(
             "initdb",
-            &["-D", &data.display().to_string(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"],
+            &[
+                "-D",
+                &data.display().to_string(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
         )?;
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
@@ -43,12 +65,24 @@ impl Cluster {
         );
         cluster.pg(
             "pg_ctl",
-            &["-D", &data.display().to_string(), "-o", &options, "-l", &cluster.dir.join("log").display().to_string(), "-w", "start"],
+            &[
+                "-D",
+                &data.display().to_string(),
+                "-o",
+                &options,
+                "-l",
+                &cluster.dir.join("log").display().to_string(),
+                "-w",
+                "start",
+            ],
         )?;
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
-                bail!("PostgreSQL did not start; see {}", cluster.dir.join("log").display());
+                bail!(
+                    "PostgreSQL did not start; see {}",
+                    cluster.dir.join("log").display()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -65,7 +99,10 @@ impl Cluster {
         } else {
             Command::new(program)
         };
-        command.args(args).current_dir(&self.dir).stdout(std::process::Stdio::null());
+        command
+            .args(args)
+            .current_dir(&self.dir)
+            .stdout(std::process::Stdio::null());
         crate::run_cmd(&mut command)
     }
 

@@ -22,11 +22,19 @@ pub fn dist_dir() -> PathBuf {
 pub fn build() -> anyhow::Result<PathBuf> {
     ensure_wasm_target()?;
     let wasm_bindgen = ensure_wasm_bindgen()?;
-    run_cmd(cargo().args(["build", "--release", "--target", WASM_TARGET, "-p", "zegel-web"]))?;
+    run_cmd(cargo().args([
+        "build",
+        "--release",
+        "--target",
+        WASM_TARGET,
+        "-p",
+        "zegel-web",
+    ]))?;
     let out = target_dir().join(WASM_TARGET).join("release");
     let dist = dist_dir();
     if dist.exists() {
-        std::fs::remove_dir_all(&dist).with_context(|| format!("cannot clear {}", dist.display()))?;
+        std::fs::remove_dir_all(&dist)
+            .with_context(|| format!("cannot clear {}", dist.display()))?;
     }
     let pkg = dist.join("pkg");
     for wasm in ["zegel_web.wasm", "zegel-strength.wasm"] {
@@ -38,14 +46,24 @@ pub fn build() -> anyhow::Result<PathBuf> {
         )?;
     }
     copy_dir(&root().join("web/static"), &dist)?;
-    std::fs::copy(root().join("web/launchevent.js"), dist.join("launchevent.js")).context("cannot copy launchevent.js")?;
+    std::fs::copy(
+        root().join("web/launchevent.js"),
+        dist.join("launchevent.js"),
+    )
+    .context("cannot copy launchevent.js")?;
     compress_all(&dist)?;
     Ok(dist)
 }
 
 fn ensure_wasm_target() -> anyhow::Result<()> {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output().context("cannot run rustup")?;
-    if !String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("cannot run rustup")?;
+    if !String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
         run_cmd(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
     }
     Ok(())
@@ -53,9 +71,13 @@ fn ensure_wasm_target() -> anyhow::Result<()> {
 
 /// The version of `package` in Cargo.lock (the first entry of that name).
 pub fn locked_version(package: &str) -> anyhow::Result<String> {
-    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let lock =
+        std::fs::read_to_string(root().join("Cargo.lock")).context("cannot read Cargo.lock")?;
     let needle = format!("name = \"{package}\"\nversion = \"");
-    let start = lock.find(&needle).with_context(|| format!("{package} is not in Cargo.lock"))? + needle.len();
+    let start = lock
+        .find(&needle)
+        .with_context(|| format!("{package} is not in Cargo.lock"))?
+        + needle.len();
     let end = lock[start..].find('"').context("malformed Cargo.lock")?;
     Ok(lock[start..start + end].to_owned())
 }
@@ -68,12 +90,18 @@ fn ensure_wasm_bindgen() -> anyhow::Result<PathBuf> {
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
         .context("neither CARGO_HOME nor HOME is set")?
         .join("bin");
-    let candidates = [PathBuf::from("wasm-bindgen"), cargo_bin.join("wasm-bindgen")];
+    let candidates = [
+        PathBuf::from("wasm-bindgen"),
+        cargo_bin.join("wasm-bindgen"),
+    ];
     let matches = |binary: &Path| {
         Command::new(binary)
             .arg("--version")
             .output()
-            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).split_whitespace().nth(1) == Some(version.as_str()))
+            .is_ok_and(|o| {
+                String::from_utf8_lossy(&o.stdout).split_whitespace().nth(1)
+                    == Some(version.as_str())
+            })
     };
     if let Some(found) = candidates.iter().find(|c| matches(c)) {
         return Ok(found.clone());
@@ -81,31 +109,39 @@ fn ensure_wasm_bindgen() -> anyhow::Result<PathBuf> {
     eprintln!("xtask: installing wasm-bindgen-cli {version} (the version in Cargo.lock)");
     // `--locked` would ask for dependency versions this registry may lack; the CLI's own version is
     // what must match, and `=` pins it.
-    run_cmd(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())).args([
-        "install",
-        "--debug",
-        "--bin",
-        "wasm-bindgen",
-        "wasm-bindgen-cli",
-        "--version",
-        &format!("={version}"),
-    ]))?;
+    run_cmd(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())).args([
+            "install",
+            "--debug",
+            "--bin",
+            "wasm-bindgen",
+            "wasm-bindgen-cli",
+            "--version",
+            &format!("={version}"),
+        ]),
+    )?;
     let installed = cargo_bin.join("wasm-bindgen");
     if !matches(&installed) {
-        bail!("{} does not report version {version} after installing", installed.display());
+        bail!(
+            "{} does not report version {version} after installing",
+            installed.display()
+        );
     }
     Ok(installed)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+    for entry in
+        std::fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))?
+    {
         let entry = entry?;
         let target = to.join(entry.file_name());
         if entry.file_type()?.is_dir() {
             copy_dir(&entry.path(), &target)?;
         } else {
-            std::fs::copy(entry.path(), &target).with_context(|| format!("cannot copy {}", entry.path().display()))?;
+            std::fs::copy(entry.path(), &target)
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
         }
     }
     Ok(())
@@ -119,10 +155,14 @@ fn compress_all(dir: &Path) -> anyhow::Result<()> {
             compress_all(&path)?;
             continue;
         }
-        let compressible = matches!(path.extension().and_then(|e| e.to_str()), Some("js" | "wasm" | "html" | "css" | "xml"));
+        let compressible = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("js" | "wasm" | "html" | "css" | "xml")
+        );
         if compressible {
             let bytes = std::fs::read(&path)?;
-            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             encoder.write_all(&bytes)?;
             let mut gz = path.clone().into_os_string();
             gz.push(".gz");
@@ -136,5 +176,8 @@ fn compress_all(dir: &Path) -> anyhow::Result<()> {
 pub fn transfer_size(path: &Path) -> u64 {
     let mut gz = path.as_os_str().to_owned();
     gz.push(".gz");
-    std::fs::metadata(PathBuf::from(gz)).or_else(|_| std::fs::metadata(path)).map(|m| m.len()).unwrap_or(0)
+    std::fs::metadata(PathBuf::from(gz))
+        .or_else(|_| std::fs::metadata(path))
+        .map(|m| m.len())
+        .unwrap_or(0)
 }

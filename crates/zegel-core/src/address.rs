@@ -17,7 +17,9 @@ pub struct InvalidAddress {
 /// domain in lower case (the local part is kept as written, as RFC 5321 says it may be case-sensitive).
 pub fn normalize_email(input: &str) -> Result<String, InvalidAddress> {
     let trimmed = input.trim();
-    let invalid = || InvalidAddress { address: trimmed.to_owned() };
+    let invalid = || InvalidAddress {
+        address: trimmed.to_owned(),
+    };
     // Display names and comments are not accepted here: the API takes bare addresses.
     if trimmed.contains(['<', '>', '(', ')', ' ', ',', ';']) || trimmed.len() > 254 {
         return Err(invalid());
@@ -118,13 +120,19 @@ mod tests {
             "a b@example.nl",
             "jan@example.nl,piet@example.nl",
         ] {
-            assert!(normalize_email(input).is_err(), "{input:?} should be refused");
+            assert!(
+                normalize_email(input).is_err(),
+                "{input:?} should be refused"
+            );
         }
     }
 
     #[test]
     fn masks_like_the_portal_shows_them() {
-        assert_eq!(mask_email("jan.jansen@outlook.com"), "j********n@o*****k.com");
+        assert_eq!(
+            mask_email("jan.jansen@outlook.com"),
+            "j********n@o*****k.com"
+        );
         assert_eq!(mask_email("jg@o.nl"), "**@*.nl");
         assert_eq!(mask_email("juliet@gmail.co.uk"), "j****t@g***l.co.uk");
         assert_eq!(mask_phone("+31612345678"), "+31******678");

@@ -218,9 +218,15 @@ impl Language {
         let mut best: Option<(f32, Self)> = None;
         for item in header.split(',') {
             let mut parts = item.split(';');
-            let Some(language) = parts.next().and_then(Self::parse) else { continue };
+            let Some(language) = parts.next().and_then(Self::parse) else {
+                continue;
+            };
             let q = parts
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             if q > 0.0 && best.is_none_or(|(best_q, _)| q > best_q) {
                 best = Some((q, language));
@@ -352,25 +358,43 @@ pub struct RequestError {
 
 impl RequestError {
     fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into(), feedback: Vec::new() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+            feedback: Vec::new(),
+        }
     }
 }
 
 impl MessageRequest {
     /// Checks every field against the rules and `limits`.
-    pub fn validate(self, sender: &str, limits: &RequestLimits) -> Result<ValidatedMessage, RequestError> {
+    pub fn validate(
+        self,
+        sender: &str,
+        limits: &RequestLimits,
+    ) -> Result<ValidatedMessage, RequestError> {
         if self.subject.len() > MAX_SUBJECT_BYTES {
-            return Err(RequestError::new("subject", format!("is longer than {MAX_SUBJECT_BYTES} bytes")));
+            return Err(RequestError::new(
+                "subject",
+                format!("is longer than {MAX_SUBJECT_BYTES} bytes"),
+            ));
         }
         if self.subject.contains(['\r', '\n']) {
             return Err(RequestError::new("subject", "must be a single line"));
         }
-        let body_len = self.body_text.as_deref().map_or(0, str::len) + self.body_html.as_deref().map_or(0, str::len);
+        let body_len = self.body_text.as_deref().map_or(0, str::len)
+            + self.body_html.as_deref().map_or(0, str::len);
         if body_len > MAX_BODY_BYTES {
-            return Err(RequestError::new("body_text", format!("the body is larger than {MAX_BODY_BYTES} bytes")));
+            return Err(RequestError::new(
+                "body_text",
+                format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+            ));
         }
         if self.recipients.is_empty() {
-            return Err(RequestError::new("recipients", "name at least one recipient"));
+            return Err(RequestError::new(
+                "recipients",
+                "name at least one recipient",
+            ));
         }
         if self.recipients.len() > limits.max_recipients {
             return Err(RequestError::new(
@@ -383,19 +407,32 @@ impl MessageRequest {
             let email = normalize_email(&recipient.email)
                 .map_err(|e| RequestError::new(format!("recipients[{i}].email"), e.to_string()))?;
             // The same address twice would get two links to one message; keep the first, most visible kind.
-            if recipients.iter().any(|r| r.email.eq_ignore_ascii_case(&email)) {
+            if recipients
+                .iter()
+                .any(|r| r.email.eq_ignore_ascii_case(&email))
+            {
                 continue;
             }
-            recipients.push(ValidatedRecipient { email, kind: recipient.kind, phone: recipient.phone });
+            recipients.push(ValidatedRecipient {
+                email,
+                kind: recipient.kind,
+                phone: recipient.phone,
+            });
         }
 
         let auth = match (self.kind.needs_auth(), self.auth) {
             (false, Some(_)) => {
-                return Err(RequestError::new("auth", "public files have no authentication; leave auth out"));
+                return Err(RequestError::new(
+                    "auth",
+                    "public files have no authentication; leave auth out",
+                ));
             }
             (false, None) => None,
             (true, None) => {
-                return Err(RequestError::new("auth", format!("{} needs auth", self.kind.as_str())));
+                return Err(RequestError::new(
+                    "auth",
+                    format!("{} needs auth", self.kind.as_str()),
+                ));
             }
             (true, Some(auth)) => Some(validate_auth(auth, sender, &recipients, limits)?),
         };
@@ -408,7 +445,10 @@ impl MessageRequest {
             ));
         }
         if self.max_downloads == Some(0) {
-            return Err(RequestError::new("max_downloads", "must be at least 1, or left out for no limit"));
+            return Err(RequestError::new(
+                "max_downloads",
+                "must be at least 1, or left out for no limit",
+            ));
         }
         Ok(ValidatedMessage {
             subject: self.subject,
@@ -432,9 +472,16 @@ fn validate_auth(
 ) -> Result<ValidatedAuth, RequestError> {
     if auth.level == AuthLevel::TwoFa {
         if auth.password.is_some() || auth.deliver.is_some() {
-            return Err(RequestError::new("auth", "2fa uses SMS codes; leave password and deliver out"));
+            return Err(RequestError::new(
+                "auth",
+                "2fa uses SMS codes; leave password and deliver out",
+            ));
         }
-        return Ok(ValidatedAuth { level: AuthLevel::TwoFa, custom_password: None, deliver: Deliver::Email });
+        return Ok(ValidatedAuth {
+            level: AuthLevel::TwoFa,
+            custom_password: None,
+            deliver: Deliver::Email,
+        });
     }
     let custom_password = match auth.password {
         None | Some(PasswordChoice::Generated(_)) => None,
@@ -457,7 +504,11 @@ fn validate_auth(
             Some(custom)
         }
     };
-    Ok(ValidatedAuth { level: AuthLevel::OneFa, custom_password, deliver: auth.deliver.unwrap_or_default() })
+    Ok(ValidatedAuth {
+        level: AuthLevel::OneFa,
+        custom_password,
+        deliver: auth.deliver.unwrap_or_default(),
+    })
 }
 
 #[cfg(test)]
@@ -465,8 +516,11 @@ mod tests {
     use super::*;
 
     fn request(json: &str) -> Result<ValidatedMessage, String> {
-        let request: MessageRequest = serde_json::from_str(json).map_err(|e| format!("json: {e}"))?;
-        request.validate("sender@zorg.example", &RequestLimits::default()).map_err(|e| e.to_string())
+        let request: MessageRequest =
+            serde_json::from_str(json).map_err(|e| format!("json: {e}"))?;
+        request
+            .validate("sender@zorg.example", &RequestLimits::default())
+            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -483,17 +537,30 @@ mod tests {
         assert_eq!(ok.language, Language::En);
         assert_eq!(ok.auth.unwrap().deliver, Deliver::Other);
 
-        let public = request(r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}]}"#).unwrap();
+        let public =
+            request(r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}]}"#).unwrap();
         assert!(public.auth.is_none());
     }
 
     #[test]
     fn names_the_field_that_is_wrong() {
         let cases = [
-            (r#"{"kind":"secret","recipients":[]}"#, "json: unknown variant"),
-            (r#"{"kind":"public_files","recipients":[]}"#, "recipients: name at least one"),
-            (r#"{"kind":"public_files","recipients":[{"email":"nope"}]}"#, "recipients[0].email"),
-            (r#"{"kind":"secure_message","recipients":[{"email":"a@b.example"}]}"#, "auth: secure_message needs auth"),
+            (
+                r#"{"kind":"secret","recipients":[]}"#,
+                "json: unknown variant",
+            ),
+            (
+                r#"{"kind":"public_files","recipients":[]}"#,
+                "recipients: name at least one",
+            ),
+            (
+                r#"{"kind":"public_files","recipients":[{"email":"nope"}]}"#,
+                "recipients[0].email",
+            ),
+            (
+                r#"{"kind":"secure_message","recipients":[{"email":"a@b.example"}]}"#,
+                "auth: secure_message needs auth",
+            ),
             (
                 r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"auth":{"level":"1fa"}}"#,
                 "auth: public files",
@@ -514,7 +581,10 @@ mod tests {
                 r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"max_downloads":0}"#,
                 "max_downloads",
             ),
-            (r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"colour":1}"#, "json: unknown field"),
+            (
+                r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"colour":1}"#,
+                "json: unknown field",
+            ),
             (
                 r#"{"kind":"public_files","subject":"a\nb","recipients":[{"email":"a@b.example"}]}"#,
                 "subject: must be a single line",
@@ -522,7 +592,10 @@ mod tests {
         ];
         for (json, expected) in cases {
             let error = request(json).expect_err(json);
-            assert!(error.contains(expected), "{json}\n  gave: {error}\n  expected: {expected}");
+            assert!(
+                error.contains(expected),
+                "{json}\n  gave: {error}\n  expected: {expected}"
+            );
         }
     }
 
@@ -532,15 +605,26 @@ mod tests {
             r#"{"kind":"secure_files","recipients":[{"email":"a@b.example"}],"auth":{"level":"1fa","password":{"custom":"password1"}}}"#,
         )
         .unwrap();
-        let error = request.validate("s@x.example", &RequestLimits::default()).unwrap_err();
+        let error = request
+            .validate("s@x.example", &RequestLimits::default())
+            .unwrap_err();
         assert!(!error.feedback.is_empty());
     }
 
     #[test]
     fn picks_language_from_accept_language() {
-        assert_eq!(Language::from_accept_language("sv-SE,sv;q=0.9,en;q=0.8"), Some(Language::Sv));
-        assert_eq!(Language::from_accept_language("de-DE, en;q=0.5, nl;q=0.7"), Some(Language::Nl));
+        assert_eq!(
+            Language::from_accept_language("sv-SE,sv;q=0.9,en;q=0.8"),
+            Some(Language::Sv)
+        );
+        assert_eq!(
+            Language::from_accept_language("de-DE, en;q=0.5, nl;q=0.7"),
+            Some(Language::Nl)
+        );
         assert_eq!(Language::from_accept_language("de-DE"), None);
-        assert_eq!(Language::from_accept_language("nl;q=0, en"), Some(Language::En));
+        assert_eq!(
+            Language::from_accept_language("nl;q=0, en"),
+            Some(Language::En)
+        );
     }
 }

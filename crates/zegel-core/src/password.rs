@@ -29,7 +29,9 @@ pub fn check_strength(password: &str, user_inputs: &[&str], min_score: u8) -> St
             score: 0,
             strong_enough: false,
             warning: Some("The password is empty.".to_owned()),
-            suggestions: vec!["Use a few words that are not common, or a generated password.".to_owned()],
+            suggestions: vec![
+                "Use a few words that are not common, or a generated password.".to_owned(),
+            ],
         };
     }
     // zxcvbn's cost grows with length; beyond 256 characters the score cannot get better anyway.
@@ -61,8 +63,14 @@ mod tests {
     fn weak_passwords_are_refused_with_feedback() {
         for weak in ["", "password", "welkom01", "jan.jansen"] {
             let verdict = check_strength(weak, &["jan.jansen@example.nl"], DEFAULT_MIN_SCORE);
-            assert!(!verdict.strong_enough, "{weak:?} judged strong: {verdict:?}");
-            assert!(verdict.warning.is_some() || !verdict.suggestions.is_empty(), "{weak:?} has no feedback");
+            assert!(
+                !verdict.strong_enough,
+                "{weak:?} judged strong: {verdict:?}"
+            );
+            assert!(
+                verdict.warning.is_some() || !verdict.suggestions.is_empty(),
+                "{weak:?} has no feedback"
+            );
         }
     }
 

@@ -141,7 +141,11 @@ pub struct SenderSettings {
 }
 
 fn error(field: impl Into<String>, message: impl Into<String>) -> RequestError {
-    RequestError { field: field.into(), message: message.into(), feedback: Vec::new() }
+    RequestError {
+        field: field.into(),
+        message: message.into(),
+        feedback: Vec::new(),
+    }
 }
 
 /// Validates and normalises a mail domain (lower case, no leading `@`).
@@ -154,10 +158,13 @@ pub fn normalize_domain(domain: &str) -> Option<String> {
 
 /// Whether `domain` is `parent` or one of its subdomains.
 fn within(domain: &str, parent: &str) -> bool {
-    domain == parent || domain.strip_suffix(parent).is_some_and(|rest| rest.ends_with('.'))
+    domain == parent
+        || domain
+            .strip_suffix(parent)
+            .is_some_and(|rest| rest.ends_with('.'))
 }
 
-fn check_words(words: &mut Vec<String>, field: &str) -> Result<(), RequestError> {
+fn check_words(words: &mut [String], field: &str) -> Result<(), RequestError> {
     if words.len() > MAX_LIST_ENTRIES {
         return Err(error(field, format!("at most {MAX_LIST_ENTRIES} words")));
     }
@@ -167,7 +174,10 @@ fn check_words(words: &mut Vec<String>, field: &str) -> Result<(), RequestError>
             return Err(error(format!("{field}[{i}]"), "must not be empty"));
         }
         if trimmed.chars().count() > MAX_WORD_CHARS || trimmed.chars().any(char::is_control) {
-            return Err(error(format!("{field}[{i}]"), format!("at most {MAX_WORD_CHARS} characters on one line")));
+            return Err(error(
+                format!("{field}[{i}]"),
+                format!("at most {MAX_WORD_CHARS} characters on one line"),
+            ));
         }
         *word = trimmed.to_owned();
     }
@@ -179,11 +189,19 @@ impl TenantSettings {
     /// external recipients, 14 days, both password options with zxcvbn score 3, 1FA and "send via other"
     /// allowed, Dutch phone numbers, Dutch first then English and Swedish, the care content filter.
     pub fn day_one(tenant_name: &str, tenant_domains: &[String]) -> Self {
-        let name: String = tenant_name.trim().chars().filter(|c| !c.is_control()).take(MAX_BRAND_NAME_CHARS).collect();
+        let name: String = tenant_name
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_BRAND_NAME_CHARS)
+            .collect();
         Self {
             internal_domains: tenant_domains.to_vec(),
             external_only: true,
-            expiry_days: ExpiryDays { default: DEFAULT_MAX_EXPIRY_DAYS, max: DEFAULT_MAX_EXPIRY_DAYS },
+            expiry_days: ExpiryDays {
+                default: DEFAULT_MAX_EXPIRY_DAYS,
+                max: DEFAULT_MAX_EXPIRY_DAYS,
+            },
             max_downloads_default: None,
             password_options: PasswordOptions {
                 generated: true,
@@ -195,7 +213,11 @@ impl TenantSettings {
             sms_default_country: "NL".to_owned(),
             languages: vec![Language::Nl, Language::En, Language::Sv],
             branding: Branding {
-                name: if name.is_empty() { "Zegel".to_owned() } else { name },
+                name: if name.is_empty() {
+                    "Zegel".to_owned()
+                } else {
+                    name
+                },
                 color: "#0b6e4f".to_owned(),
                 logo_url: None,
             },
@@ -210,12 +232,19 @@ impl TenantSettings {
     /// field). The error names the first offending field, e.g. `expiry_days.max`.
     pub fn validate(&mut self, context: &SettingsContext<'_>) -> Result<(), RequestError> {
         if self.internal_domains.len() > MAX_LIST_ENTRIES {
-            return Err(error("internal_domains", format!("at most {MAX_LIST_ENTRIES} domains")));
+            return Err(error(
+                "internal_domains",
+                format!("at most {MAX_LIST_ENTRIES} domains"),
+            ));
         }
         let mut domains: Vec<String> = Vec::with_capacity(self.internal_domains.len());
         for (i, domain) in self.internal_domains.iter().enumerate() {
-            let normalised = normalize_domain(domain)
-                .ok_or_else(|| error(format!("internal_domains[{i}]"), format!("'{domain}' is not a mail domain")))?;
+            let normalised = normalize_domain(domain).ok_or_else(|| {
+                error(
+                    format!("internal_domains[{i}]"),
+                    format!("'{domain}' is not a mail domain"),
+                )
+            })?;
             if !domains.contains(&normalised) {
                 domains.push(normalised);
             }
@@ -224,19 +253,38 @@ impl TenantSettings {
 
         let allowed = context.max_expiry_days_allowed;
         if self.expiry_days.max == 0 || self.expiry_days.max > allowed {
-            let hint = if allowed <= DEFAULT_MAX_EXPIRY_DAYS { " (a longer maximum must be agreed with the operator)" } else { "" };
-            return Err(error("expiry_days.max", format!("must be between 1 and {allowed} days{hint}")));
+            let hint = if allowed <= DEFAULT_MAX_EXPIRY_DAYS {
+                " (a longer maximum must be agreed with the operator)"
+            } else {
+                ""
+            };
+            return Err(error(
+                "expiry_days.max",
+                format!("must be between 1 and {allowed} days{hint}"),
+            ));
         }
         if self.expiry_days.default == 0 || self.expiry_days.default > self.expiry_days.max {
-            return Err(error("expiry_days.default", format!("must be between 1 and the maximum of {} days", self.expiry_days.max)));
+            return Err(error(
+                "expiry_days.default",
+                format!(
+                    "must be between 1 and the maximum of {} days",
+                    self.expiry_days.max
+                ),
+            ));
         }
         if let Some(n) = self.max_downloads_default
             && !(1..=MAX_DOWNLOADS_DEFAULT).contains(&n)
         {
-            return Err(error("max_downloads_default", format!("must be between 1 and {MAX_DOWNLOADS_DEFAULT}, or null for no limit")));
+            return Err(error(
+                "max_downloads_default",
+                format!("must be between 1 and {MAX_DOWNLOADS_DEFAULT}, or null for no limit"),
+            ));
         }
         if !(3..=4).contains(&self.password_options.min_score) {
-            return Err(error("password_options.min_score", "must be 3 or 4 (zxcvbn's score; lower scores are guessable)"));
+            return Err(error(
+                "password_options.min_score",
+                "must be 3 or 4 (zxcvbn's score; lower scores are guessable)",
+            ));
         }
         if self.allow_1fa && !self.password_options.generated && !self.password_options.custom {
             return Err(error(
@@ -246,7 +294,13 @@ impl TenantSettings {
         }
         let country = self.sms_default_country.trim().to_ascii_uppercase();
         if country.len() != 2 || !ISO_3166_ALPHA2.split(' ').any(|code| code == country) {
-            return Err(error("sms_default_country", format!("'{}' is not an ISO 3166 alpha-2 country code such as NL", self.sms_default_country)));
+            return Err(error(
+                "sms_default_country",
+                format!(
+                    "'{}' is not an ISO 3166 alpha-2 country code such as NL",
+                    self.sms_default_country
+                ),
+            ));
         }
         self.sms_default_country = country;
         if self.languages.is_empty() {
@@ -254,28 +308,47 @@ impl TenantSettings {
         }
         for (i, language) in self.languages.iter().enumerate() {
             if self.languages[..i].contains(language) {
-                return Err(error(format!("languages[{i}]"), format!("'{}' is listed twice", language.code())));
+                return Err(error(
+                    format!("languages[{i}]"),
+                    format!("'{}' is listed twice", language.code()),
+                ));
             }
         }
 
         let name = self.branding.name.trim();
-        if name.is_empty() || name.chars().count() > MAX_BRAND_NAME_CHARS || name.chars().any(char::is_control) {
-            return Err(error("branding.name", format!("1 to {MAX_BRAND_NAME_CHARS} characters on one line")));
+        if name.is_empty()
+            || name.chars().count() > MAX_BRAND_NAME_CHARS
+            || name.chars().any(char::is_control)
+        {
+            return Err(error(
+                "branding.name",
+                format!("1 to {MAX_BRAND_NAME_CHARS} characters on one line"),
+            ));
         }
         self.branding.name = name.to_owned();
         let color = self.branding.color.trim().to_ascii_lowercase();
-        if color.len() != 7 || !color.starts_with('#') || !color[1..].chars().all(|c| c.is_ascii_hexdigit()) {
+        if color.len() != 7
+            || !color.starts_with('#')
+            || !color[1..].chars().all(|c| c.is_ascii_hexdigit())
+        {
             return Err(error("branding.color", "must be a colour like #0b6e4f"));
         }
         self.branding.color = color;
         if let Some(url) = &self.branding.logo_url {
             let url = url.trim();
-            let host = url.strip_prefix("https://").map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
-            let bad_char = url.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\'));
+            let host = url
+                .strip_prefix("https://")
+                .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
+            let bad_char = url.chars().any(|c| {
+                c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\')
+            });
             if url.is_empty() {
                 self.branding.logo_url = None;
             } else if host.is_none_or(str::is_empty) || bad_char || url.len() > MAX_LOGO_URL_BYTES {
-                return Err(error("branding.logo_url", "must be an https:// URL of an image, or null"));
+                return Err(error(
+                    "branding.logo_url",
+                    "must be an https:// URL of an image, or null",
+                ));
             } else {
                 self.branding.logo_url = Some(url.to_owned());
             }
@@ -284,13 +357,20 @@ impl TenantSettings {
             if from.trim().is_empty() {
                 self.notification_from = None;
             } else {
-                let address = normalize_email(from)
-                    .map_err(|_| error("notification_from", format!("'{from}' is not a bare e-mail address")))?;
+                let address = normalize_email(from).map_err(|_| {
+                    error(
+                        "notification_from",
+                        format!("'{from}' is not a bare e-mail address"),
+                    )
+                })?;
                 let domain = crate::address::domain_of(&address);
                 if !context.tenant_domains.iter().any(|own| within(domain, own)) {
                     return Err(error(
                         "notification_from",
-                        format!("must be an address in one of the organisation's own domains ({})", context.tenant_domains.join(", ")),
+                        format!(
+                            "must be an address in one of the organisation's own domains ({})",
+                            context.tenant_domains.join(", ")
+                        ),
                     ));
                 }
                 self.notification_from = Some(address);
@@ -301,15 +381,24 @@ impl TenantSettings {
         filter.external_only = self.external_only;
         for (i, rule) in filter.rules.iter().enumerate() {
             if filter.rules[..i].iter().any(|r| r.kind == rule.kind) {
-                return Err(error(format!("content_filter.rules[{i}].kind"), format!("'{}' has a rule already", rule.kind.as_str())));
+                return Err(error(
+                    format!("content_filter.rules[{i}].kind"),
+                    format!("'{}' has a rule already", rule.kind.as_str()),
+                ));
             }
         }
         if filter.trigger_words.len() > MAX_LIST_ENTRIES {
-            return Err(error("content_filter.trigger_words", format!("at most {MAX_LIST_ENTRIES} words")));
+            return Err(error(
+                "content_filter.trigger_words",
+                format!("at most {MAX_LIST_ENTRIES} words"),
+            ));
         }
         for (i, rule) in filter.trigger_words.iter_mut().enumerate() {
             let word = rule.word.trim();
-            if word.is_empty() || word.chars().count() > MAX_WORD_CHARS || word.chars().any(char::is_control) {
+            if word.is_empty()
+                || word.chars().count() > MAX_WORD_CHARS
+                || word.chars().any(char::is_control)
+            {
                 return Err(error(
                     format!("content_filter.trigger_words[{i}].word"),
                     format!("1 to {MAX_WORD_CHARS} characters on one line"),
@@ -317,7 +406,10 @@ impl TenantSettings {
             }
             rule.word = word.to_owned();
         }
-        check_words(&mut filter.activation_words, "content_filter.activation_words")?;
+        check_words(
+            &mut filter.activation_words,
+            "content_filter.activation_words",
+        )?;
         Ok(())
     }
 
@@ -344,25 +436,40 @@ impl TenantSettings {
     pub fn enforce(&self, mut message: ValidatedMessage) -> Result<ValidatedMessage, RequestError> {
         if !self.languages.contains(&message.language) {
             let offered: Vec<&str> = self.languages.iter().map(|l| l.code()).collect();
-            return Err(error("language", format!("this organisation offers {}", offered.join(", "))));
+            return Err(error(
+                "language",
+                format!("this organisation offers {}", offered.join(", ")),
+            ));
         }
         if let Some(auth) = &message.auth
             && auth.level == AuthLevel::OneFa
         {
             if !self.allow_1fa {
-                return Err(error("auth.level", "this organisation requires 2fa; 1fa is not available"));
+                return Err(error(
+                    "auth.level",
+                    "this organisation requires 2fa; 1fa is not available",
+                ));
             }
             match &auth.custom_password {
                 None if !self.password_options.generated => {
-                    return Err(error("auth.password", "generated passwords are not available in this organisation; choose your own"));
+                    return Err(error(
+                        "auth.password",
+                        "generated passwords are not available in this organisation; choose your own",
+                    ));
                 }
                 Some(_) if !self.password_options.custom => {
-                    return Err(error("auth.password", "custom passwords are not available in this organisation; use a generated one"));
+                    return Err(error(
+                        "auth.password",
+                        "custom passwords are not available in this organisation; use a generated one",
+                    ));
                 }
                 _ => {}
             }
             if auth.deliver == Deliver::Other && !self.allow_deliver_other {
-                return Err(error("auth.deliver", "this organisation sends passwords by e-mail only; 'other' is not available"));
+                return Err(error(
+                    "auth.deliver",
+                    "this organisation sends passwords by e-mail only; 'other' is not available",
+                ));
             }
         }
         if message.max_downloads.is_none() {
@@ -389,7 +496,10 @@ impl TenantSettings {
 
     /// The content filter as the scanner applies it (with the top-level `external_only`).
     pub fn content_filter_policy(&self) -> ContentFilterPolicy {
-        ContentFilterPolicy { external_only: self.external_only, ..self.content_filter.clone() }
+        ContentFilterPolicy {
+            external_only: self.external_only,
+            ..self.content_filter.clone()
+        }
     }
 }
 
@@ -399,7 +509,10 @@ mod tests {
     use crate::message::MessageRequest;
 
     fn context(domains: &[String]) -> SettingsContext<'_> {
-        SettingsContext { max_expiry_days_allowed: DEFAULT_MAX_EXPIRY_DAYS, tenant_domains: domains }
+        SettingsContext {
+            max_expiry_days_allowed: DEFAULT_MAX_EXPIRY_DAYS,
+            tenant_domains: domains,
+        }
     }
 
     fn valid() -> TenantSettings {
@@ -412,60 +525,133 @@ mod tests {
         let mut settings = valid();
         settings.validate(&context(&domains)).unwrap();
         assert_eq!(settings, valid());
-        settings.internal_domains = vec!["@Zorg.Example".into(), "zorg.example".into(), "Partner.example".into()];
+        settings.internal_domains = vec![
+            "@Zorg.Example".into(),
+            "zorg.example".into(),
+            "Partner.example".into(),
+        ];
         settings.sms_default_country = "se".into();
         settings.branding.color = "#ABCDEF".into();
         settings.notification_from = Some("Zegel@Afd.Zorg.Example".into());
         settings.external_only = false;
         settings.validate(&context(&domains)).unwrap();
-        assert_eq!(settings.internal_domains, ["zorg.example", "partner.example"]);
+        assert_eq!(
+            settings.internal_domains,
+            ["zorg.example", "partner.example"]
+        );
         assert_eq!(settings.sms_default_country, "SE");
         assert_eq!(settings.branding.color, "#abcdef");
-        assert_eq!(settings.notification_from.as_deref(), Some("Zegel@afd.zorg.example"));
-        assert!(!settings.content_filter.external_only, "the filter mirrors external_only");
+        assert_eq!(
+            settings.notification_from.as_deref(),
+            Some("Zegel@afd.zorg.example")
+        );
+        assert!(
+            !settings.content_filter.external_only,
+            "the filter mirrors external_only"
+        );
     }
 
     #[test]
     fn every_field_is_named() {
         let domains = vec!["zorg.example".to_owned()];
-        let cases: Vec<(fn(&mut TenantSettings), &str)> = vec![
-            (|s| s.internal_domains = vec!["not a domain".into()], "internal_domains[0]"),
+        type Case = (fn(&mut TenantSettings), &'static str);
+        let cases: Vec<Case> = vec![
+            (
+                |s| s.internal_domains = vec!["not a domain".into()],
+                "internal_domains[0]",
+            ),
             (|s| s.expiry_days.max = 15, "expiry_days.max"),
             (|s| s.expiry_days.max = 0, "expiry_days.max"),
-            (|s| s.expiry_days = ExpiryDays { default: 10, max: 7 }, "expiry_days.default"),
+            (
+                |s| {
+                    s.expiry_days = ExpiryDays {
+                        default: 10,
+                        max: 7,
+                    }
+                },
+                "expiry_days.default",
+            ),
             (|s| s.expiry_days.default = 0, "expiry_days.default"),
-            (|s| s.max_downloads_default = Some(0), "max_downloads_default"),
-            (|s| s.max_downloads_default = Some(MAX_DOWNLOADS_DEFAULT + 1), "max_downloads_default"),
-            (|s| s.password_options.min_score = 2, "password_options.min_score"),
-            (|s| s.password_options.min_score = 5, "password_options.min_score"),
-            (|s| (s.password_options.generated, s.password_options.custom) = (false, false), "password_options"),
-            (|s| s.sms_default_country = "XX".into(), "sms_default_country"),
-            (|s| s.sms_default_country = "NLD".into(), "sms_default_country"),
+            (
+                |s| s.max_downloads_default = Some(0),
+                "max_downloads_default",
+            ),
+            (
+                |s| s.max_downloads_default = Some(MAX_DOWNLOADS_DEFAULT + 1),
+                "max_downloads_default",
+            ),
+            (
+                |s| s.password_options.min_score = 2,
+                "password_options.min_score",
+            ),
+            (
+                |s| s.password_options.min_score = 5,
+                "password_options.min_score",
+            ),
+            (
+                |s| (s.password_options.generated, s.password_options.custom) = (false, false),
+                "password_options",
+            ),
+            (
+                |s| s.sms_default_country = "XX".into(),
+                "sms_default_country",
+            ),
+            (
+                |s| s.sms_default_country = "NLD".into(),
+                "sms_default_country",
+            ),
             (|s| s.languages = vec![], "languages"),
-            (|s| s.languages = vec![Language::Nl, Language::Nl], "languages[1]"),
+            (
+                |s| s.languages = vec![Language::Nl, Language::Nl],
+                "languages[1]",
+            ),
             (|s| s.branding.name = " ".into(), "branding.name"),
             (|s| s.branding.name = "a\nb".into(), "branding.name"),
             (|s| s.branding.color = "green".into(), "branding.color"),
-            (|s| s.branding.logo_url = Some("http://logo.example/a.png".into()), "branding.logo_url"),
-            (|s| s.branding.logo_url = Some("https://x.example/\"onerror".into()), "branding.logo_url"),
-            (|s| s.notification_from = Some("Zegel <a@zorg.example>".into()), "notification_from"),
-            (|s| s.notification_from = Some("a@elders.example".into()), "notification_from"),
-            (|s| s.notification_from = Some("a@notzorg.example".into()), "notification_from"),
             (
-                |s| s.content_filter.rules.push(s.content_filter.rules[0].clone()),
+                |s| s.branding.logo_url = Some("http://logo.example/a.png".into()),
+                "branding.logo_url",
+            ),
+            (
+                |s| s.branding.logo_url = Some("https://x.example/\"onerror".into()),
+                "branding.logo_url",
+            ),
+            (
+                |s| s.notification_from = Some("Zegel <a@zorg.example>".into()),
+                "notification_from",
+            ),
+            (
+                |s| s.notification_from = Some("a@elders.example".into()),
+                "notification_from",
+            ),
+            (
+                |s| s.notification_from = Some("a@notzorg.example".into()),
+                "notification_from",
+            ),
+            (
+                |s| {
+                    s.content_filter
+                        .rules
+                        .push(s.content_filter.rules[0].clone())
+                },
                 "content_filter.rules[5].kind",
             ),
             (
                 |s| {
-                    s.content_filter.trigger_words.push(crate::policy::WordRule {
-                        word: " ".into(),
-                        action: crate::policy::Action::Auto,
-                        level: AuthLevel::OneFa,
-                    })
+                    s.content_filter
+                        .trigger_words
+                        .push(crate::policy::WordRule {
+                            word: " ".into(),
+                            action: crate::policy::Action::Auto,
+                            level: AuthLevel::OneFa,
+                        })
                 },
                 "content_filter.trigger_words[0].word",
             ),
-            (|s| s.content_filter.activation_words = vec!["ok".into(), "".into()], "content_filter.activation_words[1]"),
+            (
+                |s| s.content_filter.activation_words = vec!["ok".into(), "".into()],
+                "content_filter.activation_words[1]",
+            ),
         ];
         for (change, field) in cases {
             let mut settings = valid();
@@ -475,14 +661,29 @@ mod tests {
         }
         // 2FA only: no password options needed.
         let mut two_fa_only = valid();
-        (two_fa_only.allow_1fa, two_fa_only.password_options.generated, two_fa_only.password_options.custom) = (false, false, false);
+        (
+            two_fa_only.allow_1fa,
+            two_fa_only.password_options.generated,
+            two_fa_only.password_options.custom,
+        ) = (false, false, false);
         two_fa_only.validate(&context(&domains)).unwrap();
         // An operator may allow more than 14 days.
         let mut longer = valid();
         longer.expiry_days.max = 90;
-        longer.validate(&SettingsContext { max_expiry_days_allowed: 90, tenant_domains: &domains }).unwrap();
+        longer
+            .validate(&SettingsContext {
+                max_expiry_days_allowed: 90,
+                tenant_domains: &domains,
+            })
+            .unwrap();
         longer.clamp_expiry(30);
-        assert_eq!(longer.expiry_days, ExpiryDays { default: 14, max: 30 });
+        assert_eq!(
+            longer.expiry_days,
+            ExpiryDays {
+                default: 14,
+                max: 30
+            }
+        );
     }
 
     fn message(json: &str, settings: &TenantSettings) -> Result<ValidatedMessage, RequestError> {
@@ -521,10 +722,14 @@ mod tests {
         s.languages = vec![Language::Sv, Language::En];
         s.password_options.min_score = 4;
         let ok = message(GENERATED, &s).unwrap();
-        assert_eq!((ok.expires_in_days, ok.max_downloads, ok.language), (3, Some(5), Language::Sv));
+        assert_eq!(
+            (ok.expires_in_days, ok.max_downloads, ok.language),
+            (3, Some(5), Language::Sv)
+        );
         let explicit = r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"max_downloads":2,"expires_in_days":8}"#;
         assert_eq!(message(explicit, &s).unwrap_err().field, "expires_in_days");
-        let dutch = r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"language":"nl"}"#;
+        let dutch =
+            r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"language":"nl"}"#;
         assert_eq!(message(dutch, &s).unwrap_err().field, "language");
     }
 
@@ -533,7 +738,10 @@ mod tests {
         let mut s = valid();
         s.content_filter.activation_words = vec!["geheim-woord".into()];
         let json = serde_json::to_string(&s.for_senders()).unwrap();
-        assert!(!json.contains("geheim-woord") && !json.contains("rules"), "{json}");
+        assert!(
+            !json.contains("geheim-woord") && !json.contains("rules"),
+            "{json}"
+        );
         assert!(json.contains("\"password_options\""));
     }
 }

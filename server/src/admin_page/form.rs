@@ -125,26 +125,49 @@ impl FormValues {
             external_only: settings.external_only,
             expiry_default: settings.expiry_days.default.to_string(),
             expiry_max: settings.expiry_days.max.to_string(),
-            max_downloads_default: settings.max_downloads_default.map(|n| n.to_string()).unwrap_or_default(),
+            max_downloads_default: settings
+                .max_downloads_default
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
             pw_generated: settings.password_options.generated,
             pw_custom: settings.password_options.custom,
             min_score: settings.password_options.min_score.to_string(),
             allow_1fa: settings.allow_1fa,
             allow_deliver_other: settings.allow_deliver_other,
             sms_default_country: settings.sms_default_country.clone(),
-            languages: settings.languages.iter().map(|l| l.code().to_owned()).collect(),
-            default_language: settings.languages.first().copied().unwrap_or_default().code().to_owned(),
+            languages: settings
+                .languages
+                .iter()
+                .map(|l| l.code().to_owned())
+                .collect(),
+            default_language: settings
+                .languages
+                .first()
+                .copied()
+                .unwrap_or_default()
+                .code()
+                .to_owned(),
             brand_name: settings.branding.name.clone(),
             brand_color: settings.branding.color.clone(),
             logo_url: settings.branding.logo_url.clone().unwrap_or_default(),
             notification_from: settings.notification_from.clone().unwrap_or_default(),
             hide_subject: settings.hide_subject,
             rules,
-            activation_level: filter.rule(Kind::ActivationWord).map(|r| r.level.as_str().to_owned()).unwrap_or_default(),
+            activation_level: filter
+                .rule(Kind::ActivationWord)
+                .map(|r| r.level.as_str().to_owned())
+                .unwrap_or_default(),
             trigger_words: filter
                 .trigger_words
                 .iter()
-                .map(|w| format!("{} | {} | {}", w.word, action_name(w.action), w.level.as_str()))
+                .map(|w| {
+                    format!(
+                        "{} | {} | {}",
+                        w.word,
+                        action_name(w.action),
+                        w.level.as_str()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             activation_words: filter.activation_words.join("\n"),
@@ -155,7 +178,13 @@ impl FormValues {
 
     /// The form as submitted (`application/x-www-form-urlencoded` pairs; unchecked boxes are absent).
     pub fn from_pairs(pairs: &[(String, String)]) -> Self {
-        let text = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        let text = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
         let checked = |name: &str| pairs.iter().any(|(k, _)| k == name);
         let rules = RULE_KINDS
             .iter()
@@ -178,7 +207,11 @@ impl FormValues {
             allow_1fa: checked("allow_1fa"),
             allow_deliver_other: checked("allow_deliver_other"),
             sms_default_country: text("sms_default_country"),
-            languages: pairs.iter().filter(|(k, _)| k == "language").map(|(_, v)| v.clone()).collect(),
+            languages: pairs
+                .iter()
+                .filter(|(k, _)| k == "language")
+                .map(|(_, v)| v.clone())
+                .collect(),
             default_language: text("default_language"),
             brand_name: text("brand_name"),
             brand_color: text("brand_color"),
@@ -203,10 +236,16 @@ impl FormValues {
     /// that). Errors name the document's field, as the API does.
     pub fn to_settings(&self) -> Result<TenantSettings, AppError> {
         let number = |field: &str, text: &str| -> Result<u32, AppError> {
-            text.trim().parse().map_err(|_| AppError::invalid(field, "must be a whole number"))
+            text.trim()
+                .parse()
+                .map_err(|_| AppError::invalid(field, "must be a whole number"))
         };
         let lines = |text: &str| -> Vec<String> {
-            text.split(['\n', '\r']).map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+            text.split(['\n', '\r'])
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
         };
         let default_language = Language::parse(&self.default_language)
             .ok_or_else(|| AppError::invalid("languages", "choose a default language"))?;
@@ -217,22 +256,36 @@ impl FormValues {
             }
         }
         if !self.languages.iter().any(|l| l == default_language.code()) {
-            return Err(AppError::invalid("languages", "the default language must be one of the languages offered"));
+            return Err(AppError::invalid(
+                "languages",
+                "the default language must be one of the languages offered",
+            ));
         }
         let mut rules = Vec::new();
         for (i, row) in self.rules.iter().enumerate() {
             let (kind, _) = RULE_KINDS[i];
             let field = format!("content_filter.rules.{}", row.kind);
-            let action = parse_action(&row.action).ok_or_else(|| AppError::invalid(&field, "choose an action"))?;
-            let level = Level::parse(&row.level).ok_or_else(|| AppError::invalid(&field, "choose 1fa or 2fa"))?;
+            let action = parse_action(&row.action)
+                .ok_or_else(|| AppError::invalid(&field, "choose an action"))?;
+            let level = Level::parse(&row.level)
+                .ok_or_else(|| AppError::invalid(&field, "choose 1fa or 2fa"))?;
             if action != Action::Allow {
-                rules.push(Rule { kind, action, level });
+                rules.push(Rule {
+                    kind,
+                    action,
+                    level,
+                });
             }
         }
         if !self.activation_level.is_empty() {
-            let level = Level::parse(&self.activation_level)
-                .ok_or_else(|| AppError::invalid("content_filter.rules.activation_word", "choose 1fa or 2fa"))?;
-            rules.push(Rule { kind: Kind::ActivationWord, action: Action::Force, level });
+            let level = Level::parse(&self.activation_level).ok_or_else(|| {
+                AppError::invalid("content_filter.rules.activation_word", "choose 1fa or 2fa")
+            })?;
+            rules.push(Rule {
+                kind: Kind::ActivationWord,
+                action: Action::Force,
+                level,
+            });
         }
         let mut trigger_words = Vec::new();
         for (i, line) in lines(&self.trigger_words).iter().enumerate() {
@@ -241,17 +294,29 @@ impl FormValues {
             let word = parts.next().unwrap_or("").to_owned();
             let action = match parts.next() {
                 None | Some("") => Action::Auto,
-                Some(text) => parse_action(text).ok_or_else(|| AppError::invalid(&field, "the action must be notify, auto or force"))?,
+                Some(text) => parse_action(text).ok_or_else(|| {
+                    AppError::invalid(&field, "the action must be notify, auto or force")
+                })?,
             };
             let level = match parts.next() {
                 None | Some("") => Level::OneFa,
-                Some(text) => Level::parse(text).ok_or_else(|| AppError::invalid(&field, "the level must be 1fa or 2fa"))?,
+                Some(text) => Level::parse(text)
+                    .ok_or_else(|| AppError::invalid(&field, "the level must be 1fa or 2fa"))?,
             };
-            trigger_words.push(WordRule { word, action, level });
+            trigger_words.push(WordRule {
+                word,
+                action,
+                level,
+            });
         }
         let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
         Ok(TenantSettings {
-            internal_domains: self.internal_domains.split([',', ' ', '\n', '\r', '\t']).filter(|d| !d.is_empty()).map(str::to_owned).collect(),
+            internal_domains: self
+                .internal_domains
+                .split([',', ' ', '\n', '\r', '\t'])
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect(),
             external_only: self.external_only,
             expiry_days: ExpiryDays {
                 default: number("expiry_days.default", &self.expiry_default)?,
@@ -264,13 +329,19 @@ impl FormValues {
             password_options: PasswordOptions {
                 generated: self.pw_generated,
                 custom: self.pw_custom,
-                min_score: self.min_score.trim().parse().map_err(|_| AppError::invalid("password_options.min_score", "choose 3 or 4"))?,
+                min_score: self.min_score.trim().parse().map_err(|_| {
+                    AppError::invalid("password_options.min_score", "choose 3 or 4")
+                })?,
             },
             allow_1fa: self.allow_1fa,
             allow_deliver_other: self.allow_deliver_other,
             sms_default_country: self.sms_default_country.clone(),
             languages,
-            branding: Branding { name: self.brand_name.clone(), color: self.brand_color.clone(), logo_url: optional(&self.logo_url) },
+            branding: Branding {
+                name: self.brand_name.clone(),
+                color: self.brand_color.clone(),
+                logo_url: optional(&self.logo_url),
+            },
             notification_from: optional(&self.notification_from),
             hide_subject: self.hide_subject,
             content_filter: zegel_core::policy::ContentFilterPolicy {
@@ -291,13 +362,23 @@ mod tests {
 
     #[test]
     fn the_form_round_trips_the_document() {
-        let mut settings = TenantSettings::day_one("Zorg", &["zorg.example".to_owned(), "afd.zorg.example".to_owned()]);
+        let mut settings = TenantSettings::day_one(
+            "Zorg",
+            &["zorg.example".to_owned(), "afd.zorg.example".to_owned()],
+        );
         settings.languages = vec![Language::En, Language::Nl];
         settings.max_downloads_default = Some(3);
-        settings.content_filter.trigger_words =
-            vec![WordRule { word: "Patiëntendossier".into(), action: Action::Force, level: Level::TwoFa }];
+        settings.content_filter.trigger_words = vec![WordRule {
+            word: "Patiëntendossier".into(),
+            action: Action::Force,
+            level: Level::TwoFa,
+        }];
         settings.content_filter.activation_words = vec!["zegel-veilig".into()];
-        settings.content_filter.rules.push(Rule { kind: Kind::ActivationWord, action: Action::Force, level: Level::TwoFa });
+        settings.content_filter.rules.push(Rule {
+            kind: Kind::ActivationWord,
+            action: Action::Force,
+            level: Level::TwoFa,
+        });
         let form = FormValues::from_settings(&settings);
         let back = form.to_settings().unwrap();
         // Rules come back in the page's order.
@@ -306,17 +387,33 @@ mod tests {
         want.sort_by_key(|r| r.kind.as_str());
         got.sort_by_key(|r| r.kind.as_str());
         assert_eq!(got, want);
-        assert_eq!(TenantSettings { content_filter: settings.content_filter.clone(), ..back }, settings);
+        assert_eq!(
+            TenantSettings {
+                content_filter: settings.content_filter.clone(),
+                ..back
+            },
+            settings
+        );
     }
 
     #[test]
     fn bad_inputs_name_the_field() {
-        let base = FormValues::from_settings(&TenantSettings::day_one("Zorg", &["zorg.example".to_owned()]));
-        let cases: Vec<(fn(&mut FormValues), &str)> = vec![
+        let base = FormValues::from_settings(&TenantSettings::day_one(
+            "Zorg",
+            &["zorg.example".to_owned()],
+        ));
+        type Case = (fn(&mut FormValues), &'static str);
+        let cases: Vec<Case> = vec![
             (|f| f.expiry_max = "veertien".into(), "expiry_days.max"),
-            (|f| f.max_downloads_default = "-1".into(), "max_downloads_default"),
+            (
+                |f| f.max_downloads_default = "-1".into(),
+                "max_downloads_default",
+            ),
             (|f| f.languages = vec!["en".into()], "languages"),
-            (|f| f.trigger_words = "ok\nuitslag | explode".into(), "content_filter.trigger_words[1]"),
+            (
+                |f| f.trigger_words = "ok\nuitslag | explode".into(),
+                "content_filter.trigger_words[1]",
+            ),
         ];
         for (change, field) in cases {
             let mut form = base.clone();

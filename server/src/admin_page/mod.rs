@@ -48,7 +48,11 @@ pub fn router() -> Router<AppState> {
 }
 
 fn cookie_name(state: &AppState) -> &'static str {
-    if state.config.is_https() { "__Host-zegel-admin" } else { "zegel-admin" }
+    if state.config.is_https() {
+        "__Host-zegel-admin"
+    } else {
+        "zegel-admin"
+    }
 }
 
 fn cookie_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
@@ -58,12 +62,18 @@ fn cookie_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str>
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|pair| pair.trim().strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+        .find_map(|pair| {
+            pair.trim()
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('='))
+        })
 }
 
 /// The signed-in admin, if the cookie holds a valid token of a user with the admin role.
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, AppError> {
-    let Some(token) = cookie_token(state, headers) else { return Ok(None) };
+    let Some(token) = cookie_token(state, headers) else {
+        return Ok(None);
+    };
     match crate::auth::authenticate(state, token).await {
         Ok(user) if user.role == "admin" => Ok(Some(user)),
         Ok(_) | Err(AppError::Unauthorized) => Ok(None),
@@ -73,15 +83,35 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<User>
 
 /// Whether a POST comes from a page of this server (CSRF protection beside the Strict cookie).
 fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN) {
-        Some(origin) => origin.to_str().is_ok_and(|o| o == state.config.public_url.origin().ascii_serialization()),
-        None => headers.get("sec-fetch-site").is_some_and(|v| v == "same-origin"),
-    }
+    from_origin(
+        &state.config.public_url.origin().ascii_serialization(),
+        headers,
+    )
+}
+
+/// Browsers send `Sec-Fetch-Site` (authoritative when present) and `Origin`, which is `null` under the
+/// page's `no-referrer` policy; at least one must vouch for `ours`, and none may name another site.
+fn from_origin(ours: &str, headers: &HeaderMap) -> bool {
+    let site = headers
+        .get("sec-fetch-site")
+        .map(|v| v.as_bytes() == b"same-origin");
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().unwrap_or(""))
+        .filter(|o| *o != "null")
+        .map(|o| o == ours);
+    !matches!(
+        (site, origin),
+        (Some(false), _) | (_, Some(false)) | (None, None)
+    )
 }
 
 fn html(body: String, status: StatusCode, csp: &'static str) -> Response {
     let mut response = (status, Html(body)).into_response();
-    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
     response
 }
 
@@ -96,7 +126,11 @@ fn render(template: impl Template, status: StatusCode) -> Response {
 }
 
 fn forbidden_origin() -> Response {
-    (StatusCode::FORBIDDEN, "this form must be sent from the admin page").into_response()
+    (
+        StatusCode::FORBIDDEN,
+        "this form must be sent from the admin page",
+    )
+        .into_response()
 }
 
 #[derive(Template)]
@@ -170,7 +204,12 @@ fn sample_subject(language: Language) -> &'static str {
     }
 }
 
-fn sample_notification(state: &AppState, current: &CurrentSettings, admin: &User, language: Language) -> crate::mail::OutgoingEmail {
+fn sample_notification(
+    state: &AppState,
+    current: &CurrentSettings,
+    admin: &User,
+    language: Language,
+) -> crate::mail::OutgoingEmail {
     let link = format!("{}/m/preview", state.config.base_url());
     let expires_at = state.now_ms() + i64::from(current.settings.expiry_days.default) * 86_400_000;
     settings::notification(
@@ -198,7 +237,9 @@ async fn settings_page(
     saved: bool,
 ) -> Result<SettingsPage, AppError> {
     let current = settings::load(state, &admin.tenant_id).await?;
-    let tenant = db::tenants::tenant(&state.db, &admin.tenant_id).await?.ok_or(AppError::NotFound)?;
+    let tenant = db::tenants::tenant(&state.db, &admin.tenant_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let history = db::settings::history(&state.db, &admin.tenant_id).await?;
     let previews = current
         .settings
@@ -206,7 +247,12 @@ async fn settings_page(
         .iter()
         .map(|&language| {
             let mail = sample_notification(state, &current, admin, language);
-            Preview { code: language.code(), label: label(language), from: mail.from, subject: mail.subject }
+            Preview {
+                code: language.code(),
+                label: label(language),
+                from: mail.from,
+                subject: mail.subject,
+            }
         })
         .collect();
     Ok(SettingsPage {
@@ -218,14 +264,24 @@ async fn settings_page(
         form: form.unwrap_or_else(|| FormValues::from_settings(&current.settings)),
         error,
         saved,
-        languages: Language::ALL.iter().map(|&l| LanguageChoice { code: l.code(), label: label(l) }).collect(),
+        languages: Language::ALL
+            .iter()
+            .map(|&l| LanguageChoice {
+                code: l.code(),
+                label: label(l),
+            })
+            .collect(),
         previews,
         history: history
             .into_iter()
             .take(20)
             .map(|v| {
                 let (date, time) = crate::i18n::date_and_time(v.changed_at, &state.config.timezone);
-                HistoryLine { version: v.version, by: v.changed_by, at: format!("{date} {time}") }
+                HistoryLine {
+                    version: v.version,
+                    by: v.changed_by,
+                    at: format!("{date} {time}"),
+                }
             })
             .collect(),
     })
@@ -238,7 +294,11 @@ struct PageQuery {
 
 /// `GET /admin`: the settings, or the sign-in form.
 #[tracing::instrument(skip_all, err)]
-async fn page(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<PageQuery>) -> Result<Response, AppError> {
+async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, AppError> {
     let Some(admin) = signed_in(&state, &headers).await? else {
         return Ok(render(LoginPage { error: None }, StatusCode::OK));
     };
@@ -253,13 +313,21 @@ struct LoginForm {
 
 /// `POST /admin/login`: checks the pasted token and keeps it in the cookie.
 #[tracing::instrument(skip_all, err)]
-async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
     if !same_origin(&state, &headers) {
         return Ok(forbidden_origin());
     }
     let token = form.token.trim();
     // Bearer tokens are base64url and dots; anything else cannot be one and must not reach a header.
-    let plausible = !token.is_empty() && token.len() <= 16 * 1024 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    let plausible = !token.is_empty()
+        && token.len() <= 16 * 1024
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     let user = if plausible {
         match crate::auth::authenticate(&state, token).await {
             Ok(user) => Some(user),
@@ -270,15 +338,35 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Fo
         None
     };
     let Some(user) = user else {
-        return Ok(render(LoginPage { error: Some("This token is not valid (or has expired).") }, StatusCode::UNAUTHORIZED));
+        return Ok(render(
+            LoginPage {
+                error: Some("This token is not valid (or has expired)."),
+            },
+            StatusCode::UNAUTHORIZED,
+        ));
     };
     if user.role != "admin" {
-        return Ok(render(LoginPage { error: Some("This token belongs to a sender without the admin role.") }, StatusCode::FORBIDDEN));
+        return Ok(render(
+            LoginPage {
+                error: Some("This token belongs to a sender without the admin role."),
+            },
+            StatusCode::FORBIDDEN,
+        ));
     }
-    let secure = if state.config.is_https() { "; Secure" } else { "" };
-    let cookie = format!("{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={COOKIE_SECONDS}{secure}", cookie_name(&state));
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={COOKIE_SECONDS}{secure}",
+        cookie_name(&state)
+    );
     let mut response = Redirect::to("/admin").into_response();
-    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).map_err(AppError::internal)?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
+    );
     Ok(response)
 }
 
@@ -287,8 +375,15 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !same_origin(&state, &headers) {
         return forbidden_origin();
     }
-    let secure = if state.config.is_https() { "; Secure" } else { "" };
-    let cookie = format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}", cookie_name(&state));
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        cookie_name(&state)
+    );
     let mut response = Redirect::to("/admin").into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
@@ -310,20 +405,40 @@ async fn save(
         return Ok(Redirect::to("/admin").into_response());
     };
     let values = FormValues::from_pairs(&pairs);
-    let expected = pairs.iter().find(|(k, _)| k == "version").and_then(|(_, v)| v.parse::<i64>().ok());
+    let expected = pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
     let outcome = match values.to_settings() {
-        Ok(document) => settings::save(&state, &admin.tenant_id, &format!("admin:{}", admin.email), document, expected).await,
+        Ok(document) => {
+            settings::save(
+                &state,
+                &admin.tenant_id,
+                &format!("admin:{}", admin.email),
+                document,
+                expected,
+            )
+            .await
+        }
         Err(error) => Err(error),
     };
     match outcome {
         Ok(_) => Ok(Redirect::to("/admin?saved=1").into_response()),
         Err(AppError::Invalid { field, message, .. }) => {
-            let page = settings_page(&state, &admin, Some(values), Some((field, message)), false).await?;
+            let page =
+                settings_page(&state, &admin, Some(values), Some((field, message)), false).await?;
             Ok(render(page, StatusCode::UNPROCESSABLE_ENTITY))
         }
         Err(error @ (AppError::WithStatus { .. } | AppError::Conflict(_))) => {
             let message = format!("{error} — your changes were not saved.");
-            let page = settings_page(&state, &admin, Some(values), Some(("version".to_owned(), message)), false).await?;
+            let page = settings_page(
+                &state,
+                &admin,
+                Some(values),
+                Some(("version".to_owned(), message)),
+                false,
+            )
+            .await?;
             Ok(render(page, StatusCode::CONFLICT))
         }
         Err(error) => Err(error),
@@ -332,19 +447,85 @@ async fn save(
 
 /// `GET /admin/preview/{language}`: the notification e-mail as recipients would get it now.
 #[tracing::instrument(skip_all, err)]
-async fn preview(State(state): State<AppState>, headers: HeaderMap, Path(language): Path<String>) -> Result<Response, AppError> {
-    let admin = signed_in(&state, &headers).await?.ok_or(AppError::Unauthorized)?;
-    let language = Language::parse(&language).filter(|l| l.code() == language).ok_or(AppError::NotFound)?;
+async fn preview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(language): Path<String>,
+) -> Result<Response, AppError> {
+    let admin = signed_in(&state, &headers)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    let language = Language::parse(&language)
+        .filter(|l| l.code() == language)
+        .ok_or(AppError::NotFound)?;
     let current = settings::load(&state, &admin.tenant_id).await?;
     let mail = sample_notification(&state, &current, &admin, language);
     let mut response = html(mail.html.unwrap_or_default(), StatusCode::OK, PREVIEW_CSP);
-    response.headers_mut().insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("SAMEORIGIN"));
+    response.headers_mut().insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
+    );
     Ok(response)
 }
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../static/admin.css"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posts_must_come_from_this_origin() {
+        let ours = "http://127.0.0.1:8080";
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut map = HeaderMap::new();
+            for (name, value) in pairs {
+                map.insert(*name, HeaderValue::from_static(value));
+            }
+            map
+        };
+        for (pairs, ok) in [
+            (vec![("origin", "http://127.0.0.1:8080")], true),
+            (
+                vec![("origin", "null"), ("sec-fetch-site", "same-origin")],
+                true,
+            ),
+            (vec![("sec-fetch-site", "same-origin")], true),
+            (
+                vec![
+                    ("origin", "http://127.0.0.1:8080"),
+                    ("sec-fetch-site", "same-origin"),
+                ],
+                true,
+            ),
+            (vec![], false),
+            (vec![("origin", "null")], false),
+            (vec![("origin", "https://evil.example")], false),
+            (
+                vec![
+                    ("origin", "https://evil.example"),
+                    ("sec-fetch-site", "same-origin"),
+                ],
+                false,
+            ),
+            (
+                vec![
+                    ("origin", "http://127.0.0.1:8080"),
+                    ("sec-fetch-site", "cross-site"),
+                ],
+                false,
+            ),
+            (vec![("sec-fetch-site", "same-site")], false),
+        ] {
+            assert_eq!(from_origin(ours, &headers(&pairs)), ok, "{pairs:?}");
+        }
+    }
 }

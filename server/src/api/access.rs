@@ -17,15 +17,26 @@ impl From<AccessError> for AppError {
     fn from(error: AccessError) -> Self {
         match error {
             AccessError::Unavailable => AppError::NotFound,
-            AccessError::Locked => AppError::Forbidden("access is locked after too many failed attempts; ask the sender to unlock it".into()),
-            AccessError::WrongCode => AppError::bad_request_status(StatusCode::UNAUTHORIZED, "wrong_code", "the password is not correct or has expired"),
-            AccessError::TooManyAttempts(seconds) => AppError::TooManyRequests(format!("too many attempts; try again in {seconds} seconds")),
+            AccessError::Locked => AppError::Forbidden(
+                "access is locked after too many failed attempts; ask the sender to unlock it"
+                    .into(),
+            ),
+            AccessError::WrongCode => AppError::bad_request_status(
+                StatusCode::UNAUTHORIZED,
+                "wrong_code",
+                "the password is not correct or has expired",
+            ),
+            AccessError::TooManyAttempts(seconds) => AppError::TooManyRequests(format!(
+                "too many attempts; try again in {seconds} seconds"
+            )),
             AccessError::TooManySends => AppError::TooManyRequests(format!(
                 "at most {} passwords per hour; try again later",
                 access::MAX_SENDS_PER_HOUR
             )),
             AccessError::NoSession => AppError::Unauthorized,
-            AccessError::LimitReached => AppError::Conflict("the download limit of this file is reached".into()),
+            AccessError::LimitReached => {
+                AppError::Conflict("the download limit of this file is reached".into())
+            }
             AccessError::NotApplicable(message) => AppError::Conflict(message.to_owned()),
             AccessError::Internal(cause) => AppError::Internal(cause),
         }
@@ -33,10 +44,18 @@ impl From<AccessError> for AppError {
 }
 
 /// `POST challenge`: e-mails the password.
-pub async fn challenge(State(state): State<AppState>, Path(token): Path<String>, client: ClientInfo) -> Result<Response, AppError> {
+pub async fn challenge(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    client: ClientInfo,
+) -> Result<Response, AppError> {
     let access = access::resolve(&state, &token).await?;
     let destination = access::challenge(&state, &access, &client).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({"sent": true, "channel": "email", "destination": destination}))).into_response())
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"sent": true, "channel": "email", "destination": destination})),
+    )
+        .into_response())
 }
 
 /// The body of `POST verify`.
@@ -55,12 +74,19 @@ pub async fn verify(
     let access = access::resolve(&state, &token).await?;
     let session = access::verify(&state, &access, &body.code, &client).await?;
     let mut response = Json(json!({"verified": true})).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, access::session_cookie(&state, &access.recipient_id, &session));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        access::session_cookie(&state, &access.recipient_id, &session),
+    );
     Ok(response)
 }
 
 /// The access for a token: public files need nothing more, everything else the recipient's session.
-async fn authorised(state: &AppState, token: &str, headers: &HeaderMap) -> Result<Access, AppError> {
+async fn authorised(
+    state: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+) -> Result<Access, AppError> {
     let access = access::resolve(state, token).await?;
     if access::gate(&access) == Gate::Open {
         return Ok(access);

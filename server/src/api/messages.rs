@@ -18,8 +18,8 @@ use crate::auth::Sender;
 use crate::blobs::{LocalBlobs, SealContext};
 use crate::db::audit::{self, AuditEvent};
 use crate::db::messages::{self, FileRow, NewMessage, NewRecipient};
-use crate::error::AppError;
 use crate::delivery::{self, NotifySpec};
+use crate::error::AppError;
 use crate::sealing::{MessageContent, field, seal_field};
 use crate::state::AppState;
 
@@ -62,7 +62,13 @@ pub async fn create(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let mut multipart = multipart.map_err(|rejection| {
-        AppError::bad_request("bad_content_type", format!("send multipart/form-data with a meta part: {}", rejection.body_text()))
+        AppError::bad_request(
+            "bad_content_type",
+            format!(
+                "send multipart/form-data with a meta part: {}",
+                rejection.body_text()
+            ),
+        )
     })?;
     let result = create_from(&state, sender, &mut multipart).await;
     if result.is_err() {
@@ -83,7 +89,11 @@ async fn drain(multipart: &mut Multipart) {
     }
 }
 
-async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart) -> Result<(StatusCode, Json<Value>), AppError> {
+async fn create_from(
+    state: &AppState,
+    sender: Sender,
+    multipart: &mut Multipart,
+) -> Result<(StatusCode, Json<Value>), AppError> {
     let user = sender.0;
     let message_id = zegel_crypto::random_id();
     let key = DataKey::generate();
@@ -91,7 +101,11 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
     // The tenant's settings decide the defaults and maxima, and which options exist at all.
     let settings = crate::settings::effective(state, &user.tenant_id).await?;
     let limits: RequestLimits = settings.request_limits();
-    let mut pending = PendingBlobs { blobs: state.blobs.clone(), ids: Vec::new(), armed: true };
+    let mut pending = PendingBlobs {
+        blobs: state.blobs.clone(),
+        ids: Vec::new(),
+        armed: true,
+    };
     let mut request: Option<ValidatedMessage> = None;
     let mut files: Vec<UploadedFile> = Vec::new();
     let mut total: u64 = 0;
@@ -100,14 +114,20 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
         match field.name() {
             Some("meta") => {
                 if request.is_some() {
-                    return Err(AppError::bad_request("duplicate_meta", "send exactly one meta part"));
+                    return Err(AppError::bad_request(
+                        "duplicate_meta",
+                        "send exactly one meta part",
+                    ));
                 }
                 let bytes = read_limited(field, MAX_META_BYTES).await?;
                 let parsed: MessageRequest = serde_json::from_slice(&bytes).map_err(|e| {
                     if e.is_data() {
                         AppError::invalid("meta", e.to_string())
                     } else {
-                        AppError::bad_request("malformed_json", format!("the meta part is not valid JSON: {e}"))
+                        AppError::bad_request(
+                            "malformed_json",
+                            format!("the meta part is not valid JSON: {e}"),
+                        )
                     }
                 })?;
                 request = Some(settings.enforce(parsed.validate(&user.email, &limits)?)?);
@@ -115,7 +135,11 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
             Some("file") => {
                 let name = clean_file_name(field.file_name())?;
                 let file_id = zegel_crypto::random_id();
-                let ctx = SealContext { tenant: user.tenant_id.clone(), message: message_id.clone(), file: file_id.clone() };
+                let ctx = SealContext {
+                    tenant: user.tenant_id.clone(),
+                    message: message_id.clone(),
+                    file: file_id.clone(),
+                };
                 let mut upload = state.blobs.start_upload(keyring.clone(), &key, ctx);
                 pending.ids.push(upload.blob_id.clone());
                 let mut field = field;
@@ -128,7 +152,12 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
                 }
                 let blob_id = upload.blob_id.clone();
                 let size = upload.finish().await?;
-                files.push(UploadedFile { id: file_id, name, size, blob_id });
+                files.push(UploadedFile {
+                    id: file_id,
+                    name,
+                    size,
+                    blob_id,
+                });
             }
             Some(other) => {
                 return Err(AppError::bad_request(
@@ -136,7 +165,12 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
                     format!("unexpected part '{other}': send one 'meta' part and 'file' parts"),
                 ));
             }
-            None => return Err(AppError::bad_request("unknown_part", "every part needs a name ('meta' or 'file')")),
+            None => {
+                return Err(AppError::bad_request(
+                    "unknown_part",
+                    "every part needs a name ('meta' or 'file')",
+                ));
+            }
         }
     }
     let request = request.ok_or_else(|| AppError::invalid("meta", "the meta part is missing"))?;
@@ -153,17 +187,25 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
             let number = match recipient.phone.as_deref().filter(|p| !p.trim().is_empty()) {
                 Some(raw) => {
                     let e164 = crate::phones::normalize(raw, &country).map_err(|e| {
-                        AppError::invalid(format!("recipients[{i}].phone"), format!("{}: {e}", recipient.email))
+                        AppError::invalid(
+                            format!("recipients[{i}].phone"),
+                            format!("{}: {e}", recipient.email),
+                        )
                     })?;
                     given.push((recipient.email.clone(), e164.clone()));
                     Some(e164)
                 }
-                None => crate::phones::remembered(state, &user.tenant_id, &recipient.email).await.map_err(AppError::internal)?,
+                None => crate::phones::remembered(state, &user.tenant_id, &recipient.email)
+                    .await
+                    .map_err(AppError::internal)?,
             };
             numbers.push(number);
         }
     } else if let Some(i) = request.recipients.iter().position(|r| r.phone.is_some()) {
-        return Err(AppError::invalid(format!("recipients[{i}].phone"), "phone numbers are for 2fa messages only"));
+        return Err(AppError::invalid(
+            format!("recipients[{i}].phone"),
+            "phone numbers are for 2fa messages only",
+        ));
     }
     let missing: Vec<String> = request
         .recipients
@@ -186,7 +228,14 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
             }
             (Some(custom), Deliver::Email) => (
                 Some(zegel_crypto::hash_password(custom)),
-                Some(seal_field(&keyring, &key, &user.tenant_id, &message_id, field::PASSWORD, custom.as_bytes())),
+                Some(seal_field(
+                    &keyring,
+                    &key,
+                    &user.tenant_id,
+                    &message_id,
+                    field::PASSWORD,
+                    custom.as_bytes(),
+                )),
             ),
             (Some(custom), Deliver::Other) => (Some(zegel_crypto::hash_password(custom)), None),
         },
@@ -212,7 +261,14 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
         sealed_password,
         language: request.language.code().to_owned(),
         wrapped_key: keyring.wrap(&key).to_vec(),
-        sealed_content: seal_field(&keyring, &key, &user.tenant_id, &message_id, field::CONTENT, &content_json),
+        sealed_content: seal_field(
+            &keyring,
+            &key,
+            &user.tenant_id,
+            &message_id,
+            field::CONTENT,
+            &content_json,
+        ),
         max_downloads: request.max_downloads.map(i64::from),
         status: if missing.is_empty() { "active" } else { "held" }.to_owned(),
         created_at: now,
@@ -225,7 +281,14 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
             id: file.id.clone(),
             message_id: message_id.clone(),
             position: position as i64,
-            sealed_name: seal_field(&keyring, &key, &user.tenant_id, &message_id, &field::file_name(&file.id), file.name.as_bytes()),
+            sealed_name: seal_field(
+                &keyring,
+                &key,
+                &user.tenant_id,
+                &message_id,
+                &field::file_name(&file.id),
+                file.name.as_bytes(),
+            ),
             size: file.size as i64,
             blob_id: file.blob_id.clone(),
             blocked: false,
@@ -238,7 +301,17 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
         let recipient_id = zegel_crypto::random_id();
         if let Some(Some(number)) = numbers.get(i) {
             let field = crate::phones::field(&recipient_id);
-            phones.push((recipient_id.clone(), seal_field(&keyring, &key, &user.tenant_id, &message_id, &field, number.as_bytes())));
+            phones.push((
+                recipient_id.clone(),
+                seal_field(
+                    &keyring,
+                    &key,
+                    &user.tenant_id,
+                    &message_id,
+                    &field,
+                    number.as_bytes(),
+                ),
+            ));
         }
         recipients.push(NewRecipient {
             id: recipient_id,
@@ -256,6 +329,7 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
         body_text: request.body_text.clone(),
         sender_email: user.email.clone(),
         expires_at,
+        settings: settings.clone(),
     };
 
     // Blobs go into place first: a crash after this leaves only unreferenced ciphertext, never a row
@@ -267,15 +341,30 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
         crate::db::phones::set_recipient_phone(&mut tx, recipient_id, sealed).await?;
     }
     if missing.is_empty() {
-        let all: Vec<(String, String)> = recipients.iter().map(|r| (r.id.clone(), r.email.clone())).collect();
+        let all: Vec<(String, String)> = recipients
+            .iter()
+            .map(|r| (r.id.clone(), r.email.clone()))
+            .collect();
         delivery::enqueue_notifications(&mut tx, state, &keyring, &spec, &all, now).await?;
     } else {
-        delivery::enqueue_phone_request(&mut tx, state, &keyring, &message_id, &spec, &missing, &[], now).await?;
+        delivery::enqueue_phone_request(
+            &mut tx,
+            state,
+            &keyring,
+            &message_id,
+            &spec,
+            &missing,
+            &[],
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     pending.armed = false;
     for (email, e164) in &given {
-        crate::phones::remember(state, &user.tenant_id, email, e164).await.map_err(AppError::internal)?;
+        crate::phones::remember(state, &user.tenant_id, email, e164)
+            .await
+            .map_err(AppError::internal)?;
     }
     state.outbox_wakeup.notify_one();
     audit::append(
@@ -285,7 +374,11 @@ async fn create_from(state: &AppState, sender: Sender, multipart: &mut Multipart
             tenant_id: Some(&user.tenant_id),
             message_id: Some(&message_id),
             actor: format!("sender:{}", user.email),
-            event: if missing.is_empty() { "message.created" } else { "message.held" },
+            event: if missing.is_empty() {
+                "message.created"
+            } else {
+                "message.held"
+            },
             ..Default::default()
         },
     )
@@ -313,7 +406,9 @@ async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Vec<u8>, App
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         if bytes.len() + chunk.len() > limit {
-            return Err(AppError::TooLarge(format!("the meta part is larger than {limit} bytes")));
+            return Err(AppError::TooLarge(format!(
+                "the meta part is larger than {limit} bytes"
+            )));
         }
         bytes.extend_from_slice(&chunk);
     }
@@ -326,19 +421,30 @@ fn clean_file_name(name: Option<&str>) -> Result<String, AppError> {
     // in a name that ends up in a Content-Disposition header and a ZIP entry.
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
     if base.is_empty() || base == "." || base == ".." {
-        return Err(AppError::invalid("file", format!("'{name}' is not a usable file name")));
+        return Err(AppError::invalid(
+            "file",
+            format!("'{name}' is not a usable file name"),
+        ));
     }
     if base.chars().any(char::is_control) {
-        return Err(AppError::invalid("file", "file names must not contain control characters"));
+        return Err(AppError::invalid(
+            "file",
+            "file names must not contain control characters",
+        ));
     }
     if base.chars().count() > MAX_FILE_NAME_CHARS {
-        return Err(AppError::invalid("file", format!("file names are limited to {MAX_FILE_NAME_CHARS} characters")));
+        return Err(AppError::invalid(
+            "file",
+            format!("file names are limited to {MAX_FILE_NAME_CHARS} characters"),
+        ));
     }
     Ok(base.to_owned())
 }
 
 fn too_large(limit: u64) -> AppError {
-    AppError::TooLarge(format!("the upload is larger than the limit of {limit} bytes"))
+    AppError::TooLarge(format!(
+        "the upload is larger than the limit of {limit} bytes"
+    ))
 }
 
 fn multipart_error(error: MultipartError) -> AppError {
@@ -346,7 +452,10 @@ fn multipart_error(error: MultipartError) -> AppError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::TooLarge(error.body_text())
     } else {
-        AppError::bad_request("malformed_multipart", format!("the multipart body is malformed: {}", error.body_text()))
+        AppError::bad_request(
+            "malformed_multipart",
+            format!("the multipart body is malformed: {}", error.body_text()),
+        )
     }
 }
 
@@ -356,9 +465,15 @@ mod tests {
 
     #[test]
     fn file_names_are_cleaned() {
-        assert_eq!(clean_file_name(Some("C:\\Users\\jan\\brief.pdf")).unwrap(), "brief.pdf");
+        assert_eq!(
+            clean_file_name(Some("C:\\Users\\jan\\brief.pdf")).unwrap(),
+            "brief.pdf"
+        );
         assert_eq!(clean_file_name(Some("../../etc/passwd")).unwrap(), "passwd");
-        assert_eq!(clean_file_name(Some("rapport 2024 (def).docx")).unwrap(), "rapport 2024 (def).docx");
+        assert_eq!(
+            clean_file_name(Some("rapport 2024 (def).docx")).unwrap(),
+            "rapport 2024 (def).docx"
+        );
         assert!(clean_file_name(None).is_err());
         assert!(clean_file_name(Some("dir/")).is_err());
         assert!(clean_file_name(Some("a\r\nb.txt")).is_err());

@@ -8,24 +8,43 @@ use crate::state::AppState;
 
 /// Recipient actions as JSON.
 pub mod access;
+/// The audit trail export for tenant admins.
+pub mod audit;
 /// Creating messages.
 pub mod messages;
-/// The content filter as a service.
-pub mod scan;
 /// Phone numbers and unlocking (two-factor access).
 pub mod phones;
+/// The content filter as a service.
+pub mod scan;
 /// Tenant settings: the admin API and what senders see.
 pub mod settings;
+/// Log & block: a sender's messages, their status, blocking and deleting.
+pub mod tracking;
 
 /// The API routes. `max_upload_bytes` bounds the message upload body.
 pub fn router(max_upload_bytes: u64) -> Router<AppState> {
     // Multipart bodies carry the files; the limit here is the whole upload plus room for the meta part.
-    let upload_limit = usize::try_from(max_upload_bytes.saturating_add(16 * 1024 * 1024)).unwrap_or(usize::MAX);
+    let upload_limit =
+        usize::try_from(max_upload_bytes.saturating_add(16 * 1024 * 1024)).unwrap_or(usize::MAX);
     Router::new()
-        .route("/api/v1/messages", post(messages::create).layer(DefaultBodyLimit::max(upload_limit)))
-        .route("/api/v1/scan", post(scan::scan).layer(DefaultBodyLimit::max(scan::MAX_SCAN_BYTES + 1024 * 1024)))
+        .route(
+            "/api/v1/messages",
+            post(messages::create).layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/api/v1/scan",
+            post(scan::scan).layer(DefaultBodyLimit::max(scan::MAX_SCAN_BYTES + 1024 * 1024)),
+        )
         .route("/api/v1/messages/{id}/phones", post(phones::supply))
         .route("/api/v1/messages/{id}/unlock", post(phones::unlock))
+        .route("/api/v1/messages", get(tracking::list))
+        .route(
+            "/api/v1/messages/{id}",
+            get(tracking::show).delete(tracking::delete),
+        )
+        .route("/api/v1/messages/{id}/block", post(tracking::block))
+        .route("/api/v1/messages/{id}/unblock", post(tracking::unblock))
+        .route("/api/v1/admin/audit", get(audit::export))
         .route("/api/v1/recipients/{email}/phone", get(phones::known))
         .route("/api/v1/access/{token}/challenge", post(access::challenge))
         .route("/api/v1/access/{token}/verify", post(access::verify))
@@ -33,7 +52,15 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
         .route("/api/v1/access/{token}/files/{file_id}", get(access::file))
         .route("/api/v1/access/{token}/files.zip", get(access::zip))
         .route("/api/v1/settings", get(settings::for_sender))
-        .route("/api/v1/admin/settings", get(settings::get_settings).put(settings::put_settings).patch(settings::patch_settings))
+        .route(
+            "/api/v1/admin/settings",
+            get(settings::get_settings)
+                .put(settings::put_settings)
+                .patch(settings::patch_settings),
+        )
         .route("/api/v1/admin/settings/versions", get(settings::versions))
-        .route("/api/v1/admin/settings/versions/{version}", get(settings::version))
+        .route(
+            "/api/v1/admin/settings/versions/{version}",
+            get(settings::version),
+        )
 }

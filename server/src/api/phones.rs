@@ -31,7 +31,14 @@ pub async fn supply(
     let user = sender.0;
     owned_message(&state, &user, &message_id).await?;
     let numbers: Vec<(String, String)> = body.phones.into_iter().collect();
-    let outcome = supply_phones(&state, &user.tenant_id, &message_id, &numbers, &format!("sender:{}", user.email)).await?;
+    let outcome = supply_phones(
+        &state,
+        &user.tenant_id,
+        &message_id,
+        &numbers,
+        &format!("sender:{}", user.email),
+    )
+    .await?;
     Ok(Json(if outcome.released {
         json!({"id": message_id, "status": "sent"})
     } else {
@@ -41,10 +48,17 @@ pub async fn supply(
 
 /// Whether a number is known for a recipient, masked.
 #[tracing::instrument(skip_all, err)]
-pub async fn known(State(state): State<AppState>, sender: Sender, Path(email): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn known(
+    State(state): State<AppState>,
+    sender: Sender,
+    Path(email): Path<String>,
+) -> Result<Json<Value>, AppError> {
     let user = sender.0;
-    let email = zegel_core::address::normalize_email(&email).map_err(|e| AppError::invalid("email", e.to_string()))?;
-    let number = crate::phones::remembered(&state, &user.tenant_id, &email).await.map_err(AppError::internal)?;
+    let email = zegel_core::address::normalize_email(&email)
+        .map_err(|e| AppError::invalid("email", e.to_string()))?;
+    let number = crate::phones::remembered(&state, &user.tenant_id, &email)
+        .await
+        .map_err(AppError::internal)?;
     Ok(Json(json!({
         "email": email,
         "known": number.is_some(),
@@ -71,7 +85,10 @@ pub async fn unlock(
     owned_message(&state, &user, &message_id).await?;
     let unlocked = store::unlock_recipient(&state.db, &message_id, &body.email).await?;
     if !unlocked {
-        return Err(AppError::invalid("email", format!("{} is not a recipient of this message", body.email)));
+        return Err(AppError::invalid(
+            "email",
+            format!("{} is not a recipient of this message", body.email),
+        ));
     }
     audit::append(
         &state.db,
@@ -85,12 +102,22 @@ pub async fn unlock(
         },
     )
     .await?;
-    Ok(Json(json!({"id": message_id, "email": body.email, "locked": false})))
+    Ok(Json(
+        json!({"id": message_id, "email": body.email, "locked": false}),
+    ))
 }
 
 /// The message if it belongs to this sender; 404 otherwise (also for other senders of the tenant).
-async fn owned_message(state: &AppState, user: &crate::db::tenants::User, message_id: &str) -> Result<(), AppError> {
-    if store::sender_of(&state.db, &user.tenant_id, message_id).await?.as_deref() != Some(user.id.as_str()) {
+async fn owned_message(
+    state: &AppState,
+    user: &crate::db::tenants::User,
+    message_id: &str,
+) -> Result<(), AppError> {
+    if store::sender_of(&state.db, &user.tenant_id, message_id)
+        .await?
+        .as_deref()
+        != Some(user.id.as_str())
+    {
         return Err(AppError::NotFound);
     }
     Ok(())

@@ -16,7 +16,11 @@ pub const MAX_SCAN_BYTES: usize = 100 * 1024 * 1024;
 
 /// Scans a message.
 #[tracing::instrument(skip_all, err)]
-pub async fn scan(State(state): State<AppState>, sender: Sender, request: Request) -> Result<Json<ScanOutcome>, AppError> {
+pub async fn scan(
+    State(state): State<AppState>,
+    sender: Sender,
+    request: Request,
+) -> Result<Json<ScanOutcome>, AppError> {
     let is_multipart = request
         .headers()
         .get(CONTENT_TYPE)
@@ -35,14 +39,20 @@ pub async fn scan(State(state): State<AppState>, sender: Sender, request: Reques
     let internal_domains = crate::settings::internal_domains(&state, &user.tenant_id).await?;
     let policy = crate::settings::content_filter(&state, &user.tenant_id).await?;
     let pdf = state.pdf_reader.clone();
-    let outcome = tokio::task::spawn_blocking(move || scan_message(&policy, &input, &attachments, &internal_domains, &pdf))
-        .await
-        .map_err(AppError::internal)?;
+    let outcome = tokio::task::spawn_blocking(move || {
+        scan_message(&policy, &input, &attachments, &internal_domains, &pdf)
+    })
+    .await
+    .map_err(AppError::internal)?;
     Ok(Json(outcome))
 }
 
-async fn read_multipart(mut multipart: Multipart) -> Result<(ScanInput, Vec<Attachment>), AppError> {
-    let malformed = |e: axum::extract::multipart::MultipartError| AppError::bad_request("malformed_multipart", e.body_text());
+async fn read_multipart(
+    mut multipart: Multipart,
+) -> Result<(ScanInput, Vec<Attachment>), AppError> {
+    let malformed = |e: axum::extract::multipart::MultipartError| {
+        AppError::bad_request("malformed_multipart", e.body_text())
+    };
     let mut input = None;
     let mut attachments = Vec::new();
     let mut total = 0usize;
@@ -53,7 +63,9 @@ async fn read_multipart(mut multipart: Multipart) -> Result<(ScanInput, Vec<Atta
         while let Some(chunk) = field.chunk().await.map_err(malformed)? {
             total += chunk.len();
             if total > MAX_SCAN_BYTES {
-                return Err(AppError::TooLarge(format!("a scan request may carry at most {MAX_SCAN_BYTES} bytes")));
+                return Err(AppError::TooLarge(format!(
+                    "a scan request may carry at most {MAX_SCAN_BYTES} bytes"
+                )));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -63,18 +75,25 @@ async fn read_multipart(mut multipart: Multipart) -> Result<(ScanInput, Vec<Atta
                     if e.is_data() {
                         AppError::invalid("meta", e.to_string())
                     } else {
-                        AppError::bad_request("malformed_json", format!("the meta part is not valid JSON: {e}"))
+                        AppError::bad_request(
+                            "malformed_json",
+                            format!("the meta part is not valid JSON: {e}"),
+                        )
                     }
                 })?);
             }
             Some("file") => {
-                let name = file_name.ok_or_else(|| AppError::invalid("file", "every file part needs a filename"))?;
+                let name = file_name
+                    .ok_or_else(|| AppError::invalid("file", "every file part needs a filename"))?;
                 attachments.push(Attachment { name, bytes });
             }
             other => {
                 return Err(AppError::bad_request(
                     "unknown_part",
-                    format!("unexpected part '{}': send a 'meta' part and 'file' parts", other.unwrap_or("")),
+                    format!(
+                        "unexpected part '{}': send a 'meta' part and 'file' parts",
+                        other.unwrap_or("")
+                    ),
                 ));
             }
         }

@@ -28,7 +28,9 @@ fn with_version(current: &CurrentSettings) -> Response {
 
 /// The version an `If-Match` header asks for: `"3"`, `W/"3"` or `3`; `*` and no header ask for none.
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
-    let Some(value) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
     let text = value.to_str().unwrap_or("").trim();
     if text == "*" {
         return Ok(None);
@@ -37,7 +39,12 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, AppError> {
         .trim_matches('"')
         .parse()
         .map(Some)
-        .map_err(|_| AppError::bad_request("bad_if_match", "If-Match must be a version as in the ETag, e.g. \"3\""))
+        .map_err(|_| {
+            AppError::bad_request(
+                "bad_if_match",
+                "If-Match must be a version as in the ETag, e.g. \"3\"",
+            )
+        })
 }
 
 fn actor(admin: &Admin) -> String {
@@ -46,8 +53,13 @@ fn actor(admin: &Admin) -> String {
 
 /// `GET /api/v1/admin/settings`: the settings document in force.
 #[tracing::instrument(skip_all, err)]
-pub async fn get_settings(State(state): State<AppState>, admin: Admin) -> Result<Response, AppError> {
-    Ok(with_version(&settings::load(&state, &admin.0.tenant_id).await?))
+pub async fn get_settings(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> Result<Response, AppError> {
+    Ok(with_version(
+        &settings::load(&state, &admin.0.tenant_id).await?,
+    ))
 }
 
 /// `PUT /api/v1/admin/settings`: replaces the whole document.
@@ -60,7 +72,14 @@ pub async fn put_settings(
 ) -> Result<Response, AppError> {
     let expected = if_match(&headers)?;
     let document = settings::parse_document(&body)?;
-    let saved = settings::save(&state, &admin.0.tenant_id, &actor(&admin), document, expected).await?;
+    let saved = settings::save(
+        &state,
+        &admin.0.tenant_id,
+        &actor(&admin),
+        document,
+        expected,
+    )
+    .await?;
     Ok(with_version(&saved))
 }
 
@@ -79,26 +98,44 @@ pub async fn patch_settings(
     let document = settings::parse_document(&document)?;
     // Without If-Match, the patch applies to the version it was merged onto.
     let expected = Some(expected.unwrap_or(current.version));
-    let saved = settings::save(&state, &admin.0.tenant_id, &actor(&admin), document, expected).await?;
+    let saved = settings::save(
+        &state,
+        &admin.0.tenant_id,
+        &actor(&admin),
+        document,
+        expected,
+    )
+    .await?;
     Ok(with_version(&saved))
 }
 
 /// `GET /api/v1/admin/settings/versions`: every version, newest first, with who and when.
 #[tracing::instrument(skip_all, err)]
-pub async fn versions(State(state): State<AppState>, admin: Admin) -> Result<Json<Value>, AppError> {
+pub async fn versions(
+    State(state): State<AppState>,
+    admin: Admin,
+) -> Result<Json<Value>, AppError> {
     let history = db::settings::history(&state.db, &admin.0.tenant_id).await?;
     let versions: Vec<Value> = history
         .iter()
         .map(|v| json!({"version": v.version, "changed_by": v.changed_by, "changed_at": timestamp(v.changed_at)}))
         .collect();
-    Ok(Json(json!({"current": history.first().map_or(0, |v| v.version), "versions": versions})))
+    Ok(Json(
+        json!({"current": history.first().map_or(0, |v| v.version), "versions": versions}),
+    ))
 }
 
 /// `GET /api/v1/admin/settings/versions/{version}`: one earlier version's document.
 #[tracing::instrument(skip_all, err)]
-pub async fn version(State(state): State<AppState>, admin: Admin, Path(version): Path<String>) -> Result<Json<Value>, AppError> {
+pub async fn version(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(version): Path<String>,
+) -> Result<Json<Value>, AppError> {
     let version: i64 = version.parse().map_err(|_| AppError::NotFound)?;
-    let stored = db::settings::version(&state.db, &admin.0.tenant_id, version).await?.ok_or(AppError::NotFound)?;
+    let stored = db::settings::version(&state.db, &admin.0.tenant_id, version)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let document: Value = serde_json::from_str(&stored.document).map_err(AppError::internal)?;
     Ok(Json(json!({
         "version": stored.version,
@@ -110,10 +147,19 @@ pub async fn version(State(state): State<AppState>, admin: Admin, Path(version):
 
 /// `GET /api/v1/settings`: what a sender's client may offer.
 #[tracing::instrument(skip_all, err)]
-pub async fn for_sender(State(state): State<AppState>, sender: Sender) -> Result<Json<SenderSettings>, AppError> {
-    Ok(Json(settings::effective(&state, &sender.0.tenant_id).await?.for_senders()))
+pub async fn for_sender(
+    State(state): State<AppState>,
+    sender: Sender,
+) -> Result<Json<SenderSettings>, AppError> {
+    Ok(Json(
+        settings::effective(&state, &sender.0.tenant_id)
+            .await?
+            .for_senders(),
+    ))
 }
 
 fn timestamp(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }

@@ -21,11 +21,13 @@ pub const MAX_TRIES_PER_CODE: i64 = 5;
 
 /// How many codes were issued to a recipient since `since` (for throttling sends).
 pub async fn codes_issued_since(db: &Db, recipient_id: &str, since: i64) -> DbResult<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM access_codes WHERE recipient_id = $1 AND created_at >= $2")
-        .bind(recipient_id)
-        .bind(since)
-        .fetch_one(&db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM access_codes WHERE recipient_id = $1 AND created_at >= $2",
+    )
+    .bind(recipient_id)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await?;
     row.try_get("n")
 }
 
@@ -66,7 +68,14 @@ pub async fn active_codes(db: &Db, recipient_id: &str, now: i64) -> DbResult<Vec
     .bind(MAX_TRIES_PER_CODE)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(|row| Ok(ActiveCode { id: row.try_get("id")?, code_hash: row.try_get("code_hash")? })).collect()
+    rows.iter()
+        .map(|row| {
+            Ok(ActiveCode {
+                id: row.try_get("id")?,
+                code_hash: row.try_get("code_hash")?,
+            })
+        })
+        .collect()
 }
 
 /// Marks a code used: codes are single-use.
@@ -90,7 +99,12 @@ pub async fn count_wrong_try(db: &Db, recipient_id: &str) -> DbResult<()> {
 
 /// Records a failed verification and returns the number of failures in a row; locks the recipient at
 /// `lock_after`.
-pub async fn record_failure(db: &Db, recipient_id: &str, now: i64, lock_after: i64) -> DbResult<i64> {
+pub async fn record_failure(
+    db: &Db,
+    recipient_id: &str,
+    now: i64,
+    lock_after: i64,
+) -> DbResult<i64> {
     let row = sqlx::query(
         "UPDATE recipients SET failed_attempts = failed_attempts + 1, last_failure_at = $1,
             locked = CASE WHEN failed_attempts + 1 >= $2 THEN 1 ELSE locked END
@@ -115,12 +129,46 @@ pub async fn last_failure(db: &Db, recipient_id: &str) -> DbResult<Option<i64>> 
 
 /// Clears the failure counter after a success.
 pub async fn reset_failures(db: &Db, recipient_id: &str) -> DbResult<()> {
-    sqlx::query("UPDATE recipients SET failed_attempts = 0 WHERE id = $1").bind(recipient_id).execute(&db.pool).await?;
+    sqlx::query("UPDATE recipients SET failed_attempts = 0 WHERE id = $1")
+        .bind(recipient_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Records when a recipient last asked for a password or code (tracking), inside the caller's
+/// transaction.
+pub async fn mark_challenged(
+    conn: &mut sqlx::AnyConnection,
+    recipient_id: &str,
+    now: i64,
+) -> DbResult<()> {
+    sqlx::query("UPDATE recipients SET challenge_sent_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(recipient_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records when a recipient last authenticated (tracking).
+pub async fn mark_verified(db: &Db, recipient_id: &str, now: i64) -> DbResult<()> {
+    sqlx::query("UPDATE recipients SET verified_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(recipient_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 /// Stores a new session (by its token's hash).
-pub async fn create_session(db: &Db, token_hash: &[u8], recipient_id: &str, now: i64, expires_at: i64) -> DbResult<()> {
+pub async fn create_session(
+    db: &Db,
+    token_hash: &[u8],
+    recipient_id: &str,
+    now: i64,
+    expires_at: i64,
+) -> DbResult<()> {
     sqlx::query("INSERT INTO recipient_sessions (token_hash, recipient_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash.to_vec())
         .bind(recipient_id)
@@ -133,21 +181,24 @@ pub async fn create_session(db: &Db, token_hash: &[u8], recipient_id: &str, now:
 
 /// The recipient a live session token belongs to.
 pub async fn session_recipient(db: &Db, token_hash: &[u8], now: i64) -> DbResult<Option<String>> {
-    let row = sqlx::query("SELECT recipient_id FROM recipient_sessions WHERE token_hash = $1 AND expires_at > $2")
-        .bind(token_hash.to_vec())
-        .bind(now)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT recipient_id FROM recipient_sessions WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token_hash.to_vec())
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
     row.map(|row| row.try_get("recipient_id")).transpose()
 }
 
 /// How often a recipient downloaded a file.
 pub async fn download_count(db: &Db, file_id: &str, recipient_id: &str) -> DbResult<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM downloads WHERE file_id = $1 AND recipient_id = $2")
-        .bind(file_id)
-        .bind(recipient_id)
-        .fetch_one(&db.pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT COUNT(*) AS n FROM downloads WHERE file_id = $1 AND recipient_id = $2")
+            .bind(file_id)
+            .bind(recipient_id)
+            .fetch_one(&db.pool)
+            .await?;
     row.try_get("n")
 }
 

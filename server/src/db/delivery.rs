@@ -5,7 +5,11 @@ use sqlx::{AnyConnection, Row};
 use super::{Db, DbResult};
 
 /// Replaces a recipient's link token hash (a fresh link per notification).
-pub async fn set_token_hash(conn: &mut AnyConnection, recipient_id: &str, token_hash: &[u8]) -> DbResult<()> {
+pub async fn set_token_hash(
+    conn: &mut AnyConnection,
+    recipient_id: &str,
+    token_hash: &[u8],
+) -> DbResult<()> {
     sqlx::query("UPDATE recipients SET token_hash = $1 WHERE id = $2")
         .bind(token_hash.to_vec())
         .bind(recipient_id)
@@ -16,7 +20,11 @@ pub async fn set_token_hash(conn: &mut AnyConnection, recipient_id: &str, token_
 
 /// Sets a message's status.
 pub async fn set_status(conn: &mut AnyConnection, message_id: &str, status: &str) -> DbResult<()> {
-    sqlx::query("UPDATE messages SET status = $1 WHERE id = $2").bind(status).bind(message_id).execute(conn).await?;
+    sqlx::query("UPDATE messages SET status = $1 WHERE id = $2")
+        .bind(status)
+        .bind(message_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -43,7 +51,8 @@ pub struct MessageForDelivery {
     pub expires_at: i64,
 }
 
-const SELECT: &str = "SELECT m.id, m.tenant_id, m.status, m.kind, m.language, m.wrapped_key, m.sealed_content,
+const SELECT: &str =
+    "SELECT m.id, m.tenant_id, m.status, m.kind, m.language, m.wrapped_key, m.sealed_content,
         u.email AS sender_email, m.expires_at
     FROM messages m JOIN users u ON u.id = m.sender_id";
 
@@ -62,9 +71,18 @@ fn from_row(row: &sqlx::any::AnyRow) -> DbResult<MessageForDelivery> {
 }
 
 /// A message of a tenant (any status), for delivery.
-pub async fn held_message(db: &Db, tenant_id: &str, message_id: &str) -> DbResult<Option<MessageForDelivery>> {
-    let sql = format!("{SELECT} WHERE m.id = $1 AND m.tenant_id = $2 AND m.wrapped_key IS NOT NULL");
-    let row = sqlx::query(&sql).bind(message_id).bind(tenant_id).fetch_optional(&db.pool).await?;
+pub async fn held_message(
+    db: &Db,
+    tenant_id: &str,
+    message_id: &str,
+) -> DbResult<Option<MessageForDelivery>> {
+    let sql =
+        format!("{SELECT} WHERE m.id = $1 AND m.tenant_id = $2 AND m.wrapped_key IS NOT NULL");
+    let row = sqlx::query(&sql)
+        .bind(message_id)
+        .bind(tenant_id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -108,19 +126,28 @@ pub async fn recipients(db: &Db, message_id: &str) -> DbResult<Vec<DeliveryRecip
 
 /// The blob ids of a message's files.
 pub async fn blob_ids(db: &Db, message_id: &str) -> DbResult<Vec<String>> {
-    let rows = sqlx::query("SELECT blob_id FROM files WHERE message_id = $1").bind(message_id).fetch_all(&db.pool).await?;
+    let rows = sqlx::query("SELECT blob_id FROM files WHERE message_id = $1")
+        .bind(message_id)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(|row| row.try_get("blob_id")).collect()
 }
 
 /// Deletes a message and everything hanging off it.
 pub async fn delete_message(conn: &mut AnyConnection, message_id: &str) -> DbResult<()> {
-    sqlx::query("DELETE FROM messages WHERE id = $1").bind(message_id).execute(conn).await?;
+    sqlx::query("DELETE FROM messages WHERE id = $1")
+        .bind(message_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// The tenant of a message.
 pub async fn tenant_of(db: &Db, message_id: &str) -> DbResult<Option<String>> {
-    let row = sqlx::query("SELECT tenant_id FROM messages WHERE id = $1").bind(message_id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query("SELECT tenant_id FROM messages WHERE id = $1")
+        .bind(message_id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.map(|row| row.try_get("tenant_id")).transpose()
 }
 

@@ -127,7 +127,10 @@ pub struct Access {
 impl Access {
     /// Whether the message can be reached at `now` at all (not expired, deleted, held or blocked).
     pub fn is_available(&self, now: i64) -> bool {
-        self.status == "active" && now < self.expires_at && !self.message_blocked && !self.recipient_blocked
+        self.status == "active"
+            && now < self.expires_at
+            && !self.message_blocked
+            && !self.recipient_blocked
     }
 }
 
@@ -166,14 +169,20 @@ fn access_from_row(row: &AnyRow) -> DbResult<Access> {
 /// The recipient whose link token hashes to `token_hash`.
 pub async fn access_by_token(db: &Db, token_hash: &[u8]) -> DbResult<Option<Access>> {
     let sql = format!("{ACCESS_SELECT} WHERE r.token_hash = $1");
-    let row = sqlx::query(&sql).bind(token_hash.to_vec()).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(token_hash.to_vec())
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(access_from_row).transpose()
 }
 
 /// A recipient by id.
 pub async fn access_by_recipient(db: &Db, recipient_id: &str) -> DbResult<Option<Access>> {
     let sql = format!("{ACCESS_SELECT} WHERE r.id = $1");
-    let row = sqlx::query(&sql).bind(recipient_id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(recipient_id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.as_ref().map(access_from_row).transpose()
 }
 
@@ -275,7 +284,10 @@ pub async fn all_sealed(db: &Db) -> DbResult<SealedInventory> {
             })
         })
         .collect::<DbResult<Vec<_>>>()?;
-    let files = sqlx::query("SELECT id, sealed_name, blob_id FROM files")
+    // Files of destroyed messages have no name and no blob left.
+    let files = sqlx::query(
+        "SELECT f.id, f.sealed_name, f.blob_id FROM files f JOIN messages m ON m.id = f.message_id WHERE m.wrapped_key IS NOT NULL",
+    )
         .fetch_all(&db.pool)
         .await?
         .iter()
@@ -341,7 +353,10 @@ pub async fn mark_opened(db: &Db, recipient_id: &str, now: i64) -> DbResult<()> 
 /// Records that a recipient's notification was handed to the mail relay, or finally failed.
 pub async fn mark_notified(db: &Db, recipient_id: &str, now: i64, failed: bool) -> DbResult<()> {
     if failed {
-        sqlx::query("UPDATE recipients SET delivery_failed = 1 WHERE id = $1").bind(recipient_id).execute(&db.pool).await?;
+        sqlx::query("UPDATE recipients SET delivery_failed = 1 WHERE id = $1")
+            .bind(recipient_id)
+            .execute(&db.pool)
+            .await?;
     } else {
         sqlx::query("UPDATE recipients SET notified_at = $1 WHERE id = $2")
             .bind(now)

@@ -11,24 +11,26 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
-/// Append-only audit events.
-pub mod audit;
-/// Messages, their files and recipients.
-pub mod messages;
-/// The transactional outbox.
-pub mod outbox;
 /// Recipient access: codes, sessions, downloads.
 pub mod access;
-/// Phone numbers and held-message links.
-pub mod phones;
+/// Append-only audit events.
+pub mod audit;
 /// Delivery: link tokens, held messages, deletion.
 pub mod delivery;
-/// Tenants, their domains and users.
-pub mod tenants;
-/// Versions of tenant settings.
-pub mod settings;
+/// Messages, their files and recipients.
+pub mod messages;
 /// OpenID Connect issuers tenants trust.
 pub mod oidc;
+/// The transactional outbox.
+pub mod outbox;
+/// Phone numbers and held-message links.
+pub mod phones;
+/// Versions of tenant settings.
+pub mod settings;
+/// Tenants, their domains and users.
+pub mod tenants;
+/// Tracking, blocking and destroying sent messages.
+pub mod tracking;
 
 /// Which engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +57,14 @@ impl Db {
     /// Connects to `url` (`sqlite:...` or `postgres://...`) and brings the schema up to date.
     pub async fn connect(url: &str) -> DbResult<Self> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("postgres") { Backend::Postgres } else { Backend::Sqlite };
-        let options: AnyConnectOptions = url.parse::<AnyConnectOptions>()?.disable_statement_logging();
+        let backend = if url.starts_with("postgres") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let options: AnyConnectOptions = url
+            .parse::<AnyConnectOptions>()?
+            .disable_statement_logging();
         let pool = match backend {
             // SQLite allows one writer at a time; a single connection serialises access without
             // SQLITE_BUSY surprises, and every statement here is short.
@@ -102,7 +110,12 @@ impl Db {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
-        migrator.run(&self.pool).await.map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| sqlx::Error::Migrate(Box::new(e)))?;
+        // Audit entries written before the chain existed join it once, in order.
+        audit::chain_unchained(self).await
     }
 }
 

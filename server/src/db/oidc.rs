@@ -66,18 +66,22 @@ pub async fn remove(db: &Db, tenant_id: &str, issuer: &str) -> DbResult<bool> {
 
 /// The tenants' trust entries for one issuer.
 pub async fn for_issuer(db: &Db, issuer: &str) -> DbResult<Vec<TrustedIssuer>> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM oidc_issuers WHERE issuer = $1 ORDER BY tenant_id"))
-        .bind(issuer)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM oidc_issuers WHERE issuer = $1 ORDER BY tenant_id"
+    ))
+    .bind(issuer)
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// The issuers one tenant trusts.
 pub async fn for_tenant(db: &Db, tenant_id: &str) -> DbResult<Vec<TrustedIssuer>> {
-    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM oidc_issuers WHERE tenant_id = $1 ORDER BY issuer"))
-        .bind(tenant_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM oidc_issuers WHERE tenant_id = $1 ORDER BY issuer"
+    ))
+    .bind(tenant_id)
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter().map(from_row).collect()
 }

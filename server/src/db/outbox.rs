@@ -66,10 +66,15 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> DbResult
         "UPDATE outbox SET lease_until = $1, attempts = attempts + 1
          WHERE id IN (SELECT id FROM outbox
                       WHERE dead = 0 AND next_attempt_at <= $2 AND (lease_until IS NULL OR lease_until < $2)
-                      ORDER BY next_attempt_at LIMIT $3 {lock})
+                      ORDER BY next_attempt_at, created_at, id LIMIT $3 {lock})
          RETURNING id, kind, purpose, recipient_id, sealed_payload, attempts"
     );
-    let rows = sqlx::query(&sql).bind(now + lease_ms).bind(now).bind(limit).fetch_all(&db.pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(now + lease_ms)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(ClaimedJob {
@@ -86,18 +91,23 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> DbResult
 
 /// Removes a job that was done.
 pub async fn complete(db: &Db, id: &str) -> DbResult<()> {
-    sqlx::query("DELETE FROM outbox WHERE id = $1").bind(id).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM outbox WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
 /// Schedules another attempt.
 pub async fn retry_later(db: &Db, id: &str, next_attempt_at: i64, error: &str) -> DbResult<()> {
-    sqlx::query("UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3")
-        .bind(next_attempt_at)
-        .bind(error)
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
+    sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
+    )
+    .bind(next_attempt_at)
+    .bind(error)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
@@ -124,8 +134,12 @@ pub async fn next_due(db: &Db) -> DbResult<Option<i64>> {
 
 /// Every sealed payload, for key rotation.
 pub async fn all_payloads(db: &Db) -> DbResult<Vec<(String, Vec<u8>)>> {
-    let rows = sqlx::query("SELECT id, sealed_payload FROM outbox WHERE dead = 0").fetch_all(&db.pool).await?;
-    rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("sealed_payload")?))).collect()
+    let rows = sqlx::query("SELECT id, sealed_payload FROM outbox WHERE dead = 0")
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("sealed_payload")?)))
+        .collect()
 }
 
 /// Replaces a payload after key rotation.

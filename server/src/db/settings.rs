@@ -88,11 +88,13 @@ pub async fn save(
     now: i64,
 ) -> Result<i64, SaveError> {
     let mut tx = db.pool.begin().await?;
-    let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM tenant_settings WHERE tenant_id = $1")
-        .bind(tenant_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("v")?;
+    let current: i64 = sqlx::query(
+        "SELECT COALESCE(MAX(version), 0) AS v FROM tenant_settings WHERE tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("v")?;
     if current != expected {
         return Err(SaveError::Stale { current });
     }

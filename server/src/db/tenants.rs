@@ -38,7 +38,12 @@ pub enum CreateTenantError {
 }
 
 /// Creates a tenant owning `domains` (lower case), all or nothing.
-pub async fn create_tenant(db: &Db, name: &str, domains: &[String], now: i64) -> Result<Tenant, CreateTenantError> {
+pub async fn create_tenant(
+    db: &Db,
+    name: &str,
+    domains: &[String],
+    now: i64,
+) -> Result<Tenant, CreateTenantError> {
     let mut tx = db.pool.begin().await?;
     for domain in domains {
         let taken = sqlx::query("SELECT tenant_id FROM tenant_domains WHERE domain = $1")
@@ -49,7 +54,10 @@ pub async fn create_tenant(db: &Db, name: &str, domains: &[String], now: i64) ->
             return Err(CreateTenantError::DomainTaken(domain.clone()));
         }
     }
-    let tenant = Tenant { id: zegel_crypto::random_id(), name: name.to_owned() };
+    let tenant = Tenant {
+        id: zegel_crypto::random_id(),
+        name: name.to_owned(),
+    };
     sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(&tenant.id)
         .bind(&tenant.name)
@@ -75,13 +83,28 @@ pub async fn tenant_for_domain(db: &Db, domain: &str) -> DbResult<Option<Tenant>
     .bind(domain.to_ascii_lowercase())
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|row| Ok(Tenant { id: row.try_get("id")?, name: row.try_get("name")? })).transpose()
+    row.map(|row| {
+        Ok(Tenant {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+        })
+    })
+    .transpose()
 }
 
 /// A tenant by id.
 pub async fn tenant(db: &Db, id: &str) -> DbResult<Option<Tenant>> {
-    let row = sqlx::query("SELECT id, name FROM tenants WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
-    row.map(|row| Ok(Tenant { id: row.try_get("id")?, name: row.try_get("name")? })).transpose()
+    let row = sqlx::query("SELECT id, name FROM tenants WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|row| {
+        Ok(Tenant {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+        })
+    })
+    .transpose()
 }
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> DbResult<User> {
@@ -123,22 +146,32 @@ pub async fn ensure_user(db: &Db, tenant_id: &str, email: &str, now: i64) -> DbR
 
 /// The mail domains a tenant owns.
 pub async fn domains(db: &Db, tenant_id: &str) -> DbResult<Vec<String>> {
-    let rows = sqlx::query("SELECT domain FROM tenant_domains WHERE tenant_id = $1 ORDER BY domain")
-        .bind(tenant_id)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows =
+        sqlx::query("SELECT domain FROM tenant_domains WHERE tenant_id = $1 ORDER BY domain")
+            .bind(tenant_id)
+            .fetch_all(&db.pool)
+            .await?;
     rows.iter().map(|row| row.try_get("domain")).collect()
 }
 
 /// The longest link expiry (days) the operator allows a tenant.
 pub async fn max_expiry_days(db: &Db, tenant_id: &str) -> DbResult<i64> {
-    let row = sqlx::query("SELECT max_expiry_days FROM tenants WHERE id = $1").bind(tenant_id).fetch_optional(&db.pool).await?;
-    row.map(|row| row.try_get("max_expiry_days")).transpose().map(|days| days.unwrap_or(14))
+    let row = sqlx::query("SELECT max_expiry_days FROM tenants WHERE id = $1")
+        .bind(tenant_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|row| row.try_get("max_expiry_days"))
+        .transpose()
+        .map(|days| days.unwrap_or(14))
 }
 
 /// Sets the longest link expiry (days) the operator allows a tenant.
 pub async fn set_max_expiry_days(db: &Db, tenant_id: &str, days: i64) -> DbResult<()> {
-    sqlx::query("UPDATE tenants SET max_expiry_days = $1 WHERE id = $2").bind(days).bind(tenant_id).execute(&db.pool).await?;
+    sqlx::query("UPDATE tenants SET max_expiry_days = $1 WHERE id = $2")
+        .bind(days)
+        .bind(tenant_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

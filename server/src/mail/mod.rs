@@ -74,7 +74,12 @@ impl DevMailbox {
 
     /// All kept mails, oldest first.
     pub fn all(&self) -> Vec<DevMail> {
-        self.mails.lock().expect("mailbox lock poisoned").iter().cloned().collect()
+        self.mails
+            .lock()
+            .expect("mailbox lock poisoned")
+            .iter()
+            .cloned()
+            .collect()
     }
 
     fn push(&self, mail: DevMail) {
@@ -110,12 +115,16 @@ impl Mailer {
             MailTransportConfig::Dev => Self::Dev(DevMailbox::default()),
             MailTransportConfig::Smtp { host, port } => {
                 let tls = TlsParameters::new(host.clone())?;
-                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
-                    .port(*port)
-                    .tls(Tls::Opportunistic(tls))
-                    .timeout(Some(Duration::from_secs(30)));
+                let mut builder =
+                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
+                        .port(*port)
+                        .tls(Tls::Opportunistic(tls))
+                        .timeout(Some(Duration::from_secs(30)));
                 if let (Some(user), Some(password)) = (&config.smtp_user, &config.smtp_password) {
-                    builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_owned()));
+                    builder = builder.credentials(Credentials::new(
+                        user.clone(),
+                        password.expose_secret().to_owned(),
+                    ));
                 }
                 Self::Smtp(builder.build())
             }
@@ -146,30 +155,52 @@ impl Mailer {
             }
             Self::Smtp(transport) => {
                 let message = build_message(email)?;
-                transport.send(message).await.map(|_| ()).map_err(|error| SendError {
-                    permanent: error.is_permanent(),
-                    message: format!("SMTP: {error}"),
-                })
+                transport
+                    .send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| SendError {
+                        permanent: error.is_permanent(),
+                        message: format!("SMTP: {error}"),
+                    })
             }
         }
     }
 }
 
 fn build_message(email: &OutgoingEmail) -> Result<Message, SendError> {
-    let permanent = |message: String| SendError { permanent: true, message };
-    let from: Mailbox = email.from.parse().map_err(|e| permanent(format!("invalid From: {e}")))?;
-    let to: Mailbox = email.to.parse().map_err(|e| permanent(format!("invalid To: {e}")))?;
+    let permanent = |message: String| SendError {
+        permanent: true,
+        message,
+    };
+    let from: Mailbox = email
+        .from
+        .parse()
+        .map_err(|e| permanent(format!("invalid From: {e}")))?;
+    let to: Mailbox = email
+        .to
+        .parse()
+        .map_err(|e| permanent(format!("invalid To: {e}")))?;
     let mut builder = Message::builder()
         .from(from)
         .to(to)
         .subject(email.subject.clone())
         .message_id(Some(format!("<{}@zegel>", email.message_id)));
     if let Some(reply_to) = &email.reply_to {
-        builder = builder.reply_to(reply_to.parse().map_err(|e| permanent(format!("invalid Reply-To: {e}")))?);
+        builder = builder.reply_to(
+            reply_to
+                .parse()
+                .map_err(|e| permanent(format!("invalid Reply-To: {e}")))?,
+        );
     }
     let result = match &email.html {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(email.text.clone(), html.clone())),
-        None => builder.header(header::ContentType::TEXT_PLAIN).body(email.text.clone()),
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+            email.text.clone(),
+            html.clone(),
+        )),
+        None => builder
+            .header(header::ContentType::TEXT_PLAIN)
+            .body(email.text.clone()),
     };
     result.map_err(|e| permanent(format!("cannot build the e-mail: {e}")))
 }

@@ -58,18 +58,37 @@ const ZEGEL_GREEN: &str = "#0b6e4f";
 /// else keeps Zegel's).
 pub fn notification_branded(n: &Notification<'_>, brand: &str, color: &str) -> OutgoingEmail {
     let t = texts(n.language);
-    let shown_subject = if n.subject.trim().is_empty() { t.neutral_subject } else { n.subject };
+    let shown_subject = if n.subject.trim().is_empty() {
+        t.neutral_subject
+    } else {
+        n.subject
+    };
     let (date, time) = date_and_time(n.expires_at, n.timezone);
     let is_message = n.kind == MessageKind::SecureMessage;
     let (subject_template, intro_template, button) = if is_message {
-        (t.notify_subject_message, t.notify_intro_message, t.button_open_message)
+        (
+            t.notify_subject_message,
+            t.notify_intro_message,
+            t.button_open_message,
+        )
     } else {
-        (t.notify_subject_files, t.notify_intro_files, t.button_download_files)
+        (
+            t.notify_subject_files,
+            t.notify_intro_files,
+            t.button_download_files,
+        )
     };
     let subject = fill(subject_template, &[("subject", shown_subject)]);
-    let intro = fill(intro_template, &[("subject", shown_subject), ("sender", n.sender)]);
+    let intro = fill(
+        intro_template,
+        &[("subject", shown_subject), ("sender", n.sender)],
+    );
     let expiry = fill(t.link_expires, &[("date", &date), ("time", &time)]);
-    let body = if is_message { None } else { n.plain_body.filter(|b| !b.trim().is_empty()) };
+    let body = if is_message {
+        None
+    } else {
+        n.plain_body.filter(|b| !b.trim().is_empty())
+    };
     let html = EmailHtml {
         lang: t.lang,
         title: &subject,
@@ -84,8 +103,14 @@ pub fn notification_branded(n: &Notification<'_>, brand: &str, color: &str) -> O
     .render()
     .expect("the e-mail template renders");
     // The colour is checked to be #rrggbb, so it cannot break out of the style attributes it lands in.
-    let valid_color = color.len() == 7 && color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit());
-    let html = if valid_color { html.replace(ZEGEL_GREEN, color) } else { html };
+    let valid_color = color.len() == 7
+        && color.starts_with('#')
+        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    let html = if valid_color {
+        html.replace(ZEGEL_GREEN, color)
+    } else {
+        html
+    };
     let mut text = format!("{intro}\n\n{button}: {}\n\n{expiry}\n", n.link);
     if let Some(body) = body {
         text.push_str("\n----------------------------------------\n");
@@ -105,11 +130,25 @@ pub fn notification_branded(n: &Notification<'_>, brand: &str, color: &str) -> O
 }
 
 /// Renders the e-mail carrying a password the recipient asked for.
-pub fn password(language: Language, subject: &str, sender: &str, password: &str, to: &str, from: &str) -> OutgoingEmail {
+pub fn password(
+    language: Language,
+    subject: &str,
+    sender: &str,
+    password: &str,
+    to: &str,
+    from: &str,
+) -> OutgoingEmail {
     let t = texts(language);
-    let shown_subject = if subject.trim().is_empty() { t.neutral_subject } else { subject };
+    let shown_subject = if subject.trim().is_empty() {
+        t.neutral_subject
+    } else {
+        subject
+    };
     let title = fill(t.password_subject, &[("subject", shown_subject)]);
-    let intro = fill(t.password_intro, &[("subject", shown_subject), ("sender", sender)]);
+    let intro = fill(
+        t.password_intro,
+        &[("subject", shown_subject), ("sender", sender)],
+    );
     let html = EmailHtml {
         lang: t.lang,
         title: &title,
@@ -128,7 +167,10 @@ pub fn password(language: Language, subject: &str, sender: &str, password: &str,
         from: from.to_owned(),
         reply_to: None,
         subject: title,
-        text: format!("{intro}\n\n    {password}\n\n{}\n\n{}\n", t.password_note, t.footer),
+        text: format!(
+            "{intro}\n\n    {password}\n\n{}\n\n{}\n",
+            t.password_note, t.footer
+        ),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
     }
@@ -145,13 +187,27 @@ pub fn phone_request(
     from: &str,
 ) -> OutgoingEmail {
     let t = texts(language);
-    let shown_subject = if subject.trim().is_empty() { t.neutral_subject } else { subject };
+    let shown_subject = if subject.trim().is_empty() {
+        t.neutral_subject
+    } else {
+        subject
+    };
     let terms = if reason_terms.is_empty() {
         String::new()
     } else {
-        format!(" ({})", reason_terms.iter().map(|term| format!("\u{201c}{term}\u{201d}")).collect::<Vec<_>>().join(", "))
+        format!(
+            " ({})",
+            reason_terms
+                .iter()
+                .map(|term| format!("\u{201c}{term}\u{201d}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     };
-    let intro = fill(t.phone_request_intro, &[("subject", shown_subject), ("terms", &terms)]);
+    let intro = fill(
+        t.phone_request_intro,
+        &[("subject", shown_subject), ("terms", &terms)],
+    );
     let mut paragraphs = vec![intro.clone()];
     paragraphs.extend(missing.iter().cloned());
     let html = EmailHtml {
@@ -173,7 +229,10 @@ pub fn phone_request(
         from: from.to_owned(),
         reply_to: None,
         subject: t.phone_request_subject.to_owned(),
-        text: format!("{intro}\n\n{list}\n{}: {link}\n\n{}\n", t.phone_request_button, t.phone_request_note),
+        text: format!(
+            "{intro}\n\n{list}\n{}: {link}\n\n{}\n",
+            t.phone_request_button, t.phone_request_note
+        ),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
     }
@@ -182,7 +241,11 @@ pub fn phone_request(
 /// Renders the e-mail telling a sender that a held message expired unsent and was deleted.
 pub fn held_expired(language: Language, subject: &str, sender: &str, from: &str) -> OutgoingEmail {
     let t = texts(language);
-    let shown_subject = if subject.trim().is_empty() { t.neutral_subject } else { subject };
+    let shown_subject = if subject.trim().is_empty() {
+        t.neutral_subject
+    } else {
+        subject
+    };
     let text = fill(t.held_expired_text, &[("subject", shown_subject)]);
     let html = EmailHtml {
         lang: t.lang,
@@ -227,7 +290,10 @@ mod tests {
             to: "jan@example.nl",
         });
         let html = mail.html.unwrap();
-        assert!(!html.contains("<b>Dossier") && html.contains("Dossier"), "subject must be escaped");
+        assert!(
+            !html.contains("<b>Dossier") && html.contains("Dossier"),
+            "subject must be escaped"
+        );
         assert!(html.contains("https://zegel.example/m/abc"));
         assert!(mail.text.contains("24/11/2022 at 13:35"));
         // A secure message's body never travels in the notification.

@@ -108,23 +108,54 @@ pub(crate) fn render(template: impl Template, status: StatusCode) -> Response {
 
 /// The page for a link that is unknown, used up or expired.
 pub(crate) fn not_available(t: &'static Texts) -> Response {
-    render(NoticePage { t, title: t.unavailable_title, text: t.unavailable_text }, StatusCode::NOT_FOUND)
+    render(
+        NoticePage {
+            t,
+            title: t.unavailable_title,
+            text: t.unavailable_text,
+        },
+        StatusCode::NOT_FOUND,
+    )
 }
 
 /// Turns an access error into the page a recipient sees.
 fn error_page(error: &AccessError, language: Language) -> Response {
     let t = texts(language);
     let (status, title, text) = match error {
-        AccessError::Unavailable | AccessError::NotApplicable(_) => (StatusCode::NOT_FOUND, t.unavailable_title, t.unavailable_text),
+        AccessError::Unavailable | AccessError::NotApplicable(_) => (
+            StatusCode::NOT_FOUND,
+            t.unavailable_title,
+            t.unavailable_text,
+        ),
         AccessError::LimitReached => (StatusCode::GONE, t.limit_title, t.limit_text),
         AccessError::Locked => (StatusCode::FORBIDDEN, t.unavailable_title, t.locked),
-        AccessError::NoSession => (StatusCode::UNAUTHORIZED, t.unavailable_title, t.session_ended),
-        AccessError::TooManySends => (StatusCode::TOO_MANY_REQUESTS, t.unavailable_title, t.too_many_sends),
-        AccessError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, t.unavailable_title, t.too_many_attempts),
-        AccessError::WrongCode => (StatusCode::UNAUTHORIZED, t.unavailable_title, t.wrong_password),
+        AccessError::NoSession => (
+            StatusCode::UNAUTHORIZED,
+            t.unavailable_title,
+            t.session_ended,
+        ),
+        AccessError::TooManySends => (
+            StatusCode::TOO_MANY_REQUESTS,
+            t.unavailable_title,
+            t.too_many_sends,
+        ),
+        AccessError::TooManyAttempts(_) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            t.unavailable_title,
+            t.too_many_attempts,
+        ),
+        AccessError::WrongCode => (
+            StatusCode::UNAUTHORIZED,
+            t.unavailable_title,
+            t.wrong_password,
+        ),
         AccessError::Internal(cause) => {
             tracing::error!(error = format!("{cause:#}"), "portal error");
-            (StatusCode::INTERNAL_SERVER_ERROR, t.unavailable_title, t.unavailable_text)
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                t.unavailable_title,
+                t.unavailable_text,
+            )
         }
     };
     render(NoticePage { t, title, text }, status)
@@ -139,7 +170,11 @@ pub fn size_text(bytes: i64) -> String {
         value /= 1000.0;
         unit += 1;
     }
-    if unit == 0 || value >= 10.0 { format!("{value:.0} {}", UNITS[unit]) } else { format!("{value:.1} {}", UNITS[unit]) }
+    if unit == 0 || value >= 10.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }
 
 #[derive(Deserialize)]
@@ -153,37 +188,73 @@ struct LandingState<'a> {
     code_requested: bool,
 }
 
-async fn render_landing(state: &AppState, access: &Access, token: &str, page: LandingState<'_>, status: StatusCode) -> Response {
+async fn render_landing(
+    state: &AppState,
+    access: &Access,
+    token: &str,
+    page: LandingState<'_>,
+    status: StatusCode,
+) -> Response {
     let language = access::language(access);
     let t = texts(language);
     let content = match access::content(state, access) {
         Ok(content) => content,
         Err(error) => return error_page(&error, language),
     };
-    let subject = if content.subject.trim().is_empty() { t.neutral_subject.to_owned() } else { content.subject.clone() };
+    let subject = if content.subject.trim().is_empty() {
+        t.neutral_subject.to_owned()
+    } else {
+        content.subject.clone()
+    };
     let gate = access::gate(access);
     let (files, intro) = if gate == Gate::Open {
         let files = match access::visible_files(state, access).await {
             Ok(files) => files,
             Err(error) => return error_page(&error, language),
         };
-        let lines = files.into_iter().map(|(f, name)| FileLine { id: f.id, name, size_text: size_text(f.size) }).collect();
-        (lines, fill(t.public_files_intro, &[("sender", &access.sender_email)]))
+        let lines = files
+            .into_iter()
+            .map(|(f, name)| FileLine {
+                id: f.id,
+                name,
+                size_text: size_text(f.size),
+            })
+            .collect();
+        (
+            lines,
+            fill(t.public_files_intro, &[("sender", &access.sender_email)]),
+        )
     } else {
-        (Vec::new(), fill(t.channel_intro, &[("subject", &subject), ("sender", &access.sender_email)]))
+        (
+            Vec::new(),
+            fill(
+                t.channel_intro,
+                &[("subject", &subject), ("sender", &access.sender_email)],
+            ),
+        )
     };
     let sms = gate == Gate::Sms;
     let (show_send, show_code, code_intro) = match gate {
         Gate::Open => (false, false, ""),
         Gate::SenderPassword => (false, true, t.enter_password_other),
-        Gate::EmailedPassword => (!page.code_requested, page.code_requested, t.enter_password_email),
+        Gate::EmailedPassword => (
+            !page.code_requested,
+            page.code_requested,
+            t.enter_password_email,
+        ),
         Gate::Sms => (!page.code_requested, page.code_requested, t.enter_code),
     };
     let destination = if sms {
         match crate::db::phones::recipient_phone(&state.db, &access.recipient_id).await {
-            Ok(Some(sealed)) => crate::phones::open_for_recipient(state, &access.tenant_id, &access.message_id, &access.recipient_id, &sealed)
-                .map(|number| zegel_core::address::mask_phone(&number))
-                .unwrap_or_default(),
+            Ok(Some(sealed)) => crate::phones::open_for_recipient(
+                state,
+                &access.tenant_id,
+                &access.message_id,
+                &access.recipient_id,
+                &sealed,
+            )
+            .map(|number| zegel_core::address::mask_phone(&number))
+            .unwrap_or_default(),
             _ => String::new(),
         }
     } else {
@@ -197,8 +268,16 @@ async fn render_landing(state: &AppState, access: &Access, token: &str, page: La
             notice: page.notice,
             error: page.error,
             show_send,
-            send_intro: if sms { t.send_code_intro } else { t.send_password_intro },
-            send_button: if sms { t.button_send_code } else { t.button_send_password },
+            send_intro: if sms {
+                t.send_code_intro
+            } else {
+                t.send_password_intro
+            },
+            send_button: if sms {
+                t.button_send_code
+            } else {
+                t.button_send_password
+            },
             code_label: if sms { t.code_label } else { t.password_label },
             code_input_type: if sms { "text" } else { "password" },
             resend_label: if sms { t.resend_code } else { t.resend },
@@ -224,8 +303,16 @@ async fn landing(
         Ok(access) => {
             let sent = query.sent.is_some();
             let t = texts(access::language(&access));
-            let notice = if access::gate(&access) == Gate::Sms { t.code_sent } else { t.password_sent };
-            let page = LandingState { notice: sent.then_some(notice), error: None, code_requested: sent };
+            let notice = if access::gate(&access) == Gate::Sms {
+                t.code_sent
+            } else {
+                t.password_sent
+            };
+            let page = LandingState {
+                notice: sent.then_some(notice),
+                error: None,
+                code_requested: sent,
+            };
             render_landing(&state, &access, &token, page, StatusCode::OK).await
         }
         Err(error) => error_page(&error, page_language(None, &headers)),
@@ -246,8 +333,16 @@ async fn challenge(
         Ok(_) => Redirect::to(&format!("/m/{token}?sent=1")).into_response(),
         Err(AccessError::TooManySends) => {
             let t = texts(access::language(&access));
-            let message = if access::gate(&access) == Gate::Sms { t.too_many_code_sends } else { t.too_many_sends };
-            let page = LandingState { notice: None, error: Some(message.to_owned()), code_requested: true };
+            let message = if access::gate(&access) == Gate::Sms {
+                t.too_many_code_sends
+            } else {
+                t.too_many_sends
+            };
+            let page = LandingState {
+                notice: None,
+                error: Some(message.to_owned()),
+                code_requested: true,
+            };
             render_landing(&state, &access, &token, page, StatusCode::TOO_MANY_REQUESTS).await
         }
         Err(error) => error_page(&error, access::language(&access)),
@@ -274,7 +369,10 @@ async fn verify(
     match access::verify(&state, &access, &form.code, &client).await {
         Ok(session) => {
             let mut response = Redirect::to(&format!("/r/{}", access.recipient_id)).into_response();
-            response.headers_mut().insert(header::SET_COOKIE, access::session_cookie(&state, &access.recipient_id, &session));
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                access::session_cookie(&state, &access.recipient_id, &session),
+            );
             response
         }
         Err(error @ (AccessError::WrongCode | AccessError::TooManyAttempts(_))) => {
@@ -283,8 +381,16 @@ async fn verify(
                 AccessError::WrongCode => t.wrong_password,
                 _ => t.too_many_attempts,
             };
-            let status = if matches!(error, AccessError::WrongCode) { StatusCode::UNAUTHORIZED } else { StatusCode::TOO_MANY_REQUESTS };
-            let page = LandingState { notice: None, error: Some(message.to_owned()), code_requested: true };
+            let status = if matches!(error, AccessError::WrongCode) {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::TOO_MANY_REQUESTS
+            };
+            let page = LandingState {
+                notice: None,
+                error: Some(message.to_owned()),
+                code_requested: true,
+            };
             render_landing(&state, &access, &token, page, status).await
         }
         Err(error) => error_page(&error, access::language(&access)),
@@ -348,12 +454,24 @@ async fn message_page(
     render(
         MessagePage {
             t,
-            title: if view.subject.trim().is_empty() { t.neutral_subject.to_owned() } else { view.subject },
+            title: if view.subject.trim().is_empty() {
+                t.neutral_subject.to_owned()
+            } else {
+                view.subject
+            },
             sender: view.sender,
             expires: format!("{date} {time}"),
             body_html: view.body_html,
             body_text: view.body_text,
-            files: view.files.into_iter().map(|f| FileLine { id: f.id, name: f.name, size_text: size_text(f.size) }).collect(),
+            files: view
+                .files
+                .into_iter()
+                .map(|f| FileLine {
+                    id: f.id,
+                    name: f.name,
+                    size_text: size_text(f.size),
+                })
+                .collect(),
             file_base: format!("/r/{recipient_id}"),
         },
         StatusCode::OK,
@@ -390,7 +508,10 @@ async fn session_zip(
 
 async fn stylesheet() -> Response {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../static/portal.css"),
     )
         .into_response()

@@ -40,12 +40,22 @@ async fn resolve(state: &AppState, token: &str) -> Option<(String, String)> {
     if token.len() != 43 {
         return None;
     }
-    let message_id = phone_store::request_message(&state.db, &zegel_crypto::hash_token(token), state.now_ms()).await.ok()??;
+    let message_id =
+        phone_store::request_message(&state.db, &zegel_crypto::hash_token(token), state.now_ms())
+            .await
+            .ok()??;
     let tenant_id = store::tenant_of(&state.db, &message_id).await.ok()??;
     Some((tenant_id, message_id))
 }
 
-async fn page(state: &AppState, token: &str, headers: &HeaderMap, rows: Option<Vec<Row>>, error: Option<String>, status: StatusCode) -> Response {
+async fn page(
+    state: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+    rows: Option<Vec<Row>>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let t = texts(page_language(None, headers));
     let Some((tenant_id, message_id)) = resolve(state, token).await else {
         return crate::portal::not_available(t);
@@ -53,14 +63,22 @@ async fn page(state: &AppState, token: &str, headers: &HeaderMap, rows: Option<V
     let Ok(Some(message)) = store::held_message(&state.db, &tenant_id, &message_id).await else {
         return crate::portal::not_available(t);
     };
-    let subject = crate::sealing::open_content(state, &tenant_id, &message_id, &message.sealed_content).map(|c| c.subject).unwrap_or_default();
+    let subject =
+        crate::sealing::open_content(state, &tenant_id, &message_id, &message.sealed_content)
+            .map(|c| c.subject)
+            .unwrap_or_default();
     let rows = match rows {
         Some(rows) => rows,
         None => match store::recipients(&state.db, &message_id).await {
             Ok(recipients) => recipients
                 .into_iter()
                 .filter(|r| !r.has_phone)
-                .map(|r| Row { email: r.email, value: String::new(), valid: false, problem: None })
+                .map(|r| Row {
+                    email: r.email,
+                    value: String::new(),
+                    valid: false,
+                    problem: None,
+                })
                 .collect(),
             Err(_) => return crate::portal::not_available(t),
         },
@@ -69,7 +87,17 @@ async fn page(state: &AppState, token: &str, headers: &HeaderMap, rows: Option<V
         PhonesPage {
             t,
             title: t.phone_request_subject,
-            intro: fill(t.phones_intro, &[("subject", if subject.is_empty() { t.neutral_subject } else { &subject })]),
+            intro: fill(
+                t.phones_intro,
+                &[(
+                    "subject",
+                    if subject.is_empty() {
+                        t.neutral_subject
+                    } else {
+                        &subject
+                    },
+                )],
+            ),
             error,
             rows,
             token,
@@ -80,7 +108,11 @@ async fn page(state: &AppState, token: &str, headers: &HeaderMap, rows: Option<V
 }
 
 /// `GET /phones/<token>`: the form (no side effects).
-pub async fn show(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     page(&state, &token, &headers, None, None, StatusCode::OK).await
 }
 
@@ -102,9 +134,15 @@ pub async fn submit(
     // Check every number first so each row gets its tick or its problem.
     let mut rows = Vec::new();
     for i in 0..100 {
-        let Some(email) = form.get(&format!("email_{i}")) else { break };
+        let Some(email) = form.get(&format!("email_{i}")) else {
+            break;
+        };
         let value = form.get(&format!("phone_{i}")).cloned().unwrap_or_default();
-        let checked = if value.trim().is_empty() { None } else { Some(crate::phones::normalize(&value, &country)) };
+        let checked = if value.trim().is_empty() {
+            None
+        } else {
+            Some(crate::phones::normalize(&value, &country))
+        };
         rows.push(Row {
             email: email.clone(),
             valid: matches!(checked, Some(Ok(_))),
@@ -117,17 +155,69 @@ pub async fn submit(
         });
     }
     if rows.is_empty() || rows.iter().any(|r| !r.valid) {
-        return page(&state, &token, &headers, Some(rows), None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return page(
+            &state,
+            &token,
+            &headers,
+            Some(rows),
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
-    let numbers: Vec<(String, String)> = rows.iter().map(|r| (r.email.clone(), r.value.clone())).collect();
-    let sender = store::held_message(&state.db, &tenant_id, &message_id).await.ok().flatten().map(|m| m.sender_email).unwrap_or_default();
-    match supply_phones(&state, &tenant_id, &message_id, &numbers, &format!("sender:{sender}")).await {
+    let numbers: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r.email.clone(), r.value.clone()))
+        .collect();
+    let sender = store::held_message(&state.db, &tenant_id, &message_id)
+        .await
+        .ok()
+        .flatten()
+        .map(|m| m.sender_email)
+        .unwrap_or_default();
+    match supply_phones(
+        &state,
+        &tenant_id,
+        &message_id,
+        &numbers,
+        &format!("sender:{sender}"),
+    )
+    .await
+    {
         Ok(outcome) if outcome.released => render(
-            PhonesPage { t, title: t.phones_done_title, intro: String::new(), error: None, rows: Vec::new(), token: &token, done: true },
+            PhonesPage {
+                t,
+                title: t.phones_done_title,
+                intro: String::new(),
+                error: None,
+                rows: Vec::new(),
+                token: &token,
+                done: true,
+            },
             StatusCode::OK,
         ),
-        Ok(_) => page(&state, &token, &headers, None, Some(t.phones_still_missing.to_owned()), StatusCode::UNPROCESSABLE_ENTITY).await,
-        Err(AppError::Invalid { message, .. }) => page(&state, &token, &headers, Some(rows), Some(message), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Ok(_) => {
+            page(
+                &state,
+                &token,
+                &headers,
+                None,
+                Some(t.phones_still_missing.to_owned()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(AppError::Invalid { message, .. }) => {
+            page(
+                &state,
+                &token,
+                &headers,
+                Some(rows),
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(error) => {
             tracing::error!(%error, "releasing a held message failed");
             crate::portal::not_available(t)

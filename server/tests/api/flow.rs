@@ -9,27 +9,80 @@ use crate::support::{TestServer, secure_message};
 
 async fn json_flow(server: TestServer) {
     let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    let response = server.send(&secure_message("jan@example.nl"), &[("scan.pdf", big.clone()), ("brief €.txt", b"hallo".to_vec())]).await;
+    let response = server
+        .send(
+            &secure_message("jan@example.nl"),
+            &[
+                ("scan.pdf", big.clone()),
+                ("brief €.txt", b"hallo".to_vec()),
+            ],
+        )
+        .await;
     assert_eq!(response.status(), 201);
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["status"], "sent");
-    assert!(created.get("password").is_none(), "an e-mailed password is never shown to the sender");
+    assert!(
+        created.get("password").is_none(),
+        "an e-mailed password is never shown to the sender"
+    );
 
     let link = server.link_for("jan@example.nl").await;
     let api = server.api_of(&link);
     // Without a session the message stays closed.
-    assert_eq!(server.client.get(format!("{api}/message")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        server
+            .client
+            .get(format!("{api}/message"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 
-    let challenge = server.client.post(format!("{api}/challenge")).send().await.unwrap();
+    let challenge = server
+        .client
+        .post(format!("{api}/challenge"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(challenge.status(), 202);
-    assert_eq!(challenge.json::<Value>().await.unwrap()["destination"], "j*n@e*****e.nl");
+    assert_eq!(
+        challenge.json::<Value>().await.unwrap()["destination"],
+        "j*n@e*****e.nl"
+    );
     let password = server.password_for("jan@example.nl").await;
-    let verified = server.client.post(format!("{api}/verify")).json(&json!({"code": password})).send().await.unwrap();
+    let verified = server
+        .client
+        .post(format!("{api}/verify"))
+        .json(&json!({"code": password}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(verified.status(), 200);
-    let cookie = verified.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.starts_with("zs-"), "{cookie}");
+    let cookie = verified
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.starts_with("zs-"),
+        "{cookie}"
+    );
 
-    let message: Value = server.client.get(format!("{api}/message")).send().await.unwrap().json().await.unwrap();
+    let message: Value = server
+        .client
+        .get(format!("{api}/message"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(message["subject"], "Dossier 42");
     assert_eq!(message["sender"], "arts@zorg.example");
     assert_eq!(message["body_text"], "Beste Jan, zie de bijlage.");
@@ -38,57 +91,139 @@ async fn json_flow(server: TestServer) {
     assert_eq!(files[0]["name"], "scan.pdf");
     assert_eq!(files[0]["size"], 300_000);
 
-    let download = server.client.get(format!("{api}/files/{}", files[0]["id"].as_str().unwrap())).send().await.unwrap();
+    let download = server
+        .client
+        .get(format!("{api}/files/{}", files[0]["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(download.status(), 200);
-    assert_eq!(download.headers()["content-type"], "application/octet-stream");
+    assert_eq!(
+        download.headers()["content-type"],
+        "application/octet-stream"
+    );
     assert_eq!(download.bytes().await.unwrap().as_ref(), big.as_slice());
-    let second = server.client.get(format!("{api}/files/{}", files[1]["id"].as_str().unwrap())).send().await.unwrap();
-    assert!(second.headers()["content-disposition"].to_str().unwrap().contains("filename*=UTF-8''brief%20%E2%82%AC.txt"));
+    let second = server
+        .client
+        .get(format!("{api}/files/{}", files[1]["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        second.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''brief%20%E2%82%AC.txt")
+    );
 
-    let zip_bytes = server.client.get(format!("{api}/files.zip")).send().await.unwrap().bytes().await.unwrap();
+    let zip_bytes = server
+        .client
+        .get(format!("{api}/files.zip"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes.to_vec())).unwrap();
     let mut contents = Vec::new();
-    archive.by_name("scan.pdf").unwrap().read_to_end(&mut contents).unwrap();
+    archive
+        .by_name("scan.pdf")
+        .unwrap()
+        .read_to_end(&mut contents)
+        .unwrap();
     assert_eq!(contents, big);
     let mut small = String::new();
-    archive.by_name("brief €.txt").unwrap().read_to_string(&mut small).unwrap();
+    archive
+        .by_name("brief €.txt")
+        .unwrap()
+        .read_to_string(&mut small)
+        .unwrap();
     assert_eq!(small, "hallo");
 
     // The one-time password was spent: it opens nothing a second time.
-    let again = server.client.post(format!("{api}/verify")).json(&json!({"code": password})).send().await.unwrap();
+    let again = server
+        .client
+        .post(format!("{api}/verify"))
+        .json(&json!({"code": password}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 401);
 }
 on_both!(json_access_flow, json_flow);
 
 async fn html_flow(server: TestServer) {
     let mut meta = secure_message("piet@example.nl");
-    meta["body_html"] = json!("<p>Hallo <b>Piet</b><script>alert(1)</script><img src=\"https://tracker.example/x.gif\"></p>");
+    meta["body_html"] = json!(
+        "<p>Hallo <b>Piet</b><script>alert(1)</script><img src=\"https://tracker.example/x.gif\"></p>"
+    );
     meta["language"] = json!("nl");
-    assert_eq!(server.send(&meta, &[("a.txt", b"abc".to_vec())]).await.status(), 201);
+    assert_eq!(
+        server
+            .send(&meta, &[("a.txt", b"abc".to_vec())])
+            .await
+            .status(),
+        201
+    );
     let link = server.link_for("piet@example.nl").await;
 
     let landing = server.client.get(&link).send().await.unwrap();
     assert_eq!(landing.status(), 200);
     assert_eq!(landing.headers()["referrer-policy"], "no-referrer");
     let html = landing.text().await.unwrap();
-    assert!(html.contains("Stuur mijn wachtwoord") && html.contains("p**t@e*****e.nl"), "{html}");
+    assert!(
+        html.contains("Stuur mijn wachtwoord") && html.contains("p**t@e*****e.nl"),
+        "{html}"
+    );
     // Fetching the landing page (as link scanners do) sends nothing.
     assert_eq!(server.deliver().await, 0);
 
-    let sent = server.client.post(format!("{link}/challenge")).send().await.unwrap();
+    let sent = server
+        .client
+        .post(format!("{link}/challenge"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(sent.status(), 303);
     let password = server.password_for("piet@example.nl").await;
-    let wrong = server.client.post(format!("{link}/verify")).form(&[("code", "nope")]).send().await.unwrap();
+    let wrong = server
+        .client
+        .post(format!("{link}/verify"))
+        .form(&[("code", "nope")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 401);
     assert!(wrong.text().await.unwrap().contains("klopt niet"));
-    let verified = server.client.post(format!("{link}/verify")).form(&[("code", password.as_str())]).send().await.unwrap();
+    let verified = server
+        .client
+        .post(format!("{link}/verify"))
+        .form(&[("code", password.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(verified.status(), 303);
     let location = verified.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with("/r/") && !location.contains(link.rsplit('/').next().unwrap()), "the token leaves the URL");
+    assert!(
+        location.starts_with("/r/") && !location.contains(link.rsplit('/').next().unwrap()),
+        "the token leaves the URL"
+    );
 
-    let page = server.client.get(format!("{}{location}", server.base)).send().await.unwrap().text().await.unwrap();
+    let page = server
+        .client
+        .get(format!("{}{location}", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Hallo <b>Piet</b>"), "{page}");
-    assert!(!page.contains("<script") && !page.contains("tracker.example"), "{page}");
+    assert!(
+        !page.contains("<script") && !page.contains("tracker.example"),
+        "{page}"
+    );
     assert!(page.contains("a.txt"));
 }
 on_both!(html_portal_flow, html_flow);
@@ -96,18 +231,58 @@ on_both!(html_portal_flow, html_flow);
 async fn public_files(server: TestServer) {
     let meta = json!({"kind": "public_files", "subject": "Foto's", "body_text": "Zie de foto's.",
         "recipients": [{"email": "a@example.nl"}, {"email": "b@example.nl", "kind": "bcc"}]});
-    assert_eq!(server.send(&meta, &[("x.jpg", vec![1, 2, 3]), ("y.jpg", vec![4, 5])]).await.status(), 201);
+    assert_eq!(
+        server
+            .send(&meta, &[("x.jpg", vec![1, 2, 3]), ("y.jpg", vec![4, 5])])
+            .await
+            .status(),
+        201
+    );
     let link = server.link_for("a@example.nl").await;
     server.link_for("b@example.nl").await;
-    let notification = server.mails().into_iter().find(|m| m.to == "b@example.nl").unwrap();
-    assert!(notification.text.contains("Zie de foto's."), "the body of public files travels as plain mail");
-    assert!(!notification.text.contains("a@example.nl"), "Bcc recipients never see the others");
+    let notification = server
+        .mails()
+        .into_iter()
+        .find(|m| m.to == "b@example.nl")
+        .unwrap();
+    assert!(
+        notification.text.contains("Zie de foto's."),
+        "the body of public files travels as plain mail"
+    );
+    assert!(
+        !notification.text.contains("a@example.nl"),
+        "Bcc recipients never see the others"
+    );
 
-    let landing = server.client.get(&link).send().await.unwrap().text().await.unwrap();
+    let landing = server
+        .client
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(landing.contains("x.jpg") && landing.contains("files.zip"));
-    let message: Value = server.client.get(format!("{}/message", server.api_of(&link))).send().await.unwrap().json().await.unwrap();
+    let message: Value = server
+        .client
+        .get(format!("{}/message", server.api_of(&link)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = message["files"][1]["id"].as_str().unwrap();
-    let bytes = server.client.get(format!("{link}/files/{id}")).send().await.unwrap().bytes().await.unwrap();
+    let bytes = server
+        .client
+        .get(format!("{link}/files/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(bytes.as_ref(), &[4, 5]);
 }
 on_both!(public_files_need_no_password, public_files);
@@ -116,21 +291,71 @@ async fn sender_password(server: TestServer) {
     let mut meta = secure_message("jan@example.nl");
     meta["auth"] = json!({"level": "1fa", "password": "generated", "deliver": "other"});
     let created: Value = server.send(&meta, &[]).await.json().await.unwrap();
-    let password = created["password"].as_str().expect("a generated password told by the sender is shown once").to_owned();
+    let password = created["password"]
+        .as_str()
+        .expect("a generated password told by the sender is shown once")
+        .to_owned();
     let api = server.api_of(&server.link_for("jan@example.nl").await);
     // There is no password to e-mail.
-    assert_eq!(server.client.post(format!("{api}/challenge")).send().await.unwrap().status(), 409);
-    assert_eq!(server.client.post(format!("{api}/verify")).json(&json!({"code": "wrong"})).send().await.unwrap().status(), 401);
-    assert_eq!(server.client.post(format!("{api}/verify")).json(&json!({"code": password})).send().await.unwrap().status(), 200);
+    assert_eq!(
+        server
+            .client
+            .post(format!("{api}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
+    assert_eq!(
+        server
+            .client
+            .post(format!("{api}/verify"))
+            .json(&json!({"code": "wrong"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    assert_eq!(
+        server
+            .client
+            .post(format!("{api}/verify"))
+            .json(&json!({"code": password}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     // A custom password delivered by e-mail is sent as the sender set it.
     let mut meta = secure_message("kees@example.nl");
     meta["auth"] = json!({"level": "1fa", "password": {"custom": "paars-olifant-Zwemt-traag-81"}, "deliver": "email"});
     assert_eq!(server.send(&meta, &[]).await.status(), 201);
     let api = server.api_of(&server.link_for("kees@example.nl").await);
-    assert_eq!(server.client.post(format!("{api}/challenge")).send().await.unwrap().status(), 202);
-    assert_eq!(server.password_for("kees@example.nl").await, "paars-olifant-Zwemt-traag-81");
-    let ok = server.client.post(format!("{api}/verify")).json(&json!({"code": "paars-olifant-Zwemt-traag-81"})).send().await.unwrap();
+    assert_eq!(
+        server
+            .client
+            .post(format!("{api}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    assert_eq!(
+        server.password_for("kees@example.nl").await,
+        "paars-olifant-Zwemt-traag-81"
+    );
+    let ok = server
+        .client
+        .post(format!("{api}/verify"))
+        .json(&json!({"code": "paars-olifant-Zwemt-traag-81"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
 }
 on_both!(passwords_told_by_the_sender_or_mailed, sender_password);

@@ -4,11 +4,15 @@
 
 mod support;
 
+mod audit;
+mod blocking;
 mod flow;
+mod oidc;
 mod rejects;
+mod retention;
 mod rules;
 mod scan;
-mod store;
 mod settings;
-mod oidc;
+mod store;
+mod tracking;
 mod two_factor;

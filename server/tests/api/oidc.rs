@@ -38,12 +38,19 @@ impl Issuer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let all = keys();
-        let jwks = Arc::new(Mutex::new(kids.iter().map(|kid| all[*kid]["jwk"].clone()).collect::<Vec<_>>()));
+        let jwks = Arc::new(Mutex::new(
+            kids.iter()
+                .map(|kid| all[*kid]["jwk"].clone())
+                .collect::<Vec<_>>(),
+        ));
         let fetches = Arc::new(AtomicUsize::new(0));
         let discovery = json!({"issuer": url, "jwks_uri": format!("{url}/keys"), "id_token_signing_alg_values_supported": ["RS256", "ES256"]});
         let (served, counter) = (jwks.clone(), fetches.clone());
         let app = axum::Router::new()
-            .route("/.well-known/openid-configuration", axum::routing::get(move || async move { axum::Json(discovery) }))
+            .route(
+                "/.well-known/openid-configuration",
+                axum::routing::get(move || async move { axum::Json(discovery) }),
+            )
             .route(
                 "/keys",
                 axum::routing::get(move || async move {
@@ -53,7 +60,12 @@ impl Issuer {
                 }),
             );
         let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { url, jwks, fetches, server }
+        Self {
+            url,
+            jwks,
+            fetches,
+            server,
+        }
     }
 
     fn publish(&self, kids: &[&str]) {
@@ -75,13 +87,18 @@ impl Issuer {
 /// A signed token with key `kid` of the fixtures.
 fn sign(kid: &str, claims: &Value) -> String {
     let key = &keys()[kid];
-    let der = STANDARD.decode(key["private_der"].as_str().unwrap()).unwrap();
+    let der = STANDARD
+        .decode(key["private_der"].as_str().unwrap())
+        .unwrap();
     let (alg, encoding) = if kid.starts_with("ec") {
         (Algorithm::ES256, EncodingKey::from_ec_der(&der))
     } else {
         (Algorithm::RS256, EncodingKey::from_rsa_der(&der))
     };
-    let header = Header { kid: Some(kid.to_owned()), ..Header::new(alg) };
+    let header = Header {
+        kid: Some(kid.to_owned()),
+        ..Header::new(alg)
+    };
     jsonwebtoken::encode(&header, claims, &encoding).unwrap()
 }
 
@@ -96,25 +113,49 @@ fn forge(header: &Value, claims: &Value, sign_with: impl Fn(&[u8]) -> Vec<u8>) -
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
     // HS256 as an attacker computes it, through jsonwebtoken's own HMAC signer.
-    let signature = jsonwebtoken::crypto::sign(data, &EncodingKey::from_secret(key), Algorithm::HS256).unwrap();
+    let signature =
+        jsonwebtoken::crypto::sign(data, &EncodingKey::from_secret(key), Algorithm::HS256).unwrap();
     URL_SAFE_NO_PAD.decode(signature).unwrap()
 }
 
 /// `GET /api/v1/settings` with a bearer token; the status.
 async fn status(server: &TestServer, token: &str) -> u16 {
-    let response = server.client.get(format!("{}/api/v1/settings", server.base)).bearer_auth(token).send().await.unwrap();
+    let response = server
+        .client
+        .get(format!("{}/api/v1/settings", server.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     if status == 401 {
-        assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"zegel\"");
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Bearer realm=\"zegel\""
+        );
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body, json!({"error": {"code": "unauthorized", "message": "authentication required"}}), "no detail");
+        assert_eq!(
+            body,
+            json!({"error": {"code": "unauthorized", "message": "authentication required"}}),
+            "no detail"
+        );
     }
     status
 }
 
 async fn trust(server: &TestServer, domain: &str, issuer: &str, audience: &str) {
-    if zegel_server::db::tenants::tenant_for_domain(&server.state.db, domain).await.unwrap().is_none() {
-        zegel_server::admin::add_tenant(&server.state, &format!("Tenant {domain}"), &[domain.to_owned()]).await.unwrap();
+    if zegel_server::db::tenants::tenant_for_domain(&server.state.db, domain)
+        .await
+        .unwrap()
+        .is_none()
+    {
+        zegel_server::admin::add_tenant(
+            &server.state,
+            &format!("Tenant {domain}"),
+            &[domain.to_owned()],
+        )
+        .await
+        .unwrap();
     }
     let trust = zegel_server::admin::OidcTrust {
         domain: domain.to_owned(),
@@ -124,7 +165,9 @@ async fn trust(server: &TestServer, domain: &str, issuer: &str, audience: &str) 
         admin_claim: Some("groups".to_owned()),
         admin_value: Some("zegel-admins".to_owned()),
     };
-    zegel_server::admin::oidc_set(&server.state, &trust).await.unwrap();
+    zegel_server::admin::oidc_set(&server.state, &trust)
+        .await
+        .unwrap();
 }
 
 async fn tokens(server: TestServer) {
@@ -139,12 +182,24 @@ async fn tokens(server: TestServer) {
     assert_eq!(server.count("users").await, users_before + 1);
     assert_eq!(issuer.fetches(), 1, "the keys are cached");
     let admin_url = format!("{}/api/v1/admin/settings", server.base);
-    let as_sender = server.client.get(&admin_url).bearer_auth(sign("rsa-1", &claims)).send().await.unwrap();
+    let as_sender = server
+        .client
+        .get(&admin_url)
+        .bearer_auth(sign("rsa-1", &claims))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(as_sender.status(), 403);
     // The admin role comes from the configured group.
     let mut admin_claims = issuer.claims(&server, "ciso@zorg.example");
     admin_claims["groups"] = json!(["staff", "zegel-admins"]);
-    let as_admin = server.client.get(&admin_url).bearer_auth(sign("rsa-1", &admin_claims)).send().await.unwrap();
+    let as_admin = server
+        .client
+        .get(&admin_url)
+        .bearer_auth(sign("rsa-1", &admin_claims))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(as_admin.status(), 200);
     let patched = server
         .client
@@ -165,7 +220,10 @@ async fn tokens(server: TestServer) {
         .json()
         .await
         .unwrap();
-    assert_eq!(versions["versions"][0]["changed_by"], "admin:ciso@zorg.example");
+    assert_eq!(
+        versions["versions"][0]["changed_by"],
+        "admin:ciso@zorg.example"
+    );
 
     // Expired, not yet valid, wrong audience, wrong or missing issuer, no user claim.
     let now = server.clock.now().as_second();
@@ -211,12 +269,19 @@ async fn tokens(server: TestServer) {
     let mut foreign = stranger.claims(&server, "arts@zorg.example");
     foreign["aud"] = json!(AUDIENCE);
     assert_eq!(status(&server, &sign("rsa-2", &foreign)).await, 401);
-    assert_eq!(stranger.fetches(), 0, "an untrusted issuer is never contacted");
+    assert_eq!(
+        stranger.fetches(),
+        0,
+        "an untrusted issuer is never contacted"
+    );
     // A trusted issuer's claims signed with a key it does not publish.
     let mut misattributed = Header::new(Algorithm::RS256);
     misattributed.kid = Some("rsa-1".into());
-    let der = STANDARD.decode(keys()["rsa-2"]["private_der"].as_str().unwrap()).unwrap();
-    let token = jsonwebtoken::encode(&misattributed, &claims, &EncodingKey::from_rsa_der(&der)).unwrap();
+    let der = STANDARD
+        .decode(keys()["rsa-2"]["private_der"].as_str().unwrap())
+        .unwrap();
+    let token =
+        jsonwebtoken::encode(&misattributed, &claims, &EncodingKey::from_rsa_der(&der)).unwrap();
     assert_eq!(status(&server, &token).await, 401);
     // Tampered payload.
     let good = sign("rsa-1", &claims);
@@ -225,26 +290,54 @@ async fn tokens(server: TestServer) {
     assert_eq!(status(&server, &parts.join(".")).await, 401);
 
     // alg "none" (unsigned) and HS256 signed with the RSA public key as the HMAC secret.
-    let none = forge(&json!({"alg": "none", "typ": "JWT", "kid": "rsa-1"}), &claims, |_| Vec::new());
+    let none = forge(
+        &json!({"alg": "none", "typ": "JWT", "kid": "rsa-1"}),
+        &claims,
+        |_| Vec::new(),
+    );
     assert_eq!(status(&server, &none).await, 401);
-    let none_upper = forge(&json!({"alg": "None", "kid": "rsa-1"}), &claims, |_| Vec::new());
+    let none_upper = forge(&json!({"alg": "None", "kid": "rsa-1"}), &claims, |_| {
+        Vec::new()
+    });
     assert_eq!(status(&server, &none_upper).await, 401);
-    for secret in [keys()["rsa-1"]["public_pem"].as_str().unwrap().as_bytes().to_vec(), URL_SAFE_NO_PAD.decode(keys()["rsa-1"]["jwk"]["n"].as_str().unwrap()).unwrap()] {
-        let confused = forge(&json!({"alg": "HS256", "typ": "JWT", "kid": "rsa-1"}), &claims, |input| hmac_sha256(&secret, input));
+    for secret in [
+        keys()["rsa-1"]["public_pem"]
+            .as_str()
+            .unwrap()
+            .as_bytes()
+            .to_vec(),
+        URL_SAFE_NO_PAD
+            .decode(keys()["rsa-1"]["jwk"]["n"].as_str().unwrap())
+            .unwrap(),
+    ] {
+        let confused = forge(
+            &json!({"alg": "HS256", "typ": "JWT", "kid": "rsa-1"}),
+            &claims,
+            |input| hmac_sha256(&secret, input),
+        );
         assert_eq!(status(&server, &confused).await, 401);
-        let no_kid = forge(&json!({"alg": "HS256", "typ": "JWT"}), &claims, |input| hmac_sha256(&secret, input));
+        let no_kid = forge(&json!({"alg": "HS256", "typ": "JWT"}), &claims, |input| {
+            hmac_sha256(&secret, input)
+        });
         assert_eq!(status(&server, &no_kid).await, 401);
     }
     // The EC key used with an RSA algorithm, and garbage.
     let mut wrong_family = Header::new(Algorithm::RS256);
     wrong_family.kid = Some("ec-1".into());
-    let der = STANDARD.decode(keys()["rsa-1"]["private_der"].as_str().unwrap()).unwrap();
-    let token = jsonwebtoken::encode(&wrong_family, &claims, &EncodingKey::from_rsa_der(&der)).unwrap();
+    let der = STANDARD
+        .decode(keys()["rsa-1"]["private_der"].as_str().unwrap())
+        .unwrap();
+    let token =
+        jsonwebtoken::encode(&wrong_family, &claims, &EncodingKey::from_rsa_der(&der)).unwrap();
     assert_eq!(status(&server, &token).await, 401);
     for garbage in ["eyJ", "a.b.c", "....", "eyJhbGciOiJSUzI1NiJ9.e30."] {
         assert_eq!(status(&server, garbage).await, 401, "{garbage}");
     }
-    assert_eq!(server.count("users").await, users_before + 2, "only the two real users were created");
+    assert_eq!(
+        server.count("users").await,
+        users_before + 2,
+        "only the two real users were created"
+    );
 }
 on_both!(oidc_tokens, tokens);
 
@@ -267,13 +360,21 @@ async fn rotation(server: TestServer) {
     for _ in 0..5 {
         assert_eq!(status(&server, &sign("ec-1", &claims)).await, 401);
     }
-    assert_eq!(issuer.fetches(), 2, "no fetch within a minute of the last one");
+    assert_eq!(
+        issuer.fetches(),
+        2,
+        "no fetch within a minute of the last one"
+    );
     assert_eq!(status(&server, &sign("rsa-1", &claims)).await, 200);
     server.clock.advance(jiff::SignedDuration::from_secs(61));
     let claims = issuer.claims(&server, "arts@zorg.example");
     assert_eq!(status(&server, &sign("ec-1", &claims)).await, 200);
     assert_eq!(issuer.fetches(), 3);
-    assert_eq!(status(&server, &sign("rsa-1", &claims)).await, 401, "rsa-1 was withdrawn with that fetch");
+    assert_eq!(
+        status(&server, &sign("rsa-1", &claims)).await,
+        401,
+        "rsa-1 was withdrawn with that fetch"
+    );
     assert_eq!(status(&server, &sign("rsa-2", &claims)).await, 200);
     assert_eq!(issuer.fetches(), 3, "known keys need no fetch");
 
@@ -290,7 +391,9 @@ async fn isolation(server: TestServer) {
     let issuer = Issuer::start(&["rsa-1"]).await;
     trust(&server, "zorg.example", &issuer.url, AUDIENCE).await;
     trust(&server, "gemeente.example", &issuer.url, "gemeente-client").await;
-    zegel_server::admin::add_tenant(&server.state, "Elders", &["elders.example".to_owned()]).await.unwrap();
+    zegel_server::admin::add_tenant(&server.state, "Elders", &["elders.example".to_owned()])
+        .await
+        .unwrap();
     let users_before = server.count("users").await;
 
     // Each tenant's audience signs in only its own domains' users.
@@ -301,10 +404,18 @@ async fn isolation(server: TestServer) {
     assert_eq!(status(&server, &sign("rsa-1", &gemeente)).await, 200);
     let mut crossed = issuer.claims(&server, "ambtenaar@gemeente.example");
     crossed["aud"] = json!(AUDIENCE);
-    assert_eq!(status(&server, &sign("rsa-1", &crossed)).await, 401, "zorg's audience cannot sign in gemeente's users");
+    assert_eq!(
+        status(&server, &sign("rsa-1", &crossed)).await,
+        401,
+        "zorg's audience cannot sign in gemeente's users"
+    );
     // A tenant that does not trust the issuer, and a domain no tenant owns.
     for email in ["iemand@elders.example", "iemand@nergens.example"] {
-        assert_eq!(status(&server, &sign("rsa-1", &issuer.claims(&server, email))).await, 401, "{email}");
+        assert_eq!(
+            status(&server, &sign("rsa-1", &issuer.claims(&server, email))).await,
+            401,
+            "{email}"
+        );
     }
     assert_eq!(server.count("users").await, users_before + 2);
 
@@ -325,18 +436,30 @@ async fn isolation(server: TestServer) {
     assert_eq!(settings["internal_domains"], json!(["zorg.example"]));
 
     // Removing the trust ends the sign-in.
-    zegel_server::admin::oidc_remove(&server.state, "zorg.example", &issuer.url).await.unwrap();
+    zegel_server::admin::oidc_remove(&server.state, "zorg.example", &issuer.url)
+        .await
+        .unwrap();
     assert_eq!(status(&server, &sign("rsa-1", &zorg)).await, 401);
     assert_eq!(status(&server, &sign("rsa-1", &gemeente)).await, 200);
-    let listed = zegel_server::admin::oidc_list(&server.state, "gemeente.example").await.unwrap();
-    assert_eq!(listed, [format!("{} audience=gemeente-client user-claim=email admin=groups:zegel-admins", issuer.url)]);
+    let listed = zegel_server::admin::oidc_list(&server.state, "gemeente.example")
+        .await
+        .unwrap();
+    assert_eq!(
+        listed,
+        [format!(
+            "{} audience=gemeente-client user-claim=email admin=groups:zegel-admins",
+            issuer.url
+        )]
+    );
 }
 on_both!(oidc_tenants_are_isolated, isolation);
 
 #[tokio::test]
 async fn issuers_must_use_https() {
     let server = TestServer::start_sqlite().await;
-    zegel_server::admin::add_tenant(&server.state, "Zorg", &["zorg.example".to_owned()]).await.unwrap();
+    zegel_server::admin::add_tenant(&server.state, "Zorg", &["zorg.example".to_owned()])
+        .await
+        .unwrap();
     let trust = zegel_server::admin::OidcTrust {
         domain: "zorg.example".into(),
         issuer: "http://idp.zorg.example".into(),
@@ -345,6 +468,9 @@ async fn issuers_must_use_https() {
         admin_claim: None,
         admin_value: None,
     };
-    let error = zegel_server::admin::oidc_set(&server.state, &trust).await.unwrap_err().to_string();
+    let error = zegel_server::admin::oidc_set(&server.state, &trust)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("https"), "{error}");
 }

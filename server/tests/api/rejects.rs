@@ -12,7 +12,11 @@ async fn assert_nothing_stored(server: &TestServer) {
     // Give dropped uploads a moment to clean up their temporary files, polling with a deadline.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while !server.blob_files().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "blobs left behind: {:?}", server.blob_files());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "blobs left behind: {:?}",
+            server.blob_files()
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
@@ -33,7 +37,10 @@ async fn bad_requests(server: TestServer) {
         assert_eq!(response.status().as_u16(), status, "{meta:?}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], code, "{meta:?}: {body}");
-        assert!(body["error"]["message"].as_str().unwrap().contains(needle), "{meta:?}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(needle),
+            "{meta:?}: {body}"
+        );
     }
 
     // A weak custom password is refused with zxcvbn's feedback.
@@ -43,25 +50,58 @@ async fn bad_requests(server: TestServer) {
     assert_eq!(response.status(), 422);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["field"], "auth.password");
-    assert!(!body["error"]["feedback"].as_array().unwrap().is_empty(), "{body}");
+    assert!(
+        !body["error"]["feedback"].as_array().unwrap().is_empty(),
+        "{body}"
+    );
 
     // Parts the API does not know, and files without a name.
     let form = reqwest::multipart::Form::new()
         .text("meta", secure_message("a@b.nl").to_string())
-        .part("attachment", reqwest::multipart::Part::bytes(vec![1, 2, 3]).file_name("x"));
-    let response = server.client.post(format!("{}/api/v1/messages", server.base)).bearer_auth(&token).multipart(form).send().await.unwrap();
+        .part(
+            "attachment",
+            reqwest::multipart::Part::bytes(vec![1, 2, 3]).file_name("x"),
+        );
+    let response = server
+        .client
+        .post(format!("{}/api/v1/messages", server.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
-    assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], "unknown_part");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"]["code"],
+        "unknown_part"
+    );
     let form = reqwest::multipart::Form::new()
         .text("meta", secure_message("a@b.nl").to_string())
         .part("file", reqwest::multipart::Part::bytes(vec![1, 2, 3]));
-    let response = server.client.post(format!("{}/api/v1/messages", server.base)).bearer_auth(&token).multipart(form).send().await.unwrap();
+    let response = server
+        .client
+        .post(format!("{}/api/v1/messages", server.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 422);
 
     // Not multipart at all.
-    let response = server.client.post(format!("{}/api/v1/messages", server.base)).bearer_auth(&token).json(&json!({})).send().await.unwrap();
+    let response = server
+        .client
+        .post(format!("{}/api/v1/messages", server.base))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
-    assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], "bad_content_type");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"]["code"],
+        "bad_content_type"
+    );
 
     assert_nothing_stored(&server).await;
 }
@@ -73,7 +113,10 @@ async fn authentication(server: TestServer) {
         let response = server.send_as(token, meta.clone(), &[]).await;
         assert_eq!(response.status(), 401, "{token:?}");
         assert!(response.headers().contains_key("www-authenticate"));
-        assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["error"]["code"],
+            "unauthorized"
+        );
     }
     // A valid token expires.
     let token = server.token("arts@zorg.example").await;
@@ -86,8 +129,16 @@ on_both!(bad_tokens_are_refused, authentication);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_uploads_store_nothing() {
     let server = TestServer::start_with(None, &[("ZEGEL_MAX_UPLOAD_BYTES", "100000")]).await;
-    let response = server.send(&secure_message("a@b.nl"), &[("a.bin", vec![0u8; 60_000]), ("b.bin", vec![0u8; 60_000])]).await;
+    let response = server
+        .send(
+            &secure_message("a@b.nl"),
+            &[("a.bin", vec![0u8; 60_000]), ("b.bin", vec![0u8; 60_000])],
+        )
+        .await;
     assert_eq!(response.status(), 413);
-    assert_eq!(response.json::<Value>().await.unwrap()["error"]["code"], "too_large");
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["error"]["code"],
+        "too_large"
+    );
     assert_nothing_stored(&server).await;
 }

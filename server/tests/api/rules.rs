@@ -26,9 +26,23 @@ async fn codes(server: TestServer) {
     for _ in 0..3 {
         assert_eq!(server.challenge(&api).await, 202);
     }
+    server.deliver().await;
     assert_eq!(server.challenge(&api).await, 429);
-    let body: Value = server.client.post(format!("{api}/challenge")).send().await.unwrap().json().await.unwrap();
-    assert!(body["error"]["message"].as_str().unwrap().contains("per hour"));
+    let body: Value = server
+        .client
+        .post(format!("{api}/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("per hour")
+    );
     server.clock.advance(SignedDuration::from_mins(61));
     assert_eq!(server.challenge(&api).await, 202);
     let fresh = server.password_for("jan@example.nl").await;
@@ -39,7 +53,12 @@ on_both!(codes_expire_are_single_use_and_throttled, codes);
 async fn tries(server: TestServer) {
     server.send(&secure_message("jan@example.nl"), &[]).await;
     let api = server.api_of(&server.link_for("jan@example.nl").await);
-    server.client.post(format!("{api}/challenge")).send().await.unwrap();
+    server
+        .client
+        .post(format!("{api}/challenge"))
+        .send()
+        .await
+        .unwrap();
     let password = server.password_for("jan@example.nl").await;
     // Five wrong tries void the code, even the right one after them.
     for _ in 0..5 {
@@ -62,12 +81,32 @@ async fn tries(server: TestServer) {
     }
     let row: (i64, i64) = {
         use sqlx::Row;
-        let row = sqlx::query("SELECT failed_attempts, locked FROM recipients").fetch_one(&server.state.db.pool).await.unwrap();
-        (row.try_get("failed_attempts").unwrap(), row.try_get("locked").unwrap())
+        let row = sqlx::query("SELECT failed_attempts, locked FROM recipients")
+            .fetch_one(&server.state.db.pool)
+            .await
+            .unwrap();
+        (
+            row.try_get("failed_attempts").unwrap(),
+            row.try_get("locked").unwrap(),
+        )
     };
     assert_eq!(row, (100, 1));
-    assert_eq!(server.client.post(format!("{api}/challenge")).send().await.unwrap().status(), 403);
-    assert_eq!(server.count("audit_events WHERE event = 'access.locked'").await, 1);
+    assert_eq!(
+        server
+            .client
+            .post(format!("{api}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        server
+            .count("audit_events WHERE event = 'access.locked'")
+            .await,
+        1
+    );
 }
 on_both!(wrong_tries_void_codes_and_lock, tries);
 
@@ -80,11 +119,25 @@ async fn expiry(server: TestServer) {
     server.clock.advance(SignedDuration::from_hours(49));
     let expired = server.client.get(&link).send().await.unwrap();
     assert_eq!(expired.status(), 404);
-    let unknown = server.client.get(format!("{}/m/{}", server.base, "A".repeat(43))).send().await.unwrap();
+    let unknown = server
+        .client
+        .get(format!("{}/m/{}", server.base, "A".repeat(43)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
     // Expired and unknown links look the same.
     assert_eq!(expired.text().await.unwrap(), unknown.text().await.unwrap());
-    assert_eq!(server.client.post(format!("{}/challenge", server.api_of(&link))).send().await.unwrap().status(), 404);
+    assert_eq!(
+        server
+            .client
+            .post(format!("{}/challenge", server.api_of(&link)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 }
 on_both!(expired_links_look_unknown, expiry);
 
@@ -92,13 +145,44 @@ async fn limits(server: TestServer) {
     let meta = json!({"kind": "public_files", "recipients": [{"email": "a@example.nl"}], "max_downloads": 1});
     server.send(&meta, &[("a.txt", b"x".to_vec())]).await;
     let link = server.link_for("a@example.nl").await;
-    let message: Value = server.client.get(format!("{}/message", server.api_of(&link))).send().await.unwrap().json().await.unwrap();
+    let message: Value = server
+        .client
+        .get(format!("{}/message", server.api_of(&link)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = message["files"][0]["id"].as_str().unwrap();
-    assert_eq!(server.client.get(format!("{link}/files/{id}")).send().await.unwrap().status(), 200);
-    let used_up = server.client.get(format!("{link}/files/{id}")).send().await.unwrap();
+    assert_eq!(
+        server
+            .client
+            .get(format!("{link}/files/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let used_up = server
+        .client
+        .get(format!("{link}/files/{id}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(used_up.status(), 410);
     assert!(used_up.text().await.unwrap().contains("Downloadlimiet"));
-    assert_eq!(server.client.get(format!("{}/files/{id}", server.api_of(&link))).send().await.unwrap().status(), 409);
+    assert_eq!(
+        server
+            .client
+            .get(format!("{}/files/{id}", server.api_of(&link)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
 }
 on_both!(download_limits_hold, limits);
 
@@ -108,15 +192,57 @@ async fn sessions(server: TestServer) {
     server.send(&meta, &[("a.txt", b"x".to_vec())]).await;
     let jan = server.api_of(&server.link_for("jan@example.nl").await);
     let eve = server.api_of(&server.link_for("eve@example.nl").await);
-    server.client.post(format!("{eve}/challenge")).send().await.unwrap();
+    server
+        .client
+        .post(format!("{eve}/challenge"))
+        .send()
+        .await
+        .unwrap();
     let password = server.password_for("eve@example.nl").await;
-    assert_eq!(server.client.post(format!("{eve}/verify")).json(&json!({"code": password})).send().await.unwrap().status(), 200);
-    assert_eq!(server.client.get(format!("{eve}/message")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        server
+            .client
+            .post(format!("{eve}/verify"))
+            .json(&json!({"code": password}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        server
+            .client
+            .get(format!("{eve}/message"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
     // Eve's session opens Eve's access, not Jan's.
-    assert_eq!(server.client.get(format!("{jan}/message")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        server
+            .client
+            .get(format!("{jan}/message"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
     // Sessions end.
     server.clock.advance(SignedDuration::from_mins(61));
-    assert_eq!(server.client.get(format!("{eve}/message")).send().await.unwrap().status(), 401);
+    assert_eq!(
+        server
+            .client
+            .get(format!("{eve}/message"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 on_both!(sessions_belong_to_one_recipient, sessions);
 
@@ -130,12 +256,40 @@ async fn tampering(server: TestServer) {
     let mut bytes = std::fs::read(&blob).unwrap();
     bytes[150_000] ^= 1;
     std::fs::write(&blob, bytes).unwrap();
-    let message: Value = server.client.get(format!("{}/message", server.api_of(&link))).send().await.unwrap().json().await.unwrap();
+    let message: Value = server
+        .client
+        .get(format!("{}/message", server.api_of(&link)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = message["files"][0]["id"].as_str().unwrap();
-    let response = server.client.get(format!("{link}/files/{id}")).send().await.unwrap();
-    assert_eq!(response.status(), 200, "headers go out before the damage is found");
-    assert!(response.bytes().await.is_err(), "a tampered file must abort the download, not end it cleanly");
-    let zip = server.client.get(format!("{link}/files.zip")).send().await.unwrap();
-    assert!(zip.bytes().await.is_err(), "a tampered file must abort the ZIP");
+    let response = server
+        .client
+        .get(format!("{link}/files/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "headers go out before the damage is found"
+    );
+    assert!(
+        response.bytes().await.is_err(),
+        "a tampered file must abort the download, not end it cleanly"
+    );
+    let zip = server
+        .client
+        .get(format!("{link}/files.zip"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        zip.bytes().await.is_err(),
+        "a tampered file must abort the ZIP"
+    );
 }
 on_both!(tampered_blobs_abort_downloads, tampering);

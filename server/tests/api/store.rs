@@ -11,12 +11,16 @@ use crate::support::{TestServer, secure_message};
 
 async fn rotation(server: TestServer) {
     let meta = json!({"kind": "public_files", "subject": "Rotatie", "recipients": [{"email": "a@example.nl"}]});
-    server.send(&meta, &[("a.txt", b"before rotation".to_vec())]).await;
+    server
+        .send(&meta, &[("a.txt", b"before rotation".to_vec())])
+        .await;
     let link = server.link_for("a@example.nl").await;
     // A second message whose notification is still in the outbox during the rotation.
     server.send(&secure_message("b@example.nl"), &[]).await;
 
-    let report = zegel_server::admin::rotate_kek(&server.state).await.unwrap();
+    let report = zegel_server::admin::rotate_kek(&server.state)
+        .await
+        .unwrap();
     assert_eq!(report.new_kek_id, 2);
     assert_eq!(report.data_keys, 2);
     assert_eq!(report.blobs, 1);
@@ -27,14 +31,31 @@ async fn rotation(server: TestServer) {
     assert_eq!(&blob[6..10], &2u32.to_be_bytes());
     // ... and everything opens with a keyring that no longer has KEK 1.
     let path = server.dir.path().join("keyring.json");
-    let mut keyring = zegel_crypto::Keyring::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut keyring =
+        zegel_crypto::Keyring::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
     keyring.remove(1).unwrap();
     std::fs::write(&path, keyring.to_json()).unwrap();
     server.state.keys.reload().unwrap();
 
-    let message: Value = server.client.get(format!("{}/message", server.api_of(&link))).send().await.unwrap().json().await.unwrap();
+    let message: Value = server
+        .client
+        .get(format!("{}/message", server.api_of(&link)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = message["files"][0]["id"].as_str().unwrap();
-    let bytes = server.client.get(format!("{link}/files/{id}")).send().await.unwrap().bytes().await.unwrap();
+    let bytes = server
+        .client
+        .get(format!("{link}/files/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     assert_eq!(bytes.as_ref(), b"before rotation");
     // The queued notification still goes out.
     server.link_for("b@example.nl").await;
@@ -47,13 +68,20 @@ async fn outage(server: TestServer) {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     let mut config = (*server.state.config).clone();
-    config.mail = zegel_server::config::MailTransportConfig::Smtp { host: "127.0.0.1".into(), port };
+    config.mail = zegel_server::config::MailTransportConfig::Smtp {
+        host: "127.0.0.1".into(),
+        port,
+    };
     let mut down = server.state.clone();
     down.mailer = Arc::new(Mailer::from_config(&config).unwrap());
 
     server.send(&secure_message("jan@example.nl"), &[]).await;
     assert_eq!(zegel_server::outbox::run_once(&down).await.unwrap(), 1);
-    assert_eq!(server.count("outbox WHERE attempts = 1 AND dead = 0").await, 1, "the job stays, to be retried");
+    assert_eq!(
+        server.count("outbox WHERE attempts = 1 AND dead = 0").await,
+        1,
+        "the job stays, to be retried"
+    );
     // Not due again until the backoff has passed.
     assert_eq!(zegel_server::outbox::run_once(&down).await.unwrap(), 0);
     server.clock.advance(SignedDuration::from_secs(6));
@@ -65,8 +93,12 @@ async fn outage(server: TestServer) {
     server.link_for("jan@example.nl").await;
     assert_eq!(server.count("outbox").await, 0);
     use sqlx::Row;
-    let notified: Option<i64> =
-        sqlx::query("SELECT notified_at FROM recipients").fetch_one(&server.state.db.pool).await.unwrap().try_get("notified_at").unwrap();
+    let notified: Option<i64> = sqlx::query("SELECT notified_at FROM recipients")
+        .fetch_one(&server.state.db.pool)
+        .await
+        .unwrap()
+        .try_get("notified_at")
+        .unwrap();
     assert!(notified.is_some());
 }
 on_both!(outbox_survives_a_relay_outage, outage);
@@ -76,15 +108,30 @@ async fn at_rest(server: TestServer) {
     meta["subject"] = json!("Onderwerp-ZX81");
     meta["body_text"] = json!("Lichaam-QW77 met geheimen");
     meta["auth"] = json!({"level": "1fa", "password": {"custom": "Custom-Geheim-Wachtwoord-991"}, "deliver": "email"});
-    server.send(&meta, &[("Bestandsnaam-KL44.txt", b"Inhoud-PO12 van het bestand".to_vec())]).await;
+    server
+        .send(
+            &meta,
+            &[(
+                "Bestandsnaam-KL44.txt",
+                b"Inhoud-PO12 van het bestand".to_vec(),
+            )],
+        )
+        .await;
     use sqlx::Row;
     let mut dump = Vec::new();
     for (table, columns) in [
-        ("messages", "kind, language, status, sealed_content, sealed_password, password_hash"),
+        (
+            "messages",
+            "kind, language, status, sealed_content, sealed_password, password_hash",
+        ),
         ("files", "sealed_name, blob_id"),
         ("outbox", "sealed_payload, purpose"),
     ] {
-        for row in sqlx::query(&format!("SELECT {columns} FROM {table}")).fetch_all(&server.state.db.pool).await.unwrap() {
+        for row in sqlx::query(&format!("SELECT {columns} FROM {table}"))
+            .fetch_all(&server.state.db.pool)
+            .await
+            .unwrap()
+        {
             for i in 0..row.len() {
                 if let Ok(Some(bytes)) = row.try_get::<Option<Vec<u8>>, _>(i) {
                     dump.extend(bytes);
@@ -97,8 +144,17 @@ async fn at_rest(server: TestServer) {
     for path in server.blob_files() {
         dump.extend(std::fs::read(path).unwrap());
     }
-    for secret in ["Onderwerp-ZX81", "Lichaam-QW77", "Bestandsnaam-KL44", "Inhoud-PO12", "Custom-Geheim-Wachtwoord-991"] {
-        assert!(!dump.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret} is stored in plaintext");
+    for secret in [
+        "Onderwerp-ZX81",
+        "Lichaam-QW77",
+        "Bestandsnaam-KL44",
+        "Inhoud-PO12",
+        "Custom-Geheim-Wachtwoord-991",
+    ] {
+        assert!(
+            !dump.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} is stored in plaintext"
+        );
     }
 }
 on_both!(nothing_readable_at_rest, at_rest);

@@ -53,13 +53,19 @@ pub async fn fresh_postgres_database() -> Option<String> {
             std::env::var("ZEGEL_TEST_REQUIRE_POSTGRES").is_err(),
             "ZEGEL_TEST_REQUIRE_POSTGRES is set but ZEGEL_TEST_POSTGRES_URL is not"
         );
-        eprintln!("ZEGEL_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run (cargo xtask test runs it)");
+        eprintln!(
+            "ZEGEL_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run (cargo xtask test runs it)"
+        );
         return None;
     };
     use sqlx::{Connection, Executor};
     let name = format!("zt_{}", zegel_crypto::random_id());
-    let mut conn = sqlx::PgConnection::connect(&admin_url).await.expect("connect to the test PostgreSQL");
-    conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to the test PostgreSQL");
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
     let (base, _) = admin_url.rsplit_once('/').expect("URL has a database path");
     Some(format!("{base}/{name}"))
 }
@@ -99,7 +105,8 @@ impl TestServer {
         let mut state = build_state_with_clock(config, clock.clone()).await.unwrap();
         // The PDF reader runs as `zegel extract-pdf`; here the running executable is the test binary.
         state.pdf_reader.program = env!("CARGO_BIN_EXE_zegel").into();
-        let service = app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let service =
+            app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move {
             axum::serve(listener, service).await.unwrap();
         });
@@ -108,16 +115,35 @@ impl TestServer {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Self { state, base, client, clock, dir, server }
+        Self {
+            state,
+            base,
+            client,
+            clock,
+            dir,
+            server,
+        }
     }
 
     /// A bearer token for a sender of the tenant owning `zorg.example` (created on first use).
     pub async fn token(&self, email: &str) -> String {
         let domain = email.rsplit_once('@').unwrap().1;
-        if zegel_server::db::tenants::tenant_for_domain(&self.state.db, domain).await.unwrap().is_none() {
-            zegel_server::admin::add_tenant(&self.state, &format!("Tenant {domain}"), &[domain.to_owned()]).await.unwrap();
+        if zegel_server::db::tenants::tenant_for_domain(&self.state.db, domain)
+            .await
+            .unwrap()
+            .is_none()
+        {
+            zegel_server::admin::add_tenant(
+                &self.state,
+                &format!("Tenant {domain}"),
+                &[domain.to_owned()],
+            )
+            .await
+            .unwrap();
         }
-        zegel_server::admin::token(&self.state, email, 1).await.unwrap()
+        zegel_server::admin::token(&self.state, email, 1)
+            .await
+            .unwrap()
     }
 
     /// Posts a message as `arts@zorg.example`.
@@ -126,13 +152,24 @@ impl TestServer {
         self.send_as(&token, Some(meta.to_string()), files).await
     }
 
-    pub async fn send_as(&self, token: &str, meta: Option<String>, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+    pub async fn send_as(
+        &self,
+        token: &str,
+        meta: Option<String>,
+        files: &[(&str, Vec<u8>)],
+    ) -> reqwest::Response {
         let mut form = Form::new();
         if let Some(meta) = meta {
-            form = form.part("meta", Part::text(meta).mime_str("application/json").unwrap());
+            form = form.part(
+                "meta",
+                Part::text(meta).mime_str("application/json").unwrap(),
+            );
         }
         for (name, bytes) in files {
-            form = form.part("file", Part::bytes(bytes.clone()).file_name(name.to_string()));
+            form = form.part(
+                "file",
+                Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
         }
         self.client
             .post(format!("{}/api/v1/messages", self.base))
@@ -162,19 +199,34 @@ impl TestServer {
             .find(|m| m.to == to && m.text.contains("/m/"))
             .unwrap_or_else(|| panic!("no notification for {to}"));
         let start = mail.text.find(&format!("{}/m/", self.base)).unwrap();
-        mail.text[start..].split_whitespace().next().unwrap().to_owned()
+        mail.text[start..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned()
     }
 
     /// The password in the last password e-mail to `to`.
     pub async fn password_for(&self, to: &str) -> String {
         self.deliver().await;
-        let mail = self.mails().into_iter().rev().find(|m| m.to == to && !m.text.contains("/m/")).expect("a password mail");
+        let mail = self
+            .mails()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to && !m.text.contains("/m/"))
+            .expect("a password mail");
         mail.text.split("\n\n").nth(1).unwrap().trim().to_owned()
     }
 
     /// `POST challenge` on the JSON API of a link; the status.
     pub async fn challenge(&self, api: &str) -> u16 {
-        self.client.post(format!("{api}/challenge")).send().await.unwrap().status().as_u16()
+        self.client
+            .post(format!("{api}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
     }
 
     /// `POST verify` on the JSON API of a link; the status.
@@ -197,7 +249,12 @@ impl TestServer {
     /// The code in the last SMS to `to`.
     pub async fn code_for(&self, to: &str) -> String {
         self.deliver().await;
-        let sms = self.sms().into_iter().rev().find(|s| s.to == to).expect("an SMS");
+        let sms = self
+            .sms()
+            .into_iter()
+            .rev()
+            .find(|s| s.to == to)
+            .expect("an SMS");
         sms.body.rsplit(' ').next().unwrap().to_owned()
     }
 
@@ -222,7 +279,11 @@ impl TestServer {
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
                 let path = entry.path();
-                if path.is_dir() { walk(&path, out) } else { out.push(path) }
+                if path.is_dir() {
+                    walk(&path, out)
+                } else {
+                    out.push(path)
+                }
             }
         }
         let mut out = Vec::new();

@@ -48,11 +48,19 @@ pub fn App() -> Html {
     let body = match &state.stage {
         Stage::Loading => html! { <p class="lead" role="status">{ texts.loading }</p> },
         Stage::NotInOutlook => html! { <p class="lead" role="alert">{ texts.not_in_outlook }</p> },
-        Stage::SignIn { refused } => html! { <SignIn state={state.clone()} api={api.clone()} refused={*refused} /> },
+        Stage::SignIn { refused } => {
+            html! { <SignIn state={state.clone()} api={api.clone()} refused={*refused} /> }
+        }
         Stage::Compose => compose(&state, (*api).clone()),
-        Stage::ConfirmFiles => html! { <ConfirmFiles state={state.clone()} api={(*api).clone()} /> },
-        Stage::ConfirmRecipients => html! { <ConfirmRecipients state={state.clone()} api={(*api).clone()} /> },
-        Stage::Sending => html! { <p class="lead" role="status" aria-live="polite">{ texts.sending }</p> },
+        Stage::ConfirmFiles => {
+            html! { <ConfirmFiles state={state.clone()} api={(*api).clone()} /> }
+        }
+        Stage::ConfirmRecipients => {
+            html! { <ConfirmRecipients state={state.clone()} api={(*api).clone()} /> }
+        }
+        Stage::Sending => {
+            html! { <p class="lead" role="status" aria-live="polite">{ texts.sending }</p> }
+        }
         Stage::Sent { .. } => html! { <Done state={state.clone()} api={(*api).clone()} /> },
         Stage::Failed(message) => {
             let back = state.dispatcher();

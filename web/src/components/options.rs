@@ -11,12 +11,27 @@ pub fn KindPicker(props: &PaneProps) -> Html {
     let state = &props.state;
     let texts = state.texts;
     let choices = [
-        (MessageKind::PublicFiles, texts.kind_public_files, texts.kind_public_files_hint),
-        (MessageKind::SecureFiles, texts.kind_secure_files, texts.kind_secure_files_hint),
-        (MessageKind::SecureMessage, texts.kind_secure_message, texts.kind_secure_message_hint),
+        (
+            MessageKind::PublicFiles,
+            texts.kind_public_files,
+            texts.kind_public_files_hint,
+        ),
+        (
+            MessageKind::SecureFiles,
+            texts.kind_secure_files,
+            texts.kind_secure_files_hint,
+        ),
+        (
+            MessageKind::SecureMessage,
+            texts.kind_secure_message,
+            texts.kind_secure_message_hint,
+        ),
     ];
     // A forced or automatic verdict asks for authentication: public files are not offered then.
-    let protected = state.verdict.as_ref().is_some_and(|v| v.action >= crate::api::FilterAction::Auto);
+    let protected = state
+        .verdict
+        .as_ref()
+        .is_some_and(|v| v.action >= crate::api::FilterAction::Auto);
     html! {
         <fieldset class="choices" id="kind">
             <legend>{ texts.kind_legend }</legend>

@@ -24,20 +24,30 @@ pub fn PasswordOptions(props: &PaneProps) -> Html {
     };
     let on_input = {
         let dispatch = state.dispatcher();
-        move |event: InputEvent| dispatch.dispatch(Action::CustomPassword(event.target_unchecked_into::<HtmlInputElement>().value()))
+        move |event: InputEvent| {
+            dispatch.dispatch(Action::CustomPassword(
+                event.target_unchecked_into::<HtmlInputElement>().value(),
+            ))
+        }
     };
     let toggle_reveal = {
         let reveal = reveal.clone();
         move |_| reveal.set(!*reveal)
     };
-    let deliver = |value: Deliver, label: &'static str| html! {
-        <option value={value.as_str()} selected={state.deliver == value}>{ label }</option>
+    let deliver = |value: Deliver, label: &'static str| {
+        html! {
+            <option value={value.as_str()} selected={state.deliver == value}>{ label }</option>
+        }
     };
     let on_deliver = {
         let dispatch = state.dispatcher();
         move |event: Event| {
             let value = event.target_unchecked_into::<HtmlInputElement>().value();
-            dispatch.dispatch(Action::Deliver(if value == "other" { Deliver::Other } else { Deliver::Email }));
+            dispatch.dispatch(Action::Deliver(if value == "other" {
+                Deliver::Other
+            } else {
+                Deliver::Email
+            }));
         }
     };
     html! {
@@ -86,21 +96,33 @@ pub fn PasswordOptions(props: &PaneProps) -> Html {
 #[function_component]
 fn StrengthRing(props: &PaneProps) -> Html {
     let texts = props.state.texts;
-    let (class, emoji, summary, missing): (&str, &str, &str, Vec<String>) = match &props.state.strength {
-        StrengthView::Idle => ("idle", "😶", texts.strength_weak, vec![]),
-        StrengthView::Checking => ("checking", "🤔", texts.strength_checking, vec![]),
-        StrengthView::Unavailable => ("red", "😟", texts.strength_unavailable, vec![]),
-        StrengthView::Judged(s) if s.strong_enough => ("green", "😎", texts.strength_strong, vec![]),
-        StrengthView::Judged(s) => {
-            let mut missing: Vec<String> = s.warning.iter().cloned().collect();
-            missing.extend(s.suggestions.iter().cloned());
-            (if s.score <= 1 { "red" } else { "orange" }, if s.score <= 1 { "😟" } else { "😐" }, texts.strength_weak, missing)
-        }
-    };
+    let (class, emoji, summary, missing): (&str, &str, &str, Vec<String>) =
+        match &props.state.strength {
+            StrengthView::Idle => ("idle", "😶", texts.strength_weak, vec![]),
+            StrengthView::Checking => ("checking", "🤔", texts.strength_checking, vec![]),
+            StrengthView::Unavailable => ("red", "😟", texts.strength_unavailable, vec![]),
+            StrengthView::Judged(s) if s.strong_enough => {
+                ("green", "😎", texts.strength_strong, vec![])
+            }
+            StrengthView::Judged(s) => {
+                let mut missing: Vec<String> = s.warning.iter().cloned().collect();
+                missing.extend(s.suggestions.iter().cloned());
+                (
+                    if s.score <= 1 { "red" } else { "orange" },
+                    if s.score <= 1 { "😟" } else { "😐" },
+                    texts.strength_weak,
+                    missing,
+                )
+            }
+        };
     let tooltip = if missing.is_empty() {
         summary.to_owned()
     } else {
-        format!("{summary}. {} {}", texts.strength_missing, missing.join(" "))
+        format!(
+            "{summary}. {} {}",
+            texts.strength_missing,
+            missing.join(" ")
+        )
     };
     html! {
         <span class="strength-wrap">

@@ -26,7 +26,10 @@ pub fn SignIn(props: &SignInProps) -> Html {
         let (input, dispatch, api) = (input.clone(), props.state.dispatcher(), props.api.clone());
         move |event: SubmitEvent| {
             event.prevent_default();
-            let token = input.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
+            let token = input
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
             if !token.trim().is_empty() {
                 yew::platform::spawn_local(sign_in(token, dispatch.clone(), api.clone()));
             }

@@ -8,7 +8,9 @@ use crate::components::app::PaneProps;
 pub fn Verdict(props: &PaneProps) -> Html {
     let state = &props.state;
     let texts = state.texts;
-    let Some(decision) = &state.verdict else { return html! {} };
+    let Some(decision) = &state.verdict else {
+        return html! {};
+    };
     let headline = match decision.action {
         FilterAction::Allow => None,
         FilterAction::Notify => Some(texts.verdict_notify),

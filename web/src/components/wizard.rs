@@ -96,7 +96,14 @@ pub fn Done(props: &PaneProps) -> Html {
     let texts = state.texts;
     let reveal = use_state(|| false);
     let copied = use_state(|| false);
-    let Stage::Sent { id, password, press_send } = &state.stage else { return html! {} };
+    let Stage::Sent {
+        id,
+        password,
+        press_send,
+    } = &state.stage
+    else {
+        return html! {};
+    };
     let password_view = password.as_ref().map(|password| {
         let toggle = {
             let reveal = reveal.clone();

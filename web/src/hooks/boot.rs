@@ -15,11 +15,18 @@ pub fn use_boot(state: UseReducerHandle<State>, api: UseStateHandle<Option<Api>>
 }
 
 /// Signs in with `token`: stores it in the roaming settings when the server accepts it.
-pub async fn sign_in(token: String, dispatch: UseReducerDispatcher<State>, api: UseStateHandle<Option<Api>>) {
+pub async fn sign_in(
+    token: String,
+    dispatch: UseReducerDispatcher<State>,
+    api: UseStateHandle<Option<Api>>,
+) {
     let candidate = Api::new(token.trim());
     match candidate.settings().await {
         Ok(_) => {
-            if office::roaming_set(office::TOKEN_KEY, token.trim()).await.is_err() {
+            if office::roaming_set(office::TOKEN_KEY, token.trim())
+                .await
+                .is_err()
+            {
                 dispatch.dispatch(Action::Failed("roaming settings".to_owned()));
                 return;
             }
@@ -43,7 +50,9 @@ async fn boot(dispatch: UseReducerDispatcher<State>, api: UseStateHandle<Option<
     let client = Api::new(token);
     let settings = match client.settings().await {
         Ok(settings) => settings,
-        Err(ApiError::Unauthorized) => return dispatch.dispatch(Action::NeedToken { refused: true }),
+        Err(ApiError::Unauthorized) => {
+            return dispatch.dispatch(Action::NeedToken { refused: true });
+        }
         Err(_) => return dispatch.dispatch(Action::Failed(texts.network_error.to_owned())),
     };
     let item = match office::read_item().await {
@@ -51,7 +60,11 @@ async fn boot(dispatch: UseReducerDispatcher<State>, api: UseStateHandle<Option<
         Err(error) => return dispatch.dispatch(Action::Failed(error.0)),
     };
     api.set(Some(client));
-    dispatch.dispatch(Action::Loaded { texts, settings, item });
+    dispatch.dispatch(Action::Loaded {
+        texts,
+        settings,
+        item,
+    });
     // The on-send handler may have blocked a send and left its verdict for the pane.
     let left = office::session_value(office::VERDICT_KEY).await;
     if let Ok(decision) = serde_json::from_str::<Decision>(&left) {

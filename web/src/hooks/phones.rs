@@ -1,14 +1,18 @@
 use yew::prelude::*;
 use zegel_core::AuthLevel;
 
-use crate::api::Api;
+use crate::api::{Api, KnownPhone};
 use crate::state::{Action, State};
 
 /// With 2FA, asks the server once per recipient whether it knows their mobile number.
 #[hook]
 pub fn use_known_phones(state: UseReducerHandle<State>, api: Option<Api>) {
     let wanted: Vec<String> = if state.level == AuthLevel::TwoFa && state.enabled {
-        state.recipients().into_iter().map(|r| r.email.to_lowercase()).collect()
+        state
+            .recipients()
+            .into_iter()
+            .map(|r| r.email.to_lowercase())
+            .collect()
     } else {
         Vec::new()
     };
@@ -22,10 +26,12 @@ pub fn use_known_phones(state: UseReducerHandle<State>, api: Option<Api>) {
             }
             let (api, dispatch, email) = (api.clone(), dispatch.clone(), email.clone());
             yew::platform::spawn_local(async move {
-                if let Ok(found) = api.known_phone(&email).await {
-                    if let (true, Some(masked)) = (found.known, found.masked) {
-                        dispatch.dispatch(Action::PhoneKnown { email, masked });
-                    }
+                if let Ok(KnownPhone {
+                    known: true,
+                    masked: Some(masked),
+                }) = api.known_phone(&email).await
+                {
+                    dispatch.dispatch(Action::PhoneKnown { email, masked });
                 }
             });
         }

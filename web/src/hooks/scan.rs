@@ -56,14 +56,23 @@ async fn refresh(dispatch: UseReducerDispatcher<State>) {
 
 fn scan_request(item: &Item) -> ScanRequest {
     use zegel_core::RecipientKind;
-    let lists = [(&item.to, RecipientKind::To), (&item.cc, RecipientKind::Cc), (&item.bcc, RecipientKind::Bcc)];
+    let lists = [
+        (&item.to, RecipientKind::To),
+        (&item.cc, RecipientKind::Cc),
+        (&item.bcc, RecipientKind::Bcc),
+    ];
     ScanRequest {
         subject: item.subject.clone(),
         body_text: item.body_text.clone(),
         body_html: item.body_html.clone(),
         recipients: lists
             .into_iter()
-            .flat_map(|(list, kind)| list.iter().map(move |a| ScanRecipient { email: a.email.clone(), kind }))
+            .flat_map(|(list, kind)| {
+                list.iter().map(move |a| ScanRecipient {
+                    email: a.email.clone(),
+                    kind,
+                })
+            })
             .collect(),
     }
 }

@@ -1,5 +1,7 @@
 use yew::prelude::*;
-use zegel_core::message::{AuthRequest, GeneratedTag, MessageRequest, PasswordChoice, RecipientRequest};
+use zegel_core::message::{
+    AuthRequest, GeneratedTag, MessageRequest, PasswordChoice, RecipientRequest,
+};
 use zegel_core::{AuthLevel, Deliver};
 
 use crate::api::{Api, ApiError};
@@ -36,8 +38,12 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
         Err(ApiError::Refused { message, field, .. }) => {
             return fail(field.map(|f| format!("{f}: {message}")).unwrap_or(message));
         }
-        Err(ApiError::Unauthorized) => return dispatch.dispatch(Action::NeedToken { refused: true }),
-        Err(ApiError::Missing | ApiError::Network(_)) => return fail(texts.network_error.to_owned()),
+        Err(ApiError::Unauthorized) => {
+            return dispatch.dispatch(Action::NeedToken { refused: true });
+        }
+        Err(ApiError::Missing | ApiError::Network(_)) => {
+            return fail(texts.network_error.to_owned());
+        }
     };
     let expires = format_date(&sent.expires_at, texts.language.code());
     let body = texts.draft_body(state.kind, &expires, Some(&item.body_html));
@@ -45,11 +51,23 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
         return fail(error.0);
     }
     if sent.password.is_some() {
-        return dispatch.dispatch(Action::Sent { id: sent.id, password: sent.password, press_send: false });
+        return dispatch.dispatch(Action::Sent {
+            id: sent.id,
+            password: sent.password,
+            press_send: false,
+        });
     }
     match office::send_item().await {
-        Ok(true) => dispatch.dispatch(Action::Sent { id: sent.id, password: None, press_send: false }),
-        Ok(false) => dispatch.dispatch(Action::Sent { id: sent.id, password: None, press_send: true }),
+        Ok(true) => dispatch.dispatch(Action::Sent {
+            id: sent.id,
+            password: None,
+            press_send: false,
+        }),
+        Ok(false) => dispatch.dispatch(Action::Sent {
+            id: sent.id,
+            password: None,
+            press_send: true,
+        }),
         Err(error) => fail(error.0),
     }
 }
@@ -57,7 +75,11 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
 /// Sends the sealed draft after the sender noted the generated password.
 pub async fn send_sealed(dispatch: UseReducerDispatcher<State>, id: String) {
     match office::send_item().await {
-        Ok(sent) => dispatch.dispatch(Action::Sent { id, password: None, press_send: !sent }),
+        Ok(sent) => dispatch.dispatch(Action::Sent {
+            id,
+            password: None,
+            press_send: !sent,
+        }),
         Err(error) => dispatch.dispatch(Action::Failed(error.0)),
     }
 }
@@ -66,18 +88,38 @@ fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String>
     let two_fa = state.kind.needs_auth() && state.level == AuthLevel::TwoFa;
     let mut recipients = Vec::new();
     for recipient in state.recipients() {
-        let phone = if two_fa { state.phone_for(&recipient.email).map_err(|_| recipient.email.clone())? } else { None };
-        recipients.push(RecipientRequest { email: recipient.email, kind: recipient.kind, phone });
+        let phone = if two_fa {
+            state
+                .phone_for(&recipient.email)
+                .map_err(|_| recipient.email.clone())?
+        } else {
+            None
+        };
+        recipients.push(RecipientRequest {
+            email: recipient.email,
+            kind: recipient.kind,
+            phone,
+        });
     }
     let auth = state.kind.needs_auth().then(|| match state.level {
-        AuthLevel::TwoFa => AuthRequest { level: AuthLevel::TwoFa, password: None, deliver: None },
+        AuthLevel::TwoFa => AuthRequest {
+            level: AuthLevel::TwoFa,
+            password: None,
+            deliver: None,
+        },
         AuthLevel::OneFa => AuthRequest {
             level: AuthLevel::OneFa,
             password: Some(match state.password_mode {
                 PasswordMode::Generated => PasswordChoice::Generated(GeneratedTag::Generated),
-                PasswordMode::Custom => PasswordChoice::Custom { custom: state.custom_password.clone() },
+                PasswordMode::Custom => PasswordChoice::Custom {
+                    custom: state.custom_password.clone(),
+                },
             }),
-            deliver: Some(if state.settings.allow_deliver_other { state.deliver } else { Deliver::Email }),
+            deliver: Some(if state.settings.allow_deliver_other {
+                state.deliver
+            } else {
+                Deliver::Email
+            }),
         },
     });
     Ok(MessageRequest {

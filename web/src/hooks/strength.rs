@@ -6,14 +6,22 @@ use crate::state::{Action, PasswordMode, State, Strength, StrengthView};
 #[wasm_bindgen(module = "/js/strength.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = checkStrength)]
-    async fn check_strength(password: &str, inputs: Vec<String>, min_score: u8) -> Result<JsValue, JsValue>;
+    async fn check_strength(
+        password: &str,
+        inputs: Vec<String>,
+        min_score: u8,
+    ) -> Result<JsValue, JsValue>;
 }
 
 /// Judges the custom password whenever it changes, with `zegel_core::password::check_strength` in the
 /// strength module (loaded on first use). The sender's recipients and subject count as guessable words.
 #[hook]
 pub fn use_strength(state: UseReducerHandle<State>) {
-    let password = (state.password_mode == PasswordMode::Custom).then(|| state.custom_password.clone()).unwrap_or_default();
+    let password = if state.password_mode == PasswordMode::Custom {
+        state.custom_password.clone()
+    } else {
+        String::new()
+    };
     let mut inputs: Vec<String> = state.recipients().into_iter().map(|r| r.email).collect();
     inputs.push(state.item.subject.clone());
     let min_score = state.settings.password_options.min_score;

@@ -1,0 +1,113 @@
+//! Sender routes for log & block: a message's status, the sender's list, blocking and unblocking, and
+//! deleting a message early. Only the sender's own messages: anything else is `404`.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+
+use crate::access::ClientInfo;
+use crate::auth::Sender;
+use crate::error::{AppError, JsonBody};
+use crate::retention::{self, Destruction};
+use crate::state::AppState;
+use crate::tracking::{self, BlockTarget, MessagePage, MessageStatus};
+
+/// The most messages one page lists.
+pub const MAX_PAGE: i64 = 100;
+
+/// The query of `GET /api/v1/messages`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// Only `me` (the default): a sender lists their own messages.
+    sent_by: Option<String>,
+    /// Page size, 1 to 100 (default 20).
+    limit: Option<i64>,
+    /// The `next` cursor of the previous page.
+    before: Option<String>,
+}
+
+/// `GET /api/v1/messages?sent_by=me&limit=&before=`: the sender's messages, newest first.
+#[tracing::instrument(skip_all, err)]
+pub async fn list(
+    State(state): State<AppState>,
+    Sender(user): Sender,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<MessagePage>, AppError> {
+    let Query(query) =
+        query.map_err(|rejection| AppError::bad_request("bad_query", rejection.body_text()))?;
+    if query.sent_by.as_deref().is_some_and(|who| who != "me") {
+        return Err(AppError::invalid(
+            "sent_by",
+            "only sent_by=me is supported: a sender lists their own messages",
+        ));
+    }
+    let limit = query.limit.unwrap_or(20);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::invalid(
+            "limit",
+            format!("the limit is 1 to {MAX_PAGE}"),
+        ));
+    }
+    Ok(Json(
+        tracking::list(&state, &user, query.before.as_deref(), limit).await?,
+    ))
+}
+
+/// `GET /api/v1/messages/<id>`: the status per recipient and file.
+#[tracing::instrument(skip_all, err)]
+pub async fn show(
+    State(state): State<AppState>,
+    Sender(user): Sender,
+    Path(id): Path<String>,
+) -> Result<Json<MessageStatus>, AppError> {
+    Ok(Json(tracking::message_status(&state, &user, &id).await?))
+}
+
+/// `POST /api/v1/messages/<id>/block` with a [`BlockTarget`]; answers with the new status.
+#[tracing::instrument(skip_all, err)]
+pub async fn block(
+    State(state): State<AppState>,
+    Sender(user): Sender,
+    Path(id): Path<String>,
+    client: ClientInfo,
+    JsonBody(target): JsonBody<BlockTarget>,
+) -> Result<Json<MessageStatus>, AppError> {
+    tracking::set_blocked(&state, &user, &id, &target, true, &client).await?;
+    Ok(Json(tracking::message_status(&state, &user, &id).await?))
+}
+
+/// `POST /api/v1/messages/<id>/unblock` with a [`BlockTarget`]; answers with the new status.
+#[tracing::instrument(skip_all, err)]
+pub async fn unblock(
+    State(state): State<AppState>,
+    Sender(user): Sender,
+    Path(id): Path<String>,
+    client: ClientInfo,
+    JsonBody(target): JsonBody<BlockTarget>,
+) -> Result<Json<MessageStatus>, AppError> {
+    tracking::set_blocked(&state, &user, &id, &target, false, &client).await?;
+    Ok(Json(tracking::message_status(&state, &user, &id).await?))
+}
+
+/// `DELETE /api/v1/messages/<id>`: destroys the content now (as expiry would); the links show the
+/// expired page and the tracking record stays. Deleting again changes nothing.
+#[tracing::instrument(skip_all, err)]
+pub async fn delete(
+    State(state): State<AppState>,
+    Sender(user): Sender,
+    Path(id): Path<String>,
+    client: ClientInfo,
+) -> Result<Json<MessageStatus>, AppError> {
+    let message = tracking::own_message(&state, &user, &id).await?;
+    retention::destroy_message(
+        &state,
+        &message.tenant_id,
+        &id,
+        Destruction::Deleted,
+        &format!("sender:{}", user.email),
+        Some(&client),
+    )
+    .await?;
+    Ok(Json(tracking::message_status(&state, &user, &id).await?))
+}

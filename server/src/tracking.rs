@@ -1,0 +1,408 @@
+//! Log & block for senders (seed 001 ch. 5): what happened to a sent message per recipient and file,
+//! and stopping a leak after sending by blocking files, recipients or the whole message.
+//!
+//! Rules: a sender sees and changes only their own messages (anything else is `404`); the whole message
+//! can be blocked only while no recipient has opened it (`409`); public and secure files went out as
+//! plain mail, so for them only files can be blocked (`422`). Every block and unblock is audited in the
+//! transaction that makes it. The portal and the download streams in `crate::access` check the flags on
+//! every request and every few MiB, so a block takes effect at once.
+
+use serde::{Deserialize, Serialize};
+
+use crate::access::ClientInfo;
+use crate::db::audit::{self, AuditEvent};
+use crate::db::messages;
+use crate::db::tenants::User;
+use crate::db::tracking::{self as store, SentMessage};
+use crate::error::AppError;
+use crate::sealing;
+use crate::state::AppState;
+
+/// The status of one message, as `GET /api/v1/messages/<id>` returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageStatus {
+    /// Id.
+    pub id: String,
+    /// `public_files`, `secure_files` or `secure_message`.
+    pub kind: String,
+    /// `1fa`, `2fa`, or none for public files.
+    pub level: Option<String>,
+    /// `active`, `held` (waiting for phone numbers), `expired` or `deleted`.
+    pub status: String,
+    /// The subject; none once the content is destroyed.
+    pub subject: Option<String>,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Expires (RFC 3339).
+    pub expires_at: String,
+    /// When the content was destroyed.
+    pub destroyed_at: Option<String>,
+    /// The whole message is blocked.
+    pub blocked: bool,
+    /// Whether it can still be blocked as a whole (a secure message nobody opened yet).
+    pub can_block_message: bool,
+    /// Per recipient.
+    pub recipients: Vec<RecipientStatus>,
+    /// Per file.
+    pub files: Vec<FileStatus>,
+}
+
+/// One recipient's status.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecipientStatus {
+    /// Address.
+    pub email: String,
+    /// `to`, `cc` or `bcc`.
+    pub kind: String,
+    /// `held`, `queued` (not yet handed to the relay), `sent`, `bounced` or `opened`.
+    pub status: &'static str,
+    /// Blocked by the sender.
+    pub blocked: bool,
+    /// Locked after too many failed attempts (the sender can unlock).
+    pub locked: bool,
+    /// Notification handed to the mail relay.
+    pub notified_at: Option<String>,
+    /// Last password or code requested.
+    pub code_requested_at: Option<String>,
+    /// Last authenticated.
+    pub authenticated_at: Option<String>,
+    /// First opened.
+    pub opened_at: Option<String>,
+    /// Why the last SMS could not be sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_error: Option<String>,
+}
+
+/// One file's status.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileStatus {
+    /// Id.
+    pub id: String,
+    /// Name; none once the content is destroyed.
+    pub name: Option<String>,
+    /// Size in bytes.
+    pub size: i64,
+    /// Blocked by the sender.
+    pub blocked: bool,
+    /// Every download, oldest first.
+    pub downloads: Vec<DownloadStatus>,
+}
+
+/// One download.
+#[derive(Debug, Clone, Serialize)]
+pub struct DownloadStatus {
+    /// The recipient's address.
+    pub recipient: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// What a block or unblock applies to: the JSON body of `.../block` and `.../unblock`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "target", rename_all = "snake_case")]
+pub enum BlockTarget {
+    /// One file.
+    File {
+        /// Its id.
+        file_id: String,
+    },
+    /// Every file.
+    Files,
+    /// One recipient.
+    Recipient {
+        /// Their address.
+        email: String,
+    },
+    /// Every recipient.
+    Recipients,
+    /// The whole message.
+    Message,
+}
+
+/// A time as RFC 3339.
+pub fn time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// The sender's own message, else `404` (also for another sender of the same tenant).
+pub async fn own_message(
+    state: &AppState,
+    user: &User,
+    message_id: &str,
+) -> Result<SentMessage, AppError> {
+    store::sent_message(&state.db, &user.tenant_id, &user.id, message_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The subject of a message whose content still exists.
+pub fn subject(state: &AppState, message: &SentMessage) -> Option<String> {
+    let sealed = message.sealed_content.as_deref()?;
+    match sealing::open_content(state, &message.tenant_id, &message.id, sealed) {
+        Ok(content) => Some(content.subject),
+        Err(error) => {
+            tracing::error!(message = %message.id, error = format!("{error:#}"), "sealed content cannot be opened");
+            None
+        }
+    }
+}
+
+fn is_destroyed(message: &SentMessage) -> bool {
+    matches!(message.status.as_str(), "expired" | "deleted")
+}
+
+/// The full status of a sender's message.
+pub async fn message_status(
+    state: &AppState,
+    user: &User,
+    message_id: &str,
+) -> Result<MessageStatus, AppError> {
+    let message = own_message(state, user, message_id).await?;
+    let recipients = store::recipients(&state.db, message_id).await?;
+    let files = messages::files_of(&state.db, message_id).await?;
+    let downloads = store::downloads(&state.db, message_id).await?;
+    let held = message.status == "held";
+    let any_opened = recipients.iter().any(|r| r.opened_at.is_some());
+    let files = files
+        .into_iter()
+        .map(|file| {
+            let name = if is_destroyed(&message) {
+                None
+            } else {
+                sealing::open_file_name(state, &message.tenant_id, &message.id, &file.id, &file.sealed_name)
+                    .map_err(|error| tracing::error!(file = %file.id, error = format!("{error:#}"), "sealed file name cannot be opened"))
+                    .ok()
+            };
+            let downloads = downloads
+                .iter()
+                .filter(|d| d.file_id == file.id)
+                .map(|d| DownloadStatus { recipient: d.recipient.clone(), at: time(d.at) })
+                .collect();
+            FileStatus { id: file.id, name, size: file.size, blocked: file.blocked, downloads }
+        })
+        .collect();
+    let recipients = recipients
+        .into_iter()
+        .map(|r| RecipientStatus {
+            status: if held {
+                "held"
+            } else if r.opened_at.is_some() {
+                "opened"
+            } else if r.delivery_failed {
+                "bounced"
+            } else if r.notified_at.is_some() {
+                "sent"
+            } else {
+                "queued"
+            },
+            email: r.email,
+            kind: r.kind,
+            blocked: r.blocked,
+            locked: r.locked,
+            notified_at: r.notified_at.map(time),
+            code_requested_at: r.challenge_sent_at.map(time),
+            authenticated_at: r.verified_at.map(time),
+            opened_at: r.opened_at.map(time),
+            sms_error: r.sms_error,
+        })
+        .collect();
+    Ok(MessageStatus {
+        subject: subject(state, &message),
+        can_block_message: message.kind == "secure_message"
+            && !any_opened
+            && !is_destroyed(&message),
+        id: message.id,
+        kind: message.kind,
+        level: message.auth_level,
+        status: message.status,
+        created_at: time(message.created_at),
+        expires_at: time(message.expires_at),
+        destroyed_at: message.destroyed_at.map(time),
+        blocked: message.blocked,
+        recipients,
+        files,
+    })
+}
+
+/// Blocks (`blocked`) or unblocks a target of a sender's message, and audits it in the same
+/// transaction.
+pub async fn set_blocked(
+    state: &AppState,
+    user: &User,
+    message_id: &str,
+    target: &BlockTarget,
+    blocked: bool,
+    client: &ClientInfo,
+) -> Result<(), AppError> {
+    let message = own_message(state, user, message_id).await?;
+    if is_destroyed(&message) {
+        return Err(AppError::Conflict(format!(
+            "this message was {}: its content no longer exists, so there is nothing to block",
+            message.status
+        )));
+    }
+    if message.kind != "secure_message"
+        && !matches!(target, BlockTarget::File { .. } | BlockTarget::Files)
+    {
+        return Err(AppError::invalid(
+            "target",
+            "only files can be blocked for public and secure files: the e-mail itself went out as plain mail",
+        ));
+    }
+    let verb = if blocked { "blocked" } else { "unblocked" };
+    let (event, detail) = match target {
+        BlockTarget::File { file_id } => (format!("file.{verb}"), Some(format!("file:{file_id}"))),
+        BlockTarget::Files => (format!("file.{verb}"), Some("files:all".to_owned())),
+        BlockTarget::Recipient { email } => (
+            format!("recipient.{verb}"),
+            Some(format!("recipient:{}", email.trim().to_lowercase())),
+        ),
+        BlockTarget::Recipients => (
+            format!("recipient.{verb}"),
+            Some("recipients:all".to_owned()),
+        ),
+        BlockTarget::Message => (format!("message.{verb}"), None),
+    };
+    let mut tx = state.db.pool.begin().await?;
+    match target {
+        BlockTarget::File { file_id } => {
+            if store::set_files_blocked(&mut tx, message_id, Some(file_id), blocked).await? == 0 {
+                return Err(AppError::invalid(
+                    "file_id",
+                    format!("{file_id} is not a file of this message"),
+                ));
+            }
+        }
+        BlockTarget::Files => {
+            store::set_files_blocked(&mut tx, message_id, None, blocked).await?;
+        }
+        BlockTarget::Recipient { email } => {
+            if store::set_recipients_blocked(&mut tx, message_id, Some(email.trim()), blocked)
+                .await?
+                == 0
+            {
+                return Err(AppError::invalid(
+                    "email",
+                    format!("{email} is not a recipient of this message"),
+                ));
+            }
+        }
+        BlockTarget::Recipients => {
+            store::set_recipients_blocked(&mut tx, message_id, None, blocked).await?;
+        }
+        BlockTarget::Message if blocked => {
+            if !store::block_message_if_unopened(&mut tx, message_id).await? {
+                return Err(AppError::Conflict(
+                    "a recipient has already opened this message, so it can no longer be blocked as a whole; block recipients or files instead"
+                        .into(),
+                ));
+            }
+        }
+        BlockTarget::Message => store::unblock_message(&mut tx, message_id).await?,
+    }
+    audit::append_in(
+        &mut tx,
+        state.db.backend,
+        state.now_ms(),
+        &AuditEvent {
+            tenant_id: Some(&user.tenant_id),
+            message_id: Some(message_id),
+            actor: format!("sender:{}", user.email),
+            event: &event,
+            detail,
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One line of a sender's list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedMessage {
+    /// Id.
+    pub id: String,
+    /// Subject; none once destroyed.
+    pub subject: Option<String>,
+    /// Kind.
+    pub kind: String,
+    /// `1fa`, `2fa` or none.
+    pub level: Option<String>,
+    /// `active`, `held`, `expired` or `deleted`.
+    pub status: String,
+    /// The whole message is blocked.
+    pub blocked: bool,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Expires (RFC 3339).
+    pub expires_at: String,
+    /// Recipients.
+    pub recipients: i64,
+    /// Recipients who opened it.
+    pub opened: i64,
+    /// Files.
+    pub files: i64,
+    /// Downloads, all files and recipients together.
+    pub downloads: i64,
+}
+
+/// A page of a sender's messages, newest first.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessagePage {
+    /// The messages.
+    pub messages: Vec<ListedMessage>,
+    /// The cursor for the next (older) page, as `before`; none on the last page.
+    pub next: Option<String>,
+}
+
+/// The sender's messages older than the cursor `before` (from an earlier page's `next`).
+pub async fn list(
+    state: &AppState,
+    user: &User,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<MessagePage, AppError> {
+    let cursor = match before {
+        None => None,
+        Some(text) => {
+            let parsed = text
+                .split_once('.')
+                .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id)));
+            Some(parsed.ok_or_else(|| {
+                AppError::invalid("before", "use the `next` value of the previous page")
+            })?)
+        }
+    };
+    let rows = store::list_sent(&state.db, &user.tenant_id, &user.id, cursor, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+    // The cursor is the last message's creation time (ms) and id: stable while new messages arrive.
+    let next = if more {
+        rows.last()
+            .map(|row| format!("{}.{}", row.message.created_at, row.message.id))
+    } else {
+        None
+    };
+    let messages = rows
+        .into_iter()
+        .map(|row| ListedMessage {
+            subject: subject(state, &row.message),
+            id: row.message.id,
+            kind: row.message.kind,
+            level: row.message.auth_level,
+            status: row.message.status,
+            blocked: row.message.blocked,
+            created_at: time(row.message.created_at),
+            expires_at: time(row.message.expires_at),
+            recipients: row.recipients,
+            opened: row.opened,
+            files: row.files,
+            downloads: row.downloads,
+        })
+        .collect();
+    Ok(MessagePage { messages, next })
+}

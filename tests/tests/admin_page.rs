@@ -1,0 +1,196 @@
+//! The admin page in headless Chromium against the real `zegel` binary: the CLI makes a tenant and an
+//! admin, the admin pastes the token, sees the previews in each language, gets a validation message,
+//! saves, and the API and the sender view show the change.
+
+use serde_json::{Value, json};
+use zegel_tests::browser::Browser;
+use zegel_tests::{SmtpReceiver, Zegel};
+
+async fn api(base: &str, token: &str, path: &str) -> Value {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let response = reqwest::Client::new()
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
+/// The text of the element `css`.
+async fn text(browser: &Browser, css: &str) -> String {
+    let value = browser
+        .wait_for(
+            &format!(
+                "document.querySelector({css:?}) && document.querySelector({css:?}).innerText"
+            ),
+            css,
+        )
+        .await;
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_edits_the_settings_in_a_browser() {
+    let smtp = SmtpReceiver::start();
+    let mut zegel = Zegel::new(smtp.address);
+    zegel.run_ok(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "Ziekenhuis Noord",
+        "--domain",
+        "zhn.example",
+    ]);
+    zegel.run_ok(&[
+        "admin",
+        "grant",
+        "--email",
+        "ciso@zhn.example",
+        "--role",
+        "admin",
+    ]);
+    let admin = zegel
+        .run_ok(&["admin", "token", "--email", "ciso@zhn.example"])
+        .trim()
+        .to_owned();
+    let sender = zegel
+        .run_ok(&["admin", "token", "--email", "arts@zhn.example"])
+        .trim()
+        .to_owned();
+    let refused = zegel.run(&[
+        "admin",
+        "grant",
+        "--email",
+        "x@nergens.example",
+        "--role",
+        "admin",
+    ]);
+    assert!(!refused.status.success(), "a domain no tenant owns");
+    zegel.serve();
+    let base = zegel.base.clone();
+
+    let browser = Browser::start(&["--window-size=1100,1800"]).await;
+    browser.goto(&format!("{base}/admin")).await;
+    // A sender's token does not open the page.
+    browser.type_into("#token", &sender).await;
+    browser.click("#sign-in").await;
+    assert!(
+        text(&browser, "#login-error")
+            .await
+            .contains("without the admin role")
+    );
+    browser.type_into("#token", &admin).await;
+    browser.click("#sign-in").await;
+    browser
+        .wait_for("document.querySelector('#settings')", "the settings form")
+        .await;
+    assert_eq!(text(&browser, "h1").await, "Ziekenhuis Noord");
+    // Day one: the care defaults, and a preview of the notification in each language.
+    let checked = |id: &str| format!("document.querySelector('#{id}').checked");
+    assert_eq!(
+        browser
+            .js(&format!("return {};", checked("pw_generated")), vec![])
+            .await,
+        json!(true)
+    );
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#expiry_max').value;",
+                vec![]
+            )
+            .await,
+        json!("14")
+    );
+    for (code, subject) in [
+        ("nl", "Beveiligd bericht: Verwijsbrief mevrouw De Vries"),
+        ("en", "Secure message: Referral letter Mrs De Vries"),
+        ("sv", "Säkert meddelande: Remiss fru De Vries"),
+    ] {
+        let shown = text(&browser, &format!("#preview-{code} .preview-subject")).await;
+        assert_eq!(shown, subject, "{code}");
+        browser
+            .wait_for(
+                &format!("document.querySelector('#preview-{code} iframe')"),
+                "the preview frame",
+            )
+            .await;
+    }
+    browser.screenshot("admin-page-day-one").await;
+
+    // More than the operator allows: the page says which field and keeps what was typed.
+    browser.type_into("#expiry_max", "30").await;
+    browser.click("#save").await;
+    let error = text(&browser, "#expiry-error").await;
+    assert!(error.contains("between 1 and 14"), "{error}");
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#expiry_max').value;",
+                vec![]
+            )
+            .await,
+        json!("30")
+    );
+    browser.screenshot("admin-page-validation").await;
+
+    // Fix it, hide the generated password and the subject, rename; save.
+    browser.type_into("#expiry_max", "10").await;
+    browser.type_into("#expiry_default", "5").await;
+    browser.click("#pw_generated").await;
+    browser.click("#hide_subject").await;
+    browser.type_into("#brand_name", "ZHN Veilig").await;
+    browser
+        .type_into("#trigger_words", "Uitslag | force | 2fa")
+        .await;
+    browser.click("#save").await;
+    assert!(text(&browser, "#saved").await.starts_with("Saved"));
+    assert_eq!(text(&browser, "#version").await, "1");
+    // The preview shows the change: a neutral subject.
+    let shown = text(&browser, "#preview-nl .preview-subject").await;
+    assert_eq!(shown, "Beveiligd bericht: Beveiligd bericht");
+    browser.screenshot("admin-page-saved").await;
+    browser
+        .js(
+            "document.querySelector('#preview-nl').scrollIntoView(); return true;",
+            vec![],
+        )
+        .await;
+    browser.screenshot("admin-page-preview").await;
+
+    let settings = api(&base, &admin, "/api/v1/admin/settings").await;
+    assert_eq!(settings["expiry_days"], json!({"default": 5, "max": 10}));
+    assert_eq!(settings["password_options"]["generated"], false);
+    assert_eq!(
+        (&settings["hide_subject"], &settings["branding"]["name"]),
+        (&json!(true), &json!("ZHN Veilig"))
+    );
+    assert_eq!(
+        settings["content_filter"]["trigger_words"],
+        json!([{"word": "Uitslag", "action": "force", "level": "2fa"}])
+    );
+    let versions = api(&base, &admin, "/api/v1/admin/settings/versions").await;
+    assert_eq!(
+        versions["versions"][0]["changed_by"],
+        "admin:ciso@zhn.example"
+    );
+    let view = api(&base, &sender, "/api/v1/settings").await;
+    assert_eq!(view["password_options"]["generated"], false);
+    assert_eq!(view["expiry_days"]["max"], 10);
+
+    // The preview itself, as the frame loads it.
+    browser.goto(&format!("{base}/admin/preview/sv")).await;
+    let body = text(&browser, "body").await;
+    assert!(body.contains("ZHN Veilig"), "{body}");
+
+    // Signing out ends the session.
+    browser.goto(&format!("{base}/admin")).await;
+    browser.click("form[action='/admin/logout'] button").await;
+    browser
+        .wait_for("document.querySelector('#token')", "the sign-in form")
+        .await;
+    browser.close().await;
+}
