@@ -138,6 +138,9 @@ pub struct SenderSettings {
     pub languages: Vec<Language>,
     /// Name, colour and logo.
     pub branding: Branding,
+    /// Whether the content filter can force secure sending (a rule or trigger word with `force`, or an
+    /// activation word): the on-send check fails closed for such tenants when the server is unreachable.
+    pub policy_forces: bool,
 }
 
 fn error(field: impl Into<String>, message: impl Into<String>) -> RequestError {
@@ -491,6 +494,16 @@ impl TenantSettings {
             sms_default_country: self.sms_default_country.clone(),
             languages: self.languages.clone(),
             branding: self.branding.clone(),
+            policy_forces: {
+                use crate::policy::Action;
+                let filter = &self.content_filter;
+                filter.rules.iter().any(|r| r.action == Action::Force)
+                    || filter
+                        .trigger_words
+                        .iter()
+                        .any(|w| w.action == Action::Force)
+                    || !filter.activation_words.is_empty()
+            },
         }
     }
 
@@ -743,5 +756,26 @@ mod tests {
             "{json}"
         );
         assert!(json.contains("\"password_options\""));
+    }
+
+    #[test]
+    fn senders_learn_whether_the_policy_forces() {
+        use crate::policy::{Action, ContentFilterPolicy};
+        let mut s = valid();
+        s.content_filter = ContentFilterPolicy::default();
+        assert!(
+            s.for_senders().policy_forces,
+            "the day-one policy forces for BSNs"
+        );
+        s.content_filter
+            .rules
+            .iter_mut()
+            .for_each(|r| r.action = Action::Auto);
+        assert!(!s.for_senders().policy_forces);
+        s.content_filter.activation_words = vec!["zegel-veilig".into()];
+        assert!(
+            s.for_senders().policy_forces,
+            "an activation word always forces"
+        );
     }
 }
