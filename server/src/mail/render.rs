@@ -13,6 +13,7 @@ struct EmailHtml<'a> {
     lang: &'a str,
     title: &'a str,
     brand: &'a str,
+    logo: Option<&'a str>,
     paragraphs: Vec<String>,
     code: Option<&'a str>,
     button: Option<(&'a str, &'a str)>,
@@ -48,7 +49,7 @@ pub struct Notification<'a> {
 
 /// Renders a notification.
 pub fn notification(n: &Notification<'_>) -> OutgoingEmail {
-    notification_branded(n, "Zegel", ZEGEL_GREEN)
+    notification_branded(n, "Zegel", ZEGEL_GREEN, None)
 }
 
 /// The accent colour of Zegel's own e-mails.
@@ -56,7 +57,13 @@ const ZEGEL_GREEN: &str = "#0b6e4f";
 
 /// Renders a notification with a tenant's name in the header and its accent colour (`#rrggbb`; anything
 /// else keeps Zegel's).
-pub fn notification_branded(n: &Notification<'_>, brand: &str, color: &str) -> OutgoingEmail {
+/// `logo` is an `https://` URL shown in the header instead of the lock.
+pub fn notification_branded(
+    n: &Notification<'_>,
+    brand: &str,
+    color: &str,
+    logo: Option<&str>,
+) -> OutgoingEmail {
     let t = texts(n.language);
     let shown_subject = if n.subject.trim().is_empty() {
         t.neutral_subject
@@ -93,6 +100,7 @@ pub fn notification_branded(n: &Notification<'_>, brand: &str, color: &str) -> O
         lang: t.lang,
         title: &subject,
         brand,
+        logo: logo.filter(|l| l.starts_with("https://")),
         paragraphs: vec![intro.clone()],
         code: None,
         button: Some((button, n.link)),
@@ -153,6 +161,7 @@ pub fn password(
         lang: t.lang,
         title: &title,
         brand: "Zegel",
+        logo: None,
         paragraphs: vec![intro.clone()],
         code: Some(password),
         button: None,
@@ -214,6 +223,7 @@ pub fn phone_request(
         lang: t.lang,
         title: t.phone_request_subject,
         brand: "Zegel",
+        logo: None,
         paragraphs,
         code: None,
         button: Some((t.phone_request_button, link)),
@@ -251,6 +261,7 @@ pub fn held_expired(language: Language, subject: &str, sender: &str, from: &str)
         lang: t.lang,
         title: t.held_expired_subject,
         brand: "Zegel",
+        logo: None,
         paragraphs: vec![text.clone()],
         code: None,
         button: None,

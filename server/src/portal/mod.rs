@@ -32,6 +32,74 @@ pub fn router() -> Router<AppState> {
         .route("/r/{recipient_id}/files.zip", get(session_zip))
         .route("/phones/{token}", get(phones::show).post(phones::submit))
         .route("/static/portal.css", get(stylesheet))
+        .route("/static/brand.css", get(brand_stylesheet))
+}
+
+/// The organisation a page is shown for: its name in the header and its colour through a small
+/// stylesheet (inline styles would need a weaker CSP).
+pub struct Brand {
+    /// The name in the header.
+    pub name: String,
+    /// The brand stylesheet's URL, when the tenant has its own colour.
+    pub css: Option<String>,
+}
+
+impl Brand {
+    /// Zegel's own look, for pages that belong to no tenant (unknown links).
+    pub fn zegel() -> Self {
+        Self {
+            name: "Zegel".to_owned(),
+            css: None,
+        }
+    }
+
+    /// A tenant's look from its settings; Zegel's when they cannot be read.
+    pub async fn of(state: &AppState, tenant_id: &str) -> Self {
+        match crate::settings::effective(state, tenant_id).await {
+            Ok(settings) => {
+                let color = settings
+                    .branding
+                    .color
+                    .trim_start_matches('#')
+                    .to_ascii_lowercase();
+                let css = (color.len() == 6
+                    && color.bytes().all(|b| b.is_ascii_hexdigit())
+                    && color != "0b6e4f")
+                    .then(|| format!("/static/brand.css?c={color}"));
+                let name = settings.branding.name.trim();
+                Self {
+                    name: if name.is_empty() {
+                        "Zegel".to_owned()
+                    } else {
+                        name.to_owned()
+                    },
+                    css,
+                }
+            }
+            Err(_) => Self::zegel(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct BrandQuery {
+    c: String,
+}
+
+/// `GET /static/brand.css?c=rrggbb`: the portal's accent colour as CSS variables.
+async fn brand_stylesheet(Query(query): Query<BrandQuery>) -> Response {
+    let c = query.c.to_ascii_lowercase();
+    if c.len() != 6 || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        format!(":root {{ --green: #{c}; --green-dark: #{c}; }}\n"),
+    )
+        .into_response()
 }
 
 /// A file line on a page.
@@ -45,6 +113,7 @@ pub struct FileLine {
 #[template(path = "landing.html")]
 struct LandingPage<'a> {
     t: &'static Texts,
+    brand: Brand,
     title: String,
     intro: String,
     notice: Option<&'a str>,
@@ -68,6 +137,7 @@ struct LandingPage<'a> {
 #[template(path = "message.html")]
 struct MessagePage {
     t: &'static Texts,
+    brand: Brand,
     title: String,
     sender: String,
     expires: String,
@@ -81,6 +151,7 @@ struct MessagePage {
 #[template(path = "notice.html")]
 struct NoticePage<'a> {
     t: &'static Texts,
+    brand: Brand,
     title: &'a str,
     text: &'a str,
 }
@@ -111,6 +182,7 @@ pub(crate) fn not_available(t: &'static Texts) -> Response {
     render(
         NoticePage {
             t,
+            brand: Brand::zegel(),
             title: t.unavailable_title,
             text: t.unavailable_text,
         },
@@ -158,7 +230,15 @@ fn error_page(error: &AccessError, language: Language) -> Response {
             )
         }
     };
-    render(NoticePage { t, title, text }, status)
+    render(
+        NoticePage {
+            t,
+            brand: Brand::zegel(),
+            title,
+            text,
+        },
+        status,
+    )
 }
 
 /// Human-readable size: `12 KB`, `3.4 MB`.
@@ -263,6 +343,7 @@ async fn render_landing(
     render(
         LandingPage {
             t,
+            brand: Brand::of(state, &access.tenant_id).await,
             title: subject,
             intro,
             notice: page.notice,
@@ -454,6 +535,7 @@ async fn message_page(
     render(
         MessagePage {
             t,
+            brand: Brand::of(&state, &access.tenant_id).await,
             title: if view.subject.trim().is_empty() {
                 t.neutral_subject.to_owned()
             } else {

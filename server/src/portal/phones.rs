@@ -27,6 +27,7 @@ struct Row {
 #[template(path = "phones.html")]
 struct PhonesPage<'a> {
     t: &'static Texts,
+    brand: crate::portal::Brand,
     title: &'a str,
     intro: String,
     error: Option<String>,
@@ -86,6 +87,7 @@ async fn page(
     render(
         PhonesPage {
             t,
+            brand: crate::portal::Brand::of(state, &tenant_id).await,
             title: t.phone_request_subject,
             intro: fill(
                 t.phones_intro,
@@ -187,6 +189,7 @@ pub async fn submit(
         Ok(outcome) if outcome.released => render(
             PhonesPage {
                 t,
+                brand: crate::portal::Brand::of(&state, &tenant_id).await,
                 title: t.phones_done_title,
                 intro: String::new(),
                 error: None,

@@ -670,6 +670,69 @@ async fn notifications(server: TestServer) {
 }
 on_both!(notifications_follow_the_settings, notifications);
 
+async fn branding(server: TestServer) {
+    let admin = admin_token(&server, "ciso@zorg.example").await;
+    let body = json!({"branding": {"name": "Zorg Noord", "color": "#AA3300", "logo_url": "https://zorg.example/logo.png"}});
+    assert_eq!(patch(&server, &admin, &body).await.status(), 200);
+    assert_eq!(
+        send(&server, &secure_message("jan@example.nl")).await.0,
+        201
+    );
+    let link = server.link_for("jan@example.nl").await;
+    let mail = server
+        .mails()
+        .into_iter()
+        .find(|m| m.to == "jan@example.nl")
+        .unwrap();
+    assert!(
+        mail.html
+            .unwrap()
+            .contains("<img src=\"https://zorg.example/logo.png\""),
+        "the logo heads the e-mail"
+    );
+    // The recipient's pages carry the tenant's name and colour (through a stylesheet: the CSP forbids inline styles).
+    let landing = server
+        .client
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        landing.contains("Zorg Noord") && landing.contains("/static/brand.css?c=aa3300"),
+        "{landing}"
+    );
+    let css = server
+        .client
+        .get(format!("{}/static/brand.css?c=aa3300", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(css.text().await.unwrap().contains("--green: #aa3300"));
+    let hostile = server
+        .client
+        .get(format!("{}/static/brand.css?c=red;}}body{{x", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hostile.status(), 404);
+    // Unknown links belong to no tenant and look like Zegel.
+    let unknown = server
+        .client
+        .get(format!("{}/m/{}", server.base, "A".repeat(43)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!unknown.contains("Zorg Noord") && !unknown.contains("brand.css"));
+}
+on_both!(portal_and_mails_carry_the_tenant_brand, branding);
+
 async fn isolation(server: TestServer) {
     let admin_a = admin_token(&server, "ciso@zorg.example").await;
     let admin_b = admin_token(&server, "ciso@gemeente.example").await;
