@@ -236,13 +236,20 @@ pub async fn challenge(
             .map_err(anyhow::Error::from)?,
             None => zegel_crypto::generated_password(),
         };
+        let settings = crate::settings::effective(state, &access.tenant_id)
+            .await
+            .map_err(|e| {
+                AccessError::Internal(anyhow::anyhow!("cannot read the tenant settings: {e}"))
+            })?;
+        let from = crate::settings::notification_from(&settings, &state.config.mail_from);
         let email = render::password(
             language(access),
             &content.subject,
             &access.sender_email,
             &password,
             &access.email,
-            &state.config.mail_from,
+            &from,
+            &crate::settings::look(&settings),
         );
         // The code row records the send (for throttling) and, for a one-time password, its hash; a
         // custom password is checked against its Argon2 hash instead, so its row holds no usable hash.

@@ -100,6 +100,7 @@ pub async fn enqueue_phone_request(
     )
     .await?;
     let link = format!("{}/phones/{token}", state.config.base_url());
+    let from = crate::settings::notification_from(&spec.settings, &state.config.mail_from);
     let mail = render::phone_request(
         spec.language,
         &spec.subject,
@@ -107,7 +108,8 @@ pub async fn enqueue_phone_request(
         missing,
         &link,
         &spec.sender_email,
-        &state.config.mail_from,
+        &from,
+        &crate::settings::look(&spec.settings),
     );
     outbox::enqueue_email(&mut *conn, keyring, "phone_request", None, mail, now).await
 }
@@ -251,11 +253,14 @@ pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
         .map(|c| c.subject)
         .unwrap_or_default();
         let blob_ids = store::blob_ids(&state.db, &message.id).await?;
+        let settings = crate::settings::effective(state, &message.tenant_id).await?;
+        let from = crate::settings::notification_from(&settings, &state.config.mail_from);
         let mail = render::held_expired(
             Language::parse(&message.language).unwrap_or_default(),
             &subject,
             &message.sender_email,
-            &state.config.mail_from,
+            &from,
+            &crate::settings::look(&settings),
         );
         let mut tx = state.db.pool.begin().await?;
         outbox::enqueue_email(&mut tx, &keyring, "held_expired", None, mail, now).await?;

@@ -242,6 +242,15 @@ pub fn notification_from(settings: &TenantSettings, server_from: &str) -> String
     }
 }
 
+/// How a tenant's e-mails look.
+pub fn look(settings: &TenantSettings) -> render::Look<'_> {
+    render::Look {
+        name: &settings.branding.name,
+        color: &settings.branding.color,
+        logo: settings.branding.logo_url.as_deref(),
+    }
+}
+
 /// Renders a notification as a tenant's settings want it: From its own address with its name, its name
 /// and colour in the header, and a neutral subject when `hide_subject` is on. `n.from` is the server's
 /// From, used when the tenant set none.

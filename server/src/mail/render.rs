@@ -110,15 +110,7 @@ pub fn notification_branded(
     }
     .render()
     .expect("the e-mail template renders");
-    // The colour is checked to be #rrggbb, so it cannot break out of the style attributes it lands in.
-    let valid_color = color.len() == 7
-        && color.starts_with('#')
-        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
-    let html = if valid_color {
-        html.replace(ZEGEL_GREEN, color)
-    } else {
-        html
-    };
+    let html = with_color(html, color);
     let mut text = format!("{intro}\n\n{button}: {}\n\n{expiry}\n", n.link);
     if let Some(body) = body {
         text.push_str("\n----------------------------------------\n");
@@ -137,6 +129,39 @@ pub fn notification_branded(
     }
 }
 
+/// How an e-mail looks: the organisation's name, accent colour (`#rrggbb`) and logo (`https://`).
+#[derive(Debug, Clone, Copy)]
+pub struct Look<'a> {
+    /// The name in the header.
+    pub name: &'a str,
+    /// The accent colour.
+    pub color: &'a str,
+    /// The logo's URL.
+    pub logo: Option<&'a str>,
+}
+
+impl Look<'static> {
+    /// Zegel's own look.
+    pub const ZEGEL: Look<'static> = Look {
+        name: "Zegel",
+        color: ZEGEL_GREEN,
+        logo: None,
+    };
+}
+
+/// Applies an accent colour to rendered HTML; only `#rrggbb` values, so nothing can break out of the
+/// style attributes the colour lands in.
+fn with_color(html: String, color: &str) -> String {
+    let valid = color.len() == 7
+        && color.starts_with('#')
+        && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+    if valid {
+        html.replace(ZEGEL_GREEN, color)
+    } else {
+        html
+    }
+}
+
 /// Renders the e-mail carrying a password the recipient asked for.
 pub fn password(
     language: Language,
@@ -145,6 +170,7 @@ pub fn password(
     password: &str,
     to: &str,
     from: &str,
+    look: &Look<'_>,
 ) -> OutgoingEmail {
     let t = texts(language);
     let shown_subject = if subject.trim().is_empty() {
@@ -160,8 +186,8 @@ pub fn password(
     let html = EmailHtml {
         lang: t.lang,
         title: &title,
-        brand: "Zegel",
-        logo: None,
+        brand: look.name,
+        logo: look.logo.filter(|l| l.starts_with("https://")),
         paragraphs: vec![intro.clone()],
         code: Some(password),
         button: None,
@@ -171,6 +197,7 @@ pub fn password(
     }
     .render()
     .expect("the e-mail template renders");
+    let html = with_color(html, look.color);
     OutgoingEmail {
         to: to.to_owned(),
         from: from.to_owned(),
@@ -194,6 +221,7 @@ pub fn phone_request(
     link: &str,
     sender: &str,
     from: &str,
+    look: &Look<'_>,
 ) -> OutgoingEmail {
     let t = texts(language);
     let shown_subject = if subject.trim().is_empty() {
@@ -222,8 +250,8 @@ pub fn phone_request(
     let html = EmailHtml {
         lang: t.lang,
         title: t.phone_request_subject,
-        brand: "Zegel",
-        logo: None,
+        brand: look.name,
+        logo: look.logo.filter(|l| l.starts_with("https://")),
         paragraphs,
         code: None,
         button: Some((t.phone_request_button, link)),
@@ -233,6 +261,7 @@ pub fn phone_request(
     }
     .render()
     .expect("the e-mail template renders");
+    let html = with_color(html, look.color);
     let list: String = missing.iter().map(|m| format!("  - {m}\n")).collect();
     OutgoingEmail {
         to: sender.to_owned(),
@@ -249,7 +278,13 @@ pub fn phone_request(
 }
 
 /// Renders the e-mail telling a sender that a held message expired unsent and was deleted.
-pub fn held_expired(language: Language, subject: &str, sender: &str, from: &str) -> OutgoingEmail {
+pub fn held_expired(
+    language: Language,
+    subject: &str,
+    sender: &str,
+    from: &str,
+    look: &Look<'_>,
+) -> OutgoingEmail {
     let t = texts(language);
     let shown_subject = if subject.trim().is_empty() {
         t.neutral_subject
@@ -260,8 +295,8 @@ pub fn held_expired(language: Language, subject: &str, sender: &str, from: &str)
     let html = EmailHtml {
         lang: t.lang,
         title: t.held_expired_subject,
-        brand: "Zegel",
-        logo: None,
+        brand: look.name,
+        logo: look.logo.filter(|l| l.starts_with("https://")),
         paragraphs: vec![text.clone()],
         code: None,
         button: None,
@@ -271,6 +306,7 @@ pub fn held_expired(language: Language, subject: &str, sender: &str, from: &str)
     }
     .render()
     .expect("the e-mail template renders");
+    let html = with_color(html, look.color);
     OutgoingEmail {
         to: sender.to_owned(),
         from: from.to_owned(),

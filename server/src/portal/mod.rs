@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -42,6 +42,8 @@ pub struct Brand {
     pub name: String,
     /// The brand stylesheet's URL, when the tenant has its own colour.
     pub css: Option<String>,
+    /// The logo's URL (`https://` only).
+    pub logo: Option<String>,
 }
 
 impl Brand {
@@ -50,6 +52,7 @@ impl Brand {
         Self {
             name: "Zegel".to_owned(),
             css: None,
+            logo: None,
         }
     }
 
@@ -67,6 +70,13 @@ impl Brand {
                     && color != "0b6e4f")
                     .then(|| format!("/static/brand.css?c={color}"));
                 let name = settings.branding.name.trim();
+                let logo = settings
+                    .branding
+                    .logo_url
+                    .as_deref()
+                    .and_then(|l| url::Url::parse(l).ok())
+                    .filter(|u| u.scheme() == "https" && u.host_str().is_some())
+                    .map(|u| u.to_string());
                 Self {
                     name: if name.is_empty() {
                         "Zegel".to_owned()
@@ -74,11 +84,41 @@ impl Brand {
                         name.to_owned()
                     },
                     css,
+                    logo,
                 }
             }
             Err(_) => Self::zegel(),
         }
     }
+}
+
+impl Brand {
+    /// The page's Content-Security-Policy when it shows a logo from the tenant's own host; `None` keeps
+    /// the default policy (images from this server only).
+    pub fn csp(&self) -> Option<HeaderValue> {
+        let logo = url::Url::parse(self.logo.as_deref()?).ok()?;
+        let origin = logo.origin().ascii_serialization();
+        HeaderValue::from_str(&format!(
+            "default-src 'none'; style-src 'self'; img-src 'self' data: {origin}; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'"
+        ))
+        .ok()
+    }
+}
+
+/// Renders a page of a tenant, with the policy its logo needs.
+pub(crate) fn render_branded(
+    template: impl Template,
+    status: StatusCode,
+    csp: Option<HeaderValue>,
+) -> Response {
+    let mut response = render(template, status);
+    if let Some(csp) = csp {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
 }
 
 #[derive(Deserialize)]
@@ -340,10 +380,12 @@ async fn render_landing(
     } else {
         zegel_core::address::mask_email(&access.email)
     };
-    render(
+    let brand = Brand::of(state, &access.tenant_id).await;
+    let csp = brand.csp();
+    render_branded(
         LandingPage {
             t,
-            brand: Brand::of(state, &access.tenant_id).await,
+            brand,
             title: subject,
             intro,
             notice: page.notice,
@@ -371,6 +413,7 @@ async fn render_landing(
             file_base: format!("/m/{token}"),
         },
         status,
+        csp,
     )
 }
 
@@ -532,10 +575,12 @@ async fn message_page(
         Err(error) => return error_page(&error, language),
     };
     let (date, time) = date_and_time(access.expires_at, &state.config.timezone);
-    render(
+    let brand = Brand::of(&state, &access.tenant_id).await;
+    let csp = brand.csp();
+    render_branded(
         MessagePage {
             t,
-            brand: Brand::of(&state, &access.tenant_id).await,
+            brand,
             title: if view.subject.trim().is_empty() {
                 t.neutral_subject.to_owned()
             } else {
@@ -557,6 +602,7 @@ async fn message_page(
             file_base: format!("/r/{recipient_id}"),
         },
         StatusCode::OK,
+        csp,
     )
 }
 

@@ -13,7 +13,7 @@ use crate::db::{delivery as store, phones as phone_store};
 use crate::delivery::supply_phones;
 use crate::error::AppError;
 use crate::i18n::{Texts, fill, texts};
-use crate::portal::{page_language, render};
+use crate::portal::{page_language, render_branded};
 use crate::state::AppState;
 
 struct Row {
@@ -84,10 +84,12 @@ async fn page(
             Err(_) => return crate::portal::not_available(t),
         },
     };
-    render(
+    let brand = crate::portal::Brand::of(state, &tenant_id).await;
+    let csp = brand.csp();
+    render_branded(
         PhonesPage {
             t,
-            brand: crate::portal::Brand::of(state, &tenant_id).await,
+            brand,
             title: t.phone_request_subject,
             intro: fill(
                 t.phones_intro,
@@ -106,6 +108,7 @@ async fn page(
             done: false,
         },
         status,
+        csp,
     )
 }
 
@@ -177,6 +180,8 @@ pub async fn submit(
         .flatten()
         .map(|m| m.sender_email)
         .unwrap_or_default();
+    let done_brand = crate::portal::Brand::of(&state, &tenant_id).await;
+    let done_csp = done_brand.csp();
     match supply_phones(
         &state,
         &tenant_id,
@@ -186,10 +191,10 @@ pub async fn submit(
     )
     .await
     {
-        Ok(outcome) if outcome.released => render(
+        Ok(outcome) if outcome.released => render_branded(
             PhonesPage {
                 t,
-                brand: crate::portal::Brand::of(&state, &tenant_id).await,
+                brand: done_brand,
                 title: t.phones_done_title,
                 intro: String::new(),
                 error: None,
@@ -198,6 +203,7 @@ pub async fn submit(
                 done: true,
             },
             StatusCode::OK,
+            done_csp,
         ),
         Ok(_) => {
             page(

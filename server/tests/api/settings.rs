@@ -691,18 +691,38 @@ async fn branding(server: TestServer) {
         "the logo heads the e-mail"
     );
     // The recipient's pages carry the tenant's name and colour (through a stylesheet: the CSP forbids inline styles).
-    let landing = server
-        .client
-        .get(&link)
-        .send()
-        .await
+    let landing = server.client.get(&link).send().await.unwrap();
+    let csp = landing.headers()["content-security-policy"]
+        .to_str()
         .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .to_owned();
+    assert!(
+        csp.contains("img-src 'self' data: https://zorg.example;") && !csp.contains("script"),
+        "{csp}"
+    );
+    let landing = landing.text().await.unwrap();
     assert!(
         landing.contains("Zorg Noord") && landing.contains("/static/brand.css?c=aa3300"),
         "{landing}"
+    );
+    assert!(
+        landing.contains("<img class=\"logo\" src=\"https://zorg.example/logo.png\""),
+        "{landing}"
+    );
+    // The password mail is branded too.
+    let api = server.api_of(&link);
+    assert_eq!(server.challenge(&api).await, 202);
+    server.deliver().await;
+    let password_mail = server
+        .mails()
+        .into_iter()
+        .rev()
+        .find(|m| m.to == "jan@example.nl")
+        .unwrap();
+    let html = password_mail.html.unwrap();
+    assert!(
+        html.contains("Zorg Noord") && html.contains("#aa3300") && html.contains("logo.png"),
+        "{html}"
     );
     let css = server
         .client
