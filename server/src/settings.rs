@@ -262,12 +262,7 @@ pub fn notification(settings: &TenantSettings, n: &Notification<'_>) -> Outgoing
         from: &from,
         ..n.clone()
     };
-    render::notification_branded(
-        &branded,
-        &settings.branding.name,
-        &settings.branding.color,
-        settings.branding.logo_url.as_deref(),
-    )
+    render::notification_branded(&branded, &look(settings))
 }
 
 #[cfg(test)]

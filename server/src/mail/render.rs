@@ -5,7 +5,7 @@ use askama::Template;
 use zegel_core::{Language, MessageKind};
 
 use super::OutgoingEmail;
-use crate::i18n::{date_and_time, fill, texts};
+use crate::i18n::{Texts, date_and_time, fill, texts};
 
 #[derive(Template)]
 #[template(path = "email.html")]
@@ -20,6 +20,41 @@ struct EmailHtml<'a> {
     note: Option<String>,
     body: Option<&'a str>,
     footer: &'a str,
+}
+
+impl<'a> EmailHtml<'a> {
+    /// A page with the tenant's look and nothing else yet.
+    fn new(t: &'a Texts, title: &'a str, look: &Look<'a>) -> Self {
+        Self {
+            lang: t.lang,
+            title,
+            brand: look.name,
+            logo: look.logo.filter(|l| l.starts_with("https://")),
+            paragraphs: Vec::new(),
+            code: None,
+            button: None,
+            note: None,
+            body: None,
+            footer: t.footer,
+        }
+    }
+
+    /// Renders the page in the look's accent colour.
+    fn finish(self, look: &Look<'_>) -> String {
+        with_color(
+            self.render().expect("the e-mail template renders"),
+            look.color,
+        )
+    }
+}
+
+/// The subject as mails show it: the neutral title when the sender wrote none.
+fn shown_subject<'a>(t: &'a Texts, subject: &'a str) -> &'a str {
+    if subject.trim().is_empty() {
+        t.neutral_subject
+    } else {
+        subject
+    }
 }
 
 /// What a notification says.
@@ -49,27 +84,16 @@ pub struct Notification<'a> {
 
 /// Renders a notification.
 pub fn notification(n: &Notification<'_>) -> OutgoingEmail {
-    notification_branded(n, "Zegel", ZEGEL_GREEN, None)
+    notification_branded(n, &Look::ZEGEL)
 }
 
 /// The accent colour of Zegel's own e-mails.
 const ZEGEL_GREEN: &str = "#0b6e4f";
 
-/// Renders a notification with a tenant's name in the header and its accent colour (`#rrggbb`; anything
-/// else keeps Zegel's).
-/// `logo` is an `https://` URL shown in the header instead of the lock.
-pub fn notification_branded(
-    n: &Notification<'_>,
-    brand: &str,
-    color: &str,
-    logo: Option<&str>,
-) -> OutgoingEmail {
+/// Renders a notification in a tenant's look: its name (and logo) in the header and its accent colour.
+pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEmail {
     let t = texts(n.language);
-    let shown_subject = if n.subject.trim().is_empty() {
-        t.neutral_subject
-    } else {
-        n.subject
-    };
+    let shown_subject = shown_subject(t, n.subject);
     let (date, time) = date_and_time(n.expires_at, n.timezone);
     let is_message = n.kind == MessageKind::SecureMessage;
     let (subject_template, intro_template, button) = if is_message {
@@ -96,21 +120,12 @@ pub fn notification_branded(
     } else {
         n.plain_body.filter(|b| !b.trim().is_empty())
     };
-    let html = EmailHtml {
-        lang: t.lang,
-        title: &subject,
-        brand,
-        logo: logo.filter(|l| l.starts_with("https://")),
-        paragraphs: vec![intro.clone()],
-        code: None,
-        button: Some((button, n.link)),
-        note: Some(expiry.clone()),
-        body,
-        footer: t.footer,
-    }
-    .render()
-    .expect("the e-mail template renders");
-    let html = with_color(html, color);
+    let mut page = EmailHtml::new(t, &subject, look);
+    page.paragraphs = vec![intro.clone()];
+    page.button = Some((button, n.link));
+    page.note = Some(expiry.clone());
+    page.body = body;
+    let html = page.finish(look);
     let mut text = format!("{intro}\n\n{button}: {}\n\n{expiry}\n", n.link);
     if let Some(body) = body {
         text.push_str("\n----------------------------------------\n");
@@ -173,31 +188,17 @@ pub fn password(
     look: &Look<'_>,
 ) -> OutgoingEmail {
     let t = texts(language);
-    let shown_subject = if subject.trim().is_empty() {
-        t.neutral_subject
-    } else {
-        subject
-    };
+    let shown_subject = shown_subject(t, subject);
     let title = fill(t.password_subject, &[("subject", shown_subject)]);
     let intro = fill(
         t.password_intro,
         &[("subject", shown_subject), ("sender", sender)],
     );
-    let html = EmailHtml {
-        lang: t.lang,
-        title: &title,
-        brand: look.name,
-        logo: look.logo.filter(|l| l.starts_with("https://")),
-        paragraphs: vec![intro.clone()],
-        code: Some(password),
-        button: None,
-        note: Some(t.password_note.to_owned()),
-        body: None,
-        footer: t.footer,
-    }
-    .render()
-    .expect("the e-mail template renders");
-    let html = with_color(html, look.color);
+    let mut page = EmailHtml::new(t, &title, look);
+    page.paragraphs = vec![intro.clone()];
+    page.code = Some(password);
+    page.note = Some(t.password_note.to_owned());
+    let html = page.finish(look);
     OutgoingEmail {
         to: to.to_owned(),
         from: from.to_owned(),
@@ -226,11 +227,7 @@ pub fn phone_request(
     look: &Look<'_>,
 ) -> OutgoingEmail {
     let t = texts(language);
-    let shown_subject = if subject.trim().is_empty() {
-        t.neutral_subject
-    } else {
-        subject
-    };
+    let shown_subject = shown_subject(t, subject);
     let terms = if reason_terms.is_empty() {
         String::new()
     } else {
@@ -247,23 +244,13 @@ pub fn phone_request(
         t.phone_request_intro,
         &[("subject", shown_subject), ("terms", &terms)],
     );
-    let mut paragraphs = vec![intro.clone()];
-    paragraphs.extend(missing.iter().cloned());
-    let html = EmailHtml {
-        lang: t.lang,
-        title: t.phone_request_subject,
-        brand: look.name,
-        logo: look.logo.filter(|l| l.starts_with("https://")),
-        paragraphs,
-        code: None,
-        button: Some((t.phone_request_button, link)),
-        note: Some(t.phone_request_note.to_owned()),
-        body: None,
-        footer: t.footer,
-    }
-    .render()
-    .expect("the e-mail template renders");
-    let html = with_color(html, look.color);
+    let mut page = EmailHtml::new(t, t.phone_request_subject, look);
+    page.paragraphs = std::iter::once(intro.clone())
+        .chain(missing.iter().cloned())
+        .collect();
+    page.button = Some((t.phone_request_button, link));
+    page.note = Some(t.phone_request_note.to_owned());
+    let html = page.finish(look);
     let list: String = missing.iter().map(|m| format!("  - {m}\n")).collect();
     OutgoingEmail {
         to: sender.to_owned(),
@@ -288,27 +275,11 @@ pub fn held_expired(
     look: &Look<'_>,
 ) -> OutgoingEmail {
     let t = texts(language);
-    let shown_subject = if subject.trim().is_empty() {
-        t.neutral_subject
-    } else {
-        subject
-    };
+    let shown_subject = shown_subject(t, subject);
     let text = fill(t.held_expired_text, &[("subject", shown_subject)]);
-    let html = EmailHtml {
-        lang: t.lang,
-        title: t.held_expired_subject,
-        brand: look.name,
-        logo: look.logo.filter(|l| l.starts_with("https://")),
-        paragraphs: vec![text.clone()],
-        code: None,
-        button: None,
-        note: None,
-        body: None,
-        footer: t.footer,
-    }
-    .render()
-    .expect("the e-mail template renders");
-    let html = with_color(html, look.color);
+    let mut page = EmailHtml::new(t, t.held_expired_subject, look);
+    page.paragraphs = vec![text.clone()];
+    let html = page.finish(look);
     OutgoingEmail {
         to: sender.to_owned(),
         from: from.to_owned(),

@@ -15,6 +15,21 @@ fn two_factor(to: &str, phone: Option<&str>) -> Value {
            "auth": {"level": "2fa"}, "language": "en"})
 }
 
+/// `GET /api/v1/recipients/<email>/phone` as a sender.
+async fn known_phone(server: &TestServer, token: &str, email: &str) -> Value {
+    let url = format!("{}/api/v1/recipients/{email}/phone", server.base);
+    server
+        .client
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn held(server: TestServer) {
     let token = server.token("arts@zorg.example").await;
     let mut meta = two_factor("a@example.nl", None);
@@ -110,49 +125,13 @@ async fn held(server: TestServer) {
     );
 
     // Both numbers are remembered now; the pane can prefill them, masked.
-    let known: Value = server
-        .client
-        .get(format!(
-            "{}/api/v1/recipients/b@example.nl/phone",
-            server.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let known: Value = known_phone(&server, &token, "b@example.nl").await;
     assert_eq!(known["masked"], "+46******567");
-    let unknown: Value = server
-        .client
-        .get(format!(
-            "{}/api/v1/recipients/nobody@example.nl/phone",
-            server.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unknown: Value = known_phone(&server, &token, "nobody@example.nl").await;
     assert_eq!(unknown["known"], false);
     // Another tenant knows nothing of them.
     let outsider = server.token("x@elders.example").await;
-    let isolated: Value = server
-        .client
-        .get(format!(
-            "{}/api/v1/recipients/b@example.nl/phone",
-            server.base
-        ))
-        .bearer_auth(&outsider)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let isolated: Value = known_phone(&server, &outsider, "b@example.nl").await;
     assert_eq!(isolated["known"], false);
     // A number given later replaces the remembered one.
     assert_eq!(
@@ -162,19 +141,7 @@ async fn held(server: TestServer) {
             .status(),
         201
     );
-    let replaced: Value = server
-        .client
-        .get(format!(
-            "{}/api/v1/recipients/b@example.nl/phone",
-            server.base
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let replaced: Value = known_phone(&server, &token, "b@example.nl").await;
     assert_eq!(replaced["masked"], "+31******321");
 }
 on_both!(held_messages_wait_for_numbers, held);
