@@ -54,7 +54,8 @@ pub struct RecipientStatus {
     pub email: String,
     /// `to`, `cc` or `bcc`.
     pub kind: String,
-    /// `held`, `queued` (not yet handed to the relay), `sent`, `bounced` or `opened`.
+    /// `held` (waiting for phone numbers), `sent` (notification accepted for delivery; `notified_at`
+    /// says when the relay took it), `bounced` or `opened`.
     pub status: &'static str,
     /// Blocked by the sender.
     pub blocked: bool,
@@ -192,10 +193,9 @@ pub async fn message_status(
                 "opened"
             } else if r.delivery_failed {
                 "bounced"
-            } else if r.notified_at.is_some() {
-                "sent"
             } else {
-                "queued"
+                // Accepted for delivery; `notified_at` says when the relay took the notification.
+                "sent"
             },
             email: r.email,
             kind: r.kind,

@@ -105,7 +105,7 @@ async fn status_per_recipient_and_file(server: TestServer) {
     assert!(
         recipients
             .iter()
-            .all(|r| r["status"] == "queued" && r["notified_at"].is_null()),
+            .all(|r| r["status"] == "sent" && r["notified_at"].is_null()),
         "{before}"
     );
     let files = before["files"].as_array().unwrap();
