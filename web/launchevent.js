@@ -5,7 +5,7 @@
  * server serving it puts `var ZEGEL_BASE_URL = "…";` in front, so the handlers find the server without
  * a page location.
  *
- * On send: POST /api/v1/scan with the draft, then apply the tenant's decision through event.completed:
+ * On send: POST /api/v1/scan with the draft (attachments included), then apply the tenant's decision through event.completed:
  * - allow: send;
  * - notify: block once with the findings and a "Send anyway" button;
  * - auto: block this send, switch Zegel on and open the pane with the verdict (the sender may switch it
@@ -51,6 +51,10 @@ var ZEGEL_TEXTS = {
     external: "{count} mottagare utanför din organisation.",
   },
 };
+
+// The most attachment bytes the on-send check reads and uploads (base64 adds a third on the wire); the
+// server checks again on upload, and the compose pane scans what it sends.
+var ZEGEL_ATTACHMENTS_MAX = 25 * 1024 * 1024;
 
 // Smart Alerts shows at most this many characters of errorMessage.
 var ZEGEL_MESSAGE_MAX = 500;
@@ -100,6 +104,49 @@ function zegelAlreadySent(item) {
   );
 }
 
+/*
+ * The draft's file attachments as [{name, content_base64}], read one after another. Outlook hands file
+ * contents over base64-encoded, and the scan API takes them that way in JSON: classic Outlook's
+ * JavaScript-only runtime has no FormData or Blob (and no atob to decode), so this file always sends
+ * JSON rather than multipart, one code path for every Outlook. Attached items and cloud links have no
+ * file content and are left out, as are files past ZEGEL_ATTACHMENTS_MAX and any Outlook will not read.
+ */
+function zegelReadAttachments(item) {
+  if (typeof item.getAttachmentsAsync !== "function" || typeof item.getAttachmentContentAsync !== "function") {
+    return Promise.resolve([]);
+  }
+  var enums = Office.MailboxEnums || {};
+  var fileType = (enums.AttachmentType && enums.AttachmentType.File) || "file";
+  var base64 = (enums.AttachmentContentFormat && enums.AttachmentContentFormat.Base64) || "base64";
+  return zegelCall(item, "getAttachmentsAsync").then((attachments) => {
+    var total = 0;
+    var files = (attachments || []).filter((a) => {
+      if (a.attachmentType !== fileType || total + (a.size || 0) > ZEGEL_ATTACHMENTS_MAX) {
+        return false;
+      }
+      total += a.size || 0;
+      return true;
+    });
+    var read = [];
+    return files
+      .reduce(
+        (chain, a) =>
+          chain.then(() =>
+            zegelCall(item, "getAttachmentContentAsync", [a.id]).then(
+              (content) => {
+                if (content && content.format === base64 && typeof content.content === "string") {
+                  read.push({ name: a.name, content_base64: content.content });
+                }
+              },
+              () => undefined
+            )
+          ),
+        Promise.resolve()
+      )
+      .then(() => read);
+  }, () => []);
+}
+
 function zegelReadDraft(item) {
   return Promise.all([
     zegelCall(item.subject, "getAsync"),
@@ -108,12 +155,17 @@ function zegelReadDraft(item) {
     zegelCall(item.to, "getAsync"),
     zegelCall(item.cc, "getAsync"),
     zegelCall(item.bcc, "getAsync"),
+    zegelReadAttachments(item),
   ]).then((values) => {
     var recipients = [];
     [["to", values[3]], ["cc", values[4]], ["bcc", values[5]]].forEach((pair) => {
       (pair[1] || []).forEach((r) => recipients.push({ email: r.emailAddress, kind: pair[0] }));
     });
-    return { subject: values[0] || "", body_text: values[1] || "", body_html: values[2] || "", recipients: recipients };
+    var draft = { subject: values[0] || "", body_text: values[1] || "", body_html: values[2] || "", recipients: recipients };
+    if (values[6].length > 0) {
+      draft.attachments = values[6];
+    }
+    return draft;
   });
 }
 
@@ -264,5 +316,5 @@ if (typeof Office !== "undefined" && Office.actions && typeof Office.actions.ass
 }
 
 if (typeof module === "object" && module.exports) {
-  module.exports = { onMessageSendHandler, onNewMessageComposeHandler, zegelCompletion, zegelFound };
+  module.exports = { onMessageSendHandler, onNewMessageComposeHandler, zegelCompletion, zegelFound, zegelReadAttachments };
 }

@@ -242,9 +242,14 @@ pub async fn challenge(
                 AccessError::Internal(anyhow::anyhow!("cannot read the tenant settings: {e}"))
             })?;
         let from = crate::settings::notification_from(&settings, &state.config.mail_from);
+        let subject = if content.subject_hidden || settings.hide_subject {
+            ""
+        } else {
+            content.subject.as_str()
+        };
         let email = render::password(
             language(access),
-            &content.subject,
+            subject,
             &access.sender_email,
             &password,
             &access.email,

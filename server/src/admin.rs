@@ -108,6 +108,19 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
             outbox::update_payload(&state.db, &job_id, &payload).await?;
             report.fields += 1;
         }
+        // The SMTP gateway's relay blobs are referenced only by their outbox job.
+        if let Ok(crate::outbox::Payload::Relay(relay)) =
+            crate::outbox::open_payload(&keyring, &job_id, &payload)
+        {
+            let header = state
+                .blobs
+                .read_header(&relay.blob_id)
+                .with_context(|| format!("cannot read relay blob {}", relay.blob_id))?;
+            if let Some(new_header) = zegel_crypto::rewrap_header(&keyring, &header)? {
+                state.blobs.rewrite_header(&relay.blob_id, &new_header)?;
+                report.blobs += 1;
+            }
+        }
     }
     Ok(report)
 }

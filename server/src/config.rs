@@ -2,7 +2,7 @@
 //! variables (the environment wins). Secrets may also come from files named by `ZEGEL_*_FILE`, and are
 //! never printed: [`Config::describe`] masks them.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -70,6 +70,95 @@ pub enum SmsConfig {
     },
 }
 
+/// A network in CIDR notation (`10.0.0.0/8`, `::1/128`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    /// The network address (host bits cleared).
+    pub addr: IpAddr,
+    /// The prefix length.
+    pub prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `addr/prefix`, or a bare address (a single host).
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let (addr, prefix) = match text.split_once('/') {
+            Some((addr, prefix)) => (
+                addr.parse::<IpAddr>().ok()?,
+                Some(prefix.parse::<u8>().ok()?),
+            ),
+            None => (text.parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        if prefix > max {
+            return None;
+        }
+        Some(Self {
+            addr: mask(addr, prefix),
+            prefix,
+        })
+    }
+
+    /// Whether `ip` lies in this network (IPv4-mapped IPv6 addresses count as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        ip.is_ipv4() == self.addr.is_ipv4() && mask(ip, self.prefix) == self.addr
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+fn mask(addr: IpAddr, prefix: u8) -> IpAddr {
+    match addr {
+        IpAddr::V4(v4) => {
+            let bits = u32::from(v4);
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(prefix))
+            };
+            IpAddr::V4((bits & mask).into())
+        }
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6);
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(prefix))
+            };
+            IpAddr::V6((bits & mask).into())
+        }
+    }
+}
+
+/// The SMTP gateway (`ZEGEL_SMTP_*`).
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// Where it listens; the gateway is off when unset.
+    pub listen: Option<SocketAddr>,
+    /// Clients that may relay without authenticating.
+    pub relay_networks: Vec<Cidr>,
+    /// Where relayed mail goes (host, port); unset: the `ZEGEL_MAIL` transport.
+    pub next_hop: Option<(String, u16)>,
+    /// The STARTTLS certificate chain (PEM); STARTTLS is offered only with a key too.
+    pub tls_cert: Option<PathBuf>,
+    /// The STARTTLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// The largest message, in bytes (advertised as SIZE).
+    pub max_size: u64,
+    /// The most recipients of one message.
+    pub max_recipients: usize,
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -101,6 +190,8 @@ pub struct Config {
     pub addin_dir: Option<PathBuf>,
     /// The SMS transport.
     pub sms: SmsConfig,
+    /// The SMTP gateway.
+    pub gateway: GatewayConfig,
 }
 
 /// The shape of `zegel.toml`: every key optional, named like the environment variables without the
@@ -120,6 +211,13 @@ struct FileConfig {
     max_upload_bytes: Option<u64>,
     timezone: Option<String>,
     addin_dir: Option<PathBuf>,
+    smtp_listen: Option<String>,
+    smtp_relay_networks: Option<String>,
+    smtp_next_hop: Option<String>,
+    smtp_tls_cert: Option<PathBuf>,
+    smtp_tls_key: Option<PathBuf>,
+    smtp_max_size: Option<u64>,
+    smtp_max_recipients: Option<usize>,
 }
 
 impl Config {
@@ -136,11 +234,12 @@ impl Config {
         file: Option<&Path>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let file_config = match file {
+        let mut file_config = match file {
             Some(path) => read_file_config(path)?,
             None if Path::new("zegel.toml").exists() => read_file_config(Path::new("zegel.toml"))?,
             None => FileConfig::default(),
         };
+        let gateway = parse_gateway(env, &mut file_config)?;
         let pick = |name: &'static str, from_file: Option<String>| env(name).or(from_file);
         let secret = |name: &'static str,
                       from_file: Option<String>|
@@ -256,6 +355,7 @@ impl Config {
             .map(PathBuf::from)
             .or(file_config.addin_dir);
         Ok(Self {
+            gateway,
             addin_dir,
             sms,
             listen,
@@ -323,11 +423,118 @@ impl Config {
                     }
                 },
             ),
+            ("ZEGEL_SMTP_LISTEN", self.gateway.listen.map_or_else(|| "(not set: gateway off)".to_owned(), |l| l.to_string())),
+            ("ZEGEL_SMTP_RELAY_NETWORKS", self.gateway.relay_networks.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
+            ("ZEGEL_SMTP_NEXT_HOP", self.gateway.next_hop.as_ref().map_or_else(|| "(not set: the ZEGEL_MAIL transport)".to_owned(), |(h, p)| format!("smtp://{h}:{p}"))),
+            ("ZEGEL_SMTP_TLS_CERT", self.gateway.tls_cert.as_ref().map_or_else(|| "(not set: no STARTTLS)".to_owned(), |p| p.display().to_string())),
+            ("ZEGEL_SMTP_TLS_KEY", self.gateway.tls_key.as_ref().map_or_else(|| "(not set)".to_owned(), |p| p.display().to_string())),
+            ("ZEGEL_SMTP_MAX_SIZE", self.gateway.max_size.to_string()),
+            ("ZEGEL_SMTP_MAX_RECIPIENTS", self.gateway.max_recipients.to_string()),
         ]
         .iter()
         .map(|(key, value)| format!("{key} = {value}\n"))
         .collect()
     }
+}
+
+fn parse_gateway(
+    env: &dyn Fn(&str) -> Option<String>,
+    file: &mut FileConfig,
+) -> Result<GatewayConfig, ConfigError> {
+    let listen = match env("ZEGEL_SMTP_LISTEN").or(file.smtp_listen.take()) {
+        Some(text) => Some(
+            text.parse::<SocketAddr>()
+                .map_err(|_| ConfigError::Invalid {
+                    name: "ZEGEL_SMTP_LISTEN",
+                    message: format!("'{text}' is not an address like 127.0.0.1:2525"),
+                })?,
+        ),
+        None => None,
+    };
+    let networks_text = env("ZEGEL_SMTP_RELAY_NETWORKS")
+        .or(file.smtp_relay_networks.take())
+        .unwrap_or_else(|| "127.0.0.0/8,::1/128".to_owned());
+    let relay_networks = networks_text
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            Cidr::parse(n).ok_or_else(|| ConfigError::Invalid {
+                name: "ZEGEL_SMTP_RELAY_NETWORKS",
+                message: format!("'{n}' is not a network like 10.0.0.0/8 or ::1/128"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_hop = match env("ZEGEL_SMTP_NEXT_HOP").or(file.smtp_next_hop.take()) {
+        Some(text) => match parse_mail(&text) {
+            Ok(MailTransportConfig::Smtp { host, port }) => Some((host, port)),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "ZEGEL_SMTP_NEXT_HOP",
+                    message: format!("'{text}' is not smtp://HOST:PORT"),
+                });
+            }
+        },
+        None => None,
+    };
+    let path =
+        |name: &'static str, from_file: Option<PathBuf>| -> Result<Option<PathBuf>, ConfigError> {
+            match env(name).map(PathBuf::from).or(from_file) {
+                Some(path) if !path.is_file() => Err(ConfigError::Invalid {
+                    name,
+                    message: format!("{} is not a readable file", path.display()),
+                }),
+                other => Ok(other),
+            }
+        };
+    let tls_cert = path("ZEGEL_SMTP_TLS_CERT", file.smtp_tls_cert.take())?;
+    let tls_key = path("ZEGEL_SMTP_TLS_KEY", file.smtp_tls_key.take())?;
+    if tls_cert.is_some() != tls_key.is_some() {
+        return Err(ConfigError::Invalid {
+            name: if tls_cert.is_some() {
+                "ZEGEL_SMTP_TLS_KEY"
+            } else {
+                "ZEGEL_SMTP_TLS_CERT"
+            },
+            message: "ZEGEL_SMTP_TLS_CERT and ZEGEL_SMTP_TLS_KEY go together".to_owned(),
+        });
+    }
+    let number =
+        |name: &'static str, from_file: Option<u64>, default: u64| -> Result<u64, ConfigError> {
+            let value = match env(name) {
+                Some(text) => text.parse::<u64>().map_err(|_| ConfigError::Invalid {
+                    name,
+                    message: format!("'{text}' is not a positive number"),
+                })?,
+                None => from_file.unwrap_or(default),
+            };
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    name,
+                    message: "must be at least 1".to_owned(),
+                });
+            }
+            Ok(value)
+        };
+    let max_size = number(
+        "ZEGEL_SMTP_MAX_SIZE",
+        file.smtp_max_size.take(),
+        50 * 1024 * 1024,
+    )?;
+    let max_recipients = number(
+        "ZEGEL_SMTP_MAX_RECIPIENTS",
+        file.smtp_max_recipients.take().map(|n| n as u64),
+        100,
+    )? as usize;
+    Ok(GatewayConfig {
+        listen,
+        relay_networks,
+        next_hop,
+        tls_cert,
+        tls_key,
+        max_size,
+        max_recipients,
+    })
 }
 
 fn read_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -423,6 +630,43 @@ mod tests {
     }
 
     #[test]
+    fn gateway_defaults_and_networks() {
+        let config = load(&[]).unwrap();
+        assert!(config.gateway.listen.is_none());
+        assert_eq!(config.gateway.max_size, 50 * 1024 * 1024);
+        assert_eq!(config.gateway.max_recipients, 100);
+        assert!(config.gateway.next_hop.is_none());
+        let loopback = |ip: &str| {
+            config
+                .gateway
+                .relay_networks
+                .iter()
+                .any(|n| n.contains(ip.parse().unwrap()))
+        };
+        assert!(loopback("127.0.0.1"));
+        assert!(loopback("::1"));
+        assert!(loopback("::ffff:127.0.0.2"));
+        assert!(!loopback("10.0.0.1"));
+        let config = load(&[
+            ("ZEGEL_SMTP_LISTEN", "127.0.0.1:2525"),
+            ("ZEGEL_SMTP_RELAY_NETWORKS", "10.1.0.0/16, 2001:db8::/32"),
+            ("ZEGEL_SMTP_NEXT_HOP", "smtp://mx.example:25"),
+        ])
+        .unwrap();
+        assert_eq!(config.gateway.listen.unwrap().port(), 2525);
+        let net = config.gateway.relay_networks[0];
+        assert!(net.contains("10.1.200.3".parse().unwrap()));
+        assert!(!net.contains("10.2.0.1".parse().unwrap()));
+        assert!(config.gateway.relay_networks[1].contains("2001:db8::5".parse().unwrap()));
+        assert_eq!(config.gateway.next_hop, Some(("mx.example".to_owned(), 25)));
+        assert!(
+            config
+                .describe()
+                .contains("ZEGEL_SMTP_NEXT_HOP = smtp://mx.example:25")
+        );
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         for (vars, name) in [
             (vec![("ZEGEL_LISTEN", "nope")], "ZEGEL_LISTEN"),
@@ -433,6 +677,29 @@ mod tests {
                 "ZEGEL_DATABASE_URL",
             ),
             (vec![("ZEGEL_TIMEZONE", "Mars/Olympus")], "ZEGEL_TIMEZONE"),
+            (vec![("ZEGEL_SMTP_LISTEN", "2525")], "ZEGEL_SMTP_LISTEN"),
+            (
+                vec![("ZEGEL_SMTP_RELAY_NETWORKS", "10.0.0.0/33")],
+                "ZEGEL_SMTP_RELAY_NETWORKS",
+            ),
+            (
+                vec![("ZEGEL_SMTP_RELAY_NETWORKS", "127.0.0.1/8,lan")],
+                "ZEGEL_SMTP_RELAY_NETWORKS",
+            ),
+            (
+                vec![("ZEGEL_SMTP_NEXT_HOP", "http://mx.example")],
+                "ZEGEL_SMTP_NEXT_HOP",
+            ),
+            (
+                vec![("ZEGEL_SMTP_TLS_CERT", "/nonexistent/cert.pem")],
+                "ZEGEL_SMTP_TLS_CERT",
+            ),
+            (vec![("ZEGEL_SMTP_MAX_SIZE", "50M")], "ZEGEL_SMTP_MAX_SIZE"),
+            (vec![("ZEGEL_SMTP_MAX_SIZE", "0")], "ZEGEL_SMTP_MAX_SIZE"),
+            (
+                vec![("ZEGEL_SMTP_MAX_RECIPIENTS", "-1")],
+                "ZEGEL_SMTP_MAX_RECIPIENTS",
+            ),
         ] {
             let error = load(&vars).unwrap_err().to_string();
             assert!(error.starts_with(name), "{error}");

@@ -36,6 +36,8 @@ pub mod delivery;
 pub mod devbox;
 /// The error type of handlers.
 pub mod error;
+/// The SMTP gateway: ESMTP in front of the organisation's outgoing mail.
+pub mod gateway;
 /// Texts in three languages.
 pub mod i18n;
 /// Keys and secrets.
@@ -134,7 +136,11 @@ pub async fn build_state_with_clock(
         .context("cannot open the database")?;
     let blobs = blobs::LocalBlobs::open(&config.data_dir.join("blobs"))
         .context("cannot open the blob store")?;
-    let mailer = mail::Mailer::from_config(&config)?;
+    let mailer = Arc::new(mail::Mailer::from_config(&config)?);
+    let next_hop = match &config.gateway.next_hop {
+        Some((host, port)) => Arc::new(mail::Mailer::next_hop(host, *port)?),
+        None => mailer.clone(),
+    };
     let sms = match &config.sms {
         config::SmsConfig::Dev => sms::SmsSender::Dev(sms::DevSmsBox::default()),
         config::SmsConfig::Twilio {
@@ -154,7 +160,8 @@ pub async fn build_state_with_clock(
         db,
         blobs,
         keys: Arc::new(keys),
-        mailer: Arc::new(mailer),
+        mailer,
+        next_hop,
         sms: Arc::new(sms),
         oidc: Arc::new(oidc::OidcKeys::new()),
         outbox_wakeup: Arc::new(tokio::sync::Notify::new()),

@@ -310,6 +310,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let gateway = zegel_server::gateway::spawn(state.clone()).await?;
     let worker = outbox::spawn(state.clone());
     let maintenance = zegel_server::delivery::spawn_maintenance(state.clone());
     let dev = state.mailer.dev_mailbox().is_some();
@@ -317,6 +318,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     println!("Zegel is running at {base}");
     println!("  health:      {base}/healthz");
     println!("  sender API:  {base}/api/v1/messages");
+    if let Some(smtp) = state.config.gateway.listen {
+        println!("  SMTP gateway: {smtp}");
+    }
     if dev {
         println!("  dev mailbox: {base}/dev/mailbox");
     }
@@ -329,6 +333,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await?;
     worker.abort();
     maintenance.abort();
+    if let Some(gateway) = gateway {
+        gateway.abort();
+    }
     Ok(())
 }
 

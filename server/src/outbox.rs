@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use zegel_crypto::{Context, DataKey, Keyring};
@@ -24,11 +25,23 @@ pub enum Payload {
     Email(OutgoingEmail),
     /// An SMS.
     Sms(crate::sms::OutgoingSms),
+    /// A mail the SMTP gateway relays unchanged to the next hop (its bytes sealed in a blob).
+    Relay(crate::gateway::RelayJob),
+    /// A delivery status notification (bounce) for a relay job that failed, sent through the mail
+    /// transport with the null reverse path.
+    Dsn {
+        /// The original's envelope sender.
+        to: String,
+        /// The whole DSN (RFC 3464).
+        raw: String,
+    },
 }
 
 /// After this many attempts (about two days with the backoff below) a job is given up.
 pub const MAX_ATTEMPTS: i64 = 30;
 const LEASE_MS: i64 = 5 * 60 * 1000;
+/// Jobs of one batch sent at the same time (lettre's pool keeps up to ten relay connections).
+const CONCURRENCY: usize = 8;
 
 fn context(job_id: &str) -> Context<'_> {
     Context {
@@ -44,7 +57,8 @@ pub fn seal_payload(keyring: &Keyring, job_id: &str, payload: &Payload) -> Vec<u
     zegel_crypto::seal_to_vec(keyring, &DataKey::generate(), context(job_id), &json)
 }
 
-fn open_payload(keyring: &Keyring, job_id: &str, sealed: &[u8]) -> anyhow::Result<Payload> {
+/// Opens a sealed payload (key rotation reads relay jobs' blob ids).
+pub fn open_payload(keyring: &Keyring, job_id: &str, sealed: &[u8]) -> anyhow::Result<Payload> {
     let json = zegel_crypto::open_to_vec(keyring, context(job_id), sealed)?;
     Ok(serde_json::from_slice(&json)?)
 }
@@ -104,10 +118,15 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
         if jobs.is_empty() {
             return Ok(handled);
         }
-        for job in jobs {
-            handled += 1;
-            process(state, job).await?;
-        }
+        handled += jobs.len();
+        // Jobs wait on the network (relay, SMS provider), so a batch is worked on side by side; each job
+        // is independent, and its own lease keeps other workers off it.
+        let results: Vec<anyhow::Result<()>> = futures_util::stream::iter(jobs)
+            .map(|job| process(state, job))
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        results.into_iter().collect::<anyhow::Result<()>>()?;
     }
 }
 
@@ -140,6 +159,12 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
             .send(sms)
             .await
             .map_err(|e| (e.permanent, e.message)),
+        Payload::Relay(relay) => crate::gateway::relay::send(state, &job.id, relay).await,
+        Payload::Dsn { to, raw } => state
+            .mailer
+            .send_raw(None, std::slice::from_ref(to), raw.as_bytes())
+            .await
+            .map_err(|e| (e.permanent, e.message)),
     };
     match outcome {
         Ok(()) => {
@@ -153,6 +178,9 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
                     crate::db::phones::set_sms_error(&state.db, recipient, None).await?
                 }
                 _ => {}
+            }
+            if let Payload::Relay(relay) = &payload {
+                crate::gateway::relay::relayed(state, &job.id, relay).await?;
             }
             tracing::info!(job = %job.id, purpose = %job.purpose, "handed to the relay");
         }
@@ -168,6 +196,9 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
                     crate::db::phones::set_sms_error(&state.db, recipient, Some(&message)).await?
                 }
                 _ => {}
+            }
+            if let Payload::Relay(relay) = &payload {
+                crate::gateway::relay::bounce(state, &job.id, relay, &message, permanent).await?;
             }
         }
         Err((_, message)) => {

@@ -28,6 +28,10 @@ pub struct MessageContent {
     pub body_text: Option<String>,
     /// HTML body as the sender gave it (sanitised when shown).
     pub body_html: Option<String>,
+    /// E-mails about this message (notification, password) show a neutral subject: the tenant hides
+    /// subjects, or the gateway found a sensitive value in it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub subject_hidden: bool,
 }
 
 /// Seals `plaintext` as field `field` of a message.

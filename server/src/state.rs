@@ -63,6 +63,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// Outgoing mail.
     pub mailer: Arc<Mailer>,
+    /// Where the SMTP gateway relays mail (`ZEGEL_SMTP_NEXT_HOP`, else the same as `mailer`).
+    pub next_hop: Arc<Mailer>,
     /// Outgoing SMS.
     pub sms: Arc<crate::sms::SmsSender>,
     /// OpenID Connect issuers' signing keys, cached.

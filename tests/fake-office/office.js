@@ -1,6 +1,7 @@
 // A fake Office.js that plays Outlook for the browser tests: one draft (subject, body, recipients,
-// attachments, internet headers, session data), roaming settings, the display language, event handlers
-// and `event.completed`. The test writes `window.ZEGEL_FAKE_SCENARIO` in front of this file and reads
+// attachments with their contents, internet headers, session data), or with `mode: "read"` a sent item
+// in read mode (its raw `internetHeaders` for getAllInternetHeadersAsync), roaming settings, the display
+// language, event handlers and `event.completed`. The test writes `window.ZEGEL_FAKE_SCENARIO` in front of this file and reads
 // what the pane or launchevent.js did through `window.__fakeOffice`.
 (function () {
   "use strict";
@@ -9,6 +10,16 @@
     // The web view of an old Outlook (Internet Explorer 11) has no WebAssembly.
     delete window.WebAssembly;
   }
+  var attachmentCount = 0;
+  // `type` is "file" (the default), "item" (an attached e-mail) or "cloud" (a link to a cloud file).
+  var attachment = function (a) {
+    var base64 = a.base64 || "";
+    attachmentCount += 1;
+    return {
+      id: "att-" + (attachmentCount - 1), name: a.name, size: a.size || atob(base64).length, isInline: false,
+      attachmentType: a.type || "file", base64: base64,
+    };
+  };
   var address = function (r) { return { emailAddress: r.email, displayName: r.name || "" }; };
   var state = {
     subject: scenario.subject || "",
@@ -17,9 +28,7 @@
     to: (scenario.to || []).map(address),
     cc: (scenario.cc || []).map(address),
     bcc: (scenario.bcc || []).map(address),
-    attachments: (scenario.attachments || []).map(function (a, i) {
-      return { id: "att-" + i, name: a.name, size: atob(a.base64).length, isInline: false, attachmentType: "file", base64: a.base64 };
-    }),
+    attachments: (scenario.attachments || []).map(attachment),
     headers: {},
     sessionData: Object.assign({}, scenario.sessionData || {}),
     roaming: Object.assign({}, scenario.roaming || {}),
@@ -68,7 +77,12 @@
     },
     getAttachmentContentAsync: function (id) {
       var found = state.attachments.filter(function (a) { return a.id === id; })[0];
-      if (found) {
+      if (found && found.attachmentType === "cloud") {
+        done(arguments, { format: "url", content: "https://cloud.example/" + found.name });
+      } else if (found && found.attachmentType === "item") {
+        done(arguments, { format: "eml", content: "Subject: attached" });
+      } else if (found) {
+        state.contentReads = (state.contentReads || 0) + 1;
         done(arguments, { format: "base64", content: found.base64 });
       } else {
         done(arguments, null, "no attachment " + id);
@@ -109,6 +123,18 @@
     };
   }
 
+  if (scenario.mode === "read") {
+    // A sent item in read mode: subject is a plain string and the headers come as one raw block.
+    item = {
+      itemType: "message",
+      subject: state.subject,
+      getAllInternetHeadersAsync: function () {
+        record("getAllInternetHeadersAsync");
+        done(arguments, scenario.internetHeaders || "");
+      },
+    };
+  }
+
   function fire(type) {
     (state.handlers[type] || []).forEach(function (handler) { handler({ type: type }); });
   }
@@ -142,12 +168,17 @@
         subject: state.subject, bodyText: state.bodyText, bodyHtml: state.bodyHtml, headers: state.headers,
         sessionData: state.sessionData, roaming: state.roaming, sent: state.sent, completed: state.completed,
         attachments: state.attachments.map(function (a) { return a.name; }), calls: state.calls,
+        contentReads: state.contentReads || 0,
       }));
     },
     // Runs a launch-event handler the way Outlook does and records what it passed to event.completed.
     launch: function (name) {
       state.completed = null;
       associated[name]({ completed: function (options) { state.completed = options || {}; } });
+    },
+    addAttachment: function (a) {
+      state.attachments.push(attachment(a));
+      fire("olkAttachmentsChanged");
     },
     addRecipient: function (email, name) {
       state.to.push({ emailAddress: email, displayName: name || "" });

@@ -61,7 +61,7 @@ impl AddinSite {
     pub fn new() -> Self {
         let dir = tempfile::TempDir::new().unwrap();
         copy_dir(&addin_build_dir(), dir.path());
-        for page in ["taskpane.html", "commands.html"] {
+        for page in ["taskpane.html", "logblock.html", "commands.html"] {
             let path = dir.path().join(page);
             let html = std::fs::read_to_string(&path).unwrap();
             assert!(

@@ -13,8 +13,8 @@ use mailin::{Action, Handler, Response, SessionBuilder};
 /// Headless Chromium over WebDriver and the add-in with a fake Office host, for the browser tests.
 pub mod browser;
 
-/// The `zegel` binary: `ZEGEL_BIN` (set by `cargo xtask test`), else the workspace's debug build,
-/// built on first use.
+/// The `zegel` binary: `ZEGEL_BIN` (set by `cargo xtask test`), else the workspace's debug build
+/// (in `CARGO_TARGET_DIR` when set), built on first use.
 pub fn zegel_bin() -> PathBuf {
     if let Some(path) = std::env::var_os("ZEGEL_BIN") {
         return PathBuf::from(path);
@@ -32,7 +32,11 @@ pub fn zegel_bin() -> PathBuf {
             .expect("cargo runs");
         assert!(status.success(), "building zegel failed");
     });
-    root.join("target/debug/zegel")
+    // Where that build went: CARGO_TARGET_DIR when set, as cargo itself decides.
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("debug/zegel")
 }
 
 /// A mail as the receiver got it.
@@ -157,9 +161,12 @@ fn serve(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>) {
             ..Default::default()
         },
     );
-    let mut writer = stream.try_clone().unwrap();
+    // Replies go out in one write each, without Nagle's delay: a multi-line EHLO reply written piecewise
+    // would otherwise wait for the client's delayed ACK.
+    let _ = stream.set_nodelay(true);
+    let mut writer = std::io::BufWriter::new(stream.try_clone().unwrap());
     let mut reader = BufReader::new(stream);
-    if session.greeting().write_to(&mut writer).is_err() {
+    if session.greeting().write_to(&mut writer).is_err() || writer.flush().is_err() {
         return;
     }
     let mut line = Vec::new();
@@ -178,7 +185,7 @@ fn serve(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>) {
                 return;
             }
             _ => {
-                if response.write_to(&mut writer).is_err() {
+                if response.write_to(&mut writer).is_err() || writer.flush().is_err() {
                     return;
                 }
             }

@@ -11,7 +11,10 @@ use zegel_tests::{ReceivedMail, SmtpReceiver, Zegel};
 const SENDER: &str = "anna@zorg.example";
 const RECIPIENT: &str = "jan@ontvanger.example";
 const SUBJECT: &str = "Dossier Kwartaal-QX19";
-const ATTACHMENT: &[u8] = b"%PDF-1.4 uitslag LM73\n";
+/// The draft's attachment: readable for the content filter (which now scans attachments too, and would
+/// switch Zegel on for a file it cannot read) and free of findings.
+const ATTACHMENT: &[u8] = b"Uitslag LM73: alles in orde.\n";
+const ATTACHMENT_NAME: &str = "uitslag-LM73.txt";
 const STRONG: &str = "kaas-fiets-Tulp-regen-97";
 /// A BSN that passes the eleven test; the default policy forces 2FA for it.
 const BSN: &str = "111222333";
@@ -71,7 +74,7 @@ fn draft(setup: &Setup, language: &str, body: &str) -> Value {
         "subject": SUBJECT,
         "body": body,
         "to": [{"email": RECIPIENT, "name": "Jan Jansen"}],
-        "attachments": [{"name": "uitslag-LM73.pdf", "base64": base64::engine::general_purpose::STANDARD.encode(ATTACHMENT)}],
+        "attachments": [{"name": ATTACHMENT_NAME, "base64": base64::engine::general_purpose::STANDARD.encode(ATTACHMENT)}],
         "roaming": {"zegelToken": setup.token},
     })
 }
@@ -370,7 +373,7 @@ async fn a_sender_protects_a_message_with_a_custom_password_and_the_recipient_op
     assert!(
         page.contains(SUBJECT)
             && page.contains("the results are attached")
-            && page.contains("uitslag-LM73.pdf")
+            && page.contains(ATTACHMENT_NAME)
     );
 }
 
@@ -426,7 +429,7 @@ async fn a_generated_password_told_another_way_is_shown_once_behind_the_eye() {
     );
     browser.close().await;
     let page = recipient_opens(&setup, Some(password.as_str().unwrap().to_owned())).await;
-    assert!(page.contains("uitslag-LM73.pdf"));
+    assert!(page.contains(ATTACHMENT_NAME));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -792,5 +795,409 @@ async fn on_send_fails_open_with_a_warning_when_the_server_is_down() {
             .contains("could not check"),
         "{completed}"
     );
+    browser.close().await;
+}
+
+/// A second recipient for the log & block tests.
+const OTHER: &str = "piet@ontvanger.example";
+
+/// Sends a secure message with `ATTACHMENT` to `RECIPIENT` and `OTHER` through the API (custom password
+/// `STRONG`, told another way); returns its id and the file's id.
+async fn send_through_the_api(setup: &Setup) -> (String, String) {
+    let meta = json!({
+        "subject": SUBJECT, "body_text": "Dear Jan, the results are attached.", "kind": "secure_message",
+        "recipients": [{"email": RECIPIENT}, {"email": OTHER}],
+        "auth": {"level": "1fa", "password": {"custom": STRONG}, "deliver": "other"}, "language": "en"
+    });
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "meta",
+            reqwest::multipart::Part::text(meta.to_string())
+                .mime_str("application/json")
+                .unwrap(),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(ATTACHMENT.to_vec()).file_name(ATTACHMENT_NAME),
+        );
+    let client = http();
+    let response = client
+        .post(format!("{}/api/v1/messages", setup.zegel.base))
+        .bearer_auth(&setup.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let sent: Value = response.json().await.unwrap();
+    let id = sent["id"].as_str().unwrap().to_owned();
+    let status: Value = client
+        .get(format!("{}/api/v1/messages/{id}", setup.zegel.base))
+        .bearer_auth(&setup.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (id, status["files"][0]["id"].as_str().unwrap().to_owned())
+}
+
+/// A sent item in read mode whose raw internet headers are `headers`.
+fn sent_item(setup: &Setup, language: &str, headers: &str) -> Value {
+    json!({
+        "mode": "read",
+        "language": language,
+        "subject": SUBJECT,
+        "internetHeaders": headers,
+        "roaming": {"zegelToken": setup.token},
+    })
+}
+
+async fn open_log_pane(setup: &Setup, scenario: &Value) -> Browser {
+    setup.site.set_scenario(scenario);
+    let browser = Browser::start(&[]).await;
+    browser
+        .goto(&format!("{}/addin/logblock.html", setup.zegel.base))
+        .await;
+    browser
+}
+
+/// `RECIPIENT` signs in with `STRONG` and opens the message; returns their client and message page.
+async fn recipient_session(setup: &Setup) -> (reqwest::Client, String) {
+    let notification = setup.receiver.wait_for(RECIPIENT, SUBJECT);
+    let link = link_in(&notification, &setup.zegel.base);
+    let client = http();
+    let verified = client
+        .post(format!("{link}/verify"))
+        .form(&[("code", STRONG)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verified.status(),
+        303,
+        "the recipient's password is accepted"
+    );
+    let page = format!(
+        "{}{}",
+        setup.zegel.base,
+        verified.headers()["location"].to_str().unwrap()
+    );
+    let opened = client.get(&page).send().await.unwrap();
+    assert_eq!(opened.status(), 200);
+    (client, page)
+}
+
+async fn download_status(client: &reqwest::Client, page: &str, file_id: &str) -> u16 {
+    client
+        .get(format!("{page}/files/{file_id}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Waits until the log & block pane shows the list item `css` with `attribute` = `value`.
+async fn shows(browser: &Browser, css: &str, attribute: &str, value: &str) {
+    browser
+        .wait_for(
+            &format!("document.querySelector('{css}[{attribute}=\"{value}\"]')"),
+            &format!("{css} with {attribute}={value}"),
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_and_block_shows_a_sent_message_and_blocks_files_recipients_and_the_message() {
+    let setup = setup();
+    let (id, file_id) = send_through_the_api(&setup).await;
+    let headers = format!(
+        "Received: from zorg.example\r\n\tby mail.zorg.example; Mon, 23 Nov 2026 08:00:00 +0000\r\nSubject: {SUBJECT}\r\nx-zegel-message: {id}\r\nTo: {RECIPIENT}\r\n"
+    );
+    let browser = open_log_pane(&setup, &sent_item(&setup, "en-US", &headers)).await;
+    stage(&browser, "logblock").await;
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#logblock').dataset.messageId",
+                vec![]
+            )
+            .await,
+        id.as_str()
+    );
+    assert!(
+        browser.office_state().await["calls"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("getAllInternetHeadersAsync"))
+    );
+    let recipients = browser
+        .js(
+            "return [...document.querySelectorAll('#recipients > li')].map(li => li.dataset.email)",
+            vec![],
+        )
+        .await;
+    assert_eq!(recipients, json!([RECIPIENT, OTHER]));
+    let text = browser
+        .js(
+            "return document.querySelector('#logblock').innerText",
+            vec![],
+        )
+        .await;
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains(ATTACHMENT_NAME) && text.contains("Not downloaded") && text.contains(SUBJECT),
+        "{text}"
+    );
+    let status = browser
+        .js(
+            "return document.querySelector('#recipients > li').dataset.status",
+            vec![],
+        )
+        .await;
+    assert!(
+        ["queued", "sent"].contains(&status.as_str().unwrap()),
+        "{status}"
+    );
+    // Labelled for screen readers: the switch and every menu button.
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#block-message').getAttribute('role')",
+                vec![]
+            )
+            .await,
+        "switch"
+    );
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#file-0-menu').getAttribute('aria-label')",
+                vec![]
+            )
+            .await,
+        format!("Actions for {ATTACHMENT_NAME}").as_str()
+    );
+    browser.screenshot("20-logblock").await;
+
+    // While nobody has opened it, the whole e-mail can be blocked: the switch turns red.
+    browser.click("#block-message").await;
+    browser
+        .wait_for(
+            "document.querySelector('#block-message.on[aria-checked=\"true\"]')",
+            "the switch to turn red",
+        )
+        .await;
+    // Red once the knob's transition ends.
+    browser
+        .wait_for(
+            "getComputedStyle(document.querySelector('#block-message .knob')).backgroundColor === 'rgb(197, 34, 31)'",
+            "the switch's knob to be red",
+        )
+        .await;
+    browser.screenshot("21-logblock-message-blocked").await;
+    browser.click("#block-message").await;
+    browser
+        .wait_for(
+            "document.querySelector('#block-message[aria-checked=\"false\"]')",
+            "the switch to turn off",
+        )
+        .await;
+
+    // The recipient opens the message and downloads the file; the pane shows it after a refresh.
+    let (client, page) = recipient_session(&setup).await;
+    assert_eq!(download_status(&client, &page, &file_id).await, 200);
+    browser.click("#refresh").await;
+    shows(&browser, "#recipients > li", "data-status", "opened").await;
+    shows(&browser, "#files > li", "data-downloads", "1").await;
+    let downloads = browser
+        .js(
+            "return document.querySelector('#files .download-list').innerText",
+            vec![],
+        )
+        .await;
+    assert!(
+        downloads.as_str().unwrap().contains(RECIPIENT),
+        "{downloads}"
+    );
+
+    // Block the file through its menu (keyboard: the menu takes the focus): the download is refused.
+    browser.click("#file-0-menu").await;
+    browser
+        .wait_for(
+            "document.activeElement && document.activeElement.id === 'block-file-0'",
+            "the focus on the menu item",
+        )
+        .await;
+    browser.screenshot("22-logblock-file-menu").await;
+    browser.click("#block-file-0").await;
+    shows(&browser, "#files > li", "data-blocked", "true").await;
+    assert_ne!(
+        download_status(&client, &page, &file_id).await,
+        200,
+        "a blocked file is not handed out"
+    );
+
+    // Block the other recipient.
+    browser.click("#recipient-1-menu").await;
+    browser.click("#block-recipient-1").await;
+    shows(&browser, "#recipients > li", "data-email", OTHER).await;
+    browser
+        .wait_for(
+            &format!("document.querySelector('#recipients > li[data-email=\"{OTHER}\"][data-blocked=\"true\"]')"),
+            "the other recipient blocked",
+        )
+        .await;
+
+    // The whole e-mail can no longer be blocked: the pane shows the server's reason.
+    browser.click("#block-message").await;
+    let error = browser
+        .wait_for(
+            "document.querySelector('#lb-error') && document.querySelector('#lb-error').innerText",
+            "the refusal",
+        )
+        .await;
+    assert!(
+        error.as_str().unwrap().contains("already opened"),
+        "{error}"
+    );
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#block-message').getAttribute('aria-checked')",
+                vec![]
+            )
+            .await,
+        "false"
+    );
+    browser.screenshot("23-logblock-refused").await;
+
+    // Unblock: the file downloads again; block all and unblock all files.
+    browser.click("#file-0-menu").await;
+    browser.click("#unblock-file-0").await;
+    shows(&browser, "#files > li", "data-blocked", "false").await;
+    assert_eq!(download_status(&client, &page, &file_id).await, 200);
+    browser.click("#block-all-files").await;
+    shows(&browser, "#files > li", "data-blocked", "true").await;
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#block-all-files').textContent",
+                vec![]
+            )
+            .await,
+        "Unblock all files"
+    );
+    browser.click("#block-all-files").await;
+    shows(&browser, "#files > li", "data-blocked", "false").await;
+    browser.click("#block-all-recipients").await;
+    browser
+        .wait_for(
+            "[...document.querySelectorAll('#recipients > li')].every(li => li.dataset.blocked === 'true')",
+            "every recipient blocked",
+        )
+        .await;
+    browser.click("#block-all-recipients").await;
+    browser
+        .wait_for(
+            "[...document.querySelectorAll('#recipients > li')].every(li => li.dataset.blocked === 'false')",
+            "every recipient unblocked",
+        )
+        .await;
+    browser.screenshot("24-logblock-unblocked").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_and_block_says_so_when_an_e_mail_was_not_sent_with_zegel() {
+    let setup = setup();
+    let mut scenario = sent_item(
+        &setup,
+        "nl-NL",
+        "Received: from a\r\nSubject: Hallo\r\nTo: jan@x.example\r\n",
+    );
+    // No sign-in needed to tell.
+    scenario["roaming"] = json!({});
+    let browser = open_log_pane(&setup, &scenario).await;
+    stage(&browser, "no-header").await;
+    let text = browser
+        .js(
+            "return document.querySelector('#no-header').innerText",
+            vec![],
+        )
+        .await;
+    assert!(
+        text.as_str().unwrap().contains("niet met Zegel verstuurd"),
+        "{text}"
+    );
+    assert_eq!(
+        browser
+            .js("return document.querySelector('main').lang", vec![])
+            .await,
+        "nl"
+    );
+    browser.screenshot("25-logblock-no-header").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_verdict_includes_what_only_an_attachment_contains() {
+    let setup = setup();
+    let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let mut scenario = draft(&setup, "en-US", "Dear Jan, see the attachments.");
+    scenario["attachments"] = json!([
+        {"name": "agenda.txt", "base64": encode("Tuesday 10:00, room 4")},
+        {"name": "Dossier map", "type": "cloud", "size": 1200},
+    ]);
+    let browser = open_pane(&setup, &scenario, &[]).await;
+    stage(&browser, "compose").await;
+    let unscanned = browser
+        .wait_for("document.querySelector('#unscanned') && document.querySelector('#unscanned').innerText", "the note on the cloud file")
+        .await;
+    assert!(
+        unscanned.as_str().unwrap().contains("Dossier map"),
+        "{unscanned}"
+    );
+    assert_eq!(
+        browser
+            .js(
+                "return document.querySelector('#verdict[data-action=\"force\"]')",
+                vec![]
+            )
+            .await,
+        Value::Null
+    );
+    // A file with a BSN is attached: the pane scans again and the filter forces 2FA for it.
+    browser
+        .js(
+            "window.__fakeOffice.addAttachment({name: 'notitie.txt', base64: arguments[0]});",
+            vec![json!(encode(&format!("Patient BSN {BSN}\n")))],
+        )
+        .await;
+    browser
+        .wait_for(
+            "document.querySelector('#verdict[data-action=\"force\"]')",
+            "the forced verdict",
+        )
+        .await;
+    let verdict = browser
+        .js(
+            "return document.querySelector('#verdict').innerText",
+            vec![],
+        )
+        .await;
+    assert!(verdict.as_str().unwrap().contains(BSN), "{verdict}");
+    browser.screenshot("13-verdict-attachment").await;
+    // Typing scans again, but the files are read from Outlook once each.
+    browser.js(&format!("Office.context.mailbox.item.body.setAsync('Pay to {IBAN}', {{coercionType: 'text'}}, function () {{}});"), vec![]).await;
+    browser
+        .wait_for(
+            "document.querySelectorAll('#verdict .reasons li').length >= 2",
+            "the IBAN in the verdict too",
+        )
+        .await;
+    assert_eq!(browser.office_state().await["contentReads"], 2);
     browser.close().await;
 }

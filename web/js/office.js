@@ -77,6 +77,18 @@ export async function readItem() {
   };
 }
 
+/**
+ * The internet headers of the item open in read mode (a sent item), as one raw header block, or "" when
+ * this Outlook cannot tell (Mailbox 1.8's getAllInternetHeadersAsync is missing, or the item has none).
+ */
+export async function readHeaders() {
+  const current = item();
+  if (typeof current.getAllInternetHeadersAsync !== "function") {
+    return "";
+  }
+  return (await call(current, "getAllInternetHeadersAsync")) || "";
+}
+
 /** An attachment's content as a Blob (Outlook hands it over base64-encoded). */
 export async function attachmentBlob(id) {
   const content = await call(item(), "getAttachmentContentAsync", id);

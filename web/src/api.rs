@@ -222,6 +222,112 @@ pub struct Sent {
     pub password: Option<String>,
 }
 
+/// One download of a file (log & block).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Download {
+    /// The recipient's address.
+    pub recipient: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// A file of a sent message and what happened to it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FileStatus {
+    /// Id.
+    pub id: String,
+    /// Name; none once the content is destroyed.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Size in bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// Blocked by the sender.
+    #[serde(default)]
+    pub blocked: bool,
+    /// Every download, oldest first.
+    #[serde(default)]
+    pub downloads: Vec<Download>,
+}
+
+/// A recipient of a sent message and what happened to their notification.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RecipientStatus {
+    /// Address.
+    pub email: String,
+    /// `held`, `queued`, `sent`, `bounced` or `opened` (anything else is shown as it is).
+    pub status: String,
+    /// Blocked by the sender.
+    #[serde(default)]
+    pub blocked: bool,
+    /// Locked after too many failed attempts.
+    #[serde(default)]
+    pub locked: bool,
+    /// First opened (RFC 3339).
+    #[serde(default)]
+    pub opened_at: Option<String>,
+}
+
+/// A sent message's status (`GET /api/v1/messages/<id>`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct MessageStatus {
+    /// Id.
+    pub id: String,
+    /// `public_files`, `secure_files` or `secure_message`.
+    pub kind: String,
+    /// `1fa`, `2fa` or none.
+    #[serde(default)]
+    pub level: Option<String>,
+    /// `active`, `held`, `expired` or `deleted`.
+    #[serde(default)]
+    pub status: String,
+    /// The subject; none once destroyed.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// When the links expire (RFC 3339).
+    #[serde(default)]
+    pub expires_at: String,
+    /// The whole message is blocked.
+    #[serde(default)]
+    pub blocked: bool,
+    /// Recipients.
+    #[serde(default)]
+    pub recipients: Vec<RecipientStatus>,
+    /// Files.
+    #[serde(default)]
+    pub files: Vec<FileStatus>,
+}
+
+impl MessageStatus {
+    /// Whether recipients and the whole message can be blocked (a secure message; for the file kinds the
+    /// e-mail went out as plain mail, so only files can be).
+    pub fn blocks_recipients(&self) -> bool {
+        self.kind == "secure_message"
+    }
+}
+
+/// What a block or unblock applies to (the body of `.../block` and `.../unblock`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "target", rename_all = "snake_case")]
+pub enum BlockTarget {
+    /// One file.
+    File {
+        /// Its id.
+        file_id: String,
+    },
+    /// Every file.
+    Files,
+    /// One recipient.
+    Recipient {
+        /// The address.
+        email: String,
+    },
+    /// Every recipient.
+    Recipients,
+    /// The whole message.
+    Message,
+}
+
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -259,6 +365,22 @@ enum Body {
     None,
     Json(String),
     Form(web_sys::FormData),
+}
+
+/// A multipart body: the JSON `meta` part and one `file` part per named blob.
+fn form(meta: &str, files: &[(String, web_sys::Blob)]) -> Result<web_sys::FormData, ApiError> {
+    let form = web_sys::FormData::new().map_err(network)?;
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let parts = js_sys::Array::of1(&JsValue::from_str(meta));
+    let meta_blob =
+        web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(network)?;
+    form.append_with_blob("meta", &meta_blob).map_err(network)?;
+    for (name, blob) in files {
+        form.append_with_blob_and_filename("file", blob, name)
+            .map_err(network)?;
+    }
+    Ok(form)
 }
 
 /// The client: relative URLs (the pane is served by the server it talks to) and a bearer token.
@@ -353,13 +475,20 @@ impl Api {
         }
     }
 
-    /// The content filter's decision; `None` when the server has no content filter.
-    pub async fn scan(&self, request: &ScanRequest) -> Result<Option<Decision>, ApiError> {
+    /// The content filter's decision; `None` when the server has no content filter. With `files` the
+    /// request is multipart (a `meta` part and a `file` part per attachment), else JSON.
+    pub async fn scan(
+        &self,
+        request: &ScanRequest,
+        files: &[(String, web_sys::Blob)],
+    ) -> Result<Option<Decision>, ApiError> {
         let json = serde_json::to_string(request).map_err(|e| ApiError::Network(e.to_string()))?;
-        match self
-            .json::<ScanAnswer>("POST", "/api/v1/scan", Body::Json(json))
-            .await
-        {
+        let body = if files.is_empty() {
+            Body::Json(json)
+        } else {
+            Body::Form(form(&json, files)?)
+        };
+        match self.json::<ScanAnswer>("POST", "/api/v1/scan", body).await {
             Ok(answer) => Ok(Some(answer.decision)),
             Err(ApiError::Missing) => Ok(None),
             Err(other) => Err(other),
@@ -381,24 +510,39 @@ impl Api {
         }
     }
 
+    /// A sent message's status.
+    pub async fn message_status(&self, id: &str) -> Result<MessageStatus, ApiError> {
+        let path = format!(
+            "/api/v1/messages/{}",
+            String::from(js_sys::encode_uri_component(id))
+        );
+        self.json("GET", &path, Body::None).await
+    }
+
+    /// Blocks (`blocked`) or unblocks `target`; answers with the new status.
+    pub async fn set_blocked(
+        &self,
+        id: &str,
+        target: &BlockTarget,
+        blocked: bool,
+    ) -> Result<MessageStatus, ApiError> {
+        let path = format!(
+            "/api/v1/messages/{}/{}",
+            String::from(js_sys::encode_uri_component(id)),
+            if blocked { "block" } else { "unblock" }
+        );
+        let json = serde_json::to_string(target).map_err(|e| ApiError::Network(e.to_string()))?;
+        self.json("POST", &path, Body::Json(json)).await
+    }
+
     /// Uploads the message and its files.
     pub async fn send(
         &self,
         meta: &MessageRequest,
         files: Vec<(String, web_sys::Blob)>,
     ) -> Result<Sent, ApiError> {
-        let form = web_sys::FormData::new().map_err(network)?;
         let json = serde_json::to_string(meta).map_err(|e| ApiError::Network(e.to_string()))?;
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("application/json");
-        let parts = js_sys::Array::of1(&JsValue::from_str(&json));
-        let meta_blob =
-            web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(network)?;
-        form.append_with_blob("meta", &meta_blob).map_err(network)?;
-        for (name, blob) in files {
-            form.append_with_blob_and_filename("file", &blob, &name)
-                .map_err(network)?;
-        }
+        let form = form(&json, &files)?;
         self.json("POST", "/api/v1/messages", Body::Form(form))
             .await
     }
@@ -418,6 +562,31 @@ mod tests {
                 && settings.password_options.generated
         );
         assert_eq!(settings.expiry_days.max, 14);
+    }
+
+    #[test]
+    fn block_targets_and_statuses_speak_the_servers_json() {
+        let file = BlockTarget::File {
+            file_id: "f1".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&file).unwrap(),
+            r#"{"target":"file","file_id":"f1"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&BlockTarget::Recipients).unwrap(),
+            r#"{"target":"recipients"}"#
+        );
+        let status: MessageStatus = serde_json::from_str(
+            r#"{"id":"m1","kind":"secure_files","level":"1fa","status":"active","expires_at":"2026-12-01T00:00:00Z",
+                "blocked":false,"can_block_message":false,"created_at":"x","subject":null,
+                "recipients":[{"email":"a@b.example","kind":"to","status":"queued","blocked":false,"locked":false,"opened_at":null}],
+                "files":[{"id":"f1","name":"a.pdf","size":3,"blocked":true,"downloads":[{"recipient":"a@b.example","at":"2026-11-23T08:00:00Z"}]}]}"#,
+        )
+        .unwrap();
+        assert!(!status.blocks_recipients(), "only files for the file kinds");
+        assert_eq!(status.recipients[0].status, "queued");
+        assert_eq!(status.files[0].downloads.len(), 1);
     }
 
     #[test]

@@ -132,6 +132,10 @@ pub struct Texts {
     pub network_error: &'static str,
     /// Something went wrong.
     pub failed: &'static str,
+    /// Before the names of attachments the live verdict could not check.
+    pub unscanned: &'static str,
+    /// The log & block pane.
+    pub log: &'static LogTexts,
 }
 
 /// Dutch.
@@ -199,6 +203,8 @@ pub const NL: Texts = Texts {
     signin_failed: "Dit token werd niet geaccepteerd.",
     network_error: "De Zegel-server is niet bereikbaar.",
     failed: "Er ging iets mis:",
+    unscanned: "Niet gecontroleerd (bijgevoegde e-mails, cloudbestanden en zeer grote bestanden):",
+    log: &LOG_NL,
 };
 
 /// English.
@@ -266,6 +272,8 @@ pub const EN: Texts = Texts {
     signin_failed: "This token was not accepted.",
     network_error: "The Zegel server cannot be reached.",
     failed: "Something went wrong:",
+    unscanned: "Not checked (attached e-mails, cloud files and very large files):",
+    log: &LOG_EN,
 };
 
 /// Swedish.
@@ -333,6 +341,8 @@ pub const SV: Texts = Texts {
     signin_failed: "Denna token godtogs inte.",
     network_error: "Zegel-servern kan inte nås.",
     failed: "Något gick fel:",
+    unscanned: "Inte kontrollerat (bifogade e-postmeddelanden, molnfiler och mycket stora filer):",
+    log: &LOG_SV,
 };
 
 /// The texts for Outlook's display language (`nl-NL`, `sv-SE`, …); English for any other language.
@@ -491,6 +501,192 @@ impl Texts {
         }
     }
 }
+
+/// The log & block pane's texts in one language (`{}` marks where a value goes).
+#[derive(Debug, PartialEq, Eq)]
+pub struct LogTexts {
+    /// The pane's heading.
+    pub title: &'static str,
+    /// The item carries no `X-Zegel-Message` header.
+    pub no_header: &'static str,
+    /// The server does not know the message (or it is another sender's).
+    pub not_found: &'static str,
+    /// Reload the status.
+    pub refresh: &'static str,
+    /// Before the expiry time.
+    pub expires: &'static str,
+    /// The content was destroyed (expired or deleted).
+    pub destroyed: &'static str,
+    /// Recipients heading.
+    pub recipients: &'static str,
+    /// Files heading.
+    pub files: &'static str,
+    /// A message without files.
+    pub no_files: &'static str,
+    /// Recipient status `held`.
+    pub held: &'static str,
+    /// Recipient status `queued`.
+    pub queued: &'static str,
+    /// Recipient status `sent`.
+    pub sent: &'static str,
+    /// Recipient status `bounced`.
+    pub bounced: &'static str,
+    /// Recipient status `opened`.
+    pub opened: &'static str,
+    /// Blocked by the sender.
+    pub blocked: &'static str,
+    /// Locked after failed attempts.
+    pub locked: &'static str,
+    /// A file nobody downloaded.
+    pub not_downloaded: &'static str,
+    /// Download count, `{}` = the count.
+    pub downloaded: &'static str,
+    /// A destroyed file's name.
+    pub unnamed_file: &'static str,
+    /// The menu button's label, `{}` = the recipient or file.
+    pub actions_for: &'static str,
+    /// Block one.
+    pub block: &'static str,
+    /// Unblock one.
+    pub unblock: &'static str,
+    /// Block every file.
+    pub block_all_files: &'static str,
+    /// Unblock every file.
+    pub unblock_all_files: &'static str,
+    /// Block every recipient.
+    pub block_all_recipients: &'static str,
+    /// Unblock every recipient.
+    pub unblock_all_recipients: &'static str,
+    /// The message switch.
+    pub block_message: &'static str,
+    /// When the message switch works.
+    pub block_message_hint: &'static str,
+    /// For the file kinds.
+    pub files_only: &'static str,
+    /// Before the server's reason for a refusal.
+    pub refused: &'static str,
+}
+
+impl LogTexts {
+    /// `template` with `{}` replaced by `value`.
+    pub fn fill(template: &str, value: impl std::fmt::Display) -> String {
+        template.replacen("{}", &value.to_string(), 1)
+    }
+
+    /// A recipient status in words; an unknown status as the server wrote it.
+    pub fn status<'a>(&'a self, status: &'a str) -> &'a str {
+        match status {
+            "held" => self.held,
+            "queued" => self.queued,
+            "sent" => self.sent,
+            "bounced" => self.bounced,
+            "opened" => self.opened,
+            other => other,
+        }
+    }
+}
+
+/// Dutch.
+pub const LOG_NL: LogTexts = LogTexts {
+    title: "Loggen & blokkeren",
+    no_header: "Deze e-mail is niet met Zegel verstuurd: er is niets te volgen of te blokkeren.",
+    not_found: "Zegel kent deze e-mail niet, of hij is door iemand anders verstuurd.",
+    refresh: "Vernieuwen",
+    expires: "Links verlopen op",
+    destroyed: "De inhoud van deze e-mail bestaat niet meer (verlopen of verwijderd).",
+    recipients: "Ontvangers",
+    files: "Bestanden",
+    no_files: "Geen bestanden.",
+    held: "Wacht op telefoonnummers",
+    queued: "In de wachtrij",
+    sent: "Verstuurd",
+    bounced: "Onbestelbaar",
+    opened: "Geopend",
+    blocked: "Geblokkeerd",
+    locked: "Vergrendeld",
+    not_downloaded: "Niet gedownload",
+    downloaded: "{}× gedownload",
+    unnamed_file: "(verwijderd bestand)",
+    actions_for: "Acties voor {}",
+    block: "Blokkeren",
+    unblock: "Deblokkeren",
+    block_all_files: "Alle bestanden blokkeren",
+    unblock_all_files: "Alle bestanden deblokkeren",
+    block_all_recipients: "Alle ontvangers blokkeren",
+    unblock_all_recipients: "Alle ontvangers deblokkeren",
+    block_message: "Blokkeer deze e-mail",
+    block_message_hint: "Kan alleen zolang geen ontvanger de e-mail heeft geopend.",
+    files_only: "Bij openbare en beveiligde bestanden kun je alleen de bestanden blokkeren: de e-mail zelf ging als gewone mail.",
+    refused: "Niet gelukt:",
+};
+
+/// English.
+pub const LOG_EN: LogTexts = LogTexts {
+    title: "Log & block",
+    no_header: "This e-mail was not sent with Zegel: there is nothing to track or block.",
+    not_found: "Zegel does not know this e-mail, or someone else sent it.",
+    refresh: "Refresh",
+    expires: "Links expire on",
+    destroyed: "The content of this e-mail no longer exists (expired or deleted).",
+    recipients: "Recipients",
+    files: "Files",
+    no_files: "No files.",
+    held: "Waiting for phone numbers",
+    queued: "Queued",
+    sent: "Sent",
+    bounced: "Bounced",
+    opened: "Opened",
+    blocked: "Blocked",
+    locked: "Locked",
+    not_downloaded: "Not downloaded",
+    downloaded: "Downloaded {}×",
+    unnamed_file: "(deleted file)",
+    actions_for: "Actions for {}",
+    block: "Block",
+    unblock: "Unblock",
+    block_all_files: "Block all files",
+    unblock_all_files: "Unblock all files",
+    block_all_recipients: "Block all recipients",
+    unblock_all_recipients: "Unblock all recipients",
+    block_message: "Block this e-mail",
+    block_message_hint: "Only possible while no recipient has opened it.",
+    files_only: "For public and secure files only the files can be blocked: the e-mail itself went out as plain mail.",
+    refused: "Not done:",
+};
+
+/// Swedish.
+pub const LOG_SV: LogTexts = LogTexts {
+    title: "Logga & blockera",
+    no_header: "Det här e-postmeddelandet skickades inte med Zegel: det finns inget att följa eller blockera.",
+    not_found: "Zegel känner inte till det här meddelandet, eller så skickades det av någon annan.",
+    refresh: "Uppdatera",
+    expires: "Länkarna upphör",
+    destroyed: "Innehållet i meddelandet finns inte längre (utgånget eller raderat).",
+    recipients: "Mottagare",
+    files: "Filer",
+    no_files: "Inga filer.",
+    held: "Väntar på telefonnummer",
+    queued: "I kö",
+    sent: "Skickat",
+    bounced: "Studsade",
+    opened: "Öppnat",
+    blocked: "Blockerad",
+    locked: "Låst",
+    not_downloaded: "Inte nedladdad",
+    downloaded: "Nedladdad {} ggr",
+    unnamed_file: "(raderad fil)",
+    actions_for: "Åtgärder för {}",
+    block: "Blockera",
+    unblock: "Avblockera",
+    block_all_files: "Blockera alla filer",
+    unblock_all_files: "Avblockera alla filer",
+    block_all_recipients: "Blockera alla mottagare",
+    unblock_all_recipients: "Avblockera alla mottagare",
+    block_message: "Blockera detta e-postmeddelande",
+    block_message_hint: "Går bara så länge ingen mottagare har öppnat det.",
+    files_only: "För offentliga och säkra filer kan bara filerna blockeras: själva e-postmeddelandet gick som vanlig e-post.",
+    refused: "Gick inte:",
+};
 
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {

@@ -23,18 +23,21 @@ pub mod phone;
 /// The state and its reducer.
 pub mod state;
 
-/// Renders the pane into the page's `#app` element.
+/// Renders a pane into the page's `#app` element: the log & block pane when the element says
+/// `data-pane="logblock"` (`logblock.html`, read mode), else the compose pane. One wasm module serves
+/// both, so the read pane adds only its own code to the download and nothing to load twice.
 #[wasm_bindgen(start)]
 pub fn start() {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
-    match root {
-        Some(root) => {
-            yew::Renderer::<components::App>::with_root(root).render();
-        }
-        None => {
-            yew::Renderer::<components::App>::new().render();
-        }
+    let Some(root) = root else {
+        yew::Renderer::<components::App>::new().render();
+        return;
+    };
+    if root.get_attribute("data-pane").as_deref() == Some("logblock") {
+        yew::Renderer::<components::LogBlock>::with_root(root).render();
+    } else {
+        yew::Renderer::<components::App>::with_root(root).render();
     }
 }

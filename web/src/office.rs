@@ -10,6 +10,8 @@ extern "C" {
     async fn js_ready() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = readItem)]
     async fn js_read_item() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = readHeaders)]
+    async fn js_read_headers() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = attachmentBlob)]
     async fn js_attachment_blob(id: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = sealDraft)]
@@ -120,6 +122,38 @@ pub async fn read_item() -> Result<Item, OfficeError> {
     parse(js_read_item().await.map_err(error)?)
 }
 
+/// The read item's raw internet headers (empty when Outlook has none to give).
+pub async fn read_headers() -> Result<String, OfficeError> {
+    Ok(js_read_headers()
+        .await
+        .map_err(error)?
+        .as_string()
+        .unwrap_or_default())
+}
+
+/// The Zegel message id in a raw header block: the first `X-Zegel-Message` field (name matched
+/// case-insensitively, folded continuation lines unfolded), trimmed; `None` when absent or empty.
+pub fn zegel_message_id(headers: &str) -> Option<String> {
+    let mut lines = headers
+        .split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .peekable();
+    while let Some(line) = lines.next() {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        if line.starts_with([' ', '\t']) || !name.trim().eq_ignore_ascii_case(MESSAGE_HEADER) {
+            continue;
+        }
+        let mut value = value.trim().to_owned();
+        while let Some(next) = lines.next_if(|l| l.starts_with([' ', '\t'])) {
+            value.push_str(next.trim());
+        }
+        return (!value.is_empty()).then_some(value);
+    }
+    None
+}
+
 /// An attachment's content.
 pub async fn attachment_blob(id: &str) -> Result<web_sys::Blob, OfficeError> {
     js_attachment_blob(id)
@@ -177,4 +211,18 @@ pub async fn on_item_changed(listener: impl FnMut() + 'static) -> Result<(), Off
     // Outlook keeps calling it until the pane closes, which ends the wasm instance too.
     closure.forget();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zegel_message_id;
+
+    #[test]
+    fn finds_the_zegel_header_in_a_raw_header_block() {
+        let headers = "Received: from a\r\n\tby b\r\nSubject: x-zegel-message: no\r\nx-zegel-MESSAGE:  m-12\r\n 34\r\nTo: j@x\r\n";
+        assert_eq!(zegel_message_id(headers).as_deref(), Some("m-1234"));
+        assert_eq!(zegel_message_id("Subject: hi\nTo: j@x\n"), None);
+        assert_eq!(zegel_message_id("X-Zegel-Message:   \r\n"), None);
+        assert_eq!(zegel_message_id(""), None);
+    }
 }

@@ -144,6 +144,8 @@ pub struct State {
     pub downloads_input: String,
     /// The content filter's decision on the draft.
     pub verdict: Option<Decision>,
+    /// Attachments the live verdict could not include (attached items, cloud links, very large files).
+    pub unscanned: Vec<String>,
     /// Confirmed attachment ids.
     pub confirmed_files: BTreeSet<String>,
     /// Confirmed recipients (lower-case addresses).
@@ -173,6 +175,8 @@ pub enum Action {
     ItemChanged(Item),
     /// The content filter decided (`None`: no content filter on this server).
     Verdict(Option<Decision>),
+    /// The attachments the last scan left out, by name.
+    Unscanned(Vec<String>),
     /// The toggle.
     Toggle,
     /// The message kind.
@@ -257,6 +261,7 @@ impl State {
             phones: BTreeMap::new(),
             file_settings_open: false,
             verdict: None,
+            unscanned: Vec::new(),
             confirmed_files: BTreeSet::new(),
             confirmed_recipients: BTreeSet::new(),
         }
@@ -445,9 +450,12 @@ impl Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        if let Action::ItemChanged(item) = &action
-            && *item == self.item
-        {
+        let unchanged = match &action {
+            Action::ItemChanged(item) => *item == self.item,
+            Action::Unscanned(names) => *names == self.unscanned,
+            _ => false,
+        };
+        if unchanged {
             return self;
         }
         let mut s = (*self).clone();
@@ -476,6 +484,7 @@ impl Reducible for State {
             }
             Action::ItemChanged(item) => s.item = item,
             Action::Verdict(verdict) => s.apply_verdict(verdict),
+            Action::Unscanned(names) => s.unscanned = names,
             Action::Toggle => {
                 if !(s.enabled && s.forced()) {
                     s.enabled = !s.enabled;
@@ -701,9 +710,11 @@ mod tests {
 
     #[test]
     fn hidden_options_are_never_chosen() {
-        let mut settings = Settings::default();
-        settings.allow_1fa = false;
-        settings.allow_deliver_other = false;
+        let settings = Settings {
+            allow_1fa: false,
+            allow_deliver_other: false,
+            ..Settings::default()
+        };
         let s = loaded(settings)
             .reduce(Action::Level(AuthLevel::OneFa))
             .reduce(Action::Deliver(Deliver::Other));

@@ -15,20 +15,33 @@ function succeeded(value) {
 }
 
 /** A fake Outlook around one draft; `answer(url, init)` plays the server. */
-function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionData = true } = {}) {
+function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionData = true, body = "BSN 111222333", attachments } = {}) {
   const roamingValues = Object.assign({}, roaming);
   const session = {};
   const calls = [];
   const getter = (value) => ({ getAsync: (...args) => args[args.length - 1](succeeded(value)) });
   const item = {
     subject: getter("Dossier 42"),
-    body: { getAsync: (type, cb) => cb(succeeded(type === "html" ? "<p>BSN 111222333</p>" : "BSN 111222333")) },
+    body: { getAsync: (type, cb) => cb(succeeded(type === "html" ? `<p>${body}</p>` : body)) },
     to: getter([{ emailAddress: "jan@extern.example", displayName: "Jan" }]),
     cc: getter([]),
     bcc: getter([{ emailAddress: "piet@extern.example", displayName: "Piet" }]),
     internetHeaders: { getAsync: (names, cb) => cb(succeeded(Object.fromEntries(names.filter((n) => n in headers).map((n) => [n, headers[n]])))) },
     sessionData: sessionData ? { setAsync: (key, value, cb) => { session[key] = value; cb(succeeded()); } } : undefined,
   };
+  if (attachments) {
+    // [{id, name, size, attachmentType, content: {format, content} | Error}]
+    item.getAttachmentsAsync = (cb) => cb(succeeded(attachments.map(({ content, ...a }) => a)));
+    item.getAttachmentContentAsync = (id, cb) => {
+      const found = attachments.find((a) => a.id === id);
+      calls.push({ content: id });
+      if (!found || found.content instanceof Error) {
+        cb({ status: "failed", error: { message: "cannot read " + id } });
+      } else {
+        cb(succeeded(found.content));
+      }
+    };
+  }
   const associated = {};
   const Office = {
     AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
@@ -169,4 +182,39 @@ test("long findings are cut to what Smart Alerts shows", async () => {
   const { run } = load({ answer: () => json(200, decision("force", "1fa", many)) });
   const options = await run("onMessageSendHandler");
   assert.ok(options.errorMessage.length <= 500, String(options.errorMessage.length));
+});
+
+test("attachments go along as base64 in JSON, and a finding only in an attachment blocks the send", async () => {
+  const text = Buffer.from("Patiënt BSN 111222333").toString("base64");
+  const attachments = [
+    { id: "a1", name: "notitie.txt", size: 22, attachmentType: "file", content: { format: "base64", content: text } },
+    { id: "a2", name: "Doorgestuurd", size: 900, attachmentType: "item", content: { format: "eml", content: "Subject: x" } },
+    { id: "a3", name: "map.docx", size: 10, attachmentType: "cloud", content: { format: "url", content: "https://cloud.example/x" } },
+    { id: "a4", name: "kapot.pdf", size: 10, attachmentType: "file", content: new Error("locked") },
+    { id: "a5", name: "huge.zip", size: 30 * 1024 * 1024, attachmentType: "file", content: { format: "base64", content: "AAAA" } },
+  ];
+  const { run, calls } = load({
+    body: "Zie bijlage.",
+    attachments,
+    answer: (url, init) => {
+      const sent = JSON.parse(init.body);
+      const found = (sent.attachments || []).some((a) => Buffer.from(a.content_base64, "base64").toString().includes("111222333"));
+      return json(200, found ? decision("force", "2fa", BSN) : decision("allow"));
+    },
+  });
+  const options = await run("onMessageSendHandler");
+  assert.equal(options.allowEvent, false, "the BSN in the attachment blocks the send");
+  assert.match(options.errorMessage, /nl_bsn: 111222333/);
+  const post = calls.find((c) => c.url);
+  const body = JSON.parse(post.init.body);
+  assert.equal(post.init.headers["Content-Type"], "application/json");
+  assert.equal(body.body_text, "Zie bijlage.");
+  assert.deepEqual(body.attachments, [{ name: "notitie.txt", content_base64: text }], "files only, what Outlook could read, within the limit");
+  assert.deepEqual(calls.filter((c) => c.content).map((c) => c.content), ["a1", "a4"], "items, cloud links and oversized files are not read");
+});
+
+test("a draft without attachments sends no attachments field", async () => {
+  const { run, calls } = load({ attachments: [], answer: () => json(200, decision("allow")) });
+  assert.deepEqual(await run("onMessageSendHandler"), { allowEvent: true });
+  assert.equal(JSON.parse(calls[0].init.body).attachments, undefined);
 });

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [crypto|upload|dlp]`: figures, not tests. Each figure is printed next to the
+//! `cargo xtask bench [crypto|upload|dlp|pane|gateway]`: figures, not tests. Each figure is printed next to the
 //! reference it is judged against, measured in the same run on the same machine.
 
 use std::path::Path;
@@ -11,7 +11,7 @@ use crate::{build_zegel, root, run_cmd, target_dir};
 
 /// Runs the named benchmarks (all by default).
 pub fn main(args: &[String]) -> anyhow::Result<()> {
-    let all = ["crypto", "upload", "dlp", "pane"];
+    let all = ["crypto", "upload", "dlp", "pane", "gateway"];
     let chosen: Vec<&str> = if args.is_empty() {
         all.to_vec()
     } else {
@@ -23,6 +23,7 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             "upload" => upload()?,
             "dlp" => dlp()?,
             "pane" => pane()?,
+            "gateway" => gateway()?,
             other => bail!(
                 "unknown benchmark '{other}'; choose from {}",
                 all.join(", ")
@@ -261,5 +262,26 @@ fn pane() -> anyhow::Result<()> {
             .current_dir(root())
             .env("ZEGEL_BIN", &zegel)
             .env("ZEGEL_TEST_ADDIN_DIR", &addin),
+    )
+}
+
+/// The SMTP gateway: mails per second and p99 acceptance latency for clean and sensitive mail against the
+/// release build (the driver is `tests/examples/gateway_bench.rs`; `ZEGEL_BENCH_CLEAN` and
+/// `ZEGEL_BENCH_SENSITIVE` set the counts).
+fn gateway() -> anyhow::Result<()> {
+    let zegel = build_zegel(true)?;
+    run_cmd(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "zegel-tests",
+                "--example",
+                "gateway_bench",
+            ])
+            .current_dir(root())
+            .env("ZEGEL_BIN", &zegel),
     )
 }

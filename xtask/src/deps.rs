@@ -73,5 +73,21 @@ pub fn ensure_for_tests() -> anyhow::Result<()> {
             bail!("chromium and chromium-driver were installed but {missing} is missing");
         }
     }
+    // The gateway's end-to-end test uses Python's smtplib as a second, independent SMTP client.
+    if !has_python3() {
+        apt_install(&["python3"])?;
+        if !has_python3() {
+            bail!("python3 was installed but does not run");
+        }
+    }
     Ok(())
+}
+
+fn has_python3() -> bool {
+    std::process::Command::new("python3")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }

@@ -104,6 +104,10 @@ pub struct TenantSettings {
     pub hide_subject: bool,
     /// The content filter's rules, words and warnings.
     pub content_filter: ContentFilterPolicy,
+    /// Mail through the SMTP gateway whose only findings are in attachments becomes "secure files"
+    /// (the body travels in the notification) instead of a secure message. Off on day one.
+    #[serde(default)]
+    pub gateway_attachments_as_secure_files: bool,
 }
 
 /// What settings are checked against, beyond the document itself.
@@ -227,6 +231,7 @@ impl TenantSettings {
             notification_from: None,
             hide_subject: false,
             content_filter: ContentFilterPolicy::default(),
+            gateway_attachments_as_secure_files: false,
         }
     }
 

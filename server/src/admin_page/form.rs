@@ -71,6 +71,8 @@ pub struct FormValues {
     pub notification_from: String,
     /// Checkbox.
     pub hide_subject: bool,
+    /// Checkbox.
+    pub gateway_attachments_as_secure_files: bool,
     /// One row per kind.
     pub rules: Vec<RuleRow>,
     /// Empty (strongest other reason) or a level.
@@ -152,6 +154,7 @@ impl FormValues {
             logo_url: settings.branding.logo_url.clone().unwrap_or_default(),
             notification_from: settings.notification_from.clone().unwrap_or_default(),
             hide_subject: settings.hide_subject,
+            gateway_attachments_as_secure_files: settings.gateway_attachments_as_secure_files,
             rules,
             activation_level: filter
                 .rule(Kind::ActivationWord)
@@ -218,6 +221,7 @@ impl FormValues {
             logo_url: text("logo_url"),
             notification_from: text("notification_from"),
             hide_subject: checked("hide_subject"),
+            gateway_attachments_as_secure_files: checked("gateway_attachments_as_secure_files"),
             rules,
             activation_level: text("activation_level"),
             trigger_words: text("trigger_words"),
@@ -344,6 +348,7 @@ impl FormValues {
             },
             notification_from: optional(&self.notification_from),
             hide_subject: self.hide_subject,
+            gateway_attachments_as_secure_files: self.gateway_attachments_as_secure_files,
             content_filter: zegel_core::policy::ContentFilterPolicy {
                 rules,
                 trigger_words,

@@ -43,11 +43,116 @@ impl Drop for PendingBlobs {
     }
 }
 
-struct UploadedFile {
-    id: String,
-    name: String,
-    size: u64,
+/// A file sealed into the blob store for a message being created.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    /// The file's id.
+    pub id: String,
+    /// Its (cleaned) name.
+    pub name: String,
+    /// Its plaintext size.
+    pub size: u64,
     blob_id: String,
+}
+
+/// A message being created: its id, its data key and the files sealed so far (in `tmp/`, removed when
+/// the upload is dropped without [`store`] succeeding).
+pub struct Upload {
+    /// The new message's id.
+    pub message_id: String,
+    key: DataKey,
+    keyring: std::sync::Arc<zegel_crypto::Keyring>,
+    tenant_id: String,
+    pending: PendingBlobs,
+    /// The files sealed so far, in order.
+    pub files: Vec<UploadedFile>,
+}
+
+impl Upload {
+    /// Starts a message of `tenant_id`.
+    pub fn new(state: &AppState, tenant_id: &str) -> Self {
+        Self {
+            message_id: zegel_crypto::random_id(),
+            key: DataKey::generate(),
+            keyring: state.keys.keyring(),
+            tenant_id: tenant_id.to_owned(),
+            pending: PendingBlobs {
+                blobs: state.blobs.clone(),
+                ids: Vec::new(),
+                armed: true,
+            },
+            files: Vec::new(),
+        }
+    }
+
+    /// Starts sealing one file; its blob is removed with the upload unless the message is stored.
+    fn start_file(&mut self, state: &AppState) -> (String, crate::blobs::SealedUpload) {
+        let file_id = zegel_crypto::random_id();
+        let ctx = SealContext {
+            tenant: self.tenant_id.clone(),
+            message: self.message_id.clone(),
+            file: file_id.clone(),
+        };
+        let upload = state
+            .blobs
+            .start_upload(self.keyring.clone(), &self.key, ctx);
+        self.pending.ids.push(upload.blob_id.clone());
+        (file_id, upload)
+    }
+
+    /// Makes a blob written elsewhere (still in `tmp/`) part of this upload: committed with the message,
+    /// removed with it on failure.
+    pub fn adopt_blob(&mut self, blob_id: String) {
+        self.pending.ids.push(blob_id);
+    }
+
+    /// Seals a whole file held in memory (the SMTP gateway's attachments).
+    pub async fn add_file(
+        &mut self,
+        state: &AppState,
+        name: Option<&str>,
+        bytes: bytes::Bytes,
+    ) -> Result<(), AppError> {
+        let name = clean_file_name(name).unwrap_or_else(|_| "attachment".to_owned());
+        let (id, mut upload) = self.start_file(state);
+        let blob_id = upload.blob_id.clone();
+        upload.write(bytes).await?;
+        let size = upload.finish().await?;
+        self.files.push(UploadedFile {
+            id,
+            name,
+            size,
+            blob_id,
+        });
+        Ok(())
+    }
+}
+
+/// What [`store`] made of a message.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The message id.
+    pub id: String,
+    /// When its links expire (Unix ms).
+    pub expires_at: i64,
+    /// A generated password the sender must pass on ("send via: other"), shown once.
+    pub shown_password: Option<String>,
+    /// Two-factor recipients without a number: the message is held until the sender supplies them.
+    pub missing: Vec<String>,
+}
+
+/// Who stores a message, for the audit trail: the event and actor of the entry written with it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// Audit actor, e.g. `sender:arts@zorg.example`.
+    pub actor: String,
+    /// The client's IP address, when known.
+    pub ip: Option<String>,
+    /// Extra audit events written in the same transaction (the gateway's `gateway.protected`).
+    pub events: Vec<&'static str>,
+    /// Extra outbox jobs written in the same transaction (the gateway's relay job for internal
+    /// recipients of a split mail); their blobs must have been adopted by the upload.
+    pub jobs: Vec<crate::db::outbox::NewJob>,
 }
 
 /// How much of a refused upload is still read (and thrown away) so the client sees the error response
@@ -95,19 +200,11 @@ async fn create_from(
     multipart: &mut Multipart,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let user = sender.0;
-    let message_id = zegel_crypto::random_id();
-    let key = DataKey::generate();
-    let keyring = state.keys.keyring();
     // The tenant's settings decide the defaults and maxima, and which options exist at all.
     let settings = crate::settings::effective(state, &user.tenant_id).await?;
     let limits: RequestLimits = settings.request_limits();
-    let mut pending = PendingBlobs {
-        blobs: state.blobs.clone(),
-        ids: Vec::new(),
-        armed: true,
-    };
+    let mut upload = Upload::new(state, &user.tenant_id);
     let mut request: Option<ValidatedMessage> = None;
-    let mut files: Vec<UploadedFile> = Vec::new();
     let mut total: u64 = 0;
 
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -134,25 +231,18 @@ async fn create_from(
             }
             Some("file") => {
                 let name = clean_file_name(field.file_name())?;
-                let file_id = zegel_crypto::random_id();
-                let ctx = SealContext {
-                    tenant: user.tenant_id.clone(),
-                    message: message_id.clone(),
-                    file: file_id.clone(),
-                };
-                let mut upload = state.blobs.start_upload(keyring.clone(), &key, ctx);
-                pending.ids.push(upload.blob_id.clone());
+                let (file_id, mut sealing) = upload.start_file(state);
                 let mut field = field;
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     total += chunk.len() as u64;
                     if total > state.config.max_upload_bytes {
                         return Err(too_large(state.config.max_upload_bytes));
                     }
-                    upload.write(chunk).await?;
+                    sealing.write(chunk).await?;
                 }
-                let blob_id = upload.blob_id.clone();
-                let size = upload.finish().await?;
-                files.push(UploadedFile {
+                let blob_id = sealing.blob_id.clone();
+                let size = sealing.finish().await?;
+                upload.files.push(UploadedFile {
                     id: file_id,
                     name,
                     size,
@@ -174,7 +264,52 @@ async fn create_from(
         }
     }
     let request = request.ok_or_else(|| AppError::invalid("meta", "the meta part is missing"))?;
+    let files = upload.files.clone();
+    let origin = Origin {
+        actor: format!("sender:{}", user.email),
+        ..Origin::default()
+    };
+    let stored = store(state, &user, &settings, &request, upload, &origin).await?;
+    let missing = stored.missing;
+    let auth = request.auth.as_ref();
+    let mut body = json!({
+        "id": stored.id,
+        "status": if missing.is_empty() { "sent" } else { "needs_phone_numbers" },
+        "kind": request.kind,
+        "level": auth.map(|a| a.level),
+        "expires_at": jiff::Timestamp::from_millisecond(stored.expires_at).map(|t| t.to_string()).unwrap_or_default(),
+        "recipients": request.recipients.iter().map(|r| json!({"email": r.email, "kind": r.kind})).collect::<Vec<_>>(),
+        "files": files.iter().map(|f| json!({"id": f.id, "name": f.name, "size": f.size})).collect::<Vec<_>>(),
+    });
+    if let Some(password) = stored.shown_password {
+        body["password"] = Value::String(password);
+    }
+    if !missing.is_empty() {
+        body["missing_phone_numbers"] = json!(missing);
+    }
+    Ok((StatusCode::CREATED, Json(body)))
+}
 
+/// Stores a validated message with its sealed files — the one place the API and the SMTP gateway
+/// create messages: blobs into place, then one transaction with the rows, phone numbers, audit entry
+/// and either the notifications or (two-factor recipients without a number) the sender's request for
+/// them. Any failure removes the upload's blobs.
+pub async fn store(
+    state: &AppState,
+    user: &crate::db::tenants::User,
+    settings: &zegel_core::settings::TenantSettings,
+    request: &ValidatedMessage,
+    upload: Upload,
+    origin: &Origin,
+) -> Result<Stored, AppError> {
+    let Upload {
+        message_id,
+        key,
+        keyring,
+        mut pending,
+        files,
+        ..
+    } = upload;
     let auth = request.auth.clone();
     let two_factor = auth.as_ref().is_some_and(|a| a.level == AuthLevel::TwoFa);
     // Two-factor recipients need a mobile number: the one the sender gives (which replaces a remembered
@@ -248,6 +383,7 @@ async fn create_from(
         subject: request.subject.clone(),
         body_text: request.body_text.clone(),
         body_html: request.body_html.clone(),
+        subject_hidden: settings.hide_subject,
     };
     let content_json = serde_json::to_vec(&content).expect("content serialises");
     let message = NewMessage {
@@ -359,6 +495,30 @@ async fn create_from(
         )
         .await?;
     }
+    for job in &origin.jobs {
+        crate::db::outbox::enqueue(&mut tx, job, now).await?;
+    }
+    let main_event = if missing.is_empty() {
+        "message.created"
+    } else {
+        "message.held"
+    };
+    for event in origin.events.iter().copied().chain([main_event]) {
+        audit::append_in(
+            &mut tx,
+            state.db.backend,
+            now,
+            &AuditEvent {
+                tenant_id: Some(&user.tenant_id),
+                message_id: Some(&message_id),
+                actor: origin.actor.clone(),
+                event,
+                ip: origin.ip.clone(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     pending.armed = false;
     for (email, e164) in &given {
@@ -367,39 +527,12 @@ async fn create_from(
             .map_err(AppError::internal)?;
     }
     state.outbox_wakeup.notify_one();
-    audit::append(
-        &state.db,
-        now,
-        &AuditEvent {
-            tenant_id: Some(&user.tenant_id),
-            message_id: Some(&message_id),
-            actor: format!("sender:{}", user.email),
-            event: if missing.is_empty() {
-                "message.created"
-            } else {
-                "message.held"
-            },
-            ..Default::default()
-        },
-    )
-    .await?;
-
-    let mut body = json!({
-        "id": message_id,
-        "status": if missing.is_empty() { "sent" } else { "needs_phone_numbers" },
-        "kind": request.kind,
-        "level": auth.as_ref().map(|a| a.level),
-        "expires_at": jiff::Timestamp::from_millisecond(expires_at).map(|t| t.to_string()).unwrap_or_default(),
-        "recipients": request.recipients.iter().map(|r| json!({"email": r.email, "kind": r.kind})).collect::<Vec<_>>(),
-        "files": files.iter().map(|f| json!({"id": f.id, "name": f.name, "size": f.size})).collect::<Vec<_>>(),
-    });
-    if let Some(password) = shown_password {
-        body["password"] = Value::String(password);
-    }
-    if !missing.is_empty() {
-        body["missing_phone_numbers"] = json!(missing);
-    }
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok(Stored {
+        id: message_id,
+        expires_at,
+        shown_password,
+        missing,
+    })
 }
 
 async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Vec<u8>, AppError> {

@@ -33,7 +33,9 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
         )
         .route(
             "/api/v1/scan",
-            post(scan::scan).layer(DefaultBodyLimit::max(scan::MAX_SCAN_BYTES + 1024 * 1024)),
+            post(scan::scan).layer(DefaultBodyLimit::max(
+                scan::MAX_JSON_SCAN_BYTES.max(scan::MAX_SCAN_BYTES + 1024 * 1024),
+            )),
         )
         .route("/api/v1/messages/{id}/phones", post(phones::supply))
         .route("/api/v1/messages/{id}/unlock", post(phones::unlock))

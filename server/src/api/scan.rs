@@ -1,10 +1,15 @@
 //! `POST /api/v1/scan`: what the content filter finds in a message and what the tenant's policy does
 //! about it, without storing anything. The body is either JSON (subject, bodies, recipients, or just
-//! `text`) or the same multipart as `POST /api/v1/messages` (a `meta` part and `file` parts).
+//! `text`, and optionally `attachments: [{"name", "content_base64"}]` for clients without multipart,
+//! such as classic Outlook's JavaScript-only runtime) or the same multipart as `POST /api/v1/messages`
+//! (a `meta` part and `file` parts). Either way the attachments may carry at most [`MAX_SCAN_BYTES`].
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::header::CONTENT_TYPE;
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::Value;
 
 use crate::auth::Sender;
 use crate::error::{AppError, JsonBody};
@@ -13,6 +18,18 @@ use crate::state::AppState;
 
 /// The most bytes of attachments one scan request may carry.
 pub const MAX_SCAN_BYTES: usize = 100 * 1024 * 1024;
+
+/// The most bytes of a JSON scan request: [`MAX_SCAN_BYTES`] in base64 plus room for the texts. The
+/// route's body limit must allow at least this much.
+pub const MAX_JSON_SCAN_BYTES: usize = MAX_SCAN_BYTES / 3 * 4 + 8 * 1024 * 1024;
+
+/// An attachment in a JSON scan request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonAttachment {
+    name: String,
+    content_base64: String,
+}
 
 /// Scans a message.
 #[tracing::instrument(skip_all, err)]
@@ -32,8 +49,18 @@ pub async fn scan(
             .map_err(|r| AppError::bad_request("malformed_multipart", r.body_text()))?;
         read_multipart(multipart).await?
     } else {
-        let JsonBody(input) = JsonBody::<ScanInput>::from_request(request, &state).await?;
-        (input, Vec::new())
+        let too_large = request
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+            .is_some_and(|length| length > MAX_JSON_SCAN_BYTES);
+        if too_large {
+            return Err(too_large_json());
+        }
+        let JsonBody(body) = JsonBody::<Value>::from_request(request, &state).await?;
+        let mut attachments = Vec::new();
+        let input = split_attachments(body, "body", &mut attachments, &mut 0)?;
+        (input, attachments)
     };
     let user = sender.0;
     let internal_domains = crate::settings::internal_domains(&state, &user.tenant_id).await?;
@@ -71,16 +98,18 @@ async fn read_multipart(
         }
         match name.as_deref() {
             Some("meta") => {
-                input = Some(serde_json::from_slice::<ScanInput>(&bytes).map_err(|e| {
-                    if e.is_data() {
-                        AppError::invalid("meta", e.to_string())
-                    } else {
-                        AppError::bad_request(
-                            "malformed_json",
-                            format!("the meta part is not valid JSON: {e}"),
-                        )
-                    }
-                })?);
+                let meta = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                    AppError::bad_request(
+                        "malformed_json",
+                        format!("the meta part is not valid JSON: {e}"),
+                    )
+                })?;
+                input = Some(split_attachments(
+                    meta,
+                    "meta",
+                    &mut attachments,
+                    &mut total,
+                )?);
             }
             Some("file") => {
                 let name = file_name
@@ -100,4 +129,91 @@ async fn read_multipart(
     }
     let input = input.ok_or_else(|| AppError::invalid("meta", "the meta part is missing"))?;
     Ok((input, attachments))
+}
+
+fn too_large_json() -> AppError {
+    AppError::TooLarge(format!(
+        "a JSON scan request may be at most {MAX_JSON_SCAN_BYTES} bytes (attachments at most \
+         {MAX_SCAN_BYTES} bytes); send large attachments as multipart file parts"
+    ))
+}
+
+/// Takes `attachments` (base64 contents) out of a JSON scan body (`field` names it in errors), decodes them onto `out` counting
+/// their bytes in `total` against [`MAX_SCAN_BYTES`], and reads the rest as a [`ScanInput`]. Errors
+/// name the field: `attachments[1].content_base64`.
+fn split_attachments(
+    mut body: Value,
+    field: &str,
+    out: &mut Vec<Attachment>,
+    total: &mut usize,
+) -> Result<ScanInput, AppError> {
+    let listed = body
+        .as_object_mut()
+        .and_then(|fields| fields.remove("attachments"));
+    let input = serde_json::from_value::<ScanInput>(body)
+        .map_err(|e| AppError::invalid(field, e.to_string()))?;
+    let listed: Vec<JsonAttachment> = match listed {
+        None | Some(Value::Null) => Vec::new(),
+        Some(list) => serde_json::from_value(list)
+            .map_err(|e| AppError::invalid("attachments", e.to_string()))?,
+    };
+    for (i, attachment) in listed.into_iter().enumerate() {
+        // Base64 as Outlook and MIME write it: line breaks are allowed, anything else is an error.
+        let compact: String = attachment
+            .content_base64
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        if total.saturating_add(compact.len() / 4 * 3) > MAX_SCAN_BYTES + 2 {
+            return Err(AppError::TooLarge(format!(
+                "a scan request may carry at most {MAX_SCAN_BYTES} bytes of attachments"
+            )));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact.as_bytes())
+            .map_err(|e| {
+                AppError::invalid(
+                    format!("attachments[{i}].content_base64"),
+                    format!("not valid base64: {e}"),
+                )
+            })?;
+        *total += bytes.len();
+        if *total > MAX_SCAN_BYTES {
+            return Err(AppError::TooLarge(format!(
+                "a scan request may carry at most {MAX_SCAN_BYTES} bytes of attachments"
+            )));
+        }
+        if attachment.name.trim().is_empty() {
+            return Err(AppError::invalid(
+                format!("attachments[{i}].name"),
+                "every attachment needs a name",
+            ));
+        }
+        out.push(Attachment {
+            name: attachment.name,
+            bytes,
+        });
+    }
+    Ok(input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_attachments_count_against_the_same_limit_as_multipart() {
+        let body = serde_json::json!({"attachments": [{"name": "a.txt", "content_base64": "aGVsbG8gd29ybGQh"}]});
+        let mut out = Vec::new();
+        let mut total = MAX_SCAN_BYTES - 11;
+        let refused = split_attachments(body.clone(), "body", &mut out, &mut total);
+        assert!(matches!(refused, Err(AppError::TooLarge(_))));
+        let (mut out, mut total) = (Vec::new(), MAX_SCAN_BYTES - 12);
+        split_attachments(body, "body", &mut out, &mut total).unwrap();
+        assert_eq!(
+            (out[0].name.as_str(), out[0].bytes.as_slice()),
+            ("a.txt", &b"hello world!"[..])
+        );
+        assert_eq!(total, MAX_SCAN_BYTES);
+    }
 }

@@ -366,3 +366,13 @@ pub async fn mark_notified(db: &Db, recipient_id: &str, now: i64, failed: bool) 
     }
     Ok(())
 }
+
+/// Whether `message_id` is a message of `tenant_id` (the gateway recognises the add-in's sent records).
+pub async fn exists_in_tenant(db: &Db, message_id: &str, tenant_id: &str) -> DbResult<bool> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM messages WHERE id = $1 AND tenant_id = $2")
+        .bind(message_id)
+        .bind(tenant_id)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}

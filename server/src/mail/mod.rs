@@ -131,6 +131,95 @@ impl Mailer {
         })
     }
 
+    /// A transport to the SMTP gateway's next hop (`ZEGEL_SMTP_NEXT_HOP`): plain SMTP, STARTTLS when
+    /// offered, no credentials.
+    pub fn next_hop(host: &str, port: u16) -> anyhow::Result<Self> {
+        let tls = TlsParameters::new(host.to_owned())?;
+        Ok(Self::Smtp(
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                .port(port)
+                .tls(Tls::Opportunistic(tls))
+                .timeout(Some(Duration::from_secs(60)))
+                .build(),
+        ))
+    }
+
+    /// Sends a raw message unchanged with the given envelope (`from: None` is the null reverse path
+    /// `<>`). The dev mailbox keeps one decoded copy per recipient.
+    pub async fn send_raw(
+        &self,
+        from: Option<&str>,
+        to: &[String],
+        raw: &[u8],
+    ) -> Result<(), SendError> {
+        let permanent = |message: String| SendError {
+            permanent: true,
+            message,
+        };
+        match self {
+            Self::Dev(mailbox) => {
+                let parsed = mail_parser::MessageParser::default().parse(raw);
+                let from_header = parsed
+                    .as_ref()
+                    .and_then(|m| m.from())
+                    .and_then(|a| a.first())
+                    .and_then(|a| a.address())
+                    .unwrap_or_default()
+                    .to_owned();
+                for recipient in to {
+                    mailbox.push(DevMail {
+                        to: recipient.clone(),
+                        from: from_header.clone(),
+                        subject: parsed
+                            .as_ref()
+                            .and_then(|m| m.subject())
+                            .unwrap_or_default()
+                            .to_owned(),
+                        text: parsed
+                            .as_ref()
+                            .and_then(|m| m.body_text(0))
+                            .map(|t| t.into_owned())
+                            .unwrap_or_default(),
+                        html: parsed
+                            .as_ref()
+                            .and_then(|m| m.body_html(0))
+                            .map(|t| t.into_owned()),
+                        at: jiff::Timestamp::now().to_string(),
+                    });
+                }
+                Ok(())
+            }
+            Self::Smtp(transport) => {
+                let from = match from {
+                    Some(address) => Some(
+                        address
+                            .parse::<lettre::Address>()
+                            .map_err(|e| permanent(format!("invalid sender: {e}")))?,
+                    ),
+                    None => None,
+                };
+                let to = to
+                    .iter()
+                    .map(|a| a.parse::<lettre::Address>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| permanent(format!("invalid recipient: {e}")))?;
+                let envelope = lettre::address::Envelope::new(from, to)
+                    .map_err(|e| permanent(format!("invalid envelope: {e}")))?;
+                // lettre ends DATA with CRLF "." CRLF itself; the message's own final CRLF is that
+                // first CRLF, so without this the receiver would get one line break more than we did.
+                let raw = raw.strip_suffix(b"\r\n").unwrap_or(raw);
+                transport
+                    .send_raw(&envelope, raw)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| SendError {
+                        permanent: error.is_permanent(),
+                        message: format!("SMTP: {error}"),
+                    })
+            }
+        }
+    }
+
     /// The dev mailbox, when that is the transport.
     pub fn dev_mailbox(&self) -> Option<&DevMailbox> {
         match self {

@@ -321,7 +321,8 @@ async fn render_landing(
         Ok(content) => content,
         Err(error) => return error_page(&error, language),
     };
-    let subject = if content.subject.trim().is_empty() {
+    // Before sign-in the landing page shows no more than the notification did.
+    let subject = if content.subject.trim().is_empty() || content.subject_hidden {
         t.neutral_subject.to_owned()
     } else {
         content.subject.clone()

@@ -7,6 +7,7 @@ mod support;
 mod audit;
 mod blocking;
 mod flow;
+mod gateway;
 mod oidc;
 mod rejects;
 mod retention;

@@ -9,6 +9,7 @@ use crate::components::signin::SignIn;
 use crate::components::toggle::Toggle;
 use crate::components::verdict::Verdict;
 use crate::components::wizard::{ConfirmFiles, ConfirmRecipients, Done};
+use crate::hooks::boot::sign_in;
 use crate::hooks::{use_boot, use_known_phones, use_scan, use_strength};
 use crate::i18n;
 use crate::state::{Action, Stage, State};
@@ -49,7 +50,11 @@ pub fn App() -> Html {
         Stage::Loading => html! { <p class="lead" role="status">{ texts.loading }</p> },
         Stage::NotInOutlook => html! { <p class="lead" role="alert">{ texts.not_in_outlook }</p> },
         Stage::SignIn { refused } => {
-            html! { <SignIn state={state.clone()} api={api.clone()} refused={*refused} /> }
+            let (dispatch, api) = (state.dispatcher(), api.clone());
+            let on_token = Callback::from(move |token: String| {
+                yew::platform::spawn_local(sign_in(token, dispatch.clone(), api.clone()));
+            });
+            html! { <SignIn {texts} refused={*refused} {on_token} /> }
         }
         Stage::Compose => compose(&state, (*api).clone()),
         Stage::ConfirmFiles => {

@@ -6,6 +6,8 @@
 pub mod app;
 /// The file settings behind the gear.
 pub mod file_settings;
+/// The read-mode pane: log & block.
+pub mod logblock;
 /// Kind and authentication pickers.
 pub mod options;
 /// The password choice and the strength ring.
@@ -22,3 +24,4 @@ pub mod verdict;
 pub mod wizard;
 
 pub use app::App;
+pub use logblock::LogBlock;

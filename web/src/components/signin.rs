@@ -1,29 +1,27 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use crate::api::Api;
-use crate::hooks::boot::sign_in;
-use crate::state::State;
+use crate::i18n::Texts;
 
 /// The sign-in form's properties.
 #[derive(Properties, PartialEq)]
 pub struct SignInProps {
-    /// The state.
-    pub state: UseReducerHandle<State>,
-    /// Where the client goes once signed in.
-    pub api: UseStateHandle<Option<Api>>,
+    /// Texts in the display language.
+    pub texts: &'static Texts,
     /// Whether a token was just refused.
     pub refused: bool,
+    /// Gets the token typed (trimmed, never empty); the pane checks it with the server and stores it.
+    pub on_token: Callback<String>,
 }
 
 /// Development sign-in: a sender token from `zegel admin token`, kept in the add-in's roaming settings.
-/// (Production uses the Entra ID token instead.)
+/// (Production uses the Entra ID token instead.) Both panes use it.
 #[function_component]
 pub fn SignIn(props: &SignInProps) -> Html {
-    let texts = props.state.texts;
+    let texts = props.texts;
     let input = use_node_ref();
     let onsubmit = {
-        let (input, dispatch, api) = (input.clone(), props.state.dispatcher(), props.api.clone());
+        let (input, on_token) = (input.clone(), props.on_token.clone());
         move |event: SubmitEvent| {
             event.prevent_default();
             let token = input
@@ -31,7 +29,7 @@ pub fn SignIn(props: &SignInProps) -> Html {
                 .map(|i| i.value())
                 .unwrap_or_default();
             if !token.trim().is_empty() {
-                yew::platform::spawn_local(sign_in(token, dispatch.clone(), api.clone()));
+                on_token.emit(token.trim().to_owned());
             }
         }
     };

@@ -3,13 +3,22 @@ use yew::prelude::*;
 use crate::api::FilterAction;
 use crate::components::app::PaneProps;
 
-/// What the content filter found and what the policy does about it, with the terms found.
+/// What the content filter found and what the policy does about it, with the terms found, and which
+/// attachments it could not check.
 #[function_component]
 pub fn Verdict(props: &PaneProps) -> Html {
     let state = &props.state;
     let texts = state.texts;
+    let unscanned = (!state.unscanned.is_empty()).then(|| {
+        html! {
+            <p class="warning" id="unscanned">{ texts.unscanned }{" "}{ state.unscanned.join(", ") }</p>
+        }
+    });
     let Some(decision) = &state.verdict else {
-        return html! {};
+        return unscanned.map_or_else(
+            || html! {},
+            |note| html! { <section class="verdict allow" role="status">{ note }</section> },
+        );
     };
     let headline = match decision.action {
         FilterAction::Allow => None,
@@ -17,7 +26,7 @@ pub fn Verdict(props: &PaneProps) -> Html {
         FilterAction::Auto => Some(texts.verdict_auto),
         FilterAction::Force => Some(texts.verdict_force),
     };
-    if headline.is_none() && decision.warnings.is_empty() {
+    if headline.is_none() && decision.warnings.is_empty() && unscanned.is_none() {
         return html! {};
     }
     let action = match decision.action {
@@ -43,6 +52,7 @@ pub fn Verdict(props: &PaneProps) -> Html {
                 </ul>
             }
             { for decision.warnings.iter().map(|w| html! { <p class="warning">{ texts.warning(&w.kind, w.count) }</p> }) }
+            { unscanned.unwrap_or_default() }
         </section>
     }
 }

@@ -5,7 +5,8 @@ use crate::components::app::PaneProps;
 use crate::hooks::send::{send, send_sealed};
 use crate::state::{Action, Stage};
 
-fn size(bytes: u64) -> String {
+/// A file size for people.
+pub(crate) fn size(bytes: u64) -> String {
     match bytes {
         0..1024 => format!("{bytes} B"),
         1024..1_048_576 => format!("{:.0} KB", bytes as f64 / 1024.0),

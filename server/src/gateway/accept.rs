@@ -1,0 +1,345 @@
+//! What the gateway does with a mail it received: parse (mail-parser), scan with the sender's tenant
+//! policy, then relay it unchanged, protect it as a Zegel message, or both (internal recipients plain,
+//! external ones protected, when the tenant protects external mail only). The `250` is given only after
+//! everything is durably stored: blobs fsynced and renamed, one committed transaction.
+
+use std::net::IpAddr;
+
+use bytes::Bytes;
+use mail_parser::{MessageParser, MimeHeaders};
+use zegel_core::message::{
+    AuthLevel, AuthRequest, Deliver, MessageKind, MessageRequest, RecipientKind, RecipientRequest,
+};
+use zegel_core::policy::{Action, RecipientClass};
+use zegel_dlp::{Kind, Location};
+
+use crate::api::messages::{Origin, Upload, store};
+use crate::db::audit::{self, AuditEvent};
+use crate::error::AppError;
+use crate::gateway::relay;
+use crate::scan::{Attachment, ScanInput, ScanRecipient, classify, scan_message};
+use crate::state::AppState;
+
+/// The envelope of one mail transaction.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// The reverse path; `None` is `<>`.
+    pub from: Option<String>,
+    /// The forward paths.
+    pub to: Vec<String>,
+    /// The client.
+    pub ip: IpAddr,
+    /// The sender's tenant (`None` only for `<>`).
+    pub tenant_id: Option<String>,
+}
+
+/// An SMTP reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The basic code.
+    pub code: u16,
+    /// The enhanced status code.
+    pub esc: [u8; 3],
+    /// The text.
+    pub text: String,
+}
+
+impl Reply {
+    /// A reply.
+    pub fn new(code: u16, esc: [u8; 3], text: impl Into<String>) -> Self {
+        Self {
+            code,
+            esc,
+            text: text.into(),
+        }
+    }
+}
+
+/// Handles a received mail; never panics, always answers.
+pub async fn accept(state: &AppState, envelope: &Envelope, raw: Vec<u8>) -> Reply {
+    match accept_inner(state, envelope, raw).await {
+        Ok(reply) => reply,
+        Err(AppError::Invalid { field, message, .. }) => Reply::new(
+            554,
+            [5, 6, 0],
+            format!("the message cannot be protected: {field}: {message}"),
+        ),
+        Err(AppError::BadRequest { message, .. }) => Reply::new(554, [5, 6, 0], message),
+        Err(AppError::TooLarge(message)) => Reply::new(552, [5, 3, 4], message),
+        Err(error) => {
+            tracing::error!(error = %error, "gateway: cannot store a mail; the client will retry");
+            Reply::new(
+                451,
+                [4, 3, 0],
+                "temporary failure storing the message, try again later",
+            )
+        }
+    }
+}
+
+fn header<'a>(parsed: &'a mail_parser::Message<'a>, name: &'static str) -> Option<&'a str> {
+    parsed
+        .header_raw(name)
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+fn addresses(address: Option<&mail_parser::Address<'_>>) -> Vec<String> {
+    address
+        .map(|a| {
+            a.iter()
+                .filter_map(|a| a.address())
+                .map(|a| a.trim().to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn accept_inner(
+    state: &AppState,
+    envelope: &Envelope,
+    raw: Vec<u8>,
+) -> Result<Reply, AppError> {
+    let parsed = MessageParser::default().parse(&raw[..]);
+    let Some(parsed) = parsed.filter(|m| !m.headers().is_empty()) else {
+        return Ok(Reply::new(
+            554,
+            [5, 6, 0],
+            "the message cannot be parsed: no RFC 5322 header section",
+        ));
+    };
+    let Some(tenant_id) = envelope.tenant_id.as_deref() else {
+        // A bounce from an allowed network: passed through unchanged.
+        return relay_all(state, "-", envelope, &envelope.to, &raw).await;
+    };
+    let settings = crate::settings::effective(state, tenant_id).await?;
+    // The add-in's sent record (`X-Zegel-Message` naming a message of this tenant) carries only the
+    // notification text; it is scanned like any mail, so the header alone never lets content through.
+    // An id Zegel does not know is taken as the add-in asking for protection.
+    let unknown_record = match header(&parsed, "X-Zegel-Message") {
+        Some(id) => !crate::db::messages::exists_in_tenant(&state.db, id, tenant_id).await?,
+        None => false,
+    };
+    let kind_header = header(&parsed, "X-Zegel-Kind").map(|k| {
+        // The gateway protects when asked to: an unknown or public kind becomes the protected default.
+        match MessageKind::parse(&k.to_ascii_lowercase()) {
+            Some(MessageKind::SecureFiles) => MessageKind::SecureFiles,
+            _ => MessageKind::SecureMessage,
+        }
+    });
+    let level_header = header(&parsed, "X-Zegel-Level")
+        .map(|l| AuthLevel::parse(&l.to_ascii_lowercase()).unwrap_or(AuthLevel::TwoFa));
+
+    let subject = parsed.subject().unwrap_or_default().to_owned();
+    let has_text = parsed.text_body_count() > 0;
+    let has_html = parsed.html_body_count() > 0;
+    let body_text = has_text
+        .then(|| parsed.body_text(0).map(|t| t.into_owned()))
+        .flatten();
+    let body_html = has_html
+        .then(|| parsed.body_html(0).map(|t| t.into_owned()))
+        .flatten();
+    let attachments: Vec<Attachment> = parsed
+        .attachments()
+        .map(|part| Attachment {
+            name: part.attachment_name().unwrap_or("attachment").to_owned(),
+            bytes: part.contents().to_vec(),
+        })
+        .collect();
+    let to_header = addresses(parsed.to());
+    let cc_header = addresses(parsed.cc());
+    drop(parsed);
+
+    let input = ScanInput {
+        subject,
+        body_text,
+        body_html,
+        text: None,
+        recipients: envelope
+            .to
+            .iter()
+            .map(|email| ScanRecipient {
+                email: email.clone(),
+                kind: None,
+            })
+            .collect(),
+    };
+    let policy = settings.content_filter_policy();
+    let internal = settings.internal_domains.clone();
+    let pdf = state.pdf_reader.clone();
+    let (outcome, input, attachments) = tokio::task::spawn_blocking(move || {
+        let outcome = scan_message(&policy, &input, &attachments, &internal, &pdf);
+        (outcome, input, attachments)
+    })
+    .await
+    .map_err(AppError::internal)?;
+
+    let activation = outcome
+        .findings
+        .iter()
+        .any(|f| f.kind == Kind::ActivationWord);
+    let explicit = activation || unknown_record || kind_header.is_some() || level_header.is_some();
+    let protect = explicit || matches!(outcome.decision.action, Action::Auto | Action::Force);
+    if !protect {
+        return relay_all(state, tenant_id, envelope, &envelope.to, &raw).await;
+    }
+    // Who gets the protected message: everyone, unless the tenant protects external mail only and the
+    // sender did not ask for protection explicitly; then colleagues get the original.
+    let (plain, secure): (Vec<String>, Vec<String>) = if explicit || !settings.external_only {
+        (Vec::new(), envelope.to.clone())
+    } else {
+        envelope
+            .to
+            .iter()
+            .cloned()
+            .partition(|r| classify(r, &settings.internal_domains) == RecipientClass::Internal)
+    };
+    if secure.is_empty() {
+        return relay_all(state, tenant_id, envelope, &envelope.to, &raw).await;
+    }
+    let mut level = level_header
+        .or(outcome.decision.level)
+        .unwrap_or(AuthLevel::OneFa);
+    if !settings.allow_1fa {
+        level = AuthLevel::TwoFa;
+    }
+    let only_attachments = !attachments.is_empty()
+        && outcome
+            .findings
+            .iter()
+            .all(|f| matches!(f.location, Location::Attachment { .. }));
+    let kind = kind_header.unwrap_or(
+        if settings.gateway_attachments_as_secure_files && only_attachments && !activation {
+            MessageKind::SecureFiles
+        } else {
+            MessageKind::SecureMessage
+        },
+    );
+    // A sensitive value in the subject would travel in every notification's subject: hide it.
+    let mut settings = settings;
+    settings.hide_subject |= outcome
+        .findings
+        .iter()
+        .any(|f| f.location == Location::Subject && f.kind != Kind::ActivationWord);
+    let from = envelope.from.clone().unwrap_or_default();
+    let request = MessageRequest {
+        subject: input.subject,
+        body_text: input.body_text,
+        body_html: input.body_html,
+        recipients: secure
+            .iter()
+            .map(|email| RecipientRequest {
+                email: email.clone(),
+                // Envelope recipients in neither To nor Cc were Bcc: kept so, and never shown to
+                // the others (the portal lists no other recipients at all).
+                kind: if to_header.contains(email) {
+                    RecipientKind::To
+                } else if cc_header.contains(email) {
+                    RecipientKind::Cc
+                } else {
+                    RecipientKind::Bcc
+                },
+                phone: None,
+            })
+            .collect(),
+        kind,
+        auth: Some(AuthRequest {
+            level,
+            password: None,
+            // 1FA: a one-time password by e-mail; 2FA: SMS codes (no password at all).
+            deliver: (level == AuthLevel::OneFa).then_some(Deliver::Email),
+        }),
+        expires_in_days: None,
+        max_downloads: None,
+        language: None,
+    };
+    let user = crate::db::tenants::ensure_user(&state.db, tenant_id, &from, state.now_ms()).await?;
+    let validated = settings.enforce(request.validate(&user.email, &settings.request_limits())?)?;
+
+    let mut upload = Upload::new(state, tenant_id);
+    for attachment in attachments {
+        upload
+            .add_file(state, Some(&attachment.name), Bytes::from(attachment.bytes))
+            .await?;
+    }
+    let mut origin = Origin {
+        actor: format!("sender:{from}"),
+        ip: Some(envelope.ip.to_string()),
+        events: vec!["gateway.accepted", "gateway.protected"],
+        jobs: Vec::new(),
+    };
+    if !plain.is_empty() {
+        let prepared = relay::prepare(
+            state,
+            tenant_id,
+            envelope.from.as_deref(),
+            plain,
+            Some(envelope.ip.to_string()),
+            &raw,
+        )
+        .await?;
+        upload.adopt_blob(prepared.blob_id);
+        origin.jobs.push(prepared.job);
+    }
+    let stored = store(state, &user, &settings, &validated, upload, &origin).await?;
+    tracing::info!(message = %stored.id, held = !stored.missing.is_empty(), "gateway: protected");
+    Ok(Reply::new(
+        250,
+        [2, 0, 0],
+        format!("accepted, protected as message {}", stored.id),
+    ))
+}
+
+/// Queues the mail unchanged for `to`: blob committed, then one transaction with the job and the
+/// `gateway.accepted` entry; on failure the blob is removed.
+async fn relay_all(
+    state: &AppState,
+    tenant_id: &str,
+    envelope: &Envelope,
+    to: &[String],
+    raw: &[u8],
+) -> Result<Reply, AppError> {
+    let prepared = relay::prepare(
+        state,
+        tenant_id,
+        envelope.from.as_deref(),
+        to.to_vec(),
+        Some(envelope.ip.to_string()),
+        raw,
+    )
+    .await?;
+    let blob = [prepared.blob_id.clone()];
+    let result: Result<(), AppError> = async {
+        state.blobs.commit(&blob)?;
+        let now = state.now_ms();
+        let mut tx = state.db.pool.begin().await?;
+        crate::db::outbox::enqueue(&mut tx, &prepared.job, now).await?;
+        audit::append_in(
+            &mut tx,
+            state.db.backend,
+            now,
+            &AuditEvent {
+                tenant_id: (tenant_id != "-").then_some(tenant_id),
+                actor: format!("sender:{}", envelope.from.as_deref().unwrap_or("<>")),
+                event: "gateway.accepted",
+                detail: Some(format!("relay:{} recipients:{}", prepared.job.id, to.len())),
+                ip: Some(envelope.ip.to_string()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if let Err(error) = result {
+        state.blobs.delete(&blob);
+        return Err(error);
+    }
+    state.outbox_wakeup.notify_one();
+    Ok(Reply::new(
+        250,
+        [2, 0, 0],
+        format!("queued for relay as {}", prepared.job.id),
+    ))
+}

@@ -1,0 +1,862 @@
+//! The SMTP gateway in-process: lettre (and a raw TCP client for protocol details) talking to
+//! `gateway::serve`, a `mailin` receiver as the next hop, the outbox stepped by hand.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use mailin::{Action, Handler, Response, SessionBuilder};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+
+use crate::support::{TestServer, fresh_postgres_database, secure_message};
+
+/// What the next hop received: (envelope from, envelope to, raw bytes).
+type Received = Arc<Mutex<Vec<(String, Vec<String>, Vec<u8>)>>>;
+
+/// A `mailin` SMTP receiver standing in for the next hop; `reject` makes it refuse recipients (550).
+struct NextHop {
+    address: SocketAddr,
+    mails: Received,
+    reject: Arc<AtomicBool>,
+}
+
+#[derive(Clone, Default)]
+struct Collect {
+    mails: Received,
+    reject: Arc<AtomicBool>,
+    from: String,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for Collect {
+    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
+        self.from = from.to_owned();
+        self.to.clear();
+        self.data.clear();
+        mailin::response::OK
+    }
+    fn rcpt(&mut self, to: &str) -> Response {
+        if self.reject.load(Ordering::SeqCst) {
+            return mailin::response::NO_MAILBOX;
+        }
+        self.to.push(to.to_owned());
+        mailin::response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> Response {
+        let raw = std::mem::take(&mut self.data);
+        self.mails
+            .lock()
+            .unwrap()
+            .push((self.from.clone(), self.to.clone(), raw));
+        mailin::response::OK
+    }
+}
+
+impl NextHop {
+    fn start_on(address: SocketAddr) -> Self {
+        let listener = std::net::TcpListener::bind(address).unwrap();
+        let address = listener.local_addr().unwrap();
+        let handler = Collect::default();
+        let (mails, reject) = (handler.mails.clone(), handler.reject.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let handler = handler.clone();
+                std::thread::spawn(move || serve(stream, handler));
+            }
+        });
+        Self {
+            address,
+            mails,
+            reject,
+        }
+    }
+
+    fn mails(&self) -> Vec<(String, Vec<String>, Vec<u8>)> {
+        self.mails.lock().unwrap().clone()
+    }
+}
+
+fn serve(stream: TcpStream, handler: Collect) {
+    let mut session =
+        SessionBuilder::new("nexthop.test").build(IpAddr::from([127, 0, 0, 1]), handler);
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    if session.greeting().write_to(&mut writer).is_err() {
+        return;
+    }
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let response = session.process(&line);
+        match response.action {
+            Action::NoReply => continue,
+            Action::Close => {
+                let _ = response.write_to(&mut writer);
+                let _ = writer.flush();
+                return;
+            }
+            _ => {
+                if response.write_to(&mut writer).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// A test server with the gateway on its own loopback port.
+struct Gateway {
+    server: TestServer,
+    smtp: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Gateway {
+    async fn start(postgres: bool, extra: &[(&str, &str)]) -> Option<Self> {
+        let database = if postgres {
+            Some(fresh_postgres_database().await?)
+        } else {
+            None
+        };
+        let server = TestServer::start_with(database, extra).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let smtp = listener.local_addr().unwrap();
+        let state = server.state.clone();
+        let task = tokio::spawn(async move {
+            zegel_server::gateway::serve(state, listener).await.unwrap();
+        });
+        // The tenant of zorg.example.
+        server.token("arts@zorg.example").await;
+        Some(Self { server, smtp, task })
+    }
+
+    fn client(&self) -> AsyncSmtpTransport<Tokio1Executor> {
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(self.smtp.port())
+            .tls(Tls::None)
+            .build()
+    }
+
+    async fn send(&self, from: &str, to: &[&str], raw: &[u8]) -> Result<(), String> {
+        let envelope = lettre::address::Envelope::new(
+            Some(from.parse().unwrap()),
+            to.iter().map(|t| t.parse().unwrap()).collect(),
+        )
+        .unwrap();
+        self.client()
+            .send_raw(&envelope, raw)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Sends `lines` pipelined in one write and reads `replies` replies (multi-line ones joined).
+    async fn dialog(&self, lines: &str, replies: usize) -> Vec<String> {
+        let stream = tokio::net::TcpStream::connect(self.smtp).await.unwrap();
+        let (read, mut write) = stream.into_split();
+        let mut read = tokio::io::BufReader::new(read);
+        let mut greeting = String::new();
+        read.read_line(&mut greeting).await.unwrap();
+        assert!(greeting.starts_with("220 "), "{greeting}");
+        write.write_all(lines.as_bytes()).await.unwrap();
+        let mut out = Vec::new();
+        for _ in 0..replies {
+            let mut reply = String::new();
+            loop {
+                let mut line = String::new();
+                if read.read_line(&mut line).await.unwrap() == 0 {
+                    break;
+                }
+                reply.push_str(&line);
+                if line.as_bytes().get(3) == Some(&b' ') {
+                    break;
+                }
+            }
+            out.push(reply);
+        }
+        out
+    }
+
+    /// `GET` on the API with a bearer token; the JSON answer.
+    async fn get_json(&self, token: &str, path: &str) -> Value {
+        let response = self
+            .server
+            .client
+            .get(format!("{}{path}", self.server.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+}
+
+macro_rules! gateway_test {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(false).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$body(true).await;
+            }
+        }
+    };
+}
+
+/// What the gateway receives in DATA for `raw` sent by lettre (which ends DATA with its own CRLF . CRLF).
+fn in_data(raw: &[u8]) -> Vec<u8> {
+    [raw, b"\r\n"].concat()
+}
+
+/// A clean mail as it travels in DATA (ending in CRLF; the client adds only the final "." line).
+fn clean_mail(to: &str) -> Vec<u8> {
+    format!(
+        "From: Arts <arts@zorg.example>\r\nTo: <{to}>\r\nSubject: Lunch\r\nMessage-ID: <clean-1@zorg.example>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZullen we om 12 uur?\r\n\
+         .Een regel met een punt.\r\n"
+    )
+    .into_bytes()
+}
+
+gateway_test!(clean_mail_is_relayed_unchanged, clean_relay);
+async fn clean_relay(postgres: bool) {
+    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let next = format!("smtp://{}", hop.address);
+    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+        return;
+    };
+    let raw = clean_mail("jan@elders.example");
+    gw.send("arts@zorg.example", &["jan@elders.example"], &raw)
+        .await
+        .unwrap();
+    assert_eq!(
+        gw.server.count("outbox").await,
+        1,
+        "durably queued before 250"
+    );
+    gw.server.deliver().await;
+    let mails = hop.mails();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].0, "arts@zorg.example");
+    assert_eq!(mails[0].1, vec!["jan@elders.example".to_owned()]);
+    assert_eq!(
+        mails[0].2,
+        in_data(&raw),
+        "byte for byte: the gateway adds no header"
+    );
+    assert!(
+        gw.server.blob_files().is_empty(),
+        "the relay blob is removed"
+    );
+    assert_eq!(gw.server.count("outbox").await, 0);
+}
+
+gateway_test!(bsn_mail_is_protected_held_and_released, protected);
+async fn protected(postgres: bool) {
+    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let next = format!("smtp://{}", hop.address);
+    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+        return;
+    };
+    let raw = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nCc: collega@zorg.example\r\n\
+        Subject: Verwijzing\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n\
+        Het BSN van mevrouw is 111222333.\r\n";
+    gw.send(
+        "arts@zorg.example",
+        &[
+            "jan@elders.example",
+            "collega@zorg.example",
+            "stil@elders.example",
+        ],
+        raw,
+    )
+    .await
+    .unwrap();
+    gw.server.deliver().await;
+    // The colleague gets the original; nothing in plaintext went to the external recipients.
+    let relayed = hop.mails();
+    assert_eq!(relayed.len(), 1);
+    assert_eq!(relayed[0].1, vec!["collega@zorg.example".to_owned()]);
+    assert_eq!(relayed[0].2, in_data(raw));
+    // BSN forces 2FA; the numbers are unknown: held, and the sender is asked for them.
+    let mails = gw.server.mails();
+    assert!(mails.iter().all(|m| m.to != "jan@elders.example"));
+    let ask = mails
+        .iter()
+        .find(|m| m.to == "arts@zorg.example")
+        .expect("the phone-number request");
+    assert!(!ask.text.contains("111222333"));
+    let token = gw.server.token("arts@zorg.example").await;
+    let list: Value = gw
+        .server
+        .client
+        .get(format!("{}/api/v1/messages?sent_by=me", gw.server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["messages"][0]["id"].as_str().unwrap().to_owned();
+    let status: Value = gw
+        .server
+        .client
+        .get(format!("{}/api/v1/messages/{id}", gw.server.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = status.to_string();
+    assert!(text.contains("bcc"), "the Bcc recipient stays Bcc: {text}");
+    let released = gw
+        .server
+        .client
+        .post(format!("{}/api/v1/messages/{id}/phones", gw.server.base))
+        .bearer_auth(&token)
+        .json(&json!({"phones": {"jan@elders.example": "0612345678", "stil@elders.example": "0687654321"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(released.status().is_success(), "{}", released.status());
+    let link = gw.server.link_for("jan@elders.example").await;
+    let api = gw.server.api_of(&link);
+    assert_eq!(gw.server.challenge(&api).await, 202);
+    let code = gw.server.code_for("+31612345678").await;
+    assert_eq!(gw.server.verify(&api, &code).await, 200);
+    let message: Value = gw
+        .server
+        .client
+        .get(format!("{api}/message"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let shown = message.to_string();
+    assert!(shown.contains("111222333"), "{shown}");
+    assert!(
+        !shown.contains("stil@elders.example"),
+        "Bcc not revealed: {shown}"
+    );
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT event FROM audit_events WHERE event LIKE 'gateway.%' ORDER BY seq",
+    )
+    .fetch_all(&gw.server.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        ["gateway.accepted", "gateway.protected", "gateway.relayed"],
+        "relay job for the colleague, the protected message"
+    );
+}
+
+gateway_test!(activation_word_forces, activation_word);
+async fn activation_word(postgres: bool) {
+    let Some(gw) = Gateway::start(postgres, &[]).await else {
+        return;
+    };
+    let tenant = zegel_server::db::tenants::tenant_for_domain(&gw.server.state.db, "zorg.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut settings = zegel_server::settings::effective(&gw.server.state, &tenant.id)
+        .await
+        .unwrap();
+    settings.content_filter.activation_words = vec!["zegel-veilig".into()];
+    settings.allow_1fa = true;
+    zegel_server::settings::save(&gw.server.state, &tenant.id, "test", settings, None)
+        .await
+        .unwrap();
+    let raw = b"From: arts@zorg.example\r\nTo: collega@zorg.example\r\nSubject: zegel-veilig afspraak\r\n\r\nTot morgen.\r\n";
+    gw.send("arts@zorg.example", &["collega@zorg.example"], raw)
+        .await
+        .unwrap();
+    gw.server.deliver().await;
+    // Even a colleague gets a notification, not the mail (the dev mailbox is the fallback next hop).
+    let link = gw.server.link_for("collega@zorg.example").await;
+    assert!(link.contains("/m/"));
+    assert!(
+        gw.server
+            .mails()
+            .iter()
+            .all(|m| !m.text.contains("Tot morgen")),
+        "the original never leaves in plaintext"
+    );
+
+    // A sensitive value in the subject travels in no e-mail's subject or text: not the notification,
+    // not the password mail; the landing page before sign-in shows the neutral title too.
+    let raw = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Terugbetaling NL91ABNA0417164300\r\n\r\nZie het portaal.\r\n";
+    gw.send("arts@zorg.example", &["jan@elders.example"], raw)
+        .await
+        .unwrap();
+    gw.server.deliver().await;
+    let link = gw.server.link_for("jan@elders.example").await;
+    let landing = reqwest::get(&link).await.unwrap().text().await.unwrap();
+    assert!(!landing.contains("NL91ABNA0417164300"), "{landing}");
+    assert_eq!(gw.server.challenge(&gw.server.api_of(&link)).await, 202);
+    gw.server.deliver().await;
+    let to_jan: Vec<_> = gw
+        .server
+        .mails()
+        .into_iter()
+        .filter(|m| m.to == "jan@elders.example")
+        .collect();
+    assert_eq!(to_jan.len(), 2, "the notification and the password mail");
+    for mail in &to_jan {
+        assert!(
+            !mail.subject.contains("NL91ABNA0417164300")
+                && !mail.text.contains("NL91ABNA0417164300")
+                && !mail
+                    .html
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains("NL91ABNA0417164300"),
+            "{mail:?}"
+        );
+    }
+}
+
+gateway_test!(next_hop_down_then_up, next_hop_down);
+async fn next_hop_down(postgres: bool) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let next = format!("smtp://127.0.0.1:{port}");
+    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+        return;
+    };
+    let raw = clean_mail("jan@elders.example");
+    gw.send("arts@zorg.example", &["jan@elders.example"], &raw)
+        .await
+        .expect("accepted although the next hop is down");
+    gw.server.deliver().await;
+    assert_eq!(gw.server.count("outbox").await, 1, "kept for a retry");
+    let hop = NextHop::start_on(format!("127.0.0.1:{port}").parse().unwrap());
+    gw.server.clock.advance(jiff::SignedDuration::from_secs(60));
+    gw.server.deliver().await;
+    assert_eq!(hop.mails().len(), 1);
+    assert_eq!(hop.mails()[0].2, in_data(&raw));
+
+    // A permanent refusal: a DSN to the sender through the mail transport (the dev mailbox here).
+    hop.reject.store(true, Ordering::SeqCst);
+    gw.send(
+        "arts@zorg.example",
+        &["weg@elders.example"],
+        &clean_mail("weg@elders.example"),
+    )
+    .await
+    .unwrap();
+    gw.server.deliver().await;
+    gw.server.deliver().await;
+    let dsn = gw
+        .server
+        .mails()
+        .into_iter()
+        .find(|m| m.to == "arts@zorg.example")
+        .expect("a DSN to the sender");
+    assert!(dsn.subject.contains("Undelivered"), "{}", dsn.subject);
+    assert!(dsn.text.contains("weg@elders.example"));
+    assert!(!dsn.text.contains("Zullen we"), "no body of the original");
+    assert!(gw.server.blob_files().is_empty());
+}
+
+gateway_test!(refusals_and_limits, refusals);
+async fn refusals(postgres: bool) {
+    let Some(gw) = Gateway::start(
+        postgres,
+        &[
+            ("ZEGEL_SMTP_MAX_SIZE", "2000"),
+            ("ZEGEL_SMTP_MAX_RECIPIENTS", "2"),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    // Unknown sender domain.
+    let error = gw
+        .send(
+            "iemand@elders.example",
+            &["jan@elders.example"],
+            &clean_mail("x@y.example"),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.contains("550"), "{error}");
+    // Pipelined: EHLO, MAIL, three RCPTs (limit 2), RSET, NOOP, garbage, an oversize MAIL.
+    let replies = gw
+        .dialog(
+            "EHLO client.test\r\nMAIL FROM:<arts@zorg.example>\r\nRCPT TO:<a@elders.example>\r\n\
+             RCPT TO:<b@elders.example>\r\nRCPT TO:<c@elders.example>\r\nRSET\r\nNOOP\r\n\
+             \x01\x02 garbage \x7f\r\nMAIL FROM:<arts@zorg.example> SIZE=999999\r\nQUIT\r\n",
+            10,
+        )
+        .await;
+    assert!(replies[0].contains("250-SIZE 2000"), "{}", replies[0]);
+    assert!(replies[0].contains("PIPELINING") && replies[0].contains("8BITMIME"));
+    assert!(
+        !replies[0].contains("STARTTLS"),
+        "no certificate, no STARTTLS"
+    );
+    assert!(replies[1].starts_with("250"), "{}", replies[1]);
+    assert!(replies[2].starts_with("250") && replies[3].starts_with("250"));
+    assert!(replies[4].starts_with("452 4.5.3"), "{}", replies[4]);
+    assert!(replies[5].starts_with("250") && replies[6].starts_with("250"));
+    assert!(replies[7].starts_with("500"), "{}", replies[7]);
+    assert!(replies[8].starts_with("552"), "{}", replies[8]);
+    assert!(replies[9].starts_with("221"), "{}", replies[9]);
+    // A body over the limit.
+    let big = format!(
+        "Subject: groot\r\n\r\n{}\r\n",
+        "x".repeat(70)
+            .repeat(40)
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(70)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\r\n")
+    );
+    let error = gw
+        .send("arts@zorg.example", &["jan@elders.example"], big.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(error.contains("552"), "{error}");
+    // Malformed MIME: answered cleanly with 554, the session goes on.
+    let replies = gw
+        .dialog(
+            "EHLO c\r\nMAIL FROM:<arts@zorg.example>\r\nRCPT TO:<a@elders.example>\r\nDATA\r\n\
+             \r\n\r\n.\r\nNOOP\r\n",
+            6,
+        )
+        .await;
+    assert!(replies[4].starts_with("554 5.6.0"), "{replies:?}");
+    assert!(replies[5].starts_with("250"), "{replies:?}");
+    // An overlong line closes the connection with 500.
+    let replies = gw
+        .dialog(&format!("EHLO {}\r\n", "a".repeat(5000)), 1)
+        .await;
+    assert!(replies[0].starts_with("500"), "{replies:?}");
+    assert_eq!(gw.server.count("outbox").await, 0);
+}
+
+gateway_test!(foreign_network_is_refused_and_auth_needs_tls, tls_and_auth);
+async fn tls_and_auth(postgres: bool) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_path = dir.path().join("cert.pem");
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let (cert_path, key_path) = (
+        cert_path.display().to_string(),
+        key_path.display().to_string(),
+    );
+    let Some(gw) = Gateway::start(
+        postgres,
+        &[
+            // Loopback is a foreign network here.
+            ("ZEGEL_SMTP_RELAY_NETWORKS", "10.0.0.0/8"),
+            ("ZEGEL_SMTP_TLS_CERT", &cert_path),
+            ("ZEGEL_SMTP_TLS_KEY", &key_path),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let error = gw
+        .send(
+            "arts@zorg.example",
+            &["jan@elders.example"],
+            &clean_mail("jan@elders.example"),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.contains("550"), "never an open relay: {error}");
+    let replies = gw
+        .dialog("EHLO c\r\nAUTH PLAIN AGFydHNAem9yZy5leGFtcGxlAHg=\r\n", 2)
+        .await;
+    assert!(replies[0].contains("STARTTLS"), "{}", replies[0]);
+    assert!(!replies[0].contains("AUTH"), "no AUTH before TLS");
+    assert!(replies[1].starts_with("538"), "{}", replies[1]);
+
+    let token = gw.server.token("arts@zorg.example").await;
+    let tls = TlsParameters::builder("localhost".to_owned())
+        .dangerous_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let client = |user: &str, password: &str| {
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
+            .port(gw.smtp.port())
+            .tls(Tls::Required(tls.clone()))
+            .credentials(Credentials::new(user.to_owned(), password.to_owned()))
+            .build()
+    };
+    let envelope = lettre::address::Envelope::new(
+        Some("arts@zorg.example".parse().unwrap()),
+        vec!["jan@elders.example".parse().unwrap()],
+    )
+    .unwrap();
+    let raw = clean_mail("jan@elders.example");
+    let wrong = client("arts@zorg.example", "zgl1.nope")
+        .send_raw(&envelope, &raw)
+        .await
+        .unwrap_err();
+    assert!(
+        wrong.to_string().contains("535") || wrong.is_permanent(),
+        "{wrong}"
+    );
+    let other = client("ander@zorg.example", &token)
+        .send_raw(&envelope, &raw)
+        .await
+        .unwrap_err();
+    assert!(other.is_permanent(), "{other}");
+    client("arts@zorg.example", &token)
+        .send_raw(&envelope, &raw)
+        .await
+        .expect("authenticated over TLS: relayed");
+    gw.server.deliver().await;
+    assert!(
+        gw.server
+            .mails()
+            .iter()
+            .any(|m| m.to == "jan@elders.example" && m.subject == "Lunch")
+    );
+}
+
+/// A mail as the add-in's sent record travels: the notification text as the body (plus `extra`), and
+/// the `X-Zegel-Message` header.
+fn sent_record(id: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Verwijzing\r\n\
+         X-Zegel-Message: {id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n\
+         U heeft een beveiligd bericht ontvangen via Zegel.{extra}\r\n"
+    )
+    .into_bytes()
+}
+
+gateway_test!(sent_record_is_relayed_unknown_id_is_protected, sent_records);
+async fn sent_records(postgres: bool) {
+    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let next = format!("smtp://{}", hop.address);
+    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+        return;
+    };
+    // The add-in uploaded the message first, then Outlook sends the sent record through the gateway.
+    let created = gw
+        .server
+        .send(&secure_message("jan@elders.example"), &[])
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    gw.server.deliver().await;
+    let messages = gw.server.count("messages").await;
+    let raw = sent_record(&id, "");
+    gw.send("arts@zorg.example", &["jan@elders.example"], &raw)
+        .await
+        .unwrap();
+    gw.server.deliver().await;
+    assert_eq!(
+        gw.server.count("messages").await,
+        messages,
+        "no second Zegel message"
+    );
+    let relayed = hop.mails();
+    assert_eq!(relayed.len(), 1);
+    assert_eq!(relayed[0].1, vec!["jan@elders.example".to_owned()]);
+    assert_eq!(relayed[0].2, in_data(&raw), "byte for byte");
+
+    // The header is no way around the scan: a sent record with a BSN is protected all the same.
+    gw.send(
+        "arts@zorg.example",
+        &["jan@elders.example"],
+        &sent_record(&id, " Het BSN van mevrouw is 111222333."),
+    )
+    .await
+    .unwrap();
+    gw.server.deliver().await;
+    assert_eq!(gw.server.count("messages").await, messages + 1);
+    assert_eq!(hop.mails().len(), 1, "nothing more relayed");
+
+    // An id Zegel does not know, or one of another tenant's messages, asks for protection: even a
+    // clean mail becomes a message and never leaves in plaintext.
+    let other = gw.server.token("dokter@andere.example").await;
+    let foreign = gw
+        .server
+        .send_as(
+            &other,
+            Some(secure_message("jan@elders.example").to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(foreign.status(), 201);
+    let foreign: Value = foreign.json().await.unwrap();
+    let foreign = foreign["id"].as_str().unwrap().to_owned();
+    for forged in ["bestaat-niet", foreign.as_str()] {
+        let messages = gw.server.count("messages").await;
+        gw.send(
+            "arts@zorg.example",
+            &["jan@elders.example"],
+            &sent_record(forged, " Vervalst."),
+        )
+        .await
+        .unwrap();
+        gw.server.deliver().await;
+        assert_eq!(
+            gw.server.count("messages").await,
+            messages + 1,
+            "{forged}: protected as a new message"
+        );
+        assert_eq!(hop.mails().len(), 1, "{forged}: nothing more relayed");
+        assert!(
+            gw.server
+                .mails()
+                .iter()
+                .all(|m| !m.text.contains("Vervalst")
+                    && !m.html.as_deref().unwrap_or("").contains("Vervalst")),
+            "{forged}: never in plaintext"
+        );
+    }
+    let token = gw.server.token("arts@zorg.example").await;
+    let list = gw.get_json(&token, "/api/v1/messages?sent_by=me").await;
+    assert_eq!(list["messages"].as_array().unwrap().len(), 4, "{list}");
+    let events: Vec<String> = sqlx::query_scalar(
+        "SELECT event FROM audit_events WHERE event LIKE 'gateway.%' ORDER BY seq",
+    )
+    .fetch_all(&gw.server.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        events,
+        [
+            "gateway.accepted",
+            "gateway.relayed",
+            "gateway.accepted",
+            "gateway.protected",
+            "gateway.accepted",
+            "gateway.protected",
+            "gateway.accepted",
+            "gateway.protected",
+        ]
+    );
+}
+
+/// A clean subject and body, a text attachment with a BSN.
+fn bsn_attachment(subject: &str) -> Vec<u8> {
+    format!(
+        "From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"grens\"\r\n\r\n\
+         --grens\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nZie de bijlage.\r\n\
+         --grens\r\nContent-Type: text/plain; name=\"verslag.txt\"\r\n\
+         Content-Disposition: attachment; filename=\"verslag.txt\"\r\n\r\n\
+         Patient met BSN 111222333.\r\n--grens--\r\n"
+    )
+    .into_bytes()
+}
+
+gateway_test!(
+    attachment_findings_become_secure_files_when_set,
+    attachments_as_files
+);
+async fn attachments_as_files(postgres: bool) {
+    let Some(gw) = Gateway::start(postgres, &[]).await else {
+        return;
+    };
+    let sender = gw.server.token("arts@zorg.example").await;
+    let admin = gw.server.token("ciso@zorg.example").await;
+    zegel_server::admin::grant(&gw.server.state, "ciso@zorg.example", "admin")
+        .await
+        .unwrap();
+    // Sends the mail and answers the kind of the message it became.
+    let kind_of = async |subject: &str| {
+        gw.send(
+            "arts@zorg.example",
+            &["jan@elders.example"],
+            &bsn_attachment(subject),
+        )
+        .await
+        .unwrap();
+        let list = gw.get_json(&sender, "/api/v1/messages?sent_by=me").await;
+        let id = list["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["subject"] == subject)
+            .expect("stored as a message")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let status = gw
+            .get_json(&sender, &format!("/api/v1/messages/{id}"))
+            .await;
+        assert_eq!(status["files"].as_array().unwrap().len(), 1, "{status}");
+        status["kind"].as_str().unwrap().to_owned()
+    };
+    // Off on day one: a secure message.
+    assert_eq!(kind_of("Verslag 1").await, "secure_message");
+    let response = gw
+        .server
+        .client
+        .patch(format!("{}/api/v1/admin/settings", gw.server.base))
+        .bearer_auth(&admin)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"gateway_attachments_as_secure_files": true}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(kind_of("Verslag 2").await, "secure_files");
+    assert_eq!(gw.server.count("messages").await, 2);
+    // A finding in the body as well: still a secure message.
+    let raw = String::from_utf8(bsn_attachment("Verslag 3"))
+        .unwrap()
+        .replace("Zie de bijlage.", "Zie de bijlage, BSN 111222333.");
+    gw.send("arts@zorg.example", &["jan@elders.example"], raw.as_bytes())
+        .await
+        .unwrap();
+    let list = gw.get_json(&sender, "/api/v1/messages?sent_by=me").await;
+    let third = list["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subject"] == "Verslag 3")
+        .expect("stored as a message");
+    assert_eq!(third["kind"], "secure_message", "{list}");
+}
