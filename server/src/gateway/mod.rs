@@ -7,7 +7,8 @@
 //!
 //! Limits: `ZEGEL_SMTP_MAX_SIZE` (SIZE, `552`), `ZEGEL_SMTP_MAX_RECIPIENTS` (`452`), command lines of
 //! 4 KiB (`smtp_proto::request::receiver::MAX_LINE_LENGTH`), five minutes per command, ten for DATA,
-//! [`MAX_CONNECTIONS`] at once, and a connection is closed after [`MAX_ERRORS`] bad commands.
+//! [`MAX_CONNECTIONS`] at once, [`DATA_BUDGET_KIB`] of DATA in memory across sessions (`452` past it),
+//! and a connection is closed after [`MAX_ERRORS`] bad commands.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -35,6 +36,9 @@ pub use relay::RelayJob;
 pub const MAX_CONNECTIONS: usize = 200;
 /// Bad commands before a connection is closed.
 pub const MAX_ERRORS: u32 = 20;
+/// KiB of DATA all sessions together may hold in memory; a mail that would go past it gets `452` (the
+/// sending server retries later) instead of the process running out of memory.
+pub const DATA_BUDGET_KIB: u32 = 1024 * 1024;
 /// Failed AUTH attempts before a connection is closed.
 const MAX_AUTH_FAILURES: u32 = 3;
 const MAX_LINE: usize = smtp_proto::request::receiver::MAX_LINE_LENGTH;
@@ -72,8 +76,18 @@ pub fn tls_acceptor(state: &AppState) -> anyhow::Result<Option<TlsAcceptor>> {
 
 /// Serves SMTP on `listener` until the task is dropped.
 pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
+    serve_with_budget(state, listener, DATA_BUDGET_KIB).await
+}
+
+/// [`serve`] with another DATA memory budget (KiB), for tests.
+pub async fn serve_with_budget(
+    state: AppState,
+    listener: TcpListener,
+    budget_kib: u32,
+) -> anyhow::Result<()> {
     let tls = tls_acceptor(&state)?;
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let budget = Arc::new(Semaphore::new(budget_kib as usize));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -87,6 +101,7 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
         let state = state.clone();
         let tls = tls.clone();
         let slots = slots.clone();
+        let budget = budget.clone();
         tokio::spawn(async move {
             let mut stream: Box<dyn Io> = Box::new(stream);
             let Ok(_permit) = slots.try_acquire() else {
@@ -95,7 +110,7 @@ pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()>
                     .await;
                 return;
             };
-            let mut session = Session::new(state, peer.ip(), tls);
+            let mut session = Session::new(state, peer.ip(), tls, budget);
             if let Err(error) = session.run(stream).await {
                 tracing::debug!(error = %error, "gateway: connection ended");
             }
@@ -156,6 +171,7 @@ struct Session {
     state: AppState,
     ip: IpAddr,
     tls_acceptor: Option<TlsAcceptor>,
+    budget: Arc<Semaphore>,
     tls: bool,
     helo: bool,
     user: Option<crate::db::tenants::User>,
@@ -178,7 +194,12 @@ fn reply(code: u16, esc: [u8; 3], text: &str) -> Vec<u8> {
 }
 
 impl Session {
-    fn new(state: AppState, ip: IpAddr, tls_acceptor: Option<TlsAcceptor>) -> Self {
+    fn new(
+        state: AppState,
+        ip: IpAddr,
+        tls_acceptor: Option<TlsAcceptor>,
+        budget: Arc<Semaphore>,
+    ) -> Self {
         let hostname = state
             .config
             .public_url
@@ -189,6 +210,7 @@ impl Session {
             state,
             ip,
             tls_acceptor,
+            budget,
             tls: false,
             helo: false,
             user: None,
@@ -481,6 +503,9 @@ impl Session {
         let mut receiver = DataReceiver::new();
         let mut data = Vec::new();
         let mut too_large = false;
+        // Memory held for this mail, released when it has been handled.
+        let mut reserved: Option<tokio::sync::OwnedSemaphorePermit> = None;
+        let mut out_of_budget = false;
         loop {
             let rest = input.rest();
             let mut iter = rest.iter();
@@ -490,6 +515,29 @@ impl Session {
             if data.len() > max {
                 too_large = true;
                 data.clear();
+            }
+            let needed = data.len().div_ceil(1024) as u32;
+            let held = reserved.as_ref().map_or(0, |p| p.num_permits() as u32);
+            if out_of_budget {
+                // Read to the end (the reply comes after the final dot), keeping nothing.
+                data.clear();
+            } else if needed > held {
+                // Reserve in steps of 1 MiB so the semaphore is not touched for every packet.
+                match self
+                    .budget
+                    .clone()
+                    .try_acquire_many_owned((needed - held).max(1024))
+                {
+                    Ok(more) => match &mut reserved {
+                        Some(permit) => permit.merge(more),
+                        None => reserved = Some(more),
+                    },
+                    Err(_) => {
+                        out_of_budget = true;
+                        data = Vec::new();
+                        reserved = None;
+                    }
+                }
             }
             if done {
                 break;
@@ -513,10 +561,18 @@ impl Session {
                 [5, 3, 4],
                 &format!("the message is larger than {max} bytes"),
             )
+        } else if out_of_budget {
+            tracing::warn!("gateway: DATA memory budget used up; asking the client to retry");
+            reply(
+                452,
+                [4, 3, 1],
+                "insufficient system storage, try again later",
+            )
         } else {
             let answer = accept::accept(&self.state, &envelope, data).await;
             reply(answer.code, answer.esc, &answer.text)
         };
+        drop(reserved);
         stream.write_all(&out).await?;
         Ok(Next::Continue)
     }

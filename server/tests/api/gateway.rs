@@ -133,6 +133,14 @@ impl Drop for Gateway {
 
 impl Gateway {
     async fn start(postgres: bool, extra: &[(&str, &str)]) -> Option<Self> {
+        Self::start_with_budget(postgres, extra, zegel_server::gateway::DATA_BUDGET_KIB).await
+    }
+
+    async fn start_with_budget(
+        postgres: bool,
+        extra: &[(&str, &str)],
+        budget_kib: u32,
+    ) -> Option<Self> {
         let database = if postgres {
             Some(fresh_postgres_database().await?)
         } else {
@@ -143,7 +151,9 @@ impl Gateway {
         let smtp = listener.local_addr().unwrap();
         let state = server.state.clone();
         let task = tokio::spawn(async move {
-            zegel_server::gateway::serve(state, listener).await.unwrap();
+            zegel_server::gateway::serve_with_budget(state, listener, budget_kib)
+                .await
+                .unwrap();
         });
         // The tenant of zorg.example.
         server.token("arts@zorg.example").await;
@@ -859,4 +869,31 @@ async fn attachments_as_files(postgres: bool) {
         .find(|m| m["subject"] == "Verslag 3")
         .expect("stored as a message");
     assert_eq!(third["kind"], "secure_message", "{list}");
+}
+
+gateway_test!(memory_budget_defers_mail, memory_budget);
+async fn memory_budget(postgres: bool) {
+    // A budget of 1 MiB for all DATA in memory: a 2 MB mail is deferred with 452, not stored, and the
+    // budget is free again for the next mail.
+    let Some(gw) = Gateway::start_with_budget(postgres, &[], 1024).await else {
+        return;
+    };
+    let big = format!(
+        "From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Groot\r\n\r\n{}\r\n",
+        "de agenda voor morgen\r\n".repeat(100_000)
+    );
+    let refused = gw
+        .send("arts@zorg.example", &["jan@elders.example"], big.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("452") || refused.contains("storage"),
+        "{refused}"
+    );
+    assert_eq!(gw.server.count("outbox").await, 0, "nothing stored");
+    let small = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Klein\r\n\r\nTot morgen.\r\n";
+    gw.send("arts@zorg.example", &["jan@elders.example"], small)
+        .await
+        .unwrap();
+    assert_eq!(gw.server.count("outbox").await, 1);
 }
