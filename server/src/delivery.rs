@@ -296,6 +296,10 @@ pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(error) = crate::retention::expire_messages(&state).await {
                 tracing::error!(error = format!("{error:#}"), "expiring messages failed");
             }
+            let week_ago = state.now_ms() - crate::gateway::accept::IDEMPOTENCY_MS;
+            if let Err(error) = crate::db::gateway::forget_before(&state.db, week_ago).await {
+                tracing::error!(error = %error, "forgetting gateway keys failed");
+            }
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     })

@@ -159,7 +159,8 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
             .send(sms)
             .await
             .map_err(|e| (e.permanent, e.message)),
-        Payload::Relay(relay) => crate::gateway::relay::send(state, &job.id, relay).await,
+        // Relay outcomes are per recipient (part of the envelope may be refused): the relay settles its job.
+        Payload::Relay(relay) => return crate::gateway::relay::process(state, &job, relay).await,
         Payload::Dsn { to, raw } => state
             .mailer
             .send_raw(None, std::slice::from_ref(to), raw.as_bytes())
@@ -179,9 +180,6 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
                 }
                 _ => {}
             }
-            if let Payload::Relay(relay) = &payload {
-                crate::gateway::relay::relayed(state, &job.id, relay).await?;
-            }
             tracing::info!(job = %job.id, purpose = %job.purpose, "handed to the relay");
         }
         Err((permanent, message)) if permanent || job.attempts >= MAX_ATTEMPTS => {
@@ -196,9 +194,6 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
                     crate::db::phones::set_sms_error(&state.db, recipient, Some(&message)).await?
                 }
                 _ => {}
-            }
-            if let Payload::Relay(relay) = &payload {
-                crate::gateway::relay::bounce(state, &job.id, relay, &message, permanent).await?;
             }
         }
         Err((_, message)) => {

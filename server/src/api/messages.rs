@@ -153,6 +153,8 @@ pub struct Origin {
     /// Extra outbox jobs written in the same transaction (the gateway's relay job for internal
     /// recipients of a split mail); their blobs must have been adopted by the upload.
     pub jobs: Vec<crate::db::outbox::NewJob>,
+    /// The gateway's idempotency key, recorded in the same transaction.
+    pub idempotency_key: Option<String>,
 }
 
 /// How much of a refused upload is still read (and thrown away) so the client sees the error response
@@ -497,6 +499,9 @@ pub async fn store(
     }
     for job in &origin.jobs {
         crate::db::outbox::enqueue(&mut tx, job, now).await?;
+    }
+    if let Some(key) = &origin.idempotency_key {
+        crate::db::gateway::remember(&mut tx, key, &user.tenant_id, now).await?;
     }
     let main_event = if missing.is_empty() {
         "message.created"

@@ -17,6 +17,8 @@ pub mod access;
 pub mod audit;
 /// Delivery: link tokens, held messages, deletion.
 pub mod delivery;
+/// The SMTP gateway's idempotency keys.
+pub mod gateway;
 /// Messages, their files and recipients.
 pub mod messages;
 /// OpenID Connect issuers tenants trust.

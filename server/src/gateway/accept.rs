@@ -55,6 +55,38 @@ impl Reply {
     }
 }
 
+/// How long the gateway remembers the mails it accepted (a sending server retries for days at most).
+pub const IDEMPOTENCY_MS: i64 = 7 * 86_400_000;
+
+/// The idempotency key of a mail: SHA-256 over tenant, envelope sender, Message-ID and recipients; none
+/// without a Message-ID.
+fn idempotency_key(
+    tenant_id: &str,
+    envelope: &Envelope,
+    message_id: Option<&str>,
+) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let message_id = message_id?.trim();
+    if message_id.is_empty() {
+        return None;
+    }
+    let mut to = envelope.to.clone();
+    to.sort();
+    let mut hash = Sha256::new();
+    for part in [
+        tenant_id,
+        envelope.from.as_deref().unwrap_or(""),
+        message_id,
+    ]
+    .into_iter()
+    .chain(to.iter().map(String::as_str))
+    {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    Some(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Handles a received mail; never panics, always answers.
 pub async fn accept(state: &AppState, envelope: &Envelope, raw: Vec<u8>) -> Reply {
     match accept_inner(state, envelope, raw).await {
@@ -110,8 +142,20 @@ async fn accept_inner(
     };
     let Some(tenant_id) = envelope.tenant_id.as_deref() else {
         // A bounce from an allowed network: passed through unchanged.
-        return relay_all(state, "-", envelope, &envelope.to, &raw).await;
+        return relay_all(state, "-", envelope, &envelope.to, &raw, None).await;
     };
+    // A sending server that lost our `250` sends the same mail again: accept it without a second copy.
+    let key = idempotency_key(tenant_id, envelope, parsed.message_id());
+    if let Some(key) = &key
+        && crate::db::gateway::accepted(&state.db, key).await?
+    {
+        tracing::info!("gateway: a mail accepted before came again; not stored twice");
+        return Ok(Reply::new(
+            250,
+            [2, 0, 0],
+            "accepted before, not stored again",
+        ));
+    }
     let settings = crate::settings::effective(state, tenant_id).await?;
     // The add-in's sent record (`X-Zegel-Message` naming a message of this tenant) carries only the
     // notification text; it is scanned like any mail, so the header alone never lets content through.
@@ -181,7 +225,7 @@ async fn accept_inner(
     let explicit = activation || unknown_record || kind_header.is_some() || level_header.is_some();
     let protect = explicit || matches!(outcome.decision.action, Action::Auto | Action::Force);
     if !protect {
-        return relay_all(state, tenant_id, envelope, &envelope.to, &raw).await;
+        return relay_all(state, tenant_id, envelope, &envelope.to, &raw, key).await;
     }
     // Who gets the protected message: everyone, unless the tenant protects external mail only and the
     // sender did not ask for protection explicitly; then colleagues get the original.
@@ -195,7 +239,7 @@ async fn accept_inner(
             .partition(|r| classify(r, &settings.internal_domains) == RecipientClass::Internal)
     };
     if secure.is_empty() {
-        return relay_all(state, tenant_id, envelope, &envelope.to, &raw).await;
+        return relay_all(state, tenant_id, envelope, &envelope.to, &raw, key).await;
     }
     let mut level = level_header
         .or(outcome.decision.level)
@@ -267,6 +311,7 @@ async fn accept_inner(
         ip: Some(envelope.ip.to_string()),
         events: vec!["gateway.accepted", "gateway.protected"],
         jobs: Vec::new(),
+        idempotency_key: key,
     };
     if !plain.is_empty() {
         let prepared = relay::prepare(
@@ -298,6 +343,7 @@ async fn relay_all(
     envelope: &Envelope,
     to: &[String],
     raw: &[u8],
+    key: Option<String>,
 ) -> Result<Reply, AppError> {
     let prepared = relay::prepare(
         state,
@@ -314,6 +360,9 @@ async fn relay_all(
         let now = state.now_ms();
         let mut tx = state.db.pool.begin().await?;
         crate::db::outbox::enqueue(&mut tx, &prepared.job, now).await?;
+        if let Some(key) = &key {
+            crate::db::gateway::remember(&mut tx, key, tenant_id, now).await?;
+        }
         audit::append_in(
             &mut tx,
             state.db.backend,

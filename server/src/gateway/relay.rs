@@ -1,8 +1,10 @@
 //! Relay jobs: mail the gateway passes on unchanged. The raw bytes are sealed into the blob store (the
 //! usual envelope format, context tenant / job id / `relay`), the outbox job carries the envelope; the
-//! worker sends the bytes to the next hop with `send_raw`, and on a permanent refusal (or after
-//! `MAX_ATTEMPTS`) writes a delivery status notification to the envelope sender. Either way the blob is
-//! removed afterwards.
+//! worker sends the bytes to the next hop with `send_raw` (`process`). Outcomes are per recipient: when
+//! the next hop refuses part of the envelope, each recipient is tried on its own; the refused ones (and
+//! those still failing after `MAX_ATTEMPTS`) get one delivery status notification to the envelope
+//! sender, the ones failing for now stay in the job for a retry. The blob is removed once no recipient
+//! is left.
 //!
 //! Delivery is at least once: a crash between the next hop's `250` and the job's completion sends the
 //! same bytes again, with the original's Message-ID as the receiver's idempotency key.
@@ -14,8 +16,8 @@ use zegel_crypto::DataKey;
 
 use crate::blobs::SealContext;
 use crate::db::audit::{self, AuditEvent};
-use crate::db::outbox::NewJob;
-use crate::outbox::{Payload, seal_payload};
+use crate::db::outbox::{self, ClaimedJob, NewJob};
+use crate::outbox::{MAX_ATTEMPTS, Payload, backoff, seal_payload};
 use crate::state::AppState;
 
 /// What a relay job carries (sealed in the outbox like every payload).
@@ -101,48 +103,248 @@ async fn read(state: &AppState, job_id: &str, relay: &RelayJob) -> std::io::Resu
     Ok(raw)
 }
 
-/// Sends a relay job to the next hop: `Err((permanent, message))` like every outbox send.
-pub async fn send(state: &AppState, job_id: &str, relay: &RelayJob) -> Result<(), (bool, String)> {
-    let raw = match read(state, job_id, relay).await {
-        Ok(raw) => raw,
+/// One recipient the next hop did not take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Failure {
+    recipient: String,
+    /// The next hop's answer (or what else went wrong).
+    reason: String,
+    /// Refused for good (`5.0.0`), else given up after temporary failures (`4.4.7`).
+    permanent: bool,
+}
+
+/// What became of one attempt, per recipient.
+#[derive(Debug, Default)]
+struct Outcome {
+    /// Accepted by the next hop.
+    delivered: Vec<String>,
+    /// Refused for good: (recipient, reason).
+    refused: Vec<(String, String)>,
+    /// Failed for now: (recipient, reason), kept for the next attempt.
+    deferred: Vec<(String, String)>,
+}
+
+impl Outcome {
+    /// Every recipient ended the same way.
+    fn all(relay: &RelayJob, result: Result<(), (bool, String)>) -> Self {
+        let with = |reason: &str| {
+            relay
+                .to
+                .iter()
+                .map(|r| (r.clone(), reason.to_owned()))
+                .collect::<Vec<_>>()
+        };
+        match result {
+            Ok(()) => Self {
+                delivered: relay.to.clone(),
+                ..Self::default()
+            },
+            Err((true, reason)) => Self {
+                refused: with(&reason),
+                ..Self::default()
+            },
+            Err((false, reason)) => Self {
+                deferred: with(&reason),
+                ..Self::default()
+            },
+        }
+    }
+}
+
+/// Reads the raw bytes, reloading the keys once (a KEK added by rotation while we run).
+async fn read_raw(state: &AppState, job_id: &str, relay: &RelayJob) -> Result<Vec<u8>, String> {
+    match read(state, job_id, relay).await {
+        Ok(raw) => Ok(raw),
         Err(error) => {
-            // A KEK added by rotation while we run: reload once.
             let _ = state.keys.reload();
             read(state, job_id, relay)
                 .await
-                .map_err(|_| (true, format!("the relayed message cannot be read: {error}")))?
+                .map_err(|_| format!("the relayed message cannot be read: {error}"))
+        }
+    }
+}
+
+/// Works on a claimed relay job: sends it to the next hop and settles the job.
+///
+/// The whole envelope is tried first. lettre gives up the transaction at the first refused RCPT, so
+/// when that fails for more than one recipient and the next hop answered (or the failure is
+/// permanent), each recipient is tried on its own: the accepted ones are done, the refused ones get
+/// one DSN, and the ones failing for now stay in the job (its payload shrinks to them) for a retry, so
+/// nobody already accepted is sent the mail again. A single recipient's job ends as its one send does.
+pub async fn process(state: &AppState, job: &ClaimedJob, relay: &RelayJob) -> anyhow::Result<()> {
+    let raw = match read_raw(state, &job.id, relay).await {
+        Ok(raw) => raw,
+        Err(message) => {
+            let outcome = Outcome::all(relay, Err((true, message)));
+            return settle(state, job, relay, &[], outcome).await;
         }
     };
-    state
+    let outcome = match state
         .next_hop
         .send_raw(relay.from.as_deref(), &relay.to, &raw)
         .await
-        .map_err(|e| (e.permanent, e.message))
+    {
+        Ok(()) => Outcome::all(relay, Ok(())),
+        Err(error) if relay.to.len() > 1 && (error.permanent || error.answered) => {
+            tracing::info!(job = %job.id, recipients = relay.to.len(), error = %error.message,
+                "the next hop refused the envelope; trying recipient by recipient");
+            one_by_one(state, job, relay, &raw).await?
+        }
+        Err(error) => Outcome::all(relay, Err((error.permanent, error.message))),
+    };
+    settle(state, job, relay, header_section(&raw), outcome).await
 }
 
-/// After the next hop accepted: remove the blob, audit `gateway.relayed`.
-pub async fn relayed(state: &AppState, job_id: &str, relay: &RelayJob) -> anyhow::Result<()> {
-    state.blobs.delete(std::slice::from_ref(&relay.blob_id));
-    append(state, relay, "gateway.relayed", job_id).await
+/// Sends to each recipient on its own. After each acceptance the job's payload drops that recipient,
+/// so a crash before the job is settled does not send it a second copy.
+async fn one_by_one(
+    state: &AppState,
+    job: &ClaimedJob,
+    relay: &RelayJob,
+    raw: &[u8],
+) -> anyhow::Result<Outcome> {
+    let mut outcome = Outcome::default();
+    // A failure without an SMTP answer (connection, timeout): the next hop is gone for now, and the
+    // recipients not tried yet wait for the next attempt.
+    let mut unreachable: Option<String> = None;
+    for recipient in &relay.to {
+        if let Some(reason) = &unreachable {
+            outcome.deferred.push((recipient.clone(), reason.clone()));
+            continue;
+        }
+        match state
+            .next_hop
+            .send_raw(relay.from.as_deref(), std::slice::from_ref(recipient), raw)
+            .await
+        {
+            Ok(()) => {
+                outcome.delivered.push(recipient.clone());
+                let rest: Vec<String> = relay
+                    .to
+                    .iter()
+                    .filter(|r| !outcome.delivered.contains(r))
+                    .cloned()
+                    .collect();
+                save_recipients(state, &job.id, relay, rest).await?;
+            }
+            Err(error) if error.permanent => {
+                outcome.refused.push((recipient.clone(), error.message));
+            }
+            Err(error) => {
+                if !error.answered {
+                    unreachable = Some(error.message.clone());
+                }
+                outcome.deferred.push((recipient.clone(), error.message));
+            }
+        }
+    }
+    Ok(outcome)
 }
 
-/// After a permanent refusal or giving up: a DSN to the envelope sender (never for a bounce), then the
-/// blob is removed and `gateway.bounced` audited.
-pub async fn bounce(
+/// Replaces the job's recipients in its sealed payload.
+async fn save_recipients(
     state: &AppState,
     job_id: &str,
     relay: &RelayJob,
-    error: &str,
-    permanent: bool,
+    to: Vec<String>,
+) -> anyhow::Result<()> {
+    let remaining = RelayJob {
+        to,
+        ..relay.clone()
+    };
+    let sealed = seal_payload(&state.keys.keyring(), job_id, &Payload::Relay(remaining));
+    crate::db::outbox::update_payload(&state.db, job_id, &sealed).await?;
+    Ok(())
+}
+
+/// Ends an attempt: one DSN for the recipients refused (and those given up after `MAX_ATTEMPTS`), then
+/// either keeps the job for the recipients failing for now or finishes it (completed when every
+/// recipient was accepted, else given up as a record of the failure) and removes the blob, then audits
+/// `gateway.relayed` / `gateway.bounced` with the number of recipients each.
+async fn settle(
+    state: &AppState,
+    job: &ClaimedJob,
+    relay: &RelayJob,
+    headers: &[u8],
+    outcome: Outcome,
+) -> anyhow::Result<()> {
+    let Outcome {
+        delivered,
+        refused,
+        deferred,
+    } = outcome;
+    let give_up = !deferred.is_empty() && job.attempts >= MAX_ATTEMPTS;
+    let mut failed: Vec<Failure> = refused
+        .into_iter()
+        .map(|(recipient, reason)| Failure {
+            recipient,
+            reason,
+            permanent: true,
+        })
+        .collect();
+    if give_up {
+        failed.extend(deferred.iter().map(|(recipient, reason)| Failure {
+            recipient: recipient.clone(),
+            reason: reason.clone(),
+            permanent: false,
+        }));
+    }
+    // The DSN first: a failure after it at worst sends it twice, never loses it.
+    if !failed.is_empty() {
+        tracing::warn!(job = %job.id, attempts = job.attempts, recipients = failed.len(),
+            error = %failed[0].reason, "relay given up");
+        bounce(state, &job.id, relay, headers, &failed).await?;
+    }
+    // Then the job, before the audit: an audit failure must not send the mail again.
+    if let (false, Some((_, reason))) = (give_up, deferred.first()) {
+        if deferred.len() < relay.to.len() {
+            let to = deferred.iter().map(|(r, _)| r.clone()).collect();
+            save_recipients(state, &job.id, relay, to).await?;
+        }
+        let delay = backoff(job.attempts);
+        tracing::info!(job = %job.id, attempts = job.attempts, recipients = deferred.len(),
+            retry_in_s = delay.as_secs(), error = %reason, "will be retried");
+        let next = state.now_ms() + delay.as_millis() as i64;
+        outbox::retry_later(&state.db, &job.id, next, reason).await?;
+    } else {
+        match failed.first() {
+            None => outbox::complete(&state.db, &job.id).await?,
+            Some(first) if relay.to.len() == 1 => {
+                outbox::give_up(&state.db, &job.id, &first.reason).await?
+            }
+            Some(first) => {
+                let error = format!(
+                    "{} of {} recipients failed: {}",
+                    failed.len(),
+                    relay.to.len(),
+                    first.reason
+                );
+                outbox::give_up(&state.db, &job.id, &error).await?
+            }
+        }
+        state.blobs.delete(std::slice::from_ref(&relay.blob_id));
+    }
+    if !delivered.is_empty() {
+        tracing::info!(job = %job.id, recipients = delivered.len(), "handed to the next hop");
+        append(state, relay, "gateway.relayed", &job.id, delivered.len()).await?;
+    }
+    if !failed.is_empty() {
+        append(state, relay, "gateway.bounced", &job.id, failed.len()).await?;
+    }
+    Ok(())
+}
+
+/// Writes a DSN for `failed` to the envelope sender (never for a bounce).
+async fn bounce(
+    state: &AppState,
+    job_id: &str,
+    relay: &RelayJob,
+    headers: &[u8],
+    failed: &[Failure],
 ) -> anyhow::Result<()> {
     if let Some(sender) = &relay.from {
-        let headers = read(state, job_id, relay)
-            .await
-            .map(|raw| header_section(&raw).to_vec())
-            .unwrap_or_default();
-        let raw = dsn(state, job_id, relay, &headers, error, permanent);
-        let mut conn = state.db.pool.acquire().await?;
         let dsn_id = zegel_crypto::random_id();
+        let raw = dsn(state, job_id, &dsn_id, sender, headers, failed);
         let job = NewJob {
             sealed_payload: seal_payload(
                 &state.keys.keyring(),
@@ -157,11 +359,11 @@ pub async fn bounce(
             purpose: "dsn".to_owned(),
             recipient_id: None,
         };
-        crate::db::outbox::enqueue(&mut conn, &job, state.now_ms()).await?;
+        let mut conn = state.db.pool.acquire().await?;
+        outbox::enqueue(&mut conn, &job, state.now_ms()).await?;
         state.outbox_wakeup.notify_one();
     }
-    state.blobs.delete(std::slice::from_ref(&relay.blob_id));
-    append(state, relay, "gateway.bounced", job_id).await
+    Ok(())
 }
 
 async fn append(
@@ -169,6 +371,7 @@ async fn append(
     relay: &RelayJob,
     event: &'static str,
     job_id: &str,
+    recipients: usize,
 ) -> anyhow::Result<()> {
     let tenant = (relay.tenant_id != "-").then_some(relay.tenant_id.as_str());
     audit::append(
@@ -179,7 +382,7 @@ async fn append(
             message_id: None,
             actor: format!("sender:{}", relay.from.as_deref().unwrap_or("<>")),
             event,
-            detail: Some(format!("relay:{job_id} recipients:{}", relay.to.len())),
+            detail: Some(format!("relay:{job_id} recipients:{recipients}")),
             ip: relay.ip.clone(),
             ..Default::default()
         },
@@ -213,15 +416,15 @@ fn one_line(text: &str) -> String {
         .collect()
 }
 
-/// An RFC 3464 delivery status notification: a human part, the machine-readable status per recipient,
-/// and the original's headers (never its body).
+/// An RFC 3464 delivery status notification: a human part, the machine-readable status per failed
+/// recipient, and the original's headers (never its body).
 fn dsn(
     state: &AppState,
     job_id: &str,
-    relay: &RelayJob,
+    dsn_id: &str,
+    to: &str,
     headers: &[u8],
-    error: &str,
-    permanent: bool,
+    failed: &[Failure],
 ) -> String {
     let host = state.config.public_url.host_str().unwrap_or("zegel");
     let domain = state
@@ -231,20 +434,17 @@ fn dsn(
         .map(|(_, d)| d.trim_end_matches('>'))
         .unwrap_or(host)
         .to_owned();
-    let boundary = format!("zegel-dsn-{job_id}");
     let now = jiff::Timestamp::from_millisecond(state.now_ms())
         .unwrap_or_else(|_| jiff::Timestamp::now());
     let date =
         jiff::fmt::rfc2822::to_string(&now.to_zoned(jiff::tz::TimeZone::UTC)).unwrap_or_default();
-    let status = if permanent { "5.0.0" } else { "4.4.7" };
-    let reason = one_line(error);
-    let to = relay.from.clone().unwrap_or_default();
+    let boundary = format!("zegel-dsn-{dsn_id}");
     let mut text = format!(
         "From: Mail Delivery System <mailer-daemon@{domain}>\r\n\
          To: <{to}>\r\n\
          Subject: Undelivered Mail Returned to Sender\r\n\
          Date: {date}\r\n\
-         Message-ID: <dsn-{job_id}@{domain}>\r\n\
+         Message-ID: <dsn-{dsn_id}@{domain}>\r\n\
          Auto-Submitted: auto-replied\r\n\
          MIME-Version: 1.0\r\n\
          Content-Type: multipart/report; report-type=delivery-status; boundary=\"{boundary}\"\r\n\
@@ -252,25 +452,31 @@ fn dsn(
          --{boundary}\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\
          \r\n\
-         Your message could not be delivered to these recipients:\r\n\r\n"
+         Your message could not be delivered to these recipients:\r\n"
     );
-    for recipient in &relay.to {
-        text.push_str(&format!("  {recipient}\r\n"));
+    for failure in failed {
+        text.push_str(&format!(
+            "\r\n  {}\r\n  Reason: {}\r\n",
+            failure.recipient,
+            one_line(&failure.reason)
+        ));
     }
     text.push_str(&format!(
-        "\r\nReason: {reason}\r\n\r\n\
-         --{boundary}\r\n\
+        "\r\n--{boundary}\r\n\
          Content-Type: message/delivery-status\r\n\
          \r\n\
          Reporting-MTA: dns; {host}\r\n\
          X-Zegel-Relay-Job: {job_id}\r\n"
     ));
-    for recipient in &relay.to {
+    for failure in failed {
+        let status = if failure.permanent { "5.0.0" } else { "4.4.7" };
         text.push_str(&format!(
-            "\r\nFinal-Recipient: rfc822; {recipient}\r\n\
+            "\r\nFinal-Recipient: rfc822; {}\r\n\
              Action: failed\r\n\
              Status: {status}\r\n\
-             Diagnostic-Code: smtp; {reason}\r\n"
+             Diagnostic-Code: smtp; {}\r\n",
+            failure.recipient,
+            one_line(&failure.reason)
         ));
     }
     text.push_str(&format!(

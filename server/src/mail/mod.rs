@@ -41,6 +41,9 @@ pub struct OutgoingEmail {
 pub struct SendError {
     /// The relay refused for good (5xx): retrying will not help.
     pub permanent: bool,
+    /// The server answered with an SMTP reply (4xx or 5xx), as opposed to a connection, TLS or local
+    /// failure: it is reachable, and may have refused only part of the envelope.
+    pub answered: bool,
     /// What went wrong (no message content).
     pub message: String,
 }
@@ -154,6 +157,7 @@ impl Mailer {
     ) -> Result<(), SendError> {
         let permanent = |message: String| SendError {
             permanent: true,
+            answered: false,
             message,
         };
         match self {
@@ -214,6 +218,7 @@ impl Mailer {
                     .map(|_| ())
                     .map_err(|error| SendError {
                         permanent: error.is_permanent(),
+                        answered: error.status().is_some(),
                         message: format!("SMTP: {error}"),
                     })
             }
@@ -250,6 +255,7 @@ impl Mailer {
                     .map(|_| ())
                     .map_err(|error| SendError {
                         permanent: error.is_permanent(),
+                        answered: error.status().is_some(),
                         message: format!("SMTP: {error}"),
                     })
             }
@@ -260,6 +266,7 @@ impl Mailer {
 fn build_message(email: &OutgoingEmail) -> Result<Message, SendError> {
     let permanent = |message: String| SendError {
         permanent: true,
+        answered: false,
         message,
     };
     let from: Mailbox = email

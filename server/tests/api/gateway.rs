@@ -86,7 +86,7 @@ impl NextHop {
     }
 }
 
-fn serve(stream: TcpStream, handler: Collect) {
+fn serve(stream: TcpStream, handler: impl Handler) {
     let mut session =
         SessionBuilder::new("nexthop.test").build(IpAddr::from([127, 0, 0, 1]), handler);
     let mut writer = stream.try_clone().unwrap();
@@ -896,4 +896,180 @@ async fn memory_budget(postgres: bool) {
         .await
         .unwrap();
     assert_eq!(gw.server.count("outbox").await, 1);
+}
+
+gateway_test!(a_mail_sent_again_is_stored_once, sent_again);
+async fn sent_again(postgres: bool) {
+    // A sending server that lost the `250` sends the same mail again (same Message-ID, sender and
+    // recipients): it gets `250` again, and there is still one relay job and one message.
+    let Some(gw) = Gateway::start(postgres, &[]).await else {
+        return;
+    };
+    let clean = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Lunch\r\nMessage-ID: <twice-1@zorg.example>\r\n\r\nOm 12 uur?\r\n";
+    for _ in 0..2 {
+        gw.send("arts@zorg.example", &["jan@elders.example"], clean)
+            .await
+            .unwrap();
+    }
+    assert_eq!(gw.server.count("outbox").await, 1);
+    let sensitive = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Betaling\r\nMessage-ID: <twice-2@zorg.example>\r\n\r\nKaart 4111 1111 1111 1111.\r\n";
+    for _ in 0..2 {
+        gw.send("arts@zorg.example", &["jan@elders.example"], sensitive)
+            .await
+            .unwrap();
+    }
+    assert_eq!(gw.server.count("messages").await, 1);
+    // Another recipient list is another mail.
+    gw.send(
+        "arts@zorg.example",
+        &["jan@elders.example", "piet@elders.example"],
+        clean,
+    )
+    .await
+    .unwrap();
+    assert_eq!(gw.server.count("outbox").await, 3, "one relay job more");
+    // After a week the key is forgotten by the maintenance job; the table is what it cleans.
+    assert_eq!(gw.server.count("gateway_accepted").await, 3);
+}
+
+/// A next hop that refuses some recipients: `refused@` for good (550), `later@` for now (450) while
+/// `busy` is set. It records the recipients of each mail it took.
+#[derive(Clone, Default)]
+struct Picky {
+    mails: Received,
+    busy: Arc<AtomicBool>,
+    from: String,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for Picky {
+    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
+        self.from = from.to_owned();
+        self.to.clear();
+        self.data.clear();
+        mailin::response::OK
+    }
+    fn rcpt(&mut self, to: &str) -> Response {
+        if to == "refused@elders.example" {
+            return mailin::response::NO_MAILBOX;
+        }
+        if to == "later@elders.example" && self.busy.load(Ordering::SeqCst) {
+            return Response::custom(450, "4.2.1 Mailbox busy, try again later".to_owned());
+        }
+        self.to.push(to.to_owned());
+        mailin::response::OK
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> Response {
+        let raw = std::mem::take(&mut self.data);
+        self.mails
+            .lock()
+            .unwrap()
+            .push((self.from.clone(), self.to.clone(), raw));
+        mailin::response::OK
+    }
+}
+
+gateway_test!(relay_outcomes_are_per_recipient, per_recipient);
+async fn per_recipient(postgres: bool) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let next = format!("smtp://{}", listener.local_addr().unwrap());
+    let hop = Picky::default();
+    hop.busy.store(true, Ordering::SeqCst);
+    let (received, busy) = (hop.mails.clone(), hop.busy.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let handler = hop.clone();
+            std::thread::spawn(move || serve(stream, handler));
+        }
+    });
+    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+        return;
+    };
+    let copies = |to: &str| {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, rcpts, _)| rcpts.iter().any(|r| r == to))
+            .count()
+    };
+    let dsns = || {
+        gw.server
+            .mails()
+            .into_iter()
+            .filter(|m| m.to == "arts@zorg.example")
+            .collect::<Vec<_>>()
+    };
+    let raw = b"From: Arts <arts@zorg.example>\r\nTo: good@elders.example, refused@elders.example, later@elders.example\r\n\
+        Subject: Lunch\r\nMessage-ID: <per-recipient-1@zorg.example>\r\n\r\nZullen we om 12 uur?\r\n";
+    gw.send(
+        "arts@zorg.example",
+        &[
+            "good@elders.example",
+            "refused@elders.example",
+            "later@elders.example",
+        ],
+        raw,
+    )
+    .await
+    .unwrap();
+
+    // The next hop refuses the envelope at refused@ (550): each recipient is tried on its own.
+    gw.server.deliver().await;
+    assert_eq!(copies("good@elders.example"), 1, "good@ gets it at once");
+    assert_eq!(copies("refused@elders.example"), 0);
+    assert_eq!(copies("later@elders.example"), 0);
+    let good = received.lock().unwrap()[0].clone();
+    assert_eq!(good.0, "arts@zorg.example");
+    assert_eq!(good.1, vec!["good@elders.example".to_owned()]);
+    assert_eq!(good.2, in_data(raw), "byte for byte");
+    // One DSN, naming only the recipient refused for good, with the next hop's reason.
+    let bounced = dsns();
+    assert_eq!(bounced.len(), 1, "one DSN");
+    assert!(bounced[0].subject.contains("Undelivered"));
+    assert!(
+        bounced[0].text.contains("refused@elders.example"),
+        "{}",
+        bounced[0].text
+    );
+    assert!(bounced[0].text.contains("550"), "{}", bounced[0].text);
+    assert!(!bounced[0].text.contains("good@elders.example"));
+    assert!(!bounced[0].text.contains("later@elders.example"));
+    assert!(!bounced[0].text.contains("Zullen we"), "no body");
+    // later@ (450) waits in the relay job, with its blob.
+    assert_eq!(gw.server.count("outbox").await, 1, "the relay job is kept");
+    assert!(!gw.server.blob_files().is_empty(), "the blob is kept");
+
+    // Still busy at the next attempt: only later@ is tried, good@ gets no second copy.
+    gw.server.clock.advance(jiff::SignedDuration::from_secs(60));
+    gw.server.deliver().await;
+    assert_eq!(copies("good@elders.example"), 1);
+    assert_eq!(copies("later@elders.example"), 0);
+    assert_eq!(gw.server.count("outbox").await, 1);
+
+    // The mailbox is free again: later@ gets it once, and the job is done.
+    busy.store(false, Ordering::SeqCst);
+    gw.server
+        .clock
+        .advance(jiff::SignedDuration::from_secs(600));
+    gw.server.deliver().await;
+    assert_eq!(copies("later@elders.example"), 1);
+    assert_eq!(copies("good@elders.example"), 1, "never a second copy");
+    assert_eq!(copies("refused@elders.example"), 0);
+    let mails = received.lock().unwrap().clone();
+    assert_eq!(mails.len(), 2);
+    assert_eq!(mails[1].1, vec!["later@elders.example".to_owned()]);
+    assert_eq!(mails[1].2, in_data(raw));
+    assert_eq!(dsns().len(), 1, "no second DSN");
+    assert_eq!(gw.server.count("outbox").await, 0);
+    assert!(gw.server.blob_files().is_empty(), "the blob is removed");
+    gw.server
+        .clock
+        .advance(jiff::SignedDuration::from_secs(7200));
+    assert_eq!(gw.server.deliver().await, 0, "nothing left to do");
 }
