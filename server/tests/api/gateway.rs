@@ -18,17 +18,20 @@ use crate::support::{TestServer, fresh_postgres_database, secure_message};
 /// What the next hop received: (envelope from, envelope to, raw bytes).
 type Received = Arc<Mutex<Vec<(String, Vec<String>, Vec<u8>)>>>;
 
-/// A `mailin` SMTP receiver standing in for the next hop; `reject` makes it refuse recipients (550).
+/// A `mailin` SMTP receiver standing in for the next hop; `reject` makes it refuse every recipient (550).
+/// It always refuses `refused@elders.example` (550), and `later@elders.example` (450) while `busy` is set.
 struct NextHop {
     address: SocketAddr,
     mails: Received,
     reject: Arc<AtomicBool>,
+    busy: Arc<AtomicBool>,
 }
 
 #[derive(Clone, Default)]
 struct Collect {
     mails: Received,
     reject: Arc<AtomicBool>,
+    busy: Arc<AtomicBool>,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
@@ -42,8 +45,11 @@ impl Handler for Collect {
         mailin::response::OK
     }
     fn rcpt(&mut self, to: &str) -> Response {
-        if self.reject.load(Ordering::SeqCst) {
+        if self.reject.load(Ordering::SeqCst) || to == "refused@elders.example" {
             return mailin::response::NO_MAILBOX;
+        }
+        if to == "later@elders.example" && self.busy.load(Ordering::SeqCst) {
+            return Response::custom(450, "4.2.1 Mailbox busy, try again later".to_owned());
         }
         self.to.push(to.to_owned());
         mailin::response::OK
@@ -67,7 +73,11 @@ impl NextHop {
         let listener = std::net::TcpListener::bind(address).unwrap();
         let address = listener.local_addr().unwrap();
         let handler = Collect::default();
-        let (mails, reject) = (handler.mails.clone(), handler.reject.clone());
+        let (mails, reject, busy) = (
+            handler.mails.clone(),
+            handler.reject.clone(),
+            handler.busy.clone(),
+        );
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let handler = handler.clone();
@@ -78,6 +88,7 @@ impl NextHop {
             address,
             mails,
             reject,
+            busy,
         }
     }
 
@@ -932,61 +943,12 @@ async fn sent_again(postgres: bool) {
     assert_eq!(gw.server.count("gateway_accepted").await, 3);
 }
 
-/// A next hop that refuses some recipients: `refused@` for good (550), `later@` for now (450) while
-/// `busy` is set. It records the recipients of each mail it took.
-#[derive(Clone, Default)]
-struct Picky {
-    mails: Received,
-    busy: Arc<AtomicBool>,
-    from: String,
-    to: Vec<String>,
-    data: Vec<u8>,
-}
-
-impl Handler for Picky {
-    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
-        self.from = from.to_owned();
-        self.to.clear();
-        self.data.clear();
-        mailin::response::OK
-    }
-    fn rcpt(&mut self, to: &str) -> Response {
-        if to == "refused@elders.example" {
-            return mailin::response::NO_MAILBOX;
-        }
-        if to == "later@elders.example" && self.busy.load(Ordering::SeqCst) {
-            return Response::custom(450, "4.2.1 Mailbox busy, try again later".to_owned());
-        }
-        self.to.push(to.to_owned());
-        mailin::response::OK
-    }
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.data.extend_from_slice(buf);
-        Ok(())
-    }
-    fn data_end(&mut self) -> Response {
-        let raw = std::mem::take(&mut self.data);
-        self.mails
-            .lock()
-            .unwrap()
-            .push((self.from.clone(), self.to.clone(), raw));
-        mailin::response::OK
-    }
-}
-
 gateway_test!(relay_outcomes_are_per_recipient, per_recipient);
 async fn per_recipient(postgres: bool) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let next = format!("smtp://{}", listener.local_addr().unwrap());
-    let hop = Picky::default();
+    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let next = format!("smtp://{}", hop.address);
     hop.busy.store(true, Ordering::SeqCst);
     let (received, busy) = (hop.mails.clone(), hop.busy.clone());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let handler = hop.clone();
-            std::thread::spawn(move || serve(stream, handler));
-        }
-    });
     let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
     };
