@@ -2,9 +2,11 @@
 //! resolve the link, ask for the password, verify it (opening a session), read the message, download
 //! files one by one or as a ZIP.
 //!
-//! Rules kept here so both front ends obey them: GETs have no side effects except counting downloads;
-//! codes are single-use, expire, are compared in constant time and throttled; a locked, blocked or
-//! expired access looks exactly like an unknown link.
+//! Rules kept here so both front ends obey them: GETs have no side effects (opening is recorded by the
+//! POST that verifies, or for public files by the first download, and every download is a POST);
+//! codes are single-use, expire, are compared in constant time and throttled, with every count kept
+//! atomic in the database (`db::access`); a locked, blocked or expired access looks exactly like an
+//! unknown link.
 
 use std::io;
 
@@ -30,12 +32,13 @@ pub const EMAILED_PASSWORD_TTL_MS: i64 = 30 * 60 * 1000;
 pub const SMS_CODE_TTL_MS: i64 = 10 * 60 * 1000;
 /// A recipient may ask for this many passwords per hour.
 pub const MAX_SENDS_PER_HOUR: i64 = 5;
-/// Failures in a row that lock the recipient until the sender unlocks them.
-pub const LOCK_AFTER_FAILURES: i64 = 100;
-/// Failures in a row after which every further try must wait (doubling, up to five minutes).
-pub const FREE_FAILURES: i64 = 5;
-/// A recipient session lasts this long.
-pub const SESSION_TTL_MS: i64 = 60 * 60 * 1000;
+pub use crate::db::access::{FREE_FAILURES, LOCK_AFTER_FAILURES};
+/// A recipient session ends after this long without a request...
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// ...and this long after it began, whatever happens.
+pub const SESSION_MAX_MS: i64 = 12 * 60 * 60 * 1000;
+/// A session's last use is written at most this often (so reading pages is not a write each time).
+const SESSION_TOUCH_MS: i64 = 60 * 1000;
 
 /// Why a recipient action was refused.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +58,9 @@ pub enum AccessError {
     /// Too many passwords asked for.
     #[error("too many passwords requested in the last hour")]
     TooManySends,
+    /// Too many password checks running at once on this server; nothing was counted.
+    #[error("too many password checks at once; try again in a moment")]
+    Busy,
     /// No (valid) session for an action that needs one.
     #[error("your session has ended; open the link from the e-mail again")]
     NoSession,
@@ -189,11 +195,6 @@ pub async fn challenge(
         ));
     }
     let now = state.now_ms();
-    if store::codes_issued_since(&state.db, &access.recipient_id, now - 3_600_000).await?
-        >= MAX_SENDS_PER_HOUR
-    {
-        return Err(AccessError::TooManySends);
-    }
     let content = content(state, access)?;
     let keyring = state.keys.keyring();
     // Everything is read and rendered before the transaction: on SQLite the pool has one connection,
@@ -270,7 +271,17 @@ pub async fn challenge(
             Ok(email),
         )
     };
+    // The send limit is counted under the recipient's row lock, in the transaction that records the
+    // send: parallel requests (on any instance) queue there, and each sees the sends committed before it.
     let mut tx = state.db.pool.begin().await?;
+    if !store::lock_recipient(&mut tx, &access.recipient_id).await? {
+        return Err(AccessError::Locked);
+    }
+    if store::codes_issued_since(&mut tx, &access.recipient_id, now - 3_600_000).await?
+        >= MAX_SENDS_PER_HOUR
+    {
+        return Err(AccessError::TooManySends);
+    }
     match message {
         Ok(email) => {
             outbox::enqueue_email(
@@ -304,6 +315,10 @@ pub async fn challenge(
 }
 
 /// Checks a password or code; on success returns a new session token.
+///
+/// Every try is claimed in the database before it is checked (`db::access::claim_try`: counted as a
+/// failure in advance, refused while locked or inside the backoff), and a one-time code's tries are
+/// claimed the same way, so parallel tries get no more chances than sequential ones.
 pub async fn verify(
     state: &AppState,
     access: &Access,
@@ -317,54 +332,55 @@ pub async fn verify(
         return Err(AccessError::NotApplicable("public files need no password"));
     }
     let now = state.now_ms();
-    if access.failed_attempts >= FREE_FAILURES {
-        let wait_ms = (1000i64 << (access.failed_attempts - FREE_FAILURES).min(8)).min(300_000);
-        if let Some(last) = store::last_failure(&state.db, &access.recipient_id).await?
-            && now - last < wait_ms
-        {
-            return Err(AccessError::TooManyAttempts(
-                (wait_ms - (now - last) + 999) / 1000,
-            ));
-        }
+    let code = code.trim().to_owned();
+    let plausible = !code.is_empty() && code.len() <= 256;
+    // A fixed password is checked with Argon2id: the place in the hashing budget is taken before the try
+    // is counted, so a refusal because of load uses up nothing.
+    let admission = match &access.password_hash {
+        Some(_) if plausible => Some(
+            state
+                .password_budget
+                .admit()
+                .map_err(|_| AccessError::Busy)?,
+        ),
+        _ => None,
+    };
+    if !store::claim_try(&state.db, &access.recipient_id, now).await? {
+        return Err(
+            match store::try_refusal(&state.db, &access.recipient_id, now).await? {
+                store::TryRefusal::Locked => AccessError::Locked,
+                store::TryRefusal::Wait(ms) => AccessError::TooManyAttempts((ms + 999) / 1000),
+            },
+        );
     }
-    let code = code.trim();
-    let accepted = if code.is_empty() || code.len() > 256 {
-        false
-    } else {
-        match (&access.password_hash, access.sealed_password.is_some()) {
-            // A fixed password: the custom one, or the generated one told by the sender.
-            (Some(hash), _) => {
-                let hash = hash.clone();
-                let candidate = code.to_owned();
-                tokio::task::spawn_blocking(move || {
-                    zegel_crypto::verify_password(&candidate, &hash)
-                })
-                .await
-                .map_err(anyhow::Error::from)?
+    let accepted = match (&access.password_hash, admission) {
+        _ if !plausible => false,
+        // A fixed password: the custom one, or the generated one told by the sender.
+        (Some(hash), Some(admission)) => {
+            let hash = hash.clone();
+            admission
+                .run(move || zegel_crypto::verify_password(&code, &hash))
+                .await?
+        }
+        // One-time passwords: compare the hash with every live one that has tries left (claiming a try
+        // of each), in constant time.
+        _ => {
+            let candidate = code_hash(&access.recipient_id, &code);
+            let mut matched = None;
+            for active in store::claim_code_tries(&state.db, &access.recipient_id, now).await? {
+                if zegel_crypto::ct_eq(&candidate, &active.code_hash) {
+                    matched = Some(active.id);
+                }
             }
-            // One-time passwords: compare the hash with every live one, in constant time.
-            (None, _) => {
-                let candidate = code_hash(&access.recipient_id, code);
-                let mut matched = None;
-                for active in store::active_codes(&state.db, &access.recipient_id, now).await? {
-                    if zegel_crypto::ct_eq(&candidate, &active.code_hash) {
-                        matched = Some(active.id);
-                    }
-                }
-                match matched {
-                    Some(id) => store::spend_code(&state.db, &id).await?,
-                    None => false,
-                }
+            match matched {
+                Some(id) => store::spend_code(&state.db, &id).await?,
+                None => false,
             }
         }
     };
     if !accepted {
-        store::count_wrong_try(&state.db, &access.recipient_id).await?;
-        let failures =
-            store::record_failure(&state.db, &access.recipient_id, now, LOCK_AFTER_FAILURES)
-                .await?;
         audit_event(state, access, "access.verification_failed", client).await?;
-        if failures >= LOCK_AFTER_FAILURES {
+        if store::lock_if_due(&state.db, &access.recipient_id).await? {
             audit_event(state, access, "access.locked", client).await?;
             return Err(AccessError::Locked);
         }
@@ -377,12 +393,48 @@ pub async fn verify(
         &zegel_crypto::hash_token(&session),
         &access.recipient_id,
         now,
-        now + SESSION_TTL_MS,
+        now + SESSION_MAX_MS,
     )
     .await?;
     store::mark_verified(&state.db, &access.recipient_id, now).await?;
+    // Entering the password is opening the message: recorded by this POST, so no GET has to.
+    let first_open = {
+        let mut conn = state.db.pool.acquire().await?;
+        store::mark_first_open(&mut conn, &access.recipient_id, now).await?
+    };
     audit_event(state, access, "access.verified", client).await?;
+    if first_open {
+        audit_event(state, access, "message.opened", client).await?;
+    }
+    if gate(access) == Gate::Sms {
+        confirm_phone(state, access).await?;
+    }
     Ok(session)
+}
+
+/// The recipient entered a code sent to this message's number: they hold it, so it becomes the number
+/// remembered for them (the only way besides an admin that a remembered number changes).
+async fn confirm_phone(state: &AppState, access: &Access) -> Result<(), AccessError> {
+    let Some(sealed) = crate::db::phones::recipient_phone(&state.db, &access.recipient_id).await?
+    else {
+        return Ok(());
+    };
+    let number = crate::phones::open_for_recipient(
+        state,
+        &access.tenant_id,
+        &access.message_id,
+        &access.recipient_id,
+        &sealed,
+    )?;
+    crate::phones::remember(
+        state,
+        &access.tenant_id,
+        &access.email,
+        &number,
+        crate::phones::ConfirmedBy::Recipient,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The cookie name of a recipient's session: `__Host-` prefixed when served over TLS (browsers only
@@ -402,12 +454,56 @@ pub fn session_cookie(state: &AppState, recipient_id: &str, token: &str) -> Head
     } else {
         ""
     };
+    // No Max-Age or Expires: the cookie dies with the browser; the server ends the session earlier
+    // (idle or absolute timeout, logout).
     let value = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
         session_cookie_name(state, recipient_id),
-        SESSION_TTL_MS / 1000
     );
     HeaderValue::from_str(&value).expect("cookie values are ASCII")
+}
+
+/// The `Set-Cookie` value that removes a session cookie (logout).
+pub fn clear_session_cookie(state: &AppState, recipient_id: &str) -> HeaderValue {
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let value = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        session_cookie_name(state, recipient_id),
+    );
+    HeaderValue::from_str(&value).expect("cookie values are ASCII")
+}
+
+/// The session token a request carries for `recipient_id`, if any.
+fn session_token<'h>(
+    state: &AppState,
+    headers: &'h HeaderMap,
+    recipient_id: &str,
+) -> Option<&'h str> {
+    let name = session_cookie_name(state, recipient_id);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Ends the session the request's cookie holds for `recipient_id` (if any): logout.
+pub async fn logout(
+    state: &AppState,
+    headers: &HeaderMap,
+    recipient_id: &str,
+) -> Result<(), AccessError> {
+    if let Some(token) = session_token(state, headers, recipient_id) {
+        store::end_session(&state.db, &zegel_crypto::hash_token(token)).await?;
+    }
+    Ok(())
 }
 
 /// The access a request's session cookie opens for `recipient_id`, if any.
@@ -419,22 +515,18 @@ pub async fn session_access(
     if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AccessError::Unavailable);
     }
-    let name = session_cookie_name(state, recipient_id);
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
-        .ok_or(AccessError::NoSession)?;
+    let token = session_token(state, headers, recipient_id).ok_or(AccessError::NoSession)?;
+    let token_hash = zegel_crypto::hash_token(token);
     let now = state.now_ms();
-    let owner = store::session_recipient(&state.db, &zegel_crypto::hash_token(&token), now)
+    let session = store::live_session(&state.db, &token_hash, now, SESSION_IDLE_MS)
         .await?
         .ok_or(AccessError::NoSession)?;
-    if !zegel_crypto::ct_eq(owner.as_bytes(), recipient_id.as_bytes()) {
+    if !zegel_crypto::ct_eq(session.recipient_id.as_bytes(), recipient_id.as_bytes()) {
         return Err(AccessError::NoSession);
+    }
+    // Using a session keeps it alive (up to its absolute end): the one write a GET may cause.
+    if now - session.last_seen_at >= SESSION_TOUCH_MS {
+        store::touch_session(&state.db, &token_hash, now).await?;
     }
     let access = messages::access_by_recipient(&state.db, recipient_id)
         .await?
@@ -474,18 +566,11 @@ pub struct MessageView {
     pub files: Vec<FileView>,
 }
 
-/// Opens the message for an authenticated (or public) access and records that it was opened.
-pub async fn open_message(
-    state: &AppState,
-    access: &Access,
-    client: &ClientInfo,
-) -> Result<MessageView, AccessError> {
+/// The message for an authenticated (or public) access. Reading changes nothing: the opening was
+/// recorded when the recipient verified (or, for public files, by the first download).
+pub async fn open_message(state: &AppState, access: &Access) -> Result<MessageView, AccessError> {
     let content = content(state, access)?;
     let files = visible_files(state, access).await?;
-    if access.opened_at.is_none() {
-        messages::mark_opened(&state.db, &access.recipient_id, state.now_ms()).await?;
-        audit_event(state, access, "message.opened", client).await?;
-    }
     Ok(MessageView {
         subject: content.subject,
         sender: access.sender_email.clone(),
@@ -546,7 +631,7 @@ pub async fn download(
         .into_iter()
         .find(|(f, _)| f.id == file_id)
         .ok_or(AccessError::Unavailable)?;
-    count_download(state, access, &file, client).await?;
+    count_downloads(state, access, &[&file], client).await?;
     let stream = guarded(state, access, &file.id, plaintext(state, access, &file));
     let response = Response::builder()
         .header(header::CONTENT_TYPE, "application/octet-stream")
@@ -559,29 +644,46 @@ pub async fn download(
     Ok(response)
 }
 
-async fn count_download(
+/// Counts the downloads of `files` as they start, all or none: under the recipient's row lock when a
+/// limit applies, refused with [`AccessError::LimitReached`] (counting nothing) if any file reached it.
+/// The first download of public files is their opening.
+async fn count_downloads(
     state: &AppState,
     access: &Access,
-    file: &FileRow,
+    files: &[&FileRow],
     client: &ClientInfo,
 ) -> Result<(), AccessError> {
-    if let Some(max) = access.max_downloads
-        && store::download_count(&state.db, &file.id, &access.recipient_id).await? >= max
-    {
-        return Err(AccessError::LimitReached);
+    let now = state.now_ms();
+    let mut tx = state.db.pool.begin().await?;
+    if let Some(max) = access.max_downloads {
+        if !store::lock_recipient(&mut tx, &access.recipient_id).await? {
+            return Err(AccessError::Locked);
+        }
+        for file in files {
+            if store::download_count(&mut tx, &file.id, &access.recipient_id).await? >= max {
+                return Err(AccessError::LimitReached);
+            }
+        }
     }
-    store::record_download(&state.db, &file.id, &access.recipient_id, state.now_ms()).await?;
-    if access.opened_at.is_none() && access.kind == MessageKind::PublicFiles.as_str() {
-        messages::mark_opened(&state.db, &access.recipient_id, state.now_ms()).await?;
+    for file in files {
+        store::record_download(&mut tx, &file.id, &access.recipient_id, now).await?;
     }
-    audit_event_on(
-        state,
-        access,
-        "file.downloaded",
-        Some(format!("file:{}", file.id)),
-        client,
-    )
-    .await?;
+    let first_open = access.kind == MessageKind::PublicFiles.as_str()
+        && store::mark_first_open(&mut tx, &access.recipient_id, now).await?;
+    tx.commit().await?;
+    if first_open {
+        audit_event(state, access, "message.opened", client).await?;
+    }
+    for file in files {
+        audit_event_on(
+            state,
+            access,
+            "file.downloaded",
+            Some(format!("file:{}", file.id)),
+            client,
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -687,9 +789,8 @@ pub async fn zip(
     if files.is_empty() {
         return Err(AccessError::Unavailable);
     }
-    for (file, _) in &files {
-        count_download(state, access, file, client).await?;
-    }
+    let counted: Vec<&FileRow> = files.iter().map(|(file, _)| file).collect();
+    count_downloads(state, access, &counted, client).await?;
     let sources: Vec<(String, _)> =
         unique_names(files.iter().map(|(_, name)| name.clone()).collect())
             .into_iter()

@@ -214,12 +214,9 @@ pub async fn supply_phones(
         phone_store::spend_requests(&mut tx, message_id).await?;
         enqueue_notifications(&mut tx, state, &keyring, &spec, &all, now).await?;
     }
+    // The numbers are for this message only: a remembered number changes only when the recipient
+    // confirms one or an admin sets it (`phones`).
     tx.commit().await?;
-    for (_, email, e164) in &normalised {
-        phones::remember(state, tenant_id, email, e164)
-            .await
-            .map_err(AppError::internal)?;
-    }
     if released {
         state.outbox_wakeup.notify_one();
         audit::append(
@@ -295,6 +292,24 @@ pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
             }
             if let Err(error) = crate::retention::expire_messages(&state).await {
                 tracing::error!(error = format!("{error:#}"), "expiring messages failed");
+            }
+            if let Err(error) = crate::db::access::forget_ended_sessions(
+                &state.db,
+                state.now_ms(),
+                crate::access::SESSION_IDLE_MS,
+            )
+            .await
+            {
+                tracing::error!(error = %error, "forgetting ended sessions failed");
+            }
+            if let Err(error) = crate::db::admin_sessions::forget_ended(
+                &state.db,
+                state.now_ms(),
+                crate::admin_page::SESSION_IDLE_MS,
+            )
+            .await
+            {
+                tracing::error!(error = %error, "forgetting ended admin sessions failed");
             }
             let week_ago = state.now_ms() - crate::gateway::accept::IDEMPOTENCY_MS;
             if let Err(error) = crate::db::gateway::forget_before(&state.db, week_ago).await {

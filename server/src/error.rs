@@ -51,6 +51,16 @@ pub enum AppError {
     /// Throttled (429).
     #[error("{0}")]
     TooManyRequests(String),
+    /// Throttled, saying when to come back (429 with `Retry-After`).
+    #[error("{message}")]
+    RetryLater {
+        /// A stable machine-readable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+        /// Seconds until a new try can succeed.
+        retry_after_secs: u64,
+    },
     /// A client error with its own status.
     #[error("{message}")]
     WithStatus {
@@ -112,7 +122,7 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests(_) | Self::RetryLater { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::WithStatus { status, .. } => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -128,6 +138,7 @@ impl AppError {
             Self::Conflict(_) => "conflict",
             Self::TooLarge(_) => "too_large",
             Self::TooManyRequests(_) => "too_many_requests",
+            Self::RetryLater { code, .. } => code,
             Self::WithStatus { code, .. } => code,
             Self::Internal(_) => "internal",
         }
@@ -169,6 +180,14 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (self.status(), Json(body)).into_response();
+        if let Self::RetryLater {
+            retry_after_secs, ..
+        } = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         if matches!(self, Self::Unauthorized) {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

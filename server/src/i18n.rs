@@ -67,6 +67,10 @@ pub struct Texts {
     pub code_sent: &'static str,
     pub too_many_code_sends: &'static str,
     pub wrong_code: &'static str,
+    pub busy: &'static str,
+    pub sign_out: &'static str,
+    pub signed_out_title: &'static str,
+    pub signed_out_text: &'static str,
 }
 
 const NL: Texts = Texts {
@@ -127,6 +131,10 @@ const NL: Texts = Texts {
     code_sent: "We hebben een SMS-code naar je telefoon gestuurd.",
     too_many_code_sends: "Je hebt het afgelopen uur te vaak een SMS-code aangevraagd. Probeer het later opnieuw.",
     wrong_code: "Deze code klopt niet of is verlopen. Probeer het opnieuw of vraag een nieuwe code aan.",
+    busy: "Er wordt op dit moment erg vaak geprobeerd in te loggen. Probeer het over een paar seconden opnieuw; er is niets meegeteld.",
+    sign_out: "Afmelden",
+    signed_out_title: "U bent afgemeld",
+    signed_out_text: "Uw sessie is beëindigd. Wilt u het bericht opnieuw bekijken, open dan de link uit de e-mail.",
 };
 
 const EN: Texts = Texts {
@@ -187,6 +195,10 @@ const EN: Texts = Texts {
     code_sent: "We sent an SMS code to your phone.",
     too_many_code_sends: "You asked for an SMS code too often in the last hour. Try again later.",
     wrong_code: "That code is not correct or has expired. Try again or ask for a new one.",
+    busy: "Too many sign-ins are being checked right now. Try again in a few seconds; nothing was counted.",
+    sign_out: "Sign out",
+    signed_out_title: "You are signed out",
+    signed_out_text: "Your session has ended. To see the message again, open the link from the e-mail.",
 };
 
 const SV: Texts = Texts {
@@ -247,6 +259,10 @@ const SV: Texts = Texts {
     code_sent: "Vi har skickat en sms-kod till din telefon.",
     too_many_code_sends: "Du har begärt en sms-kod för många gånger den senaste timmen. Försök igen senare.",
     wrong_code: "Koden är fel eller har gått ut. Försök igen eller begär en ny.",
+    busy: "Just nu kontrolleras för många inloggningar. Försök igen om några sekunder; inget räknades.",
+    sign_out: "Logga ut",
+    signed_out_title: "Du är utloggad",
+    signed_out_text: "Din session har avslutats. Öppna länken i mejlet för att se meddelandet igen.",
 };
 
 /// The texts of a language.

@@ -38,6 +38,8 @@ pub mod devbox;
 pub mod error;
 /// The SMTP gateway: ESMTP in front of the organisation's outgoing mail.
 pub mod gateway;
+/// Password hashing under a concurrency budget.
+pub mod hashing;
 /// Texts in three languages.
 pub mod i18n;
 /// Keys and secrets.
@@ -167,6 +169,7 @@ pub async fn build_state_with_clock(
         outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
         clock,
         pdf_reader: scan::ChildProcessPdf::current(),
+        password_budget: Arc::new(hashing::PasswordBudget::for_this_machine()),
     })
 }
 

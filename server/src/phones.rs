@@ -1,5 +1,10 @@
 //! Phone numbers for two-factor access: validated and normalised to E.164 with the `phonenumber`
 //! crate (libphonenumber's metadata), remembered per tenant and recipient address, sealed at rest.
+//!
+//! Who may set a remembered number: a number a sender gives is used for that message only. It becomes
+//! the remembered one when the recipient confirms it by entering a code sent to it (they hold both the
+//! link from their mailbox and the phone), or when a tenant admin sets it. So no sender can redirect
+//! the codes of other senders' messages by giving another number.
 
 use phonenumber::country::Id;
 use phonenumber::{Mode, Type};
@@ -76,12 +81,33 @@ pub async fn remembered(
     Ok(Some(String::from_utf8(plain)?))
 }
 
-/// Remembers (or replaces) a recipient's number.
+/// Who vouched for a remembered number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmedBy {
+    /// The recipient entered a code sent to it.
+    Recipient,
+    /// A tenant admin set it.
+    Admin,
+}
+
+impl ConfirmedBy {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recipient => "recipient",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// Remembers (or replaces) a recipient's number: only for a confirmation by the recipient or an
+/// admin's change (see the module documentation).
 pub async fn remember(
     state: &AppState,
     tenant_id: &str,
     email: &str,
     e164: &str,
+    confirmed_by: ConfirmedBy,
 ) -> anyhow::Result<()> {
     let email = email.to_ascii_lowercase();
     let sealed = zegel_crypto::seal_to_vec(
@@ -90,7 +116,15 @@ pub async fn remember(
         context(tenant_id, &email),
         e164.as_bytes(),
     );
-    store::remember(&state.db, tenant_id, &email, &sealed, state.now_ms()).await?;
+    store::remember(
+        &state.db,
+        tenant_id,
+        &email,
+        &sealed,
+        state.now_ms(),
+        confirmed_by.as_str(),
+    )
+    .await?;
     Ok(())
 }
 

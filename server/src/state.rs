@@ -75,6 +75,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Reads PDFs for the content filter in a crash-isolated child process.
     pub pdf_reader: crate::scan::ChildProcessPdf,
+    /// Argon2id runs under this budget so a burst of passwords cannot exhaust memory.
+    pub password_budget: Arc<crate::hashing::PasswordBudget>,
 }
 
 impl AppState {

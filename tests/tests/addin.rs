@@ -910,7 +910,7 @@ async fn recipient_session(setup: &Setup) -> (reqwest::Client, String) {
 
 async fn download_status(client: &reqwest::Client, page: &str, file_id: &str) -> u16 {
     client
-        .get(format!("{page}/files/{file_id}"))
+        .post(format!("{page}/files/{file_id}"))
         .send()
         .await
         .unwrap()

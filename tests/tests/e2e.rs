@@ -170,7 +170,7 @@ async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
     // Each file and the ZIP come back byte for byte.
     let files = created["files"].as_array().unwrap();
     let first = browser
-        .get(format!(
+        .post(format!(
             "{page_url}/files/{}",
             files[0]["id"].as_str().unwrap()
         ))
@@ -179,7 +179,7 @@ async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
         .unwrap();
     assert_eq!(first.bytes().await.unwrap().as_ref(), file_a().as_slice());
     let second = browser
-        .get(format!(
+        .post(format!(
             "{page_url}/files/{}",
             files[1]["id"].as_str().unwrap()
         ))
@@ -191,7 +191,7 @@ async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
         b"regel 1\nregel 2 ZAKELIJK-HH21\n"
     );
     let zip = browser
-        .get(format!("{page_url}/files.zip"))
+        .post(format!("{page_url}/files.zip"))
         .send()
         .await
         .unwrap()

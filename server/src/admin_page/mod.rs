@@ -2,10 +2,13 @@
 //! validation messages of the API and a preview of the notification e-mail in each language offered.
 //!
 //! No JavaScript: the page's CSP allows no script at all. Sign-in is the admin's bearer token (a
-//! `zegel admin token`, or a JWT of a trusted OpenID Connect issuer) pasted once into a form; it is kept
-//! in an HttpOnly, SameSite=Strict cookie and checked again on every request, so revoking the user or
-//! the role takes effect at once. Every POST must come from this origin (`Origin`, else
-//! `Sec-Fetch-Site: same-origin`): with the Strict cookie that is the CSRF protection.
+//! `zegel admin token`, or a JWT of a trusted OpenID Connect issuer) pasted once into a form; it starts
+//! a server-side session (`db::admin_sessions`: a random token in an HttpOnly, SameSite=Strict browser-
+//! session cookie, only its hash stored) that ends after 30 idle minutes, 8 hours, or at logout, which
+//! deletes it on the server. The token itself is never kept. The user and role are looked up on every
+//! request, so removing the user or the role takes effect at once. Every POST must come from this
+//! origin (`Origin`, else `Sec-Fetch-Site: same-origin`): with the Strict cookie that is the CSRF
+//! protection.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -33,8 +36,10 @@ const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' dat
 /// The e-mail preview: e-mails style themselves inline; still no script, and framed only by the page.
 const PREVIEW_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
                            frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
-/// How long the sign-in cookie lives (the token's own expiry still applies).
-const COOKIE_SECONDS: u32 = 8 * 3600;
+/// An admin session ends after this long without a request...
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// ...and this long after sign-in.
+pub const SESSION_MAX_MS: i64 = 8 * 60 * 60 * 1000;
 
 /// The admin page's routes.
 pub fn router() -> Router<AppState> {
@@ -69,16 +74,48 @@ fn cookie_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str>
         })
 }
 
-/// The signed-in admin, if the cookie holds a valid token of a user with the admin role.
+/// The signed-in admin: the cookie's session is live and its user still exists with the admin role.
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, AppError> {
     let Some(token) = cookie_token(state, headers) else {
         return Ok(None);
     };
-    match crate::auth::authenticate(state, token).await {
-        Ok(user) if user.role == "admin" => Ok(Some(user)),
-        Ok(_) | Err(AppError::Unauthorized) => Ok(None),
-        Err(other) => Err(other),
+    let token_hash = zegel_crypto::hash_token(token);
+    let now = state.now_ms();
+    let Some(session) =
+        db::admin_sessions::live(&state.db, &token_hash, now, SESSION_IDLE_MS).await?
+    else {
+        return Ok(None);
+    };
+    let Some(user) = db::tenants::user(&state.db, &session.user_id).await? else {
+        return Ok(None);
+    };
+    if user.role != "admin" {
+        return Ok(None);
     }
+    if now - session.last_seen_at >= 60_000 {
+        db::admin_sessions::touch(&state.db, &token_hash, now).await?;
+    }
+    Ok(Some(user))
+}
+
+/// A `Set-Cookie` value for the admin cookie: a browser-session cookie (no Max-Age), or its removal.
+fn admin_cookie(state: &AppState, value: Option<&str>) -> Result<HeaderValue, AppError> {
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = match value {
+        Some(value) => format!(
+            "{}={value}; Path=/; HttpOnly; SameSite=Strict{secure}",
+            cookie_name(state)
+        ),
+        None => format!(
+            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+            cookie_name(state)
+        ),
+    };
+    HeaderValue::from_str(&cookie).map_err(AppError::internal)
 }
 
 /// Whether a POST comes from a page of this server (CSRF protection beside the Strict cookie).
@@ -353,42 +390,38 @@ async fn login(
             StatusCode::FORBIDDEN,
         ));
     }
-    let secure = if state.config.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={COOKIE_SECONDS}{secure}",
-        cookie_name(&state)
-    );
+    // The bearer token has done its work: the cookie gets a fresh random session token instead.
+    let session = zegel_crypto::random_token();
+    let now = state.now_ms();
+    db::admin_sessions::create(
+        &state.db,
+        &zegel_crypto::hash_token(&session),
+        &user.id,
+        now,
+        now + SESSION_MAX_MS,
+    )
+    .await?;
     let mut response = Redirect::to("/admin").into_response();
-    response.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(AppError::internal)?,
-    );
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, admin_cookie(&state, Some(&session))?);
     Ok(response)
 }
 
-/// `POST /admin/logout`: forgets the cookie.
-async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// `POST /admin/logout`: ends the session on the server and removes the cookie.
+#[tracing::instrument(skip_all, err)]
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if !same_origin(&state, &headers) {
-        return forbidden_origin();
+        return Ok(forbidden_origin());
     }
-    let secure = if state.config.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
-        cookie_name(&state)
-    );
+    if let Some(token) = cookie_token(&state, &headers) {
+        db::admin_sessions::end(&state.db, &zegel_crypto::hash_token(token)).await?;
+    }
     let mut response = Redirect::to("/admin").into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
     response
+        .headers_mut()
+        .insert(header::SET_COOKIE, admin_cookie(&state, None)?);
+    Ok(response)
 }
 
 /// `POST /admin/settings`: saves the form as the next version, or shows it again with the error.

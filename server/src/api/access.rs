@@ -26,9 +26,16 @@ impl From<AccessError> for AppError {
                 "wrong_code",
                 "the password is not correct or has expired",
             ),
-            AccessError::TooManyAttempts(seconds) => AppError::TooManyRequests(format!(
-                "too many attempts; try again in {seconds} seconds"
-            )),
+            AccessError::TooManyAttempts(seconds) => AppError::RetryLater {
+                code: "too_many_requests",
+                message: format!("too many attempts; try again in {seconds} seconds"),
+                retry_after_secs: u64::try_from(seconds).unwrap_or(1).max(1),
+            },
+            AccessError::Busy => AppError::RetryLater {
+                code: "busy",
+                message: "too many password checks at once; try again in a moment".into(),
+                retry_after_secs: 1,
+            },
             AccessError::TooManySends => AppError::TooManyRequests(format!(
                 "at most {} passwords per hour; try again later",
                 access::MAX_SENDS_PER_HOUR
@@ -94,19 +101,18 @@ async fn authorised(
     Ok(access::session_access(state, headers, &access.recipient_id).await?)
 }
 
-/// `GET message`.
+/// `GET message`: reads the message; changes nothing.
 pub async fn message(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-    client: ClientInfo,
 ) -> Result<Response, AppError> {
     let access = authorised(&state, &token, &headers).await?;
-    let view = access::open_message(&state, &access, &client).await?;
+    let view = access::open_message(&state, &access).await?;
     Ok(Json(view).into_response())
 }
 
-/// `GET files/<id>`.
+/// `POST files/<id>`: downloads a file, counting it as it starts.
 pub async fn file(
     State(state): State<AppState>,
     Path((token, file_id)): Path<(String, String)>,
@@ -117,7 +123,7 @@ pub async fn file(
     Ok(access::download(&state, &access, &file_id, &client).await?)
 }
 
-/// `GET files.zip`.
+/// `POST files.zip`: every file as one ZIP, all counted as it starts (or none, when one is at its limit).
 pub async fn zip(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -126,4 +132,34 @@ pub async fn zip(
 ) -> Result<Response, AppError> {
     let access = authorised(&state, &token, &headers).await?;
     Ok(access::zip(&state, &access, &client).await?)
+}
+
+/// `GET`/`HEAD` of a download: a download is a POST, so a link scanner's fetch counts nothing.
+pub async fn download_needs_post() -> Response {
+    let mut response = AppError::bad_request_status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "a download starts with POST; GET and HEAD never count one",
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, axum::http::HeaderValue::from_static("POST"));
+    response
+}
+
+/// `POST logout`: ends the recipient's session and removes its cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let access = access::resolve(&state, &token).await?;
+    access::logout(&state, &headers, &access.recipient_id).await?;
+    let mut response = Json(json!({"signed_out": true})).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        access::clear_session_cookie(&state, &access.recipient_id),
+    );
+    Ok(response)
 }

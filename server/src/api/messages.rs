@@ -314,10 +314,10 @@ pub async fn store(
     } = upload;
     let auth = request.auth.clone();
     let two_factor = auth.as_ref().is_some_and(|a| a.level == AuthLevel::TwoFa);
-    // Two-factor recipients need a mobile number: the one the sender gives (which replaces a remembered
-    // one), else the remembered one. Without either, the message is held until the sender supplies it.
+    // Two-factor recipients need a mobile number: the one the sender gives (for this message only: it
+    // never replaces the remembered one, see `phones`), else the remembered one. Without either, the
+    // message is held until the sender supplies it.
     let mut numbers: Vec<Option<String>> = Vec::with_capacity(request.recipients.len());
-    let mut given: Vec<(String, String)> = Vec::new();
     if two_factor {
         let country = crate::settings::sms_default_country(state, &user.tenant_id).await?;
         for (i, recipient) in request.recipients.iter().enumerate() {
@@ -329,7 +329,6 @@ pub async fn store(
                             format!("{}: {e}", recipient.email),
                         )
                     })?;
-                    given.push((recipient.email.clone(), e164.clone()));
                     Some(e164)
                 }
                 None => crate::phones::remembered(state, &user.tenant_id, &recipient.email)
@@ -359,12 +358,12 @@ pub async fn store(
             (None, Deliver::Email) => (None, None),
             (None, Deliver::Other) => {
                 let password = zegel_crypto::generated_password();
-                let hash = zegel_crypto::hash_password(&password);
+                let hash = hash_password(state, &password).await?;
                 shown_password = Some(password);
                 (Some(hash), None)
             }
             (Some(custom), Deliver::Email) => (
-                Some(zegel_crypto::hash_password(custom)),
+                Some(hash_password(state, custom).await?),
                 Some(seal_field(
                     &keyring,
                     &key,
@@ -374,7 +373,7 @@ pub async fn store(
                     custom.as_bytes(),
                 )),
             ),
-            (Some(custom), Deliver::Other) => (Some(zegel_crypto::hash_password(custom)), None),
+            (Some(custom), Deliver::Other) => (Some(hash_password(state, custom).await?), None),
         },
         None => (None, None),
     };
@@ -526,11 +525,6 @@ pub async fn store(
     }
     tx.commit().await?;
     pending.armed = false;
-    for (email, e164) in &given {
-        crate::phones::remember(state, &user.tenant_id, email, e164)
-            .await
-            .map_err(AppError::internal)?;
-    }
     state.outbox_wakeup.notify_one();
     Ok(Stored {
         id: message_id,
@@ -538,6 +532,15 @@ pub async fn store(
         shown_password,
         missing,
     })
+}
+
+/// Hashes a password under the server's hashing budget (Argon2id needs tens of MiB each).
+async fn hash_password(state: &AppState, password: &str) -> Result<String, AppError> {
+    state
+        .password_budget
+        .hash(password)
+        .await
+        .map_err(AppError::internal)
 }
 
 async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Vec<u8>, AppError> {

@@ -48,11 +48,22 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
         .route("/api/v1/messages/{id}/unblock", post(tracking::unblock))
         .route("/api/v1/admin/audit", get(audit::export))
         .route("/api/v1/recipients/{email}/phone", get(phones::known))
+        .route(
+            "/api/v1/admin/recipients/{email}/phone",
+            axum::routing::put(phones::admin_set).delete(phones::admin_remove),
+        )
         .route("/api/v1/access/{token}/challenge", post(access::challenge))
         .route("/api/v1/access/{token}/verify", post(access::verify))
+        .route("/api/v1/access/{token}/logout", post(access::logout))
         .route("/api/v1/access/{token}/message", get(access::message))
-        .route("/api/v1/access/{token}/files/{file_id}", get(access::file))
-        .route("/api/v1/access/{token}/files.zip", get(access::zip))
+        .route(
+            "/api/v1/access/{token}/files/{file_id}",
+            post(access::file).get(access::download_needs_post),
+        )
+        .route(
+            "/api/v1/access/{token}/files.zip",
+            post(access::zip).get(access::download_needs_post),
+        )
         .route("/api/v1/settings", get(settings::for_sender))
         .route(
             "/api/v1/admin/settings",

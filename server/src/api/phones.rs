@@ -1,12 +1,15 @@
 //! Sender routes around two-factor access: supplying phone numbers for a held message, asking whether
-//! a recipient's number is known (for the pane to prefill), and unlocking a locked recipient.
+//! a recipient's number is known (for the pane to prefill), and unlocking a locked recipient; and the
+//! admin's routes to set or remove a remembered number (besides the recipient's own confirmation, the
+//! only way one changes).
 
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::auth::Sender;
+use crate::access::ClientInfo;
+use crate::auth::{Admin, Sender};
 use crate::db::audit::{self, AuditEvent};
 use crate::db::delivery as store;
 use crate::delivery::supply_phones;
@@ -64,6 +67,84 @@ pub async fn known(
         "known": number.is_some(),
         "masked": number.as_deref().map(zegel_core::address::mask_phone),
     })))
+}
+
+/// The body of `PUT /api/v1/admin/recipients/<email>/phone`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminPhoneBody {
+    phone: String,
+}
+
+/// Sets the number remembered for a recipient of the admin's tenant.
+#[tracing::instrument(skip_all, err)]
+pub async fn admin_set(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    client: ClientInfo,
+    Path(email): Path<String>,
+    JsonBody(body): JsonBody<AdminPhoneBody>,
+) -> Result<Json<Value>, AppError> {
+    let email = zegel_core::address::normalize_email(&email)
+        .map_err(|e| AppError::invalid("email", e.to_string()))?;
+    let country = crate::settings::sms_default_country(&state, &admin.tenant_id).await?;
+    let e164 = crate::phones::normalize(&body.phone, &country)
+        .map_err(|e| AppError::invalid("phone", e.to_string()))?;
+    crate::phones::remember(
+        &state,
+        &admin.tenant_id,
+        &email,
+        &e164,
+        crate::phones::ConfirmedBy::Admin,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    audit_phone(&state, &admin, &client, "phone.set", &email).await?;
+    Ok(Json(json!({
+        "email": email,
+        "known": true,
+        "masked": zegel_core::address::mask_phone(&e164),
+    })))
+}
+
+/// Removes the number remembered for a recipient of the admin's tenant.
+#[tracing::instrument(skip_all, err)]
+pub async fn admin_remove(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    client: ClientInfo,
+    Path(email): Path<String>,
+) -> Result<Json<Value>, AppError> {
+    let email = zegel_core::address::normalize_email(&email)
+        .map_err(|e| AppError::invalid("email", e.to_string()))?;
+    if crate::db::phones::forget(&state.db, &admin.tenant_id, &email).await? {
+        audit_phone(&state, &admin, &client, "phone.removed", &email).await?;
+    }
+    Ok(Json(json!({"email": email, "known": false})))
+}
+
+async fn audit_phone(
+    state: &AppState,
+    admin: &crate::db::tenants::User,
+    client: &ClientInfo,
+    event: &str,
+    email: &str,
+) -> Result<(), AppError> {
+    audit::append(
+        &state.db,
+        state.now_ms(),
+        &AuditEvent {
+            tenant_id: Some(&admin.tenant_id),
+            message_id: None,
+            actor: format!("admin:{}", admin.email),
+            event,
+            detail: Some(format!("recipient:{email}")),
+            ip: client.ip.clone(),
+            user_agent: client.user_agent.clone(),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// The body of `POST /api/v1/messages/<id>/unlock`.

@@ -137,11 +137,16 @@ pub async fn append(db: &Db, now: i64, event: &AuditEvent<'_>) -> DbResult<()> {
     tx.commit().await
 }
 
-/// The chain head, locked for the rest of the caller's transaction on PostgreSQL.
+/// The chain head, locked for the rest of the caller's transaction: `FOR UPDATE` on PostgreSQL; on
+/// SQLite a write first, which takes the database's write lock (waiting for it, where a read that later
+/// wants to write would fail at once with `SQLITE_BUSY` when another process on the file writes).
 async fn lock_head(conn: &mut AnyConnection, backend: Backend) -> DbResult<(i64, String)> {
     let lock = if backend == Backend::Postgres {
         " FOR UPDATE"
     } else {
+        sqlx::query("UPDATE audit_chain SET seq = seq WHERE id = 1")
+            .execute(&mut *conn)
+            .await?;
         ""
     };
     let row = sqlx::query(&format!(

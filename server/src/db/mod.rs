@@ -13,6 +13,8 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 /// Recipient access: codes, sessions, downloads.
 pub mod access;
+/// Sessions of the admin page.
+pub mod admin_sessions;
 /// Append-only audit events.
 pub mod audit;
 /// Delivery: link tokens, held messages, deletion.

@@ -17,25 +17,39 @@ pub async fn remembered(db: &Db, tenant_id: &str, email: &str) -> DbResult<Optio
     row.map(|row| row.try_get("sealed_phone")).transpose()
 }
 
-/// Remembers or replaces a number.
+/// Remembers or replaces a number, noting who vouched for it (`recipient` or `admin`).
 pub async fn remember(
     db: &Db,
     tenant_id: &str,
     email: &str,
     sealed: &[u8],
     now: i64,
+    confirmed_by: &str,
 ) -> DbResult<()> {
     sqlx::query(
-        "INSERT INTO recipient_phones (tenant_id, email, sealed_phone, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, email) DO UPDATE SET sealed_phone = EXCLUDED.sealed_phone, updated_at = EXCLUDED.updated_at",
+        "INSERT INTO recipient_phones (tenant_id, email, sealed_phone, updated_at, confirmed_by)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, email) DO UPDATE SET sealed_phone = EXCLUDED.sealed_phone,
+            updated_at = EXCLUDED.updated_at, confirmed_by = EXCLUDED.confirmed_by",
     )
     .bind(tenant_id)
     .bind(email)
     .bind(sealed.to_vec())
     .bind(now)
+    .bind(confirmed_by)
     .execute(&db.pool)
     .await?;
     Ok(())
+}
+
+/// Forgets a remembered number; true when there was one.
+pub async fn forget(db: &Db, tenant_id: &str, email: &str) -> DbResult<bool> {
+    let done = sqlx::query("DELETE FROM recipient_phones WHERE tenant_id = $1 AND email = $2")
+        .bind(tenant_id)
+        .bind(email)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Sets the number a recipient's codes go to for one message.

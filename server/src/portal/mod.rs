@@ -1,6 +1,7 @@
 //! The recipient portal: server-rendered HTML in Dutch, English and Swedish that works without
-//! JavaScript. `GET /m/<token>` has no side effects (link scanners fetch it); every action is a POST.
-//! After the password, the session lives in a cookie and the URL no longer carries the token.
+//! JavaScript. No GET has side effects (link scanners fetch links): every action, downloads included,
+//! is a POST from a form button; a GET of a download address leads back to its page. After the
+//! password, the session lives in a browser-session cookie and the URL no longer carries the token.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -25,11 +26,24 @@ pub fn router() -> Router<AppState> {
         .route("/m/{token}", get(landing))
         .route("/m/{token}/challenge", post(challenge))
         .route("/m/{token}/verify", post(verify))
-        .route("/m/{token}/files/{file_id}", get(public_download))
-        .route("/m/{token}/files.zip", get(public_zip))
+        .route(
+            "/m/{token}/files/{file_id}",
+            post(public_download).get(back_to_landing),
+        )
+        .route(
+            "/m/{token}/files.zip",
+            post(public_zip).get(back_to_landing),
+        )
         .route("/r/{recipient_id}", get(message_page))
-        .route("/r/{recipient_id}/files/{file_id}", get(session_download))
-        .route("/r/{recipient_id}/files.zip", get(session_zip))
+        .route(
+            "/r/{recipient_id}/files/{file_id}",
+            post(session_download).get(back_to_message),
+        )
+        .route(
+            "/r/{recipient_id}/files.zip",
+            post(session_zip).get(back_to_message),
+        )
+        .route("/r/{recipient_id}/logout", post(logout))
         .route("/phones/{token}", get(phones::show).post(phones::submit))
         .route("/static/portal.css", get(stylesheet))
         .route("/static/brand.css", get(brand_stylesheet))
@@ -256,6 +270,7 @@ fn error_page(error: &AccessError, language: Language) -> Response {
             t.unavailable_title,
             t.too_many_attempts,
         ),
+        AccessError::Busy => (StatusCode::TOO_MANY_REQUESTS, t.unavailable_title, t.busy),
         AccessError::WrongCode => (
             StatusCode::UNAUTHORIZED,
             t.unavailable_title,
@@ -270,7 +285,7 @@ fn error_page(error: &AccessError, language: Language) -> Response {
             )
         }
     };
-    render(
+    let mut response = render(
         NoticePage {
             t,
             brand: Brand::zegel(),
@@ -278,7 +293,22 @@ fn error_page(error: &AccessError, language: Language) -> Response {
             text,
         },
         status,
-    )
+    );
+    if let Some(seconds) = retry_after(error) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// The `Retry-After` seconds of a throttled action.
+fn retry_after(error: &AccessError) -> Option<u64> {
+    match error {
+        AccessError::TooManyAttempts(seconds) => Some(u64::try_from(*seconds).unwrap_or(1).max(1)),
+        AccessError::Busy => Some(1),
+        _ => None,
+    }
 }
 
 /// Human-readable size: `12 KB`, `3.4 MB`.
@@ -500,10 +530,13 @@ async fn verify(
             );
             response
         }
-        Err(error @ (AccessError::WrongCode | AccessError::TooManyAttempts(_))) => {
+        Err(
+            error @ (AccessError::WrongCode | AccessError::TooManyAttempts(_) | AccessError::Busy),
+        ) => {
             let message = match error {
                 AccessError::WrongCode if access::gate(&access) == Gate::Sms => t.wrong_code,
                 AccessError::WrongCode => t.wrong_password,
+                AccessError::Busy => t.busy,
                 _ => t.too_many_attempts,
             };
             let status = if matches!(error, AccessError::WrongCode) {
@@ -516,7 +549,13 @@ async fn verify(
                 error: Some(message.to_owned()),
                 code_requested: true,
             };
-            render_landing(&state, &access, &token, page, status).await
+            let mut response = render_landing(&state, &access, &token, page, status).await;
+            if let Some(seconds) = retry_after(&error) {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
         }
         Err(error) => error_page(&error, access::language(&access)),
     }
@@ -562,7 +601,6 @@ async fn public_zip(
 async fn message_page(
     State(state): State<AppState>,
     Path(recipient_id): Path<String>,
-    client: ClientInfo,
     headers: HeaderMap,
 ) -> Response {
     let access = match access::session_access(&state, &headers, &recipient_id).await {
@@ -571,7 +609,7 @@ async fn message_page(
     };
     let language = access::language(&access);
     let t = texts(language);
-    let view = match access::open_message(&state, &access, &client).await {
+    let view = match access::open_message(&state, &access).await {
         Ok(view) => view,
         Err(error) => return error_page(&error, language),
     };
@@ -633,6 +671,59 @@ async fn session_zip(
     }
     .await;
     result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+}
+
+/// `GET` of a public download address: the landing page's address, where the download is a button.
+async fn back_to_landing(Path(params): Path<Vec<(String, String)>>) -> Response {
+    let token = params
+        .iter()
+        .find(|(key, _)| key == "token")
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    Redirect::to(&format!("/m/{token}")).into_response()
+}
+
+/// `GET` of a download address behind a session: the message page, where the download is a button.
+async fn back_to_message(Path(params): Path<Vec<(String, String)>>) -> Response {
+    let recipient_id = params
+        .iter()
+        .find(|(key, _)| key == "recipient_id")
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    Redirect::to(&format!("/r/{recipient_id}")).into_response()
+}
+
+/// `POST /r/<id>/logout`: ends the session on the server and removes the cookie.
+async fn logout(
+    State(state): State<AppState>,
+    Path(recipient_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let language = match access::session_access(&state, &headers, &recipient_id).await {
+        Ok(access) => access::language(&access),
+        Err(_) => page_language(None, &headers),
+    };
+    if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return error_page(&AccessError::Unavailable, language);
+    }
+    if let Err(error) = access::logout(&state, &headers, &recipient_id).await {
+        return error_page(&error, language);
+    }
+    let t = texts(language);
+    let mut response = render(
+        NoticePage {
+            t,
+            brand: Brand::zegel(),
+            title: t.signed_out_title,
+            text: t.signed_out_text,
+        },
+        StatusCode::OK,
+    );
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        access::clear_session_cookie(&state, &recipient_id),
+    );
+    response
 }
 
 async fn stylesheet() -> Response {

@@ -65,7 +65,7 @@ async fn chain_detects_tampering(server: TestServer) {
     let file_id = message["files"][0]["id"].as_str().unwrap().to_owned();
     server
         .client
-        .get(format!("{api}/files/{file_id}"))
+        .post(format!("{api}/files/{file_id}"))
         .send()
         .await
         .unwrap()

@@ -23,7 +23,7 @@ async fn cut_off<F: std::future::Future<Output = ()>>(
     url: &str,
     block: F,
 ) -> usize {
-    let mut response = server.client.get(url).send().await.unwrap();
+    let mut response = server.client.post(url).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let mut received = response
         .chunk()
@@ -88,10 +88,10 @@ async fn each_target_mid_session(server: TestServer) {
     let (_, files) = message_files(&server, &jan).await;
     assert_eq!(files.len(), 1);
     assert_eq!(files[0]["id"], small_id.as_str());
-    assert_eq!(server.client.get(&url).send().await.unwrap().status(), 404);
+    assert_eq!(server.client.post(&url).send().await.unwrap().status(), 404);
     let zip = server
         .client
-        .get(format!("{jan}/files.zip"))
+        .post(format!("{jan}/files.zip"))
         .send()
         .await
         .unwrap()
@@ -125,7 +125,7 @@ async fn each_target_mid_session(server: TestServer) {
     assert_eq!(
         server
             .client
-            .get(format!("{piet}/files.zip"))
+            .post(format!("{piet}/files.zip"))
             .send()
             .await
             .unwrap()
@@ -155,7 +155,7 @@ async fn each_target_mid_session(server: TestServer) {
     })
     .await;
     assert_eq!(message_files(&server, &jan).await.0, 404);
-    assert_eq!(server.client.get(&url).send().await.unwrap().status(), 404);
+    assert_eq!(server.client.post(&url).send().await.unwrap().status(), 404);
     let landing = server
         .client
         .get(jan.replace("/api/v1/access/", "/m/"))
@@ -363,7 +363,7 @@ async fn file_kinds_block_only_files(server: TestServer) {
             assert_eq!(
                 server
                     .client
-                    .get(format!("{link}/files.zip"))
+                    .post(format!("{link}/files.zip"))
                     .send()
                     .await
                     .unwrap()

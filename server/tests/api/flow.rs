@@ -93,7 +93,7 @@ async fn json_flow(server: TestServer) {
 
     let download = server
         .client
-        .get(format!("{api}/files/{}", files[0]["id"].as_str().unwrap()))
+        .post(format!("{api}/files/{}", files[0]["id"].as_str().unwrap()))
         .send()
         .await
         .unwrap();
@@ -105,7 +105,7 @@ async fn json_flow(server: TestServer) {
     assert_eq!(download.bytes().await.unwrap().as_ref(), big.as_slice());
     let second = server
         .client
-        .get(format!("{api}/files/{}", files[1]["id"].as_str().unwrap()))
+        .post(format!("{api}/files/{}", files[1]["id"].as_str().unwrap()))
         .send()
         .await
         .unwrap();
@@ -118,7 +118,7 @@ async fn json_flow(server: TestServer) {
 
     let zip_bytes = server
         .client
-        .get(format!("{api}/files.zip"))
+        .post(format!("{api}/files.zip"))
         .send()
         .await
         .unwrap()
@@ -276,7 +276,7 @@ async fn public_files(server: TestServer) {
     let id = message["files"][1]["id"].as_str().unwrap();
     let bytes = server
         .client
-        .get(format!("{link}/files/{id}"))
+        .post(format!("{link}/files/{id}"))
         .send()
         .await
         .unwrap()

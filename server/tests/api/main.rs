@@ -8,6 +8,7 @@ mod audit;
 mod blocking;
 mod flow;
 mod gateway;
+mod limits;
 mod oidc;
 mod rejects;
 mod retention;

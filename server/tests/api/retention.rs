@@ -75,7 +75,7 @@ async fn expiry_destroys_content_keeps_tracking(server: TestServer) {
         .unwrap();
     server
         .client
-        .get(format!(
+        .post(format!(
             "{api}/files/{}",
             message["files"][0]["id"].as_str().unwrap()
         ))

@@ -158,7 +158,7 @@ async fn limits(server: TestServer) {
     assert_eq!(
         server
             .client
-            .get(format!("{link}/files/{id}"))
+            .post(format!("{link}/files/{id}"))
             .send()
             .await
             .unwrap()
@@ -167,7 +167,7 @@ async fn limits(server: TestServer) {
     );
     let used_up = server
         .client
-        .get(format!("{link}/files/{id}"))
+        .post(format!("{link}/files/{id}"))
         .send()
         .await
         .unwrap();
@@ -176,7 +176,7 @@ async fn limits(server: TestServer) {
     assert_eq!(
         server
             .client
-            .get(format!("{}/files/{id}", server.api_of(&link)))
+            .post(format!("{}/files/{id}", server.api_of(&link)))
             .send()
             .await
             .unwrap()
@@ -268,7 +268,7 @@ async fn tampering(server: TestServer) {
     let id = message["files"][0]["id"].as_str().unwrap();
     let response = server
         .client
-        .get(format!("{link}/files/{id}"))
+        .post(format!("{link}/files/{id}"))
         .send()
         .await
         .unwrap();
@@ -283,7 +283,7 @@ async fn tampering(server: TestServer) {
     );
     let zip = server
         .client
-        .get(format!("{link}/files.zip"))
+        .post(format!("{link}/files.zip"))
         .send()
         .await
         .unwrap();

@@ -49,7 +49,7 @@ async fn rotation(server: TestServer) {
     let id = message["files"][0]["id"].as_str().unwrap();
     let bytes = server
         .client
-        .get(format!("{link}/files/{id}"))
+        .post(format!("{link}/files/{id}"))
         .send()
         .await
         .unwrap()

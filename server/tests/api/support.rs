@@ -37,6 +37,8 @@ pub struct TestServer {
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
     pub dir: TempDir,
+    /// The PostgreSQL database, when not on SQLite (a second instance shares it).
+    pub database_url: Option<String>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -82,26 +84,51 @@ impl TestServer {
 
     /// Starts with extra `ZEGEL_*` settings.
     pub async fn start_with(database_url: Option<String>, extra: &[(&str, &str)]) -> Self {
-        zegel_server::install_crypto_provider();
         let dir = TempDir::new().unwrap();
+        let data_dir = dir.path().to_owned();
+        let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
+        Self::launch(dir, &data_dir, database_url, extra, clock).await
+    }
+
+    /// Another instance of the server on the same database, data directory (keys, blobs) and clock, as
+    /// when several run behind a load balancer. Its own dev mailbox stays empty unless it runs the
+    /// outbox.
+    pub async fn second_instance(&self) -> Self {
+        Self::launch(
+            TempDir::new().unwrap(),
+            self.dir.path(),
+            self.database_url.clone(),
+            &[],
+            self.clock.clone(),
+        )
+        .await
+    }
+
+    async fn launch(
+        dir: TempDir,
+        data_dir: &std::path::Path,
+        database_url: Option<String>,
+        extra: &[(&str, &str)],
+        clock: Arc<ManualClock>,
+    ) -> Self {
+        zegel_server::install_crypto_provider();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let base = format!("http://{address}");
         let mut vars: Vec<(String, String)> = vec![
-            ("ZEGEL_DATA_DIR".into(), dir.path().display().to_string()),
+            ("ZEGEL_DATA_DIR".into(), data_dir.display().to_string()),
             ("ZEGEL_LISTEN".into(), address.to_string()),
             ("ZEGEL_PUBLIC_URL".into(), base.clone()),
             ("ZEGEL_MAIL".into(), "dev".into()),
         ];
-        if let Some(url) = database_url {
-            vars.push(("ZEGEL_DATABASE_URL".into(), url));
+        if let Some(url) = &database_url {
+            vars.push(("ZEGEL_DATABASE_URL".into(), url.clone()));
         }
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_sources(None, &|name| {
             vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })
         .unwrap();
-        let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
         let mut state = build_state_with_clock(config, clock.clone()).await.unwrap();
         // The PDF reader runs as `zegel extract-pdf`; here the running executable is the test binary.
         state.pdf_reader.program = env!("CARGO_BIN_EXE_zegel").into();
@@ -121,6 +148,7 @@ impl TestServer {
             client,
             clock,
             dir,
+            database_url,
             server,
         }
     }

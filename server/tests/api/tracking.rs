@@ -129,7 +129,7 @@ async fn status_per_recipient_and_file(server: TestServer) {
         assert_eq!(
             server
                 .client
-                .get(format!("{api}/files/{file_id}"))
+                .post(format!("{api}/files/{file_id}"))
                 .send()
                 .await
                 .unwrap()

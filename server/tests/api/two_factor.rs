@@ -109,7 +109,7 @@ async fn held(server: TestServer) {
         .unwrap();
     assert_eq!(released["status"], "sent");
     server.link_for("a@example.nl").await;
-    server.link_for("b@example.nl").await;
+    let b_link = server.link_for("b@example.nl").await;
     // A second release does nothing.
     assert_eq!(
         server
@@ -124,7 +124,16 @@ async fn held(server: TestServer) {
         409
     );
 
-    // Both numbers are remembered now; the pane can prefill them, masked.
+    // Numbers a sender gives are for that message only: nothing is remembered yet.
+    assert_eq!(
+        known_phone(&server, &token, "b@example.nl").await["known"],
+        false
+    );
+    // The recipient confirms a number by entering a code sent to it; then the pane can prefill it.
+    let b_api = server.api_of(&b_link);
+    assert_eq!(server.challenge(&b_api).await, 202);
+    let code = server.code_for("+46701234567").await;
+    assert_eq!(server.verify(&b_api, &code).await, 200);
     let known: Value = known_phone(&server, &token, "b@example.nl").await;
     assert_eq!(known["masked"], "+46******567");
     let unknown: Value = known_phone(&server, &token, "nobody@example.nl").await;
@@ -133,16 +142,103 @@ async fn held(server: TestServer) {
     let outsider = server.token("x@elders.example").await;
     let isolated: Value = known_phone(&server, &outsider, "b@example.nl").await;
     assert_eq!(isolated["known"], false);
-    // A number given later replaces the remembered one.
+    // Another sender's number goes to that sender's message only; it does not replace the confirmed one.
+    let colleague = server.token("collega@zorg.example").await;
+    let sent = server
+        .send_as(
+            &colleague,
+            Some(two_factor("b@example.nl", Some("0687654321")).to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(sent.status(), 201);
+    let own = server.api_of(&server.link_for("b@example.nl").await);
+    assert_eq!(server.challenge(&own).await, 202);
+    server.code_for("+31687654321").await;
+    assert_eq!(
+        known_phone(&server, &token, "b@example.nl").await["masked"],
+        "+46******567"
+    );
+    // A message without a number uses the confirmed one.
     assert_eq!(
         server
-            .send(&two_factor("b@example.nl", Some("0687654321")), &[])
+            .send(&two_factor("b@example.nl", None), &[])
             .await
             .status(),
         201
     );
-    let replaced: Value = known_phone(&server, &token, "b@example.nl").await;
-    assert_eq!(replaced["masked"], "+31******321");
+    let plain = server.api_of(&server.link_for("b@example.nl").await);
+    let challenged: Value = server
+        .client
+        .post(format!("{plain}/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(challenged["destination"], "+46******567");
+
+    // An admin can change or remove it; a sender cannot.
+    let admin_url = format!("{}/api/v1/admin/recipients/b@example.nl/phone", server.base);
+    let by_sender = server
+        .client
+        .put(&admin_url)
+        .bearer_auth(&token)
+        .json(&json!({"phone": "0687654321"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(by_sender.status(), 403);
+    let admin = server.token("ciso@zorg.example").await;
+    zegel_server::admin::grant(&server.state, "ciso@zorg.example", "admin")
+        .await
+        .unwrap();
+    let bad = server
+        .client
+        .put(&admin_url)
+        .bearer_auth(&admin)
+        .json(&json!({"phone": "020 123 4567"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    let body: Value = bad.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "phone");
+    let set: Value = server
+        .client
+        .put(&admin_url)
+        .bearer_auth(&admin)
+        .json(&json!({"phone": "0687654321"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(set["masked"], "+31******321");
+    assert_eq!(
+        known_phone(&server, &token, "b@example.nl").await["masked"],
+        "+31******321"
+    );
+    assert_eq!(
+        server
+            .count("audit_events WHERE event = 'phone.set' AND detail = 'recipient:b@example.nl'")
+            .await,
+        1
+    );
+    let removed = server
+        .client
+        .delete(&admin_url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 200);
+    assert_eq!(
+        known_phone(&server, &token, "b@example.nl").await["known"],
+        false
+    );
 }
 on_both!(held_messages_wait_for_numbers, held);
 
