@@ -11,9 +11,10 @@
  * - auto: block this send, switch Zegel on and open the pane with the verdict (the sender may switch it
  *   off there);
  * - force: block with a clear message and open the pane.
- * A draft the pane already sent securely (it carries X-Zegel-Message) always goes. When the server is
- * unreachable the handler fails closed for tenants whose policy forces protection, and open with a
- * warning otherwise.
+ * A draft the pane already sent securely (it carries X-Zegel-Message) always goes. The handlers sign in
+ * with Office single sign-on (else the pane's stored token), so the check works without the pane ever
+ * having been opened. When the server is unreachable, or no sign-in is possible, the handler fails
+ * closed for tenants whose policy forces protection, and open with a warning otherwise.
  */
 
 var ZEGEL_HEADER = "X-Zegel-Message";
@@ -169,9 +170,8 @@ function zegelReadDraft(item) {
   });
 }
 
-function zegelFetchJson(method, path, body) {
+function zegelRequest(method, path, body, token) {
   var headers = { Accept: "application/json" };
-  var token = zegelRoaming(ZEGEL_TOKEN_KEY);
   if (token) {
     headers.Authorization = "Bearer " + token;
   }
@@ -190,6 +190,122 @@ function zegelFetchJson(method, path, body) {
     }
     return response.json();
   });
+}
+
+/*
+ * Sign-in without the pane. The handlers ask Office for a single sign-on token (Microsoft Entra ID,
+ * for the app registration in the manifest's WebApplicationInfo) without prompting: an event handler
+ * has no window to sign in or consent in, so a user who never consented gets none here and signs in
+ * once in the pane. The developer fallback is the sender token the pane stored in the roaming settings.
+ */
+var ZEGEL_SSO_OPTIONS = { allowSignInPrompt: false, allowConsentPrompt: false, forMSGraphAccess: false };
+
+/** The bearer tokens to try, best first: [] when no sign-in is possible. */
+function zegelTokens() {
+  var stored = zegelRoaming(ZEGEL_TOKEN_KEY);
+  var fallback = typeof stored === "string" && stored ? [stored] : [];
+  var auth = Office.auth || (typeof OfficeRuntime !== "undefined" ? OfficeRuntime.auth : undefined);
+  if (!auth || typeof auth.getAccessToken !== "function") {
+    return Promise.resolve(fallback);
+  }
+  return Promise.resolve()
+    .then(() => auth.getAccessToken(ZEGEL_SSO_OPTIONS))
+    .then(
+      (token) => (typeof token === "string" && token ? [token].concat(fallback) : fallback),
+      () => fallback
+    );
+}
+
+/**
+ * A signed-in request: each token in turn until the server accepts one. Rejects with `noSignIn` set
+ * when there is no token or the server refused every one (401), else with the HTTP status or the
+ * network error.
+ */
+function zegelFetchJson(method, path, body) {
+  return zegelTokens().then((tokens) => {
+    var attempt = (index) => {
+      if (index >= tokens.length) {
+        var failure = new Error("no sign-in");
+        failure.noSignIn = true;
+        return Promise.reject(failure);
+      }
+      return zegelRequest(method, path, body, tokens[index]).catch((failure) =>
+        failure && failure.status === 401 ? attempt(index + 1) : Promise.reject(failure)
+      );
+    };
+    return attempt(0);
+  });
+}
+
+/**
+ * Whether the sender's tenant forces protection, asked without sign-in (GET /api/v1/policy?domain=) and
+ * remembered; when the server cannot tell, what was remembered; undefined when nothing is known.
+ */
+function zegelPolicyForces() {
+  var profile = Office.context.mailbox && Office.context.mailbox.userProfile;
+  var address = String((profile && profile.emailAddress) || "");
+  var domain = address.slice(address.lastIndexOf("@") + 1);
+  var remembered = zegelRoaming(ZEGEL_FORCES_KEY);
+  if (address.indexOf("@") < 0 || !domain) {
+    return Promise.resolve(remembered);
+  }
+  return zegelRequest("GET", "/api/v1/policy?domain=" + encodeURIComponent(domain)).then(
+    (hint) => {
+      if (!hint || typeof hint.policy_forces !== "boolean") {
+        return remembered;
+      }
+      Office.context.roamingSettings.set(ZEGEL_FORCES_KEY, hint.policy_forces);
+      return zegelCall(Office.context.roamingSettings, "saveAsync").then(
+        () => hint.policy_forces,
+        () => hint.policy_forces
+      );
+    },
+    () => remembered
+  );
+}
+
+/**
+ * No sign-in was possible (no single sign-on token, no stored token, or none the server accepts): when
+ * the tenant forces protection the send is blocked, with the pane a click away to sign in; otherwise
+ * the sender is warned and may send, as when the server is unreachable.
+ */
+function zegelNoSignIn(texts) {
+  var signin = zegelSigninTexts();
+  return zegelPolicyForces().then((forces) => {
+    if (forces === true) {
+      return {
+        allowEvent: false,
+        errorMessage: signin.closed,
+        cancelLabel: texts.openPane,
+        commandId: ZEGEL_PANE_COMMAND,
+      };
+    }
+    return {
+      allowEvent: false,
+      errorMessage: signin.open,
+      sendModeOverride: Office.MailboxEnums.SendModeOverride.PromptUser,
+    };
+  });
+}
+
+var ZEGEL_SIGNIN_TEXTS = {
+  nl: {
+    closed: "Zegel kon u niet aanmelden en uw organisatie verplicht controle van uitgaande e-mail. Open Zegel om u aan te melden en verstuur daarna opnieuw.",
+    open: "Zegel kon u niet aanmelden en deze e-mail dus niet controleren. Controleer zelf of hij gevoelige informatie bevat.",
+  },
+  en: {
+    closed: "Zegel could not sign you in, and your organisation requires outgoing e-mail to be checked. Open Zegel to sign in, then send again.",
+    open: "Zegel could not sign you in, so it could not check this e-mail. Please check yourself that it contains no sensitive information.",
+  },
+  sv: {
+    closed: "Zegel kunde inte logga in dig, och din organisation kräver att utgående e-post kontrolleras. Öppna Zegel för att logga in och skicka sedan igen.",
+    open: "Zegel kunde inte logga in dig och kunde därför inte kontrollera meddelandet. Kontrollera själv att det inte innehåller känslig information.",
+  },
+};
+
+function zegelSigninTexts() {
+  var tag = String((Office.context && Office.context.displayLanguage) || "en").slice(0, 2).toLowerCase();
+  return ZEGEL_SIGNIN_TEXTS[tag] || ZEGEL_SIGNIN_TEXTS.en;
 }
 
 /** What the verdict found, as "BSN: 111222333; IBAN: NL91…", short enough for a Smart Alert. */
@@ -280,7 +396,7 @@ function zegelCheckSend(item, texts) {
           var opensPane = answer.decision.action === "auto" || answer.decision.action === "force";
           return opensPane ? zegelLeaveVerdict(item, answer.decision).then(() => options) : options;
         },
-        () => zegelUnreachable(texts)
+        (failure) => (failure && failure.noSignIn ? zegelNoSignIn(texts) : zegelUnreachable(texts))
       )
     );
   });
@@ -316,5 +432,5 @@ if (typeof Office !== "undefined" && Office.actions && typeof Office.actions.ass
 }
 
 if (typeof module === "object" && module.exports) {
-  module.exports = { onMessageSendHandler, onNewMessageComposeHandler, zegelCompletion, zegelFound, zegelReadAttachments };
+  module.exports = { onMessageSendHandler, onNewMessageComposeHandler, zegelCompletion, zegelFound, zegelReadAttachments, zegelTokens };
 }

@@ -15,10 +15,46 @@ mod tree;
 /// The manifest template; `%BASE_URL%` stands for the server's public URL.
 pub const TEMPLATE: &str = include_str!("../manifest.xml");
 
-/// Renders the manifest for a server reachable at `public_url` (with or without a trailing slash).
+/// Where the template takes the `WebApplicationInfo` element (an XML comment, so the template itself
+/// stays a valid manifest).
+const WEB_APPLICATION_INFO: &str = "<!--%WEB_APPLICATION_INFO%-->";
+
+/// The scopes the add-in asks Office for: the user's identity only (`openid`, and `profile`, which
+/// Office's single sign-on always needs); Zegel calls no Microsoft Graph API.
+pub const SSO_SCOPES: [&str; 2] = ["openid", "profile"];
+
+/// The Entra ID app registration Office's single sign-on (`Office.auth.getAccessToken`) asks tokens for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebApplication<'a> {
+    /// The application (client) id, a UUID.
+    pub client_id: &'a str,
+    /// The Application ID URI, `api://<the add-in's host>/<client id>`.
+    pub resource: &'a str,
+}
+
+/// Renders the manifest for a server reachable at `public_url` (with or without a trailing slash),
+/// without single sign-on.
 pub fn render(public_url: &str) -> String {
+    render_with(public_url, None)
+}
+
+/// Renders the manifest, with `WebApplicationInfo` for `sso` when given.
+pub fn render_with(public_url: &str, sso: Option<WebApplication<'_>>) -> String {
     let base = public_url.trim_end_matches('/');
-    TEMPLATE.replace("%BASE_URL%", &escape_attribute(base))
+    let info = sso.map_or_else(String::new, |app| {
+        let scopes: String = SSO_SCOPES
+            .iter()
+            .map(|s| format!("<Scope>{}</Scope>", escape_attribute(s)))
+            .collect();
+        format!(
+            "<WebApplicationInfo>\n        <Id>{}</Id>\n        <Resource>{}</Resource>\n        <Scopes>{scopes}</Scopes>\n      </WebApplicationInfo>",
+            escape_attribute(app.client_id),
+            escape_attribute(app.resource)
+        )
+    });
+    TEMPLATE
+        .replace("%BASE_URL%", &escape_attribute(base))
+        .replace(WEB_APPLICATION_INFO, &info)
 }
 
 fn escape_attribute(text: &str) -> String {

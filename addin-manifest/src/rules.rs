@@ -12,6 +12,9 @@
 //! - the version overrides: 1.0 around 1.1 with the right namespaces and types, `Hosts` and `Resources`
 //!   present in 1.1, requirement sets, and each button's label, supertip, icons (16, 32 and 80 pixels)
 //!   and action;
+//! - `WebApplicationInfo` (Office single sign-on): `Id` a UUID, `Resource` a long string, one or more
+//!   `Scope`s; and, from Microsoft's SSO registration rules rather than the schema, `Resource` is
+//!   `api://<the add-in's host>/<Id>`, since Entra ID gives Office no token for any other form;
 //! - resources: ids unique and at most 32 characters, and every `resid` at most 32 characters and
 //!   resolving to a resource of the kind its element needs (image, URL, short or long string).
 
@@ -417,6 +420,79 @@ fn check_overrides(outer: &Element, p: &mut Vec<String>) {
             check_host(host, p);
         }
     }
+    if let Some(info) = inner.child("WebApplicationInfo") {
+        check_web_application(info, &resources, p);
+    }
+}
+
+/// `WebApplicationInfo`'s children in order: (name, required, may repeat).
+const WEB_APPLICATION_SEQUENCE: [(&str, bool, bool); 3] = [
+    ("Id", true, false),
+    ("Resource", true, false),
+    ("Scopes", true, false),
+];
+
+/// The host (and port) of an `http(s)://` or `api://` URL.
+fn authority(url: &str) -> Option<&str> {
+    let rest = ["https://", "http://", "api://"]
+        .iter()
+        .find_map(|scheme| url.strip_prefix(scheme))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|a| !a.is_empty())
+}
+
+fn check_web_application(info: &Element, resources: &Resources, p: &mut Vec<String>) {
+    check_sequence("WebApplicationInfo", info, &WEB_APPLICATION_SEQUENCE, p);
+    let id = info.child("Id").map(|i| i.text.as_str()).unwrap_or("");
+    if !is_uuid(id) {
+        p.push(format!(
+            "WebApplicationInfo/Id: '{id}' is not a UUID (the app registration's client id)"
+        ));
+    }
+    if let Some(resource) = info.child("Resource") {
+        check_length(
+            "WebApplicationInfo/Resource",
+            &resource.text,
+            LONG_STRING_MAX,
+            p,
+        );
+        // Office asks Entra ID for a token to this resource; Entra ID answers only for the Application
+        // ID URI api://<domain>/<client id>, with the domain the add-in's pages come from.
+        let domains: HashSet<&str> = resources
+            .urls
+            .values()
+            .filter_map(|u| authority(u))
+            .collect();
+        let expected_path = format!("/{id}");
+        let domain_ok = resource.text.starts_with("api://")
+            && authority(&resource.text).is_some_and(|a| domains.contains(a))
+            && resource.text.ends_with(&expected_path);
+        if !domain_ok {
+            p.push(format!(
+                "WebApplicationInfo/Resource: '{}' is not api://<the add-in's host>/<Id>",
+                resource.text
+            ));
+        }
+    }
+    if let Some(scopes) = info.child("Scopes") {
+        if scopes.children.is_empty() {
+            p.push("WebApplicationInfo/Scopes: needs at least one Scope".to_owned());
+        }
+        for scope in &scopes.children {
+            if scope.name != "Scope" {
+                p.push(format!(
+                    "WebApplicationInfo/Scopes: unexpected element {}",
+                    scope.name
+                ));
+            }
+            check_length(
+                "WebApplicationInfo/Scopes/Scope",
+                &scope.text,
+                LONG_STRING_MAX,
+                p,
+            );
+        }
+    }
 }
 
 fn collect_resources(resources: &Element, p: &mut Vec<String>) -> Resources {
@@ -618,7 +694,8 @@ fn check_button(control: &Element, p: &mut Vec<String>) {
     }
 }
 
-fn is_uuid(text: &str) -> bool {
+/// Whether `text` is a UUID (`bt:UUID`: 8-4-4-4-12 hexadecimal digits).
+pub fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
         && groups

@@ -187,3 +187,102 @@ fn the_rules_catch_broken_manifests() {
         "malformed XML is a problem"
     );
 }
+
+const CLIENT_ID: &str = "3f8e2c1a-7b4d-4e9a-9c21-5d6f7a8b9c0d";
+
+fn with_sso(base: &str, resource: &str) -> String {
+    addin_manifest::render_with(
+        base,
+        Some(addin_manifest::WebApplication {
+            client_id: CLIENT_ID,
+            resource,
+        }),
+    )
+}
+
+#[test]
+fn single_sign_on_adds_web_application_info_that_follows_the_rules() {
+    for (base, resource) in [
+        (BASE, format!("api://zegel.zorg.example/{CLIENT_ID}")),
+        (
+            "http://127.0.0.1:8080/",
+            format!("api://127.0.0.1:8080/{CLIENT_ID}"),
+        ),
+    ] {
+        let xml = with_sso(base, &resource);
+        assert_eq!(rules::check(&xml), Vec::<String>::new(), "{base}");
+        assert!(xml.contains(&format!(
+            "<WebApplicationInfo>\n        <Id>{CLIENT_ID}</Id>\n        <Resource>{resource}</Resource>\n        <Scopes><Scope>openid</Scope><Scope>profile</Scope></Scopes>\n      </WebApplicationInfo>"
+        )));
+        // It closes the 1.1 overrides' resources, as the schema's sequence wants.
+        let resources_end = xml.find("</Resources>").unwrap();
+        assert!(xml.find("<WebApplicationInfo>").unwrap() > resources_end);
+    }
+    assert!(
+        !render(BASE).contains("<WebApplicationInfo>"),
+        "no single sign-on without a client id"
+    );
+}
+
+#[test]
+fn the_rules_catch_broken_web_application_info() {
+    let resource = format!("api://zegel.zorg.example/{CLIENT_ID}");
+    let good = with_sso(BASE, &resource);
+    let cases: [(&str, String, &str); 6] = [
+        (
+            "<Id>3f8e2c1a",
+            "<Id>zegel-3f8e2c1a".to_owned(),
+            "WebApplicationInfo/Id",
+        ),
+        (
+            "<Resource>api://zegel.zorg.example/",
+            "<Resource>api://elders.example/".to_owned(),
+            "not api://<the add-in's host>/<Id>",
+        ),
+        (
+            "<Resource>api://",
+            "<Resource>https://".to_owned(),
+            "not api://<the add-in's host>/<Id>",
+        ),
+        (
+            "<Scopes><Scope>openid</Scope><Scope>profile</Scope></Scopes>",
+            "<Scopes></Scopes>".to_owned(),
+            "at least one Scope",
+        ),
+        (
+            "<Scopes><Scope>openid</Scope><Scope>profile</Scope></Scopes>",
+            String::new(),
+            "required element Scopes",
+        ),
+        (
+            "<Scope>openid</Scope>",
+            format!("<Scope>{}</Scope>", "s".repeat(251)),
+            "Scopes/Scope: must have 1 to 250",
+        ),
+    ];
+    for (from, to, expected) in cases {
+        assert!(good.contains(from), "the good manifest lacks {from}");
+        let problems = rules::check(&good.replacen(from, &to, 1));
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{from} -> {to}: expected {expected:?}, got {problems:?}"
+        );
+    }
+    // Before the resources it is out of the schema's order.
+    let start = good.find("<WebApplicationInfo>").unwrap();
+    let end = good.find("</WebApplicationInfo>").unwrap() + "</WebApplicationInfo>".len();
+    let info = &good[start..end];
+    let moved = good.replacen(info, "", 1).replacen(
+        "<Resources>",
+        &format!("{info}\n      <Resources>"),
+        1,
+    );
+    assert!(
+        rules::check(&moved)
+            .iter()
+            .any(|p| p.contains("WebApplicationInfo is out of order")
+                || p.contains("Resources is out of order")),
+        "{:?}",
+        rules::check(&moved)
+    );
+}

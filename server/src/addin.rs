@@ -34,6 +34,7 @@ pub const PANE_CSP: &str = "default-src 'none'; \
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/addin/manifest.xml", get(manifest))
+        .route(ALLOWED_SCRIPTS_PATH, get(allowed_scripts))
         .route("/addin/launchevent.js", get(launchevent))
         .route("/addin/{*path}", get(file))
 }
@@ -65,8 +66,29 @@ fn not_found() -> Response {
 }
 
 async fn manifest(State(state): State<AppState>) -> Response {
-    let xml = addin_manifest::render(&state.config.base_url());
+    let sso = state
+        .config
+        .addin_sso
+        .as_ref()
+        .map(|sso| addin_manifest::WebApplication {
+            client_id: &sso.client_id,
+            resource: &sso.resource,
+        });
+    let xml = addin_manifest::render_with(&state.config.base_url(), sso);
     (headers("application/xml; charset=utf-8"), xml).into_response()
+}
+
+/// Where classic Outlook on Windows looks, at the root of the origin that serves `launchevent.js`, for the
+/// scripts allowed to ask Office for single sign-on tokens and to make cross-origin requests from its
+/// JavaScript-only event runtime.
+pub const ALLOWED_SCRIPTS_PATH: &str = "/.well-known/microsoft-officeaddins-allowed.json";
+
+/// `{"allowed": ["<public URL>/addin/launchevent.js"]}`: only Zegel's own event script.
+async fn allowed_scripts(State(state): State<AppState>) -> Response {
+    let body = serde_json::json!({
+        "allowed": [format!("{}/addin/launchevent.js", state.config.base_url())],
+    });
+    (headers("application/json"), body.to_string()).into_response()
 }
 
 /// `launchevent.js` with the server's URL in front: classic Outlook runs it without a page, so it cannot

@@ -205,6 +205,8 @@ pub struct OidcTrust {
     pub admin_claim: Option<String>,
     /// The value of `admin_claim` that makes an admin.
     pub admin_value: Option<String>,
+    /// A scope the tokens must carry (`scp`), e.g. `access_as_user` for Office single sign-on.
+    pub scope: Option<String>,
 }
 
 /// Makes the tenant owning `trust.domain` trust an OpenID Connect issuer (replacing an earlier entry
@@ -230,6 +232,17 @@ pub async fn oidc_set(state: &AppState, trust: &OidcTrust) -> anyhow::Result<()>
         (None, Some(_)) => Some("groups".to_owned()),
         (_, None) => None,
     };
+    let required_scope = trust
+        .scope
+        .as_deref()
+        .map(|v| nonempty("scope", v))
+        .transpose()?;
+    if required_scope
+        .as_deref()
+        .is_some_and(|s| s.contains(char::is_whitespace))
+    {
+        bail!("--scope is one scope, without spaces");
+    }
     let tenant = tenant_owning(state, &trust.domain).await?;
     let entry = crate::db::oidc::TrustedIssuer {
         tenant_id: tenant.id,
@@ -238,6 +251,7 @@ pub async fn oidc_set(state: &AppState, trust: &OidcTrust) -> anyhow::Result<()>
         user_claim,
         admin_claim,
         admin_value,
+        required_scope,
     };
     crate::db::oidc::set(&state.db, &entry, state.now_ms()).await?;
     Ok(())
@@ -263,8 +277,12 @@ pub async fn oidc_list(state: &AppState, domain: &str) -> anyhow::Result<Vec<Str
                 (Some(claim), Some(value)) => format!(" admin={claim}:{value}"),
                 _ => String::new(),
             };
+            let scope = e
+                .required_scope
+                .as_ref()
+                .map_or_else(String::new, |s| format!(" scope={s}"));
             format!(
-                "{} audience={} user-claim={}{admin}",
+                "{} audience={} user-claim={}{admin}{scope}",
                 e.issuer, e.audience, e.user_claim
             )
         })

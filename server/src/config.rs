@@ -159,6 +159,65 @@ pub struct GatewayConfig {
     pub max_recipients: usize,
 }
 
+/// Office single sign-on for the Outlook add-in: the Entra ID app registration the manifest names in
+/// `WebApplicationInfo`, so `Office.auth.getAccessToken` hands the pane and the on-send handler a token
+/// for Zegel. The server accepts those tokens through a tenant's trusted issuer (`zegel admin oidc set`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddinSso {
+    /// The application (client) id of the registration, a UUID.
+    pub client_id: String,
+    /// The registration's Application ID URI: `api://<host of the public URL>/<client id>` unless set.
+    pub resource: String,
+}
+
+impl AddinSso {
+    /// From `ZEGEL_ADDIN_CLIENT_ID` and `ZEGEL_ADDIN_RESOURCE`; none without a client id.
+    fn from_settings(
+        public_url: &Url,
+        client_id: Option<String>,
+        resource: Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
+        let Some(client_id) = client_id.map(|c| c.trim().to_ascii_lowercase()) else {
+            if resource.is_some() {
+                return Err(ConfigError::Invalid {
+                    name: "ZEGEL_ADDIN_RESOURCE",
+                    message: "needs ZEGEL_ADDIN_CLIENT_ID too".to_owned(),
+                });
+            }
+            return Ok(None);
+        };
+        if !addin_manifest::rules::is_uuid(&client_id) {
+            return Err(ConfigError::Invalid {
+                name: "ZEGEL_ADDIN_CLIENT_ID",
+                message: format!("'{client_id}' is not an application (client) id like 1b7e…-…"),
+            });
+        }
+        let host = public_url.host_str().unwrap_or("localhost");
+        let authority = match public_url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        let resource = resource.unwrap_or_else(|| format!("api://{authority}/{client_id}"));
+        // Office asks Entra ID for a token to this resource; Entra ID wants the add-in's own domain in
+        // it, and the manifest allows at most 250 characters.
+        if !resource.starts_with("api://")
+            || resource.chars().count() > addin_manifest::rules::LONG_STRING_MAX
+            || resource
+                .chars()
+                .any(|c| c.is_whitespace() || "<>&\"'".contains(c))
+        {
+            return Err(ConfigError::Invalid {
+                name: "ZEGEL_ADDIN_RESOURCE",
+                message: format!("'{resource}' is not an api:// Application ID URI"),
+            });
+        }
+        Ok(Some(Self {
+            client_id,
+            resource,
+        }))
+    }
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -188,6 +247,8 @@ pub struct Config {
     pub timezone: String,
     /// The built Outlook add-in (pane, icons, scripts) served under `/addin/`; `cargo xtask run` sets it.
     pub addin_dir: Option<PathBuf>,
+    /// Office single sign-on for the add-in (`ZEGEL_ADDIN_CLIENT_ID`): the manifest's `WebApplicationInfo`.
+    pub addin_sso: Option<AddinSso>,
     /// The SMS transport.
     pub sms: SmsConfig,
     /// The SMTP gateway.
@@ -211,6 +272,8 @@ struct FileConfig {
     max_upload_bytes: Option<u64>,
     timezone: Option<String>,
     addin_dir: Option<PathBuf>,
+    addin_client_id: Option<String>,
+    addin_resource: Option<String>,
     smtp_listen: Option<String>,
     smtp_relay_networks: Option<String>,
     smtp_next_hop: Option<String>,
@@ -354,9 +417,15 @@ impl Config {
         let addin_dir = env("ZEGEL_ADDIN_DIR")
             .map(PathBuf::from)
             .or(file_config.addin_dir);
+        let addin_sso = AddinSso::from_settings(
+            &public_url,
+            env("ZEGEL_ADDIN_CLIENT_ID").or(file_config.addin_client_id),
+            env("ZEGEL_ADDIN_RESOURCE").or(file_config.addin_resource),
+        )?;
         Ok(Self {
             gateway,
             addin_dir,
+            addin_sso,
             sms,
             listen,
             public_url,
@@ -414,6 +483,8 @@ impl Config {
             ("ZEGEL_MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
             ("ZEGEL_TIMEZONE", self.timezone.clone()),
             ("ZEGEL_ADDIN_DIR", self.addin_dir.as_ref().map_or_else(|| "(not set)".to_owned(), |d| d.display().to_string())),
+            ("ZEGEL_ADDIN_CLIENT_ID", self.addin_sso.as_ref().map_or_else(|| "(not set: no Office single sign-on)".to_owned(), |s| s.client_id.clone())),
+            ("ZEGEL_ADDIN_RESOURCE", self.addin_sso.as_ref().map_or_else(|| "(not set)".to_owned(), |s| s.resource.clone())),
             (
                 "ZEGEL_SMS",
                 match &self.sms {
@@ -593,6 +664,65 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_sources(None, &|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn office_single_sign_on_takes_a_client_id_and_derives_the_resource() {
+        assert_eq!(load(&[]).unwrap().addin_sso, None);
+        let config = load(&[
+            ("ZEGEL_PUBLIC_URL", "https://zegel.zorg.example/"),
+            (
+                "ZEGEL_ADDIN_CLIENT_ID",
+                " 3F8E2C1A-7B4D-4E9A-9C21-5D6F7A8B9C0D ",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            config.addin_sso,
+            Some(AddinSso {
+                client_id: "3f8e2c1a-7b4d-4e9a-9c21-5d6f7a8b9c0d".into(),
+                resource: "api://zegel.zorg.example/3f8e2c1a-7b4d-4e9a-9c21-5d6f7a8b9c0d".into(),
+            })
+        );
+        assert!(
+            config
+                .describe()
+                .contains("ZEGEL_ADDIN_CLIENT_ID = 3f8e2c1a")
+        );
+        let local = load(&[(
+            "ZEGEL_ADDIN_CLIENT_ID",
+            "3f8e2c1a-7b4d-4e9a-9c21-5d6f7a8b9c0d",
+        )])
+        .unwrap();
+        assert_eq!(
+            local.addin_sso.unwrap().resource,
+            "api://127.0.0.1:8080/3f8e2c1a-7b4d-4e9a-9c21-5d6f7a8b9c0d"
+        );
+        for (vars, name) in [
+            (
+                vec![("ZEGEL_ADDIN_CLIENT_ID", "zegel")],
+                "ZEGEL_ADDIN_CLIENT_ID",
+            ),
+            (
+                vec![
+                    (
+                        "ZEGEL_ADDIN_CLIENT_ID",
+                        "3f8e2c1a-7b4d-4e9a-9c21-5d6f7a8b9c0d",
+                    ),
+                    ("ZEGEL_ADDIN_RESOURCE", "https://zegel.zorg.example"),
+                ],
+                "ZEGEL_ADDIN_RESOURCE",
+            ),
+            (
+                vec![("ZEGEL_ADDIN_RESOURCE", "api://zegel.zorg.example/x")],
+                "ZEGEL_ADDIN_RESOURCE",
+            ),
+        ] {
+            match load(&vars) {
+                Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name),
+                other => panic!("{vars:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

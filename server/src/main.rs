@@ -114,6 +114,10 @@ enum OidcCommand {
         /// The value in the admin claim that makes an admin (e.g. a group id or app role).
         #[arg(long, alias = "admin-group")]
         admin_value: Option<String>,
+        /// A scope tokens must carry in `scp`, e.g. access_as_user for Office single sign-on (then ID
+        /// tokens and tokens for other scopes do not sign in).
+        #[arg(long)]
+        scope: Option<String>,
     },
     /// Stops trusting an issuer.
     Remove {
@@ -250,6 +254,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                         user_claim,
                         admin_claim,
                         admin_value,
+                        scope,
                     } => {
                         let trust = admin::OidcTrust {
                             domain,
@@ -258,6 +263,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                             user_claim,
                             admin_claim,
                             admin_value,
+                            scope,
                         };
                         admin::oidc_set(&state, &trust).await?;
                         eprintln!(

@@ -8,7 +8,14 @@
 //!   over HTTPS, cached, fetched again for an unknown key id but at most once per [`MIN_REFRESH_MS`]);
 //! - `iss` is the trusted issuer, `aud` contains the tenant's audience, `exp` and `nbf` hold with
 //!   [`LEEWAY_SECONDS`] of leeway on the server's clock;
-//! - the user claim is an address whose domain belongs to the trusting tenant.
+//! - the user claim is an address whose domain belongs to the trusting tenant;
+//! - when the trust names a scope (`--scope`), `scp` (Entra ID, a space-separated string or a list) or
+//!   `scope` carries it: Office single sign-on tokens carry `access_as_user`, ID tokens no scope at all.
+//!
+//! Entra ID's forms: with the app registration's `accessTokenAcceptedVersion` at 2 (what the README
+//! asks for) an SSO access token has `iss` = `https://login.microsoftonline.com/<tenant id>/v2.0` and `aud` =
+//! the client id; version 1 tokens have `iss` = `https://sts.windows.net/<tenant id>/` and `aud` = the
+//! Application ID URI (`api://<host>/<client id>`), each trusted as an issuer entry of its own.
 //!
 //! The user is created on first sight. Every refusal is the same bare `401`: the reason is logged for the
 //! operator (never the token), the client learns nothing.
@@ -267,6 +274,7 @@ enum Refusal {
     NotYetValid,
     NoUser,
     ForeignDomain,
+    MissingScope,
 }
 
 impl Refusal {
@@ -360,10 +368,17 @@ async fn verify(state: &AppState, token: &str) -> Result<User, Result<Refusal, A
     }
 
     let token_audiences = string_values(claims.get("aud"));
+    let mut missing_scope = false;
     for trust in trusts
         .iter()
         .filter(|t| token_audiences.contains(&t.audience.as_str()))
     {
+        if let Some(scope) = &trust.required_scope
+            && !has_scope(&claims, scope)
+        {
+            missing_scope = true;
+            continue;
+        }
         let Some(name) = claims.get(&trust.user_claim).and_then(Value::as_str) else {
             continue;
         };
@@ -390,7 +405,21 @@ async fn verify(state: &AppState, token: &str) -> Result<User, Result<Refusal, A
         }
         return Ok(user);
     }
-    Err(Ok(Refusal::NoUser))
+    Err(Ok(if missing_scope {
+        Refusal::MissingScope
+    } else {
+        Refusal::NoUser
+    }))
+}
+
+/// Whether the token grants `scope`: `scp` (Entra ID; Okta sends a list) or `scope` (RFC 9068), each a
+/// space-separated string or a list of strings.
+fn has_scope(claims: &Map<String, Value>, scope: &str) -> bool {
+    ["scp", "scope"].iter().any(|name| {
+        string_values(claims.get(*name))
+            .iter()
+            .any(|value| value.split_whitespace().any(|s| s == scope))
+    })
 }
 
 #[cfg(test)]

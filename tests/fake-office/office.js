@@ -1,7 +1,9 @@
 // A fake Office.js that plays Outlook for the browser tests: one draft (subject, body, recipients,
 // attachments with their contents, internet headers, session data), or with `mode: "read"` a sent item
 // in read mode (its raw `internetHeaders` for getAllInternetHeadersAsync), roaming settings, the display
-// language, event handlers and `event.completed`. The test writes `window.ZEGEL_FAKE_SCENARIO` in front of this file and reads
+// language, the signed-in user (`email`), Office single sign-on (`sso`: `{token}` from the tests' local
+// OpenID Connect issuer, or `{error: code}`; without it this Office has no Office.auth), event handlers
+// and `event.completed`. The test writes `window.ZEGEL_FAKE_SCENARIO` in front of this file and reads
 // what the pane or launchevent.js did through `window.__fakeOffice`.
 (function () {
   "use strict";
@@ -36,6 +38,7 @@
     completed: null,
     sent: false,
     calls: [],
+    ssoRequests: [],
   };
   var associated = {};
 
@@ -162,13 +165,35 @@
     },
   };
 
+  if (scenario.sso) {
+    // Office single sign-on: what Office got from the identity provider for the manifest's
+    // WebApplicationInfo, or Office's error code when it got nothing.
+    window.Office.auth = {
+      getAccessToken: function (options) {
+        state.ssoRequests.push(options || {});
+        return new Promise(function (resolve, reject) {
+          setTimeout(function () {
+            if (scenario.sso.token) {
+              resolve(scenario.sso.token);
+            } else {
+              reject({ code: scenario.sso.error || 13001, name: "Error", message: "fake single sign-on failed" });
+            }
+          }, 0);
+        });
+      },
+    };
+  }
+  if (scenario.email) {
+    window.Office.context.mailbox.userProfile = { emailAddress: scenario.email, displayName: scenario.email };
+  }
+
   window.__fakeOffice = {
     state: function () {
       return JSON.parse(JSON.stringify({
         subject: state.subject, bodyText: state.bodyText, bodyHtml: state.bodyHtml, headers: state.headers,
         sessionData: state.sessionData, roaming: state.roaming, sent: state.sent, completed: state.completed,
         attachments: state.attachments.map(function (a) { return a.name; }), calls: state.calls,
-        contentReads: state.contentReads || 0,
+        contentReads: state.contentReads || 0, ssoRequests: state.ssoRequests,
       }));
     },
     // Runs a launch-event handler the way Outlook does and records what it passed to event.completed.

@@ -12,6 +12,8 @@ use mailin::{Action, Handler, Response, SessionBuilder};
 
 /// Headless Chromium over WebDriver and the add-in with a fake Office host, for the browser tests.
 pub mod browser;
+/// A local OpenID Connect issuer playing Entra ID for Office single sign-on.
+pub mod identity;
 
 /// The `zegel` binary: `ZEGEL_BIN` (set by `cargo xtask test`), else the workspace's debug build
 /// (in `CARGO_TARGET_DIR` when set), built on first use.

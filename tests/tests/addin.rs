@@ -6,6 +6,7 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 use zegel_tests::browser::{AddinSite, Browser};
+use zegel_tests::identity::{self, TestIssuer};
 use zegel_tests::{ReceivedMail, SmtpReceiver, Zegel};
 
 const SENDER: &str = "anna@zorg.example";
@@ -30,6 +31,11 @@ struct Setup {
 }
 
 fn setup() -> Setup {
+    setup_with(|_| {})
+}
+
+/// [`setup`], with `prepare` run on the installation before the server starts.
+fn setup_with(prepare: impl FnOnce(&mut Zegel)) -> Setup {
     let receiver = SmtpReceiver::start();
     let mut zegel = Zegel::new(receiver.address);
     let site = AddinSite::new();
@@ -50,6 +56,7 @@ fn setup() -> Setup {
         .run_ok(&["admin", "token", "--email", SENDER])
         .trim()
         .to_owned();
+    prepare(&mut zegel);
     zegel.serve();
     Setup {
         receiver,
@@ -1219,4 +1226,260 @@ async fn the_verdict_includes_what_only_an_attachment_contains() {
         .await;
     assert_eq!(browser.office_state().await["contentReads"], 2);
     browser.close().await;
+}
+
+// Office single sign-on: a local OpenID Connect issuer plays Entra ID, the fake Office host hands its
+// tokens to the pane and to launchevent.js when they call Office.auth.getAccessToken.
+
+/// A server whose manifest names the app registration and whose tenant trusts the local issuer for
+/// tokens with the `access_as_user` scope (`zegel admin oidc set`, as the README tells an admin).
+fn sso_setup() -> (Setup, TestIssuer) {
+    let issuer = TestIssuer::start();
+    let setup = setup_with(|zegel| {
+        zegel.env.push((
+            "ZEGEL_ADDIN_CLIENT_ID".to_owned(),
+            identity::CLIENT_ID.to_owned(),
+        ));
+        zegel.run_ok(&[
+            "admin",
+            "oidc",
+            "set",
+            "--domain",
+            "zorg.example",
+            "--issuer",
+            &issuer.url,
+            "--audience",
+            identity::CLIENT_ID,
+            "--user-claim",
+            "preferred_username",
+            "--scope",
+            identity::SCOPE,
+        ]);
+    });
+    (setup, issuer)
+}
+
+/// A draft whose Outlook has no stored sender token, and whose Office single sign-on is `sso`.
+fn sso_draft(setup: &Setup, language: &str, body: &str, sso: Value) -> Value {
+    let mut scenario = draft(setup, language, body);
+    scenario["roaming"] = json!({});
+    scenario["sso"] = sso;
+    scenario["email"] = json!(SENDER);
+    scenario["sessionData"] = json!({});
+    scenario
+}
+
+/// Runs a launch event's handler in the event runtime page; what it passed to `event.completed`, and
+/// the fake host's state.
+async fn launch(setup: &Setup, scenario: &Value, handler: &str) -> (Value, Value) {
+    setup.site.set_scenario(scenario);
+    let browser = Browser::start(&[]).await;
+    browser
+        .goto(&format!("{}/addin/commands.html", setup.zegel.base))
+        .await;
+    browser
+        .wait_for(
+            "window.__fakeOffice && typeof onMessageSendHandler === 'function'",
+            "the event runtime",
+        )
+        .await;
+    browser
+        .js(
+            "window.__fakeOffice.launch(arguments[0]);",
+            vec![json!(handler)],
+        )
+        .await;
+    let completed = browser
+        .wait_for("window.__fakeOffice.state().completed", "event.completed")
+        .await;
+    let state = browser.office_state().await;
+    browser.close().await;
+    (completed, state)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pane_signs_in_with_office_single_sign_on_and_sends_without_a_pasted_token() {
+    let (setup, issuer) = sso_setup();
+    let manifest = http()
+        .get(format!("{}/addin/manifest.xml", setup.zegel.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        manifest.contains(&format!("<Id>{}</Id>", identity::CLIENT_ID)),
+        "the manifest names the app registration"
+    );
+    assert_eq!(
+        addin_manifest::rules::check(&manifest),
+        Vec::<String>::new()
+    );
+
+    let token = issuer.access_token(SENDER);
+    let scenario = sso_draft(
+        &setup,
+        "en-US",
+        "Dear Jan, the results are attached.",
+        json!({ "token": token }),
+    );
+    let browser = open_pane(&setup, &scenario, &[]).await;
+    // Straight to composing: no sign-in screen, nothing to paste.
+    stage(&browser, "compose").await;
+    browser.screenshot("13-signed-in-with-sso").await;
+    browser.click("#toggle").await;
+    browser.click("#kind-secure_files").await;
+    browser.click("#next").await;
+    stage(&browser, "confirm-files").await;
+    browser.click("#file-att-0").await;
+    browser.click("#next").await;
+    stage(&browser, "confirm-recipients").await;
+    browser.click("#recipient-0").await;
+    browser.click("#send").await;
+    stage(&browser, "sent").await;
+    let id = browser
+        .js(
+            "return document.querySelector('.done').dataset.messageId",
+            vec![],
+        )
+        .await;
+    let office = browser.office_state().await;
+    browser.close().await;
+    assert_eq!(office["headers"]["X-Zegel-Message"], id);
+    assert!(
+        office["roaming"].get("zegelToken").is_none(),
+        "no token was pasted or stored: {}",
+        office["roaming"]
+    );
+    let requests = office["ssoRequests"].as_array().unwrap();
+    assert!(!requests.is_empty(), "the pane asked Office for its token");
+    assert!(
+        requests.iter().all(|r| r["allowSignInPrompt"] == true),
+        "the pane may let Office ask the user to sign in: {requests:?}"
+    );
+    assert_eq!(
+        issuer.jwks_fetches(),
+        1,
+        "the server fetched the issuer's keys once"
+    );
+
+    // The message is the signed-in user's: their own list (signed in the same way) has it.
+    let status = http()
+        .get(format!(
+            "{}/api/v1/messages/{}",
+            setup.zegel.base,
+            id.as_str().unwrap()
+        ))
+        .bearer_auth(issuer.access_token(SENDER))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 200);
+    let status: Value = status.json().await.unwrap();
+    assert_eq!(status["kind"], "secure_files");
+    assert_eq!(status["recipients"][0]["email"], RECIPIENT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_single_sign_on_the_pane_offers_it_again_and_the_token_fallback() {
+    let (setup, issuer) = sso_setup();
+    // Office has single sign-on, but the user is not signed in to Office (13001).
+    let scenario = sso_draft(&setup, "nl-NL", "Hallo", json!({ "error": 13001 }));
+    let browser = open_pane(&setup, &scenario, &[]).await;
+    stage(&browser, "signin").await;
+    assert_eq!(
+        browser
+            .js("return document.querySelector('#sso').textContent", vec![])
+            .await,
+        "Aanmelden met uw Microsoft-account"
+    );
+    browser.click("#sso").await;
+    browser
+        .wait_for("document.querySelector('#sso-failed')", "the failure")
+        .await;
+    browser.screenshot("14-sso-failed-nl").await;
+    // The developer fallback still works.
+    browser.type_into("#token", &setup.token).await;
+    browser.click("#signin button[type=submit]").await;
+    stage(&browser, "compose").await;
+    browser.close().await;
+    drop(issuer);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_send_signs_in_with_single_sign_on_without_the_pane_ever_opened() {
+    let (setup, issuer) = sso_setup();
+    let sso = json!({ "token": issuer.access_token(SENDER) });
+    // On compose the handler learns, signed in, that the tenant forces protection.
+    let scenario = sso_draft(&setup, "en-US", "Hi", sso.clone());
+    let (completed, state) = launch(&setup, &scenario, "onNewMessageComposeHandler").await;
+    assert_eq!(completed, json!({}), "compose completes");
+    assert_eq!(state["roaming"]["zegelPolicyForces"], true);
+    // On send the server's content filter runs on the draft: a BSN forces secure sending.
+    let scenario = sso_draft(&setup, "en-US", &format!("BSN {BSN}"), sso.clone());
+    let (completed, state) = launch(&setup, &scenario, "onMessageSendHandler").await;
+    assert_eq!(completed["allowEvent"], false);
+    assert!(
+        completed["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("requires secure sending"),
+        "{completed}"
+    );
+    assert_eq!(
+        state["ssoRequests"][0],
+        json!({"allowSignInPrompt": false, "allowConsentPrompt": false, "forMSGraphAccess": false}),
+        "an event handler cannot prompt"
+    );
+    assert!(state["roaming"].get("zegelToken").is_none());
+    // A clean draft goes.
+    let scenario = sso_draft(&setup, "en-US", "See you on Tuesday.", sso);
+    let (completed, _) = launch(&setup, &scenario, "onMessageSendHandler").await;
+    assert_eq!(completed, json!({"allowEvent": true}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_send_fails_closed_when_no_sign_in_is_possible_and_the_tenant_forces() {
+    let (setup, _issuer) = sso_setup();
+    // No single sign-on (the user never consented), no stored token; a clean draft.
+    let scenario = sso_draft(&setup, "nl-NL", "Tot dinsdag.", json!({ "error": 13002 }));
+    let (completed, state) = launch(&setup, &scenario, "onMessageSendHandler").await;
+    assert_eq!(completed["allowEvent"], false);
+    assert!(
+        completed.get("sendModeOverride").is_none(),
+        "no Send anyway: {completed}"
+    );
+    assert_eq!(
+        completed["commandId"], "zegelComposeButton",
+        "the pane opens to sign in"
+    );
+    assert!(
+        completed["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Zegel kon u niet aanmelden en uw organisatie verplicht controle"),
+        "{completed}"
+    );
+    assert_eq!(state["roaming"]["zegelPolicyForces"], true, "remembered");
+
+    // A tenant whose policy never forces: a warning, and the sender may send anyway.
+    setup
+        .zegel
+        .run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
+    let response = http()
+        .patch(format!("{}/api/v1/admin/settings", setup.zegel.base))
+        .bearer_auth(&setup.token)
+        .json(&json!({"content_filter": {"rules": []}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    let (completed, _) = launch(&setup, &scenario, "onMessageSendHandler").await;
+    assert_eq!(completed["allowEvent"], false);
+    assert_eq!(completed["sendModeOverride"], "promptUser", "{completed}");
 }

@@ -159,3 +159,24 @@ export function onItemChanged(listener) {
   const events = [Office.EventType.RecipientsChanged, Office.EventType.AttachmentsChanged];
   return Promise.all(events.map((type) => call(current, "addHandlerAsync", type, () => listener())));
 }
+
+/**
+ * A token for Zegel from Office single sign-on (Microsoft Entra ID, through the manifest's
+ * WebApplicationInfo). With `interactive`, Office may ask the user to sign in or consent. Rejects with
+ * Office's error (its `code`, e.g. 13000 when this Outlook or manifest has no single sign-on). Office
+ * caches the token and renews it; the pane asks again before every request and keeps none.
+ */
+export function ssoToken(interactive) {
+  const auth = typeof Office !== "undefined" ? Office.auth : undefined;
+  if (!auth || typeof auth.getAccessToken !== "function") {
+    return Promise.reject(Object.assign(new Error("Office single sign-on is not available"), { code: 13000 }));
+  }
+  return Promise.resolve(
+    auth.getAccessToken({ allowSignInPrompt: Boolean(interactive), allowConsentPrompt: Boolean(interactive), forMSGraphAccess: false })
+  ).then((token) => {
+    if (typeof token !== "string" || token === "") {
+      throw Object.assign(new Error("Office returned no token"), { code: 13003 });
+    }
+    return token;
+  });
+}

@@ -383,10 +383,19 @@ fn form(meta: &str, files: &[(String, web_sys::Blob)]) -> Result<web_sys::FormDa
     Ok(form)
 }
 
+/// How the pane proves who the sender is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Credential {
+    /// Office single sign-on: a fresh Entra ID token from Office before every request.
+    SingleSignOn,
+    /// The developer fallback: a sender token from `zegel admin token`, pasted once.
+    Token(String),
+}
+
 /// The client: relative URLs (the pane is served by the server it talks to) and a bearer token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Api {
-    token: String,
+    credential: Credential,
 }
 
 fn network(value: JsValue) -> ApiError {
@@ -398,10 +407,33 @@ fn network(value: JsValue) -> ApiError {
 }
 
 impl Api {
-    /// A client sending `token`.
+    /// A client sending the sender token `token` (the developer fallback).
     pub fn new(token: impl Into<String>) -> Self {
         Self {
-            token: token.into(),
+            credential: Credential::Token(token.into()),
+        }
+    }
+
+    /// A client signed in through Office single sign-on.
+    pub fn single_sign_on() -> Self {
+        Self {
+            credential: Credential::SingleSignOn,
+        }
+    }
+
+    /// Whether this client signs in through Office single sign-on.
+    pub fn is_single_sign_on(&self) -> bool {
+        self.credential == Credential::SingleSignOn
+    }
+
+    /// The bearer token for the next request. Office renews an expiring SSO token itself; when it cannot
+    /// (signed out, consent withdrawn), the request is unauthorised like a refused token.
+    async fn bearer(&self) -> Result<String, ApiError> {
+        match &self.credential {
+            Credential::Token(token) => Ok(token.clone()),
+            Credential::SingleSignOn => crate::office::sso_token(true)
+                .await
+                .map_err(|_| ApiError::Unauthorized),
         }
     }
 
@@ -410,7 +442,7 @@ impl Api {
         init.set_method(method);
         let headers = web_sys::Headers::new().map_err(network)?;
         headers
-            .set("Authorization", &format!("Bearer {}", self.token))
+            .set("Authorization", &format!("Bearer {}", self.bearer().await?))
             .map_err(network)?;
         headers.set("Accept", "application/json").map_err(network)?;
         match body {

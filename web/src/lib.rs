@@ -20,6 +20,8 @@ pub mod i18n;
 pub mod office;
 /// Mobile numbers for 2FA.
 pub mod phone;
+/// Signing in: Office single sign-on, else the developer token.
+pub mod signin;
 /// The state and its reducer.
 pub mod state;
 

@@ -29,6 +29,8 @@ extern "C" {
     fn js_roaming_get(key: &str) -> Result<String, JsValue>;
     #[wasm_bindgen(catch, js_name = roamingSet)]
     async fn js_roaming_set(key: &str, value: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = ssoToken)]
+    async fn js_sso_token(interactive: bool) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = onItemChanged)]
     async fn js_on_item_changed(listener: &Closure<dyn FnMut()>) -> Result<JsValue, JsValue>;
 }
@@ -202,6 +204,27 @@ pub fn roaming_get(key: &str) -> String {
 pub async fn roaming_set(key: &str, value: &str) -> Result<(), OfficeError> {
     js_roaming_set(key, value).await.map_err(error)?;
     Ok(())
+}
+
+/// A bearer token for Zegel from Office single sign-on (Entra ID); `interactive` lets Office ask the
+/// user to sign in or consent. Never stored: Office caches and renews it, so ask before each request.
+pub async fn sso_token(interactive: bool) -> Result<String, OfficeError> {
+    js_sso_token(interactive)
+        .await
+        .map_err(|value| {
+            // Office's numeric code (13000: no single sign-on here, 13001: not signed in, ...) leads.
+            let code = js_sys::Reflect::get(&value, &JsValue::from_str("code"))
+                .ok()
+                .and_then(|c| c.as_f64());
+            let OfficeError(message) = error(value);
+            OfficeError(match code {
+                Some(code) => format!("{code}: {message}"),
+                None => message,
+            })
+        })?
+        .as_string()
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| OfficeError("Office returned no token".to_owned()))
 }
 
 /// Calls `listener` whenever recipients or attachments change, for as long as the pane lives.

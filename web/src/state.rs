@@ -157,6 +157,8 @@ pub struct State {
 pub enum Action {
     /// Office.js is not there.
     NotInOutlook,
+    /// Outlook's display language is known: every screen from now on (sign-in too) speaks it.
+    Texts(&'static Texts),
     /// A token is needed.
     NeedToken {
         /// Whether one was just refused.
@@ -461,6 +463,7 @@ impl Reducible for State {
         let mut s = (*self).clone();
         match action {
             Action::NotInOutlook => s.stage = Stage::NotInOutlook,
+            Action::Texts(texts) => s.texts = texts,
             Action::NeedToken { refused } => s.stage = Stage::SignIn { refused },
             Action::Loaded {
                 texts,

@@ -15,8 +15,13 @@ function succeeded(value) {
 }
 
 /** A fake Outlook around one draft; `answer(url, init)` plays the server. */
-function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionData = true, body = "BSN 111222333", attachments } = {}) {
-  const roamingValues = Object.assign({}, roaming);
+/**
+ * `roaming` is laid over a stored developer token (pass `zegelToken: undefined` for none); `sso` plays
+ * Office single sign-on: `{ token }`, `{ error: code }` or undefined (an Outlook without Office.auth);
+ * `email` is the signed-in Outlook user's address.
+ */
+function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionData = true, body = "BSN 111222333", attachments, sso, email } = {}) {
+  const roamingValues = Object.assign({ zegelToken: "zgl1.token" }, roaming);
   const session = {};
   const calls = [];
   const getter = (value) => ({ getAsync: (...args) => args[args.length - 1](succeeded(value)) });
@@ -50,7 +55,7 @@ function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionD
     actions: { associate: (name, fn) => { associated[name] = fn; } },
     context: {
       displayLanguage: language,
-      mailbox: { item },
+      mailbox: { item, userProfile: email ? { emailAddress: email, displayName: "Anna" } : undefined },
       roamingSettings: {
         get: (key) => roamingValues[key],
         set: (key, value) => { roamingValues[key] = value; },
@@ -58,6 +63,14 @@ function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionD
       },
     },
   };
+  if (sso) {
+    Office.auth = {
+      getAccessToken: (options) => {
+        calls.push({ sso: options });
+        return sso.token ? Promise.resolve(sso.token) : Promise.reject({ code: sso.error, message: "no token" });
+      },
+    };
+  }
   const fetch = (url, init) => {
     calls.push({ url, init });
     return Promise.resolve().then(() => answer(url, init));
@@ -217,4 +230,112 @@ test("a draft without attachments sends no attachments field", async () => {
   const { run, calls } = load({ attachments: [], answer: () => json(200, decision("allow")) });
   assert.deepEqual(await run("onMessageSendHandler"), { allowEvent: true });
   assert.equal(JSON.parse(calls[0].init.body).attachments, undefined);
+});
+
+// Sign-in without the pane: Office single sign-on, the stored token as fallback, and the fail-closed rule
+// when neither works.
+
+/** Plays the server: accepts `accepted` tokens, answers the policy hint with `forces`. */
+function server({ accepted = [], forces, scan = decision("allow") } = {}) {
+  return (url, init) => {
+    if (url.indexOf("/api/v1/policy?") >= 0) {
+      assert.equal(init.headers.Authorization, undefined, "the policy hint needs no sign-in");
+      return forces === undefined ? Promise.reject(new TypeError("network")) : json(200, { policy_forces: forces });
+    }
+    const token = (init.headers.Authorization || "").replace("Bearer ", "");
+    if (accepted.indexOf(token) < 0) {
+      return json(401, { error: { code: "unauthorized", message: "authentication required" } });
+    }
+    return json(200, url.endsWith("/api/v1/settings") ? { policy_forces: true } : scan);
+  };
+}
+
+test("the on-send check signs in with single sign-on, silently, without the pane", async () => {
+  const { run, calls } = load({
+    roaming: { zegelToken: undefined },
+    sso: { token: "eyJ.sso.token" },
+    answer: server({ accepted: ["eyJ.sso.token"] }),
+  });
+  assert.deepEqual(await run("onMessageSendHandler"), { allowEvent: true });
+  assert.deepEqual(JSON.parse(JSON.stringify(calls[0].sso)), { allowSignInPrompt: false, allowConsentPrompt: false, forMSGraphAccess: false });
+  const scan = calls.find((c) => c.url);
+  assert.equal(scan.url, "https://zegel.example/api/v1/scan");
+  assert.equal(scan.init.headers.Authorization, "Bearer eyJ.sso.token");
+});
+
+test("on compose, single sign-on learns and remembers whether the tenant forces", async () => {
+  const { run, roamingValues, calls } = load({
+    roaming: { zegelToken: undefined },
+    sso: { token: "eyJ.sso.token" },
+    answer: server({ accepted: ["eyJ.sso.token"] }),
+  });
+  await run("onNewMessageComposeHandler");
+  assert.equal(roamingValues.zegelPolicyForces, true);
+  assert.equal(calls.find((c) => c.url).init.headers.Authorization, "Bearer eyJ.sso.token");
+});
+
+test("without single sign-on, or when the server refuses its token, the stored token signs in", async () => {
+  for (const sso of [undefined, { error: 13001 }, { token: "eyJ.untrusted" }]) {
+    const { run, calls } = load({ sso, answer: server({ accepted: ["zgl1.token"], scan: decision("force", "2fa", BSN) }) });
+    const options = await run("onMessageSendHandler");
+    assert.equal(options.allowEvent, false);
+    assert.match(options.errorMessage, /requires secure sending/, JSON.stringify(sso));
+    assert.equal(calls.filter((c) => c.url).pop().init.headers.Authorization, "Bearer zgl1.token");
+  }
+});
+
+test("no sign-in possible and the tenant forces: the send is blocked, with the pane to sign in", async () => {
+  for (const [sso, accepted] of [[{ error: 13001 }, []], [undefined, []], [{ token: "eyJ.untrusted" }, []]]) {
+    const { run, calls, roamingValues } = load({
+      language: "nl-NL",
+      roaming: { zegelToken: undefined },
+      sso,
+      email: "anna@zorg.example",
+      answer: server({ accepted, forces: true }),
+    });
+    const options = await run("onMessageSendHandler");
+    assert.equal(options.allowEvent, false);
+    assert.equal(options.sendModeOverride, undefined, "no Send anyway");
+    assert.equal(options.commandId, "zegelComposeButton", "the pane opens to sign in");
+    assert.match(options.errorMessage, /Zegel kon u niet aanmelden en uw organisatie verplicht controle/);
+    const hint = calls.find((c) => c.url && c.url.indexOf("policy") >= 0);
+    assert.equal(hint.url, "https://zegel.example/api/v1/policy?domain=zorg.example");
+    assert.equal(roamingValues.zegelPolicyForces, true, "remembered");
+  }
+});
+
+test("every stored token refused counts as no sign-in too", async () => {
+  const { run } = load({ language: "sv-SE", email: "anna@zorg.example", answer: server({ accepted: [], forces: true }) });
+  const options = await run("onMessageSendHandler");
+  assert.equal(options.allowEvent, false);
+  assert.equal(options.sendModeOverride, undefined);
+  assert.match(options.errorMessage, /Zegel kunde inte logga in dig, och din organisation kräver/);
+});
+
+test("no sign-in possible and the tenant does not force: a warning, and the sender may send", async () => {
+  const { run, roamingValues } = load({
+    roaming: { zegelToken: undefined, zegelPolicyForces: true },
+    sso: { error: 13001 },
+    email: "anna@gemeente.example",
+    answer: server({ forces: false }),
+  });
+  const options = await run("onMessageSendHandler");
+  assert.equal(options.allowEvent, false);
+  assert.equal(options.sendModeOverride, "promptUser");
+  assert.match(options.errorMessage, /could not sign you in, so it could not check/);
+  assert.equal(roamingValues.zegelPolicyForces, false, "the server's answer wins over an old memory");
+});
+
+test("no sign-in possible and the server cannot tell: what was remembered decides", async () => {
+  for (const [remembered, closed] of [[true, true], [false, false], [undefined, false]]) {
+    const { run } = load({
+      roaming: { zegelToken: undefined, zegelPolicyForces: remembered },
+      sso: { error: 13007 },
+      email: "anna@zorg.example",
+      answer: server({ forces: undefined }),
+    });
+    const options = await run("onMessageSendHandler");
+    assert.equal(options.allowEvent, false);
+    assert.equal(options.sendModeOverride === undefined, closed, String(remembered));
+  }
 });

@@ -18,6 +18,8 @@ pub mod phones;
 pub mod scan;
 /// Tenant settings: the admin API and what senders see.
 pub mod settings;
+/// What a client may learn before sign-in (whether a domain's tenant forces protection).
+pub mod signin;
 /// Log & block: a sender's messages, their status, blocking and deleting.
 pub mod tracking;
 
@@ -65,6 +67,7 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
             post(access::zip).get(access::download_needs_post),
         )
         .route("/api/v1/settings", get(settings::for_sender))
+        .route("/api/v1/policy", get(signin::policy))
         .route(
             "/api/v1/admin/settings",
             get(settings::get_settings)

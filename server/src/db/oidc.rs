@@ -19,6 +19,8 @@ pub struct TrustedIssuer {
     pub admin_claim: Option<String>,
     /// The value in `admin_claim` that makes an admin.
     pub admin_value: Option<String>,
+    /// A scope the tokens must carry in `scp` (or `scope`), e.g. `access_as_user`.
+    pub required_scope: Option<String>,
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> DbResult<TrustedIssuer> {
@@ -29,18 +31,21 @@ fn from_row(row: &sqlx::any::AnyRow) -> DbResult<TrustedIssuer> {
         user_claim: row.try_get("user_claim")?,
         admin_claim: row.try_get("admin_claim")?,
         admin_value: row.try_get("admin_value")?,
+        required_scope: row.try_get("required_scope")?,
     })
 }
 
-const COLUMNS: &str = "tenant_id, issuer, audience, user_claim, admin_claim, admin_value";
+const COLUMNS: &str =
+    "tenant_id, issuer, audience, user_claim, admin_claim, admin_value, required_scope";
 
 /// Adds or replaces a tenant's trust in an issuer.
 pub async fn set(db: &Db, trusted: &TrustedIssuer, now: i64) -> DbResult<()> {
     sqlx::query(
-        "INSERT INTO oidc_issuers (tenant_id, issuer, audience, user_claim, admin_claim, admin_value, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO oidc_issuers (tenant_id, issuer, audience, user_claim, admin_claim, admin_value, required_scope, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (tenant_id, issuer) DO UPDATE SET audience = excluded.audience, user_claim = excluded.user_claim,
-            admin_claim = excluded.admin_claim, admin_value = excluded.admin_value, updated_at = excluded.updated_at",
+            admin_claim = excluded.admin_claim, admin_value = excluded.admin_value,
+            required_scope = excluded.required_scope, updated_at = excluded.updated_at",
     )
     .bind(&trusted.tenant_id)
     .bind(&trusted.issuer)
@@ -48,6 +53,7 @@ pub async fn set(db: &Db, trusted: &TrustedIssuer, now: i64) -> DbResult<()> {
     .bind(&trusted.user_claim)
     .bind(&trusted.admin_claim)
     .bind(&trusted.admin_value)
+    .bind(&trusted.required_scope)
     .bind(now)
     .execute(&db.pool)
     .await?;

@@ -164,6 +164,7 @@ async fn trust(server: &TestServer, domain: &str, issuer: &str, audience: &str) 
         user_claim: "email".to_owned(),
         admin_claim: Some("groups".to_owned()),
         admin_value: Some("zegel-admins".to_owned()),
+        scope: None,
     };
     zegel_server::admin::oidc_set(&server.state, &trust)
         .await
@@ -467,10 +468,239 @@ async fn issuers_must_use_https() {
         user_claim: "email".into(),
         admin_claim: None,
         admin_value: None,
+        scope: None,
     };
     let error = zegel_server::admin::oidc_set(&server.state, &trust)
         .await
         .unwrap_err()
         .to_string();
     assert!(error.contains("https"), "{error}");
+}
+
+/// The Entra ID app registration of the tests' Office single sign-on.
+const CLIENT_ID: &str = "3f8e2c1a-7b4d-4e9a-9c21-5d6f7a8b9c0d";
+
+/// Office single sign-on as Entra ID does it: a JWKS whose keys carry Entra's extra members (`x5t`,
+/// `x5c`, `issuer`, no `alg`), version 2 access tokens with the client id as audience, the user in
+/// `preferred_username` and the `access_as_user` scope in `scp`. With `--scope access_as_user` an ID token
+/// of the same app (no `scp`) or a token for another scope does not sign in.
+async fn office_sso(server: TestServer) {
+    let issuer = Issuer::start(&["rsa-1"]).await;
+    let mut entra_key = keys()["rsa-1"]["jwk"].clone();
+    entra_key.as_object_mut().unwrap().remove("alg");
+    entra_key["x5t"] = json!("bW9jay14NXQ");
+    entra_key["x5c"] = json!(["TUlJQzhEQ0NBZGlnQXdJQkFnSVE="]);
+    entra_key["issuer"] = json!(issuer.url);
+    entra_key["use"] = json!("sig");
+    *issuer.jwks.lock().unwrap() = vec![entra_key];
+    zegel_server::admin::add_tenant(&server.state, "Zorg", &["zorg.example".to_owned()])
+        .await
+        .unwrap();
+    let trust = zegel_server::admin::OidcTrust {
+        domain: "zorg.example".into(),
+        issuer: issuer.url.clone(),
+        audience: CLIENT_ID.into(),
+        user_claim: "preferred_username".into(),
+        admin_claim: None,
+        admin_value: None,
+        scope: Some("access_as_user".into()),
+    };
+    zegel_server::admin::oidc_set(&server.state, &trust)
+        .await
+        .unwrap();
+    assert_eq!(
+        zegel_server::admin::oidc_list(&server.state, "zorg.example")
+            .await
+            .unwrap(),
+        [format!(
+            "{} audience={CLIENT_ID} user-claim=preferred_username scope=access_as_user",
+            issuer.url
+        )]
+    );
+    let now = server.clock.now().as_second();
+    let access = json!({
+        "aud": CLIENT_ID, "iss": issuer.url, "iat": now, "nbf": now, "exp": now + 3600,
+        "name": "Anna Arts", "oid": "00000000-0000-0000-66f3-3332eca7ea81",
+        "preferred_username": "Anna@Zorg.Example", "scp": "access_as_user",
+        "azp": "ea5a67f6-b6f3-4338-b240-c655ddc3cc8e", "azpacr": "0",
+        "tid": "9188040d-6c67-4c5b-b112-36a304b66dad", "ver": "2.0", "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
+    });
+    let with_x5t = |claims: &Value| {
+        let key = &keys()["rsa-1"];
+        let der = STANDARD
+            .decode(key["private_der"].as_str().unwrap())
+            .unwrap();
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("rsa-1".into());
+        header.x5t = Some("bW9jay14NXQ".into());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_der(&der)).unwrap()
+    };
+    assert_eq!(status(&server, &with_x5t(&access)).await, 200);
+    let users = server.count("users").await;
+    // Scopes as a list, or among others, are fine too.
+    let mut listed = access.clone();
+    listed["scp"] = json!(["openid", "access_as_user"]);
+    assert_eq!(status(&server, &with_x5t(&listed)).await, 200);
+    let mut among = access.clone();
+    among["scp"] = json!("profile access_as_user openid");
+    assert_eq!(status(&server, &with_x5t(&among)).await, 200);
+    assert_eq!(server.count("users").await, users, "the same user");
+
+    // An ID token of the same app, a token for another scope, a scope that only starts the same way,
+    // the Application ID URI as audience (a version 1 token, which needs a trust of its own), and a
+    // user of another domain.
+    let mut id_token = access.clone();
+    id_token.as_object_mut().unwrap().remove("scp");
+    let mut other_scope = access.clone();
+    other_scope["scp"] = json!("Files.Read");
+    let mut prefix = access.clone();
+    prefix["scp"] = json!("access_as_user_not");
+    let mut app_id_uri = access.clone();
+    app_id_uri["aud"] = json!(format!("api://zegel.zorg.example/{CLIENT_ID}"));
+    let mut stranger = access.clone();
+    stranger["preferred_username"] = json!("iemand@elders.example");
+    for (name, bad) in [
+        ("ID token", &id_token),
+        ("other scope", &other_scope),
+        ("scope prefix", &prefix),
+        ("Application ID URI", &app_id_uri),
+        ("foreign user", &stranger),
+    ] {
+        assert_eq!(status(&server, &with_x5t(bad)).await, 401, "{name}");
+    }
+    // The scope is one word.
+    let mut spaced = trust.clone();
+    spaced.scope = Some("access_as_user openid".into());
+    let error = zegel_server::admin::oidc_set(&server.state, &spaced)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("--scope"), "{error}");
+}
+on_both!(oidc_office_single_sign_on, office_sso);
+
+/// `GET /api/v1/policy?domain=`: what the on-send check learns without a sign-in.
+async fn policy_hint(server: TestServer) {
+    zegel_server::admin::add_tenant(&server.state, "Zorg", &["zorg.example".to_owned()])
+        .await
+        .unwrap();
+    zegel_server::admin::add_tenant(&server.state, "Gemeente", &["gemeente.example".to_owned()])
+        .await
+        .unwrap();
+    // The gemeente's filter only notifies.
+    let gemeente =
+        zegel_server::db::tenants::tenant_for_domain(&server.state.db, "gemeente.example")
+            .await
+            .unwrap()
+            .unwrap();
+    let admin = zegel_server::db::tenants::ensure_user(
+        &server.state.db,
+        &gemeente.id,
+        "ciso@gemeente.example",
+        server.state.now_ms(),
+    )
+    .await
+    .unwrap();
+    zegel_server::admin::grant(&server.state, &admin.email, "admin")
+        .await
+        .unwrap();
+    let token = zegel_server::auth::issue_token(&server.state, &admin, 1);
+    let patched = server
+        .client
+        .patch(format!("{}/api/v1/admin/settings", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"content_filter": {"rules": []}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200, "{}", patched.text().await.unwrap());
+
+    let ask = |query: &'static str| {
+        let (client, base) = (server.client.clone(), server.base.clone());
+        async move {
+            let response = client
+                .get(format!("{base}/api/v1/policy{query}"))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    // The day-one policy forces 2FA for a BSN.
+    assert_eq!(
+        ask("?domain=zorg.example").await,
+        (200, json!({"policy_forces": true}))
+    );
+    assert_eq!(
+        ask("?domain=%40Zorg.Example").await,
+        (200, json!({"policy_forces": true}))
+    );
+    assert_eq!(
+        ask("?domain=gemeente.example").await,
+        (200, json!({"policy_forces": false}))
+    );
+    // A domain no tenant owns answers like a tenant that never forces.
+    assert_eq!(
+        ask("?domain=nergens.example").await,
+        (200, json!({"policy_forces": false}))
+    );
+    for bad in ["", "?domain=", "?domain=not%20a%20domain"] {
+        let (status, body) = ask(bad).await;
+        assert_eq!(status, 422, "{bad}");
+        assert_eq!(body["error"]["field"], "domain", "{bad}");
+    }
+}
+on_both!(policy_hint_without_sign_in, policy_hint);
+
+/// The manifest names the app registration when `ZEGEL_ADDIN_CLIENT_ID` is set, and classic Outlook finds
+/// the one script allowed to ask for tokens.
+#[tokio::test]
+async fn the_manifest_carries_web_application_info_from_the_configuration() {
+    let server = TestServer::start_with(None, &[("ZEGEL_ADDIN_CLIENT_ID", CLIENT_ID)]).await;
+    let xml = server
+        .client
+        .get(format!("{}/addin/manifest.xml", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(addin_manifest::rules::check(&xml), Vec::<String>::new());
+    let authority = server.base.trim_start_matches("http://");
+    assert!(
+        xml.contains(&format!(
+            "<Id>{CLIENT_ID}</Id>\n        <Resource>api://{authority}/{CLIENT_ID}</Resource>"
+        )),
+        "{xml}"
+    );
+    let allowed: Value = server
+        .client
+        .get(format!(
+            "{}/.well-known/microsoft-officeaddins-allowed.json",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        allowed,
+        json!({"allowed": [format!("{}/addin/launchevent.js", server.base)]})
+    );
+    // Without a client id the manifest has no single sign-on.
+    let plain = TestServer::start_sqlite().await;
+    let xml = plain
+        .client
+        .get(format!("{}/addin/manifest.xml", plain.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!xml.contains("WebApplicationInfo>"));
 }

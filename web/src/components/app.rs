@@ -9,9 +9,10 @@ use crate::components::signin::SignIn;
 use crate::components::toggle::Toggle;
 use crate::components::verdict::Verdict;
 use crate::components::wizard::{ConfirmFiles, ConfirmRecipients, Done};
-use crate::hooks::boot::sign_in;
+use crate::hooks::boot::{sign_in, sign_in_with_sso};
 use crate::hooks::{use_boot, use_known_phones, use_scan, use_strength};
 use crate::i18n;
+use crate::signin::SingleSignOn;
 use crate::state::{Action, Stage, State};
 use zegel_core::AuthLevel;
 
@@ -30,7 +31,8 @@ pub struct PaneProps {
 pub fn App() -> Html {
     let state = use_reducer(|| State::new(&i18n::EN));
     let api = use_state(|| None::<Api>);
-    use_boot(state.clone(), api.clone());
+    let sso = use_state(SingleSignOn::default);
+    use_boot(state.clone(), api.clone(), sso.clone());
     use_scan(state.clone(), (*api).clone());
     use_strength(state.clone());
     use_known_phones(state.clone(), (*api).clone());
@@ -50,11 +52,12 @@ pub fn App() -> Html {
         Stage::Loading => html! { <p class="lead" role="status">{ texts.loading }</p> },
         Stage::NotInOutlook => html! { <p class="lead" role="alert">{ texts.not_in_outlook }</p> },
         Stage::SignIn { refused } => {
-            let (dispatch, api) = (state.dispatcher(), api.clone());
+            let (dispatch, api_handle) = (state.dispatcher(), api.clone());
             let on_token = Callback::from(move |token: String| {
-                yew::platform::spawn_local(sign_in(token, dispatch.clone(), api.clone()));
+                yew::platform::spawn_local(sign_in(token, dispatch.clone(), api_handle.clone()));
             });
-            html! { <SignIn {texts} refused={*refused} {on_token} /> }
+            let on_sso = sso_callback(&state, &api, &sso);
+            html! { <SignIn {texts} refused={*refused} {on_token} single_sign_on={*sso} {on_sso} /> }
         }
         Stage::Compose => compose(&state, (*api).clone()),
         Stage::ConfirmFiles => {
@@ -122,4 +125,16 @@ fn compose(state: &UseReducerHandle<State>, api: Option<Api>) -> Html {
             { options }
         </>
     }
+}
+
+/// Signs in with Office single sign-on when the sender asks for it on the sign-in screen.
+fn sso_callback(
+    state: &UseReducerHandle<State>,
+    api: &UseStateHandle<Option<Api>>,
+    sso: &UseStateHandle<SingleSignOn>,
+) -> Callback<()> {
+    let (dispatch, api, sso) = (state.dispatcher(), api.clone(), sso.clone());
+    Callback::from(move |()| {
+        yew::platform::spawn_local(sign_in_with_sso(dispatch.clone(), api.clone(), sso.clone()));
+    })
 }

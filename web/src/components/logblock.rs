@@ -11,6 +11,7 @@ use crate::components::signin::SignIn;
 use crate::components::wizard::size;
 use crate::i18n::{self, LogTexts, Texts};
 use crate::office;
+use crate::signin::{self, SignInError, SingleSignOn};
 
 /// What the pane shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +40,7 @@ struct Handles {
     error: UseStateHandle<Option<String>>,
     menu: UseStateHandle<Option<String>>,
     busy: UseStateHandle<bool>,
+    sso: UseStateHandle<SingleSignOn>,
 }
 
 /// The log & block pane.
@@ -53,6 +55,7 @@ pub fn LogBlock() -> Html {
         error: use_state(|| None),
         menu: use_state(|| None),
         busy: use_state(|| false),
+        sso: use_state(SingleSignOn::default),
     };
     {
         let h = h.clone();
@@ -89,10 +92,17 @@ pub fn LogBlock() -> Html {
         },
         View::SignIn { refused } => {
             let h = h.clone();
-            let on_token = Callback::from(move |token: String| {
-                yew::platform::spawn_local(sign_in(h.clone(), token));
+            let on_token = {
+                let h = h.clone();
+                Callback::from(move |token: String| {
+                    yew::platform::spawn_local(sign_in(h.clone(), token));
+                })
+            };
+            let single_sign_on = *h.sso;
+            let on_sso = Callback::from(move |()| {
+                yew::platform::spawn_local(sign_in_with_sso(h.clone()));
             });
-            html! { <SignIn {texts} refused={*refused} {on_token} /> }
+            html! { <SignIn {texts} refused={*refused} {on_token} {single_sign_on} {on_sso} /> }
         }
         View::Ready => match &*h.status {
             Some(status) => ready(&h, status),
@@ -126,11 +136,30 @@ async fn boot(h: Handles) {
         return h.view.set(View::NoHeader);
     };
     h.id.set(id.clone());
-    let token = office::roaming_get(office::TOKEN_KEY);
-    if token.is_empty() {
-        return h.view.set(View::SignIn { refused: false });
+    let (signed_in, sso) = signin::sign_in_quietly().await;
+    h.sso.set(sso);
+    match signed_in {
+        Ok((api, _)) => load(&h, texts, api, &id).await,
+        Err(SignInError::NeedSignIn { refused }) => h.view.set(View::SignIn { refused }),
+        Err(SignInError::Network) => h.view.set(View::Failed(texts.network_error.to_owned())),
     }
-    load(&h, texts, Api::new(token), &id).await;
+}
+
+/// Signs in with Office single sign-on on the sender's click, and loads.
+async fn sign_in_with_sso(h: Handles) {
+    match signin::with_single_sign_on().await {
+        Ok((api, _)) => {
+            let id = (*h.id).clone();
+            load(&h, *h.texts, api, &id).await;
+        }
+        Err((status, _)) => {
+            h.sso.set(match status {
+                SingleSignOn::NotTried => SingleSignOn::Failed,
+                other => other,
+            });
+            h.view.set(View::SignIn { refused: false });
+        }
+    }
 }
 
 /// Signs in with `token` (stored in the roaming settings once the server accepts it) and loads.

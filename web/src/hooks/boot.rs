@@ -1,16 +1,21 @@
 use yew::prelude::*;
 
-use crate::api::{Api, ApiError, Decision};
+use crate::api::{Api, Decision, Settings};
 use crate::i18n;
 use crate::office;
+use crate::signin::{self, SignInError, SingleSignOn};
 use crate::state::{Action, State};
 
-/// Loads everything once: waits for Office.js, reads the token, the settings and the draft, and any
-/// verdict the on-send handler left. Sets `api` when a token is there.
+/// Loads everything once: waits for Office.js, signs in (Office single sign-on, else the stored token),
+/// reads the settings and the draft, and any verdict the on-send handler left. Sets `api` once signed in.
 #[hook]
-pub fn use_boot(state: UseReducerHandle<State>, api: UseStateHandle<Option<Api>>) {
+pub fn use_boot(
+    state: UseReducerHandle<State>,
+    api: UseStateHandle<Option<Api>>,
+    sso: UseStateHandle<SingleSignOn>,
+) {
     use_effect_with((), move |_| {
-        yew::platform::spawn_local(boot(state.dispatcher(), api));
+        yew::platform::spawn_local(boot(state.dispatcher(), api, sso));
     });
 }
 
@@ -22,7 +27,7 @@ pub async fn sign_in(
 ) {
     let candidate = Api::new(token.trim());
     match candidate.settings().await {
-        Ok(_) => {
+        Ok(settings) => {
             if office::roaming_set(office::TOKEN_KEY, token.trim())
                 .await
                 .is_err()
@@ -30,30 +35,71 @@ pub async fn sign_in(
                 dispatch.dispatch(Action::Failed("roaming settings".to_owned()));
                 return;
             }
-            api.set(Some(candidate));
-            boot(dispatch, api).await;
+            api.set(Some(candidate.clone()));
+            load(dispatch, api, candidate, settings).await;
         }
         Err(_) => dispatch.dispatch(Action::NeedToken { refused: true }),
     }
 }
 
-async fn boot(dispatch: UseReducerDispatcher<State>, api: UseStateHandle<Option<Api>>) {
+/// Signs in with Office single sign-on, on the sender's click (Office may ask them to sign in).
+pub async fn sign_in_with_sso(
+    dispatch: UseReducerDispatcher<State>,
+    api: UseStateHandle<Option<Api>>,
+    sso: UseStateHandle<SingleSignOn>,
+) {
+    match signin::with_single_sign_on().await {
+        Ok((client, settings)) => {
+            api.set(Some(client.clone()));
+            load(dispatch, api, client, settings).await;
+        }
+        Err((status, _)) => {
+            // Asked for by a click: say that it failed even where Office says it has none.
+            sso.set(match status {
+                SingleSignOn::NotTried => SingleSignOn::Failed,
+                other => other,
+            });
+            dispatch.dispatch(Action::NeedToken { refused: false });
+        }
+    }
+}
+
+async fn boot(
+    dispatch: UseReducerDispatcher<State>,
+    api: UseStateHandle<Option<Api>>,
+    sso: UseStateHandle<SingleSignOn>,
+) {
     let host = match office::ready().await {
         Ok(host) => host,
         Err(_) => return dispatch.dispatch(Action::NotInOutlook),
     };
     let texts = i18n::for_display_language(&host.display_language);
-    let token = office::roaming_get(office::TOKEN_KEY);
-    if token.is_empty() {
-        return dispatch.dispatch(Action::NeedToken { refused: false });
-    }
-    let client = Api::new(token);
-    let settings = match client.settings().await {
-        Ok(settings) => settings,
-        Err(ApiError::Unauthorized) => {
-            return dispatch.dispatch(Action::NeedToken { refused: true });
+    dispatch.dispatch(Action::Texts(texts));
+    let (signed_in, sso_status) = signin::sign_in_quietly().await;
+    sso.set(sso_status);
+    let (client, settings) = match signed_in {
+        Ok(signed_in) => signed_in,
+        Err(SignInError::NeedSignIn { refused }) => {
+            return dispatch.dispatch(Action::NeedToken { refused });
         }
-        Err(_) => return dispatch.dispatch(Action::Failed(texts.network_error.to_owned())),
+        Err(SignInError::Network) => {
+            return dispatch.dispatch(Action::Failed(texts.network_error.to_owned()));
+        }
+    };
+    api.set(Some(client.clone()));
+    load(dispatch, api, client, settings).await;
+}
+
+/// Reads the draft and shows the pane, once signed in.
+async fn load(
+    dispatch: UseReducerDispatcher<State>,
+    api: UseStateHandle<Option<Api>>,
+    client: Api,
+    settings: Settings,
+) {
+    let texts = match office::ready().await {
+        Ok(host) => i18n::for_display_language(&host.display_language),
+        Err(_) => return dispatch.dispatch(Action::NotInOutlook),
     };
     let item = match office::read_item().await {
         Ok(item) => item,
