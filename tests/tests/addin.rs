@@ -1483,3 +1483,36 @@ async fn on_send_fails_closed_when_no_sign_in_is_possible_and_the_tenant_forces(
     assert_eq!(completed["allowEvent"], false);
     assert_eq!(completed["sendModeOverride"], "promptUser", "{completed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn log_and_block_signs_in_with_single_sign_on_too() {
+    let (setup, issuer) = sso_setup();
+    let (id, _) = send_through_the_api(&setup).await;
+    let headers = format!("Subject: {SUBJECT}\r\nX-Zegel-Message: {id}\r\n");
+    let mut scenario = sent_item(&setup, "sv-SE", &headers);
+    scenario["roaming"] = json!({});
+    scenario["sso"] = json!({ "token": issuer.access_token(SENDER) });
+    let browser = open_log_pane(&setup, &scenario).await;
+    stage(&browser, "logblock").await;
+    let recipients = browser
+        .js(
+            "return [...document.querySelectorAll('#recipients > li')].map(li => li.dataset.email)",
+            vec![],
+        )
+        .await;
+    assert_eq!(recipients, json!([RECIPIENT, OTHER]));
+    assert!(
+        browser.office_state().await["roaming"]
+            .get("zegelToken")
+            .is_none()
+    );
+    browser.close().await;
+
+    // Another user of the tenant, signed in the same way, does not see it.
+    let mut scenario = sent_item(&setup, "sv-SE", &headers);
+    scenario["roaming"] = json!({});
+    scenario["sso"] = json!({ "token": issuer.access_token("piet@zorg.example") });
+    let browser = open_log_pane(&setup, &scenario).await;
+    stage(&browser, "not-found").await;
+    browser.close().await;
+}
