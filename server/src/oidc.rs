@@ -14,8 +14,8 @@
 //!
 //! Entra ID's forms: with the app registration's `accessTokenAcceptedVersion` at 2 (what the README
 //! asks for) an SSO access token has `iss` = `https://login.microsoftonline.com/<tenant id>/v2.0` and `aud` =
-//! the client id; version 1 tokens have `iss` = `https://sts.windows.net/<tenant id>/` and `aud` = the
-//! Application ID URI (`api://<host>/<client id>`), each trusted as an issuer entry of its own.
+//! the client id (version 1 tokens, `iss` = `https://sts.windows.net/<tenant id>/` and `aud` = the
+//! Application ID URI, are not what the README sets up).
 //!
 //! The user is created on first sight. Every refusal is the same bare `401`: the reason is logged for the
 //! operator (never the token), the client learns nothing.
