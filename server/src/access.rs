@@ -197,6 +197,18 @@ pub async fn challenge(
     let now = state.now_ms();
     let content = content(state, access)?;
     let keyring = state.keys.keyring();
+    let settings = crate::settings::effective(state, &access.tenant_id)
+        .await
+        .map_err(|e| {
+            AccessError::Internal(anyhow::anyhow!("cannot read the tenant settings: {e}"))
+        })?;
+    // A hidden subject (the tenant hides subjects, or the gateway found a value in it) appears in no
+    // SMS and no e-mail: they all name the message neutrally.
+    let subject = if content.subject_hidden || settings.hide_subject {
+        ""
+    } else {
+        content.subject.as_str()
+    };
     // Everything is read and rendered before the transaction: on SQLite the pool has one connection,
     // and the transaction holds it.
     let (hash, ttl, destination, message) = if gate == Gate::Sms {
@@ -212,7 +224,7 @@ pub async fn challenge(
         )?;
         let code = zegel_crypto::numeric_code(6);
         let sms = crate::sms::OutgoingSms {
-            body: crate::sms::code_text(language(access), &content.subject, &code),
+            body: crate::sms::code_text(language(access), subject, &code),
             to: number.clone(),
         };
         (
@@ -237,17 +249,7 @@ pub async fn challenge(
             .map_err(anyhow::Error::from)?,
             None => zegel_crypto::generated_password(),
         };
-        let settings = crate::settings::effective(state, &access.tenant_id)
-            .await
-            .map_err(|e| {
-                AccessError::Internal(anyhow::anyhow!("cannot read the tenant settings: {e}"))
-            })?;
         let from = crate::settings::notification_from(&settings, &state.config.mail_from);
-        let subject = if content.subject_hidden || settings.hide_subject {
-            ""
-        } else {
-            content.subject.as_str()
-        };
         let email = render::password(
             language(access),
             subject,
@@ -587,7 +589,8 @@ pub async fn open_message(state: &AppState, access: &Access) -> Result<MessageVi
     })
 }
 
-/// The message's files that are not blocked, with their names.
+/// The message's files that are not blocked, with the names to show and save
+/// (`zegel_core::file_name::display_name`: spoofing neutralised, the real extension visible).
 pub async fn visible_files(
     state: &AppState,
     access: &Access,
@@ -604,7 +607,8 @@ pub async fn visible_files(
             &file.id,
             &file.sealed_name,
         )?;
-        out.push((file, name));
+        // The sealed name stays as the sender gave it; recipients see and save the safe one.
+        out.push((file, zegel_core::file_name::display_name(&name)));
     }
     Ok(out)
 }

@@ -1,12 +1,15 @@
 //! `zegel scan`: the content filter on files from the command line.
 //!
 //! Exit code 0 whatever is found; 2 for usage errors and unreadable paths, with a clear message.
+//!
+//! Memory stays bounded whatever the input: a text file is scanned as it is read, and only a bounded
+//! number of findings per kind is kept (`counts` in the JSON output says how many there were).
 
 use std::io::Read;
 use std::path::Path;
 
 use zegel_core::policy::{ContentFilterPolicy, WordRule};
-use zegel_dlp::{Location, Scanner};
+use zegel_dlp::{Findings, Location, Scanner, TextStream};
 
 use crate::scan::{ChildProcessPdf, limits};
 
@@ -73,29 +76,17 @@ pub fn run(args: ScanArgs) -> i32 {
     let pdf = ChildProcessPdf::current();
     let mut failed = false;
     for file in &args.files {
-        let bytes = match read_input(file) {
-            Ok(bytes) => bytes,
+        let found = match scan_file(&scanner, file, &pdf) {
+            Ok(found) => found,
             Err(error) => {
                 eprintln!("error: {file}: {error}");
                 failed = true;
                 continue;
             }
         };
-        let name = Path::new(file)
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "stdin".into());
-        let extension = name
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        let binary = bytes.starts_with(b"%PDF") || bytes.starts_with(b"PK\x03\x04");
-        let findings = match std::str::from_utf8(&bytes) {
-            Ok(text) if !binary && !EXTRACTED.contains(&extension.as_str()) => {
-                scanner.scan_text(text, Location::Body)
-            }
-            _ => scanner.scan_attachment(&name, &bytes, &limits(), &pdf),
-        };
+        let counts = found.counts().clone();
+        let total = found.total();
+        let findings = found.into_kept();
         // Recipients are unknown here; they count as external, the strictest reading.
         let has_attachment = findings
             .iter()
@@ -103,11 +94,24 @@ pub fn run(args: ScanArgs) -> i32 {
         let classes = [zegel_core::policy::RecipientClass::External];
         let decision = zegel_core::policy::decide(&policy, &findings, &classes, has_attachment);
         if args.json {
-            let line =
-                serde_json::json!({"file": file, "findings": findings, "decision": decision});
+            // `findings` keeps every kind in every place but at most KEPT_TERMS_PER_KIND distinct
+            // values per kind; `counts` says how many there were in all.
+            let line = serde_json::json!({
+                "file": file,
+                "findings": findings,
+                "counts": counts,
+                "decision": decision,
+            });
             println!("{line}");
         } else {
-            println!("{file}: {} finding(s)", findings.len());
+            if total > findings.len() as u64 {
+                println!("{file}: {total} finding(s), {} shown", findings.len());
+                for (kind, n) in &counts {
+                    println!("  {:<16} {n}", kind.as_str());
+                }
+            } else {
+                println!("{file}: {total} finding(s)");
+            }
             for finding in &findings {
                 let place = match &finding.location {
                     Location::Subject => "subject".to_owned(),
@@ -143,12 +147,59 @@ pub fn run(args: ScanArgs) -> i32 {
     if failed { 2 } else { 0 }
 }
 
-fn read_input(file: &str) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    if file == "-" {
-        std::io::stdin().read_to_end(&mut bytes)?;
+/// How much of a file is looked at to tell text from an attachment format.
+const HEAD: usize = 64 * 1024;
+/// The pieces a text file is read in.
+const PIECE: usize = 1024 * 1024;
+
+/// Scans one file (or stdin): a UTF-8 text is streamed through the scanner in pieces, so memory stays
+/// bounded for any size; anything else is read (up to the extraction limit) and extracted.
+fn scan_file(scanner: &Scanner, file: &str, pdf: &ChildProcessPdf) -> std::io::Result<Findings> {
+    let mut input: Box<dyn Read> = if file == "-" {
+        Box::new(std::io::stdin().lock())
     } else {
-        std::fs::File::open(file)?.read_to_end(&mut bytes)?;
+        Box::new(std::fs::File::open(file)?)
+    };
+    let name = Path::new(file)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stdin".into());
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let mut head = Vec::with_capacity(HEAD);
+    (&mut input).take(HEAD as u64).read_to_end(&mut head)?;
+    let binary = head.starts_with(b"%PDF") || head.starts_with(b"PK\x03\x04");
+    // A text cut in the middle of a char at the end of the head is still text.
+    let utf8 = match std::str::from_utf8(&head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    let mut found = Findings::new();
+    if utf8 && !binary && !EXTRACTED.contains(&extension.as_str()) {
+        let mut stream = TextStream::new(scanner, Location::Body);
+        stream.feed(&head, &mut found);
+        let mut piece = vec![0; PIECE];
+        loop {
+            let n = match input.read(&mut piece) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            stream.feed(&piece[..n], &mut found);
+        }
+        stream.finish(&mut found);
+    } else {
+        // One byte over the extraction limit is enough for extraction to report the file as too
+        // large; reading more would only cost memory.
+        let limits = limits();
+        let mut bytes = head;
+        input
+            .take(limits.max_bytes_read + 1 - bytes.len().min(HEAD) as u64)
+            .read_to_end(&mut bytes)?;
+        scanner.scan_attachment_into(&name, &bytes, &limits, pdf, &mut found);
     }
-    Ok(bytes)
+    Ok(found)
 }

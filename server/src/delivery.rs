@@ -87,7 +87,7 @@ pub async fn enqueue_phone_request(
     message_id: &str,
     spec: &NotifySpec,
     missing: &[String],
-    reason_terms: &[String],
+    found: &[zegel_core::policy::Shown],
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let token = zegel_crypto::random_token();
@@ -101,10 +101,16 @@ pub async fn enqueue_phone_request(
     .await?;
     let link = format!("{}/phones/{token}", state.config.base_url());
     let from = crate::settings::notification_from(&spec.settings, &state.config.mail_from);
+    // A hidden subject is not repeated to the sender either: the mail may be read on any device.
+    let subject = if spec.settings.hide_subject {
+        ""
+    } else {
+        &spec.subject
+    };
     let mail = render::phone_request(
         spec.language,
-        &spec.subject,
-        reason_terms,
+        subject,
+        found,
         missing,
         &link,
         &spec.sender_email,
@@ -135,13 +141,25 @@ pub struct SupplyOutcome {
     pub missing: Vec<String>,
 }
 
-/// Takes phone numbers for recipients of a held message (`(address, number as typed)`); when every
-/// recipient has one, releases the message. Invalid numbers are refused with 422 naming the recipient.
+/// A phone number a sender gives for a recipient of a held message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuppliedPhone {
+    /// The recipient's address.
+    pub email: String,
+    /// The number as typed.
+    pub number: String,
+    /// The country a national number belongs to (ISO 3166 alpha-2); the tenant's
+    /// `sms_default_country` when absent.
+    pub country: Option<String>,
+}
+
+/// Takes phone numbers for recipients of a held message; when every recipient has one, releases the
+/// message. Invalid numbers are refused with 422 naming the recipient.
 pub async fn supply_phones(
     state: &AppState,
     tenant_id: &str,
     message_id: &str,
-    numbers: &[(String, String)],
+    numbers: &[SuppliedPhone],
     actor: &str,
 ) -> Result<SupplyOutcome, AppError> {
     let message = store::held_message(&state.db, tenant_id, message_id)
@@ -156,7 +174,12 @@ pub async fn supply_phones(
     let country = settings.sms_default_country.clone();
     let recipients = store::recipients(&state.db, message_id).await?;
     let mut normalised: Vec<(String, String, String)> = Vec::new(); // recipient id, email, e164
-    for (email, raw) in numbers {
+    for SuppliedPhone {
+        email,
+        number: raw,
+        country: chosen,
+    } in numbers
+    {
         let Some(recipient) = recipients
             .iter()
             .find(|r| r.email.eq_ignore_ascii_case(email.trim()))
@@ -169,7 +192,7 @@ pub async fn supply_phones(
         if raw.trim().is_empty() {
             continue;
         }
-        let e164 = phones::normalize(raw, &country)
+        let e164 = phones::normalize(raw, chosen.as_deref().unwrap_or(&country))
             .map_err(|e| AppError::invalid(format!("phones.{}", recipient.email), e.to_string()))?;
         normalised.push((recipient.id.clone(), recipient.email.clone(), e164));
     }
@@ -197,6 +220,10 @@ pub async fn supply_phones(
     if released {
         let content = sealing::open_content(state, tenant_id, message_id, &message.sealed_content)
             .map_err(AppError::internal)?;
+        // A subject hidden when the message was stored (by the tenant, or because the gateway found a
+        // value in it) stays hidden in the notifications sent now.
+        let mut settings = settings;
+        settings.hide_subject |= content.subject_hidden;
         let spec = NotifySpec {
             language: Language::parse(&message.language).unwrap_or_default(),
             kind: MessageKind::parse(&message.kind).unwrap_or(MessageKind::SecureMessage),
@@ -235,22 +262,76 @@ pub async fn supply_phones(
     Ok(SupplyOutcome { released, missing })
 }
 
+/// Removes a recipient from a held message (the phone page's "remove"), audited in the same
+/// transaction. The last recipient cannot be removed (422); a message no longer held is a 409.
+pub async fn remove_held_recipient(
+    state: &AppState,
+    tenant_id: &str,
+    message_id: &str,
+    email: &str,
+    actor: &str,
+) -> Result<(), AppError> {
+    store::held_message(&state.db, tenant_id, message_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.now_ms();
+    let mut tx = state.db.pool.begin().await?;
+    match store::remove_held_recipient(&mut tx, message_id, email).await? {
+        store::HeldRemoval::Removed => {}
+        store::HeldRemoval::NotHeld => {
+            return Err(AppError::Conflict(
+                "this message is not waiting for phone numbers".into(),
+            ));
+        }
+        store::HeldRemoval::NotRecipient => {
+            return Err(AppError::invalid(
+                "email",
+                format!("{email} is not a recipient of this message"),
+            ));
+        }
+        store::HeldRemoval::LastRecipient => {
+            return Err(AppError::invalid(
+                "email",
+                "the last recipient of a message cannot be removed",
+            ));
+        }
+    }
+    audit::append_in(
+        &mut tx,
+        state.db.backend,
+        now,
+        &AuditEvent {
+            tenant_id: Some(tenant_id),
+            message_id: Some(message_id),
+            actor: actor.to_owned(),
+            event: "recipient.removed",
+            detail: Some(format!("recipient:{}", email.trim().to_ascii_lowercase())),
+            ..Default::default()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Deletes held messages whose expiry passed without numbers, and tells each sender. Returns how many.
 pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
     let now = state.now_ms();
     let expired = store::expired_held(&state.db, now).await?;
     let keyring = state.keys.keyring();
     for message in &expired {
+        let settings = crate::settings::effective(state, &message.tenant_id).await?;
         let subject = sealing::open_content(
             state,
             &message.tenant_id,
             &message.id,
             &message.sealed_content,
         )
+        .ok()
+        .filter(|c| !c.subject_hidden && !settings.hide_subject)
         .map(|c| c.subject)
         .unwrap_or_default();
         let blob_ids = store::blob_ids(&state.db, &message.id).await?;
-        let settings = crate::settings::effective(state, &message.tenant_id).await?;
         let from = crate::settings::notification_from(&settings, &state.config.mail_from);
         let mail = render::held_expired(
             Language::parse(&message.language).unwrap_or_default(),

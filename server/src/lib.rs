@@ -40,6 +40,8 @@ pub mod error;
 pub mod gateway;
 /// Password hashing under a concurrency budget.
 pub mod hashing;
+/// Held two-factor messages as their sender reads about them: what was found, in words.
+pub mod held;
 /// Texts in three languages.
 pub mod i18n;
 /// Keys and secrets.

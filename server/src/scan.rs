@@ -9,9 +9,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use zegel_core::policy::{ContentFilterPolicy, Decision, RecipientClass, decide};
 use zegel_dlp::extract::{Limits, PdfText};
-use zegel_dlp::{Finding, Location, Scanner};
+
+use zegel_dlp::{Finding, Findings, Kind, Location, Scanner};
 
 /// How long one attachment may take, whatever it contains.
 pub const ATTACHMENT_DEADLINE: Duration = Duration::from_secs(10);
@@ -157,8 +159,11 @@ pub struct ScanRecipient {
 pub struct ScanOutcome {
     /// What the policy does.
     pub decision: Decision,
-    /// Everything found.
+    /// What was found: every kind in every place, with at most `zegel_dlp::KEPT_TERMS_PER_KIND`
+    /// distinct values per kind (memory stays bounded however many values a text holds).
     pub findings: Vec<Finding>,
+    /// How many values of each kind were found in all, kept in `findings` or not.
+    pub counts: BTreeMap<Kind, u64>,
 }
 
 /// Scans a message and decides. `internal_domains` tell internal recipients from external ones; with
@@ -171,28 +176,31 @@ pub fn scan_message(
     pdf: &dyn PdfText,
 ) -> ScanOutcome {
     let scanner = Scanner::new(&policy.words());
-    let mut findings = Vec::new();
+    let mut found = Findings::new();
     if !input.subject.is_empty() {
-        findings.extend(scanner.scan_text(&input.subject, Location::Subject));
+        scanner.scan_text_into(&input.subject, &Location::Subject, &mut found);
     }
     for text in [&input.body_text, &input.text].into_iter().flatten() {
-        findings.extend(scanner.scan_text(text, Location::Body));
+        scanner.scan_text_into(text, &Location::Body, &mut found);
     }
     if let Some(html) = &input.body_html {
         // The HTML body is reduced to its text first (tags would split words and numbers).
         let extraction = zegel_dlp::extract::extract("body.html", html.as_bytes(), &limits(), pdf);
         for part in extraction.parts {
-            findings.extend(scanner.scan_text(&part.text, Location::Body));
+            scanner.scan_text_into(&part.text, &Location::Body, &mut found);
         }
     }
     for attachment in attachments {
-        findings.extend(scanner.scan_attachment(
+        scanner.scan_attachment_into(
             &attachment.name,
             &attachment.bytes,
             &limits(),
             pdf,
-        ));
+            &mut found,
+        );
     }
+    let counts = found.counts().clone();
+    let findings = found.into_kept();
     let classes: Vec<RecipientClass> = if input.recipients.is_empty() {
         vec![RecipientClass::External]
     } else {
@@ -203,7 +211,11 @@ pub fn scan_message(
             .collect()
     };
     let decision = decide(policy, &findings, &classes, !attachments.is_empty());
-    ScanOutcome { decision, findings }
+    ScanOutcome {
+        decision,
+        findings,
+        counts,
+    }
 }
 
 /// Internal when the address's domain is one of `internal_domains` (or a subdomain of one).

@@ -32,6 +32,10 @@ pub struct MessageContent {
     /// subjects, or the gateway found a sensitive value in it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub subject_hidden: bool,
+    /// What the content filter found that made the message two-factor, as the sender of a held
+    /// message is told (kinds, and tenant words; never an identifier).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found: Vec<zegel_core::policy::Shown>,
 }
 
 /// Seals `plaintext` as field `field` of a message.

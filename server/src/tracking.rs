@@ -175,6 +175,7 @@ pub async fn message_status(
                 sealing::open_file_name(state, &message.tenant_id, &message.id, &file.id, &file.sealed_name)
                     .map_err(|error| tracing::error!(file = %file.id, error = format!("{error:#}"), "sealed file name cannot be opened"))
                     .ok()
+                    .map(|name| zegel_core::file_name::display_name(&name))
             };
             let downloads = downloads
                 .iter()

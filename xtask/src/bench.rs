@@ -210,6 +210,7 @@ fn upload() -> anyhow::Result<()> {
 }
 
 fn dlp() -> anyhow::Result<()> {
+    dense_scan()?;
     println!("== dlp: the content filter on the development corpus ==");
     let corpus = root().join("../shared/dlp-corpus");
     if !corpus.exists() {
@@ -231,6 +232,117 @@ fn dlp() -> anyhow::Result<()> {
             .arg(&corpus)
             .current_dir(root()),
     )
+}
+
+/// `zegel scan` of a 200 MB text dense with identifiers (about 1.3 million findings): the whole
+/// process's peak RSS (VmHWM, polled from /proc every millisecond) and throughput.
+fn dense_scan() -> anyhow::Result<()> {
+    println!("== dlp: zegel scan of a 200 MB text dense with identifiers ==");
+    let size: usize = std::env::var("ZEGEL_BENCH_DLP_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+        * 1_000_000;
+    let zegel = build_zegel(true)?;
+    let dir = target_dir().join("bench-dlp");
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("dense.txt");
+    std::fs::write(&file, dense_text(size))?;
+
+    let started = Instant::now();
+    let mut child = Command::new(&zegel)
+        .args(["scan", "--json", "--trigger", "Patiëntendossier"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let pid = child.id();
+    let mut stdout = child.stdout.take().context("piped stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+        out
+    });
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if let Some(kib) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            })
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    let output = reader.join().unwrap_or_default();
+    let _ = std::fs::remove_file(&file);
+    if !status.success() {
+        bail!("zegel scan failed: {status}");
+    }
+    let line: serde_json::Value =
+        serde_json::from_str(output.trim()).context("zegel scan --json printed no JSON")?;
+    let counted: u64 = line["counts"]
+        .as_object()
+        .map(|m| m.values().filter_map(serde_json::Value::as_u64).sum())
+        .unwrap_or(0);
+    let kept = line["findings"].as_array().map_or(0, Vec::len);
+    println!("dense_bytes={size}");
+    println!("dense_findings_counted={counted}");
+    println!("dense_findings_kept={kept}");
+    println!("dense_counts={}", line["counts"]);
+    println!(
+        "dense_peak_rss_mib={:.1} (limit 256)",
+        peak_kib as f64 / 1024.0
+    );
+    println!(
+        "dense_mb_s={:.0} (whole process, at least 100)",
+        size as f64 / seconds / 1e6
+    );
+    Ok(())
+}
+
+/// About `size` bytes of a patient list: every line a distinct BSN with its keyword, every eighth an
+/// IBAN too, now and then the trigger word (about one finding per 150 bytes).
+fn dense_text(size: usize) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut out = Vec::with_capacity(size + 256);
+    let mut n: u64 = 10_000_000;
+    let mut line = 0u64;
+    while out.len() < size {
+        // The next eight digits whose 11-proef check digit exists.
+        let bsn = loop {
+            n += 1;
+            let digits: Vec<u64> = format!("{n:08}")
+                .bytes()
+                .map(|b| u64::from(b - b'0'))
+                .collect();
+            let sum: u64 = digits.iter().zip((2..=9).rev()).map(|(d, w)| d * w).sum();
+            let check = sum % 11;
+            if check < 10 {
+                break format!("{n:08}{check}");
+            }
+        };
+        line += 1;
+        let _ = write!(
+            out,
+            "Patiënt {line:08}, BSN {bsn}: controle na zes weken op de polikliniek cardiologie, \
+             de uitslag volgt per brief aan de huisarts en de patiënt zelf. "
+        );
+        if line.is_multiple_of(8) {
+            let _ = write!(out, "Rekening NL91 ABNA 0417 1643 00.");
+        }
+        if line.is_multiple_of(50) {
+            let _ = write!(out, " Patiëntendossier bijgewerkt.");
+        }
+        out.push(b'\n');
+    }
+    out
 }
 
 /// The compose pane: transfer size before the password step and time to a usable pane, in headless

@@ -6,6 +6,8 @@
 
 /// E-mail addresses: validation, normalisation and masking for display.
 pub mod address;
+/// File names as recipients see them: spoofing neutralised, the real extension visible.
+pub mod file_name;
 /// The message a sender asks for: kinds, protection levels, recipients and their validation.
 pub mod message;
 /// Password strength, judged the same way in the pane and on the server.

@@ -280,7 +280,45 @@ pub fn decide(
     }
 }
 
+/// One kind of finding as it may be shown to the sender of a held message: identifiers by their kind
+/// only (never the value), tenant words with the words as found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shown {
+    /// What was found.
+    pub kind: Kind,
+    /// For trigger and activation words: the distinct words as written; empty for every other kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<String>,
+}
+
 impl Decision {
+    /// What was found, one entry per kind in the order of the reasons (strongest first), in a form that
+    /// never repeats an identifier (see [`Shown`]).
+    pub fn shown(&self) -> Vec<Shown> {
+        let mut out: Vec<Shown> = Vec::new();
+        for reason in &self.reasons {
+            let words = matches!(reason.kind, Kind::TriggerWord | Kind::ActivationWord);
+            let entry = match out.iter().position(|s| s.kind == reason.kind) {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(Shown {
+                        kind: reason.kind,
+                        words: Vec::new(),
+                    });
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            if words {
+                for term in &reason.terms {
+                    if !entry.words.contains(term) {
+                        entry.words.push(term.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// One English sentence (or two) for the sender, e.g. "Protection required (2FA): your message contains
     /// a Dutch citizen service number (BSN) and sensitive terms: 'Patiëntendossier'."
     ///

@@ -48,6 +48,10 @@
 //! Aho–Corasick pass for the tenant words and four SIMD substring searches for the BSN keywords (only when a
 //! 9-digit number passes the 11-proef). Nothing is allocated per char.
 //!
+//! [`Scanner::scan_text_into`] scans window by window into [`Findings`], which counts every finding but
+//! keeps only a bounded number per kind (the decision needs few), so memory stays bounded for any text:
+//! the server and `zegel scan` use it.
+//!
 //! Attachment extraction is bounded by `extract::Limits`: uncompressed bytes read, archive entries,
 //! nesting depth, text kept, spreadsheet cells, compression ratio and a deadline. Whatever goes over a limit,
 //! is encrypted or is malformed becomes an `unscannable` finding with a reason; every extractor runs under
@@ -64,17 +68,23 @@ pub mod extract;
 mod chars;
 /// Checksums (Luhn, 11-proef, mod 97) and calendar rules.
 mod checks;
+/// Findings with bounded memory: exact counts, a bounded sample.
+mod collect;
 /// The e-mail address detector.
 mod email;
 /// The numeric detectors (BSN, IBAN, personnummer, card, phone).
 mod numbers;
 /// The scanner that runs all detectors over a text.
 mod scanner;
+/// Scanning a text that arrives in pieces.
+mod stream;
 /// Tenant words, folding and the BSN keywords.
 mod words;
 
 pub use checks::CivilDate;
-pub use scanner::Scanner;
+pub use collect::{Findings, KEPT_TERMS_PER_KIND};
+pub use scanner::{MARGIN, Scanner, WINDOW};
+pub use stream::TextStream;
 
 /// The folded form of a word: what tenant-word matching compares (NFD, combining marks and invisible
 /// format chars dropped, lower case). Two words match each other exactly when their folded forms are equal,

@@ -5,7 +5,7 @@ use crate::chars::{char_count, left_free};
 use crate::checks::CivilDate;
 use crate::numbers::{bsn_at, card_at, iban_at, personnummer_at, phone_at, phone_may_start};
 use crate::words::{BsnKeywords, Folded, WordMatcher};
-use crate::{Finding, Kind, Location, Words, confidence};
+use crate::{Finding, Findings, Kind, Location, Words, confidence};
 
 /// How far (in chars, between the two spans) a BSN keyword may be from the number.
 pub(crate) const BSN_KEYWORD_WINDOW: usize = 300;
@@ -20,6 +20,29 @@ pub struct Scanner {
 
 /// A raw finding before overlap resolution.
 type Hit = (Kind, usize, usize, f32);
+
+/// The bytes of text [`Scanner::scan_text_into`] scans at a time.
+pub const WINDOW: usize = 1 << 20;
+/// The context on each side of a window (see [`Scanner::scan_text_into`]).
+pub const MARGIN: usize = 8 << 10;
+
+/// The largest char boundary of `text` at or before `i` (the end when `i` is past it).
+pub(crate) fn floor_char_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The smallest char boundary of `text` at or after `i` (the end when `i` is past it).
+pub(crate) fn ceil_char_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
 
 impl Scanner {
     /// Compiles the tenant's trigger and activation words (blank words are ignored).
@@ -56,7 +79,68 @@ impl Scanner {
     /// Finds sensitive values in `text`. Never panics, never fails; findings are sorted by start.
     ///
     /// Offsets are byte offsets into `text` (exclusive end); `text` of each finding is the matched slice.
+    /// Every finding is returned; for large or hostile texts [`Scanner::scan_text_into`] keeps memory
+    /// bounded.
     pub fn scan_text(&self, text: &str, location: Location) -> Vec<Finding> {
+        self.hits(text)
+            .into_iter()
+            .map(|(kind, start, end, confidence)| Finding {
+                kind,
+                text: text[start..end].to_owned(),
+                start,
+                end,
+                confidence,
+                location: location.clone(),
+                reason: None,
+            })
+            .collect()
+    }
+
+    /// Scans `text` window by window into `out`, which counts every finding and keeps a bounded number
+    /// (see [`Findings`]): memory stays bounded whatever the size of the text and however many values it
+    /// holds, and the findings are those of [`Scanner::scan_text`].
+    ///
+    /// Each window of [`WINDOW`] bytes is scanned with [`MARGIN`] bytes of context on both sides, and
+    /// keeps the values that start inside it: every detector looks at most a BSN keyword window
+    /// (300 chars, at most 1,200 bytes) away, far less than the margin. Only a single written value
+    /// longer than the margin (which no detector accepts) could be read differently.
+    pub fn scan_text_into(&self, text: &str, location: &Location, out: &mut Findings) {
+        let mut from = 0;
+        while from < text.len() {
+            let to = ceil_char_boundary(text, from + WINDOW);
+            self.scan_window(text, (from, to), 0, location, out);
+            from = to;
+        }
+    }
+
+    /// Scans `text[from..to]` (char boundaries) with up to [`MARGIN`] bytes of context on both sides,
+    /// into `out`, adding `base` to every offset.
+    pub(crate) fn scan_window(
+        &self,
+        text: &str,
+        (from, to): (usize, usize),
+        base: usize,
+        location: &Location,
+        out: &mut Findings,
+    ) {
+        let start = floor_char_boundary(text, from.saturating_sub(MARGIN));
+        let end = ceil_char_boundary(text, to + MARGIN);
+        for (kind, s, e, confidence) in self.hits(&text[start..end]) {
+            let (s, e) = (s + start, e + start);
+            if (from..to).contains(&s) {
+                out.offer(
+                    kind,
+                    &text[s..e],
+                    (s + base, e + base),
+                    confidence,
+                    location,
+                );
+            }
+        }
+    }
+
+    /// Every detector over `text`, overlaps resolved, sorted by start.
+    fn hits(&self, text: &str) -> Vec<Hit> {
         let mut hits = Vec::new();
         // The folded copy serves both the tenant words and the BSN keywords; built at most once.
         let mut folded = None;
@@ -75,17 +159,7 @@ impl Scanner {
                 .map(|(k, s, e)| (k, s, e, confidence::WORD)),
         );
         resolve_overlaps(&mut hits);
-        hits.into_iter()
-            .map(|(kind, start, end, confidence)| Finding {
-                kind,
-                text: text[start..end].to_owned(),
-                start,
-                end,
-                confidence,
-                location: location.clone(),
-                reason: None,
-            })
-            .collect()
+        hits
     }
 
     fn scan_numbers(&self, text: &str, hits: &mut Vec<Hit>, folded: &mut Option<Folded>) {

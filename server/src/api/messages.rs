@@ -155,6 +155,8 @@ pub struct Origin {
     pub jobs: Vec<crate::db::outbox::NewJob>,
     /// The gateway's idempotency key, recorded in the same transaction.
     pub idempotency_key: Option<String>,
+    /// What the content filter found (sealed with the content; a held message's sender is told).
+    pub found: Vec<zegel_core::policy::Shown>,
 }
 
 /// How much of a refused upload is still read (and thrown away) so the client sees the error response
@@ -281,7 +283,8 @@ async fn create_from(
         "level": auth.map(|a| a.level),
         "expires_at": jiff::Timestamp::from_millisecond(stored.expires_at).map(|t| t.to_string()).unwrap_or_default(),
         "recipients": request.recipients.iter().map(|r| json!({"email": r.email, "kind": r.kind})).collect::<Vec<_>>(),
-        "files": files.iter().map(|f| json!({"id": f.id, "name": f.name, "size": f.size})).collect::<Vec<_>>(),
+        // The names recipients will see (the sealed names stay as given).
+        "files": files.iter().map(|f| json!({"id": f.id, "name": zegel_core::file_name::display_name(&f.name), "size": f.size})).collect::<Vec<_>>(),
     });
     if let Some(password) = stored.shown_password {
         body["password"] = Value::String(password);
@@ -385,6 +388,7 @@ pub async fn store(
         body_text: request.body_text.clone(),
         body_html: request.body_html.clone(),
         subject_hidden: settings.hide_subject,
+        found: origin.found.clone(),
     };
     let content_json = serde_json::to_vec(&content).expect("content serialises");
     let message = NewMessage {
@@ -491,7 +495,7 @@ pub async fn store(
             &message_id,
             &spec,
             &missing,
-            &[],
+            &origin.found,
             now,
         )
         .await?;

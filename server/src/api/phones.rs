@@ -12,7 +12,7 @@ use crate::access::ClientInfo;
 use crate::auth::{Admin, Sender};
 use crate::db::audit::{self, AuditEvent};
 use crate::db::delivery as store;
-use crate::delivery::supply_phones;
+use crate::delivery::{SuppliedPhone, supply_phones};
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
 
@@ -33,7 +33,15 @@ pub async fn supply(
 ) -> Result<Json<Value>, AppError> {
     let user = sender.0;
     owned_message(&state, &user, &message_id).await?;
-    let numbers: Vec<(String, String)> = body.phones.into_iter().collect();
+    let numbers: Vec<SuppliedPhone> = body
+        .phones
+        .into_iter()
+        .map(|(email, number)| SuppliedPhone {
+            email,
+            number,
+            country: None,
+        })
+        .collect();
     let outcome = supply_phones(
         &state,
         &user.tenant_id,

@@ -170,3 +170,58 @@ pub async fn unlock_recipient(db: &Db, message_id: &str, email: &str) -> DbResul
         .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// What became of a request to remove a recipient from a held message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldRemoval {
+    /// The recipient is gone.
+    Removed,
+    /// The message is not (or no longer) held.
+    NotHeld,
+    /// No recipient of the message has this address.
+    NotRecipient,
+    /// It is the message's only recipient.
+    LastRecipient,
+}
+
+/// Removes the recipient `email` from the held message `message_id` inside the caller's transaction,
+/// unless it is the last one. The message row is locked first (a no-op update: a row lock on
+/// PostgreSQL, the write lock on SQLite), so two removals at once cannot leave a message without
+/// recipients, and a message released in between is not touched.
+pub async fn remove_held_recipient(
+    conn: &mut AnyConnection,
+    message_id: &str,
+    email: &str,
+) -> DbResult<HeldRemoval> {
+    let locked =
+        sqlx::query("UPDATE messages SET status = 'held' WHERE id = $1 AND status = 'held'")
+            .bind(message_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    if locked == 0 {
+        return Ok(HeldRemoval::NotHeld);
+    }
+    let rows = sqlx::query("SELECT id, email FROM recipients WHERE message_id = $1")
+        .bind(message_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut target = None;
+    for row in &rows {
+        let address: String = row.try_get("email")?;
+        if address.eq_ignore_ascii_case(email.trim()) {
+            target = Some(row.try_get::<String, _>("id")?);
+        }
+    }
+    let Some(recipient_id) = target else {
+        return Ok(HeldRemoval::NotRecipient);
+    };
+    if rows.len() <= 1 {
+        return Ok(HeldRemoval::LastRecipient);
+    }
+    sqlx::query("DELETE FROM recipients WHERE id = $1")
+        .bind(&recipient_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(HeldRemoval::Removed)
+}

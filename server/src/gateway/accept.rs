@@ -312,6 +312,7 @@ async fn accept_inner(
         events: vec!["gateway.accepted", "gateway.protected"],
         jobs: Vec::new(),
         idempotency_key: key,
+        found: outcome.decision.shown(),
     };
     if !plain.is_empty() {
         let prepared = relay::prepare(

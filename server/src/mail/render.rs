@@ -219,7 +219,7 @@ pub fn password(
 pub fn phone_request(
     language: Language,
     subject: &str,
-    reason_terms: &[String],
+    found: &[zegel_core::policy::Shown],
     missing: &[String],
     link: &str,
     sender: &str,
@@ -227,39 +227,33 @@ pub fn phone_request(
     look: &Look<'_>,
 ) -> OutgoingEmail {
     let t = texts(language);
+    let h = crate::held::texts(language);
     let shown_subject = shown_subject(t, subject);
-    let terms = if reason_terms.is_empty() {
-        String::new()
+    let found = crate::held::describe(h, found);
+    let intro = if found.is_empty() {
+        fill(h.request_intro, &[("subject", shown_subject)])
     } else {
-        format!(
-            " ({})",
-            reason_terms
-                .iter()
-                .map(|term| format!("\u{201c}{term}\u{201d}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+        fill(
+            h.request_intro_found,
+            &[("subject", shown_subject), ("found", &found)],
         )
     };
-    let intro = fill(
-        t.phone_request_intro,
-        &[("subject", shown_subject), ("terms", &terms)],
-    );
-    let mut page = EmailHtml::new(t, t.phone_request_subject, look);
+    let mut page = EmailHtml::new(t, h.request_subject, look);
     page.paragraphs = std::iter::once(intro.clone())
         .chain(missing.iter().cloned())
         .collect();
-    page.button = Some((t.phone_request_button, link));
-    page.note = Some(t.phone_request_note.to_owned());
+    page.button = Some((h.request_button, link));
+    page.note = Some(h.request_note.to_owned());
     let html = page.finish(look);
     let list: String = missing.iter().map(|m| format!("  - {m}\n")).collect();
     OutgoingEmail {
         to: sender.to_owned(),
         from: from.to_owned(),
         reply_to: None,
-        subject: t.phone_request_subject.to_owned(),
+        subject: h.request_subject.to_owned(),
         text: format!(
             "{intro}\n\n{list}\n{}: {link}\n\n{}\n",
-            t.phone_request_button, t.phone_request_note
+            h.request_button, h.request_note
         ),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
@@ -275,16 +269,17 @@ pub fn held_expired(
     look: &Look<'_>,
 ) -> OutgoingEmail {
     let t = texts(language);
+    let h = crate::held::texts(language);
     let shown_subject = shown_subject(t, subject);
-    let text = fill(t.held_expired_text, &[("subject", shown_subject)]);
-    let mut page = EmailHtml::new(t, t.held_expired_subject, look);
+    let text = fill(h.expired_text, &[("subject", shown_subject)]);
+    let mut page = EmailHtml::new(t, h.expired_subject, look);
     page.paragraphs = vec![text.clone()];
     let html = page.finish(look);
     OutgoingEmail {
         to: sender.to_owned(),
         from: from.to_owned(),
         reply_to: None,
-        subject: t.held_expired_subject.to_owned(),
+        subject: h.expired_subject.to_owned(),
         text: format!("{text}\n\n{}\n", t.footer),
         html: Some(html),
         message_id: zegel_crypto::random_id(),

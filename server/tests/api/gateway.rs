@@ -130,8 +130,8 @@ fn serve(stream: TcpStream, handler: impl Handler) {
 }
 
 /// A test server with the gateway on its own loopback port.
-struct Gateway {
-    server: TestServer,
+pub(crate) struct Gateway {
+    pub(crate) server: TestServer,
     smtp: SocketAddr,
     task: tokio::task::JoinHandle<()>,
 }
@@ -143,7 +143,7 @@ impl Drop for Gateway {
 }
 
 impl Gateway {
-    async fn start(postgres: bool, extra: &[(&str, &str)]) -> Option<Self> {
+    pub(crate) async fn start(postgres: bool, extra: &[(&str, &str)]) -> Option<Self> {
         Self::start_with_budget(postgres, extra, zegel_server::gateway::DATA_BUDGET_KIB).await
     }
 
@@ -178,7 +178,7 @@ impl Gateway {
             .build()
     }
 
-    async fn send(&self, from: &str, to: &[&str], raw: &[u8]) -> Result<(), String> {
+    pub(crate) async fn send(&self, from: &str, to: &[&str], raw: &[u8]) -> Result<(), String> {
         let envelope = lettre::address::Envelope::new(
             Some(from.parse().unwrap()),
             to.iter().map(|t| t.parse().unwrap()).collect(),

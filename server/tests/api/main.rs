@@ -6,8 +6,10 @@ mod support;
 
 mod audit;
 mod blocking;
+mod file_names;
 mod flow;
 mod gateway;
+mod held;
 mod limits;
 mod oidc;
 mod rejects;

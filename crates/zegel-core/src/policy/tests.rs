@@ -430,3 +430,24 @@ fn scanner_and_policy_agree() {
     let kinds: Vec<Kind> = d.reasons.iter().map(|r| r.kind).collect();
     assert_eq!(kinds, [NlBsn, ActivationWord, TriggerWord]);
 }
+
+#[test]
+fn shown_names_kinds_and_words_but_never_identifiers() {
+    let p = care();
+    let scanner = zegel_dlp::Scanner::new(&p.words());
+    let text = "Patiëntendossier en PATIËNTENDOSSIER, BSN 123456782 en BSN 111222333, \
+                NL91 ABNA 0417 1643 00. zegel-veilig";
+    let d = decide(&p, &scanner.scan_text(text, Location::Body), &[Ext], false);
+    let shown = d.shown();
+    let json = serde_json::to_string(&shown).expect("serialises");
+    assert!(
+        !json.contains("123456782") && !json.contains("NL91"),
+        "{json}"
+    );
+    let kinds: Vec<Kind> = shown.iter().map(|s| s.kind).collect();
+    // The order of the reasons: strongest first.
+    assert_eq!(kinds, [NlBsn, ActivationWord, Iban, TriggerWord]);
+    assert!(shown[0].words.is_empty() && shown[2].words.is_empty());
+    assert_eq!(shown[1].words, ["zegel-veilig"]);
+    assert_eq!(shown[3].words, ["Patiëntendossier", "PATIËNTENDOSSIER"]);
+}

@@ -27,7 +27,7 @@ mod sniff;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
-use crate::{Finding, Location, Scanner};
+use crate::{Finding, Findings, Location, Scanner};
 
 /// Bounds on the work one attachment may cause. Whatever goes over a bound is reported as unscannable.
 #[derive(Clone, Debug)]
@@ -166,6 +166,28 @@ impl Scanner {
             findings.push(Finding::unscannable(location(&p.path), p.reason.clone()));
         }
         findings
+    }
+
+    /// [`Scanner::scan_attachment`] into a bounded [`Findings`] (see [`Scanner::scan_text_into`]).
+    pub fn scan_attachment_into(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        limits: &Limits,
+        pdf: &dyn PdfText,
+        out: &mut Findings,
+    ) {
+        let extraction = extract(name, bytes, limits, pdf);
+        let location = |path: &[String]| Location::Attachment {
+            name: name.to_owned(),
+            path: path.to_vec(),
+        };
+        for part in &extraction.parts {
+            self.scan_text_into(&part.text, &location(&part.path), out);
+        }
+        for p in &extraction.problems {
+            out.push(Finding::unscannable(location(&p.path), p.reason.clone()));
+        }
     }
 }
 
