@@ -361,7 +361,7 @@ pub async fn verify(
         (Some(hash), Some(admission)) => {
             let hash = hash.clone();
             admission
-                .run(move || zegel_crypto::verify_password(&code, &hash))
+                .run(move |memory| memory.verify(&code, &hash))
                 .await?
         }
         // One-time passwords: compare the hash with every live one that has tries left (claiming a try

@@ -2,8 +2,11 @@
 //!
 //! An Argon2id hash or verification takes tens of MiB for a noticeable fraction of a second. Run
 //! unbounded, a burst of wrong passwords grows the server by that much per request (60 parallel tries
-//! once took it from 132 MiB to 1.2 GiB). Every hash therefore runs in a blocking thread holding one of
-//! `concurrency` permits (the number of cores: more would not finish sooner); recipients' verifications
+//! once took it from 132 MiB to 1.2 GiB). Every hash therefore runs on one of `concurrency` dedicated
+//! threads (the number of cores: more would not finish sooner) while holding one of as many permits.
+//! Each thread keeps one Argon2 working memory (`zegel_crypto::PasswordMemory`) and reuses it: freshly
+//! allocated 19 MiB blocks are not reliably given back by the allocator, so hashing on tokio's blocking
+//! pool grew the process by about 19 MiB per hash. Recipients' verifications
 //! may wait in a short queue behind them, and beyond it are refused at once with [`Busy`] (HTTP `429`
 //! with `Retry-After`), before anything is counted. Senders creating a message wait for a permit instead
 //! (they are authenticated and few), so their hashing is bounded by the same permits.
@@ -11,7 +14,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
+use zegel_crypto::PasswordMemory;
+
+/// Work for a hashing thread, given the thread's Argon2 memory.
+type Job = Box<dyn FnOnce(&mut PasswordMemory) + Send>;
 
 /// The budget is full: try again shortly.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
@@ -29,12 +36,35 @@ pub struct PasswordBudget {
     capacity: usize,
     running: AtomicUsize,
     peak: AtomicUsize,
+    /// The hashing threads take their work from here; they end when the budget is dropped.
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
 }
 
 impl PasswordBudget {
     /// A budget of `concurrency` hashes at once and `queue` more waiting.
     pub fn new(concurrency: usize, queue: usize) -> Self {
         let concurrency = concurrency.max(1);
+        let (jobs, queue_end) = std::sync::mpsc::channel::<Job>();
+        let queue_end = Arc::new(std::sync::Mutex::new(queue_end));
+        for n in 0..concurrency {
+            let queue_end = queue_end.clone();
+            std::thread::Builder::new()
+                .name(format!("zegel-hash-{n}"))
+                .spawn(move || {
+                    let mut memory = PasswordMemory::new();
+                    loop {
+                        let job = match queue_end.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(&mut memory),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .expect("cannot start a password hashing thread");
+        }
         Self {
             permits: Semaphore::new(concurrency),
             concurrency,
@@ -42,6 +72,7 @@ impl PasswordBudget {
             capacity: concurrency + queue,
             running: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
+            jobs: std::sync::Mutex::new(jobs),
         }
     }
 
@@ -87,7 +118,7 @@ impl PasswordBudget {
     pub async fn hash(self: &Arc<Self>, password: &str) -> anyhow::Result<String> {
         let password = password.to_owned();
         self.admit_waiting()
-            .run(move || zegel_crypto::hash_password(&password))
+            .run(move |memory| memory.hash(&password))
             .await
     }
 }
@@ -100,17 +131,31 @@ pub struct Admission {
 }
 
 impl Admission {
-    /// Runs `work` in a blocking thread once a permit is free.
+    /// Runs `work` on a hashing thread, with that thread's Argon2 memory, once a permit is free.
     pub async fn run<T: Send + 'static>(
         self,
-        work: impl FnOnce() -> T + Send + 'static,
+        work: impl FnOnce(&mut PasswordMemory) -> T + Send + 'static,
     ) -> anyhow::Result<T> {
         let _permit = self.budget.permits.acquire().await?;
         let running = self.budget.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.budget.peak.fetch_max(running, Ordering::SeqCst);
-        let result = tokio::task::spawn_blocking(work).await;
+        let (done, result) = oneshot::channel();
+        let sent = self
+            .budget
+            .jobs
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the hashing threads are gone"))?
+            .send(Box::new(move |memory: &mut PasswordMemory| {
+                let _ = done.send(work(memory));
+            }));
+        let result = match sent {
+            Ok(()) => result
+                .await
+                .map_err(|_| anyhow::anyhow!("a hashing thread failed")),
+            Err(_) => Err(anyhow::anyhow!("the hashing threads are gone")),
+        };
         self.budget.running.fetch_sub(1, Ordering::SeqCst);
-        Ok(result?)
+        result
     }
 }
 
@@ -135,9 +180,7 @@ mod tests {
         let tasks: Vec<_> = admitted
             .into_iter()
             .map(|admission| {
-                tokio::spawn(
-                    admission.run(|| zegel_crypto::hash_password("correct horse battery staple")),
-                )
+                tokio::spawn(admission.run(|memory| memory.hash("correct horse battery staple")))
             })
             .collect();
         for task in tasks {

@@ -88,7 +88,7 @@ pub use keyring::Keyring;
 pub use keys::{DataKey, Kek, WRAPPED_KEY_LEN, WrappedKey};
 pub use oneshot::{open_to_vec, seal_to_vec};
 pub use password::{
-    PASSWORD_M_COST_KIB, PASSWORD_P_COST, PASSWORD_T_COST, hash_password,
+    PASSWORD_M_COST_KIB, PASSWORD_P_COST, PASSWORD_T_COST, PasswordMemory, hash_password,
     hash_password_with_params, password_needs_rehash, verify_password,
 };
 pub use signing::TokenSigner;

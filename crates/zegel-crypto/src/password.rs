@@ -1,7 +1,7 @@
 //! Argon2id hashing of low-entropy secrets such as passwords that people choose.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::rngs::OsRng;
 
 use crate::CryptoError;
@@ -24,13 +24,7 @@ const MAX_P_COST: u32 = 16;
 ///
 /// Use this for secrets people choose; random tokens use [`hash_token`](crate::hash_token).
 pub fn hash_password(password: &str) -> String {
-    hash_password_with_params(
-        password,
-        PASSWORD_M_COST_KIB,
-        PASSWORD_T_COST,
-        PASSWORD_P_COST,
-    )
-    .expect("the default Argon2 parameters are valid")
+    PasswordMemory::new().hash(password)
 }
 
 /// Hashes a password with Argon2id and explicit parameters.
@@ -59,15 +53,92 @@ pub fn hash_password_with_params(
 /// on parameters too large to be ours, so a damaged database row denies access instead of
 /// crashing the server.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    let Ok(hash) = PasswordHash::new(phc) else {
-        return false;
-    };
-    let Some(params) = acceptable_params(&hash) else {
-        return false;
-    };
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-        .verify_password(password.as_bytes(), &hash)
-        .is_ok()
+    PasswordMemory::new().verify(password, phc)
+}
+
+/// Argon2id's working memory (19 MiB with the defaults), kept between hashes.
+///
+/// A thread that hashes many passwords should keep one: allocating and freeing 19 MiB per hash lets
+/// the process grow by that much per hash for a while (the allocator keeps such blocks in its arenas
+/// instead of returning or reusing them), where one kept block is reused every time.
+#[derive(Debug, Default)]
+pub struct PasswordMemory {
+    blocks: Vec<Block>,
+}
+
+impl PasswordMemory {
+    /// No memory yet; the first hash allocates it.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn compute(
+        &mut self,
+        params: &Params,
+        password: &[u8],
+        salt: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), argon2::Error> {
+        let blocks = params.block_count();
+        if self.blocks.len() != blocks {
+            self.blocks = vec![Block::default(); blocks];
+        }
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(password, salt, out, &mut self.blocks[..])
+    }
+
+    /// [`hash_password`] in this memory.
+    pub fn hash(&mut self, password: &str) -> String {
+        let params = Params::new(PASSWORD_M_COST_KIB, PASSWORD_T_COST, PASSWORD_P_COST, None)
+            .expect("the default Argon2 parameters are valid");
+        let salt = SaltString::generate(&mut OsRng);
+        let mut salt_bytes = [0u8; 64];
+        let salt_bytes = salt
+            .as_salt()
+            .decode_b64(&mut salt_bytes)
+            .expect("a generated salt decodes");
+        let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+            self.compute(&params, password.as_bytes(), salt_bytes, out)
+                .map_err(|_| argon2::password_hash::Error::Crypto)
+        })
+        .expect("hashing with valid parameters succeeds");
+        PasswordHash {
+            algorithm: argon2::ARGON2ID_IDENT,
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params).expect("the parameters serialise"),
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        }
+        .to_string()
+    }
+
+    /// [`verify_password`] in this memory: the comparison is constant-time.
+    pub fn verify(&mut self, password: &str, phc: &str) -> bool {
+        let Ok(hash) = PasswordHash::new(phc) else {
+            return false;
+        };
+        let Some(params) = acceptable_params(&hash) else {
+            return false;
+        };
+        if hash.version.is_some_and(|v| v != u32::from(Version::V0x13)) {
+            return false;
+        }
+        let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+            return false;
+        };
+        let mut salt_bytes = [0u8; 64];
+        let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+            return false;
+        };
+        let mut out = vec![0u8; expected.len()];
+        if self
+            .compute(&params, password.as_bytes(), salt_bytes, &mut out)
+            .is_err()
+        {
+            return false;
+        }
+        Output::new(&out).is_ok_and(|actual| actual == expected)
+    }
 }
 
 /// Whether a stored hash should be recomputed at the next successful login because it was made
@@ -116,6 +187,23 @@ mod tests {
         assert!(verify_password("correct horse", &phc));
         assert!(!verify_password("correct horse ", &phc));
         assert!(!password_needs_rehash(&phc));
+    }
+
+    #[test]
+    fn one_memory_serves_many_hashes_of_any_size() {
+        let mut memory = PasswordMemory::new();
+        let strong = memory.hash("correct horse");
+        let weak = cheap("pw");
+        for _ in 0..2 {
+            assert!(memory.verify("correct horse", &strong));
+            assert!(!memory.verify("correct horse!", &strong));
+            assert!(memory.verify("pw", &weak));
+            assert!(!memory.verify("pw!", &weak));
+        }
+        assert!(verify_password(
+            "correct horse",
+            &memory.hash("correct horse")
+        ));
     }
 
     #[test]
