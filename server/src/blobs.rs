@@ -47,7 +47,7 @@ pub struct LocalBlobs {
 impl LocalBlobs {
     /// Opens (creating) the store under `root` and removes unfinished uploads left by a crash.
     pub fn open(root: &Path) -> io::Result<Self> {
-        fs::create_dir_all(root.join("tmp"))?;
+        crate::private_fs::create_dir_all(&root.join("tmp"))?;
         for entry in fs::read_dir(root.join("tmp"))? {
             let _ = fs::remove_file(entry?.path());
         }
@@ -80,7 +80,7 @@ impl LocalBlobs {
         let (sender, mut receiver) = mpsc::channel::<Bytes>(16);
         let worker = tokio::task::spawn_blocking(move || -> io::Result<u64> {
             let result = (|| {
-                let file = File::create(&tmp)?;
+                let file = crate::private_fs::create_file(&tmp)?;
                 let mut encryptor = Encryptor::new(
                     BufWriter::with_capacity(1 << 20, file),
                     &keyring,
@@ -118,7 +118,7 @@ impl LocalBlobs {
         for blob_id in blob_ids {
             let target = self.path(blob_id)?;
             let dir = target.parent().expect("blob paths have a parent");
-            fs::create_dir_all(dir)?;
+            crate::private_fs::create_dir_all(dir)?;
             fs::rename(self.root.join("tmp").join(blob_id), &target)?;
             File::open(dir)?.sync_all()?;
         }

@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -147,6 +148,13 @@ pub struct GatewayConfig {
     pub listen: Option<SocketAddr>,
     /// Clients that may relay without authenticating.
     pub relay_networks: Vec<Cidr>,
+    /// Shared networks (Exchange Online's outbound ranges) whose clients may relay only with a TLS
+    /// client certificate named in [`Self::relay_cert_names`] (or after AUTH).
+    pub relay_cert_networks: Vec<Cidr>,
+    /// The DNS names (subject alternative names) a client certificate from those networks must carry.
+    pub relay_cert_names: Vec<String>,
+    /// PEM roots client certificates must chain to; unset: the public web PKI roots.
+    pub client_ca: Option<PathBuf>,
     /// Where relayed mail goes (host, port); unset: the `ZEGEL_MAIL` transport.
     pub next_hop: Option<(String, u16)>,
     /// The STARTTLS certificate chain (PEM); STARTTLS is offered only with a key too.
@@ -157,6 +165,23 @@ pub struct GatewayConfig {
     pub max_size: u64,
     /// The most recipients of one message.
     pub max_recipients: usize,
+    /// The most connections one client address holds at once (well below the global cap).
+    pub max_connections_per_ip: usize,
+}
+
+/// Timeouts and caps of the HTTP listener (`ZEGEL_HTTP_*`).
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// A request's header section must arrive within this time of the connection opening or of the
+    /// previous response (so it is the idle keep-alive timeout too).
+    pub header_timeout: Duration,
+    /// The least a request body must deliver, in bytes per second, averaged over [`Self::body_rate_window`]
+    /// of waiting for it.
+    pub min_body_rate: u64,
+    /// The window the body rate is measured over.
+    pub body_rate_window: Duration,
+    /// The most connections one client address holds at once.
+    pub max_connections_per_ip: usize,
 }
 
 /// Office single sign-on for the Outlook add-in: the Entra ID app registration the manifest names in
@@ -253,6 +278,11 @@ pub struct Config {
     pub sms: SmsConfig,
     /// The SMTP gateway.
     pub gateway: GatewayConfig,
+    /// Development mode (`ZEGEL_DEV=1`, `zegel serve --dev`): only then may the dev mailbox and the dev
+    /// SMS box, which show every password and code to anyone, be used.
+    pub dev: bool,
+    /// HTTP timeouts and caps.
+    pub http: HttpLimits,
 }
 
 /// The shape of `zegel.toml`: every key optional, named like the environment variables without the
@@ -281,13 +311,25 @@ struct FileConfig {
     smtp_tls_key: Option<PathBuf>,
     smtp_max_size: Option<u64>,
     smtp_max_recipients: Option<usize>,
+    dev: Option<bool>,
 }
 
 impl Config {
     /// Loads the configuration from `zegel.toml` (or the file named by `ZEGEL_CONFIG`) and the process
     /// environment.
     pub fn load() -> Result<Self, ConfigError> {
-        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Self::load_with_dev(false)
+    }
+
+    /// Like [`Config::load`]; `dev` switches development mode on as `ZEGEL_DEV=1` does
+    /// (`zegel serve --dev`).
+    pub fn load_with_dev(dev: bool) -> Result<Self, ConfigError> {
+        let env = |name: &str| {
+            if dev && name == "ZEGEL_DEV" {
+                return Some("1".to_owned());
+            }
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        };
         let path = env("ZEGEL_CONFIG").map(PathBuf::from);
         Self::from_sources(path.as_deref(), &env)
     }
@@ -340,8 +382,21 @@ impl Config {
                 name: "ZEGEL_PUBLIC_URL",
                 message: format!("'{public_url_text}' is not an http(s) URL"),
             })?;
-        let mail_text = pick("ZEGEL_MAIL", file_config.mail).unwrap_or_else(|| "dev".to_owned());
-        let mail = parse_mail(&mail_text)?;
+        let dev = match env("ZEGEL_DEV") {
+            Some(text) => flag("ZEGEL_DEV", &text)?,
+            None => file_config.dev.unwrap_or(false),
+        };
+        let sms_text = env("ZEGEL_SMS");
+        let mail_text = pick("ZEGEL_MAIL", file_config.mail);
+        let mail = parse_mail(&dev_default(
+            "ZEGEL_MAIL",
+            mail_text,
+            dev,
+            sms_text.as_deref(),
+        )?)?;
+        if mail == MailTransportConfig::Dev && !dev {
+            return Err(not_without_dev("ZEGEL_MAIL", "mailbox"));
+        }
         let database_url = secret("ZEGEL_DATABASE_URL", file_config.database_url)?;
         if let Some(url) = &database_url {
             let url = url.expose_secret();
@@ -385,7 +440,10 @@ impl Config {
             .map(PathBuf::from)
             .or(file_config.keyring_file)
             .unwrap_or_else(|| data_dir.join("keyring.json"));
-        let sms = match env("ZEGEL_SMS").as_deref().unwrap_or("dev") {
+        let mail_is_real = mail != MailTransportConfig::Dev;
+        let sms_text = dev_default("ZEGEL_SMS", sms_text, dev, mail_is_real.then_some("smtp"))?;
+        let sms = match sms_text.as_str() {
+            "dev" if !dev => return Err(not_without_dev("ZEGEL_SMS", "SMS box")),
             "dev" => SmsConfig::Dev,
             "twilio" => {
                 let required = |name: &'static str| {
@@ -422,7 +480,25 @@ impl Config {
             env("ZEGEL_ADDIN_CLIENT_ID").or(file_config.addin_client_id),
             env("ZEGEL_ADDIN_RESOURCE").or(file_config.addin_resource),
         )?;
+        let dev_transport = mail == MailTransportConfig::Dev || matches!(sms, SmsConfig::Dev);
+        let allow_https = match env("ZEGEL_ALLOW_DEV_WITH_HTTPS") {
+            Some(text) => flag("ZEGEL_ALLOW_DEV_WITH_HTTPS", &text)?,
+            None => false,
+        };
+        if public_url.scheme() == "https" && dev_transport && !allow_https {
+            return Err(ConfigError::Invalid {
+                name: "ZEGEL_PUBLIC_URL",
+                message: "is https:// while the dev mailbox or dev SMS box is on, which shows every \
+                          password and code to anyone who opens /dev/mailbox or /dev/sms; configure \
+                          ZEGEL_MAIL and ZEGEL_SMS, or set ZEGEL_ALLOW_DEV_WITH_HTTPS=1 if this server \
+                          is a test system"
+                    .to_owned(),
+            });
+        }
+        let http = parse_http(env)?;
         Ok(Self {
+            dev,
+            http,
             gateway,
             addin_dir,
             addin_sso,
@@ -470,6 +546,7 @@ impl Config {
             MailTransportConfig::Smtp { host, port } => format!("smtp://{host}:{port}"),
         };
         [
+            ("ZEGEL_DEV", if self.dev { "1 (development mode)" } else { "0" }.to_owned()),
             ("ZEGEL_DATA_DIR", self.data_dir.display().to_string()),
             ("ZEGEL_LISTEN", self.listen.to_string()),
             ("ZEGEL_PUBLIC_URL", self.public_url.to_string()),
@@ -501,6 +578,14 @@ impl Config {
             ("ZEGEL_SMTP_TLS_KEY", self.gateway.tls_key.as_ref().map_or_else(|| "(not set)".to_owned(), |p| p.display().to_string())),
             ("ZEGEL_SMTP_MAX_SIZE", self.gateway.max_size.to_string()),
             ("ZEGEL_SMTP_MAX_RECIPIENTS", self.gateway.max_recipients.to_string()),
+            ("ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP", self.gateway.max_connections_per_ip.to_string()),
+            ("ZEGEL_SMTP_RELAY_CERT_NETWORKS", self.gateway.relay_cert_networks.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
+            ("ZEGEL_SMTP_RELAY_CERT_NAMES", self.gateway.relay_cert_names.join(",")),
+            ("ZEGEL_SMTP_CLIENT_CA", self.gateway.client_ca.as_ref().map_or_else(|| "(not set: public web PKI roots)".to_owned(), |p| p.display().to_string())),
+            ("ZEGEL_HTTP_HEADER_TIMEOUT", format!("{}", self.http.header_timeout.as_secs_f64())),
+            ("ZEGEL_HTTP_MIN_BODY_RATE", self.http.min_body_rate.to_string()),
+            ("ZEGEL_HTTP_BODY_RATE_WINDOW", format!("{}", self.http.body_rate_window.as_secs_f64())),
+            ("ZEGEL_HTTP_MAX_CONNECTIONS_PER_IP", self.http.max_connections_per_ip.to_string()),
         ]
         .iter()
         .map(|(key, value)| format!("{key} = {value}\n"))
@@ -536,6 +621,51 @@ fn parse_gateway(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let relay_cert_networks = env("ZEGEL_SMTP_RELAY_CERT_NETWORKS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            Cidr::parse(n).ok_or_else(|| ConfigError::Invalid {
+                name: "ZEGEL_SMTP_RELAY_CERT_NETWORKS",
+                message: format!("'{n}' is not a network like 40.92.0.0/15"),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let relay_cert_names = env("ZEGEL_SMTP_RELAY_CERT_NAMES")
+        .unwrap_or_default()
+        .split(',')
+        .map(|n| n.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            let valid = n.len() <= 253
+                && n.split('.').all(|label| {
+                    !label.is_empty()
+                        && label.len() <= 63
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'*')
+                });
+            if valid {
+                Ok(n)
+            } else {
+                Err(ConfigError::Invalid {
+                    name: "ZEGEL_SMTP_RELAY_CERT_NAMES",
+                    message: format!("'{n}' is not a DNS name"),
+                })
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !relay_cert_networks.is_empty() && relay_cert_names.is_empty() {
+        return Err(ConfigError::Invalid {
+            name: "ZEGEL_SMTP_RELAY_CERT_NAMES",
+            message:
+                "is required with ZEGEL_SMTP_RELAY_CERT_NETWORKS: the certificate names those \
+                      networks must present"
+                    .to_owned(),
+        });
+    }
     let next_hop = match env("ZEGEL_SMTP_NEXT_HOP").or(file.smtp_next_hop.take()) {
         Some(text) => match parse_mail(&text) {
             Ok(MailTransportConfig::Smtp { host, port }) => Some((host, port)),
@@ -560,6 +690,13 @@ fn parse_gateway(
         };
     let tls_cert = path("ZEGEL_SMTP_TLS_CERT", file.smtp_tls_cert.take())?;
     let tls_key = path("ZEGEL_SMTP_TLS_KEY", file.smtp_tls_key.take())?;
+    let client_ca = path("ZEGEL_SMTP_CLIENT_CA", None)?;
+    if !relay_cert_names.is_empty() && tls_cert.is_none() {
+        return Err(ConfigError::Invalid {
+            name: "ZEGEL_SMTP_RELAY_CERT_NAMES",
+            message: "needs STARTTLS: set ZEGEL_SMTP_TLS_CERT and ZEGEL_SMTP_TLS_KEY".to_owned(),
+        });
+    }
     if tls_cert.is_some() != tls_key.is_some() {
         return Err(ConfigError::Invalid {
             name: if tls_cert.is_some() {
@@ -597,7 +734,22 @@ fn parse_gateway(
         file.smtp_max_recipients.take().map(|n| n as u64),
         100,
     )? as usize;
+    let max_connections_per_ip = number("ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP", None, 20)? as usize;
+    if max_connections_per_ip > crate::gateway::MAX_CONNECTIONS / 4 {
+        return Err(ConfigError::Invalid {
+            name: "ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP",
+            message: format!(
+                "must stay well below the gateway's {} connections: at most {}",
+                crate::gateway::MAX_CONNECTIONS,
+                crate::gateway::MAX_CONNECTIONS / 4
+            ),
+        });
+    }
     Ok(GatewayConfig {
+        max_connections_per_ip,
+        relay_cert_networks,
+        relay_cert_names,
+        client_ca,
         listen,
         relay_networks,
         next_hop,
@@ -605,6 +757,96 @@ fn parse_gateway(
         tls_key,
         max_size,
         max_recipients,
+    })
+}
+
+/// A yes/no setting: `1`, `true`, `yes` or `0`, `false`, `no`.
+fn flag(name: &'static str, text: &str) -> Result<bool, ConfigError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            name,
+            message: format!("'{text}' is neither 1 nor 0"),
+        }),
+    }
+}
+
+/// A transport setting with development mode's default: `dev` when unset in development mode, unless
+/// the other transport is a real one (a dev box is never used silently beside a real transport; naming
+/// it explicitly is a choice). Outside development mode the setting is required.
+fn dev_default(
+    name: &'static str,
+    value: Option<String>,
+    dev: bool,
+    other: Option<&str>,
+) -> Result<String, ConfigError> {
+    let other_is_real = other.is_some_and(|o| o != "dev");
+    match value {
+        Some(value) => Ok(value),
+        None if dev && !other_is_real => Ok("dev".to_owned()),
+        None if name == "ZEGEL_SMS" => Err(ConfigError::Invalid {
+            name,
+            message:
+                "is required: two-factor codes need an SMS provider (ZEGEL_SMS=twilio); Zegel \
+                      refuses to start rather than let 2FA quietly become 1FA (in development \
+                      mode, ZEGEL_SMS=dev names the dev SMS box explicitly)"
+                    .to_owned(),
+        }),
+        None => Err(ConfigError::Invalid {
+            name,
+            message:
+                "is required: smtp://HOST:PORT (in development mode, ZEGEL_MAIL=dev names the \
+                      dev mailbox explicitly)"
+                    .to_owned(),
+        }),
+    }
+}
+
+fn not_without_dev(name: &'static str, what: &str) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        message: format!(
+            "'dev' shows every password and code to anyone who opens the dev {what}; it needs \
+             development mode (ZEGEL_DEV=1 or zegel serve --dev)"
+        ),
+    }
+}
+
+fn parse_http(env: &dyn Fn(&str) -> Option<String>) -> Result<HttpLimits, ConfigError> {
+    let seconds = |name: &'static str, default: f64| -> Result<Duration, ConfigError> {
+        let value = match env(name) {
+            Some(text) => text
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    name,
+                    message: format!(
+                        "'{text}' is not a number of seconds (above 0, at most 86400)"
+                    ),
+                })?,
+            None => default,
+        };
+        Ok(Duration::from_secs_f64(value))
+    };
+    let number =
+        |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match env(name) {
+                Some(text) => text.parse::<u64>().ok().filter(|v| *v > 0).ok_or_else(|| {
+                    ConfigError::Invalid {
+                        name,
+                        message: format!("'{text}' is not a positive number"),
+                    }
+                }),
+                None => Ok(default),
+            }
+        };
+    Ok(HttpLimits {
+        header_timeout: seconds("ZEGEL_HTTP_HEADER_TIMEOUT", 10.0)?,
+        min_body_rate: number("ZEGEL_HTTP_MIN_BODY_RATE", 1024)?,
+        body_rate_window: seconds("ZEGEL_HTTP_BODY_RATE_WINDOW", 20.0)?,
+        max_connections_per_ip: number("ZEGEL_HTTP_MAX_CONNECTIONS_PER_IP", 128)? as usize,
     })
 }
 
@@ -658,12 +900,107 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// Loads in development mode unless `vars` say otherwise.
     fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
+        let map: HashMap<String, String> = [("ZEGEL_DEV", "1")]
             .iter()
+            .chain(vars)
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_sources(None, &|name| map.get(name).cloned())
+    }
+
+    fn refused(vars: &[(&str, &str)]) -> (&'static str, String) {
+        match load(vars) {
+            Err(ConfigError::Invalid { name, message }) => (name, message),
+            other => panic!("{vars:?} should be refused, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn dev_boxes_need_development_mode_and_are_never_used_silently() {
+        let dev = load(&[]).unwrap();
+        assert!(dev.dev);
+        assert_eq!(dev.mail, MailTransportConfig::Dev);
+        assert!(matches!(dev.sms, SmsConfig::Dev));
+        // Outside development mode both transports are required, and `dev` is refused.
+        assert_eq!(refused(&[("ZEGEL_DEV", "0")]).0, "ZEGEL_MAIL");
+        assert_eq!(
+            refused(&[("ZEGEL_DEV", "0"), ("ZEGEL_MAIL", "dev")]).0,
+            "ZEGEL_MAIL"
+        );
+        let (name, message) = refused(&[("ZEGEL_DEV", "0"), ("ZEGEL_MAIL", "smtp://mx:25")]);
+        assert_eq!(name, "ZEGEL_SMS");
+        assert!(message.contains("2FA"), "{message}");
+        assert_eq!(
+            refused(&[
+                ("ZEGEL_DEV", "0"),
+                ("ZEGEL_MAIL", "smtp://mx:25"),
+                ("ZEGEL_SMS", "dev")
+            ])
+            .0,
+            "ZEGEL_SMS"
+        );
+        // In development mode a real mail transport does not silently bring the dev SMS box along.
+        assert_eq!(refused(&[("ZEGEL_MAIL", "smtp://mx:25")]).0, "ZEGEL_SMS");
+        let twilio = [
+            ("ZEGEL_SMS", "twilio"),
+            ("ZEGEL_TWILIO_ACCOUNT_SID", "AC1"),
+            ("ZEGEL_TWILIO_AUTH_TOKEN", "secret"),
+            ("ZEGEL_TWILIO_FROM", "+3197000000000"),
+        ];
+        assert_eq!(refused(&twilio).0, "ZEGEL_MAIL");
+        // Named explicitly in development mode, a dev box may sit beside a real transport.
+        let mixed = load(&[("ZEGEL_MAIL", "smtp://mx:25"), ("ZEGEL_SMS", "dev")]).unwrap();
+        assert!(matches!(mixed.sms, SmsConfig::Dev));
+        // A production setup.
+        let production = load(
+            &[
+                [("ZEGEL_DEV", "0"), ("ZEGEL_MAIL", "smtp://mx:25")].as_slice(),
+                &twilio,
+            ]
+            .concat(),
+        )
+        .unwrap();
+        assert!(!production.dev);
+        assert!(production.describe().contains("ZEGEL_DEV = 0"));
+    }
+
+    #[test]
+    fn https_with_a_dev_transport_needs_an_explicit_yes() {
+        let https = ("ZEGEL_PUBLIC_URL", "https://zegel.zorg.example");
+        let (name, message) = refused(&[https]);
+        assert_eq!(name, "ZEGEL_PUBLIC_URL");
+        assert!(message.contains("ZEGEL_ALLOW_DEV_WITH_HTTPS"), "{message}");
+        assert!(
+            refused(&[https, ("ZEGEL_MAIL", "smtp://mx:25"), ("ZEGEL_SMS", "dev")])
+                .1
+                .contains("dev SMS box")
+        );
+        let allowed = load(&[https, ("ZEGEL_ALLOW_DEV_WITH_HTTPS", "1")]).unwrap();
+        assert!(allowed.is_https());
+        assert_eq!(
+            refused(&[https, ("ZEGEL_ALLOW_DEV_WITH_HTTPS", "maybe")]).0,
+            "ZEGEL_ALLOW_DEV_WITH_HTTPS"
+        );
+    }
+
+    #[test]
+    fn http_limits_have_defaults_and_are_validated() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.http.header_timeout, Duration::from_secs(10));
+        assert_eq!(config.gateway.max_connections_per_ip, 20);
+        let config = load(&[("ZEGEL_HTTP_HEADER_TIMEOUT", "0.5")]).unwrap();
+        assert_eq!(config.http.header_timeout, Duration::from_millis(500));
+        for (name, value) in [
+            ("ZEGEL_HTTP_BODY_RATE_WINDOW", "0"),
+            ("ZEGEL_HTTP_HEADER_TIMEOUT", "soon"),
+            ("ZEGEL_HTTP_MIN_BODY_RATE", "-3"),
+            ("ZEGEL_HTTP_MAX_CONNECTIONS_PER_IP", "0"),
+            ("ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP", "200"),
+        ] {
+            assert_eq!(refused(&[(name, value)]).0, name);
+        }
     }
 
     #[test]
@@ -671,6 +1008,7 @@ mod tests {
         assert_eq!(load(&[]).unwrap().addin_sso, None);
         let config = load(&[
             ("ZEGEL_PUBLIC_URL", "https://zegel.zorg.example/"),
+            ("ZEGEL_ALLOW_DEV_WITH_HTTPS", "1"),
             (
                 "ZEGEL_ADDIN_CLIENT_ID",
                 " 3F8E2C1A-7B4D-4E9A-9C21-5D6F7A8B9C0D ",
@@ -742,6 +1080,7 @@ mod tests {
     fn environment_wins_and_secrets_are_masked() {
         let config = load(&[
             ("ZEGEL_MAIL", "smtp://mail.example:2525"),
+            ("ZEGEL_SMS", "dev"),
             ("ZEGEL_DATABASE_URL", "postgres://zegel:hunter2@db/zegel"),
             ("ZEGEL_SMTP_PASSWORD", "123456"),
         ])

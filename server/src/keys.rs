@@ -42,7 +42,7 @@ impl std::fmt::Debug for Keys {
 impl Keys {
     /// Loads the keyring and signing key, creating them on first start.
     pub fn load_or_create(config: &Config) -> anyhow::Result<Self> {
-        fs::create_dir_all(&config.data_dir).with_context(|| {
+        crate::private_fs::create_dir_all(&config.data_dir).with_context(|| {
             format!(
                 "cannot create the data directory {}",
                 config.data_dir.display()
@@ -118,7 +118,7 @@ fn read_keyring(path: &Path) -> anyhow::Result<Keyring> {
 /// Writes a secret file atomically with mode 0600 (temporary file, fsync, rename).
 fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
+        crate::private_fs::create_dir_all(dir)?;
     }
     let tmp = path.with_extension("tmp");
     let mut file = fs::OpenOptions::new()

@@ -42,20 +42,28 @@ pub mod gateway;
 pub mod hashing;
 /// Held two-factor messages as their sender reads about them: what was found, in words.
 pub mod held;
+/// The HTTP listener: timeouts and a per-address cap.
+pub mod http_server;
 /// Texts in three languages.
 pub mod i18n;
 /// Keys and secrets.
 pub mod keys;
+/// Logging: one escaped line per event, refused requests without personal data.
+pub mod log;
 /// Outgoing mail.
 pub mod mail;
 /// Sign-in with OpenID Connect.
 pub mod oidc;
 /// The outbox worker.
 pub mod outbox;
+/// Connections per client address.
+pub mod per_ip;
 /// Phone numbers for two-factor access.
 pub mod phones;
 /// The recipient portal.
 pub mod portal;
+/// Files and directories only the server's user can read.
+pub mod private_fs;
 /// Expiry and deletion: destroying a message's content, keeping its tracking record.
 pub mod retention;
 /// The content filter as the server runs it.
@@ -92,18 +100,14 @@ pub fn app(state: AppState) -> Router {
         state.mailer.dev_mailbox().is_some(),
         state.sms.dev_box().is_some(),
     ));
-    router
+    let hsts = state.config.is_https();
+    let router = router
+        // Unknown paths get the JSON error shape and, through the layers below, every header.
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(axum::middleware::from_fn(log::log_refusals))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
@@ -113,10 +117,32 @@ pub fn app(state: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        // After the layers: the pane is framed by Outlook and runs wasm, so it sets its own headers.
+        // After the layers: the pane is framed by Outlook and runs wasm, so it sets its own CSP.
         .merge(addin::router())
-        .with_state(state)
+        // Headers that hold for every response, the pane's included.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
+    // Over `https://` the browser must never again try the site over plain HTTP.
+    let router = if hsts {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        ))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
+
+/// The `Strict-Transport-Security` value when the public URL is `https://`: one year. Subdomains are
+/// left out on purpose: they belong to the organisation, not to Zegel.
+pub const HSTS: &str = "max-age=31536000";
 
 /// Opens everything the configuration names: data dir, keys, database, blob store, mail transport.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
@@ -133,7 +159,12 @@ pub async fn build_state_with_clock(
     let keys = keys::Keys::load_or_create(&config)?;
     let url = match &config.database_url {
         Some(url) => url.expose_secret().to_owned(),
-        None => db::Db::sqlite_url(&config.data_dir),
+        None => {
+            let file = config.data_dir.join("zegel.db");
+            private_fs::touch(&file)
+                .with_context(|| format!("cannot create {}", file.display()))?;
+            db::Db::sqlite_url(&config.data_dir)
+        }
     };
     let db = db::Db::connect(&url)
         .await

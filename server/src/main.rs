@@ -1,10 +1,8 @@
 //! `zegel`: the server binary and its administration commands.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tracing_subscriber::EnvFilter;
 use zegel_server::config::Config;
 use zegel_server::{admin, app, build_state, install_crypto_provider, outbox};
 
@@ -22,7 +20,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Starts the server (HTTP API, recipient portal, outbox worker).
-    Serve,
+    Serve {
+        /// Development mode, like ZEGEL_DEV=1: the dev mailbox and dev SMS box may be used.
+        #[arg(long)]
+        dev: bool,
+    },
     /// Prints the effective configuration, secrets masked.
     Config,
     /// Scans files for sensitive data with the content filter (`-` reads stdin).
@@ -187,13 +189,7 @@ fn main() -> ExitCode {
         }
         _ => {}
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("ZEGEL_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    zegel_server::log::init();
     install_crypto_provider();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -212,13 +208,14 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
-    let config = Config::load()?;
+    let dev = matches!(command, Command::Serve { dev: true });
+    let config = Config::load_with_dev(dev)?;
     match command {
         Command::Config => {
             print!("{}", config.describe());
             Ok(())
         }
-        Command::Serve => serve(config).await,
+        Command::Serve { .. } => serve(config).await,
         Command::Scan { .. } | Command::ExtractPdf => {
             unreachable!("handled before the runtime starts")
         }
@@ -333,10 +330,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if state.sms.dev_box().is_some() {
         println!("  dev SMS:     {base}/dev/sms");
     }
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let limits = state.config.http.clone();
+    zegel_server::http_server::serve(listener, app(state), limits, shutdown_signal()).await;
     worker.abort();
     maintenance.abort();
     if let Some(gateway) = gateway {

@@ -224,6 +224,8 @@ pub struct Zegel {
     pub env: Vec<(String, String)>,
     /// The HTTP base URL.
     pub base: String,
+    /// Where `serve` writes the server's log (stderr); inherited when unset.
+    pub log_file: Option<std::path::PathBuf>,
     server: Option<Child>,
 }
 
@@ -241,12 +243,17 @@ impl Zegel {
             ("ZEGEL_LISTEN".to_owned(), format!("127.0.0.1:{port}")),
             ("ZEGEL_PUBLIC_URL".to_owned(), base.clone()),
             ("ZEGEL_MAIL".to_owned(), format!("smtp://{smtp}")),
+            // Development mode, with the dev SMS box named explicitly beside the real mail transport;
+            // tests with an SMS provider replace it.
+            ("ZEGEL_DEV".to_owned(), "1".to_owned()),
+            ("ZEGEL_SMS".to_owned(), "dev".to_owned()),
             ("ZEGEL_LOG".to_owned(), "warn".to_owned()),
         ];
         Self {
             data,
             env,
             base,
+            log_file: None,
             server: None,
         }
     }
@@ -276,6 +283,16 @@ impl Zegel {
 
     /// Starts `zegel serve` and waits until `/healthz` answers.
     pub fn serve(&mut self) {
+        let stderr = match &self.log_file {
+            Some(path) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .expect("the log file opens"),
+            ),
+            None => Stdio::inherit(),
+        };
         let child = Command::new(zegel_bin())
             .arg("serve")
             .env_clear()
@@ -283,6 +300,7 @@ impl Zegel {
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .current_dir(self.data.path())
             .stdout(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("zegel serve starts");
         self.server = Some(child);

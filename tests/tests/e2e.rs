@@ -341,3 +341,187 @@ fn the_cli_explains_itself_and_keeps_secrets() {
     );
     wait_until(Duration::from_secs(1), "nothing", || Some(()));
 }
+
+#[test]
+fn serve_refuses_unsafe_transport_setups_with_a_clear_message() {
+    let receiver = SmtpReceiver::start();
+    let refused = |extra: &[(&str, &str)], expected: &str| {
+        let mut zegel = Zegel::new(receiver.address);
+        zegel
+            .env
+            .extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let output = zegel.run(&["serve"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{extra:?} must not start");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    };
+    // The dev SMS box behind an https:// public URL.
+    refused(
+        &[("ZEGEL_PUBLIC_URL", "https://zegel.zorg.example")],
+        "ZEGEL_ALLOW_DEV_WITH_HTTPS",
+    );
+    // Outside development mode a dev box is refused, and 2FA needs an SMS provider.
+    refused(&[("ZEGEL_DEV", "0")], "ZEGEL_SMS: 'dev'");
+    refused(
+        &[("ZEGEL_DEV", "0"), ("ZEGEL_SMS", "")],
+        "ZEGEL_SMS: is required",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recipient_failures_leave_no_personal_data_in_the_log_and_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let receiver = SmtpReceiver::start();
+    let mut zegel = Zegel::new(receiver.address);
+    // A data directory zegel creates itself.
+    let store = zegel.data.path().join("store");
+    zegel.env.extend([
+        ("ZEGEL_DATA_DIR".to_owned(), store.display().to_string()),
+        ("ZEGEL_LOG".to_owned(), "info".to_owned()),
+    ]);
+    let log = zegel.data.path().join("zegel.log");
+    zegel.log_file = Some(log.clone());
+    zegel.run_ok(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "Zorg",
+        "--domain",
+        "zorg.example",
+    ]);
+    let token = zegel.run_ok(&["admin", "token", "--email", "arts@zorg.example"]);
+    let token = token.trim();
+    zegel.serve();
+    let http = client();
+    let post = |meta: Value, file_name: &str| {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "meta",
+                reqwest::multipart::Part::text(meta.to_string())
+                    .mime_str("application/json")
+                    .unwrap(),
+            )
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"inhoud".to_vec()).file_name(file_name.to_owned()),
+            );
+        http.post(format!("{}/api/v1/messages", zegel.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+    };
+    // Bad input: an address with a line break that tries to forge a log line, a phone number that is
+    // not one, each with a file whose name must not be logged.
+    let forged = "iemand@ontvanger.example\nERROR forged-line-KX31";
+    let bad = post(
+        json!({"subject": "s", "body_text": "b", "kind": "secure_message",
+               "recipients": [{"email": forged}], "auth": {"level": "1fa"}}),
+        "geheim-rapport-QQ17.pdf",
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 422);
+    let bad = post(
+        json!({"subject": "s", "body_text": "b", "kind": "secure_message",
+               "recipients": [{"email": "patient.vd@ontvanger.example", "phone": "06-ABC-31337"}],
+               "auth": {"level": "2fa"}}),
+        "geheim-rapport-QQ17.pdf",
+    )
+    .await
+    .unwrap();
+    assert_eq!(bad.status(), 422);
+    // A real message, then wrong passwords on its link.
+    let sent = post(
+        json!({"subject": "Uitslag", "body_text": "b", "kind": "secure_message",
+               "recipients": [{"email": "patient.vd@ontvanger.example"}],
+               "auth": {"level": "1fa", "password": "generated", "deliver": "email"}}),
+        "uitslag-ZP44.pdf",
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent.status(), 201);
+    let notification = receiver.wait_for("patient.vd@ontvanger.example", "Uitslag");
+    let api = link_in(&notification, &zegel.base).replace("/m/", "/api/v1/access/");
+    assert_eq!(
+        http.post(format!("{api}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    for code in ["Wrong-Pass-918273", "Wrong-Pass-564738"] {
+        let status = http
+            .post(format!("{api}/verify"))
+            .json(&json!({"code": code}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert!(status.is_client_error(), "{status}");
+    }
+    // The phone-number lookup names an address in its path.
+    let lookup = http
+        .get(format!(
+            "{}/api/v1/recipients/patient.vd%40ontvanger.example/phone",
+            zegel.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lookup.status(), 401);
+    zegel.stop();
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let refusals = text
+        .lines()
+        .filter(|l| l.contains("request refused"))
+        .count();
+    assert!(refusals >= 5, "every refusal is logged:\n{text}");
+    assert!(
+        text.contains("status=401") && text.contains("status=422"),
+        "{text}"
+    );
+    for secret in [
+        "patient.vd",
+        "ontvanger.example",
+        "Wrong-Pass",
+        "918273",
+        "31337",
+        "geheim-rapport",
+        "uitslag-ZP44",
+        "Uitslag",
+        &token[token.len() - 20..],
+    ] {
+        assert!(!text.contains(secret), "the log holds {secret:?}:\n{text}");
+    }
+    for line in text.lines() {
+        assert!(
+            !line.starts_with("ERROR forged"),
+            "a value forged a log line:\n{text}"
+        );
+    }
+    // Created 0700 / 0600, whatever the umask.
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&store), 0o700);
+    assert_eq!(mode(&store.join("blobs")), 0o700);
+    assert_eq!(mode(&store.join("zegel.db")), 0o600);
+    assert_eq!(mode(&store.join("keyring.json")), 0o600);
+    let mut blobs = 0;
+    let mut stack = vec![store.join("blobs")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                assert_eq!(mode(&path), 0o700, "{}", path.display());
+                stack.push(path);
+            } else {
+                assert_eq!(mode(&path), 0o600, "{}", path.display());
+                blobs += 1;
+            }
+        }
+    }
+    assert!(blobs >= 1, "the sent file is stored");
+}

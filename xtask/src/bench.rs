@@ -125,6 +125,7 @@ fn upload() -> anyhow::Result<()> {
         ("ZEGEL_DATA_DIR", dir.join("data").display().to_string()),
         ("ZEGEL_LISTEN", format!("127.0.0.1:{port}")),
         ("ZEGEL_LOG", "warn".to_owned()),
+        ("ZEGEL_DEV", "1".to_owned()),
     ];
     let zegel_cmd = |args: &[&str]| {
         let mut command = Command::new(&zegel);

@@ -107,16 +107,20 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     let zegel = build_zegel(false)?;
     // A demo tenant so a newcomer can send at once; adding it again fails harmlessly.
     let domain = std::env::var("ZEGEL_DEMO_DOMAIN").unwrap_or_else(|_| "example.com".to_owned());
+    // Development mode (the dev mailbox and SMS box) unless the caller configured otherwise.
+    let dev = std::env::var("ZEGEL_DEV").unwrap_or_else(|_| "1".to_owned());
     let _ = Command::new(&zegel)
         .args([
             "admin", "tenant", "add", "--name", "Demo", "--domain", &domain,
         ])
+        .env("ZEGEL_DEV", &dev)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .status();
     let sender = format!("demo@{domain}");
     let token = Command::new(&zegel)
         .args(["admin", "token", "--email", &sender])
+        .env("ZEGEL_DEV", &dev)
         .output()
         .context("cannot run zegel")?;
     if token.status.success() {
@@ -132,7 +136,7 @@ fn run(args: &[String]) -> anyhow::Result<()> {
         "Outlook add-in manifest: <public URL>/addin/manifest.xml (see README, \"Sideloading the add-in\")\n"
     );
     let mut serve = Command::new(&zegel);
-    serve.arg("serve");
+    serve.arg("serve").env("ZEGEL_DEV", &dev);
     // The server serves the pane from the fresh build unless the caller chose a directory.
     if std::env::var_os("ZEGEL_ADDIN_DIR").is_none() {
         serve.env("ZEGEL_ADDIN_DIR", &addin_dir);

@@ -330,7 +330,7 @@ struct PageQuery {
 }
 
 /// `GET /admin`: the settings, or the sign-in form.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -349,7 +349,7 @@ struct LoginForm {
 }
 
 /// `POST /admin/login`: checks the pasted token and keeps it in the cookie.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -425,7 +425,7 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
 }
 
 /// `POST /admin/settings`: saves the form as the next version, or shows it again with the error.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 async fn save(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -479,7 +479,7 @@ async fn save(
 }
 
 /// `GET /admin/preview/{language}`: the notification e-mail as recipients would get it now.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 async fn preview(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -81,7 +81,7 @@ fn parse_time(state: &AppState, field: &str, text: &str) -> Result<i64, AppError
 }
 
 /// Exports the admin's tenant's trail for a message or a time range (or all of it), oldest first.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn export(
     State(state): State<AppState>,
     Admin(admin): Admin,

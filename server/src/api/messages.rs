@@ -148,6 +148,8 @@ pub struct Origin {
     pub actor: String,
     /// The client's IP address, when known.
     pub ip: Option<String>,
+    /// The client's user agent, when known.
+    pub user_agent: Option<String>,
     /// Extra audit events written in the same transaction (the gateway's `gateway.protected`).
     pub events: Vec<&'static str>,
     /// Extra outbox jobs written in the same transaction (the gateway's relay job for internal
@@ -164,10 +166,11 @@ pub struct Origin {
 const MAX_DRAIN_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Creates a message.
-#[tracing::instrument(skip_all, err, fields(sender = %sender.0.id))]
+#[tracing::instrument(skip_all, fields(sender = %sender.0.id))]
 pub async fn create(
     State(state): State<AppState>,
     sender: Sender,
+    client: crate::access::ClientInfo,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let mut multipart = multipart.map_err(|rejection| {
@@ -179,7 +182,7 @@ pub async fn create(
             ),
         )
     })?;
-    let result = create_from(&state, sender, &mut multipart).await;
+    let result = create_from(&state, sender, client, &mut multipart).await;
     if result.is_err() {
         drain(&mut multipart).await;
     }
@@ -201,6 +204,7 @@ async fn drain(multipart: &mut Multipart) {
 async fn create_from(
     state: &AppState,
     sender: Sender,
+    client: crate::access::ClientInfo,
     multipart: &mut Multipart,
 ) -> Result<(StatusCode, Json<Value>), AppError> {
     let user = sender.0;
@@ -271,6 +275,8 @@ async fn create_from(
     let files = upload.files.clone();
     let origin = Origin {
         actor: format!("sender:{}", user.email),
+        ip: client.ip,
+        user_agent: client.user_agent,
         ..Origin::default()
     };
     let stored = store(state, &user, &settings, &request, upload, &origin).await?;
@@ -522,6 +528,7 @@ pub async fn store(
                 actor: origin.actor.clone(),
                 event,
                 ip: origin.ip.clone(),
+                user_agent: origin.user_agent.clone(),
                 ..Default::default()
             },
         )

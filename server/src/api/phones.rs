@@ -24,7 +24,7 @@ pub struct PhonesBody {
 }
 
 /// Supplies numbers for a held message; releases it when every recipient has one.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn supply(
     State(state): State<AppState>,
     sender: Sender,
@@ -58,7 +58,7 @@ pub async fn supply(
 }
 
 /// Whether a number is known for a recipient, masked.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn known(
     State(state): State<AppState>,
     sender: Sender,
@@ -163,7 +163,7 @@ pub struct UnlockBody {
 }
 
 /// Unlocks a recipient locked after too many failed attempts.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn unlock(
     State(state): State<AppState>,
     sender: Sender,

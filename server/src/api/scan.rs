@@ -32,7 +32,7 @@ struct JsonAttachment {
 }
 
 /// Scans a message.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn scan(
     State(state): State<AppState>,
     sender: Sender,

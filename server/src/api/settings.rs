@@ -52,7 +52,7 @@ fn actor(admin: &Admin) -> String {
 }
 
 /// `GET /api/v1/admin/settings`: the settings document in force.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn get_settings(
     State(state): State<AppState>,
     admin: Admin,
@@ -63,7 +63,7 @@ pub async fn get_settings(
 }
 
 /// `PUT /api/v1/admin/settings`: replaces the whole document.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn put_settings(
     State(state): State<AppState>,
     admin: Admin,
@@ -84,7 +84,7 @@ pub async fn put_settings(
 }
 
 /// `PATCH /api/v1/admin/settings`: applies a JSON merge patch to the document in force.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn patch_settings(
     State(state): State<AppState>,
     admin: Admin,
@@ -110,7 +110,7 @@ pub async fn patch_settings(
 }
 
 /// `GET /api/v1/admin/settings/versions`: every version, newest first, with who and when.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn versions(
     State(state): State<AppState>,
     admin: Admin,
@@ -126,7 +126,7 @@ pub async fn versions(
 }
 
 /// `GET /api/v1/admin/settings/versions/{version}`: one earlier version's document.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn version(
     State(state): State<AppState>,
     admin: Admin,
@@ -146,7 +146,7 @@ pub async fn version(
 }
 
 /// `GET /api/v1/settings`: what a sender's client may offer.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn for_sender(
     State(state): State<AppState>,
     sender: Sender,

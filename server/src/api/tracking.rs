@@ -28,7 +28,7 @@ pub struct ListQuery {
 }
 
 /// `GET /api/v1/messages?sent_by=me&limit=&before=`: the sender's messages, newest first.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     Sender(user): Sender,
@@ -55,7 +55,7 @@ pub async fn list(
 }
 
 /// `GET /api/v1/messages/<id>`: the status per recipient and file.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     Sender(user): Sender,
@@ -65,7 +65,7 @@ pub async fn show(
 }
 
 /// `POST /api/v1/messages/<id>/block` with a [`BlockTarget`]; answers with the new status.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn block(
     State(state): State<AppState>,
     Sender(user): Sender,
@@ -78,7 +78,7 @@ pub async fn block(
 }
 
 /// `POST /api/v1/messages/<id>/unblock` with a [`BlockTarget`]; answers with the new status.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn unblock(
     State(state): State<AppState>,
     Sender(user): Sender,
@@ -92,7 +92,7 @@ pub async fn unblock(
 
 /// `DELETE /api/v1/messages/<id>`: destroys the content now (as expiry would); the links show the
 /// expired page and the tracking record stays. Deleting again changes nothing.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn delete(
     State(state): State<AppState>,
     Sender(user): Sender,

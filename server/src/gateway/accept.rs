@@ -140,9 +140,30 @@ async fn accept_inner(
             "the message cannot be parsed: no RFC 5322 header section",
         ));
     };
-    let Some(tenant_id) = envelope.tenant_id.as_deref() else {
-        // A bounce from an allowed network: passed through unchanged.
-        return relay_all(state, "-", envelope, &envelope.to, &raw, None).await;
+    // The null sender (`MAIL FROM:<>`, bounces and receipts) names no tenant: the header's From: must
+    // then be an address of a served domain, and the mail is scanned under that tenant's policy like any
+    // other. Nothing from `<>` is relayed unscanned.
+    let null_sender = envelope.tenant_id.is_none();
+    let header_tenant = if null_sender {
+        let from = addresses(parsed.from());
+        let domain = from
+            .first()
+            .map(|a| zegel_core::address::domain_of(a).to_ascii_lowercase());
+        match domain {
+            Some(domain) => crate::db::tenants::tenant_for_domain(&state.db, &domain)
+                .await?
+                .map(|t| t.id),
+            None => None,
+        }
+    } else {
+        None
+    };
+    let Some(tenant_id) = envelope.tenant_id.as_deref().or(header_tenant.as_deref()) else {
+        return Ok(Reply::new(
+            550,
+            [5, 7, 1],
+            "a mail from the null sender needs a From: address of a domain this gateway serves",
+        ));
     };
     // A sending server that lost our `250` sends the same mail again: accept it without a second copy.
     let key = idempotency_key(tenant_id, envelope, parsed.message_id());
@@ -241,6 +262,15 @@ async fn accept_inner(
     if secure.is_empty() {
         return relay_all(state, tenant_id, envelope, &envelope.to, &raw, key).await;
     }
+    if null_sender {
+        // A protected message needs a sender to answer to and to show in the log; `<>` has none.
+        tracing::info!("gateway: a mail from the null sender needs protection; refused");
+        return Ok(Reply::new(
+            550,
+            [5, 7, 1],
+            "a mail from the null sender that needs protection is refused; send it from an address",
+        ));
+    }
     let mut level = level_header
         .or(outcome.decision.level)
         .unwrap_or(AuthLevel::OneFa);
@@ -309,6 +339,7 @@ async fn accept_inner(
     let mut origin = Origin {
         actor: format!("sender:{from}"),
         ip: Some(envelope.ip.to_string()),
+        user_agent: None,
         events: vec!["gateway.accepted", "gateway.protected"],
         jobs: Vec::new(),
         idempotency_key: key,

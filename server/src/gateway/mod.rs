@@ -7,7 +7,7 @@
 //!
 //! Limits: `ZEGEL_SMTP_MAX_SIZE` (SIZE, `552`), `ZEGEL_SMTP_MAX_RECIPIENTS` (`452`), command lines of
 //! 4 KiB (`smtp_proto::request::receiver::MAX_LINE_LENGTH`), five minutes per command, ten for DATA,
-//! [`MAX_CONNECTIONS`] at once, [`DATA_BUDGET_KIB`] of DATA in memory across sessions (`452` past it),
+//! [`MAX_CONNECTIONS`] at once and `ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP` from one address, [`DATA_BUDGET_KIB`] of DATA in memory across sessions (`452` past it),
 //! and a connection is closed after [`MAX_ERRORS`] bad commands.
 
 use std::net::IpAddr;
@@ -64,14 +64,59 @@ pub fn tls_acceptor(state: &AppState) -> anyhow::Result<Option<TlsAcceptor>> {
         .with_context(|| format!("{} holds no valid PEM certificate", cert.display()))?;
     let key = PrivateKeyDer::from_pem_file(key)
         .with_context(|| format!("{} holds no PEM private key", key.display()))?;
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_no_client_auth()
-    .with_single_cert(certs, key)
-    .context("the STARTTLS certificate and key do not match")?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let builder = if gateway.relay_cert_names.is_empty() {
+        builder.with_no_client_auth()
+    } else {
+        // A client certificate is asked for, not required: other clients relay by network or AUTH.
+        let mut roots = rustls::RootCertStore::empty();
+        match &gateway.client_ca {
+            Some(ca) => {
+                for cert in CertificateDer::pem_file_iter(ca)
+                    .with_context(|| format!("cannot read {}", ca.display()))?
+                {
+                    roots
+                        .add(cert.with_context(|| {
+                            format!("{} holds a bad PEM certificate", ca.display())
+                        })?)
+                        .with_context(|| {
+                            format!("{} holds an unusable CA certificate", ca.display())
+                        })?;
+                }
+            }
+            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        }
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .allow_unauthenticated()
+                .build()
+                .context("cannot set up client certificate checks")?;
+        builder.with_client_cert_verifier(verifier)
+    };
+    let config = builder
+        .with_single_cert(certs, key)
+        .context("the STARTTLS certificate and key do not match")?;
     Ok(Some(TlsAcceptor::from(Arc::new(config))))
+}
+
+/// The configured name a verified client certificate carries (as a DNS subject alternative name), if
+/// any. The chain was verified by the TLS handshake; this checks the name.
+fn client_cert_name(
+    certs: Option<&[rustls::pki_types::CertificateDer<'_>]>,
+    names: &[String],
+) -> Option<String> {
+    let end_entity = certs?.first()?;
+    let parsed = rustls::server::ParsedCertificate::try_from(end_entity).ok()?;
+    names
+        .iter()
+        .find(|name| {
+            rustls::pki_types::ServerName::try_from(name.as_str()).is_ok_and(|server_name| {
+                rustls::client::verify_server_name(&parsed, &server_name).is_ok()
+            })
+        })
+        .cloned()
 }
 
 /// Serves SMTP on `listener` until the task is dropped.
@@ -87,6 +132,7 @@ pub async fn serve_with_budget(
 ) -> anyhow::Result<()> {
     let tls = tls_acceptor(&state)?;
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let per_ip = crate::per_ip::PerIpLimit::new(state.config.gateway.max_connections_per_ip);
     let budget = Arc::new(Semaphore::new(budget_kib as usize));
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -102,8 +148,18 @@ pub async fn serve_with_budget(
         let tls = tls.clone();
         let slots = slots.clone();
         let budget = budget.clone();
+        let per_ip = per_ip.clone();
         tokio::spawn(async move {
             let mut stream: Box<dyn Io> = Box::new(stream);
+            // One address gets a few slots only, so it cannot take the ones everyone else needs.
+            let Some(_slot) = per_ip.try_acquire(peer.ip()) else {
+                let _ = stream
+                    .write_all(
+                        b"421 4.7.0 too many connections from your address, try again later\r\n",
+                    )
+                    .await;
+                return;
+            };
             let Ok(_permit) = slots.try_acquire() else {
                 let _ = stream
                     .write_all(b"421 4.7.0 too many connections, try again later\r\n")
@@ -173,6 +229,8 @@ struct Session {
     tls_acceptor: Option<TlsAcceptor>,
     budget: Arc<Semaphore>,
     tls: bool,
+    /// The configured certificate name the client proved over TLS.
+    cert_name: Option<String>,
     helo: bool,
     user: Option<crate::db::tenants::User>,
     from: Option<Envelope>,
@@ -212,6 +270,7 @@ impl Session {
             tls_acceptor,
             budget,
             tls: false,
+            cert_name: None,
             helo: false,
             user: None,
             from: None,
@@ -221,13 +280,16 @@ impl Session {
         }
     }
 
+    /// Whether the client may relay without AUTH: from a trusted network, or from a shared network
+    /// (Exchange Online's) with a client certificate of a configured name.
     fn relay_network(&self) -> bool {
-        self.state
-            .config
-            .gateway
-            .relay_networks
-            .iter()
-            .any(|n| n.contains(self.ip))
+        let gateway = &self.state.config.gateway;
+        gateway.relay_networks.iter().any(|n| n.contains(self.ip))
+            || (self.cert_name.is_some()
+                && gateway
+                    .relay_cert_networks
+                    .iter()
+                    .any(|n| n.contains(self.ip)))
     }
 
     async fn run(&mut self, mut stream: Box<dyn Io>) -> std::io::Result<()> {
@@ -293,6 +355,13 @@ impl Session {
                         .map_err(|_| {
                             std::io::Error::new(std::io::ErrorKind::TimedOut, "TLS handshake")
                         })??;
+                    self.cert_name = client_cert_name(
+                        tls.get_ref().1.peer_certificates(),
+                        &self.state.config.gateway.relay_cert_names,
+                    );
+                    if let Some(name) = &self.cert_name {
+                        tracing::info!(certificate = %name, "gateway: client certificate accepted");
+                    }
                     stream = Box::new(tls);
                     self.tls = true;
                     self.helo = false;

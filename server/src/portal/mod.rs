@@ -89,7 +89,7 @@ impl Brand {
                     .logo_url
                     .as_deref()
                     .and_then(|l| url::Url::parse(l).ok())
-                    .filter(|u| u.scheme() == "https" && u.host_str().is_some())
+                    .filter(|u| u.scheme() == "https" && logo_origin(u).is_some())
                     .map(|u| u.to_string());
                 Self {
                     name: if name.is_empty() {
@@ -111,13 +111,22 @@ impl Brand {
     /// the default policy (images from this server only).
     pub fn csp(&self) -> Option<HeaderValue> {
         let logo = url::Url::parse(self.logo.as_deref()?).ok()?;
-        let origin = logo.origin().ascii_serialization();
+        let origin = logo_origin(&logo)?;
         HeaderValue::from_str(&format!(
             "default-src 'none'; style-src 'self'; img-src 'self' data: {origin}; form-action 'self'; \
              frame-ancestors 'none'; base-uri 'none'"
         ))
         .ok()
     }
+}
+
+/// The logo's origin (`https://host[:port]`) when it is one a Content-Security-Policy can name without
+/// risk: settings validation already refuses anything else, and this check holds for settings stored
+/// before that rule too.
+fn logo_origin(logo: &url::Url) -> Option<String> {
+    let origin = logo.origin().ascii_serialization();
+    let authority = origin.strip_prefix("https://")?;
+    zegel_core::settings::is_url_origin_host(authority).then_some(origin)
 }
 
 /// Renders a page of a tenant, with the policy its logo needs.

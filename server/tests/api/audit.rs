@@ -18,6 +18,7 @@ fn verify_cli(server: &TestServer) -> Output {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("ZEGEL_DATA_DIR", server.dir.path())
+        .env("ZEGEL_DEV", "1")
         .env("ZEGEL_MAIL", "dev")
         .env("ZEGEL_LOG", "warn");
     if let Some(url) = &server.state.config.database_url {

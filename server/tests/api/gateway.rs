@@ -1035,3 +1035,247 @@ async fn per_recipient(postgres: bool) {
         .advance(jiff::SignedDuration::from_secs(7200));
     assert_eq!(gw.server.deliver().await, 0, "nothing left to do");
 }
+
+/// One SMTP transaction from the null sender, pipelined; the final reply.
+async fn from_null_sender(gw: &Gateway, header_from: &str, body: &str) -> String {
+    let replies = gw
+        .dialog(
+            &format!(
+                "EHLO relay.zorg.example\r\nMAIL FROM:<>\r\nRCPT TO:<jan@elders.example>\r\nDATA\r\n\
+                 From: {header_from}\r\nTo: jan@elders.example\r\nSubject: Undeliverable: verwijzing\r\n\
+                 MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n{body}\r\n.\r\nQUIT\r\n"
+            ),
+            6,
+        )
+        .await;
+    assert!(
+        replies[1].starts_with("250"),
+        "MAIL FROM:<> from a relay network: {replies:?}"
+    );
+    assert!(replies[3].starts_with("354"), "{replies:?}");
+    replies[4].clone()
+}
+
+gateway_test!(null_sender_is_scanned_never_relayed_unscanned, null_sender);
+async fn null_sender(postgres: bool) {
+    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let next = format!("smtp://{}", hop.address);
+    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+        return;
+    };
+    // A BSN from `<>`: refused, nothing queued, nothing relayed.
+    let reply = from_null_sender(
+        &gw,
+        "postmaster@zorg.example",
+        "Het BSN van mevrouw is 111222333.",
+    )
+    .await;
+    assert!(reply.starts_with("550 5.7.1"), "{reply}");
+    // A From: of a domain nobody here serves: refused too (no policy to scan it under).
+    let reply = from_null_sender(&gw, "mailer-daemon@elders.example", "Undeliverable.").await;
+    assert!(reply.starts_with("550 5.7.1"), "{reply}");
+    assert_eq!(gw.server.count("outbox").await, 0);
+    assert_eq!(gw.server.count("messages").await, 0);
+    gw.server.deliver().await;
+    assert!(hop.mails().is_empty(), "nothing went out unscanned");
+    // A clean bounce of the tenant's own server passes the scan and is relayed.
+    let reply = from_null_sender(
+        &gw,
+        "postmaster@zorg.example",
+        "Your message could not be delivered.",
+    )
+    .await;
+    assert!(reply.starts_with("250"), "{reply}");
+    // Queued as a relay job, the only kind of job a clean mail makes. (The test's next hop, `mailin`,
+    // does not parse `MAIL FROM:<>`, so the relay itself is not observed here.)
+    let purposes: Vec<(String,)> = sqlx::query_as("SELECT purpose FROM outbox")
+        .fetch_all(&gw.server.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(purposes, vec![("relay".to_owned(),)], "queued for relaying");
+    assert_eq!(gw.server.count("messages").await, 0, "nothing to protect");
+}
+
+gateway_test!(one_address_cannot_take_every_smtp_slot, per_address_cap);
+async fn per_address_cap(postgres: bool) {
+    let Some(gw) = Gateway::start(postgres, &[]).await else {
+        return;
+    };
+    let cap = gw.server.state.config.gateway.max_connections_per_ip;
+    assert!(cap < zegel_server::gateway::MAX_CONNECTIONS / 4);
+    let connect = |source: [u8; 4]| async move {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::from((source, 0))).unwrap();
+        let stream = socket.connect(gw.smtp).await.unwrap();
+        let mut read = tokio::io::BufReader::new(stream);
+        let mut greeting = String::new();
+        read.read_line(&mut greeting).await.unwrap();
+        (read, greeting)
+    };
+    // 200 idle connections from one address: only the first `cap` are served.
+    let mut idle = Vec::new();
+    let mut refused = 0;
+    for _ in 0..200 {
+        let (stream, greeting) = connect([127, 0, 0, 1]).await;
+        if greeting.starts_with("220 ") {
+            idle.push(stream);
+        } else {
+            assert!(greeting.starts_with("421 4.7.0"), "{greeting}");
+            refused += 1;
+        }
+    }
+    assert_eq!(idle.len(), cap);
+    assert_eq!(refused, 200 - cap);
+    // Another client is not locked out.
+    let (_other, greeting) = connect([127, 0, 0, 2]).await;
+    assert!(greeting.starts_with("220 "), "{greeting}");
+}
+
+/// Over STARTTLS, optionally with a client certificate: EHLO, MAIL, RCPT; the RCPT reply.
+async fn relay_over_tls(
+    gw: &Gateway,
+    roots: &rustls::RootCertStore,
+    identity: Option<(
+        rustls::pki_types::CertificateDer<'static>,
+        rustls::pki_types::PrivateKeyDer<'static>,
+    )>,
+) -> String {
+    async fn read_reply<R: tokio::io::AsyncBufRead + Unpin>(read: &mut R) -> String {
+        let mut reply = String::new();
+        loop {
+            let mut line = String::new();
+            if read.read_line(&mut line).await.unwrap() == 0 {
+                return reply;
+            }
+            reply.push_str(&line);
+            if line.as_bytes().get(3) == Some(&b' ') {
+                return reply;
+            }
+        }
+    }
+    let stream = tokio::net::TcpStream::connect(gw.smtp).await.unwrap();
+    let mut plain = tokio::io::BufReader::new(stream);
+    assert!(read_reply(&mut plain).await.starts_with("220"));
+    plain
+        .get_mut()
+        .write_all(b"EHLO connector.test\r\n")
+        .await
+        .unwrap();
+    assert!(read_reply(&mut plain).await.contains("STARTTLS"));
+    plain.get_mut().write_all(b"STARTTLS\r\n").await.unwrap();
+    assert!(read_reply(&mut plain).await.starts_with("220"));
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots.clone());
+    let config = match identity {
+        Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
+        None => builder.with_no_client_auth(),
+    };
+    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(
+            rustls::pki_types::ServerName::try_from("localhost").unwrap(),
+            plain.into_inner(),
+        )
+        .await
+        .unwrap();
+    let mut tls = tokio::io::BufReader::new(tls);
+    tls.get_mut()
+        .write_all(b"EHLO connector.test\r\nMAIL FROM:<arts@zorg.example>\r\nRCPT TO:<jan@elders.example>\r\n")
+        .await
+        .unwrap();
+    assert!(read_reply(&mut tls).await.starts_with("250"));
+    assert!(read_reply(&mut tls).await.starts_with("250"));
+    read_reply(&mut tls).await
+}
+
+gateway_test!(
+    shared_networks_relay_only_with_the_certificate_name,
+    certificate_names
+);
+async fn certificate_names(postgres: bool) {
+    use rcgen::{
+        BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+        KeyUsagePurpose,
+    };
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::TempDir::new().unwrap();
+    // A CA of our own signs the gateway's certificate and the connectors' client certificates.
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::from_params(&ca_params, &ca_key);
+    let issue = |name: &str, purpose: ExtendedKeyUsagePurpose| {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec![name.to_owned()]).unwrap();
+        params.extended_key_usages = vec![purpose];
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        (cert, key)
+    };
+    let (server_cert, server_key) = issue("localhost", ExtendedKeyUsagePurpose::ServerAuth);
+    let write = |name: &str, pem: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pem).unwrap();
+        path.display().to_string()
+    };
+    let cert_path = write("cert.pem", server_cert.pem());
+    let key_path = write("key.pem", server_key.serialize_pem());
+    let ca_path = write("ca.pem", ca_cert.pem());
+    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let next = format!("smtp://{}", hop.address);
+    let Some(gw) = Gateway::start(
+        postgres,
+        &[
+            // Loopback plays Exchange Online's shared ranges: no relay on the address alone.
+            ("ZEGEL_SMTP_RELAY_NETWORKS", "10.0.0.0/8"),
+            ("ZEGEL_SMTP_RELAY_CERT_NETWORKS", "127.0.0.0/8"),
+            ("ZEGEL_SMTP_RELAY_CERT_NAMES", "connector.zorg.example"),
+            ("ZEGEL_SMTP_CLIENT_CA", &ca_path),
+            ("ZEGEL_SMTP_TLS_CERT", &cert_path),
+            ("ZEGEL_SMTP_TLS_KEY", &key_path),
+            ("ZEGEL_SMTP_NEXT_HOP", &next),
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca_cert.der().clone()).unwrap();
+    let identity = |name: &str| {
+        let (cert, key) = issue(name, ExtendedKeyUsagePurpose::ClientAuth);
+        let key: PrivateKeyDer<'static> = PrivatePkcs8KeyDer::from(key.serialize_der()).into();
+        (CertificateDer::from(cert.der().to_vec()), key)
+    };
+    // Without TLS, with TLS but no certificate, with another customer's certificate: refused.
+    let error = gw
+        .send(
+            "arts@zorg.example",
+            &["jan@elders.example"],
+            &clean_mail("jan@elders.example"),
+        )
+        .await
+        .unwrap_err();
+    assert!(error.contains("550"), "{error}");
+    let reply = relay_over_tls(&gw, &roots, None).await;
+    assert!(reply.starts_with("550 5.7.1"), "{reply}");
+    let reply = relay_over_tls(
+        &gw,
+        &roots,
+        Some(identity("connector.other-customer.example")),
+    )
+    .await;
+    assert!(reply.starts_with("550 5.7.1"), "{reply}");
+    // The connector's certificate name: relayed.
+    let reply = relay_over_tls(&gw, &roots, Some(identity("connector.zorg.example"))).await;
+    assert!(reply.starts_with("250"), "{reply}");
+    assert_eq!(gw.server.count("outbox").await, 0);
+}

@@ -6,6 +6,7 @@ mod support;
 
 mod audit;
 mod blocking;
+mod edges;
 mod file_names;
 mod flow;
 mod gateway;

@@ -119,6 +119,7 @@ impl TestServer {
             ("ZEGEL_DATA_DIR".into(), data_dir.display().to_string()),
             ("ZEGEL_LISTEN".into(), address.to_string()),
             ("ZEGEL_PUBLIC_URL".into(), base.clone()),
+            ("ZEGEL_DEV".into(), "1".into()),
             ("ZEGEL_MAIL".into(), "dev".into()),
         ];
         if let Some(url) = &database_url {
@@ -126,16 +127,21 @@ impl TestServer {
         }
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let config = Config::from_sources(None, &|name| {
-            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            // The last value wins: extra settings override the defaults above.
+            vars.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
         })
         .unwrap();
         let mut state = build_state_with_clock(config, clock.clone()).await.unwrap();
         // The PDF reader runs as `zegel extract-pdf`; here the running executable is the test binary.
         state.pdf_reader.program = env!("CARGO_BIN_EXE_zegel").into();
-        let service =
-            app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        // The binary's own listener, with its timeouts and per-address cap.
+        let app = app(state.clone());
+        let limits = state.config.http.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, service).await.unwrap();
+            zegel_server::http_server::serve(listener, app, limits, std::future::pending()).await;
         });
         let client = reqwest::Client::builder()
             .cookie_store(true)
