@@ -409,7 +409,7 @@ async fn login(
 }
 
 /// `POST /admin/logout`: ends the session on the server and removes the cookie.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     if !same_origin(&state, &headers) {
         return Ok(forbidden_origin());

@@ -85,7 +85,7 @@ pub struct AdminPhoneBody {
 }
 
 /// Sets the number remembered for a recipient of the admin's tenant.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn admin_set(
     State(state): State<AppState>,
     Admin(admin): Admin,
@@ -116,7 +116,7 @@ pub async fn admin_set(
 }
 
 /// Removes the number remembered for a recipient of the admin's tenant.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn admin_remove(
     State(state): State<AppState>,
     Admin(admin): Admin,
