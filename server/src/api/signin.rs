@@ -30,7 +30,7 @@ pub struct PolicyHint {
 }
 
 /// `GET /api/v1/policy?domain=`: whether the tenant owning `domain` forces protection (no sign-in).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all)]
 pub async fn policy(
     State(state): State<AppState>,
     query: Result<Query<PolicyQuery>, QueryRejection>,
