@@ -282,4 +282,41 @@ mod tests {
         assert_eq!(outcome.decision.level, Some(zegel_core::AuthLevel::TwoFa));
         assert_eq!(outcome.findings[0].text, "111222333");
     }
+
+    #[test]
+    fn findings_are_bounded_and_counts_exact() {
+        // 300 distinct BSNs (each with its keyword) pass the 11-proef: nine digits, the last a check digit.
+        let mut text = String::new();
+        let mut n = 10_000_000u64;
+        let mut made = 0;
+        while made < 300 {
+            n += 1;
+            let digits = format!("{n:08}");
+            let sum: u64 = digits
+                .bytes()
+                .zip((2..=9).rev())
+                .map(|(d, w)| u64::from(d - b'0') * w)
+                .sum();
+            if sum % 11 < 10 {
+                text.push_str(&format!("BSN {digits}{}. ", sum % 11));
+                made += 1;
+            }
+        }
+        let input = ScanInput {
+            body_text: Some(text),
+            ..Default::default()
+        };
+        let outcome = scan_message(
+            &ContentFilterPolicy::default(),
+            &input,
+            &[],
+            &[],
+            &zegel_dlp::extract::InProcessPdf,
+        );
+        assert_eq!(outcome.counts[&Kind::NlBsn], 300);
+        assert_eq!(outcome.findings.len(), zegel_dlp::KEPT_TERMS_PER_KIND);
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(json["counts"]["nl_bsn"], 300);
+        assert_eq!(json["findings"].as_array().unwrap().len(), 100);
+    }
 }
