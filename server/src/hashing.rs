@@ -20,6 +20,10 @@ use zegel_crypto::PasswordMemory;
 /// Work for a hashing thread, given the thread's Argon2 memory.
 type Job = Box<dyn FnOnce(&mut PasswordMemory) + Send>;
 
+/// The most hashes at once, however many cores: each holds 19 MiB, and password checks are a small part
+/// of the work.
+pub const MAX_CONCURRENCY: usize = 8;
+
 /// The budget is full: try again shortly.
 #[derive(Debug, Clone, Copy, thiserror::Error)]
 #[error("too many password checks at once; try again in a moment")]
@@ -76,10 +80,11 @@ impl PasswordBudget {
         }
     }
 
-    /// One hash per core, and a queue of four per core.
+    /// One hash per core (at most [`MAX_CONCURRENCY`]), and a queue of four per hash.
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Self::new(cores, 4 * cores)
+        let concurrency = cores.min(MAX_CONCURRENCY);
+        Self::new(concurrency, 4 * concurrency)
     }
 
     /// How many hashes may run at once.

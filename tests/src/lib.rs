@@ -320,6 +320,11 @@ impl Zegel {
         let _ = health;
     }
 
+    /// The running server's process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.server.as_ref().map(Child::id)
+    }
+
     /// Stops the server (SIGKILL: nothing may depend on a clean shutdown).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.server.take() {

@@ -525,3 +525,103 @@ async fn recipient_failures_leave_no_personal_data_in_the_log_and_files_are_priv
     }
     assert!(blobs >= 1, "the sent file is stored");
 }
+
+/// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
+fn memory_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{field}:")))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} for process {pid}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_wrong_passwords_keeps_the_server_small() {
+    let receiver = SmtpReceiver::start();
+    let mut zegel = Zegel::new(receiver.address);
+    zegel.run_ok(&[
+        "admin",
+        "tenant",
+        "add",
+        "--name",
+        "Zorg",
+        "--domain",
+        "zorg.example",
+    ]);
+    let token = zegel.run_ok(&["admin", "token", "--email", "arts@zorg.example"]);
+    let token = token.trim().to_owned();
+    zegel.serve();
+    let pid = zegel.pid().unwrap();
+    // Twelve messages whose generated password the sender tells (hashed on the server), and one more.
+    let mut links = Vec::new();
+    for i in 0..13 {
+        let to = format!("r{i}@ontvanger.example");
+        let meta = json!({
+            "subject": "Uitslag", "body_text": "Zie bijlage.", "kind": "secure_message",
+            "recipients": [{"email": to}],
+            "auth": {"level": "1fa", "password": "generated", "deliver": "other"}, "language": "en"
+        });
+        let created: Value = client()
+            .post(format!("{}/api/v1/messages", zegel.base))
+            .bearer_auth(&token)
+            .multipart(
+                reqwest::multipart::Form::new().part(
+                    "meta",
+                    reqwest::multipart::Part::text(meta.to_string())
+                        .mime_str("application/json")
+                        .unwrap(),
+                ),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let password = created["password"].as_str().unwrap().to_owned();
+        let mail = receiver.wait_for(&to, "Uitslag");
+        let api = link_in(&mail, &zegel.base).replace("/m/", "/api/v1/access/");
+        links.push((api, password));
+    }
+    let before = memory_kib(pid, "VmRSS");
+    // 60 wrong passwords at once, five on each of twelve links.
+    let tasks: Vec<_> = (0..60)
+        .map(|i| {
+            let url = format!("{}/verify", links[i % 12].0);
+            tokio::spawn(async move {
+                client()
+                    .post(url)
+                    .json(&json!({"code": "not-the-password"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    for task in tasks {
+        let status = task.await.unwrap();
+        assert!(status == 401 || status == 429, "{status}");
+    }
+    // Each Argon2id check needs 19 MiB: unbounded, 60 at once would add over a GiB. The server runs at
+    // most one per core (at most eight), each in memory it keeps.
+    let cores = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .min(8) as u64;
+    let grown = memory_kib(pid, "VmHWM").saturating_sub(before);
+    assert!(
+        grown < (cores * 20 + 64) * 1024,
+        "the server grew by {grown} KiB during the burst"
+    );
+    // The server still answers, and a right password still opens its message.
+    let (api, password) = &links[12];
+    let verified = client()
+        .post(format!("{api}/verify"))
+        .json(&json!({"code": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+}
