@@ -11,8 +11,9 @@
  * - auto: block this send, switch Zegel on and open the pane with the verdict (the sender may switch it
  *   off there);
  * - force: block with a clear message and open the pane.
- * A draft the pane already sent securely (it carries X-Zegel-Message) always goes. The handlers sign in
- * with Office single sign-on (else the pane's stored token), so the check works without the pane ever
+ * A draft the pane already sent securely (it carries X-Zegel-Message) always goes; a draft the pane has
+ * Zegel switched on for never goes plain (see "The pane's state" below). The handlers sign in with
+ * Office single sign-on (else the pane's stored token), so the check works without the pane ever
  * having been opened. When the server is unreachable, or no sign-in is possible, the handler fails
  * closed for tenants whose policy forces protection, and open with a warning otherwise.
  */
@@ -22,34 +23,55 @@ var ZEGEL_TOKEN_KEY = "zegelToken";
 var ZEGEL_FORCES_KEY = "zegelPolicyForces";
 var ZEGEL_VERDICT_KEY = "zegelVerdict";
 var ZEGEL_PANE_COMMAND = "zegelComposeButton";
+// Session data the compose pane keeps for its draft (see "The pane's state" below).
+var ZEGEL_PANE_KEY = "zegelPane";
+var ZEGEL_SEND_PRESSED_KEY = "zegelSendPressed";
 
 var ZEGEL_TEXTS = {
   nl: {
-    notify: "Zegel vond gevoelige informatie: {found}. We raden aan deze e-mail veilig te versturen met Zegel.",
-    auto: "Zegel vond gevoelige informatie: {found}. Zegel is ingeschakeld; controleer de opties in het Zegel-venster en verstuur opnieuw.",
-    force: "Deze e-mail bevat gevoelige informatie ({found}). Je organisatie verplicht veilig versturen: verstuur hem met Zegel.",
+    notify: "Zegel vond gevoelige informatie: {found}. Wij raden u aan deze e-mail veilig te versturen met Zegel.",
+    auto: "Zegel vond gevoelige informatie: {found}. Zegel is ingeschakeld; controleert u de opties in het Zegel-venster en verstuurt u opnieuw.",
+    force: "Deze e-mail bevat gevoelige informatie: {found}. Uw organisatie verplicht veilig versturen: verstuurt u hem met Zegel.",
+    paneOn: "Zegel staat aan voor deze e-mail. Bevestig de ontvangers en bestanden in het Zegel-venster om hem veilig te versturen.",
     openPane: "Open Zegel",
-    unreachableOpen: "Zegel kon deze e-mail niet controleren (server niet bereikbaar). Controleer zelf of hij gevoelige informatie bevat.",
-    unreachableClosed: "Zegel kon deze e-mail niet controleren (server niet bereikbaar) en je organisatie verplicht controle. Probeer het later opnieuw of verstuur met Zegel.",
-    external: "{count} ontvanger(s) buiten je organisatie.",
+    unreachableOpen: "Zegel kon deze e-mail niet controleren (server niet bereikbaar). Controleert u zelf of hij gevoelige informatie bevat.",
+    unreachableClosed: "Zegel kon deze e-mail niet controleren (server niet bereikbaar) en uw organisatie verplicht controle. Probeert u het later opnieuw of verstuurt u met Zegel.",
+    external: "{count} ontvanger(s) buiten uw organisatie.",
+    kinds: {
+      nl_bsn: "BSN", iban: "IBAN", se_personnummer: "Zweeds persoonsnummer", credit_card: "creditcardnummer",
+      nl_phone: "telefoonnummer", email: "e-mailadres", trigger_word: "", activation_word: "activeringswoord",
+      unscannable: "bijlage die niet gelezen kon worden", other: "gevoelige gegevens",
+    },
   },
   en: {
     notify: "Zegel found sensitive information: {found}. We recommend sending this e-mail securely with Zegel.",
     auto: "Zegel found sensitive information: {found}. Zegel is switched on; check the options in the Zegel pane and send again.",
-    force: "This e-mail contains sensitive information ({found}). Your organisation requires secure sending: send it with Zegel.",
+    force: "This e-mail contains sensitive information: {found}. Your organisation requires secure sending: send it with Zegel.",
+    paneOn: "Zegel is on for this e-mail. Confirm the recipients and files in the Zegel pane to send it securely.",
     openPane: "Open Zegel",
     unreachableOpen: "Zegel could not check this e-mail (server unreachable). Please check yourself that it contains no sensitive information.",
     unreachableClosed: "Zegel could not check this e-mail (server unreachable) and your organisation requires the check. Try again later or send it with Zegel.",
     external: "{count} recipient(s) outside your organisation.",
+    kinds: {
+      nl_bsn: "BSN (Dutch citizen service number)", iban: "IBAN", se_personnummer: "Swedish personal identity number",
+      credit_card: "payment card number", nl_phone: "phone number", email: "e-mail address", trigger_word: "",
+      activation_word: "activation word", unscannable: "attachment that could not be read", other: "sensitive data",
+    },
   },
   sv: {
     notify: "Zegel hittade känslig information: {found}. Vi rekommenderar att skicka detta säkert med Zegel.",
     auto: "Zegel hittade känslig information: {found}. Zegel är påslaget; kontrollera alternativen i Zegel-fönstret och skicka igen.",
-    force: "Detta e-postmeddelande innehåller känslig information ({found}). Din organisation kräver säker sändning: skicka det med Zegel.",
+    force: "Detta e-postmeddelande innehåller känslig information: {found}. Din organisation kräver säker sändning: skicka det med Zegel.",
+    paneOn: "Zegel är påslaget för detta e-postmeddelande. Bekräfta mottagarna och filerna i Zegel-fönstret för att skicka det säkert.",
     openPane: "Öppna Zegel",
     unreachableOpen: "Zegel kunde inte kontrollera meddelandet (servern kan inte nås). Kontrollera själv att det inte innehåller känslig information.",
     unreachableClosed: "Zegel kunde inte kontrollera meddelandet (servern kan inte nås) och din organisation kräver kontrollen. Försök igen senare eller skicka med Zegel.",
     external: "{count} mottagare utanför din organisation.",
+    kinds: {
+      nl_bsn: "BSN (nederländskt personnummer)", iban: "IBAN", se_personnummer: "personnummer", credit_card: "kortnummer",
+      nl_phone: "telefonnummer", email: "e-postadress", trigger_word: "", activation_word: "aktiveringsord",
+      unscannable: "bilaga som inte kunde läsas", other: "känsliga uppgifter",
+    },
   },
 };
 
@@ -308,13 +330,25 @@ function zegelSigninTexts() {
   return ZEGEL_SIGNIN_TEXTS[tag] || ZEGEL_SIGNIN_TEXTS.en;
 }
 
-/** What the verdict found, as "BSN: 111222333; IBAN: NL91…", short enough for a Smart Alert. */
-function zegelFound(decision) {
+/**
+ * What the verdict found, in the sender's words: "BSN 111222333; IBAN NL91…; \u201cvertrouwelijk\u201d". A trigger
+ * word is shown in quotes without a kind, other kinds by their name and (as the policy allows) the values
+ * found; never the internal kind codes.
+ */
+function zegelFound(decision, texts) {
+  var names = (texts || ZEGEL_TEXTS.en).kinds;
   var parts = (decision.reasons || []).map((reason) => {
-    var terms = (reason.terms || []).slice(0, 3).join(", ");
-    return terms ? reason.kind + ": " + terms : reason.kind;
+    var terms = (reason.terms || []).slice(0, 3);
+    if (reason.kind === "trigger_word" && terms.length > 0) {
+      return terms.map((t) => "\u201c" + t + "\u201d").join(", ");
+    }
+    var name = Object.prototype.hasOwnProperty.call(names, reason.kind) && names[reason.kind] ? names[reason.kind] : names.other;
+    if (reason.kind === "activation_word" && terms.length > 0) {
+      return name + " " + terms.map((t) => "\u201c" + t + "\u201d").join(", ");
+    }
+    return terms.length > 0 ? name + " " + terms.join(", ") : name;
   });
-  return parts.join("; ") || "?";
+  return parts.join("; ") || names.other;
 }
 
 function zegelWarnings(decision, texts) {
@@ -339,7 +373,7 @@ function zegelLeaveVerdict(item, decision) {
 
 /** The options for event.completed that apply `decision`. */
 function zegelCompletion(decision, texts) {
-  var found = zegelFound(decision);
+  var found = zegelFound(decision, texts);
   var warnings = zegelWarnings(decision, texts);
   switch (decision.action) {
     case "notify":
@@ -380,25 +414,82 @@ function zegelUnreachable(texts) {
   };
 }
 
+/*
+ * The pane's state for the draft. The compose pane writes {"on", "switchedOff", "forced"} to the item's
+ * session data under ZEGEL_PANE_KEY whenever the sender (or the content filter) switches Zegel on or off,
+ * so Outlook's own Send honours it even when the pane is closed:
+ * - Zegel on (by the sender, automatically, or forced): the send is stopped, whatever the content filter
+ *   says and whether or not the server answers, and the alert's button opens the pane at the wizard (the
+ *   pane finds ZEGEL_SEND_PRESSED_KEY); the mail never leaves in plain text;
+ * - switched off by the sender after the filter switched it on: an "auto" verdict lets the mail go
+ *   without asking again (a forced verdict still stops it).
+ */
+
+/** The pane's state for `item`, or null when the pane never said (or this Outlook has no session data). */
+function zegelPaneState(item) {
+  if (!item.sessionData) {
+    return Promise.resolve(null);
+  }
+  return zegelCall(item.sessionData, "getAsync", [ZEGEL_PANE_KEY]).then(
+    (text) => {
+      try {
+        var state = text ? JSON.parse(text) : null;
+        return state && typeof state === "object" ? state : null;
+      } catch (e) {
+        return null;
+      }
+    },
+    () => null
+  );
+}
+
+/** The options that stop a send because Zegel is on in the pane; the pane opens at the wizard. */
+function zegelPaneOnCompletion(item, texts) {
+  var options = {
+    allowEvent: false,
+    errorMessage: zegelMessage(texts.paneOn),
+    cancelLabel: texts.openPane,
+    commandId: ZEGEL_PANE_COMMAND,
+    contextData: JSON.stringify({ open: "wizard" }),
+  };
+  return zegelCall(item.sessionData, "setAsync", [ZEGEL_SEND_PRESSED_KEY, "1"]).then(
+    () => options,
+    () => options
+  );
+}
+
+/** Whether the sender's choice in the pane lets a verdict go: automatic protection switched off. */
+function zegelPaneAllows(pane, decision) {
+  return Boolean(pane && pane.switchedOff === true && !pane.on && decision.action === "auto");
+}
+
 /** The options for event.completed on sending `item`. */
 function zegelCheckSend(item, texts) {
   return zegelAlreadySent(item).then((sent) => {
     if (sent) {
       return { allowEvent: true };
     }
-    return zegelReadDraft(item).then((draft) =>
-      zegelFetchJson("POST", "/api/v1/scan", draft).then(
-        (answer) => {
-          if (!answer || !answer.decision) {
-            return zegelUnreachable(texts);
-          }
-          var options = zegelCompletion(answer.decision, texts);
-          var opensPane = answer.decision.action === "auto" || answer.decision.action === "force";
-          return opensPane ? zegelLeaveVerdict(item, answer.decision).then(() => options) : options;
-        },
-        (failure) => (failure && failure.noSignIn ? zegelNoSignIn(texts) : zegelUnreachable(texts))
-      )
-    );
+    return zegelPaneState(item).then((pane) => {
+      if (pane && pane.on === true) {
+        return zegelPaneOnCompletion(item, texts);
+      }
+      return zegelReadDraft(item).then((draft) =>
+        zegelFetchJson("POST", "/api/v1/scan", draft).then(
+          (answer) => {
+            if (!answer || !answer.decision) {
+              return zegelUnreachable(texts);
+            }
+            if (zegelPaneAllows(pane, answer.decision)) {
+              return { allowEvent: true };
+            }
+            var options = zegelCompletion(answer.decision, texts);
+            var opensPane = answer.decision.action === "auto" || answer.decision.action === "force";
+            return opensPane ? zegelLeaveVerdict(item, answer.decision).then(() => options) : options;
+          },
+          (failure) => (failure && failure.noSignIn ? zegelNoSignIn(texts) : zegelUnreachable(texts))
+        )
+      );
+    });
   });
 }
 
@@ -432,5 +523,5 @@ if (typeof Office !== "undefined" && Office.actions && typeof Office.actions.ass
 }
 
 if (typeof module === "object" && module.exports) {
-  module.exports = { onMessageSendHandler, onNewMessageComposeHandler, zegelCompletion, zegelFound, zegelReadAttachments, zegelTokens };
+  module.exports = { onMessageSendHandler, onNewMessageComposeHandler, zegelCompletion, zegelFound, zegelReadAttachments, zegelTokens, zegelPaneAllows };
 }

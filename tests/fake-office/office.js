@@ -5,6 +5,11 @@
 // OpenID Connect issuer, or `{error: code}`; without it this Office has no Office.auth), event handlers
 // and `event.completed`. The test writes `window.ZEGEL_FAKE_SCENARIO` in front of this file and reads
 // what the pane or launchevent.js did through `window.__fakeOffice`.
+//
+// Like Outlook, which keeps one draft for the task pane and the event runtime, every page of the same
+// scenario in one browser shares the draft: it lives in localStorage (keyed by the scenario), each change
+// is written there and other pages pick it up through the `storage` event. So the pane can switch Zegel
+// on in one page and the on-send handler in commands.html sees it.
 (function () {
   "use strict";
   var scenario = window.ZEGEL_FAKE_SCENARIO || {};
@@ -42,6 +47,40 @@
   };
   var associated = {};
 
+  // The draft as Outlook keeps it, shared by the pages of this scenario.
+  var SHARED = ["subject", "bodyText", "bodyHtml", "to", "cc", "bcc", "attachments", "headers", "sessionData", "roaming", "sent", "outbox", "calls"];
+  var storageKey = (function () {
+    var text = JSON.stringify(scenario);
+    var hash = 0;
+    for (var i = 0; i < text.length; i += 1) {
+      hash = (hash * 31 + text.charCodeAt(i)) | 0;
+    }
+    return "zegel-fake-office:" + hash;
+  })();
+  state.outbox = [];
+  function persist() {
+    var shared = {};
+    SHARED.forEach(function (k) { shared[k] = state[k]; });
+    try { window.localStorage.setItem(storageKey, JSON.stringify(shared)); } catch (e) { /* no storage: one page only */ }
+  }
+  function restore(text) {
+    if (!text) {
+      return;
+    }
+    var shared = JSON.parse(text);
+    SHARED.forEach(function (k) { if (k in shared) { state[k] = shared[k]; } });
+  }
+  try {
+    var stored = window.localStorage.getItem(storageKey);
+    if (stored) {
+      restore(stored);
+      attachmentCount = state.attachments.length + 100;
+    } else {
+      persist();
+    }
+    window.addEventListener("storage", function (e) { if (e.key === storageKey) { restore(e.newValue); } });
+  } catch (e) { /* no storage */ }
+
   function done(args, value, error) {
     var callback = args[args.length - 1];
     if (typeof callback !== "function") {
@@ -55,11 +94,15 @@
 
   function record(name) {
     state.calls.push(name);
+    persist();
   }
 
   var item = {
     itemType: "message",
-    subject: { getAsync: function () { done(arguments, state.subject); } },
+    subject: {
+      getAsync: function () { done(arguments, state.subject); },
+      setAsync: function (data) { state.subject = String(data); record("subject.setAsync"); done(arguments); },
+    },
     body: {
       getAsync: function (coercion) { done(arguments, coercion === "html" ? state.bodyHtml : state.bodyText); },
       setAsync: function (data, options) {
@@ -67,6 +110,7 @@
         var html = options && options.coercionType === "html";
         state.bodyHtml = html ? data : "<p>" + data + "</p>";
         state.bodyText = html ? data.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() : data;
+        persist();
         done(arguments);
       },
     },
@@ -92,8 +136,8 @@
       }
     },
     removeAttachmentAsync: function (id) {
-      record("removeAttachmentAsync");
       state.attachments = state.attachments.filter(function (a) { return a.id !== id; });
+      record("removeAttachmentAsync");
       fire("olkAttachmentsChanged");
       done(arguments);
     },
@@ -104,14 +148,17 @@
         done(arguments, found);
       },
       setAsync: function (headers) {
-        record("internetHeaders.setAsync");
         Object.assign(state.headers, headers);
+        record("internetHeaders.setAsync");
         done(arguments);
       },
     },
+    // Mailbox 1.11: string values by name, for as long as the draft is open.
     sessionData: {
       getAsync: function (key) { done(arguments, state.sessionData[key] || ""); },
-      setAsync: function (key, value) { state.sessionData[key] = value; done(arguments); },
+      setAsync: function (key, value) { state.sessionData[key] = String(value); persist(); done(arguments); },
+      removeAsync: function (key) { delete state.sessionData[key]; persist(); done(arguments); },
+      getAllAsync: function () { done(arguments, Object.assign({}, state.sessionData)); },
     },
     addHandlerAsync: function (type, handler) {
       (state.handlers[type] = state.handlers[type] || []).push(handler);
@@ -120,8 +167,14 @@
   };
   if (scenario.canSend !== false) {
     item.sendAsync = function () {
-      record("sendAsync");
       state.sent = true;
+      // What leaves the sender's mailbox (and stays in Sent Items).
+      state.outbox.push({
+        subject: state.subject, bodyHtml: state.bodyHtml, bodyText: state.bodyText, headers: Object.assign({}, state.headers),
+        to: state.to.map(function (r) { return r.emailAddress; }), cc: state.cc.map(function (r) { return r.emailAddress; }),
+        bcc: state.bcc.map(function (r) { return r.emailAddress; }), attachments: state.attachments.map(function (a) { return a.name; }),
+      });
+      record("sendAsync");
       done(arguments);
     };
   }
@@ -142,6 +195,52 @@
     (state.handlers[type] || []).forEach(function (handler) { handler({ type: type }); });
   }
 
+  // The Smart Alerts dialog: the add-in's message, "Don't send", and either the add-in's button (its
+  // cancelLabel, running commandId) or "Send anyway" (sendModeOverride: promptUser).
+  function showAlert(options) {
+    if (options.allowEvent !== false || !document.body) {
+      return;
+    }
+    var box = document.createElement("div");
+    box.id = "fake-alert";
+    box.setAttribute("role", "alertdialog");
+    box.style.cssText = "font: 14px 'Segoe UI', system-ui, sans-serif; margin: 24px; padding: 20px; max-width: 360px; " +
+      "border: 1px solid #c8c8c8; border-radius: 8px; box-shadow: 0 6px 24px rgba(0,0,0,.18); background: #fff;";
+    var title = document.createElement("h2");
+    title.textContent = "Zegel";
+    title.style.cssText = "font-size: 16px; margin: 0 0 10px;";
+    var text = document.createElement("p");
+    text.id = "fake-alert-message";
+    text.textContent = options.errorMessage || "";
+    var buttons = document.createElement("div");
+    buttons.style.cssText = "display: flex; gap: 8px; justify-content: flex-end; margin-top: 16px;";
+    var button = function (id, label, primary) {
+      var b = document.createElement("button");
+      b.id = id;
+      b.textContent = label;
+      b.style.cssText = "font: inherit; padding: 6px 14px; border-radius: 4px; border: 1px solid #8a8886; " +
+        (primary ? "background: #0f6cbd; color: #fff; border-color: #0f6cbd;" : "background: #fff;");
+      buttons.appendChild(b);
+      return b;
+    };
+    if (options.commandId) {
+      button("fake-alert-command", options.cancelLabel || "OK", true).onclick = function () {
+        window.location.href = "taskpane.html";
+      };
+    }
+    // Outlook's own buttons, in Outlook's display language.
+    var lang = String(scenario.language || "en").slice(0, 2);
+    var own = { nl: ["Toch verzenden", "Niet verzenden"], sv: ["Skicka ändå", "Skicka inte"] }[lang] || ["Send anyway", "Don't send"];
+    if (options.sendModeOverride === "promptUser") {
+      button("fake-alert-send-anyway", own[0], false);
+    }
+    button("fake-alert-dont-send", own[1], !options.commandId);
+    box.appendChild(title);
+    box.appendChild(text);
+    box.appendChild(buttons);
+    document.body.appendChild(box);
+  }
+
   window.Office = {
     AsyncResultStatus: { Succeeded: "succeeded", Failed: "failed" },
     CoercionType: { Text: "text", Html: "html" },
@@ -159,7 +258,7 @@
         get: function (key) { return state.roaming[key]; },
         set: function (key, value) { state.roaming[key] = value; },
         remove: function (key) { delete state.roaming[key]; },
-        saveAsync: function () { done(arguments); },
+        saveAsync: function () { persist(); done(arguments); },
       },
       mailbox: { item: item },
     },
@@ -193,20 +292,29 @@
         subject: state.subject, bodyText: state.bodyText, bodyHtml: state.bodyHtml, headers: state.headers,
         sessionData: state.sessionData, roaming: state.roaming, sent: state.sent, completed: state.completed,
         attachments: state.attachments.map(function (a) { return a.name; }), calls: state.calls,
-        contentReads: state.contentReads || 0, ssoRequests: state.ssoRequests,
+        contentReads: state.contentReads || 0, ssoRequests: state.ssoRequests, outbox: state.outbox,
       }));
     },
-    // Runs a launch-event handler the way Outlook does and records what it passed to event.completed.
+    // Runs a launch-event handler the way Outlook does and records what it passed to event.completed; a
+    // stopped send shows as Outlook's Smart Alerts dialog does, and its button runs the command it names
+    // (the compose button opens the task pane, here by loading taskpane.html).
     launch: function (name) {
       state.completed = null;
-      associated[name]({ completed: function (options) { state.completed = options || {}; } });
+      associated[name]({
+        completed: function (options) {
+          state.completed = options || {};
+          showAlert(state.completed);
+        },
+      });
     },
     addAttachment: function (a) {
       state.attachments.push(attachment(a));
+      persist();
       fire("olkAttachmentsChanged");
     },
     addRecipient: function (email, name) {
       state.to.push({ emailAddress: email, displayName: name || "" });
+      persist();
       fire("olkRecipientsChanged");
     },
   };

@@ -133,8 +133,8 @@ async fn recipient_opens(setup: &Setup, password: Option<String>) -> String {
                     .status(),
                 303
             );
-            // The pane wrote the message in the sender's display language (English here).
-            let mail = setup.receiver.wait_for(RECIPIENT, "password");
+            // Recipients get the tenant's first language (Dutch here), which the pane preselects.
+            let mail = setup.receiver.wait_for(RECIPIENT, "wachtwoord");
             mail.text
                 .lines()
                 .find(|l| l.starts_with("    "))

@@ -103,9 +103,15 @@ export async function attachmentBlob(id) {
   return new Blob([bytes]);
 }
 
-/** Turns the draft into the sent record: new body, attachments removed, the Zegel header set. */
-export async function sealDraft(bodyHtml, attachmentIds, headerName, headerValue) {
+/**
+ * Turns the draft into the sent record: new body (and subject, when one is given), attachments removed,
+ * the Zegel header set.
+ */
+export async function sealDraft(bodyHtml, attachmentIds, headerName, headerValue, subject) {
   const current = item();
+  if (subject) {
+    await call(current.subject, "setAsync", subject);
+  }
   await call(current.body, "setAsync", bodyHtml, { coercionType: Office.CoercionType.Html });
   for (const id of attachmentIds) {
     await call(current, "removeAttachmentAsync", id);
@@ -134,6 +140,29 @@ export async function sessionValue(key) {
   } catch (_) {
     return "";
   }
+}
+
+/** Stores a value in the item's session data, for the on-send handler; false when Outlook has none. */
+export async function sessionSet(key, value) {
+  const current = item();
+  if (!current.sessionData) {
+    return false;
+  }
+  await call(current.sessionData, "setAsync", key, value);
+  return true;
+}
+
+/** Reads and removes a value from the item's session data; "" when it is not there. */
+export async function sessionTake(key) {
+  const value = await sessionValue(key);
+  if (value) {
+    try {
+      await call(item().sessionData, "removeAsync", key);
+    } catch (_) {
+      // Read again next time: the pane acts on it once either way, as it keeps what it did.
+    }
+  }
+  return value;
 }
 
 /** A roaming setting of the add-in, or "". */

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use zegel_core::message::MessageRequest;
-use zegel_core::{AuthLevel, RecipientKind};
+use zegel_core::{AuthLevel, Language, RecipientKind};
 
 /// Which password options the tenant offers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -72,6 +72,9 @@ pub struct Settings {
     /// The country whose numbers may be typed without a `+` prefix.
     #[serde(default = "default_country")]
     pub sms_default_country: String,
+    /// The languages the tenant offers recipients; the first is the default.
+    #[serde(default = "all_languages")]
+    pub languages: Vec<Language>,
 }
 
 impl Default for Settings {
@@ -83,6 +86,7 @@ impl Default for Settings {
             expiry_days: ExpiryDays::default(),
             max_downloads_default: None,
             sms_default_country: default_country(),
+            languages: all_languages(),
         }
     }
 }
@@ -97,6 +101,10 @@ fn default_min_score() -> u8 {
 
 fn default_country() -> String {
     "NL".to_owned()
+}
+
+fn all_languages() -> Vec<Language> {
+    Language::ALL.to_vec()
 }
 
 /// What the content filter wants done, weakest first.
@@ -217,9 +225,26 @@ pub struct Sent {
     /// When the links expire (RFC 3339).
     #[serde(default)]
     pub expires_at: String,
-    /// A generated password the sender must tell the recipient (send via: other).
+    /// The password Zegel generated (whichever delivery), for the sender to see behind the eye.
     #[serde(default)]
     pub password: Option<String>,
+    /// With `"notify": "client"`: the notification the draft becomes (Zegel sends none of its own).
+    #[serde(default)]
+    pub notification: Option<Notification>,
+}
+
+/// The notification a client sends itself (`"notify": "client"`): the Outlook draft becomes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Notification {
+    /// The subject.
+    pub subject: String,
+    /// Plain text.
+    #[serde(default)]
+    pub text: String,
+    /// HTML, the draft's new body.
+    pub html: String,
+    /// The one link for the whole message (`<public url>/m/<token>`).
+    pub link: String,
 }
 
 /// One download of a file (log & block).
@@ -335,14 +360,19 @@ pub enum ApiError {
     Unauthorized,
     /// This server has no such endpoint (yet).
     Missing,
-    /// The server refused the request: its message, the field and any password feedback.
+    /// The server refused the request: its code, message and the field it names. The pane shows its
+    /// own words for the code (`wording::server_error`), never the English message.
     Refused {
         /// HTTP status.
         status: u16,
-        /// The server's message.
+        /// The server's stable code (`invalid`, `policy`, `too_many_requests`, …).
+        code: String,
+        /// The server's message (English, for developers and logs).
         message: String,
         /// The offending field, if named.
         field: Option<String>,
+        /// For `policy`: what was found and what is required.
+        policy: Option<Box<PolicyRefusal>>,
     },
     /// The server could not be reached or answered nonsense.
     Network(String),
@@ -356,9 +386,71 @@ struct ErrorBody {
 #[derive(Deserialize)]
 struct ErrorDetail {
     #[serde(default)]
+    code: String,
+    #[serde(default)]
     message: String,
     #[serde(default)]
     field: Option<String>,
+    #[serde(default)]
+    found: Vec<PolicyFinding>,
+    #[serde(default)]
+    required: Option<Required>,
+}
+
+#[derive(Deserialize)]
+struct Required {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    level: Option<String>,
+}
+
+/// One finding a `policy` refusal names.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PolicyFinding {
+    /// The content filter's kind, e.g. `nl_bsn`.
+    pub kind: String,
+}
+
+/// A `422 policy` refusal: the content requires more protection than the message asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyRefusal {
+    /// What was found.
+    pub found: Vec<PolicyFinding>,
+    /// `secure_message` or `secure_files`.
+    pub required_kind: Option<String>,
+    /// `1fa` or `2fa`.
+    pub required_level: Option<String>,
+}
+
+/// The refusal a failed request's status and body describe.
+fn refusal(status: u16, body: &str) -> ApiError {
+    let detail = serde_json::from_str::<ErrorBody>(body)
+        .ok()
+        .map(|b| b.error);
+    let Some(detail) = detail else {
+        return ApiError::Refused {
+            status,
+            code: if status >= 500 { "internal" } else { "" }.to_owned(),
+            message: String::new(),
+            field: None,
+            policy: None,
+        };
+    };
+    let policy = (detail.code == "policy").then(|| {
+        Box::new(PolicyRefusal {
+            found: detail.found,
+            required_kind: detail.required.as_ref().and_then(|r| r.kind.clone()),
+            required_level: detail.required.as_ref().and_then(|r| r.level.clone()),
+        })
+    });
+    ApiError::Refused {
+        status,
+        code: detail.code,
+        message: detail.message,
+        field: detail.field,
+        policy,
+    }
 }
 
 enum Body {
@@ -472,19 +564,7 @@ impl Api {
             200..=299 => Ok(text),
             401 | 403 => Err(ApiError::Unauthorized),
             404 | 405 => Err(ApiError::Missing),
-            status => {
-                let detail = serde_json::from_str::<ErrorBody>(&text)
-                    .ok()
-                    .map(|b| b.error);
-                Err(ApiError::Refused {
-                    status,
-                    message: detail
-                        .as_ref()
-                        .map(|d| d.message.clone())
-                        .unwrap_or_default(),
-                    field: detail.and_then(|d| d.field),
-                })
-            }
+            status => Err(refusal(status, &text)),
         }
     }
 
@@ -619,6 +699,35 @@ mod tests {
         assert!(!status.blocks_recipients(), "only files for the file kinds");
         assert_eq!(status.recipients[0].status, "queued");
         assert_eq!(status.files[0].downloads.len(), 1);
+    }
+
+    #[test]
+    fn refusals_keep_the_code_field_and_policy() {
+        let policy = refusal(
+            422,
+            r#"{"error":{"code":"policy","message":"x","found":[{"kind":"nl_bsn","where":"body"}],"required":{"kind":"secure_message","level":"2fa"}}}"#,
+        );
+        let ApiError::Refused {
+            code,
+            policy: Some(p),
+            ..
+        } = policy
+        else {
+            panic!("{policy:?}")
+        };
+        assert_eq!(code, "policy");
+        assert_eq!(p.found[0].kind, "nl_bsn");
+        assert_eq!(p.required_level.as_deref(), Some("2fa"));
+        let invalid = refusal(
+            422,
+            r#"{"error":{"code":"invalid","message":"x","field":"recipients[0].phone"}}"#,
+        );
+        assert!(
+            matches!(invalid, ApiError::Refused { ref field, policy: None, .. } if field.as_deref() == Some("recipients[0].phone"))
+        );
+        assert!(
+            matches!(refusal(502, "<html>"), ApiError::Refused { ref code, .. } if code == "internal")
+        );
     }
 
     #[test]

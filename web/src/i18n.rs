@@ -64,6 +64,8 @@ pub struct Texts {
     pub strength_missing: &'static str,
     /// The strength checker could not be loaded.
     pub strength_unavailable: &'static str,
+    /// The recipients' language picker.
+    pub recipients_language: &'static str,
     /// Send via.
     pub deliver_legend: &'static str,
     /// By e-mail.
@@ -78,6 +80,12 @@ pub struct Texts {
     pub phone_valid: &'static str,
     /// An invalid phone number.
     pub phone_invalid: &'static str,
+    /// A landline or service number.
+    pub phone_not_mobile: &'static str,
+    /// While the number is checked.
+    pub phone_checking: &'static str,
+    /// The country picker of a phone number.
+    pub phone_country: &'static str,
     /// File settings (the gear).
     pub file_settings: &'static str,
     /// Expiry field.
@@ -106,8 +114,16 @@ pub struct Texts {
     pub sent_title: &'static str,
     /// When the add-in cannot send by itself.
     pub press_send: &'static str,
+    /// After Outlook's Send was stopped because Zegel is on, while options are missing.
+    pub send_pressed: &'static str,
     /// A generated password the sender must pass on.
     pub tell_password: &'static str,
+    /// A generated password the sender passed on, after sending.
+    pub told_password: &'static str,
+    /// A generated password Zegel e-mailed to the recipient.
+    pub emailed_password: &'static str,
+    /// The heading while the draft waits for the sender to note the password.
+    pub almost_sent: &'static str,
     /// Sends the draft after the password was noted.
     pub send_mail: &'static str,
     /// Verdict: notify.
@@ -144,7 +160,7 @@ pub const NL: Texts = Texts {
     loading: "Zegel wordt geladen…",
     not_in_outlook: "Open Zegel vanuit Outlook.",
     toggle: "Veilig versturen met Zegel",
-    forced: "Je organisatie verplicht dat deze e-mail veilig wordt verstuurd.",
+    forced: "Uw organisatie verplicht dat deze e-mail veilig wordt verstuurd.",
     kind_legend: "Berichttype",
     kind_public_files: "Openbare bestanden",
     kind_public_files_hint: "Bestanden versleuteld, geen authenticatie; de tekst blijft leesbaar.",
@@ -157,9 +173,9 @@ pub const NL: Texts = Texts {
     level_2fa: "Twee-factor authenticatie (sms)",
     password_legend: "Wachtwoord",
     password_generated: "Automatisch gegenereerd wachtwoord",
-    password_generated_hint: "Zegel maakt een veilig wachtwoord. Via e-mail krijgt de ontvanger het in een aparte e-mail; via Anders zie je het na het verzenden.",
+    password_generated_hint: "Zegel maakt een veilig wachtwoord. Via e-mail krijgt de ontvanger het in een aparte e-mail; via Anders ziet u het na het verzenden.",
     password_custom: "Creëer een custom wachtwoord",
-    password_input: "Jouw wachtwoord",
+    password_input: "Uw wachtwoord",
     show_password: "Toon wachtwoord",
     hide_password: "Verberg wachtwoord",
     copy: "Kopieer",
@@ -167,15 +183,19 @@ pub const NL: Texts = Texts {
     strength_checking: "Wachtwoord wordt gecontroleerd…",
     strength_strong: "Veilig wachtwoord",
     strength_weak: "Nog niet veilig genoeg",
-    strength_missing: "Wat je wachtwoord nog nodig heeft:",
+    strength_missing: "Wat uw wachtwoord nog nodig heeft:",
     strength_unavailable: "De wachtwoordcontrole kon niet worden geladen.",
+    recipients_language: "Taal voor de ontvangers",
     deliver_legend: "Verzend via",
     deliver_email: "E-mail",
     deliver_other: "Anders",
-    deliver_other_hint: "Je vertelt de ontvanger het wachtwoord zelf, bijvoorbeeld door te bellen.",
+    deliver_other_hint: "U vertelt de ontvanger het wachtwoord zelf, bijvoorbeeld telefonisch.",
     phones_legend: "Mobiele nummers voor de sms-code",
     phone_valid: "Geldig nummer",
     phone_invalid: "Vul een mobiel nummer in, bijvoorbeeld 06 12345678",
+    phone_not_mobile: "Dit is geen mobiel nummer (bijvoorbeeld een vast nummer): het kan geen sms ontvangen.",
+    phone_checking: "Nummer wordt gecontroleerd…",
+    phone_country: "Land van het nummer",
     file_settings: "Bestandsinstellingen",
     expiry: "Link verloopt na (dagen)",
     downloads: "Aantal downloads",
@@ -184,20 +204,24 @@ pub const NL: Texts = Texts {
     back: "Terug",
     send: "Verzenden",
     confirm_title: "Ontvanger en bestanden bevestigen",
-    confirm_files: "Bevestig je bijlagen",
-    confirm_recipients: "Bevestig je ontvangers",
+    confirm_files: "Bevestig uw bijlagen",
+    confirm_recipients: "Bevestig uw ontvangers",
     no_recipients: "Voeg eerst een ontvanger toe in Outlook.",
     sending: "Veilig verzenden…",
     sent_title: "Veilig verzonden",
+    send_pressed: "U klikte op Verzenden terwijl Zegel aan staat. Kies de beveiliging en klik op Volgende om de ontvangers en bestanden te bevestigen.",
     press_send: "Klik in Outlook op Verzenden om af te ronden: de e-mail bevat nu alleen de melding.",
     tell_password: "Vertel de ontvanger dit wachtwoord zelf:",
+    told_password: "Het wachtwoord dat u de ontvanger zelf vertelt:",
+    emailed_password: "Zegel stuurt de ontvanger dit wachtwoord in een aparte e-mail:",
+    almost_sent: "Bijna verzonden",
     send_mail: "E-mail verzenden",
-    verdict_notify: "Zegel vond gevoelige informatie. We raden aan deze e-mail veilig te versturen.",
-    verdict_auto: "Zegel vond gevoelige informatie en is ingeschakeld. Je kunt Zegel uitschakelen.",
-    verdict_force: "Zegel vond gevoelige informatie. Je organisatie verplicht veilig versturen.",
+    verdict_notify: "Zegel vond gevoelige informatie. Wij raden u aan deze e-mail veilig te versturen.",
+    verdict_auto: "Zegel vond gevoelige informatie en is ingeschakeld. U kunt Zegel uitschakelen.",
+    verdict_force: "Zegel vond gevoelige informatie. Uw organisatie verplicht veilig versturen.",
     found: "Gevonden:",
     signin_title: "Aanmelden bij Zegel",
-    signin_hint: "Plak je afzendertoken (van zegel admin token).",
+    signin_hint: "Plak uw afzendertoken (van zegel admin token).",
     token_label: "Afzendertoken",
     save: "Opslaan",
     signin_failed: "Dit token werd niet geaccepteerd.",
@@ -238,6 +262,7 @@ pub const EN: Texts = Texts {
     strength_weak: "Not strong enough yet",
     strength_missing: "What your password still needs:",
     strength_unavailable: "The password check could not be loaded.",
+    recipients_language: "Recipients' language",
     deliver_legend: "Send via",
     deliver_email: "E-mail",
     deliver_other: "Other",
@@ -245,6 +270,9 @@ pub const EN: Texts = Texts {
     phones_legend: "Mobile numbers for the SMS code",
     phone_valid: "Valid number",
     phone_invalid: "Enter a mobile number, for example +31 6 12345678",
+    phone_not_mobile: "This is not a mobile number (a landline, for example): it cannot receive SMS.",
+    phone_checking: "Checking the number…",
+    phone_country: "Country of the number",
     file_settings: "File settings",
     expiry: "Link expires after (days)",
     downloads: "Download limit",
@@ -258,8 +286,12 @@ pub const EN: Texts = Texts {
     no_recipients: "Add a recipient in Outlook first.",
     sending: "Sending securely…",
     sent_title: "Sent securely",
+    send_pressed: "You pressed Send while Zegel is on. Choose the protection and press Next to confirm the recipients and files.",
     press_send: "Press Send in Outlook to finish: the e-mail now only contains the notification.",
     tell_password: "Tell the recipient this password yourself:",
+    told_password: "The password you tell the recipient yourself:",
+    emailed_password: "Zegel sends the recipient this password in a separate e-mail:",
+    almost_sent: "Almost sent",
     send_mail: "Send e-mail",
     verdict_notify: "Zegel found sensitive information. We recommend sending this e-mail securely.",
     verdict_auto: "Zegel found sensitive information and switched itself on. You may switch it off.",
@@ -307,13 +339,17 @@ pub const SV: Texts = Texts {
     strength_weak: "Inte tillräckligt starkt än",
     strength_missing: "Vad ditt lösenord fortfarande behöver:",
     strength_unavailable: "Lösenordskontrollen kunde inte laddas.",
+    recipients_language: "Mottagarnas språk",
     deliver_legend: "Skicka via",
     deliver_email: "E-post",
     deliver_other: "Annat",
     deliver_other_hint: "Du berättar lösenordet för mottagaren själv, till exempel per telefon.",
     phones_legend: "Mobilnummer för sms-koden",
     phone_valid: "Giltigt nummer",
-    phone_invalid: "Ange ett mobilnummer, till exempel +46 70 123 45 67",
+    phone_invalid: "Ange ett mobilnummer, till exempel 070 123 45 67",
+    phone_not_mobile: "Detta är inget mobilnummer (till exempel ett fast nummer): det kan inte ta emot sms.",
+    phone_checking: "Numret kontrolleras…",
+    phone_country: "Numrets land",
     file_settings: "Filinställningar",
     expiry: "Länken upphör efter (dagar)",
     downloads: "Antal nedladdningar",
@@ -327,8 +363,12 @@ pub const SV: Texts = Texts {
     no_recipients: "Lägg först till en mottagare i Outlook.",
     sending: "Skickar säkert…",
     sent_title: "Skickat säkert",
+    send_pressed: "Du tryckte på Skicka medan Zegel är påslaget. Välj skyddet och tryck på Nästa för att bekräfta mottagarna och filerna.",
     press_send: "Tryck på Skicka i Outlook för att slutföra: e-postmeddelandet innehåller nu bara aviseringen.",
     tell_password: "Berätta själv detta lösenord för mottagaren:",
+    told_password: "Lösenordet du själv berättar för mottagaren:",
+    emailed_password: "Zegel skickar detta lösenord till mottagaren i ett separat e-postmeddelande:",
+    almost_sent: "Nästan skickat",
     send_mail: "Skicka e-post",
     verdict_notify: "Zegel hittade känslig information. Vi rekommenderar att skicka detta säkert.",
     verdict_auto: "Zegel hittade känslig information och slogs på. Du kan stänga av Zegel.",
@@ -384,7 +424,8 @@ impl Texts {
                 "unreadable attachment",
                 "oläslig bilaga",
             ),
-            other => return other.to_owned(),
+            // A kind this pane does not know yet: never show the internal code.
+            _ => ("gevoelige gegevens", "sensitive data", "känsliga uppgifter"),
         };
         self.pick(nl, en, sv).to_owned()
     }
@@ -394,13 +435,13 @@ impl Texts {
         let n = count.unwrap_or(0);
         match kind {
             "external_recipients" => match self.language {
-                Language::Nl => format!("{n} ontvanger(s) buiten je organisatie."),
+                Language::Nl => format!("{n} ontvanger(s) buiten uw organisatie."),
                 Language::En => format!("{n} recipient(s) outside your organisation."),
                 Language::Sv => format!("{n} mottagare utanför din organisation."),
             },
             "attachments" => self
                 .pick(
-                    "Let op je bijlagen.",
+                    "Let op uw bijlagen.",
                     "Mind your attachments.",
                     "Tänk på dina bilagor.",
                 )
@@ -616,7 +657,7 @@ pub const LOG_NL: LogTexts = LogTexts {
     unblock_all_recipients: "Alle ontvangers deblokkeren",
     block_message: "Blokkeer deze e-mail",
     block_message_hint: "Kan alleen zolang geen ontvanger de e-mail heeft geopend.",
-    files_only: "Bij openbare en beveiligde bestanden kun je alleen de bestanden blokkeren: de e-mail zelf ging als gewone mail.",
+    files_only: "Bij openbare en beveiligde bestanden kunt u alleen de bestanden blokkeren: de e-mail zelf ging als gewone mail.",
     refused: "Niet gelukt:",
 };
 

@@ -24,6 +24,8 @@ pub mod phone;
 pub mod signin;
 /// The state and its reducer.
 pub mod state;
+/// Words that reach the pane as codes: strength hints and server errors.
+pub mod wording;
 
 /// Renders a pane into the page's `#app` element: the log & block pane when the element says
 /// `data-pane="logblock"` (`logblock.html`, read mode), else the compose pane. One wasm module serves

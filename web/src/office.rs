@@ -20,11 +20,16 @@ extern "C" {
         ids: Vec<String>,
         name: &str,
         value: &str,
+        subject: &str,
     ) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = sendItem)]
     async fn js_send_item() -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = sessionValue)]
     async fn js_session_value(key: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = sessionSet)]
+    async fn js_session_set(key: &str, value: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = sessionTake)]
+    async fn js_session_take(key: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = roamingGet)]
     fn js_roaming_get(key: &str) -> Result<String, JsValue>;
     #[wasm_bindgen(catch, js_name = roamingSet)]
@@ -39,6 +44,10 @@ extern "C" {
 pub const TOKEN_KEY: &str = "zegelToken";
 /// The session-data key under which the on-send handler leaves its verdict for the pane.
 pub const VERDICT_KEY: &str = "zegelVerdict";
+/// The session-data key of the pane's state for the draft, read by the on-send handler.
+pub const PANE_KEY: &str = "zegelPane";
+/// The session-data key the on-send handler sets when it stopped a send because Zegel is on.
+pub const SEND_PRESSED_KEY: &str = "zegelSendPressed";
 /// The internet header that marks a draft Zegel sent.
 pub const MESSAGE_HEADER: &str = "X-Zegel-Message";
 
@@ -165,15 +174,23 @@ pub async fn attachment_blob(id: &str) -> Result<web_sys::Blob, OfficeError> {
         .map_err(|_| OfficeError("not a Blob".to_owned()))
 }
 
-/// Replaces the body, removes the attachments and sets the `X-Zegel-Message` header.
+/// Replaces the body (and the subject, unless `subject` is empty), removes the attachments and sets the
+/// `X-Zegel-Message` header.
 pub async fn seal_draft(
+    subject: &str,
     body_html: &str,
     attachment_ids: Vec<String>,
     message_id: &str,
 ) -> Result<(), OfficeError> {
-    js_seal_draft(body_html, attachment_ids, MESSAGE_HEADER, message_id)
-        .await
-        .map_err(error)?;
+    js_seal_draft(
+        body_html,
+        attachment_ids,
+        MESSAGE_HEADER,
+        message_id,
+        subject,
+    )
+    .await
+    .map_err(error)?;
     Ok(())
 }
 
@@ -189,6 +206,24 @@ pub async fn send_item() -> Result<bool, OfficeError> {
 /// A session-data value, or an empty string.
 pub async fn session_value(key: &str) -> String {
     js_session_value(key)
+        .await
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// Stores a session-data value; `false` when this Outlook keeps no session data.
+pub async fn session_set(key: &str, value: &str) -> Result<bool, OfficeError> {
+    Ok(js_session_set(key, value)
+        .await
+        .map_err(error)?
+        .as_bool()
+        .unwrap_or(false))
+}
+
+/// Reads and removes a session-data value; an empty string when it is not there.
+pub async fn session_take(key: &str) -> String {
+    js_session_take(key)
         .await
         .ok()
         .and_then(|v| v.as_string())

@@ -4,14 +4,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use yew::Reducible;
-use zegel_core::{AuthLevel, Deliver, MessageKind, RecipientKind};
+use zegel_core::{AuthLevel, Deliver, Language, MessageKind, RecipientKind};
 
 use crate::api::{Decision, FilterAction, Settings};
 use crate::i18n::{self, Texts};
 use crate::office::Item;
-use crate::phone;
+use crate::phone::PhoneVerdict;
 
 /// Where the sender is in the flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +37,10 @@ pub enum Stage {
     Sent {
         /// The message id.
         id: String,
-        /// A generated password the sender must pass on.
+        /// The password Zegel generated, shown behind the eye (whichever delivery).
         password: Option<String>,
+        /// Whether the sender tells the password themselves and the draft waits until they noted it.
+        tell: bool,
         /// Whether the sender must still press Send in Outlook.
         press_send: bool,
     },
@@ -72,6 +74,12 @@ pub struct Strength {
     /// zxcvbn's suggestions.
     #[serde(default)]
     pub suggestions: Vec<String>,
+    /// The warning's code, which the pane says in its own words.
+    #[serde(default)]
+    pub warning_code: Option<String>,
+    /// The suggestions' codes.
+    #[serde(default)]
+    pub suggestion_codes: Vec<String>,
 }
 
 /// The strength check of the custom password.
@@ -103,8 +111,37 @@ pub struct Recipient {
 pub struct PhoneField {
     /// What the sender typed.
     pub input: String,
+    /// The country national numbers are read in; `None` is the tenant's default.
+    pub country: Option<String>,
     /// The masked number the server already knows.
     pub known: Option<String>,
+    /// The verdict on `input` in `country`, as checked (stale verdicts are dropped).
+    pub verdict: Option<PhoneVerdict>,
+}
+
+/// The pane's choices for the draft, kept in the item's session data (`office::PANE_KEY`): the on-send
+/// handler reads them, so Outlook's Send honours the pane even when it is closed, and the pane restores
+/// them when it opens again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaneMemo {
+    /// Zegel is on (switched on by the sender, automatically, or forced).
+    pub on: bool,
+    /// The sender switched Zegel off after the content filter switched it on.
+    #[serde(default)]
+    pub switched_off: bool,
+    /// The content filter forces secure sending.
+    #[serde(default)]
+    pub forced: bool,
+    /// The message kind chosen.
+    #[serde(default)]
+    pub kind: Option<MessageKind>,
+    /// The authentication level chosen.
+    #[serde(default)]
+    pub level: Option<AuthLevel>,
+    /// The recipients' language chosen.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 /// Everything the pane shows.
@@ -134,6 +171,8 @@ pub struct State {
     pub strength: StrengthView,
     /// How the password reaches the recipient.
     pub deliver: Deliver,
+    /// The language of what recipients get (one of the tenant's languages).
+    pub language: Language,
     /// 2FA phone fields by lower-case address.
     pub phones: BTreeMap<String, PhoneField>,
     /// Whether the file settings are open.
@@ -150,6 +189,8 @@ pub struct State {
     pub confirmed_files: BTreeSet<String>,
     /// Confirmed recipients (lower-case addresses).
     pub confirmed_recipients: BTreeSet<String>,
+    /// The sender pressed Outlook's Send while Zegel was on: the pane leads to the wizard.
+    pub send_pressed: bool,
 }
 
 /// A change to the state.
@@ -172,7 +213,11 @@ pub enum Action {
         settings: Settings,
         /// The draft.
         item: Item,
+        /// The pane's choices for this draft from an earlier opening, if any.
+        memo: Option<PaneMemo>,
     },
+    /// The sender pressed Outlook's Send while Zegel was on (the on-send handler stopped it).
+    SendPressed,
     /// The draft changed in Outlook.
     ItemChanged(Item),
     /// The content filter decided (`None`: no content filter on this server).
@@ -198,12 +243,32 @@ pub enum Action {
     },
     /// Send via.
     Deliver(Deliver),
+    /// The recipients' language.
+    Language(Language),
     /// A phone number as typed.
     Phone {
         /// Lower-case address.
         email: String,
         /// Input.
         input: String,
+    },
+    /// The country a recipient's national number is read in.
+    PhoneCountry {
+        /// Lower-case address.
+        email: String,
+        /// ISO 3166 code.
+        country: String,
+    },
+    /// The verdict on a number as typed.
+    PhoneChecked {
+        /// Lower-case address.
+        email: String,
+        /// The input it is about.
+        input: String,
+        /// The country it was read in.
+        country: String,
+        /// The verdict.
+        verdict: PhoneVerdict,
     },
     /// The server knows a number.
     PhoneKnown {
@@ -232,8 +297,10 @@ pub enum Action {
     Sent {
         /// Message id.
         id: String,
-        /// Generated password to pass on.
+        /// The generated password, if any.
         password: Option<String>,
+        /// Whether the sender must tell it before the draft is sent.
+        tell: bool,
         /// Whether the sender must press Send.
         press_send: bool,
     },
@@ -260,12 +327,45 @@ impl State {
             custom_password: String::new(),
             strength: StrengthView::Idle,
             deliver: Deliver::Email,
+            language: Language::Nl,
             phones: BTreeMap::new(),
             file_settings_open: false,
             verdict: None,
             unscanned: Vec::new(),
             confirmed_files: BTreeSet::new(),
             confirmed_recipients: BTreeSet::new(),
+            send_pressed: false,
+        }
+    }
+
+    /// Whether the settings and the draft are loaded (the pane shows the flow).
+    pub fn loaded(&self) -> bool {
+        !matches!(
+            self.stage,
+            Stage::Loading | Stage::NotInOutlook | Stage::SignIn { .. }
+        )
+    }
+
+    /// The choices the on-send handler and a later opening of the pane need.
+    pub fn memo(&self) -> PaneMemo {
+        PaneMemo {
+            on: self.enabled,
+            switched_off: self.switched_off,
+            forced: self.forced(),
+            kind: Some(self.kind),
+            level: Some(self.level),
+            language: Some(self.language),
+        }
+    }
+
+    /// The first step of the wizard, when the options are complete.
+    fn wizard(&self) -> Option<Stage> {
+        if !self.options_complete() {
+            None
+        } else if self.files().is_empty() {
+            Some(Stage::ConfirmRecipients)
+        } else {
+            Some(Stage::ConfirmFiles)
         }
     }
 
@@ -333,9 +433,18 @@ impl State {
                 Err(Incomplete)
             };
         }
-        phone::normalize(&field.input, &self.settings.sms_default_country)
-            .map(Some)
-            .ok_or(Incomplete)
+        match field.verdict {
+            Some(PhoneVerdict::Mobile(e164)) => Ok(Some(e164)),
+            _ => Err(Incomplete),
+        }
+    }
+
+    /// The country `email`'s national number is read in.
+    pub fn phone_country(&self, email: &str) -> String {
+        self.phones
+            .get(&email.to_lowercase())
+            .and_then(|f| f.country.clone())
+            .unwrap_or_else(|| self.settings.sms_default_country.to_ascii_uppercase())
     }
 
     /// The expiry in days, when valid.
@@ -421,6 +530,9 @@ impl State {
         if !self.settings.allow_deliver_other {
             self.deliver = Deliver::Email;
         }
+        if !self.settings.languages.contains(&self.language) {
+            self.language = self.settings.languages.first().copied().unwrap_or_default();
+        }
     }
 
     fn apply_verdict(&mut self, verdict: Option<Decision>) {
@@ -469,6 +581,7 @@ impl Reducible for State {
                 texts,
                 settings,
                 item,
+                memo,
             } => {
                 s.texts = texts;
                 s.expiry_input = settings
@@ -480,10 +593,27 @@ impl Reducible for State {
                     .max_downloads_default
                     .map(|n| n.to_string())
                     .unwrap_or_default();
+                // The tenant's first language, unless the sender chose another for this draft.
+                s.language = settings.languages.first().copied().unwrap_or_default();
                 s.settings = settings;
                 s.item = item;
                 s.stage = Stage::Compose;
+                if let Some(memo) = memo {
+                    s.language = memo.language.unwrap_or(s.language);
+                    s.enabled = memo.on;
+                    s.switched_off = memo.switched_off && !memo.on;
+                    s.kind = memo.kind.unwrap_or(s.kind);
+                    s.level = memo.level.unwrap_or(s.level);
+                }
                 s.fit_options();
+            }
+            Action::SendPressed => {
+                s.send_pressed = true;
+                if s.stage == Stage::Compose
+                    && let Some(step) = s.wizard()
+                {
+                    s.stage = step;
+                }
             }
             Action::ItemChanged(item) => s.item = item,
             Action::Verdict(verdict) => s.apply_verdict(verdict),
@@ -517,12 +647,41 @@ impl Reducible for State {
                     s.strength = view;
                 }
             }
+            Action::Language(language) => {
+                if s.settings.languages.contains(&language) {
+                    s.language = language;
+                }
+            }
             Action::Deliver(deliver) => {
                 if deliver == Deliver::Email || s.settings.allow_deliver_other {
                     s.deliver = deliver;
                 }
             }
-            Action::Phone { email, input } => s.phones.entry(email).or_default().input = input,
+            Action::Phone { email, input } => {
+                let field = s.phones.entry(email).or_default();
+                if field.input != input {
+                    field.verdict = None;
+                }
+                field.input = input;
+            }
+            Action::PhoneCountry { email, country } => {
+                let field = s.phones.entry(email).or_default();
+                field.verdict = None;
+                field.country = Some(country);
+            }
+            Action::PhoneChecked {
+                email,
+                input,
+                country,
+                verdict,
+            } => {
+                if s.phones.get(&email).is_some_and(|f| f.input == input)
+                    && s.phone_country(&email) == country
+                    && let Some(field) = s.phones.get_mut(&email)
+                {
+                    field.verdict = Some(verdict);
+                }
+            }
             Action::PhoneKnown { email, masked } => {
                 s.phones.entry(email).or_default().known = Some(masked)
             }
@@ -531,10 +690,7 @@ impl Reducible for State {
             Action::Downloads(text) => s.downloads_input = text,
             Action::Next => {
                 s.stage = match s.stage {
-                    Stage::Compose if s.options_complete() && s.files().is_empty() => {
-                        Stage::ConfirmRecipients
-                    }
-                    Stage::Compose if s.options_complete() => Stage::ConfirmFiles,
+                    Stage::Compose if s.options_complete() => s.wizard().unwrap_or(Stage::Compose),
                     Stage::ConfirmFiles if s.files_confirmed() => Stage::ConfirmRecipients,
                     ref other => other.clone(),
                 }
@@ -566,11 +722,13 @@ impl Reducible for State {
             Action::Sent {
                 id,
                 password,
+                tell,
                 press_send,
             } => {
                 s.stage = Stage::Sent {
                     id,
                     password,
+                    tell,
                     press_send,
                 }
             }
@@ -610,6 +768,7 @@ mod tests {
             texts: &i18n::EN,
             settings,
             item,
+            memo: None,
         })
     }
 
@@ -634,6 +793,8 @@ mod tests {
             strong_enough: false,
             warning: None,
             suggestions: vec![],
+            warning_code: None,
+            suggestion_codes: vec![],
         };
         let s = s.reduce(Action::Strength {
             password: "welkom".into(),
@@ -646,6 +807,8 @@ mod tests {
             strong_enough: true,
             warning: None,
             suggestions: vec![],
+            warning_code: None,
+            suggestion_codes: vec![],
         };
         let stale = s.clone().reduce(Action::Strength {
             password: "welkom".into(),
@@ -738,7 +901,41 @@ mod tests {
             email: "jan@example.nl".into(),
             input: "06 1234 5678".into(),
         });
+        assert!(!typed.options_complete(), "not before the check said so");
+        let checked = |input: &str, country: &str, verdict: PhoneVerdict| Action::PhoneChecked {
+            email: "jan@example.nl".into(),
+            input: input.into(),
+            country: country.into(),
+            verdict,
+        };
+        let stale = typed.clone().reduce(checked(
+            "06 1234",
+            "NL",
+            PhoneVerdict::Mobile("+316".into()),
+        ));
+        assert!(
+            !stale.options_complete(),
+            "a verdict on older input is dropped"
+        );
+        let landline = typed
+            .clone()
+            .reduce(checked("06 1234 5678", "NL", PhoneVerdict::NotMobile));
+        assert!(!landline.options_complete(), "a landline is never ticked");
+        let typed = typed.reduce(checked(
+            "06 1234 5678",
+            "NL",
+            PhoneVerdict::Mobile("+31612345678".into()),
+        ));
         assert!(typed.options_complete());
+        let other_country = typed.clone().reduce(Action::PhoneCountry {
+            email: "jan@example.nl".into(),
+            country: "SE".into(),
+        });
+        assert!(
+            !other_country.options_complete(),
+            "another country is checked again"
+        );
+        assert_eq!(other_country.phone_country("JAN@example.nl"), "SE");
         assert_eq!(
             typed.phone_for("jan@example.nl"),
             Ok(Some("+31612345678".into()))
@@ -749,5 +946,68 @@ mod tests {
         });
         assert_eq!(known.phone_for("jan@example.nl"), Ok(None));
         assert!(known.options_complete());
+    }
+
+    #[test]
+    fn the_memo_restores_the_senders_choices_and_send_leads_to_the_wizard() {
+        let s = loaded(Settings::default())
+            .reduce(Action::Toggle)
+            .reduce(Action::Kind(MessageKind::SecureFiles));
+        let memo = s.memo();
+        assert!(memo.on && !memo.switched_off);
+        let json = serde_json::to_string(&memo).unwrap();
+        assert!(
+            json.contains(r#""on":true"#) && json.contains(r#""switchedOff":false"#),
+            "{json}"
+        );
+        // The pane opens again for the same draft (after Outlook's Send was stopped).
+        let reopened = Rc::new(State::default()).reduce(Action::Loaded {
+            texts: &i18n::EN,
+            settings: Settings::default(),
+            item: s.item.clone(),
+            memo: serde_json::from_str(&json).ok(),
+        });
+        assert!(reopened.enabled);
+        assert_eq!(reopened.kind, MessageKind::SecureFiles);
+        let pressed = reopened.reduce(Action::SendPressed);
+        assert_eq!(
+            pressed.stage,
+            Stage::ConfirmFiles,
+            "Send leads to the wizard"
+        );
+        // Switched off after the filter switched it on: the memo says so, and a rescan keeps it off.
+        let off = loaded(Settings::default())
+            .reduce(Action::Verdict(verdict(
+                FilterAction::Auto,
+                AuthLevel::OneFa,
+            )))
+            .reduce(Action::Toggle);
+        assert!(off.memo().switched_off && !off.memo().on);
+        // Send pressed with incomplete options stays on the options, with the hint.
+        let incomplete = loaded(Settings::default())
+            .reduce(Action::Toggle)
+            .reduce(Action::PasswordMode(PasswordMode::Custom))
+            .reduce(Action::SendPressed);
+        assert_eq!(incomplete.stage, Stage::Compose);
+        assert!(incomplete.send_pressed);
+    }
+
+    #[test]
+    fn the_recipients_language_is_one_the_tenant_offers() {
+        let settings = Settings {
+            languages: vec![Language::Sv, Language::En],
+            ..Settings::default()
+        };
+        let s = loaded(settings);
+        assert_eq!(s.language, Language::Sv, "the tenant's first language");
+        assert_eq!(
+            s.clone().reduce(Action::Language(Language::Nl)).language,
+            Language::Sv,
+            "a language the tenant does not offer is never chosen"
+        );
+        assert_eq!(
+            s.reduce(Action::Language(Language::En)).language,
+            Language::En
+        );
     }
 }

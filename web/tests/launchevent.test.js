@@ -20,9 +20,9 @@ function succeeded(value) {
  * Office single sign-on: `{ token }`, `{ error: code }` or undefined (an Outlook without Office.auth);
  * `email` is the signed-in Outlook user's address.
  */
-function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionData = true, body = "BSN 111222333", attachments, sso, email } = {}) {
+function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionData = true, session: initial = {}, body = "BSN 111222333", attachments, sso, email } = {}) {
   const roamingValues = Object.assign({ zegelToken: "zgl1.token" }, roaming);
-  const session = {};
+  const session = Object.assign({}, initial);
   const calls = [];
   const getter = (value) => ({ getAsync: (...args) => args[args.length - 1](succeeded(value)) });
   const item = {
@@ -32,7 +32,12 @@ function load({ headers = {}, roaming = {}, answer, language = "en-US", sessionD
     cc: getter([]),
     bcc: getter([{ emailAddress: "piet@extern.example", displayName: "Piet" }]),
     internetHeaders: { getAsync: (names, cb) => cb(succeeded(Object.fromEntries(names.filter((n) => n in headers).map((n) => [n, headers[n]])))) },
-    sessionData: sessionData ? { setAsync: (key, value, cb) => { session[key] = value; cb(succeeded()); } } : undefined,
+    sessionData: sessionData
+      ? {
+          setAsync: (key, value, cb) => { session[key] = value; cb(succeeded()); },
+          getAsync: (key, cb) => (key in session ? cb(succeeded(session[key])) : cb({ status: "failed", error: { message: "no such key" } })),
+        }
+      : undefined,
   };
   if (attachments) {
     // [{id, name, size, attachmentType, content: {format, content} | Error}]
@@ -124,7 +129,7 @@ test("notify blocks once with the findings and a Send anyway choice", async () =
   const options = await run("onMessageSendHandler");
   assert.equal(options.allowEvent, false);
   assert.equal(options.sendModeOverride, "promptUser");
-  assert.match(options.errorMessage, /iban: NL91ABNA0417164300/);
+  assert.match(options.errorMessage, /IBAN NL91ABNA0417164300/);
   assert.match(options.errorMessage, /2 recipient\(s\) outside/);
   assert.equal(options.commandId, undefined);
   assert.deepEqual(session, {}, "notify leaves nothing for the pane");
@@ -148,7 +153,8 @@ test("force blocks with a clear message and opens the pane", async () => {
   assert.equal(options.allowEvent, false);
   assert.equal(options.sendModeOverride, undefined);
   assert.match(options.errorMessage, /kräver säker sändning/);
-  assert.match(options.errorMessage, /nl_bsn: 111222333/);
+  assert.match(options.errorMessage, /BSN \(nederländskt personnummer\) 111222333/);
+  assert.doesNotMatch(options.errorMessage, /nl_bsn/);
   assert.equal(options.cancelLabel, "Öppna Zegel");
   assert.equal(JSON.parse(session.zegelVerdict).level, "2fa");
 });
@@ -217,7 +223,7 @@ test("attachments go along as base64 in JSON, and a finding only in an attachmen
   });
   const options = await run("onMessageSendHandler");
   assert.equal(options.allowEvent, false, "the BSN in the attachment blocks the send");
-  assert.match(options.errorMessage, /nl_bsn: 111222333/);
+  assert.match(options.errorMessage, /BSN \(Dutch citizen service number\) 111222333/);
   const post = calls.find((c) => c.url);
   const body = JSON.parse(post.init.body);
   assert.equal(post.init.headers["Content-Type"], "application/json");
@@ -338,4 +344,61 @@ test("no sign-in possible and the server cannot tell: what was remembered decide
     assert.equal(options.allowEvent, false);
     assert.equal(options.sendModeOverride === undefined, closed, String(remembered));
   }
+});
+
+test("findings are named in the sender's words, never by internal codes", () => {
+  const { zegelFound } = require("../launchevent.js");
+  const reasons = [
+    { kind: "nl_bsn", terms: ["111222333"] },
+    { kind: "trigger_word", terms: ["Patiëntendossier"] },
+    { kind: "se_personnummer", terms: [] },
+    { kind: "something_new", terms: [] },
+  ];
+  const texts = { kinds: { nl_bsn: "BSN", se_personnummer: "Zweeds persoonsnummer", trigger_word: "", other: "gevoelige gegevens" } };
+  assert.equal(zegelFound({ reasons }, texts), "BSN 111222333; \u201cPatiëntendossier\u201d; Zweeds persoonsnummer; gevoelige gegevens");
+});
+
+test("a Dutch alert names the BSN and quotes the trigger word", async () => {
+  const reasons = [
+    { kind: "nl_bsn", terms: ["111222333"], action: "force", level: "2fa" },
+    { kind: "trigger_word", terms: ["Patiëntendossier"], action: "force", level: "2fa" },
+  ];
+  const { run } = load({ language: "nl-NL", answer: () => json(200, decision("force", "2fa", reasons)) });
+  const options = await run("onMessageSendHandler");
+  assert.match(options.errorMessage, /gevoelige informatie: BSN 111222333; \u201cPatiëntendossier\u201d\. Uw organisatie/);
+  assert.doesNotMatch(options.errorMessage, /nl_bsn|trigger_word|\bje\b/);
+});
+
+test("Zegel switched on in the pane stops Outlook's Send without a scan and opens the pane at the wizard", async () => {
+  for (const pane of [{ on: true, switchedOff: false, forced: false }, { on: true, switchedOff: false, forced: true }]) {
+    const { run, calls, session } = load({
+      language: "nl-NL",
+      session: { zegelPane: JSON.stringify(pane) },
+      answer: () => Promise.reject(new TypeError("the server is down; it must not matter")),
+    });
+    const options = await run("onMessageSendHandler");
+    assert.equal(options.allowEvent, false, "the mail never leaves plain");
+    assert.equal(options.sendModeOverride, undefined, "no Send anyway");
+    assert.equal(options.commandId, "zegelComposeButton");
+    assert.equal(options.cancelLabel, "Open Zegel");
+    assert.match(options.errorMessage, /Zegel staat aan voor deze e-mail/);
+    assert.deepEqual(JSON.parse(options.contextData), { open: "wizard" });
+    assert.equal(session.zegelSendPressed, "1", "the pane learns that Send was pressed");
+    assert.equal(calls.length, 0, "no scan needed");
+  }
+});
+
+test("automatic protection switched off in the pane lets the send go; a forced verdict still stops it", async () => {
+  const off = JSON.stringify({ on: false, switchedOff: true, forced: false });
+  const auto = load({ session: { zegelPane: off }, answer: () => json(200, decision("auto", "1fa", BSN)) });
+  assert.deepEqual(await auto.run("onMessageSendHandler"), { allowEvent: true });
+  assert.equal(auto.calls.length, 1, "the draft is still scanned");
+  const forced = load({ session: { zegelPane: off }, answer: () => json(200, decision("force", "2fa", BSN)) });
+  const options = await forced.run("onMessageSendHandler");
+  assert.equal(options.allowEvent, false);
+  assert.equal(options.commandId, "zegelComposeButton");
+  const untouched = load({ session: { zegelPane: JSON.stringify({ on: false, switchedOff: false }) }, answer: () => json(200, decision("auto", "1fa", BSN)) });
+  assert.equal((await untouched.run("onMessageSendHandler")).allowEvent, false, "off without switching it off is not a choice");
+  const garbage = load({ session: { zegelPane: "{not json" }, answer: () => json(200, decision("auto", "1fa", BSN)) });
+  assert.equal((await garbage.run("onMessageSendHandler")).allowEvent, false);
 });

@@ -12,6 +12,8 @@ pub mod file_name;
 pub mod message;
 /// Password strength, judged the same way in the pane and on the server.
 pub mod password;
+/// Mobile numbers for 2FA, judged the same way in the pane and on the server.
+pub mod phone;
 /// The content-filter policy: from findings to a protection decision.
 pub mod policy;
 /// A tenant's settings: validation, what senders see, and their enforcement on message requests.

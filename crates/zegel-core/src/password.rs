@@ -4,6 +4,7 @@
 //! server and the other way round.
 
 use zxcvbn::Score;
+use zxcvbn::feedback::{Suggestion, Warning};
 
 /// The minimum zxcvbn score a custom password needs unless a tenant asks for more.
 pub const DEFAULT_MIN_SCORE: u8 = 3;
@@ -19,6 +20,49 @@ pub struct Strength {
     pub warning: Option<String>,
     /// zxcvbn's suggestions for a stronger password (English).
     pub suggestions: Vec<String>,
+    /// The warning as a stable code (`common_password`, …), for clients that say it in their own words.
+    pub warning_code: Option<&'static str>,
+    /// The suggestions as stable codes (`add_another_word`, …).
+    pub suggestion_codes: Vec<&'static str>,
+}
+
+/// The stable code of a zxcvbn warning.
+fn warning_code(warning: Warning) -> &'static str {
+    match warning {
+        Warning::StraightRowsOfKeysAreEasyToGuess => "straight_rows_of_keys",
+        Warning::ShortKeyboardPatternsAreEasyToGuess => "short_keyboard_patterns",
+        Warning::RepeatsLikeAaaAreEasyToGuess => "repeated_characters",
+        Warning::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => "repeated_patterns",
+        Warning::ThisIsATop10Password => "top10_password",
+        Warning::ThisIsATop100Password => "top100_password",
+        Warning::ThisIsACommonPassword => "common_password",
+        Warning::ThisIsSimilarToACommonlyUsedPassword => "similar_to_common_password",
+        Warning::SequencesLikeAbcAreEasyToGuess => "sequences",
+        Warning::RecentYearsAreEasyToGuess => "recent_years",
+        Warning::AWordByItselfIsEasyToGuess => "word_by_itself",
+        Warning::DatesAreOftenEasyToGuess => "dates",
+        Warning::NamesAndSurnamesByThemselvesAreEasyToGuess => "names_by_themselves",
+        Warning::CommonNamesAndSurnamesAreEasyToGuess => "common_names",
+    }
+}
+
+/// The stable code of a zxcvbn suggestion.
+fn suggestion_code(suggestion: Suggestion) -> &'static str {
+    match suggestion {
+        Suggestion::UseAFewWordsAvoidCommonPhrases => "use_a_few_words",
+        Suggestion::NoNeedForSymbolsDigitsOrUppercaseLetters => "no_need_for_symbols",
+        Suggestion::AddAnotherWordOrTwo => "add_another_word",
+        Suggestion::CapitalizationDoesntHelpVeryMuch => "capitalization_does_not_help",
+        Suggestion::AllUppercaseIsAlmostAsEasyToGuessAsAllLowercase => "all_uppercase",
+        Suggestion::ReversedWordsArentMuchHarderToGuess => "reversed_words",
+        Suggestion::PredictableSubstitutionsDontHelpVeryMuch => "predictable_substitutions",
+        Suggestion::UseALongerKeyboardPatternWithMoreTurns => "longer_keyboard_pattern",
+        Suggestion::AvoidRepeatedWordsAndCharacters => "avoid_repeats",
+        Suggestion::AvoidSequences => "avoid_sequences",
+        Suggestion::AvoidRecentYears => "avoid_recent_years",
+        Suggestion::AvoidYearsThatAreAssociatedWithYou => "avoid_your_years",
+        Suggestion::AvoidDatesAndYearsThatAreAssociatedWithYou => "avoid_your_dates",
+    }
 }
 
 /// Judges `password` with zxcvbn, penalising words from `user_inputs` (the sender's and recipients'
@@ -32,6 +76,8 @@ pub fn check_strength(password: &str, user_inputs: &[&str], min_score: u8) -> St
             suggestions: vec![
                 "Use a few words that are not common, or a generated password.".to_owned(),
             ],
+            warning_code: Some("empty"),
+            suggestion_codes: vec!["use_a_few_words"],
         };
     }
     // zxcvbn's cost grows with length; beyond 256 characters the score cannot get better anyway.
@@ -51,6 +97,16 @@ pub fn check_strength(password: &str, user_inputs: &[&str], min_score: u8) -> St
         warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
         suggestions: feedback
             .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
+            .unwrap_or_default(),
+        warning_code: feedback.and_then(|f| f.warning()).map(warning_code),
+        suggestion_codes: feedback
+            .map(|f| {
+                f.suggestions()
+                    .iter()
+                    .copied()
+                    .map(suggestion_code)
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }
@@ -72,6 +128,24 @@ mod tests {
                 "{weak:?} has no feedback"
             );
         }
+    }
+
+    #[test]
+    fn feedback_comes_with_stable_codes_too() {
+        let verdict = check_strength("password", &[], DEFAULT_MIN_SCORE);
+        assert!(
+            matches!(
+                verdict.warning_code,
+                Some("top10_password" | "top100_password" | "common_password")
+            ),
+            "{verdict:?}"
+        );
+        assert_eq!(verdict.suggestion_codes.len(), verdict.suggestions.len());
+        assert_eq!(
+            check_strength("", &[], 3).warning_code,
+            Some("empty"),
+            "the empty password has a code of its own"
+        );
     }
 
     #[test]

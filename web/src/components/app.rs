@@ -2,7 +2,7 @@ use yew::prelude::*;
 
 use crate::api::Api;
 use crate::components::file_settings::FileSettings;
-use crate::components::options::{KindPicker, LevelPicker};
+use crate::components::options::{KindPicker, LanguagePicker, LevelPicker};
 use crate::components::password::PasswordOptions;
 use crate::components::phones::Phones;
 use crate::components::signin::SignIn;
@@ -10,7 +10,9 @@ use crate::components::toggle::Toggle;
 use crate::components::verdict::Verdict;
 use crate::components::wizard::{ConfirmFiles, ConfirmRecipients, Done};
 use crate::hooks::boot::{sign_in, sign_in_with_sso};
-use crate::hooks::{use_boot, use_known_phones, use_scan, use_strength};
+use crate::hooks::{
+    use_boot, use_known_phones, use_pane_memo, use_phone_check, use_scan, use_strength,
+};
 use crate::i18n;
 use crate::signin::SingleSignOn;
 use crate::state::{Action, Stage, State};
@@ -36,6 +38,8 @@ pub fn App() -> Html {
     use_scan(state.clone(), (*api).clone());
     use_strength(state.clone());
     use_known_phones(state.clone(), (*api).clone());
+    use_pane_memo(state.clone());
+    use_phone_check(state.clone());
     let texts = state.texts;
     let stage_name = match &state.stage {
         Stage::Loading => "loading",
@@ -95,6 +99,7 @@ fn compose(state: &UseReducerHandle<State>, api: Option<Api>) -> Html {
         html! {
             <>
                 <KindPicker state={state.clone()} api={api.clone()} />
+                <LanguagePicker state={state.clone()} api={api.clone()} />
                 if state.kind.needs_auth() {
                     <LevelPicker state={state.clone()} api={api.clone()} />
                     if state.level == AuthLevel::OneFa {
@@ -104,6 +109,9 @@ fn compose(state: &UseReducerHandle<State>, api: Option<Api>) -> Html {
                     }
                 }
                 <div class="actions">
+                    if state.send_pressed {
+                        <p class="hint" id="send-pressed" role="status">{ texts.send_pressed }</p>
+                    }
                     if state.recipients().is_empty() {
                         <p class="hint" id="no-recipients">{ texts.no_recipients }</p>
                     }

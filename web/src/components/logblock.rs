@@ -186,7 +186,9 @@ async fn load(h: &Handles, texts: &'static Texts, api: Api, id: &str) {
         Err(ApiError::Unauthorized) => h.view.set(View::SignIn { refused: true }),
         Err(ApiError::Missing) => h.view.set(View::NotFound),
         Err(ApiError::Network(_)) => h.view.set(View::Failed(texts.network_error.to_owned())),
-        Err(ApiError::Refused { message, .. }) => h.view.set(View::Failed(message)),
+        Err(error @ ApiError::Refused { .. }) => h
+            .view
+            .set(View::Failed(crate::wording::server_error(texts, &error))),
     }
 }
 
@@ -210,9 +212,9 @@ fn act(h: &Handles, target: BlockTarget, blocked: bool) -> Callback<MouseEvent> 
                 Err(ApiError::Unauthorized) => h.view.set(View::SignIn { refused: true }),
                 Err(ApiError::Missing) => h.view.set(View::NotFound),
                 Err(ApiError::Network(_)) => h.error.set(Some(texts.network_error.to_owned())),
-                Err(ApiError::Refused { message, .. }) => {
-                    h.error
-                        .set(Some(format!("{} {message}", texts.log.refused)));
+                Err(error @ ApiError::Refused { .. }) => {
+                    let said = crate::wording::server_error(texts, &error);
+                    h.error.set(Some(format!("{} {said}", texts.log.refused)));
                 }
             }
             h.busy.set(false);

@@ -1,6 +1,6 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-use zegel_core::{AuthLevel, MessageKind};
+use zegel_core::{AuthLevel, Language, MessageKind};
 
 use crate::components::app::PaneProps;
 use crate::state::Action;
@@ -79,5 +79,44 @@ pub fn LevelPicker(props: &PaneProps) -> Html {
                 }) }
             </select>
         </div>
+    }
+}
+
+/// The language of what recipients get: only the tenant's languages, its first preselected. Left out
+/// when the tenant offers one language.
+#[function_component]
+pub fn LanguagePicker(props: &PaneProps) -> Html {
+    let state = &props.state;
+    let texts = state.texts;
+    if state.settings.languages.len() < 2 {
+        return html! {};
+    }
+    let dispatch = state.dispatcher();
+    let onchange = move |event: Event| {
+        let value = event.target_unchecked_into::<HtmlInputElement>().value();
+        if let Some(language) = Language::parse(&value) {
+            dispatch.dispatch(Action::Language(language));
+        }
+    };
+    html! {
+        <div class="field">
+            <label for="language">{ texts.recipients_language }</label>
+            <select id="language" onchange={onchange}>
+                { for state.settings.languages.iter().map(|language| html! {
+                    <option value={language.code()} lang={language.code()} selected={state.language == *language}>
+                        { language_name(*language) }
+                    </option>
+                }) }
+            </select>
+        </div>
+    }
+}
+
+/// A language by its own name, as people look for it in a list.
+fn language_name(language: Language) -> &'static str {
+    match language {
+        Language::Nl => "Nederlands",
+        Language::En => "English",
+        Language::Sv => "Svenska",
     }
 }

@@ -105,8 +105,14 @@ fn StrengthRing(props: &PaneProps) -> Html {
                 ("green", "😎", texts.strength_strong, vec![])
             }
             StrengthView::Judged(s) => {
-                let mut missing: Vec<String> = s.warning.iter().cloned().collect();
-                missing.extend(s.suggestions.iter().cloned());
+                // zxcvbn's feedback by its codes, in the pane's language (never its English text).
+                let missing: Vec<String> = s
+                    .warning_code
+                    .iter()
+                    .chain(&s.suggestion_codes)
+                    .filter_map(|code| crate::wording::strength_hint(texts.language, code))
+                    .map(str::to_owned)
+                    .collect();
                 (
                     if s.score <= 1 { "red" } else { "orange" },
                     if s.score <= 1 { "😟" } else { "😐" },

@@ -41,13 +41,23 @@ pub fn Verdict(props: &PaneProps) -> Html {
                 <p class="headline">{ headline }</p>
                 <p class="found">{ texts.found }</p>
                 <ul class="reasons">
-                    { for decision.reasons.iter().map(|reason| html! {
-                        <li data-kind={reason.kind.clone()}>
-                            <strong>{ texts.finding(&reason.kind) }</strong>
-                            if !reason.terms.is_empty() {
-                                {": "}{ reason.terms.join(", ") }
-                            }
-                        </li>
+                    { for decision.reasons.iter().map(|reason| {
+                        // A trigger word speaks for itself, in quotes; other kinds by their name.
+                        let quoted = reason.terms.iter().map(|t| format!("\u{201c}{t}\u{201d}")).collect::<Vec<_>>().join(", ");
+                        html! {
+                            <li data-kind={reason.kind.clone()}>
+                                if reason.kind == "trigger_word" && !reason.terms.is_empty() {
+                                    <strong>{ quoted }</strong>
+                                } else {
+                                    <strong>{ texts.finding(&reason.kind) }</strong>
+                                    if reason.kind == "activation_word" && !reason.terms.is_empty() {
+                                        {" "}{ quoted }
+                                    } else if !reason.terms.is_empty() {
+                                        {" "}{ reason.terms.join(", ") }
+                                    }
+                                }
+                            </li>
+                        }
                     }) }
                 </ul>
             }

@@ -90,7 +90,8 @@ pub fn ConfirmRecipients(props: &PaneProps) -> Html {
     }
 }
 
-/// The result: sent, a password to pass on, or "press Send".
+/// The result: sent, the generated password behind the eye (to pass on first when the sender tells it
+/// themselves), or "press Send".
 #[function_component]
 pub fn Done(props: &PaneProps) -> Html {
     let state = &props.state;
@@ -100,6 +101,7 @@ pub fn Done(props: &PaneProps) -> Html {
     let Stage::Sent {
         id,
         password,
+        tell,
         press_send,
     } = &state.stage
     else {
@@ -120,12 +122,25 @@ pub fn Done(props: &PaneProps) -> Html {
             }
         };
         let send_now = {
-            let (dispatch, id) = (state.dispatcher(), id.clone());
-            move |_| yew::platform::spawn_local(send_sealed(dispatch.clone(), id.clone()))
+            let (dispatch, id, password) = (state.dispatcher(), id.clone(), password.clone());
+            move |_| {
+                yew::platform::spawn_local(send_sealed(
+                    dispatch.clone(),
+                    id.clone(),
+                    password.clone(),
+                ))
+            }
+        };
+        let intro = if *tell {
+            texts.tell_password
+        } else if state.deliver == zegel_core::Deliver::Other {
+            texts.told_password
+        } else {
+            texts.emailed_password
         };
         html! {
             <div class="password-result">
-                <p>{ texts.tell_password }</p>
+                <p id="password-intro">{ intro }</p>
                 <div class="password-row">
                     <output id="generated-password" class={classes!("secret", (!*reveal).then_some("hidden"))} aria-live="polite">
                         { if *reveal { password.clone() } else { "•".repeat(12) } }
@@ -134,13 +149,15 @@ pub fn Done(props: &PaneProps) -> Html {
                         aria-label={if *reveal { texts.hide_password } else { texts.show_password }} onclick={toggle}>{"👁"}</button>
                     <button type="button" id="copy" onclick={copy}>{ if *copied { texts.copied } else { texts.copy } }</button>
                 </div>
-                <button type="button" id="send-mail" class="primary" onclick={send_now}>{ texts.send_mail }</button>
+                if *tell {
+                    <button type="button" id="send-mail" class="primary" onclick={send_now}>{ texts.send_mail }</button>
+                }
             </div>
         }
     });
     html! {
         <section class="done" role="status" data-message-id={id.clone()}>
-            <h1>{"✔ "}{ texts.sent_title }</h1>
+            <h1>{"✔ "}{ if *tell { texts.almost_sent } else { texts.sent_title } }</h1>
             { password_view.unwrap_or_default() }
             if *press_send {
                 <p class="hint" id="press-send">{ texts.press_send }</p>

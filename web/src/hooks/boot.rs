@@ -4,7 +4,7 @@ use crate::api::{Api, Decision, Settings};
 use crate::i18n;
 use crate::office;
 use crate::signin::{self, SignInError, SingleSignOn};
-use crate::state::{Action, State};
+use crate::state::{Action, PaneMemo, State};
 
 /// Loads everything once: waits for Office.js, signs in (Office single sign-on, else the stored token),
 /// reads the settings and the draft, and any verdict the on-send handler left. Sets `api` once signed in.
@@ -105,18 +105,49 @@ async fn load(
         Ok(item) => item,
         Err(error) => return dispatch.dispatch(Action::Failed(error.0)),
     };
+    // The pane's choices from an earlier opening for this draft (Zegel on or switched off).
+    let memo =
+        serde_json::from_str::<PaneMemo>(&office::session_value(office::PANE_KEY).await).ok();
     api.set(Some(client));
     dispatch.dispatch(Action::Loaded {
         texts,
         settings,
         item,
+        memo,
     });
     // The on-send handler may have blocked a send and left its verdict for the pane.
     let left = office::session_value(office::VERDICT_KEY).await;
     if let Ok(decision) = serde_json::from_str::<Decision>(&left) {
         dispatch.dispatch(Action::Verdict(Some(decision)));
     }
+    take_send_pressed(&dispatch).await;
     mark_first_render();
+}
+
+/// Leads to the wizard when the on-send handler stopped Outlook's Send because Zegel is on (it opened
+/// this pane, or found it open: the pane also looks each time it re-reads the draft).
+pub async fn take_send_pressed(dispatch: &UseReducerDispatcher<State>) {
+    if !office::session_take(office::SEND_PRESSED_KEY)
+        .await
+        .is_empty()
+    {
+        dispatch.dispatch(Action::SendPressed);
+    }
+}
+
+/// Keeps the pane's choices in the item's session data whenever they change, for the on-send handler.
+#[hook]
+pub fn use_pane_memo(state: UseReducerHandle<State>) {
+    let memo = state.loaded().then(|| state.memo());
+    use_effect_with(memo, |memo| {
+        if let Some(memo) = memo
+            && let Ok(json) = serde_json::to_string(memo)
+        {
+            yew::platform::spawn_local(async move {
+                let _ = office::session_set(office::PANE_KEY, &json).await;
+            });
+        }
+    });
 }
 
 /// Marks the moment the pane is usable, for `cargo xtask bench pane`.

@@ -12,8 +12,8 @@ pub mod send;
 /// The lazily loaded password-strength check.
 pub mod strength;
 
-pub use boot::use_boot;
-pub use phones::use_known_phones;
+pub use boot::{use_boot, use_pane_memo};
+pub use phones::{use_known_phones, use_phone_check};
 pub use scan::use_scan;
 pub use send::send;
 pub use strength::use_strength;

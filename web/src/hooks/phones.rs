@@ -37,3 +37,36 @@ pub fn use_known_phones(state: UseReducerHandle<State>, api: Option<Api>) {
         }
     });
 }
+
+/// Judges each typed number with the server's rule (`crate::phone::check`) whenever its input or
+/// country changes; the verdict is dropped when the input moved on meanwhile.
+#[hook]
+pub fn use_phone_check(state: UseReducerHandle<State>) {
+    let pending: Vec<(String, String, String)> = if state.level == AuthLevel::TwoFa && state.enabled
+    {
+        state
+            .phones
+            .iter()
+            .filter(|(_, f)| f.verdict.is_none() && !f.input.trim().is_empty())
+            .map(|(email, f)| (email.clone(), f.input.clone(), state.phone_country(email)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let dispatch = state.dispatcher();
+    use_effect_with(pending, move |pending| {
+        for (email, input, country) in pending.clone() {
+            let dispatch = dispatch.clone();
+            yew::platform::spawn_local(async move {
+                if let Some(verdict) = crate::phone::check(&input, &country).await {
+                    dispatch.dispatch(Action::PhoneChecked {
+                        email,
+                        input,
+                        country,
+                        verdict,
+                    });
+                }
+            });
+        }
+    });
+}

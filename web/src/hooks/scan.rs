@@ -83,6 +83,7 @@ async fn refresh(dispatch: UseReducerDispatcher<State>) {
         // The reducer keeps the same item when nothing changed, so the scan effect does not rerun.
         dispatch.dispatch(Action::ItemChanged(item));
     }
+    crate::hooks::boot::take_send_pressed(&dispatch).await;
 }
 
 /// The files to scan with their names, read from Outlook once per attachment id, and the names of the

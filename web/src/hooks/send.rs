@@ -8,9 +8,10 @@ use crate::api::{Api, ApiError};
 use crate::office;
 use crate::state::{Action, PasswordMode, State};
 
-/// Uploads the draft with the chosen options, turns the draft into the sent record (notification text,
-/// attachments removed, `X-Zegel-Message` header) and sends it. When the sender must pass a generated
-/// password on, the pane shows it first and sends on their click.
+/// Uploads the draft with the chosen options, turns the draft into the notification (the server's, with
+/// `"notify": "client"`) or the sent record, removes its attachments, sets the `X-Zegel-Message` header
+/// and lets Outlook send it. When the sender must pass a generated password on, the pane shows it first
+/// and sends on their click; any generated password stays behind the eye on the summary.
 pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispatcher<State>) {
     dispatch.dispatch(Action::Sending);
     let texts = state.texts;
@@ -35,8 +36,8 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
     };
     let sent = match api.send(&meta, files).await {
         Ok(sent) => sent,
-        Err(ApiError::Refused { message, field, .. }) => {
-            return fail(field.map(|f| format!("{f}: {message}")).unwrap_or(message));
+        Err(error @ ApiError::Refused { .. }) => {
+            return fail(crate::wording::server_error(texts, &error));
         }
         Err(ApiError::Unauthorized) => {
             return dispatch.dispatch(Action::NeedToken { refused: true });
@@ -45,39 +46,47 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
             return fail(texts.network_error.to_owned());
         }
     };
-    let expires = format_date(&sent.expires_at, texts.language.code());
-    let body = texts.draft_body(state.kind, &expires, Some(&item.body_html));
-    if let Err(error) = office::seal_draft(&body, uploaded_ids, &sent.id).await {
+    // With a notification from the server the draft becomes it (the one mail recipients get, from the
+    // sender's own mailbox); otherwise it becomes the sent record, in the sender's language.
+    let (subject, body) = match &sent.notification {
+        Some(notification) => (notification.subject.clone(), notification.html.clone()),
+        None => {
+            let expires = format_date(&sent.expires_at, texts.language.code());
+            let body = texts.draft_body(state.kind, &expires, Some(&item.body_html));
+            (String::new(), body)
+        }
+    };
+    if let Err(error) = office::seal_draft(&subject, &body, uploaded_ids, &sent.id).await {
         return fail(error.0);
     }
-    if sent.password.is_some() {
+    // A password the sender tells the recipient themselves is shown before the draft leaves.
+    let tell = sent.password.is_some() && state.deliver == Deliver::Other;
+    if tell {
         return dispatch.dispatch(Action::Sent {
             id: sent.id,
             password: sent.password,
+            tell: true,
             press_send: false,
         });
     }
     match office::send_item().await {
-        Ok(true) => dispatch.dispatch(Action::Sent {
+        Ok(sent_now) => dispatch.dispatch(Action::Sent {
             id: sent.id,
-            password: None,
-            press_send: false,
-        }),
-        Ok(false) => dispatch.dispatch(Action::Sent {
-            id: sent.id,
-            password: None,
-            press_send: true,
+            password: sent.password,
+            tell: false,
+            press_send: !sent_now,
         }),
         Err(error) => fail(error.0),
     }
 }
 
-/// Sends the sealed draft after the sender noted the generated password.
-pub async fn send_sealed(dispatch: UseReducerDispatcher<State>, id: String) {
+/// Sends the sealed draft after the sender noted the generated password (which stays behind the eye).
+pub async fn send_sealed(dispatch: UseReducerDispatcher<State>, id: String, password: String) {
     match office::send_item().await {
         Ok(sent) => dispatch.dispatch(Action::Sent {
             id,
-            password: None,
+            password: Some(password),
+            tell: false,
             press_send: !sent,
         }),
         Err(error) => dispatch.dispatch(Action::Failed(error.0)),
@@ -131,7 +140,7 @@ fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String>
         auth,
         expires_in_days: state.expiry_days(),
         max_downloads: state.max_downloads().ok().flatten(),
-        language: Some(state.texts.language),
+        language: Some(state.language),
     })
 }
 
