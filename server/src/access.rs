@@ -139,8 +139,55 @@ pub fn language(access: &Access) -> Language {
     Language::parse(&access.language).unwrap_or_default()
 }
 
+/// A link as a recipient follows it.
+// One per request and moved out at once: boxing the larger variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Link {
+    /// A recipient's own link; also public files through the message's one link, as its first recipient.
+    Recipient(Access),
+    /// The one link of a protected message sent with `"notify": "client"`: the recipient names their
+    /// address first.
+    Message(MessageLink),
+}
+
+/// The one link of a message: every recipient of it.
+#[derive(Debug, Clone)]
+pub struct MessageLink {
+    recipients: Vec<Access>,
+}
+
+impl MessageLink {
+    /// What is the same for every recipient (language, sender, subject, gate, expiry).
+    pub fn message(&self) -> &Access {
+        &self.recipients[0]
+    }
+
+    /// The recipient with address `email`, if they may still get in. Every recipient is compared (in
+    /// constant time), so the lookup costs the same whoever asks.
+    fn recipient(&self, email: &str, now: i64) -> Option<&Access> {
+        let wanted = zegel_crypto::hash_token(&email.trim().to_lowercase());
+        let mut found = None;
+        for access in &self.recipients {
+            let candidate = zegel_crypto::hash_token(&access.email.to_lowercase());
+            if zegel_crypto::ct_eq(&wanted, &candidate) {
+                found = Some(access);
+            }
+        }
+        found.filter(|access| access.is_available(now))
+    }
+}
+
 /// Resolves a link token to an available access.
 pub async fn resolve(state: &AppState, token: &str) -> Result<Access, AccessError> {
+    match resolve_link(state, token).await? {
+        Link::Recipient(access) => Ok(access),
+        Link::Message(_) => Err(AccessError::Unavailable),
+    }
+}
+
+/// Resolves a link token: a recipient's own link, or a message's one link.
+pub async fn resolve_link(state: &AppState, token: &str) -> Result<Link, AccessError> {
     // Tokens are 43 URL-safe characters; anything else is not worth a database lookup.
     if token.len() != 43
         || !token
@@ -150,13 +197,121 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Access, AccessErro
         return Err(AccessError::Unavailable);
     }
     let hash = zegel_crypto::hash_token(token);
-    let access = messages::access_by_token(&state.db, &hash)
-        .await?
-        .ok_or(AccessError::Unavailable)?;
-    if !access.is_available(state.now_ms()) {
+    let now = state.now_ms();
+    if let Some(access) = messages::access_by_token(&state.db, &hash).await? {
+        if !access.is_available(now) {
+            return Err(AccessError::Unavailable);
+        }
+        return Ok(Link::Recipient(access));
+    }
+    let recipients = messages::accesses_by_message_link(&state.db, &hash).await?;
+    let Some(any) = recipients.first() else {
+        return Err(AccessError::Unavailable);
+    };
+    // The message as a whole must be reachable; each recipient's own blocks apply when they name
+    // themselves.
+    if any.status != "active" || now >= any.expires_at || any.message_blocked {
         return Err(AccessError::Unavailable);
     }
-    Ok(access)
+    if any.kind == MessageKind::PublicFiles.as_str() {
+        let first = crate::db::links::first_recipient(&state.db, &hash).await?;
+        return recipients
+            .into_iter()
+            .find(|a| Some(&a.recipient_id) == first.as_ref() && a.is_available(now))
+            .map(Link::Recipient)
+            .ok_or(AccessError::Unavailable);
+    }
+    Ok(Link::Message(MessageLink { recipients }))
+}
+
+/// `challenge` on a message's one link: when `email` is a recipient who may still get in, their
+/// password mail or SMS code is sent exactly as from their own link; for any other address nothing is.
+/// The caller answers the same either way, and at the same time: both paths have made the same
+/// queries (the link's recipients) and comparisons, and the recipient's challenge runs in the
+/// background, so neither the answer nor its timing tells who received the message. Its own refusals
+/// (too many sends, locked) are logged, not shown, for the same reason.
+pub fn challenge_by_address(
+    state: &AppState,
+    link: &MessageLink,
+    email: &str,
+    client: &ClientInfo,
+) {
+    let Some(access) = link.recipient(email, state.now_ms()).cloned() else {
+        return;
+    };
+    let state = state.clone();
+    let client = client.clone();
+    tokio::spawn(async move {
+        match challenge(&state, &access, &client).await {
+            Ok(_) => {}
+            Err(AccessError::Internal(cause)) => {
+                tracing::error!(error = format!("{cause:#}"), "challenge by address failed")
+            }
+            Err(refused) => tracing::info!(reason = %refused, "challenge by address not sent"),
+        }
+    });
+}
+
+/// `verify` on a message's one link for the recipient `email` names; on success the recipient's id and
+/// a new session token. Any failure — an address that is not a recipient, a wrong code, a lock or a
+/// wait — is the same [`AccessError::WrongCode`], after the work a wrong try costs (a password hash or
+/// a code lookup), so the answer tells nothing about the address.
+pub async fn verify_by_address(
+    state: &AppState,
+    link: &MessageLink,
+    email: &str,
+    code: &str,
+    client: &ClientInfo,
+) -> Result<(String, String), AccessError> {
+    if let Some(access) = link.recipient(email, state.now_ms()).cloned() {
+        return match verify(state, &access, code, client).await {
+            Ok(session) => Ok((access.recipient_id, session)),
+            // Load and failures of the server say nothing about the address.
+            Err(error @ (AccessError::Internal(_) | AccessError::Busy)) => Err(error),
+            Err(_) => Err(AccessError::WrongCode),
+        };
+    }
+    let message = link.message();
+    let now = state.now_ms();
+    store::claim_try(&state.db, "-", now).await?;
+    match message.password_hash.clone() {
+        Some(hash) => {
+            let candidate = code.trim().chars().take(256).collect::<String>();
+            let admission = state
+                .password_budget
+                .admit()
+                .map_err(|_| AccessError::Busy)?;
+            admission
+                .run(move |memory| memory.verify(&candidate, &hash))
+                .await?;
+        }
+        None => {
+            store::claim_code_tries(&state.db, "-", now).await?;
+        }
+    }
+    Err(AccessError::WrongCode)
+}
+
+/// The session a request carries for one of the recipients of a message's one link.
+pub async fn session_for_link(
+    state: &AppState,
+    headers: &HeaderMap,
+    link: &MessageLink,
+) -> Result<Access, AccessError> {
+    let cookies: Vec<&str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('=').map(|(name, _)| name))
+        .collect();
+    for access in &link.recipients {
+        let name = session_cookie_name(state, &access.recipient_id);
+        if cookies.contains(&name.as_str()) {
+            return session_access(state, headers, &access.recipient_id).await;
+        }
+    }
+    Err(AccessError::NoSession)
 }
 
 /// The message's subject and body.
@@ -234,7 +389,8 @@ pub async fn challenge(
             Err(sms),
         )
     } else {
-        // A custom password is sent as the sender set it; otherwise a fresh one-time password.
+        // A fixed password (the sender's own, or generated and shown to the sender) is sent as it is;
+        // otherwise (gateway mail) a fresh one-time password.
         let password = match &access.sealed_password {
             Some(sealed) => String::from_utf8(
                 sealing::open_field(
@@ -260,7 +416,7 @@ pub async fn challenge(
             &crate::settings::look(&settings),
         );
         // The code row records the send (for throttling) and, for a one-time password, its hash; a
-        // custom password is checked against its Argon2 hash instead, so its row holds no usable hash.
+        // fixed password is checked against its Argon2 hash instead, so its row holds no usable hash.
         let hash = if access.sealed_password.is_some() {
             [0u8; 32]
         } else {

@@ -239,7 +239,10 @@ pub async fn supply_phones(
             .collect();
         store::set_status(&mut tx, message_id, "active").await?;
         phone_store::spend_requests(&mut tx, message_id).await?;
-        enqueue_notifications(&mut tx, state, &keyring, &spec, &all, now).await?;
+        // A message whose sender's client sent the notification (one link) gets no second one.
+        if !crate::db::links::has_message_link(&mut tx, message_id).await? {
+            enqueue_notifications(&mut tx, state, &keyring, &spec, &all, now).await?;
+        }
     }
     // The numbers are for this message only: a remembered number changes only when the recipient
     // confirms one or an admin sets it (`phones`).

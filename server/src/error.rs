@@ -71,6 +71,9 @@ pub enum AppError {
         /// What is wrong.
         message: String,
     },
+    /// The message is less protected than the tenant's content policy forces (422, code `policy`).
+    #[error("{}", policy_message(.0))]
+    Policy(zegel_core::policy::Requirement),
     /// Anything else (500); the cause is logged, not shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -116,7 +119,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid { .. } | Self::Policy(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -132,6 +135,7 @@ impl AppError {
         match self {
             Self::BadRequest { code, .. } => code,
             Self::Invalid { .. } => "invalid",
+            Self::Policy(_) => "policy",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound => "not_found",
@@ -158,6 +162,37 @@ struct ErrorDetail<'a> {
     field: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     feedback: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    found: Option<&'a [zegel_core::policy::Found]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required: Option<RequiredBody>,
+}
+
+/// The `required` member of a `policy` error.
+#[derive(Serialize)]
+struct RequiredBody {
+    kind: zegel_core::MessageKind,
+    level: zegel_core::AuthLevel,
+}
+
+/// The English sentence of a `policy` error: what was found (kinds only, never the values) and what
+/// protection the message needs.
+fn policy_message(required: &zegel_core::policy::Requirement) -> String {
+    let mut kinds: Vec<&str> = Vec::new();
+    for found in &required.found {
+        if !kinds.contains(&found.kind.as_str()) {
+            kinds.push(found.kind.as_str());
+        }
+    }
+    let kind = match required.kind {
+        zegel_core::MessageKind::SecureFiles => "secure files",
+        _ => "a secure message",
+    };
+    format!(
+        "the organisation's content policy requires at least {kind} with {} for this message (found: {})",
+        required.level.as_str().to_uppercase(),
+        kinds.join(", ")
+    )
 }
 
 impl IntoResponse for AppError {
@@ -177,6 +212,17 @@ impl IntoResponse for AppError {
                 message: self.to_string(),
                 field,
                 feedback,
+                found: match &self {
+                    Self::Policy(required) => Some(required.found.as_slice()),
+                    _ => None,
+                },
+                required: match &self {
+                    Self::Policy(required) => Some(RequiredBody {
+                        kind: required.kind,
+                        level: required.level,
+                    }),
+                    _ => None,
+                },
             },
         };
         let mut response = (self.status(), Json(body)).into_response();

@@ -15,6 +15,10 @@ use zegel_dlp::extract::{Limits, PdfText};
 
 use zegel_dlp::{Finding, Findings, Kind, Location, Scanner};
 
+/// The most bytes of attachments one message is scanned for (`POST /api/v1/scan` refuses more; the
+/// message intake reports the rest as unscannable).
+pub const MAX_SCAN_BYTES: usize = 100 * 1024 * 1024;
+
 /// How long one attachment may take, whatever it contains.
 pub const ATTACHMENT_DEADLINE: Duration = Duration::from_secs(10);
 /// The PDF child's address-space limit.
@@ -177,19 +181,7 @@ pub fn scan_message(
 ) -> ScanOutcome {
     let scanner = Scanner::new(&policy.words());
     let mut found = Findings::new();
-    if !input.subject.is_empty() {
-        scanner.scan_text_into(&input.subject, &Location::Subject, &mut found);
-    }
-    for text in [&input.body_text, &input.text].into_iter().flatten() {
-        scanner.scan_text_into(text, &Location::Body, &mut found);
-    }
-    if let Some(html) = &input.body_html {
-        // The HTML body is reduced to its text first (tags would split words and numbers).
-        let extraction = zegel_dlp::extract::extract("body.html", html.as_bytes(), &limits(), pdf);
-        for part in extraction.parts {
-            scanner.scan_text_into(&part.text, &Location::Body, &mut found);
-        }
-    }
+    scan_texts(&scanner, input, pdf, &mut found);
     for attachment in attachments {
         scanner.scan_attachment_into(
             &attachment.name,
@@ -201,20 +193,172 @@ pub fn scan_message(
     }
     let counts = found.counts().clone();
     let findings = found.into_kept();
-    let classes: Vec<RecipientClass> = if input.recipients.is_empty() {
-        vec![RecipientClass::External]
-    } else {
-        input
-            .recipients
-            .iter()
-            .map(|r| classify(&r.email, internal_domains))
-            .collect()
-    };
-    let decision = decide(policy, &findings, &classes, !attachments.is_empty());
+    let recipients: Vec<&str> = input.recipients.iter().map(|r| r.email.as_str()).collect();
+    let decision = decide_for(
+        policy,
+        &findings,
+        &recipients,
+        internal_domains,
+        !attachments.is_empty(),
+    );
     ScanOutcome {
         decision,
         findings,
         counts,
+    }
+}
+
+/// Scans the subject and the bodies (the HTML body reduced to its text first) into `found`.
+pub fn scan_texts(scanner: &Scanner, input: &ScanInput, pdf: &dyn PdfText, found: &mut Findings) {
+    if !input.subject.is_empty() {
+        scanner.scan_text_into(&input.subject, &Location::Subject, found);
+    }
+    for text in [&input.body_text, &input.text].into_iter().flatten() {
+        scanner.scan_text_into(text, &Location::Body, found);
+    }
+    if let Some(html) = &input.body_html {
+        // Tags would split words and numbers.
+        let extraction = zegel_dlp::extract::extract("body.html", html.as_bytes(), &limits(), pdf);
+        for part in extraction.parts {
+            scanner.scan_text_into(&part.text, &Location::Body, found);
+        }
+    }
+}
+
+/// The policy's decision for `findings` in a message to `recipients` (internal or external by
+/// `internal_domains`; no recipients at all counts as going outside, fail safe).
+pub fn decide_for(
+    policy: &ContentFilterPolicy,
+    findings: &[Finding],
+    recipients: &[&str],
+    internal_domains: &[String],
+    has_attachments: bool,
+) -> Decision {
+    let classes: Vec<RecipientClass> = if recipients.is_empty() {
+        vec![RecipientClass::External]
+    } else {
+        recipients
+            .iter()
+            .map(|email| classify(email, internal_domains))
+            .collect()
+    };
+    decide(policy, findings, &classes, has_attachments)
+}
+
+/// The content filter over a message while it is uploaded (`POST /api/v1/messages`): each attachment is
+/// kept in memory only up to the extraction limit (and the message's scan budget of [`MAX_SCAN_BYTES`]),
+/// scanned as soon as it is complete and dropped, so a request holds at most one attachment's bytes for
+/// scanning. Beyond the limits an attachment is an `unscannable` finding, which the policy handles.
+pub struct IntakeScan {
+    scanner: std::sync::Arc<Scanner>,
+    pdf: ChildProcessPdf,
+    findings: Findings,
+    budget_left: u64,
+    attachments: usize,
+}
+
+/// One attachment's bytes as far as they are scanned.
+pub struct AttachmentBuffer {
+    name: String,
+    bytes: Vec<u8>,
+    cap: u64,
+    seen: u64,
+    limit: Option<String>,
+}
+
+impl AttachmentBuffer {
+    /// Takes the next chunk; past the cap the bytes are dropped and the attachment becomes unscannable.
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.seen += chunk.len() as u64;
+        if self.limit.is_some() {
+            return;
+        }
+        if self.seen > self.cap {
+            self.bytes = Vec::new();
+            self.limit = Some(if self.cap < Limits::default().max_bytes_read {
+                format!(
+                    "the message's attachments are larger than the scan limit of {MAX_SCAN_BYTES} bytes"
+                )
+            } else {
+                format!(
+                    "file larger than the limit of {} bytes",
+                    Limits::default().max_bytes_read
+                )
+            });
+            return;
+        }
+        self.bytes.extend_from_slice(chunk);
+    }
+}
+
+impl IntakeScan {
+    /// Starts scanning a message under `policy`.
+    pub fn new(policy: &ContentFilterPolicy, pdf: ChildProcessPdf) -> Self {
+        Self {
+            scanner: std::sync::Arc::new(Scanner::new(&policy.words())),
+            pdf,
+            findings: Findings::new(),
+            budget_left: MAX_SCAN_BYTES as u64,
+            attachments: 0,
+        }
+    }
+
+    /// A buffer for the next attachment, named `name`.
+    pub fn attachment(&self, name: &str) -> AttachmentBuffer {
+        AttachmentBuffer {
+            name: name.to_owned(),
+            bytes: Vec::new(),
+            cap: self.budget_left.min(Limits::default().max_bytes_read),
+            seen: 0,
+            limit: None,
+        }
+    }
+
+    /// Scans a complete attachment (on a blocking thread) and keeps only its findings.
+    pub async fn scan_attachment(&mut self, buffer: AttachmentBuffer) -> anyhow::Result<()> {
+        self.attachments += 1;
+        self.budget_left = self.budget_left.saturating_sub(buffer.seen);
+        let location = Location::Attachment {
+            name: buffer.name.clone(),
+            path: Vec::new(),
+        };
+        if let Some(reason) = buffer.limit {
+            self.findings.push(Finding::unscannable(location, reason));
+            return Ok(());
+        }
+        let scanner = self.scanner.clone();
+        let pdf = self.pdf.clone();
+        let mut found = std::mem::take(&mut self.findings);
+        self.findings = tokio::task::spawn_blocking(move || {
+            scanner.scan_attachment_into(&buffer.name, &buffer.bytes, &limits(), &pdf, &mut found);
+            found
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Scans the subject and bodies and decides for a message to `recipients`.
+    pub async fn decide(
+        mut self,
+        policy: ContentFilterPolicy,
+        texts: ScanInput,
+        recipients: Vec<String>,
+        internal_domains: Vec<String>,
+    ) -> anyhow::Result<Decision> {
+        let decision = tokio::task::spawn_blocking(move || {
+            scan_texts(&self.scanner, &texts, &self.pdf, &mut self.findings);
+            let findings = self.findings.into_kept();
+            let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
+            decide_for(
+                &policy,
+                &findings,
+                &recipients,
+                &internal_domains,
+                self.attachments > 0,
+            )
+        })
+        .await?;
+        Ok(decision)
     }
 }
 
@@ -258,6 +402,42 @@ mod tests {
             classify("a@notzorg.example", &internal),
             RecipientClass::External
         );
+    }
+
+    #[tokio::test]
+    async fn attachments_past_the_limit_are_not_kept_but_unscannable() {
+        let mut scan = IntakeScan::new(&ContentFilterPolicy::default(), ChildProcessPdf::current());
+        let mut small = scan.attachment("brief.txt");
+        small.push(b"BSN 111222333");
+        scan.scan_attachment(small).await.unwrap();
+        let mut big = scan.attachment("groot.txt");
+        big.cap = 8;
+        big.push(b"BSN 1112");
+        big.push(b"22333");
+        assert!(big.bytes.is_empty(), "nothing kept past the cap");
+        scan.scan_attachment(big).await.unwrap();
+        assert_eq!(scan.budget_left, MAX_SCAN_BYTES as u64 - 13 - 13);
+        let decision = scan
+            .decide(
+                ContentFilterPolicy::default(),
+                ScanInput::default(),
+                vec!["jan@elders.example".into()],
+                vec!["zorg.example".into()],
+            )
+            .await
+            .unwrap();
+        let kinds: Vec<_> = decision.reasons.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            [zegel_dlp::Kind::NlBsn, zegel_dlp::Kind::Unscannable]
+        );
+        let unscannable = &decision.reasons[1];
+        assert!(
+            unscannable.terms[0].contains("larger than"),
+            "{unscannable:?}"
+        );
+        let required = decision.required.unwrap();
+        assert_eq!(required.kind, zegel_core::MessageKind::SecureFiles);
     }
 
     #[test]

@@ -236,6 +236,15 @@ impl Language {
     }
 }
 
+/// Who tells the recipients about a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notify {
+    /// The sender's own client (the Outlook mail itself): Zegel sends no notification and answers with
+    /// one for the client to send, carrying one link for the whole message.
+    Client,
+}
+
 /// The `meta` part of `POST /api/v1/messages`, as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -265,6 +274,9 @@ pub struct MessageRequest {
     /// The language of the notification and the portal.
     #[serde(default)]
     pub language: Option<Language>,
+    /// `"client"`: the sender's client sends the notification; absent: Zegel notifies each recipient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<Notify>,
 }
 
 /// The limits a request is checked against (from the tenant's settings).
@@ -320,6 +332,8 @@ pub struct ValidatedMessage {
     pub max_downloads: Option<u32>,
     /// The notification and portal language.
     pub language: Language,
+    /// Who notifies the recipients (`None`: Zegel, one mail each).
+    pub notify: Option<Notify>,
 }
 
 /// A recipient that passed the checks.
@@ -460,6 +474,7 @@ impl MessageRequest {
             expires_in_days,
             max_downloads: self.max_downloads,
             language: self.language.unwrap_or(limits.default_language),
+            notify: self.notify,
         })
     }
 }

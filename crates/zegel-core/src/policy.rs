@@ -13,11 +13,16 @@
 //!   reported, so the pane can say what it saw. The activation word is an explicit request and still forces.
 //!
 //! The pane and the server both call [`decide`], so the sender sees the decision the server enforces.
+//! [`Decision::required`] is the part the server enforces on every message ([`Requirement`]): what
+//! the forced findings (rules with [`Action::Force`] and activation words) ask for, and
+//! [`Requirement::met_by`] says whether a message's kind and level give it.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use zegel_dlp::{Finding, Kind, Location, Words, fold_word};
+
+use crate::message::MessageKind;
 
 /// The recipient authentication level a rule asks for (`"1fa"`, `"2fa"`): the same type as a message's.
 pub use crate::message::AuthLevel as Level;
@@ -167,6 +172,85 @@ pub struct Decision {
     pub reasons: Vec<Reason>,
     /// Things to tell the sender.
     pub warnings: Vec<Warning>,
+    /// The least protection the tenant forces for this message; `None` when nothing forces any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required: Option<Requirement>,
+}
+
+/// Where a forced finding was, as far as the protection it needs is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// The subject line.
+    Subject,
+    /// The body.
+    Body,
+    /// An attachment (or something inside one).
+    Attachment,
+}
+
+impl Place {
+    fn of(location: &Location) -> Self {
+        match location {
+            Location::Subject => Place::Subject,
+            Location::Body => Place::Body,
+            Location::Attachment { .. } => Place::Attachment,
+        }
+    }
+}
+
+/// One kind of forced finding and where it was (`{"kind": "nl_bsn", "where": "body"}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Found {
+    /// The kind of finding.
+    pub kind: Kind,
+    /// Where it was.
+    #[serde(rename = "where")]
+    pub place: Place,
+}
+
+/// The least protection a message must have: the forced findings of [`decide`] and what they ask for.
+///
+/// A forced finding in the subject or the body needs a secure message (the body would otherwise travel
+/// as plain mail); forced findings only in attachments need at least secure files. The level is the
+/// highest level of the forced rules (an activation word's level as [`decide`] sets it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requirement {
+    /// [`MessageKind::SecureMessage`] or [`MessageKind::SecureFiles`].
+    pub kind: MessageKind,
+    /// The least recipient authentication level.
+    pub level: Level,
+    /// The forced kinds and where they were, distinct, in order of appearance.
+    pub found: Vec<Found>,
+}
+
+impl Requirement {
+    /// Whether a message of `kind`, protected at `level` (`None`: no authentication), gives at least
+    /// this protection.
+    pub fn met_by(&self, kind: MessageKind, level: Option<Level>) -> bool {
+        let rank = |kind: MessageKind| match kind {
+            MessageKind::PublicFiles => 0,
+            MessageKind::SecureFiles => 1,
+            MessageKind::SecureMessage => 2,
+        };
+        rank(kind) >= rank(self.kind) && kind.needs_auth() && level >= Some(self.level)
+    }
+
+    /// The message kind that gives this protection while keeping as much of `requested` as allowed:
+    /// `requested` when it is enough, else the required kind.
+    pub fn raise_kind(&self, requested: MessageKind) -> MessageKind {
+        if self.met_by(requested, Some(Level::TwoFa)) {
+            requested
+        } else {
+            self.kind
+        }
+    }
+}
+
+/// How far a message of `kind` at `level` is protected: no finding can ask for more than a secure
+/// message at 2FA, so content need not be scanned for such a message.
+pub fn fully_protected(kind: MessageKind, level: Option<Level>) -> bool {
+    kind == MessageKind::SecureMessage && level == Some(Level::TwoFa)
 }
 
 /// Combines `findings` into one decision under `policy` (see the module docs).
@@ -184,6 +268,8 @@ pub fn decide(
     // (kind, action, level) -> distinct terms in order of appearance.
     let mut groups: BTreeMap<(Kind, Action, Level), Vec<String>> = BTreeMap::new();
     let mut activation_terms: Vec<String> = Vec::new();
+    // Forced findings: (kind, where, level), the activation word's level filled in below.
+    let mut forced: Vec<(Kind, Place, Option<Level>)> = Vec::new();
     let add = |terms: &mut Vec<String>, t: &str| {
         if !terms.iter().any(|x| x == t) {
             terms.push(t.to_owned());
@@ -197,6 +283,7 @@ pub fn decide(
         let (action, level) = match f.kind {
             Kind::ActivationWord => {
                 add(&mut activation_terms, term);
+                forced.push((f.kind, Place::of(&f.location), None));
                 continue;
             }
             Kind::TriggerWord => {
@@ -215,6 +302,9 @@ pub fn decide(
         if action > Action::Allow {
             add(groups.entry((f.kind, action, level)).or_default(), term);
         }
+        if action == Action::Force {
+            forced.push((f.kind, Place::of(&f.location), Some(level)));
+        }
     }
     let mut reasons: Vec<Reason> = groups
         .into_iter()
@@ -225,12 +315,14 @@ pub fn decide(
             level,
         })
         .collect();
+    let mut activation_level = None;
     if !activation_terms.is_empty() {
         let level = policy
             .rule(Kind::ActivationWord)
             .map(|r| r.level)
             .or_else(|| reasons.iter().map(|r| r.level).max())
             .unwrap_or(Level::OneFa);
+        activation_level = Some(level);
         reasons.push(Reason {
             kind: Kind::ActivationWord,
             terms: activation_terms,
@@ -256,6 +348,10 @@ pub fn decide(
         .then(|| reasons.iter().filter(|r| applies(r)).map(|r| r.level).max())
         .flatten();
 
+    let required = requirement(&forced, activation_level, |kind| {
+        !policy.external_only || external > 0 || kind == Kind::ActivationWord
+    });
+
     let mut warnings = Vec::new();
     if policy.warn_external && external > 0 {
         warnings.push(Warning::ExternalRecipients { count: external });
@@ -277,6 +373,7 @@ pub fn decide(
         level,
         reasons,
         warnings,
+        required,
     }
 }
 
@@ -289,6 +386,30 @@ pub struct Shown {
     /// For trigger and activation words: the distinct words as written; empty for every other kind.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<String>,
+}
+
+/// The [`Requirement`] of the forced findings that apply.
+fn requirement(
+    forced: &[(Kind, Place, Option<Level>)],
+    activation_level: Option<Level>,
+    applies: impl Fn(Kind) -> bool,
+) -> Option<Requirement> {
+    let mut found: Vec<Found> = Vec::new();
+    let mut level = None;
+    for &(kind, place, rule_level) in forced.iter().filter(|(kind, ..)| applies(*kind)) {
+        level = level.max(rule_level.or(activation_level));
+        let entry = Found { kind, place };
+        if !found.contains(&entry) {
+            found.push(entry);
+        }
+    }
+    let level = level?;
+    let kind = if found.iter().all(|f| f.place == Place::Attachment) {
+        MessageKind::SecureFiles
+    } else {
+        MessageKind::SecureMessage
+    };
+    Some(Requirement { kind, level, found })
 }
 
 impl Decision {

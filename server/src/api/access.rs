@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::access::{self, AccessError, ClientInfo, Gate};
+use crate::access::{self, AccessError, ClientInfo, Gate, Link};
 use crate::db::messages::Access;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
@@ -50,13 +50,36 @@ impl From<AccessError> for AppError {
     }
 }
 
-/// `POST challenge`: e-mails the password.
+/// The body of `POST challenge` on a message's one link.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeBody {
+    email: String,
+}
+
+/// `POST challenge`: e-mails the password (or sends the SMS code). On a message's one link the body
+/// names the recipient (`{"email"}`); the answer is `202 {"sent": true}` whatever the address.
 pub async fn challenge(
     State(state): State<AppState>,
     Path(token): Path<String>,
     client: ClientInfo,
+    body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let access = access::resolve(&state, &token).await?;
+    let access = match access::resolve_link(&state, &token).await? {
+        Link::Recipient(access) => access,
+        Link::Message(link) => {
+            let body: ChallengeBody = serde_json::from_slice(&body).map_err(|e| {
+                AppError::invalid(
+                    "email",
+                    format!("send {{\"email\": \"<your address>\"}}: {e}"),
+                )
+            })?;
+            let email = zegel_core::address::normalize_email(&body.email)
+                .map_err(|e| AppError::invalid("email", e.to_string()))?;
+            access::challenge_by_address(&state, &link, &email, &client);
+            return Ok((StatusCode::ACCEPTED, Json(json!({"sent": true}))).into_response());
+        }
+    };
     let destination = access::challenge(&state, &access, &client).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -69,6 +92,9 @@ pub async fn challenge(
 #[derive(Deserialize)]
 pub struct VerifyBody {
     code: String,
+    /// On a message's one link: the recipient's address.
+    #[serde(default)]
+    email: Option<String>,
 }
 
 /// `POST verify`: checks the password and sets the session cookie.
@@ -78,23 +104,35 @@ pub async fn verify(
     client: ClientInfo,
     JsonBody(body): JsonBody<VerifyBody>,
 ) -> Result<Response, AppError> {
-    let access = access::resolve(&state, &token).await?;
-    let session = access::verify(&state, &access, &body.code, &client).await?;
+    let (recipient_id, session) = match access::resolve_link(&state, &token).await? {
+        Link::Recipient(access) => {
+            let session = access::verify(&state, &access, &body.code, &client).await?;
+            (access.recipient_id, session)
+        }
+        Link::Message(link) => {
+            let email = body.email.as_deref().unwrap_or_default();
+            access::verify_by_address(&state, &link, email, &body.code, &client).await?
+        }
+    };
     let mut response = Json(json!({"verified": true})).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        access::session_cookie(&state, &access.recipient_id, &session),
+        access::session_cookie(&state, &recipient_id, &session),
     );
     Ok(response)
 }
 
-/// The access for a token: public files need nothing more, everything else the recipient's session.
+/// The access for a token: public files need nothing more, everything else the recipient's session
+/// (on a message's one link: the session of whichever of its recipients the request carries).
 async fn authorised(
     state: &AppState,
     token: &str,
     headers: &HeaderMap,
 ) -> Result<Access, AppError> {
-    let access = access::resolve(state, token).await?;
+    let access = match access::resolve_link(state, token).await? {
+        Link::Recipient(access) => access,
+        Link::Message(link) => return Ok(access::session_for_link(state, headers, &link).await?),
+    };
     if access::gate(&access) == Gate::Open {
         return Ok(access);
     }

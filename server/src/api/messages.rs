@@ -10,16 +10,21 @@ use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use zegel_core::message::Notify;
 use zegel_core::message::{MessageRequest, RequestLimits, ValidatedMessage};
+use zegel_core::policy::Decision;
 use zegel_core::{AuthLevel, Deliver};
 use zegel_crypto::DataKey;
 
 use crate::auth::Sender;
 use crate::blobs::{LocalBlobs, SealContext};
 use crate::db::audit::{self, AuditEvent};
+use crate::db::links;
 use crate::db::messages::{self, FileRow, NewMessage, NewRecipient};
 use crate::delivery::{self, NotifySpec};
 use crate::error::AppError;
+use crate::mail::render;
+use crate::scan::{IntakeScan, ScanInput};
 use crate::sealing::{MessageContent, field, seal_field};
 use crate::state::AppState;
 
@@ -135,10 +140,25 @@ pub struct Stored {
     pub id: String,
     /// When its links expire (Unix ms).
     pub expires_at: i64,
-    /// A generated password the sender must pass on ("send via: other"), shown once.
+    /// The password the server generated (any delivery), shown once to the sender.
     pub shown_password: Option<String>,
     /// Two-factor recipients without a number: the message is held until the sender supplies them.
     pub missing: Vec<String>,
+    /// With `"notify": "client"`: the notification the sender's client sends, with the message's link.
+    pub notification: Option<ClientNotification>,
+}
+
+/// The notification a sender's client places in its own mail (`"notify": "client"`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClientNotification {
+    /// The subject line.
+    pub subject: String,
+    /// The plain-text body.
+    pub text: String,
+    /// The HTML body.
+    pub html: String,
+    /// The message's one link; its page asks for the recipient's address.
+    pub link: String,
 }
 
 /// Who stores a message, for the audit trail: the event and actor of the entry written with it.
@@ -159,6 +179,13 @@ pub struct Origin {
     pub idempotency_key: Option<String>,
     /// What the content filter found (sealed with the content; a held message's sender is told).
     pub found: Vec<zegel_core::policy::Shown>,
+    /// A generated password e-mailed on request is a fresh one-time password per request (the gateway,
+    /// whose sender never sees a password); otherwise it is made once, shown to the sender and e-mailed
+    /// as it is.
+    pub one_time_passwords: bool,
+    /// The Internet Message-ID of the mail the message was made from (the gateway's), recorded as a
+    /// hash so the sender's read pane finds the message.
+    pub internet_message_id: Option<String>,
 }
 
 /// How much of a refused upload is still read (and thrown away) so the client sees the error response
@@ -214,6 +241,10 @@ async fn create_from(
     let mut upload = Upload::new(state, &user.tenant_id);
     let mut request: Option<ValidatedMessage> = None;
     let mut total: u64 = 0;
+    // The content policy holds whichever client sent the message: everything is scanned on the way in,
+    // unless the message is already as protected as any finding could ask for.
+    let policy = settings.content_filter_policy();
+    let mut scan = IntakeScan::new(&policy, state.pdf_reader.clone());
 
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {
@@ -240,16 +271,26 @@ async fn create_from(
             Some("file") => {
                 let name = clean_file_name(field.file_name())?;
                 let (file_id, mut sealing) = upload.start_file(state);
+                let mut scanned = (!request.as_ref().is_some_and(fully_protected))
+                    .then(|| scan.attachment(&name));
                 let mut field = field;
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     total += chunk.len() as u64;
                     if total > state.config.max_upload_bytes {
                         return Err(too_large(state.config.max_upload_bytes));
                     }
+                    if let Some(scanned) = &mut scanned {
+                        scanned.push(&chunk);
+                    }
                     sealing.write(chunk).await?;
                 }
                 let blob_id = sealing.blob_id.clone();
                 let size = sealing.finish().await?;
+                if let Some(scanned) = scanned {
+                    scan.scan_attachment(scanned)
+                        .await
+                        .map_err(AppError::internal)?;
+                }
                 upload.files.push(UploadedFile {
                     id: file_id,
                     name,
@@ -272,6 +313,20 @@ async fn create_from(
         }
     }
     let request = request.ok_or_else(|| AppError::invalid("meta", "the meta part is missing"))?;
+    if !fully_protected(&request) {
+        let texts = ScanInput {
+            subject: request.subject.clone(),
+            body_text: request.body_text.clone(),
+            body_html: request.body_html.clone(),
+            ..ScanInput::default()
+        };
+        let recipients = request.recipients.iter().map(|r| r.email.clone()).collect();
+        let decision = scan
+            .decide(policy, texts, recipients, settings.internal_domains.clone())
+            .await
+            .map_err(AppError::internal)?;
+        check_policy(&decision, &request)?;
+    }
     let files = upload.files.clone();
     let origin = Origin {
         actor: format!("sender:{}", user.email),
@@ -295,10 +350,32 @@ async fn create_from(
     if let Some(password) = stored.shown_password {
         body["password"] = Value::String(password);
     }
+    if let Some(notification) = stored.notification {
+        body["notification"] = json!(notification);
+    }
     if !missing.is_empty() {
         body["missing_phone_numbers"] = json!(missing);
     }
     Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Whether `request` is as protected as any finding could ask for (then nothing needs scanning).
+fn fully_protected(request: &ValidatedMessage) -> bool {
+    zegel_core::policy::fully_protected(request.kind, request.auth.as_ref().map(|a| a.level))
+}
+
+/// Refuses a message less protected than the policy forces: `422` `policy`, nothing stored.
+fn check_policy(decision: &Decision, request: &ValidatedMessage) -> Result<(), AppError> {
+    match &decision.required {
+        Some(required)
+            if !required.met_by(request.kind, request.auth.as_ref().map(|a| a.level)) =>
+        {
+            let kinds: Vec<&str> = required.found.iter().map(|f| f.kind.as_str()).collect();
+            tracing::info!(found = ?kinds, "message refused: less protected than the content policy forces");
+            Err(AppError::Policy(required.clone()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Stores a validated message with its sealed files — the one place the API and the SMTP gateway
@@ -359,12 +436,32 @@ pub async fn store(
         .filter(|(_, number)| two_factor && number.is_none())
         .map(|(r, _)| r.email.clone())
         .collect();
-    // The password a recipient will need: a generated one told by the sender is returned once; a
-    // custom one is kept as a hash, and sealed too when Zegel must e-mail it.
+    // The password a recipient will need: a generated one is returned once, for the sender to see
+    // (and to tell, with "send via: other"); every fixed password is kept as a hash, and sealed too
+    // when Zegel must e-mail it.
     let mut shown_password = None;
+    let seal_password = |password: &str| {
+        seal_field(
+            &keyring,
+            &key,
+            &user.tenant_id,
+            &message_id,
+            field::PASSWORD,
+            password.as_bytes(),
+        )
+    };
     let (password_hash, sealed_password) = match &auth {
+        // Two-factor recipients get SMS codes, no password.
+        Some(auth) if auth.level == AuthLevel::TwoFa => (None, None),
         Some(auth) => match (&auth.custom_password, auth.deliver) {
-            (None, Deliver::Email) => (None, None),
+            (None, Deliver::Email) if origin.one_time_passwords => (None, None),
+            (None, Deliver::Email) => {
+                let password = zegel_crypto::generated_password();
+                let hash = hash_password(state, &password).await?;
+                let sealed = seal_password(&password);
+                shown_password = Some(password);
+                (Some(hash), Some(sealed))
+            }
             (None, Deliver::Other) => {
                 let password = zegel_crypto::generated_password();
                 let hash = hash_password(state, &password).await?;
@@ -373,14 +470,7 @@ pub async fn store(
             }
             (Some(custom), Deliver::Email) => (
                 Some(hash_password(state, custom).await?),
-                Some(seal_field(
-                    &keyring,
-                    &key,
-                    &user.tenant_id,
-                    &message_id,
-                    field::PASSWORD,
-                    custom.as_bytes(),
-                )),
+                Some(seal_password(custom)),
             ),
             (Some(custom), Deliver::Other) => (Some(hash_password(state, custom).await?), None),
         },
@@ -479,6 +569,37 @@ pub async fn store(
         settings: settings.clone(),
     };
 
+    // With "notify": "client" the sender's client tells the recipients, with one link for the message.
+    let client_notified = request.notify == Some(Notify::Client);
+    let message_link = client_notified.then(|| {
+        let token = zegel_crypto::random_token();
+        let link = format!("{}/m/{token}", state.config.base_url());
+        (zegel_crypto::hash_token(&token), link)
+    });
+    let notification = message_link.as_ref().map(|(_, link)| {
+        let mail = crate::settings::notification(
+            settings,
+            &render::Notification {
+                language: spec.language,
+                kind: spec.kind,
+                subject: &spec.subject,
+                sender: &spec.sender_email,
+                plain_body: spec.body_text.as_deref(),
+                link,
+                expires_at,
+                timezone: &state.config.timezone,
+                from: &state.config.mail_from,
+                to: "",
+            },
+        );
+        ClientNotification {
+            subject: mail.subject,
+            text: mail.text,
+            html: mail.html.unwrap_or_default(),
+            link: link.clone(),
+        }
+    });
+
     // Blobs go into place first: a crash after this leaves only unreferenced ciphertext, never a row
     // pointing at a missing blob.
     state.blobs.commit(&pending.ids)?;
@@ -487,7 +608,15 @@ pub async fn store(
     for (recipient_id, sealed) in &phones {
         crate::db::phones::set_recipient_phone(&mut tx, recipient_id, sealed).await?;
     }
-    if missing.is_empty() {
+    if let (Some((token_hash, _)), Some(first)) = (&message_link, recipients.first()) {
+        links::insert_message_link(&mut tx, token_hash, &message_id, &first.id).await?;
+    }
+    if let Some(id) = &origin.internet_message_id {
+        links::insert_internet_id(&mut tx, &message_id, &internet_id_hash(id)).await?;
+    }
+    if client_notified && missing.is_empty() {
+        // The sender's client sends the only notification.
+    } else if missing.is_empty() {
         let all: Vec<(String, String)> = recipients
             .iter()
             .map(|r| (r.id.clone(), r.email.clone()))
@@ -542,6 +671,7 @@ pub async fn store(
         expires_at,
         shown_password,
         missing,
+        notification,
     })
 }
 
@@ -552,6 +682,19 @@ async fn hash_password(state: &AppState, password: &str) -> Result<String, AppEr
         .hash(password)
         .await
         .map_err(AppError::internal)
+}
+
+/// The hash an Internet Message-ID is stored and looked up by: SHA-256 (hex) of the id without
+/// surrounding whitespace and angle brackets, so `<a@b>` from Outlook and `a@b` from a parser agree.
+pub fn internet_id_hash(id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let id = id.trim();
+    let id = id.strip_prefix('<').unwrap_or(id);
+    let id = id.strip_suffix('>').unwrap_or(id);
+    Sha256::digest(id.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Vec<u8>, AppError> {

@@ -16,8 +16,7 @@ use crate::error::{AppError, JsonBody};
 use crate::scan::{Attachment, ScanInput, ScanOutcome, scan_message};
 use crate::state::AppState;
 
-/// The most bytes of attachments one scan request may carry.
-pub const MAX_SCAN_BYTES: usize = 100 * 1024 * 1024;
+pub use crate::scan::MAX_SCAN_BYTES;
 
 /// The most bytes of a JSON scan request: [`MAX_SCAN_BYTES`] in base64 plus room for the texts. The
 /// route's body limit must allow at least this much.

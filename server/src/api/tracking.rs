@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::access::ClientInfo;
@@ -11,7 +12,7 @@ use crate::auth::Sender;
 use crate::error::{AppError, JsonBody};
 use crate::retention::{self, Destruction};
 use crate::state::AppState;
-use crate::tracking::{self, BlockTarget, MessagePage, MessageStatus};
+use crate::tracking::{self, BlockTarget, MessageStatus};
 
 /// The most messages one page lists.
 pub const MAX_PAGE: i64 = 100;
@@ -25,17 +26,35 @@ pub struct ListQuery {
     limit: Option<i64>,
     /// The `next` cursor of the previous page.
     before: Option<String>,
+    /// The Internet Message-ID of a mail the gateway protected (the sender's copy carries it): answers
+    /// with that message's status, as `GET /api/v1/messages/<id>` does.
+    internet_message_id: Option<String>,
 }
 
-/// `GET /api/v1/messages?sent_by=me&limit=&before=`: the sender's messages, newest first.
+/// `GET /api/v1/messages?sent_by=me&limit=&before=`: the sender's messages, newest first; with
+/// `internet_message_id=<id>`, the status of the sender's message made from that mail (else `404`).
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     Sender(user): Sender,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<MessagePage>, AppError> {
+) -> Result<Response, AppError> {
     let Query(query) =
         query.map_err(|rejection| AppError::bad_request("bad_query", rejection.body_text()))?;
+    if let Some(internet_id) = &query.internet_message_id {
+        if internet_id.trim().is_empty() || internet_id.len() > 998 {
+            return Err(AppError::invalid(
+                "internet_message_id",
+                "give the Message-ID of the mail, e.g. <id@host>",
+            ));
+        }
+        let hash = crate::api::messages::internet_id_hash(internet_id);
+        let id =
+            crate::db::links::message_by_internet_id(&state.db, &user.tenant_id, &user.id, &hash)
+                .await?
+                .ok_or(AppError::NotFound)?;
+        return Ok(Json(tracking::message_status(&state, &user, &id).await?).into_response());
+    }
     if query.sent_by.as_deref().is_some_and(|who| who != "me") {
         return Err(AppError::invalid(
             "sent_by",
@@ -49,9 +68,7 @@ pub async fn list(
             format!("the limit is 1 to {MAX_PAGE}"),
         ));
     }
-    Ok(Json(
-        tracking::list(&state, &user, query.before.as_deref(), limit).await?,
-    ))
+    Ok(Json(tracking::list(&state, &user, query.before.as_deref(), limit).await?).into_response())
 }
 
 /// `GET /api/v1/messages/<id>`: the status per recipient and file.

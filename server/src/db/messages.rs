@@ -176,6 +176,19 @@ pub async fn access_by_token(db: &Db, token_hash: &[u8]) -> DbResult<Option<Acce
     row.as_ref().map(access_from_row).transpose()
 }
 
+/// Every recipient of the message whose one link (`"notify": "client"`) hashes to `token_hash`, in the
+/// order of the query (callers look through all of them).
+pub async fn accesses_by_message_link(db: &Db, token_hash: &[u8]) -> DbResult<Vec<Access>> {
+    let sql = format!(
+        "{ACCESS_SELECT} JOIN message_links l ON l.message_id = m.id WHERE l.token_hash = $1 ORDER BY r.id"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(token_hash.to_vec())
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(access_from_row).collect()
+}
+
 /// A recipient by id.
 pub async fn access_by_recipient(db: &Db, recipient_id: &str) -> DbResult<Option<Access>> {
     let sql = format!("{ACCESS_SELECT} WHERE r.id = $1");

@@ -21,6 +21,8 @@ pub mod audit;
 pub mod delivery;
 /// The SMTP gateway's idempotency keys.
 pub mod gateway;
+/// A message's own link and the Internet Message-ID it was made from.
+pub mod links;
 /// Messages, their files and recipients.
 pub mod messages;
 /// OpenID Connect issuers tenants trust.

@@ -211,6 +211,7 @@ async fn accept_inner(
             bytes: part.contents().to_vec(),
         })
         .collect();
+    let internet_message_id = parsed.message_id().map(str::to_owned);
     let to_header = addresses(parsed.to());
     let cc_header = addresses(parsed.cc());
     drop(parsed);
@@ -271,8 +272,9 @@ async fn accept_inner(
             "a mail from the null sender that needs protection is refused; send it from an address",
         ));
     }
+    // The headers may ask for more protection than the policy, never for less.
     let mut level = level_header
-        .or(outcome.decision.level)
+        .max(outcome.decision.level)
         .unwrap_or(AuthLevel::OneFa);
     if !settings.allow_1fa {
         level = AuthLevel::TwoFa;
@@ -282,13 +284,16 @@ async fn accept_inner(
             .findings
             .iter()
             .all(|f| matches!(f.location, Location::Attachment { .. }));
-    let kind = kind_header.unwrap_or(
+    let mut kind = kind_header.unwrap_or(
         if settings.gateway_attachments_as_secure_files && only_attachments && !activation {
             MessageKind::SecureFiles
         } else {
             MessageKind::SecureMessage
         },
     );
+    if let Some(required) = &outcome.decision.required {
+        kind = required.raise_kind(kind);
+    }
     // A sensitive value in the subject would travel in every notification's subject: hide it.
     let mut settings = settings;
     settings.hide_subject |= outcome
@@ -326,6 +331,7 @@ async fn accept_inner(
         expires_in_days: None,
         max_downloads: None,
         language: None,
+        notify: None,
     };
     let user = crate::db::tenants::ensure_user(&state.db, tenant_id, &from, state.now_ms()).await?;
     let validated = settings.enforce(request.validate(&user.email, &settings.request_limits())?)?;
@@ -344,6 +350,8 @@ async fn accept_inner(
         jobs: Vec::new(),
         idempotency_key: key,
         found: outcome.decision.shown(),
+        internet_message_id,
+        one_time_passwords: true,
     };
     if !plain.is_empty() {
         let prepared = relay::prepare(

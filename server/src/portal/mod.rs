@@ -4,6 +4,7 @@
 //! password, the session lives in a browser-session cookie and the URL no longer carries the token.
 
 use askama::Template;
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -12,11 +13,13 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use zegel_core::Language;
 
-use crate::access::{self, AccessError, ClientInfo, Gate};
+use crate::access::{self, AccessError, ClientInfo, Gate, Link};
 use crate::db::messages::Access;
 use crate::i18n::{Texts, date_and_time, fill, texts};
 use crate::state::AppState;
 
+/// The page of a message's one link: the recipient's address first.
+pub mod address;
 /// The sender's page for entering missing phone numbers.
 pub mod phones;
 
@@ -463,8 +466,18 @@ async fn landing(
     Query(query): Query<LandingQuery>,
     headers: HeaderMap,
 ) -> Response {
-    match access::resolve(&state, &token).await {
-        Ok(access) => {
+    match access::resolve_link(&state, &token).await {
+        Ok(Link::Message(link)) => {
+            address::page(
+                &state,
+                &link,
+                &token,
+                address::Step::Ask { error: None },
+                StatusCode::OK,
+            )
+            .await
+        }
+        Ok(Link::Recipient(access)) => {
             let sent = query.sent.is_some();
             let t = texts(access::language(&access));
             let notice = if access::gate(&access) == Gate::Sms {
@@ -483,14 +496,46 @@ async fn landing(
     }
 }
 
+/// The form of `challenge` on a message's one link.
+#[derive(Deserialize)]
+struct AddressForm {
+    email: String,
+}
+
 async fn challenge(
     State(state): State<AppState>,
     Path(token): Path<String>,
     client: ClientInfo,
     headers: HeaderMap,
+    form: Result<Form<AddressForm>, FormRejection>,
 ) -> Response {
-    let access = match access::resolve(&state, &token).await {
-        Ok(access) => access,
+    let access = match access::resolve_link(&state, &token).await {
+        Ok(Link::Recipient(access)) => access,
+        Ok(Link::Message(link)) => {
+            let a = address::address_texts(access::language(link.message()));
+            let email = form
+                .ok()
+                .and_then(|Form(form)| zegel_core::address::normalize_email(&form.email).ok());
+            let Some(email) = email else {
+                let step = address::Step::Ask {
+                    error: Some(a.invalid_address),
+                };
+                return address::page(
+                    &state,
+                    &link,
+                    &token,
+                    step,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            };
+            access::challenge_by_address(&state, &link, &email, &client);
+            let step = address::Step::Code {
+                email: &email,
+                error: None,
+            };
+            return address::page(&state, &link, &token, step, StatusCode::OK).await;
+        }
         Err(error) => return error_page(&error, page_language(None, &headers)),
     };
     match access::challenge(&state, &access, &client).await {
@@ -516,6 +561,9 @@ async fn challenge(
 #[derive(Deserialize)]
 struct VerifyForm {
     code: String,
+    /// On a message's one link: the address the recipient named.
+    #[serde(default)]
+    email: Option<String>,
 }
 
 async fn verify(
@@ -525,8 +573,11 @@ async fn verify(
     headers: HeaderMap,
     Form(form): Form<VerifyForm>,
 ) -> Response {
-    let access = match access::resolve(&state, &token).await {
-        Ok(access) => access,
+    let access = match access::resolve_link(&state, &token).await {
+        Ok(Link::Recipient(access)) => access,
+        Ok(Link::Message(link)) => {
+            return verify_by_address(&state, &link, &token, &form, &client).await;
+        }
         Err(error) => return error_page(&error, page_language(None, &headers)),
     };
     let t = texts(access::language(&access));
@@ -567,6 +618,35 @@ async fn verify(
             response
         }
         Err(error) => error_page(&error, access::language(&access)),
+    }
+}
+
+async fn verify_by_address(
+    state: &AppState,
+    link: &access::MessageLink,
+    token: &str,
+    form: &VerifyForm,
+    client: &ClientInfo,
+) -> Response {
+    let a = address::address_texts(access::language(link.message()));
+    let email = form.email.as_deref().unwrap_or_default().trim();
+    match access::verify_by_address(state, link, email, &form.code, client).await {
+        Ok((recipient_id, session)) => {
+            let mut response = Redirect::to(&format!("/r/{recipient_id}")).into_response();
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                access::session_cookie(state, &recipient_id, &session),
+            );
+            response
+        }
+        Err(AccessError::WrongCode) => {
+            let step = address::Step::Code {
+                email,
+                error: Some(a.wrong),
+            };
+            address::page(state, link, token, step, StatusCode::UNAUTHORIZED).await
+        }
+        Err(error) => error_page(&error, access::language(link.message())),
     }
 }
 

@@ -1279,3 +1279,106 @@ async fn certificate_names(postgres: bool) {
     assert!(reply.starts_with("250"), "{reply}");
     assert_eq!(gw.server.count("outbox").await, 0);
 }
+
+gateway_test!(headers_raise_protection_never_lower_it, headers_raise_only);
+async fn headers_raise_only(postgres: bool) {
+    let Some(gw) = Gateway::start(postgres, &[]).await else {
+        return;
+    };
+    let stored = || async {
+        sqlx::query_as::<_, (String, Option<String>)>(
+            "SELECT kind, auth_level FROM messages ORDER BY created_at, id",
+        )
+        .fetch_all(&gw.server.state.db.pool)
+        .await
+        .unwrap()
+    };
+    // A BSN in the body forces a secure message at 2FA: headers asking for secure files at 1FA do not
+    // lower that.
+    let raw = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Verwijzing\r\n\
+        X-Zegel-Kind: secure_files\r\nX-Zegel-Level: 1fa\r\n\r\nHet BSN van mevrouw is 111222333.\r\n";
+    gw.send("arts@zorg.example", &["jan@elders.example"], raw)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored().await,
+        [("secure_message".to_owned(), Some("2fa".to_owned()))]
+    );
+    // A clean mail: the headers raise protection to what they ask.
+    let raw = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Lunch\r\n\
+        X-Zegel-Kind: secure_files\r\nX-Zegel-Level: 2fa\r\n\r\nZullen we om 12 uur?\r\n";
+    gw.server.clock.advance(jiff::SignedDuration::from_secs(1));
+    gw.send("arts@zorg.example", &["jan@elders.example"], raw)
+        .await
+        .unwrap();
+    let all = stored().await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1], ("secure_files".to_owned(), Some("2fa".to_owned())));
+}
+
+gateway_test!(
+    log_and_block_finds_gateway_mail_by_message_id,
+    by_message_id
+);
+async fn by_message_id(postgres: bool) {
+    let Some(gw) = Gateway::start(postgres, &[]).await else {
+        return;
+    };
+    let raw = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Verwijzing\r\n\
+        Message-ID: <verwijzing-7@mail.zorg.example>\r\n\r\nHet BSN van mevrouw is 111222333.\r\n";
+    gw.send("arts@zorg.example", &["jan@elders.example"], raw)
+        .await
+        .unwrap();
+    let token = gw.server.token("arts@zorg.example").await;
+    let list = gw.get_json(&token, "/api/v1/messages?sent_by=me").await;
+    let id = list["messages"][0]["id"].as_str().unwrap().to_owned();
+    // The read pane has the sender's copy, whose Internet Message-ID is the one the gateway saw.
+    let query = |message_id: &str| {
+        format!(
+            "/api/v1/messages?internet_message_id={}",
+            url::form_urlencoded::byte_serialize(message_id.as_bytes()).collect::<String>()
+        )
+    };
+    let found = gw
+        .get_json(&token, &query("<verwijzing-7@mail.zorg.example>"))
+        .await;
+    let shown = gw.get_json(&token, &format!("/api/v1/messages/{id}")).await;
+    assert_eq!(found, shown, "the same answer as GET /api/v1/messages/<id>");
+    assert_eq!(found["id"], id.as_str());
+    let status = |token: String, path: String| {
+        let server = &gw.server;
+        async move {
+            server
+                .client
+                .get(format!("{}{path}", server.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Without angle brackets too; an unknown id, or another sender's message, is not found.
+    assert_eq!(
+        status(token.clone(), query("verwijzing-7@mail.zorg.example")).await,
+        200
+    );
+    assert_eq!(
+        status(token.clone(), query("<ander@mail.zorg.example>")).await,
+        404
+    );
+    let colleague = gw.server.token("collega@zorg.example").await;
+    assert_eq!(
+        status(colleague, query("<verwijzing-7@mail.zorg.example>")).await,
+        404
+    );
+    assert_eq!(status(token, query("")).await, 422);
+    // Only the hash of the Message-ID is kept.
+    let kept: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM message_internet_ids")
+        .fetch_all(&gw.server.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(!kept[0].contains("verwijzing"));
+}

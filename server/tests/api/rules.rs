@@ -7,7 +7,8 @@ use crate::on_both;
 use crate::support::{TestServer, secure_message};
 
 async fn codes(server: TestServer) {
-    server.send(&secure_message("jan@example.nl"), &[]).await;
+    // One-time passwords: gateway mail, whose sender sees no password.
+    server.send_one_time("jan@example.nl").await;
     let api = server.api_of(&server.link_for("jan@example.nl").await);
 
     assert_eq!(server.challenge(&api).await, 202);
@@ -50,8 +51,44 @@ async fn codes(server: TestServer) {
 }
 on_both!(codes_expire_are_single_use_and_throttled, codes);
 
+async fn generated(server: TestServer) {
+    // Whichever delivery, the sender sees the password the server generated; e-mailed on request, it is
+    // the same password every time.
+    let created: Value = server
+        .send(&secure_message("jan@example.nl"), &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown = created["password"].as_str().unwrap().to_owned();
+    let api = server.api_of(&server.link_for("jan@example.nl").await);
+    for _ in 0..2 {
+        assert_eq!(server.challenge(&api).await, 202);
+        assert_eq!(server.password_for("jan@example.nl").await, shown);
+    }
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM messages")
+        .fetch_one(&server.state.db.pool)
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains(&shown));
+    assert_eq!(server.verify(&api, &shown).await, 200);
+
+    let mut other = secure_message("piet@example.nl");
+    other["auth"]["deliver"] = json!("other");
+    let created: Value = server.send(&other, &[]).await.json().await.unwrap();
+    assert!(created["password"].is_string());
+    let mut custom = secure_message("piet@example.nl");
+    custom["auth"]["password"] = json!({"custom": "kaas-fiets-Tulp-regen-97"});
+    let created: Value = server.send(&custom, &[]).await.json().await.unwrap();
+    assert!(
+        created.get("password").is_none(),
+        "the sender's own is not echoed"
+    );
+}
+on_both!(generated_passwords_are_shown_to_the_sender, generated);
+
 async fn tries(server: TestServer) {
-    server.send(&secure_message("jan@example.nl"), &[]).await;
+    server.send_one_time("jan@example.nl").await;
     let api = server.api_of(&server.link_for("jan@example.nl").await);
     server
         .client

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tempfile::TempDir;
+use zegel_server::api::messages::{Origin, Upload, store};
 use zegel_server::config::Config;
 use zegel_server::mail::DevMail;
 use zegel_server::state::ManualClock;
@@ -212,6 +213,46 @@ impl TestServer {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Stores a 1FA secure message to `to` as the SMTP gateway does: its e-mailed passwords are one-time
+    /// passwords (a message made through the API has one fixed password, shown to its sender).
+    pub async fn send_one_time(&self, to: &str) {
+        self.token("arts@zorg.example").await;
+        let state = &self.state;
+        let tenant = zegel_server::db::tenants::tenant_for_domain(&state.db, "zorg.example")
+            .await
+            .unwrap()
+            .unwrap();
+        let user = zegel_server::db::tenants::ensure_user(
+            &state.db,
+            &tenant.id,
+            "arts@zorg.example",
+            state.now_ms(),
+        )
+        .await
+        .unwrap();
+        let settings = zegel_server::settings::effective(state, &tenant.id)
+            .await
+            .unwrap();
+        let request: zegel_core::MessageRequest =
+            serde_json::from_value(secure_message(to)).unwrap();
+        let validated = settings
+            .enforce(
+                request
+                    .validate(&user.email, &settings.request_limits())
+                    .unwrap(),
+            )
+            .unwrap();
+        let upload = Upload::new(state, &tenant.id);
+        let origin = Origin {
+            actor: "sender:arts@zorg.example".into(),
+            one_time_passwords: true,
+            ..Origin::default()
+        };
+        store(state, &user, &settings, &validated, upload, &origin)
+            .await
+            .unwrap();
     }
 
     /// Runs the outbox worker once.

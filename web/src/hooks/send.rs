@@ -141,6 +141,7 @@ fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String>
         expires_in_days: state.expiry_days(),
         max_downloads: state.max_downloads().ok().flatten(),
         language: Some(state.language),
+        notify: None,
     })
 }
 

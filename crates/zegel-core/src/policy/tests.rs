@@ -451,3 +451,140 @@ fn shown_names_kinds_and_words_but_never_identifiers() {
     assert_eq!(shown[1].words, ["zegel-veilig"]);
     assert_eq!(shown[3].words, ["Patiëntendossier", "PATIËNTENDOSSIER"]);
 }
+
+#[test]
+fn requirements() {
+    use crate::message::MessageKind::{PublicFiles, SecureFiles, SecureMessage};
+    fn in_subject(kind: Kind, text: &str) -> Finding {
+        Finding {
+            location: Location::Subject,
+            ..found(kind, text)
+        }
+    }
+    // (findings, recipients, expected kind and level, expected found as (kind, place))
+    type Row = (
+        Vec<Finding>,
+        Vec<RecipientClass>,
+        Option<(MessageKind, Level)>,
+        Vec<(Kind, Place)>,
+    );
+    let table: Vec<Row> = vec![
+        (vec![], vec![Ext], None, vec![]),
+        // Auto and notify rules never force anything.
+        (
+            vec![
+                found(Iban, "NL91ABNA0417164300"),
+                found(TriggerWord, "Patiëntendossier"),
+            ],
+            vec![Ext],
+            None,
+            vec![],
+        ),
+        (
+            vec![found(NlBsn, "111222333")],
+            vec![Ext],
+            Some((SecureMessage, TwoFa)),
+            vec![(NlBsn, Place::Body)],
+        ),
+        (
+            vec![in_subject(CreditCard, "4111111111111111")],
+            vec![Ext],
+            Some((SecureMessage, OneFa)),
+            vec![(CreditCard, Place::Subject)],
+        ),
+        // Only attachments: secure files will do; the level is the strongest forced rule's.
+        (
+            vec![
+                in_attachment(CreditCard, "4111111111111111", "a.pdf"),
+                in_attachment(NlBsn, "111222333", "b.pdf"),
+                in_attachment(NlBsn, "111222333", "c.pdf"),
+                found(Iban, "NL91ABNA0417164300"),
+            ],
+            vec![Ext],
+            Some((SecureFiles, TwoFa)),
+            vec![(CreditCard, Place::Attachment), (NlBsn, Place::Attachment)],
+        ),
+        // Internal recipients only, external_only: nothing forced ...
+        (vec![found(NlBsn, "111222333")], vec![Int], None, vec![]),
+        // ... except by the activation word, which takes the strongest other level.
+        (
+            vec![
+                found(ActivationWord, "zegel-veilig"),
+                found(NlBsn, "111222333"),
+            ],
+            vec![Int],
+            Some((SecureMessage, TwoFa)),
+            vec![(ActivationWord, Place::Body)],
+        ),
+        (
+            vec![in_attachment(ActivationWord, "zegel-veilig", "a.docx")],
+            vec![Int, Ext],
+            Some((SecureFiles, OneFa)),
+            vec![(ActivationWord, Place::Attachment)],
+        ),
+        // A forced trigger word.
+        (
+            vec![in_subject(TriggerWord, "uitslag")],
+            vec![Ext],
+            Some((SecureMessage, TwoFa)),
+            vec![(TriggerWord, Place::Subject)],
+        ),
+    ];
+    for (findings, recipients, expected, expected_found) in table {
+        let decision = decide(&care(), &findings, &recipients, false);
+        let got = decision.required.as_ref().map(|r| (r.kind, r.level));
+        assert_eq!(got, expected, "{findings:?} to {recipients:?}");
+        let got_found: Vec<(Kind, Place)> = decision
+            .required
+            .iter()
+            .flat_map(|r| r.found.iter().map(|f| (f.kind, f.place)))
+            .collect();
+        assert_eq!(got_found, expected_found, "{findings:?}");
+    }
+
+    let message = Requirement {
+        kind: SecureMessage,
+        level: OneFa,
+        found: vec![],
+    };
+    let files = Requirement {
+        kind: SecureFiles,
+        level: TwoFa,
+        found: vec![],
+    };
+    // (requirement, kind, level, met)
+    let cases = [
+        (&message, PublicFiles, None, false),
+        (&message, SecureFiles, Some(TwoFa), false),
+        (&message, SecureMessage, Some(OneFa), true),
+        (&message, SecureMessage, Some(TwoFa), true),
+        (&files, PublicFiles, None, false),
+        (&files, SecureFiles, Some(OneFa), false),
+        (&files, SecureFiles, Some(TwoFa), true),
+        (&files, SecureMessage, Some(TwoFa), true),
+        (&files, SecureMessage, Some(OneFa), false),
+    ];
+    for (requirement, kind, level, met) in cases {
+        assert_eq!(requirement.met_by(kind, level), met, "{kind:?} {level:?}");
+    }
+    assert_eq!(message.raise_kind(SecureFiles), SecureMessage);
+    assert_eq!(files.raise_kind(SecureFiles), SecureFiles);
+    assert_eq!(files.raise_kind(PublicFiles), SecureFiles);
+    assert!(fully_protected(SecureMessage, Some(TwoFa)));
+    assert!(!fully_protected(SecureFiles, Some(TwoFa)));
+}
+
+#[test]
+fn the_requirement_serialises_as_the_api_names_it() {
+    let decision = decide(
+        &care(),
+        &[found(NlBsn, "111222333")],
+        &[RecipientClass::External],
+        false,
+    );
+    let json = serde_json::to_value(decision.required.unwrap()).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"kind": "secure_message", "level": "2fa", "found": [{"kind": "nl_bsn", "where": "body"}]})
+    );
+}
