@@ -286,22 +286,28 @@ impl Scanner {
                 .find(text, folded.get_or_insert_with(|| Folded::new(text)))
         });
         let b = text.as_bytes();
-        // Keywords are sorted; only those whose byte gap could be within the window matter.
-        let from = kws.partition_point(|&(_, ke)| ke + 4 * BSN_KEYWORD_WINDOW < s);
-        kws[from..]
-            .iter()
-            .take_while(|&&(ks, _)| ks <= e + 4 * BSN_KEYWORD_WINDOW)
-            .any(|&(ks, ke)| {
-                // Chars never outnumber bytes, so a byte gap within the window needs no counting.
-                let between = if ke <= s {
-                    &b[ke..s]
-                } else if e <= ks {
-                    &b[e..ks]
-                } else {
-                    &b[0..0]
-                };
-                between.len() <= BSN_KEYWORD_WINDOW || char_count(between) <= BSN_KEYWORD_WINDOW
-            })
+        // Keywords are sorted by start and, never nesting, by end too. A keyword overlapping or touching
+        // the value is near; otherwise only the nearest keyword on each side can be: any other one is
+        // farther away in bytes and in chars. (Checking every keyword within reach, farthest first,
+        // counted up to a few kilobytes of chars per number: in a list dense with numbers and keywords
+        // that was most of the scan.)
+        let ended_before = kws.partition_point(|&(_, ke)| ke <= s);
+        let started_before = kws.partition_point(|&(ks, _)| ks < e);
+        if started_before > ended_before {
+            return true;
+        }
+        // Chars never outnumber bytes, so a byte gap within the window needs no counting, and one over
+        // four bytes per char cannot be within it.
+        let near = |gap: &[u8]| {
+            gap.len() <= BSN_KEYWORD_WINDOW
+                || (gap.len() <= 4 * BSN_KEYWORD_WINDOW && char_count(gap) <= BSN_KEYWORD_WINDOW)
+        };
+        ended_before
+            .checked_sub(1)
+            .is_some_and(|k| near(&b[kws[k].1..s]))
+            || kws
+                .get(started_before)
+                .is_some_and(|&(ks, _)| near(&b[e..ks]))
     }
 }
 
