@@ -90,6 +90,73 @@ impl Default for AddinSite {
     }
 }
 
+/// What the add-in's browser tests start from: a server with a tenant for `zorg.example` serving the
+/// add-in site, its SMTP receiver, and a sender token.
+pub struct AddinSetup {
+    /// Where the server delivers.
+    pub receiver: crate::SmtpReceiver,
+    /// The running server.
+    pub zegel: crate::Zegel,
+    /// The add-in with the fake Office host.
+    pub site: AddinSite,
+    /// A sender token for the sender named at start.
+    pub token: String,
+}
+
+impl AddinSetup {
+    /// Starts it for `sender`, with `prepare` run on the installation before the server starts.
+    pub fn start(sender: &str, prepare: impl FnOnce(&mut crate::Zegel)) -> Self {
+        let receiver = crate::SmtpReceiver::start();
+        let mut zegel = crate::Zegel::new(receiver.address);
+        let site = AddinSite::new();
+        zegel.env.push((
+            "ZEGEL_ADDIN_DIR".to_owned(),
+            site.dir.path().display().to_string(),
+        ));
+        zegel.run_ok(&[
+            "admin",
+            "tenant",
+            "add",
+            "--name",
+            "Ziekenhuis",
+            "--domain",
+            "zorg.example",
+        ]);
+        let token = zegel
+            .run_ok(&["admin", "token", "--email", sender])
+            .trim()
+            .to_owned();
+        prepare(&mut zegel);
+        zegel.serve();
+        Self {
+            receiver,
+            zegel,
+            site,
+            token,
+        }
+    }
+
+    /// Plays `scenario` and opens the add-in's `page` in a new browser with `extra_args`.
+    pub async fn open(&self, scenario: &Value, page: &str, extra_args: &[&str]) -> Browser {
+        self.site.set_scenario(scenario);
+        let browser = Browser::start(extra_args).await;
+        browser
+            .goto(&format!("{}/addin/{page}", self.zegel.base))
+            .await;
+        browser
+    }
+}
+
+/// Waits until the pane shows its `name` stage.
+pub async fn stage(browser: &Browser, name: &str) {
+    browser
+        .wait_for(
+            &format!("document.querySelector('main[data-stage=\"{name}\"]')"),
+            &format!("the {name} stage"),
+        )
+        .await;
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap().flatten() {

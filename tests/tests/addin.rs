@@ -5,9 +5,9 @@
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use zegel_tests::browser::{AddinSite, Browser};
+use zegel_tests::browser::{AddinSetup, Browser, stage};
 use zegel_tests::identity::{self, TestIssuer};
-use zegel_tests::{ReceivedMail, SmtpReceiver, Zegel};
+use zegel_tests::{ReceivedMail, Zegel};
 
 const SENDER: &str = "anna@zorg.example";
 const RECIPIENT: &str = "jan@ontvanger.example";
@@ -22,13 +22,7 @@ const BSN: &str = "111222333";
 /// A valid Dutch IBAN; the default policy switches Zegel on for it.
 const IBAN: &str = "NL91ABNA0417164300";
 
-/// A server with a tenant for zorg.example, its SMTP receiver, the add-in site and a sender token.
-struct Setup {
-    receiver: SmtpReceiver,
-    zegel: Zegel,
-    site: AddinSite,
-    token: String,
-}
+type Setup = AddinSetup;
 
 fn setup() -> Setup {
     setup_with(|_| {})
@@ -36,34 +30,7 @@ fn setup() -> Setup {
 
 /// [`setup`], with `prepare` run on the installation before the server starts.
 fn setup_with(prepare: impl FnOnce(&mut Zegel)) -> Setup {
-    let receiver = SmtpReceiver::start();
-    let mut zegel = Zegel::new(receiver.address);
-    let site = AddinSite::new();
-    zegel.env.push((
-        "ZEGEL_ADDIN_DIR".to_owned(),
-        site.dir.path().display().to_string(),
-    ));
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Ziekenhuis",
-        "--domain",
-        "zorg.example",
-    ]);
-    let token = zegel
-        .run_ok(&["admin", "token", "--email", SENDER])
-        .trim()
-        .to_owned();
-    prepare(&mut zegel);
-    zegel.serve();
-    Setup {
-        receiver,
-        zegel,
-        site,
-        token,
-    }
+    AddinSetup::start(SENDER, prepare)
 }
 
 fn http() -> reqwest::Client {
@@ -87,21 +54,7 @@ fn draft(setup: &Setup, language: &str, body: &str) -> Value {
 }
 
 async fn open_pane(setup: &Setup, scenario: &Value, extra_args: &[&str]) -> Browser {
-    setup.site.set_scenario(scenario);
-    let browser = Browser::start(extra_args).await;
-    browser
-        .goto(&format!("{}/addin/taskpane.html", setup.zegel.base))
-        .await;
-    browser
-}
-
-async fn stage(browser: &Browser, name: &str) {
-    browser
-        .wait_for(
-            &format!("document.querySelector('main[data-stage=\"{name}\"]')"),
-            &format!("the {name} stage"),
-        )
-        .await;
+    setup.open(scenario, "taskpane.html", extra_args).await
 }
 
 fn link_in(mail: &ReceivedMail, base: &str) -> String {

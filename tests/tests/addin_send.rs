@@ -5,8 +5,7 @@
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use zegel_tests::browser::{AddinSite, Browser};
-use zegel_tests::{SmtpReceiver, Zegel};
+use zegel_tests::browser::{AddinSetup, Browser, stage};
 
 const SENDER: &str = "anna@zorg.example";
 const RECIPIENT: &str = "jan@ontvanger.example";
@@ -16,41 +15,10 @@ const BSN: &str = "111222333";
 /// A valid Dutch IBAN; the default policy switches Zegel on for it.
 const IBAN: &str = "NL91ABNA0417164300";
 
-struct Setup {
-    _receiver: SmtpReceiver,
-    zegel: Zegel,
-    site: AddinSite,
-    token: String,
-}
+type Setup = AddinSetup;
 
 fn setup() -> Setup {
-    let receiver = SmtpReceiver::start();
-    let mut zegel = Zegel::new(receiver.address);
-    let site = AddinSite::new();
-    zegel.env.push((
-        "ZEGEL_ADDIN_DIR".to_owned(),
-        site.dir.path().display().to_string(),
-    ));
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Ziekenhuis",
-        "--domain",
-        "zorg.example",
-    ]);
-    let token = zegel
-        .run_ok(&["admin", "token", "--email", SENDER])
-        .trim()
-        .to_owned();
-    zegel.serve();
-    Setup {
-        _receiver: receiver,
-        zegel,
-        site,
-        token,
-    }
+    AddinSetup::start(SENDER, |_| {})
 }
 
 fn draft(setup: &Setup, language: &str, body: &str) -> Value {
@@ -65,21 +33,7 @@ fn draft(setup: &Setup, language: &str, body: &str) -> Value {
 }
 
 async fn open(setup: &Setup, scenario: &Value, page: &str) -> Browser {
-    setup.site.set_scenario(scenario);
-    let browser = Browser::start(&[]).await;
-    browser
-        .goto(&format!("{}/addin/{page}", setup.zegel.base))
-        .await;
-    browser
-}
-
-async fn stage(browser: &Browser, name: &str) {
-    browser
-        .wait_for(
-            &format!("document.querySelector('main[data-stage=\"{name}\"]')"),
-            &format!("the {name} stage"),
-        )
-        .await;
+    setup.open(scenario, page, &[]).await
 }
 
 /// The pane's state for the draft as the on-send handler will read it.
