@@ -69,23 +69,44 @@ fn link_in(mail: &ReceivedMail, base: &str) -> String {
         .to_owned()
 }
 
-/// The recipient asks for the password by e-mail (unless `password` is given) and opens the message.
-async fn recipient_opens(setup: &Setup, password: Option<String>) -> String {
-    let notification = setup.receiver.wait_for(RECIPIENT, SUBJECT);
-    let link = link_in(&notification, &setup.zegel.base);
+/// The link in the Outlook mail the pane sent (`notify: client`): exactly one mail left the sender's
+/// mailbox, and it is the notification.
+fn link_in_outbox(office: &Value, base: &str) -> String {
+    let outbox = office["outbox"].as_array().expect("the fake host's outbox");
+    assert_eq!(outbox.len(), 1, "exactly one Outlook mail left: {outbox:?}");
+    let html = outbox[0]["bodyHtml"].as_str().unwrap();
+    let start = html
+        .find(&format!("{base}/m/"))
+        .expect("the link in the Outlook mail");
+    html[start..]
+        .split(|c: char| c == '"' || c == '<' || c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// The recipient opens the link in the Outlook mail, names their address, gets the password by e-mail
+/// (unless `password` is given: the sender told it) and opens the message. Zegel sent them nothing else.
+async fn recipient_opens(setup: &Setup, office: &Value, password: Option<String>) -> String {
+    let link = link_in_outbox(office, &setup.zegel.base);
     let client = http();
+    let ask = client.get(&link).send().await.unwrap();
+    assert_eq!(ask.status(), 200);
+    assert!(
+        ask.text().await.unwrap().contains("name=\"email\""),
+        "the link asks for the recipient's address"
+    );
+    let challenged = client
+        .post(format!("{link}/challenge"))
+        .form(&[("email", RECIPIENT)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenged.status(), 200);
+    let mailed = usize::from(password.is_none());
     let password = match password {
         Some(password) => password,
         None => {
-            assert_eq!(
-                client
-                    .post(format!("{link}/challenge"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status(),
-                303
-            );
             // Recipients get the tenant's first language (Dutch here), which the pane preselects.
             let mail = setup.receiver.wait_for(RECIPIENT, "wachtwoord");
             mail.text
@@ -96,9 +117,21 @@ async fn recipient_opens(setup: &Setup, password: Option<String>) -> String {
                 .to_owned()
         }
     };
+    let from_zegel: Vec<String> = setup
+        .receiver
+        .mails()
+        .into_iter()
+        .filter(|m| m.rcpt_to.iter().any(|to| to == RECIPIENT))
+        .map(|m| m.subject)
+        .collect();
+    assert_eq!(
+        from_zegel.len(),
+        mailed,
+        "Zegel sent the recipient no notification of its own, at most the password: {from_zegel:?}"
+    );
     let verified = client
         .post(format!("{link}/verify"))
-        .form(&[("code", password.as_str())])
+        .form(&[("email", RECIPIENT), ("code", password.as_str())])
         .send()
         .await
         .unwrap();
@@ -302,7 +335,7 @@ async fn a_sender_protects_a_message_with_a_custom_password_and_the_recipient_op
     stage(&browser, "sent").await;
     browser.screenshot("08-sent").await;
 
-    // The draft became the sent record, and Outlook sent it.
+    // The draft became the notification, and Outlook sent it: the one mail the recipient gets from it.
     let id = browser
         .js(
             "return document.querySelector('.done').dataset.messageId",
@@ -317,19 +350,31 @@ async fn a_sender_protects_a_message_with_a_custom_password_and_the_recipient_op
         "attachments are removed from the draft"
     );
     assert_eq!(office["sent"], true);
+    // In the recipients' language, which the pane preselects as the tenant's first (Dutch).
+    assert_eq!(office["subject"], format!("Beveiligd bericht: {SUBJECT}"));
     let body = office["bodyText"].as_str().unwrap();
-    assert!(
-        body.contains("This e-mail was sent securely with Zegel"),
-        "{body}"
-    );
+    assert!(body.contains("beveiligde bericht"), "{body}");
     assert!(
         !body.contains("the results are attached"),
         "a secure message's body leaves the draft"
     );
+    // What the recipient sees: the Outlook mail, then its link asking for their address.
+    let link = link_in_outbox(&office, &setup.zegel.base);
+    browser
+        .js(
+            "document.open(); document.write(arguments[0]); document.close();",
+            vec![office["outbox"][0]["bodyHtml"].clone()],
+        )
+        .await;
+    browser
+        .screenshot("08-outlook-mail-is-the-notification")
+        .await;
+    browser.goto(&link).await;
+    browser.screenshot("08-recipient-address").await;
     browser.close().await;
 
-    // The message exists on the server and the recipient opens it with the sender's password, e-mailed.
-    let page = recipient_opens(&setup, None).await;
+    // The recipient opens the Outlook mail's link with the sender's password, which Zegel e-mails them.
+    let page = recipient_opens(&setup, &office, None).await;
     assert!(
         page.contains(SUBJECT)
             && page.contains("the results are attached")
@@ -388,7 +433,7 @@ async fn a_generated_password_told_another_way_is_shown_once_behind_the_eye() {
         "secure files keep the body readable"
     );
     browser.close().await;
-    let page = recipient_opens(&setup, Some(password.as_str().unwrap().to_owned())).await;
+    let page = recipient_opens(&setup, &office, Some(password.as_str().unwrap().to_owned())).await;
     assert!(page.contains(ATTACHMENT_NAME));
 }
 
@@ -449,9 +494,55 @@ async fn two_factor_needs_a_valid_mobile_number_per_recipient() {
         failure.is_null(),
         "the server refused a 2FA message: {failure}"
     );
-    assert!(browser.office_state().await["headers"]["X-Zegel-Message"].is_string());
+    let office = browser.office_state().await;
+    assert!(office["headers"]["X-Zegel-Message"].is_string());
     browser.close().await;
-    setup.receiver.wait_for(RECIPIENT, SUBJECT);
+    // The Outlook mail is the notification; after the recipient names their address the code goes by
+    // SMS, and Zegel mails them nothing.
+    let link = link_in_outbox(&office, &setup.zegel.base);
+    let client = http();
+    let challenged = client
+        .post(format!("{link}/challenge"))
+        .form(&[("email", RECIPIENT)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenged.status(), 200);
+    assert!(
+        challenged.text().await.unwrap().contains("name=\"code\""),
+        "the page asks for the SMS code"
+    );
+    let sms_url = format!("{}/dev/sms.json", setup.zegel.base);
+    let mut texted = false;
+    for _ in 0..100 {
+        let sms: Value = client
+            .get(&sms_url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if sms
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["to"] == "+31612345678")
+        {
+            texted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(texted, "the code went by SMS to the number the sender gave");
+    assert!(
+        setup
+            .receiver
+            .mails()
+            .iter()
+            .all(|m| !m.rcpt_to.iter().any(|to| to == RECIPIENT)),
+        "no mail from Zegel to a 2FA recipient"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

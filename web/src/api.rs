@@ -222,15 +222,12 @@ pub struct KnownPhone {
 pub struct Sent {
     /// The message id (goes into the `X-Zegel-Message` header).
     pub id: String,
-    /// When the links expire (RFC 3339).
-    #[serde(default)]
-    pub expires_at: String,
     /// The password Zegel generated (whichever delivery), for the sender to see behind the eye.
     #[serde(default)]
     pub password: Option<String>,
-    /// With `"notify": "client"`: the notification the draft becomes (Zegel sends none of its own).
-    #[serde(default)]
-    pub notification: Option<Notification>,
+    /// The notification the draft becomes (the pane always asks for `"notify": "client"`, so Zegel sends
+    /// none of its own).
+    pub notification: Notification,
 }
 
 /// The notification a client sends itself (`"notify": "client"`): the Outlook draft becomes it.

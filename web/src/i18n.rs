@@ -486,54 +486,6 @@ impl Texts {
         }
     }
 
-    /// The body the Outlook draft keeps once Zegel has sent it: what each recipient should expect.
-    pub fn draft_body(
-        &self,
-        kind: zegel_core::MessageKind,
-        expires: &str,
-        original_html: Option<&str>,
-    ) -> String {
-        use zegel_core::MessageKind;
-        let what = match (kind, self.language) {
-            (MessageKind::SecureMessage, Language::Nl) => "het bericht en de bestanden",
-            (MessageKind::SecureMessage, Language::En) => "the message and its files",
-            (MessageKind::SecureMessage, Language::Sv) => "meddelandet och filerna",
-            (_, Language::Nl) => "de bestanden",
-            (_, Language::En) => "the files",
-            (_, Language::Sv) => "filerna",
-        };
-        let (title, text) = match self.language {
-            Language::Nl => (
-                "Deze e-mail is veilig verstuurd met Zegel.",
-                format!(
-                    "Elke ontvanger krijgt een aparte e-mail met een persoonlijke link naar {what}. De link verloopt op {expires}."
-                ),
-            ),
-            Language::En => (
-                "This e-mail was sent securely with Zegel.",
-                format!(
-                    "Each recipient gets a separate e-mail with a personal link to {what}. The link expires on {expires}."
-                ),
-            ),
-            Language::Sv => (
-                "Detta e-postmeddelande skickades säkert med Zegel.",
-                format!(
-                    "Varje mottagare får ett separat e-postmeddelande med en personlig länk till {what}. Länken upphör {expires}."
-                ),
-            ),
-        };
-        let mut html = format!(
-            "<p><strong>{}</strong></p><p>{}</p>",
-            escape(title),
-            escape(&text)
-        );
-        if let Some(original) = original_html.filter(|_| kind != MessageKind::SecureMessage) {
-            html.push_str("<hr>");
-            html.push_str(original);
-        }
-        html
-    }
-
     fn pick(&self, nl: &'static str, en: &'static str, sv: &'static str) -> &'static str {
         match self.language {
             Language::Nl => nl,
@@ -746,21 +698,5 @@ mod tests {
         assert_eq!(for_display_language("nl-NL").language, Language::Nl);
         assert_eq!(for_display_language("sv-SE").language, Language::Sv);
         assert_eq!(for_display_language("de-DE").language, Language::En);
-    }
-
-    #[test]
-    fn the_draft_body_keeps_plain_bodies_only_for_file_kinds() {
-        let secure = EN.draft_body(
-            zegel_core::MessageKind::SecureMessage,
-            "1 May",
-            Some("<p>secret</p>"),
-        );
-        assert!(!secure.contains("secret"));
-        let files = EN.draft_body(
-            zegel_core::MessageKind::SecureFiles,
-            "1 May",
-            Some("<p>hello</p>"),
-        );
-        assert!(files.contains("hello") && files.contains("1 May"));
     }
 }

@@ -33,7 +33,7 @@ pub enum Stage {
     ConfirmRecipients,
     /// Uploading.
     Sending,
-    /// Uploaded; the draft is the sent record.
+    /// Uploaded; the draft is the notification.
     Sent {
         /// The message id.
         id: String,

@@ -7,7 +7,7 @@ pub mod boot;
 pub mod phones;
 /// Following the draft and the content filter's verdict on it.
 pub mod scan;
-/// Uploading and turning the draft into the sent record.
+/// Uploading and turning the draft into the notification.
 pub mod send;
 /// The lazily loaded password-strength check.
 pub mod strength;

@@ -1,6 +1,6 @@
 use yew::prelude::*;
 use zegel_core::message::{
-    AuthRequest, GeneratedTag, MessageRequest, PasswordChoice, RecipientRequest,
+    AuthRequest, GeneratedTag, MessageRequest, Notify, PasswordChoice, RecipientRequest,
 };
 use zegel_core::{AuthLevel, Deliver};
 
@@ -8,8 +8,8 @@ use crate::api::{Api, ApiError};
 use crate::office;
 use crate::state::{Action, PasswordMode, State};
 
-/// Uploads the draft with the chosen options, turns the draft into the notification (the server's, with
-/// `"notify": "client"`) or the sent record, removes its attachments, sets the `X-Zegel-Message` header
+/// Uploads the draft with the chosen options (`"notify": "client"`), turns the draft into the server's
+/// notification, removes its attachments, sets the `X-Zegel-Message` header
 /// and lets Outlook send it. When the sender must pass a generated password on, the pane shows it first
 /// and sends on their click; any generated password stays behind the eye on the summary.
 pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispatcher<State>) {
@@ -46,17 +46,17 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
             return fail(texts.network_error.to_owned());
         }
     };
-    // With a notification from the server the draft becomes it (the one mail recipients get, from the
-    // sender's own mailbox); otherwise it becomes the sent record, in the sender's language.
-    let (subject, body) = match &sent.notification {
-        Some(notification) => (notification.subject.clone(), notification.html.clone()),
-        None => {
-            let expires = format_date(&sent.expires_at, texts.language.code());
-            let body = texts.draft_body(state.kind, &expires, Some(&item.body_html));
-            (String::new(), body)
-        }
-    };
-    if let Err(error) = office::seal_draft(&subject, &body, uploaded_ids, &sent.id).await {
+    // The draft becomes the notification: the one mail recipients get, from the sender's own mailbox
+    // and in their Sent Items.
+    let notification = &sent.notification;
+    if let Err(error) = office::seal_draft(
+        &notification.subject,
+        &notification.html,
+        uploaded_ids,
+        &sent.id,
+    )
+    .await
+    {
         return fail(error.0);
     }
     // A password the sender tells the recipient themselves is shown before the draft leaves.
@@ -141,16 +141,7 @@ fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String>
         expires_in_days: state.expiry_days(),
         max_downloads: state.max_downloads().ok().flatten(),
         language: Some(state.language),
-        notify: None,
+        // The Outlook mail itself is the notification: Zegel sends none of its own (seed 001 §7.2).
+        notify: Some(Notify::Client),
     })
-}
-
-fn format_date(rfc3339: &str, locale: &str) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return rfc3339.to_owned();
-    }
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"long".into());
-    date.to_locale_date_string(locale, &options).into()
 }
