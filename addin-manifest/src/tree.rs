@@ -7,7 +7,7 @@ use quick_xml::reader::NsReader;
 
 /// An element.
 #[derive(Debug, Clone, Default)]
-pub struct Element {
+pub(crate) struct Element {
     /// The namespace URI.
     pub ns: String,
     /// The local name.
@@ -22,7 +22,7 @@ pub struct Element {
 
 impl Element {
     /// An attribute's value.
-    pub fn attr(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|(n, _)| n == name)
@@ -30,12 +30,12 @@ impl Element {
     }
 
     /// The first child with this local name.
-    pub fn child(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
 
     /// Every element below this one (depth first, this one included).
-    pub fn descendants(&self) -> Vec<&Element> {
+    pub(crate) fn descendants(&self) -> Vec<&Element> {
         let mut all = vec![self];
         for child in &self.children {
             all.extend(child.descendants());
@@ -45,7 +45,7 @@ impl Element {
 }
 
 /// Parses `xml` into its root element.
-pub fn parse(xml: &str) -> Result<Element, String> {
+pub(crate) fn parse(xml: &str) -> Result<Element, String> {
     let mut reader = NsReader::from_str(xml);
     let mut stack: Vec<Element> = Vec::new();
     let mut root = None;

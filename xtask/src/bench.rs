@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 use crate::{build_zegel, root, run_cmd, target_dir};
 
 /// Runs the named benchmarks (all by default).
-pub fn main(args: &[String]) -> anyhow::Result<()> {
+pub(crate) fn main(args: &[String]) -> anyhow::Result<()> {
     let all = ["crypto", "upload", "dlp", "pane", "gateway"];
     let chosen: Vec<&str> = if args.is_empty() {
         all.to_vec()

@@ -8,7 +8,7 @@ use anyhow::bail;
 use crate::run_cmd;
 
 /// The directory of PostgreSQL's server binaries, if installed.
-pub fn postgres_bin_dir() -> Option<PathBuf> {
+pub(crate) fn postgres_bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?
         .flatten()
@@ -28,7 +28,7 @@ fn is_root() -> bool {
 }
 
 /// Installs Debian packages (with `apt-get update` first), as root or through sudo.
-pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
+pub(crate) fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
     eprintln!("xtask: installing {} from Debian", packages.join(", "));
     let sudo = !is_root();
     let apt = |args: &[&str]| {
@@ -50,7 +50,7 @@ pub fn apt_install(packages: &[&str]) -> anyhow::Result<()> {
 }
 
 /// Everything `cargo xtask test` needs.
-pub fn ensure_for_tests() -> anyhow::Result<()> {
+pub(crate) fn ensure_for_tests() -> anyhow::Result<()> {
     if postgres_bin_dir().is_none() {
         apt_install(&["postgresql"])?;
         if postgres_bin_dir().is_none() {

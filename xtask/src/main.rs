@@ -4,8 +4,11 @@
 //!   the built-in dev mailbox), with a demo tenant and a printed sender token.
 //! - `cargo xtask test`: installs what the tests need when missing (PostgreSQL, Chromium and ChromeDriver
 //!   from Debian), builds the add-in's web part, starts a throwaway PostgreSQL cluster, and runs every
-//!   test of the workspace against SQLite and PostgreSQL, plus `launchevent.js`'s tests under Node.
-//! - `cargo xtask bench [crypto|upload|dlp|pane]`: prints the figures the issues ask for.
+//!   test of the workspace against SQLite and PostgreSQL, plus `launchevent.js`'s tests under Node. It
+//!   first runs the lint gate, so CI fails on unformatted code or a clippy warning.
+//! - `cargo xtask lint`: the lint gate alone: `cargo fmt --all --check`, then
+//!   `cargo clippy --workspace --all-targets -- -D warnings`.
+//! - `cargo xtask bench [crypto|upload|dlp|pane|gateway]`: prints the figures the issues ask for.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,19 +29,23 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("lint") => lint(),
         Some("bench") => bench::main(&args[1..]),
         Some("web") => {
             web::build().map(|dir| println!("the add-in's web part is in {}", dir.display()))
         }
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench> [args]\n");
+            eprintln!("usage: cargo xtask <run|test|lint|web|bench> [args]\n");
             eprintln!("  run               build and start the server on the embedded default");
             eprintln!(
-                "  test [filter]     install what tests need, then run every test (SQLite and PostgreSQL)"
+                "  test [filter]     the lint gate, then install what tests need and run every test (SQLite and PostgreSQL)"
+            );
+            eprintln!(
+                "  lint              cargo fmt --check and cargo clippy -D warnings on the workspace"
             );
             eprintln!("  web               build the Outlook add-in's web part into target/addin");
             eprintln!(
-                "  bench [what]      print benchmark figures: crypto, upload, dlp, pane (default: all)"
+                "  bench [what]      print benchmark figures: crypto, upload, dlp, pane, gateway (default: all)"
             );
             return ExitCode::from(2);
         }
@@ -148,7 +155,28 @@ fn run(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The lint gate: formatting, then clippy with every warning an error. `--workspace` includes the pane
+/// (`web/`, not a default member), checked for the host: its code has no wasm32-only parts, so a second
+/// clippy run for `wasm32-unknown-unknown` would see the same code.
+fn lint() -> anyhow::Result<()> {
+    run_cmd(cargo().args(["fmt", "--all", "--check"]))
+        .context("the code is not formatted: run `cargo fmt --all`")?;
+    run_cmd(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+    .context(
+        "clippy found warnings (denied): fix them, or allow one where it is wrong, with a comment",
+    )?;
+    Ok(())
+}
+
 fn test(args: &[String]) -> anyhow::Result<()> {
+    lint()?;
     deps::ensure_for_tests()?;
     let addin_dir = web::build()?;
     run_cmd(

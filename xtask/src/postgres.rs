@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use crate::deps::postgres_bin_dir;
 
 /// A running cluster.
-pub struct Cluster {
+pub(crate) struct Cluster {
     bin: PathBuf,
     dir: PathBuf,
     port: u16,
@@ -20,7 +20,7 @@ pub struct Cluster {
 
 impl Cluster {
     /// Creates and starts a cluster.
-    pub fn start() -> anyhow::Result<Self> {
+    pub(crate) fn start() -> anyhow::Result<Self> {
         let bin = postgres_bin_dir().context("PostgreSQL is not installed")?;
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let dir = std::env::temp_dir().join(format!("zegel-pg-{}-{port}", std::process::id()));
@@ -107,7 +107,7 @@ impl Cluster {
     }
 
     /// A URL of the cluster's `postgres` database, from which tests create their own databases.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 }

@@ -14,12 +14,12 @@ use crate::{cargo, root, run_cmd, target_dir};
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// Where the built add-in files go (`ZEGEL_ADDIN_DIR` for the server).
-pub fn dist_dir() -> PathBuf {
+pub(crate) fn dist_dir() -> PathBuf {
     target_dir().join("addin")
 }
 
 /// Builds everything under [`dist_dir`] and returns it.
-pub fn build() -> anyhow::Result<PathBuf> {
+pub(crate) fn build() -> anyhow::Result<PathBuf> {
     ensure_wasm_target()?;
     let wasm_bindgen = ensure_wasm_bindgen()?;
     run_cmd(cargo().args([
@@ -70,7 +70,7 @@ fn ensure_wasm_target() -> anyhow::Result<()> {
 }
 
 /// The version of `package` in Cargo.lock (the first entry of that name).
-pub fn locked_version(package: &str) -> anyhow::Result<String> {
+pub(crate) fn locked_version(package: &str) -> anyhow::Result<String> {
     let lock =
         std::fs::read_to_string(root().join("Cargo.lock")).context("cannot read Cargo.lock")?;
     let needle = format!("name = \"{package}\"\nversion = \"");
@@ -173,7 +173,7 @@ fn compress_all(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// The gzipped size of `path` as the server sends it (its `.gz` twin, or the file itself).
-pub fn transfer_size(path: &Path) -> u64 {
+pub(crate) fn transfer_size(path: &Path) -> u64 {
     let mut gz = path.as_os_str().to_owned();
     gz.push(".gz");
     std::fs::metadata(PathBuf::from(gz))

@@ -32,7 +32,7 @@ macro_rules! on_both {
     };
 }
 
-pub struct TestServer {
+pub(crate) struct TestServer {
     pub state: AppState,
     pub base: String,
     pub client: reqwest::Client,
@@ -50,7 +50,7 @@ impl Drop for TestServer {
 }
 
 /// A fresh PostgreSQL database for one test, or None when PostgreSQL is not configured.
-pub async fn fresh_postgres_database() -> Option<String> {
+pub(crate) async fn fresh_postgres_database() -> Option<String> {
     let Ok(admin_url) = std::env::var("ZEGEL_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("ZEGEL_TEST_REQUIRE_POSTGRES").is_err(),
@@ -74,17 +74,17 @@ pub async fn fresh_postgres_database() -> Option<String> {
 }
 
 impl TestServer {
-    pub async fn start_sqlite() -> Self {
+    pub(crate) async fn start_sqlite() -> Self {
         Self::start_with(None, &[]).await
     }
 
-    pub async fn try_start_postgres() -> Option<Self> {
+    pub(crate) async fn try_start_postgres() -> Option<Self> {
         let database = fresh_postgres_database().await?;
         Some(Self::start_with(Some(database), &[]).await)
     }
 
     /// Starts with extra `ZEGEL_*` settings.
-    pub async fn start_with(database_url: Option<String>, extra: &[(&str, &str)]) -> Self {
+    pub(crate) async fn start_with(database_url: Option<String>, extra: &[(&str, &str)]) -> Self {
         let dir = TempDir::new().unwrap();
         let data_dir = dir.path().to_owned();
         let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
@@ -94,7 +94,7 @@ impl TestServer {
     /// Another instance of the server on the same database, data directory (keys, blobs) and clock, as
     /// when several run behind a load balancer. Its own dev mailbox stays empty unless it runs the
     /// outbox.
-    pub async fn second_instance(&self) -> Self {
+    pub(crate) async fn second_instance(&self) -> Self {
         Self::launch(
             TempDir::new().unwrap(),
             self.dir.path(),
@@ -161,7 +161,7 @@ impl TestServer {
     }
 
     /// A bearer token for a sender of the tenant owning `zorg.example` (created on first use).
-    pub async fn token(&self, email: &str) -> String {
+    pub(crate) async fn token(&self, email: &str) -> String {
         let domain = email.rsplit_once('@').unwrap().1;
         if zegel_server::db::tenants::tenant_for_domain(&self.state.db, domain)
             .await
@@ -182,12 +182,12 @@ impl TestServer {
     }
 
     /// Posts a message as `arts@zorg.example`.
-    pub async fn send(&self, meta: &Value, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
+    pub(crate) async fn send(&self, meta: &Value, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
         let token = self.token("arts@zorg.example").await;
         self.send_as(&token, Some(meta.to_string()), files).await
     }
 
-    pub async fn send_as(
+    pub(crate) async fn send_as(
         &self,
         token: &str,
         meta: Option<String>,
@@ -217,7 +217,7 @@ impl TestServer {
 
     /// Stores a 1FA secure message to `to` as the SMTP gateway does: its e-mailed passwords are one-time
     /// passwords (a message made through the API has one fixed password, shown to its sender).
-    pub async fn send_one_time(&self, to: &str) {
+    pub(crate) async fn send_one_time(&self, to: &str) {
         self.token("arts@zorg.example").await;
         let state = &self.state;
         let tenant = zegel_server::db::tenants::tenant_for_domain(&state.db, "zorg.example")
@@ -256,16 +256,16 @@ impl TestServer {
     }
 
     /// Runs the outbox worker once.
-    pub async fn deliver(&self) -> usize {
+    pub(crate) async fn deliver(&self) -> usize {
         outbox::run_once(&self.state).await.unwrap()
     }
 
-    pub fn mails(&self) -> Vec<DevMail> {
+    pub(crate) fn mails(&self) -> Vec<DevMail> {
         self.state.mailer.dev_mailbox().unwrap().all()
     }
 
     /// The link of the last notification sent to `to`.
-    pub async fn link_for(&self, to: &str) -> String {
+    pub(crate) async fn link_for(&self, to: &str) -> String {
         self.deliver().await;
         let mail = self
             .mails()
@@ -282,7 +282,7 @@ impl TestServer {
     }
 
     /// The password in the last password e-mail to `to`.
-    pub async fn password_for(&self, to: &str) -> String {
+    pub(crate) async fn password_for(&self, to: &str) -> String {
         self.deliver().await;
         let mail = self
             .mails()
@@ -294,7 +294,7 @@ impl TestServer {
     }
 
     /// `POST challenge` on the JSON API of a link; the status.
-    pub async fn challenge(&self, api: &str) -> u16 {
+    pub(crate) async fn challenge(&self, api: &str) -> u16 {
         self.client
             .post(format!("{api}/challenge"))
             .send()
@@ -305,7 +305,7 @@ impl TestServer {
     }
 
     /// `POST verify` on the JSON API of a link; the status.
-    pub async fn verify(&self, api: &str, code: &str) -> u16 {
+    pub(crate) async fn verify(&self, api: &str, code: &str) -> u16 {
         self.client
             .post(format!("{api}/verify"))
             .json(&serde_json::json!({"code": code}))
@@ -317,12 +317,12 @@ impl TestServer {
     }
 
     /// The SMS kept by the dev transport.
-    pub fn sms(&self) -> Vec<zegel_server::sms::DevSms> {
+    pub(crate) fn sms(&self) -> Vec<zegel_server::sms::DevSms> {
         self.state.sms.dev_box().unwrap().all()
     }
 
     /// The code in the last SMS to `to`.
-    pub async fn code_for(&self, to: &str) -> String {
+    pub(crate) async fn code_for(&self, to: &str) -> String {
         self.deliver().await;
         let sms = self
             .sms()
@@ -334,12 +334,12 @@ impl TestServer {
     }
 
     /// The JSON access API URL of a link.
-    pub fn api_of(&self, link: &str) -> String {
+    pub(crate) fn api_of(&self, link: &str) -> String {
         link.replace("/m/", "/api/v1/access/")
     }
 
     /// Counts rows of a table.
-    pub async fn count(&self, table: &str) -> i64 {
+    pub(crate) async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;
         sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
             .fetch_one(&self.state.db.pool)
@@ -350,7 +350,7 @@ impl TestServer {
     }
 
     /// Every file under the blob store (finished and temporary).
-    pub fn blob_files(&self) -> Vec<std::path::PathBuf> {
+    pub(crate) fn blob_files(&self) -> Vec<std::path::PathBuf> {
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
             for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
                 let path = entry.path();
@@ -368,7 +368,7 @@ impl TestServer {
 }
 
 /// The default meta of a 1FA secure message to one recipient.
-pub fn secure_message(to: &str) -> Value {
+pub(crate) fn secure_message(to: &str) -> Value {
     serde_json::json!({
         "subject": "Dossier 42",
         "body_text": "Beste Jan, zie de bijlage.",

@@ -7,11 +7,15 @@ use serde_json::{Value, json};
 use crate::on_both;
 use crate::support::{TestServer, secure_message};
 
-pub const SENDER: &str = "arts@zorg.example";
-pub const COLLEAGUE: &str = "secretaris@zorg.example";
+pub(crate) const SENDER: &str = "arts@zorg.example";
+pub(crate) const COLLEAGUE: &str = "secretaris@zorg.example";
 
 /// Sends a message as [`SENDER`] and returns its id.
-pub async fn send_id(server: &TestServer, meta: &Value, files: &[(&str, Vec<u8>)]) -> String {
+pub(crate) async fn send_id(
+    server: &TestServer,
+    meta: &Value,
+    files: &[(&str, Vec<u8>)],
+) -> String {
     let response = server.send(meta, files).await;
     assert_eq!(response.status(), 201);
     response.json::<Value>().await.unwrap()["id"]
@@ -21,7 +25,7 @@ pub async fn send_id(server: &TestServer, meta: &Value, files: &[(&str, Vec<u8>)
 }
 
 /// Opens a session for recipient `to` through the JSON access API; returns that API's base URL.
-pub async fn session(server: &TestServer, to: &str) -> String {
+pub(crate) async fn session(server: &TestServer, to: &str) -> String {
     let api = server.api_of(&server.link_for(to).await);
     assert_eq!(server.challenge(&api).await, 202);
     let password = server.password_for(to).await;
@@ -30,7 +34,7 @@ pub async fn session(server: &TestServer, to: &str) -> String {
 }
 
 /// `GET /api/v1/messages/<id>` as `sender`: status and body.
-pub async fn status_as(server: &TestServer, sender: &str, id: &str) -> (u16, Value) {
+pub(crate) async fn status_as(server: &TestServer, sender: &str, id: &str) -> (u16, Value) {
     let token = server.token(sender).await;
     let response = server
         .client
@@ -44,14 +48,14 @@ pub async fn status_as(server: &TestServer, sender: &str, id: &str) -> (u16, Val
 }
 
 /// The status of a message of [`SENDER`].
-pub async fn status(server: &TestServer, id: &str) -> Value {
+pub(crate) async fn status(server: &TestServer, id: &str) -> Value {
     let (code, body) = status_as(server, SENDER, id).await;
     assert_eq!(code, 200, "{body}");
     body
 }
 
 /// `POST .../block` (or `unblock`) as `sender`: status and body.
-pub async fn block_as(
+pub(crate) async fn block_as(
     server: &TestServer,
     sender: &str,
     id: &str,
@@ -72,7 +76,7 @@ pub async fn block_as(
 }
 
 /// Blocks or unblocks as [`SENDER`], asserting success; returns the new status.
-pub async fn block(server: &TestServer, id: &str, action: &str, target: Value) -> Value {
+pub(crate) async fn block(server: &TestServer, id: &str, action: &str, target: Value) -> Value {
     let (code, body) = block_as(server, SENDER, id, action, target).await;
     assert_eq!(code, 200, "{body}");
     body
