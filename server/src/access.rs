@@ -18,13 +18,13 @@ use futures_util::{Stream, StreamExt};
 use zegel_core::{Language, MessageKind};
 
 use crate::blobs::SealContext;
-use crate::db::access as store;
-use crate::db::audit::{self, AuditEvent};
-use crate::db::messages::{self, Access, FileRow};
 use crate::mail::render;
 use crate::outbox;
 use crate::sealing::{self, MessageContent, field};
 use crate::state::AppState;
+use zegel_store::access as store;
+use zegel_store::audit::{self, AuditEvent};
+use zegel_store::messages::{self, Access, FileRow};
 
 /// A one-time password e-mailed on request is valid this long.
 pub const EMAILED_PASSWORD_TTL_MS: i64 = 30 * 60 * 1000;
@@ -32,7 +32,7 @@ pub const EMAILED_PASSWORD_TTL_MS: i64 = 30 * 60 * 1000;
 pub const SMS_CODE_TTL_MS: i64 = 10 * 60 * 1000;
 /// A recipient may ask for this many passwords per hour.
 pub const MAX_SENDS_PER_HOUR: i64 = 5;
-pub use crate::db::access::{FREE_FAILURES, LOCK_AFTER_FAILURES};
+pub use zegel_store::access::{FREE_FAILURES, LOCK_AFTER_FAILURES};
 /// A recipient session ends after this long without a request...
 pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
 /// ...and this long after it began, whatever happens.
@@ -214,7 +214,7 @@ pub async fn resolve_link(state: &AppState, token: &str) -> Result<Link, AccessE
         return Err(AccessError::Unavailable);
     }
     if any.kind == MessageKind::PublicFiles.as_str() {
-        let first = crate::db::links::first_recipient(&state.db, &hash).await?;
+        let first = zegel_store::links::first_recipient(&state.db, &hash).await?;
         return recipients
             .into_iter()
             .find(|a| Some(&a.recipient_id) == first.as_ref() && a.is_available(now))
@@ -367,7 +367,7 @@ pub async fn challenge(
     // Everything is read and rendered before the transaction: on SQLite the pool has one connection,
     // and the transaction holds it.
     let (hash, ttl, destination, message) = if gate == Gate::Sms {
-        let sealed = crate::db::phones::recipient_phone(&state.db, &access.recipient_id)
+        let sealed = zegel_store::phones::recipient_phone(&state.db, &access.recipient_id)
             .await?
             .ok_or(AccessError::Unavailable)?;
         let number = crate::phones::open_for_recipient(
@@ -573,7 +573,8 @@ pub async fn verify(
 /// The recipient entered a code sent to this message's number: they hold it, so it becomes the number
 /// remembered for them (the only way besides an admin that a remembered number changes).
 async fn confirm_phone(state: &AppState, access: &Access) -> Result<(), AccessError> {
-    let Some(sealed) = crate::db::phones::recipient_phone(&state.db, &access.recipient_id).await?
+    let Some(sealed) =
+        zegel_store::phones::recipient_phone(&state.db, &access.recipient_id).await?
     else {
         return Ok(());
     };
@@ -910,7 +911,7 @@ fn guarded(
                     guard.unchecked_bytes = 0;
                     guard.checked_at = Some(std::time::Instant::now());
                     let now = guard.state.now_ms();
-                    let verdict = crate::db::tracking::download_allowed(
+                    let verdict = zegel_store::tracking::download_allowed(
                         &guard.state.db,
                         &guard.recipient_id,
                         &guard.file_id,

@@ -4,8 +4,8 @@
 use anyhow::{Context as _, bail};
 use zegel_crypto::{HEADER_LEN, Keyring, WrappedKey};
 
-use crate::db::{messages, outbox, tenants};
 use crate::state::AppState;
+use zegel_store::{messages, outbox, tenants};
 
 /// Creates a tenant owning `domains`; returns its id.
 pub async fn add_tenant(
@@ -158,10 +158,10 @@ pub async fn grant(state: &AppState, email: &str, role: &str) -> anyhow::Result<
     let tenant = tenant_owning(state, zegel_core::address::domain_of(&email)).await?;
     let user = tenants::ensure_user(&state.db, &tenant.id, &email, state.now_ms()).await?;
     tenants::set_role(&state.db, &tenant.id, &user.id, role).await?;
-    crate::db::audit::append(
+    zegel_store::audit::append(
         &state.db,
         state.now_ms(),
-        &crate::db::audit::AuditEvent {
+        &zegel_store::audit::AuditEvent {
             tenant_id: Some(&tenant.id),
             actor: "system:cli".to_owned(),
             event: if role == "admin" {
@@ -244,7 +244,7 @@ pub async fn oidc_set(state: &AppState, trust: &OidcTrust) -> anyhow::Result<()>
         bail!("--scope is one scope, without spaces");
     }
     let tenant = tenant_owning(state, &trust.domain).await?;
-    let entry = crate::db::oidc::TrustedIssuer {
+    let entry = zegel_store::oidc::TrustedIssuer {
         tenant_id: tenant.id,
         issuer: trust.issuer.trim().to_owned(),
         audience,
@@ -253,14 +253,14 @@ pub async fn oidc_set(state: &AppState, trust: &OidcTrust) -> anyhow::Result<()>
         admin_value,
         required_scope,
     };
-    crate::db::oidc::set(&state.db, &entry, state.now_ms()).await?;
+    zegel_store::oidc::set(&state.db, &entry, state.now_ms()).await?;
     Ok(())
 }
 
 /// Ends the trust of the tenant owning `domain` in `issuer`.
 pub async fn oidc_remove(state: &AppState, domain: &str, issuer: &str) -> anyhow::Result<()> {
     let tenant = tenant_owning(state, domain).await?;
-    if !crate::db::oidc::remove(&state.db, &tenant.id, issuer.trim()).await? {
+    if !zegel_store::oidc::remove(&state.db, &tenant.id, issuer.trim()).await? {
         bail!("the tenant owning {domain} does not trust {issuer}");
     }
     Ok(())
@@ -269,7 +269,7 @@ pub async fn oidc_remove(state: &AppState, domain: &str, issuer: &str) -> anyhow
 /// The issuers the tenant owning `domain` trusts, one line each.
 pub async fn oidc_list(state: &AppState, domain: &str) -> anyhow::Result<Vec<String>> {
     let tenant = tenant_owning(state, domain).await?;
-    let entries = crate::db::oidc::for_tenant(&state.db, &tenant.id).await?;
+    let entries = zegel_store::oidc::for_tenant(&state.db, &tenant.id).await?;
     Ok(entries
         .iter()
         .map(|e| {

@@ -10,9 +10,9 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::{Deserialize, Serialize};
 
-use crate::db::tenants::{self, User};
 use crate::error::AppError;
 use crate::state::AppState;
+use zegel_store::tenants::{self, User};
 
 /// What a sender token asserts.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,14 +6,14 @@ use sqlx::AnyConnection;
 use zegel_core::{Language, MessageKind};
 use zegel_crypto::{DataKey, Keyring, WrappedKey};
 
-use crate::db::audit::{self, AuditEvent};
-use crate::db::{delivery as store, phones as phone_store};
 use crate::error::AppError;
 use crate::mail::render::{self, Notification};
 use crate::outbox;
 use crate::phones;
 use crate::sealing::{self, seal_field};
 use crate::state::AppState;
+use zegel_store::audit::{self, AuditEvent};
+use zegel_store::{delivery as store, phones as phone_store};
 
 /// What every notification of a message says.
 #[derive(Debug, Clone)]
@@ -240,7 +240,7 @@ pub async fn supply_phones(
         store::set_status(&mut tx, message_id, "active").await?;
         phone_store::spend_requests(&mut tx, message_id).await?;
         // A message whose sender's client sent the notification (one link) gets no second one.
-        if !crate::db::links::has_message_link(&mut tx, message_id).await? {
+        if !zegel_store::links::has_message_link(&mut tx, message_id).await? {
             enqueue_notifications(&mut tx, state, &keyring, &spec, &all, now).await?;
         }
     }
@@ -377,7 +377,7 @@ pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(error) = crate::retention::expire_messages(&state).await {
                 tracing::error!(error = format!("{error:#}"), "expiring messages failed");
             }
-            if let Err(error) = crate::db::access::forget_ended_sessions(
+            if let Err(error) = zegel_store::access::forget_ended_sessions(
                 &state.db,
                 state.now_ms(),
                 crate::access::SESSION_IDLE_MS,
@@ -386,7 +386,7 @@ pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
             {
                 tracing::error!(error = %error, "forgetting ended sessions failed");
             }
-            if let Err(error) = crate::db::admin_sessions::forget_ended(
+            if let Err(error) = zegel_store::admin_sessions::forget_ended(
                 &state.db,
                 state.now_ms(),
                 crate::admin_page::SESSION_IDLE_MS,
@@ -396,7 +396,7 @@ pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
                 tracing::error!(error = %error, "forgetting ended admin sessions failed");
             }
             let week_ago = state.now_ms() - crate::gateway::accept::IDEMPOTENCY_MS;
-            if let Err(error) = crate::db::gateway::forget_before(&state.db, week_ago).await {
+            if let Err(error) = zegel_store::gateway::forget_before(&state.db, week_ago).await {
                 tracing::error!(error = %error, "forgetting gateway keys failed");
             }
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;

@@ -28,8 +28,6 @@ pub mod blobs;
 pub mod cli_scan;
 /// Configuration.
 pub mod config;
-/// Storage.
-pub mod db;
 /// Held messages and releasing them.
 pub mod delivery;
 /// The dev mailbox pages.
@@ -163,10 +161,10 @@ pub async fn build_state_with_clock(
             let file = config.data_dir.join("zegel.db");
             private_fs::touch(&file)
                 .with_context(|| format!("cannot create {}", file.display()))?;
-            db::Db::sqlite_url(&config.data_dir)
+            zegel_store::Db::sqlite_url(&config.data_dir)
         }
     };
-    let db = db::Db::connect(&url)
+    let db = zegel_store::Db::connect(&url)
         .await
         .context("cannot open the database")?;
     let blobs = blobs::LocalBlobs::open(&config.data_dir.join("blobs"))

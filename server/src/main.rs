@@ -280,7 +280,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 AdminCommand::Audit {
                     command: AuditCommand::Verify,
                 } => {
-                    let report = zegel_server::db::audit::verify(&state.db).await?;
+                    let report = zegel_store::audit::verify(&state.db).await?;
                     if let Some(broken) = report.broken {
                         anyhow::bail!(
                             "the audit chain is broken after {} good entries: {}",

@@ -29,10 +29,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::db::tenants::{self, User};
-use crate::db::{self, oidc::TrustedIssuer};
 use crate::error::AppError;
 use crate::state::AppState;
+use zegel_store::tenants::{self, User};
+use zegel_store::{self as db, oidc::TrustedIssuer};
 
 /// Leeway for `exp`, `nbf` and `iat`, for clocks that disagree a little.
 pub const LEEWAY_SECONDS: i64 = 60;

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use zegel_crypto::{Context, DataKey, Keyring};
 
-use crate::db::{messages, outbox};
 use crate::mail::OutgoingEmail;
 use crate::state::AppState;
+use zegel_store::{messages, outbox};
 
 /// What a job carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,7 +176,7 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
                     audit_notification(state, recipient, "notification.sent").await?;
                 }
                 (Some(recipient), "sms_code") => {
-                    crate::db::phones::set_sms_error(&state.db, recipient, None).await?
+                    zegel_store::phones::set_sms_error(&state.db, recipient, None).await?
                 }
                 _ => {}
             }
@@ -191,7 +191,7 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
                     audit_notification(state, recipient, "notification.bounced").await?;
                 }
                 (Some(recipient), "sms_code") => {
-                    crate::db::phones::set_sms_error(&state.db, recipient, Some(&message)).await?
+                    zegel_store::phones::set_sms_error(&state.db, recipient, Some(&message)).await?
                 }
                 _ => {}
             }
@@ -212,8 +212,8 @@ async fn audit_notification(
     recipient_id: &str,
     event: &str,
 ) -> anyhow::Result<()> {
-    if let Some(recipient) = crate::db::tracking::recipient_ref(&state.db, recipient_id).await? {
-        let entry = crate::db::audit::AuditEvent {
+    if let Some(recipient) = zegel_store::tracking::recipient_ref(&state.db, recipient_id).await? {
+        let entry = zegel_store::audit::AuditEvent {
             tenant_id: Some(&recipient.tenant_id),
             message_id: Some(&recipient.message_id),
             actor: "system".to_owned(),
@@ -221,7 +221,7 @@ async fn audit_notification(
             detail: Some(format!("recipient:{}", recipient.email)),
             ..Default::default()
         };
-        crate::db::audit::append(&state.db, state.now_ms(), &entry).await?;
+        zegel_store::audit::append(&state.db, state.now_ms(), &entry).await?;
     }
     Ok(())
 }

@@ -9,9 +9,9 @@
 
 use zegel_crypto::{Context, DataKey};
 
-use crate::db::phones as store;
 use crate::sealing;
 use crate::state::AppState;
+use zegel_store::phones as store;
 
 /// The one rule for mobile numbers, shared with the pane through `zegel-core`.
 pub use zegel_core::phone::{PhoneError, normalize};

@@ -5,9 +5,9 @@
 //! the audit trail.
 
 use crate::access::ClientInfo;
-use crate::db::audit::{self, AuditEvent};
-use crate::db::{delivery, tracking};
 use crate::state::AppState;
+use zegel_store::audit::{self, AuditEvent};
+use zegel_store::{delivery, tracking};
 
 /// Why a message's content is destroyed; also its status afterwards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,12 +10,12 @@ use serde_json::Value;
 use zegel_core::policy::ContentFilterPolicy;
 use zegel_core::settings::{SettingsContext, TenantSettings};
 
-use crate::db::audit::{self, AuditEvent};
-use crate::db::{self, tenants};
 use crate::error::AppError;
 use crate::mail::OutgoingEmail;
 use crate::mail::render::{self, Notification};
 use crate::state::AppState;
+use zegel_store::audit::{self, AuditEvent};
+use zegel_store::{self as db, tenants};
 
 /// JSON merge patch (RFC 7396), the body of `PATCH /api/v1/admin/settings`.
 pub mod merge;

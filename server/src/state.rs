@@ -7,9 +7,9 @@ use tokio::sync::Notify;
 
 use crate::blobs::LocalBlobs;
 use crate::config::Config;
-use crate::db::Db;
 use crate::keys::Keys;
 use crate::mail::Mailer;
+use zegel_store::Db;
 
 /// Where "now" comes from; tests set it to check expiry without waiting.
 pub trait Clock: Send + Sync + std::fmt::Debug {

@@ -10,13 +10,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::access::ClientInfo;
-use crate::db::audit::{self, AuditEvent};
-use crate::db::messages;
-use crate::db::tenants::User;
-use crate::db::tracking::{self as store, SentMessage};
 use crate::error::AppError;
 use crate::sealing;
 use crate::state::AppState;
+use zegel_store::audit::{self, AuditEvent};
+use zegel_store::messages;
+use zegel_store::tenants::User;
+use zegel_store::tracking::{self as store, SentMessage};
 
 /// The status of one message, as `GET /api/v1/messages/<id>` returns it.
 #[derive(Debug, Clone, Serialize)]

@@ -19,11 +19,11 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use zegel_core::{Language, MessageKind};
 
-use crate::db::{self, tenants::User};
 use crate::error::AppError;
 use crate::mail::render::Notification;
 use crate::settings::{self, CurrentSettings};
 use crate::state::AppState;
+use zegel_store::{self as db, tenants::User};
 
 /// The settings form: the document as form values and back.
 pub mod form;

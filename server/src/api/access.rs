@@ -9,9 +9,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::access::{self, AccessError, ClientInfo, Gate, Link};
-use crate::db::messages::Access;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
+use zegel_store::messages::Access;
 
 impl From<AccessError> for AppError {
     fn from(error: AccessError) -> Self {

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Admin;
-use crate::db::audit::{self, AuditEntry, AuditQuery};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::tracking::time;
+use zegel_store::audit::{self, AuditEntry, AuditQuery};
 
 /// The most entries one export holds; a larger trail is exported in time ranges.
 pub const MAX_EXPORT: i64 = 100_000;

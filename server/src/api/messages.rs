@@ -18,15 +18,15 @@ use zegel_crypto::DataKey;
 
 use crate::auth::Sender;
 use crate::blobs::{LocalBlobs, SealContext};
-use crate::db::audit::{self, AuditEvent};
-use crate::db::links;
-use crate::db::messages::{self, FileRow, NewMessage, NewRecipient};
 use crate::delivery::{self, NotifySpec};
 use crate::error::AppError;
 use crate::mail::render;
 use crate::scan::{IntakeScan, ScanInput};
 use crate::sealing::{MessageContent, field, seal_field};
 use crate::state::AppState;
+use zegel_store::audit::{self, AuditEvent};
+use zegel_store::links;
+use zegel_store::messages::{self, FileRow, NewMessage, NewRecipient};
 
 /// The largest `meta` part.
 const MAX_META_BYTES: usize = zegel_core::message::MAX_BODY_BYTES + 1024 * 1024;
@@ -174,7 +174,7 @@ pub struct Origin {
     pub events: Vec<&'static str>,
     /// Extra outbox jobs written in the same transaction (the gateway's relay job for internal
     /// recipients of a split mail); their blobs must have been adopted by the upload.
-    pub jobs: Vec<crate::db::outbox::NewJob>,
+    pub jobs: Vec<zegel_store::outbox::NewJob>,
     /// The gateway's idempotency key, recorded in the same transaction.
     pub idempotency_key: Option<String>,
     /// What the content filter found (sealed with the content; a held message's sender is told).
@@ -384,7 +384,7 @@ fn check_policy(decision: &Decision, request: &ValidatedMessage) -> Result<(), A
 /// them. Any failure removes the upload's blobs.
 pub async fn store(
     state: &AppState,
-    user: &crate::db::tenants::User,
+    user: &zegel_store::tenants::User,
     settings: &zegel_core::settings::TenantSettings,
     request: &ValidatedMessage,
     upload: Upload,
@@ -606,7 +606,7 @@ pub async fn store(
     let mut tx = state.db.pool.begin().await?;
     messages::insert_message(&mut tx, &message, &file_rows, &recipients).await?;
     for (recipient_id, sealed) in &phones {
-        crate::db::phones::set_recipient_phone(&mut tx, recipient_id, sealed).await?;
+        zegel_store::phones::set_recipient_phone(&mut tx, recipient_id, sealed).await?;
     }
     if let (Some((token_hash, _)), Some(first)) = (&message_link, recipients.first()) {
         links::insert_message_link(&mut tx, token_hash, &message_id, &first.id).await?;
@@ -636,10 +636,10 @@ pub async fn store(
         .await?;
     }
     for job in &origin.jobs {
-        crate::db::outbox::enqueue(&mut tx, job, now).await?;
+        zegel_store::outbox::enqueue(&mut tx, job, now).await?;
     }
     if let Some(key) = &origin.idempotency_key {
-        crate::db::gateway::remember(&mut tx, key, &user.tenant_id, now).await?;
+        zegel_store::gateway::remember(&mut tx, key, &user.tenant_id, now).await?;
     }
     let main_event = if missing.is_empty() {
         "message.created"

@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 
 use crate::access::ClientInfo;
 use crate::auth::{Admin, Sender};
-use crate::db::audit::{self, AuditEvent};
-use crate::db::delivery as store;
 use crate::delivery::{SuppliedPhone, supply_phones};
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
+use zegel_store::audit::{self, AuditEvent};
+use zegel_store::delivery as store;
 
 /// The body of `POST /api/v1/messages/<id>/phones`.
 #[derive(Deserialize)]
@@ -125,7 +125,7 @@ pub async fn admin_remove(
 ) -> Result<Json<Value>, AppError> {
     let email = zegel_core::address::normalize_email(&email)
         .map_err(|e| AppError::invalid("email", e.to_string()))?;
-    if crate::db::phones::forget(&state.db, &admin.tenant_id, &email).await? {
+    if zegel_store::phones::forget(&state.db, &admin.tenant_id, &email).await? {
         audit_phone(&state, &admin, &client, "phone.removed", &email).await?;
     }
     Ok(Json(json!({"email": email, "known": false})))
@@ -133,7 +133,7 @@ pub async fn admin_remove(
 
 async fn audit_phone(
     state: &AppState,
-    admin: &crate::db::tenants::User,
+    admin: &zegel_store::tenants::User,
     client: &ClientInfo,
     event: &str,
     email: &str,
@@ -199,7 +199,7 @@ pub async fn unlock(
 /// The message if it belongs to this sender; 404 otherwise (also for other senders of the tenant).
 async fn owned_message(
     state: &AppState,
-    user: &crate::db::tenants::User,
+    user: &zegel_store::tenants::User,
     message_id: &str,
 ) -> Result<(), AppError> {
     if store::sender_of(&state.db, &user.tenant_id, message_id)

@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 use zegel_core::settings::SenderSettings;
 
 use crate::auth::{Admin, Sender};
-use crate::db;
 use crate::error::{AppError, JsonBody};
 use crate::settings::{self, CurrentSettings, merge::merge_patch};
 use crate::state::AppState;
+use zegel_store as db;
 
 fn with_version(current: &CurrentSettings) -> Response {
     let mut response = Json(&current.settings).into_response();

@@ -10,10 +10,10 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
-use crate::db::tenants;
 use crate::error::AppError;
 use crate::settings;
 use crate::state::AppState;
+use zegel_store::tenants;
 
 /// The query of `GET /api/v1/policy`.
 #[derive(Debug, Deserialize)]

@@ -50,7 +50,7 @@ pub async fn list(
         }
         let hash = crate::api::messages::internet_id_hash(internet_id);
         let id =
-            crate::db::links::message_by_internet_id(&state.db, &user.tenant_id, &user.id, &hash)
+            zegel_store::links::message_by_internet_id(&state.db, &user.tenant_id, &user.id, &hash)
                 .await?
                 .ok_or(AppError::NotFound)?;
         return Ok(Json(tracking::message_status(&state, &user, &id).await?).into_response());

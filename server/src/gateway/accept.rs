@@ -14,11 +14,11 @@ use zegel_core::policy::{Action, RecipientClass};
 use zegel_dlp::{Kind, Location};
 
 use crate::api::messages::{Origin, Upload, store};
-use crate::db::audit::{self, AuditEvent};
 use crate::error::AppError;
 use crate::gateway::relay;
 use crate::scan::{Attachment, ScanInput, ScanRecipient, classify, scan_message};
 use crate::state::AppState;
+use zegel_store::audit::{self, AuditEvent};
 
 /// The envelope of one mail transaction.
 #[derive(Debug, Clone)]
@@ -150,7 +150,7 @@ async fn accept_inner(
             .first()
             .map(|a| zegel_core::address::domain_of(a).to_ascii_lowercase());
         match domain {
-            Some(domain) => crate::db::tenants::tenant_for_domain(&state.db, &domain)
+            Some(domain) => zegel_store::tenants::tenant_for_domain(&state.db, &domain)
                 .await?
                 .map(|t| t.id),
             None => None,
@@ -168,7 +168,7 @@ async fn accept_inner(
     // A sending server that lost our `250` sends the same mail again: accept it without a second copy.
     let key = idempotency_key(tenant_id, envelope, parsed.message_id());
     if let Some(key) = &key
-        && crate::db::gateway::accepted(&state.db, key).await?
+        && zegel_store::gateway::accepted(&state.db, key).await?
     {
         tracing::info!("gateway: a mail accepted before came again; not stored twice");
         return Ok(Reply::new(
@@ -182,7 +182,7 @@ async fn accept_inner(
     // notification text; it is scanned like any mail, so the header alone never lets content through.
     // An id Zegel does not know is taken as the add-in asking for protection.
     let unknown_record = match header(&parsed, "X-Zegel-Message") {
-        Some(id) => !crate::db::messages::exists_in_tenant(&state.db, id, tenant_id).await?,
+        Some(id) => !zegel_store::messages::exists_in_tenant(&state.db, id, tenant_id).await?,
         None => false,
     };
     let kind_header = header(&parsed, "X-Zegel-Kind").map(|k| {
@@ -333,7 +333,8 @@ async fn accept_inner(
         language: None,
         notify: None,
     };
-    let user = crate::db::tenants::ensure_user(&state.db, tenant_id, &from, state.now_ms()).await?;
+    let user =
+        zegel_store::tenants::ensure_user(&state.db, tenant_id, &from, state.now_ms()).await?;
     let validated = settings.enforce(request.validate(&user.email, &settings.request_limits())?)?;
 
     let mut upload = Upload::new(state, tenant_id);
@@ -399,9 +400,9 @@ async fn relay_all(
         state.blobs.commit(&blob)?;
         let now = state.now_ms();
         let mut tx = state.db.pool.begin().await?;
-        crate::db::outbox::enqueue(&mut tx, &prepared.job, now).await?;
+        zegel_store::outbox::enqueue(&mut tx, &prepared.job, now).await?;
         if let Some(key) = &key {
-            crate::db::gateway::remember(&mut tx, key, tenant_id, now).await?;
+            zegel_store::gateway::remember(&mut tx, key, tenant_id, now).await?;
         }
         audit::append_in(
             &mut tx,

@@ -232,7 +232,7 @@ struct Session {
     /// The configured certificate name the client proved over TLS.
     cert_name: Option<String>,
     helo: bool,
-    user: Option<crate::db::tenants::User>,
+    user: Option<zegel_store::tenants::User>,
     from: Option<Envelope>,
     errors: u32,
     auth_failures: u32,
@@ -509,7 +509,7 @@ impl Session {
             );
         }
         let domain = zegel_core::address::domain_of(&address).to_ascii_lowercase();
-        match crate::db::tenants::tenant_for_domain(&self.state.db, &domain).await {
+        match zegel_store::tenants::tenant_for_domain(&self.state.db, &domain).await {
             Ok(Some(tenant)) => {
                 envelope.from = Some(address);
                 envelope.tenant_id = Some(tenant.id);

@@ -15,10 +15,10 @@ use serde::{Deserialize, Serialize};
 use zegel_crypto::DataKey;
 
 use crate::blobs::SealContext;
-use crate::db::audit::{self, AuditEvent};
-use crate::db::outbox::{self, ClaimedJob, NewJob};
 use crate::outbox::{MAX_ATTEMPTS, Payload, backoff, seal_payload};
 use crate::state::AppState;
+use zegel_store::audit::{self, AuditEvent};
+use zegel_store::outbox::{self, ClaimedJob, NewJob};
 
 /// What a relay job carries (sealed in the outbox like every payload).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -253,7 +253,7 @@ async fn save_recipients(
         ..relay.clone()
     };
     let sealed = seal_payload(&state.keys.keyring(), job_id, &Payload::Relay(remaining));
-    crate::db::outbox::update_payload(&state.db, job_id, &sealed).await?;
+    zegel_store::outbox::update_payload(&state.db, job_id, &sealed).await?;
     Ok(())
 }
 

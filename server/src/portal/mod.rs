@@ -14,9 +14,9 @@ use serde::Deserialize;
 use zegel_core::Language;
 
 use crate::access::{self, AccessError, ClientInfo, Gate, Link};
-use crate::db::messages::Access;
 use crate::i18n::{Texts, date_and_time, fill, texts};
 use crate::state::AppState;
+use zegel_store::messages::Access;
 
 /// The page of a message's one link: the recipient's address first.
 pub mod address;
@@ -408,7 +408,7 @@ async fn render_landing(
         Gate::Sms => (!page.code_requested, page.code_requested, t.enter_code),
     };
     let destination = if sms {
-        match crate::db::phones::recipient_phone(&state.db, &access.recipient_id).await {
+        match zegel_store::phones::recipient_phone(&state.db, &access.recipient_id).await {
             Ok(Some(sealed)) => crate::phones::open_for_recipient(
                 state,
                 &access.tenant_id,

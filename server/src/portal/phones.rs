@@ -15,7 +15,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use zegel_core::policy::Shown;
 
-use crate::db::{delivery as store, phones as phone_store};
 use crate::delivery::{SuppliedPhone, remove_held_recipient, supply_phones};
 use crate::error::AppError;
 use crate::held::{COUNTRIES, HeldTexts};
@@ -23,6 +22,7 @@ use crate::i18n::{Texts, fill, texts};
 use crate::phones::PhoneError;
 use crate::portal::{page_language, render_branded};
 use crate::state::AppState;
+use zegel_store::{delivery as store, phones as phone_store};
 
 /// One choice in a row's country list.
 struct CountryOption {

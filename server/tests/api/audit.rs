@@ -107,9 +107,7 @@ async fn chain_detects_tampering(server: TestServer) {
         );
     }
 
-    let report = zegel_server::db::audit::verify(&server.state.db)
-        .await
-        .unwrap();
+    let report = zegel_store::audit::verify(&server.state.db).await.unwrap();
     assert!(report.broken.is_none(), "{:?}", report.broken);
     assert_eq!(report.entries as usize, trail.len());
     let whole = verify_cli(&server);
@@ -136,9 +134,9 @@ async fn chain_detects_tampering(server: TestServer) {
     assert!(stderr.contains("after 5 good entries"), "{stderr}");
 
     // Recomputing that entry's own hash does not help: the next entry no longer follows it.
-    let entry = zegel_server::db::audit::entries(
+    let entry = zegel_store::audit::entries(
         &server.state.db,
-        &zegel_server::db::audit::AuditQuery {
+        &zegel_store::audit::AuditQuery {
             tenant_id: &tenant(&server).await,
             limit: 100,
             ..Default::default()
@@ -176,9 +174,7 @@ async fn cut_off_tail_is_found(server: TestServer) {
         "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
     )
     .await;
-    let report = zegel_server::db::audit::verify(&server.state.db)
-        .await
-        .unwrap();
+    let report = zegel_store::audit::verify(&server.state.db).await.unwrap();
     let broken = report.broken.expect("a removed last entry is found");
     assert!(broken.reason.contains("were removed"), "{}", broken.reason);
     assert!(!verify_cli(&server).status.success());
@@ -186,7 +182,7 @@ async fn cut_off_tail_is_found(server: TestServer) {
 on_both!(cut_off_tail_is_found, cut_off_tail_is_found);
 
 async fn tenant(server: &TestServer) -> String {
-    zegel_server::db::tenants::tenant_for_domain(&server.state.db, "zorg.example")
+    zegel_store::tenants::tenant_for_domain(&server.state.db, "zorg.example")
         .await
         .unwrap()
         .unwrap()

@@ -153,10 +153,10 @@ async fn spoofed_names(server: TestServer) {
     assert_eq!(tracked, shown);
 
     // The original names stay sealed as the sender gave them.
-    let rows = zegel_server::db::messages::files_of(&server.state.db, id)
+    let rows = zegel_store::messages::files_of(&server.state.db, id)
         .await
         .unwrap();
-    let tenant = zegel_server::db::tenants::tenant_for_domain(&server.state.db, "zorg.example")
+    let tenant = zegel_store::tenants::tenant_for_domain(&server.state.db, "zorg.example")
         .await
         .unwrap()
         .unwrap();

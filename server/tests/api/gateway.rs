@@ -410,7 +410,7 @@ async fn activation_word(postgres: bool) {
     let Some(gw) = Gateway::start(postgres, &[]).await else {
         return;
     };
-    let tenant = zegel_server::db::tenants::tenant_for_domain(&gw.server.state.db, "zorg.example")
+    let tenant = zegel_store::tenants::tenant_for_domain(&gw.server.state.db, "zorg.example")
         .await
         .unwrap()
         .unwrap();

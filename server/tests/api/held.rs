@@ -14,7 +14,7 @@ use crate::support::TestServer;
 /// Changes the settings of the tenant owning `zorg.example`.
 async fn change_settings(server: &TestServer, change: impl FnOnce(&mut TenantSettings)) {
     server.token("arts@zorg.example").await;
-    let tenant = zegel_server::db::tenants::tenant_for_domain(&server.state.db, "zorg.example")
+    let tenant = zegel_store::tenants::tenant_for_domain(&server.state.db, "zorg.example")
         .await
         .unwrap()
         .unwrap();
@@ -324,7 +324,7 @@ async fn held_page(postgres: bool) {
         s.sms_default_country = "BE".into();
     })
     .await;
-    let tenant = zegel_server::db::tenants::tenant_for_domain(&server.state.db, "zorg.example")
+    let tenant = zegel_store::tenants::tenant_for_domain(&server.state.db, "zorg.example")
         .await
         .unwrap()
         .unwrap();

@@ -574,7 +574,7 @@ async fn sessions(server: TestServer) {
     // Ended sessions are removed by the maintenance run.
     assert!(server.count("recipient_sessions").await >= 2);
     server.clock.advance(SignedDuration::from_mins(31));
-    zegel_server::db::access::forget_ended_sessions(
+    zegel_store::access::forget_ended_sessions(
         &server.state.db,
         server.state.now_ms(),
         zegel_server::access::SESSION_IDLE_MS,

@@ -144,7 +144,7 @@ async fn status(server: &TestServer, token: &str) -> u16 {
 }
 
 async fn trust(server: &TestServer, domain: &str, issuer: &str, audience: &str) {
-    if zegel_server::db::tenants::tenant_for_domain(&server.state.db, domain)
+    if zegel_store::tenants::tenant_for_domain(&server.state.db, domain)
         .await
         .unwrap()
         .is_none()
@@ -588,12 +588,11 @@ async fn policy_hint(server: TestServer) {
         .await
         .unwrap();
     // The gemeente's filter only notifies.
-    let gemeente =
-        zegel_server::db::tenants::tenant_for_domain(&server.state.db, "gemeente.example")
-            .await
-            .unwrap()
-            .unwrap();
-    let admin = zegel_server::db::tenants::ensure_user(
+    let gemeente = zegel_store::tenants::tenant_for_domain(&server.state.db, "gemeente.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = zegel_store::tenants::ensure_user(
         &server.state.db,
         &gemeente.id,
         "ciso@gemeente.example",

@@ -246,7 +246,7 @@ on_both!(enough_protection_is_accepted, allowed);
 
 async fn activation(server: TestServer) {
     server.token("arts@zorg.example").await;
-    let tenant = zegel_server::db::tenants::tenant_for_domain(&server.state.db, "zorg.example")
+    let tenant = zegel_store::tenants::tenant_for_domain(&server.state.db, "zorg.example")
         .await
         .unwrap()
         .unwrap();

@@ -169,9 +169,7 @@ async fn expiry_destroys_content_keeps_tracking(server: TestServer) {
     );
 
     // The trail records it and stays whole; key rotation skips what is gone.
-    let report = zegel_server::db::audit::verify(&server.state.db)
-        .await
-        .unwrap();
+    let report = zegel_store::audit::verify(&server.state.db).await.unwrap();
     assert!(report.broken.is_none());
     let expired: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_events WHERE event = 'message.expired' AND message_id = $1")
         .bind(&id)

@@ -163,7 +163,7 @@ impl TestServer {
     /// A bearer token for a sender of the tenant owning `zorg.example` (created on first use).
     pub(crate) async fn token(&self, email: &str) -> String {
         let domain = email.rsplit_once('@').unwrap().1;
-        if zegel_server::db::tenants::tenant_for_domain(&self.state.db, domain)
+        if zegel_store::tenants::tenant_for_domain(&self.state.db, domain)
             .await
             .unwrap()
             .is_none()
@@ -220,11 +220,11 @@ impl TestServer {
     pub(crate) async fn send_one_time(&self, to: &str) {
         self.token("arts@zorg.example").await;
         let state = &self.state;
-        let tenant = zegel_server::db::tenants::tenant_for_domain(&state.db, "zorg.example")
+        let tenant = zegel_store::tenants::tenant_for_domain(&state.db, "zorg.example")
             .await
             .unwrap()
             .unwrap();
-        let user = zegel_server::db::tenants::ensure_user(
+        let user = zegel_store::tenants::ensure_user(
             &state.db,
             &tenant.id,
             "arts@zorg.example",

@@ -124,8 +124,3 @@ impl Db {
         audit::chain_unchained(self).await
     }
 }
-
-/// The current time in Unix milliseconds, from the given clock value.
-pub fn millis(ts: jiff::Timestamp) -> i64 {
-    ts.as_millisecond()
-}
