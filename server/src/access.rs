@@ -17,14 +17,14 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use zegel_core::{Language, MessageKind};
 
-use crate::blobs::SealContext;
 use crate::mail::render;
 use crate::outbox;
-use crate::sealing::{self, MessageContent, field};
 use crate::state::AppState;
 use zegel_store::access as store;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::messages::{self, Access, FileRow};
+use zegel_vault::blobs::SealContext;
+use zegel_vault::sealing::{self, MessageContent, field};
 
 /// A one-time password e-mailed on request is valid this long.
 pub const EMAILED_PASSWORD_TTL_MS: i64 = 30 * 60 * 1000;
@@ -321,7 +321,7 @@ pub fn content(state: &AppState, access: &Access) -> Result<MessageContent, Acce
         .as_deref()
         .ok_or(AccessError::Unavailable)?;
     Ok(sealing::open_content(
-        state,
+        &state.keys,
         &access.tenant_id,
         &access.message_id,
         sealed,
@@ -394,7 +394,7 @@ pub async fn challenge(
         let password = match &access.sealed_password {
             Some(sealed) => String::from_utf8(
                 sealing::open_field(
-                    state,
+                    &state.keys,
                     &access.tenant_id,
                     &access.message_id,
                     field::PASSWORD,
@@ -758,7 +758,7 @@ pub async fn visible_files(
             continue;
         }
         let name = sealing::open_file_name(
-            state,
+            &state.keys,
             &access.tenant_id,
             &access.message_id,
             &file.id,
@@ -860,7 +860,7 @@ fn plaintext(
     };
     state
         .blobs
-        .open_plaintext(&file.blob_id, state.keys.keyring(), ctx)
+        .open_plaintext(&file.blob_id, state.keys.clone(), ctx)
 }
 
 /// A running download re-checks that it may go on after this many bytes...

@@ -110,7 +110,7 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
         }
         // The SMTP gateway's relay blobs are referenced only by their outbox job.
         if let Ok(crate::outbox::Payload::Relay(relay)) =
-            crate::outbox::open_payload(&keyring, &job_id, &payload)
+            crate::outbox::open_payload(&state.keys, &job_id, &payload)
         {
             let header = state
                 .blobs

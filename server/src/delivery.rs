@@ -4,16 +4,16 @@
 
 use sqlx::AnyConnection;
 use zegel_core::{Language, MessageKind};
-use zegel_crypto::{DataKey, Keyring, WrappedKey};
+use zegel_crypto::{DataKey, Keyring};
 
 use crate::error::AppError;
 use crate::mail::render::{self, Notification};
 use crate::outbox;
 use crate::phones;
-use crate::sealing::{self, seal_field};
 use crate::state::AppState;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::{delivery as store, phones as phone_store};
+use zegel_vault::sealing::{self, seal_field};
 
 /// What every notification of a message says.
 #[derive(Debug, Clone)]
@@ -122,14 +122,7 @@ pub async fn enqueue_phone_request(
 
 /// Opens a message's data key.
 pub fn message_key(state: &AppState, wrapped: &[u8]) -> anyhow::Result<DataKey> {
-    let wrapped = WrappedKey::from_slice(wrapped)?;
-    match state.keys.keyring().unwrap(&wrapped) {
-        Err(zegel_crypto::CryptoError::UnknownKek(_)) => {
-            state.keys.reload()?;
-            Ok(state.keys.keyring().unwrap(&wrapped)?)
-        }
-        other => Ok(other?),
-    }
+    Ok(state.keys.unwrap(wrapped)?)
 }
 
 /// The result of supplying phone numbers.
@@ -218,8 +211,9 @@ pub async fn supply_phones(
     }
     let released = missing.is_empty();
     if released {
-        let content = sealing::open_content(state, tenant_id, message_id, &message.sealed_content)
-            .map_err(AppError::internal)?;
+        let content =
+            sealing::open_content(&state.keys, tenant_id, message_id, &message.sealed_content)
+                .map_err(AppError::internal)?;
         // A subject hidden when the message was stored (by the tenant, or because the gateway found a
         // value in it) stays hidden in the notifications sent now.
         let mut settings = settings;
@@ -325,7 +319,7 @@ pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
     for message in &expired {
         let settings = crate::settings::effective(state, &message.tenant_id).await?;
         let subject = sealing::open_content(
-            state,
+            &state.keys,
             &message.tenant_id,
             &message.id,
             &message.sealed_content,

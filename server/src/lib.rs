@@ -22,8 +22,6 @@ pub mod admin_page;
 pub mod api;
 /// Sender authentication.
 pub mod auth;
-/// The blob store.
-pub mod blobs;
 /// `zegel scan`.
 pub mod cli_scan;
 /// Configuration.
@@ -36,16 +34,12 @@ pub mod devbox;
 pub mod error;
 /// The SMTP gateway: ESMTP in front of the organisation's outgoing mail.
 pub mod gateway;
-/// Password hashing under a concurrency budget.
-pub mod hashing;
 /// Held two-factor messages as their sender reads about them: what was found, in words.
 pub mod held;
 /// The HTTP listener: timeouts and a per-address cap.
 pub mod http_server;
 /// Texts in three languages.
 pub mod i18n;
-/// Keys and secrets.
-pub mod keys;
 /// Logging: one escaped line per event, refused requests without personal data.
 pub mod log;
 /// Outgoing mail.
@@ -60,14 +54,10 @@ pub mod per_ip;
 pub mod phones;
 /// The recipient portal.
 pub mod portal;
-/// Files and directories only the server's user can read.
-pub mod private_fs;
 /// Expiry and deletion: destroying a message's content, keeping its tracking record.
 pub mod retention;
 /// The content filter as the server runs it.
 pub mod scan;
-/// Sealed message fields.
-pub mod sealing;
 /// Tenant settings.
 pub mod settings;
 /// Outgoing SMS.
@@ -154,12 +144,16 @@ pub async fn build_state_with_clock(
 ) -> anyhow::Result<AppState> {
     use anyhow::Context as _;
     use secrecy::ExposeSecret;
-    let keys = keys::Keys::load_or_create(&config)?;
+    let keys = zegel_vault::Keys::load_or_create(
+        &config.data_dir,
+        config.keyring.as_ref(),
+        &config.keyring_file,
+    )?;
     let url = match &config.database_url {
         Some(url) => url.expose_secret().to_owned(),
         None => {
             let file = config.data_dir.join("zegel.db");
-            private_fs::touch(&file)
+            zegel_vault::private_fs::touch(&file)
                 .with_context(|| format!("cannot create {}", file.display()))?;
             zegel_store::Db::sqlite_url(&config.data_dir)
         }
@@ -167,7 +161,7 @@ pub async fn build_state_with_clock(
     let db = zegel_store::Db::connect(&url)
         .await
         .context("cannot open the database")?;
-    let blobs = blobs::LocalBlobs::open(&config.data_dir.join("blobs"))
+    let blobs = zegel_vault::LocalBlobs::open(&config.data_dir.join("blobs"))
         .context("cannot open the blob store")?;
     let mailer = Arc::new(mail::Mailer::from_config(&config)?);
     let next_hop = match &config.gateway.next_hop {
@@ -200,7 +194,7 @@ pub async fn build_state_with_clock(
         outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
         clock,
         pdf_reader: scan::ChildProcessPdf::current(),
-        password_budget: Arc::new(hashing::PasswordBudget::for_this_machine()),
+        password_budget: Arc::new(zegel_vault::PasswordBudget::for_this_machine()),
     })
 }
 

@@ -12,6 +12,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use zegel_crypto::{Context, DataKey, Keyring};
+use zegel_vault::Keys;
 
 use crate::mail::OutgoingEmail;
 use crate::state::AppState;
@@ -58,8 +59,9 @@ pub fn seal_payload(keyring: &Keyring, job_id: &str, payload: &Payload) -> Vec<u
 }
 
 /// Opens a sealed payload (key rotation reads relay jobs' blob ids).
-pub fn open_payload(keyring: &Keyring, job_id: &str, sealed: &[u8]) -> anyhow::Result<Payload> {
-    let json = zegel_crypto::open_to_vec(keyring, context(job_id), sealed)?;
+pub fn open_payload(keys: &Keys, job_id: &str, sealed: &[u8]) -> anyhow::Result<Payload> {
+    let json =
+        keys.with_keyring(|keyring| zegel_crypto::open_to_vec(keyring, context(job_id), sealed))?;
     Ok(serde_json::from_slice(&json)?)
 }
 
@@ -131,20 +133,12 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
 }
 
 async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()> {
-    let keyring = state.keys.keyring();
-    let payload = match open_payload(&keyring, &job.id, &job.sealed_payload) {
+    let payload = match open_payload(&state.keys, &job.id, &job.sealed_payload) {
         Ok(payload) => payload,
-        Err(first) => {
-            // A KEK added by `zegel admin rotate-kek` while we run: reload and try once more.
-            state.keys.reload()?;
-            match open_payload(&state.keys.keyring(), &job.id, &job.sealed_payload) {
-                Ok(payload) => payload,
-                Err(_) => {
-                    tracing::error!(job = %job.id, error = %first, "outbox payload cannot be opened");
-                    outbox::give_up(&state.db, &job.id, "payload cannot be opened").await?;
-                    return Ok(());
-                }
-            }
+        Err(error) => {
+            tracing::error!(job = %job.id, error = %error, "outbox payload cannot be opened");
+            outbox::give_up(&state.db, &job.id, "payload cannot be opened").await?;
+            return Ok(());
         }
     };
     // What was tried and how it ended, without the content: (permanent, message) on failure.

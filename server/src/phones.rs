@@ -9,9 +9,9 @@
 
 use zegel_crypto::{Context, DataKey};
 
-use crate::sealing;
 use crate::state::AppState;
 use zegel_store::phones as store;
+use zegel_vault::sealing;
 
 /// The one rule for mobile numbers, shared with the pane through `zegel-core`.
 pub use zegel_core::phone::{PhoneError, normalize};
@@ -35,13 +35,9 @@ pub async fn remembered(
         return Ok(None);
     };
     let ctx = context(tenant_id, &email);
-    let plain = match zegel_crypto::open_to_vec(&state.keys.keyring(), ctx, &sealed) {
-        Err(zegel_crypto::CryptoError::UnknownKek(_)) => {
-            state.keys.reload()?;
-            zegel_crypto::open_to_vec(&state.keys.keyring(), ctx, &sealed)?
-        }
-        other => other?,
-    };
+    let plain = state
+        .keys
+        .with_keyring(|keyring| zegel_crypto::open_to_vec(keyring, ctx, &sealed))?;
     Ok(Some(String::from_utf8(plain)?))
 }
 
@@ -106,7 +102,7 @@ pub fn open_for_recipient(
     sealed: &[u8],
 ) -> anyhow::Result<String> {
     Ok(String::from_utf8(sealing::open_field(
-        state,
+        &state.keys,
         tenant_id,
         message_id,
         &field(recipient_id),

@@ -5,11 +5,11 @@ use std::sync::{Arc, Mutex};
 use jiff::Timestamp;
 use tokio::sync::Notify;
 
-use crate::blobs::LocalBlobs;
 use crate::config::Config;
-use crate::keys::Keys;
 use crate::mail::Mailer;
 use zegel_store::Db;
+use zegel_vault::blobs::LocalBlobs;
+use zegel_vault::keys::Keys;
 
 /// Where "now" comes from; tests set it to check expiry without waiting.
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -76,7 +76,7 @@ pub struct AppState {
     /// Reads PDFs for the content filter in a crash-isolated child process.
     pub pdf_reader: crate::scan::ChildProcessPdf,
     /// Argon2id runs under this budget so a burst of passwords cannot exhaust memory.
-    pub password_budget: Arc<crate::hashing::PasswordBudget>,
+    pub password_budget: Arc<zegel_vault::hashing::PasswordBudget>,
 }
 
 impl AppState {

@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::ClientInfo;
 use crate::error::AppError;
-use crate::sealing;
 use crate::state::AppState;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::messages;
 use zegel_store::tenants::User;
 use zegel_store::tracking::{self as store, SentMessage};
+use zegel_vault::sealing;
 
 /// The status of one message, as `GET /api/v1/messages/<id>` returns it.
 #[derive(Debug, Clone, Serialize)]
@@ -141,7 +141,7 @@ pub async fn own_message(
 /// The subject of a message whose content still exists.
 pub fn subject(state: &AppState, message: &SentMessage) -> Option<String> {
     let sealed = message.sealed_content.as_deref()?;
-    match sealing::open_content(state, &message.tenant_id, &message.id, sealed) {
+    match sealing::open_content(&state.keys, &message.tenant_id, &message.id, sealed) {
         Ok(content) => Some(content.subject),
         Err(error) => {
             tracing::error!(message = %message.id, error = format!("{error:#}"), "sealed content cannot be opened");
@@ -172,7 +172,7 @@ pub async fn message_status(
             let name = if is_destroyed(&message) {
                 None
             } else {
-                sealing::open_file_name(state, &message.tenant_id, &message.id, &file.id, &file.sealed_name)
+                sealing::open_file_name(&state.keys, &message.tenant_id, &message.id, &file.id, &file.sealed_name)
                     .map_err(|error| tracing::error!(file = %file.id, error = format!("{error:#}"), "sealed file name cannot be opened"))
                     .ok()
                     .map(|name| zegel_core::file_name::display_name(&name))

@@ -17,16 +17,16 @@ use zegel_core::{AuthLevel, Deliver};
 use zegel_crypto::DataKey;
 
 use crate::auth::Sender;
-use crate::blobs::{LocalBlobs, SealContext};
 use crate::delivery::{self, NotifySpec};
 use crate::error::AppError;
 use crate::mail::render;
 use crate::scan::{IntakeScan, ScanInput};
-use crate::sealing::{MessageContent, field, seal_field};
 use crate::state::AppState;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::links;
 use zegel_store::messages::{self, FileRow, NewMessage, NewRecipient};
+use zegel_vault::blobs::{LocalBlobs, SealContext};
+use zegel_vault::sealing::{MessageContent, field, seal_field};
 
 /// The largest `meta` part.
 const MAX_META_BYTES: usize = zegel_core::message::MAX_BODY_BYTES + 1024 * 1024;
@@ -91,7 +91,7 @@ impl Upload {
     }
 
     /// Starts sealing one file; its blob is removed with the upload unless the message is stored.
-    fn start_file(&mut self, state: &AppState) -> (String, crate::blobs::SealedUpload) {
+    fn start_file(&mut self, state: &AppState) -> (String, zegel_vault::blobs::SealedUpload) {
         let file_id = zegel_crypto::random_id();
         let ctx = SealContext {
             tenant: self.tenant_id.clone(),

@@ -14,11 +14,11 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use zegel_crypto::DataKey;
 
-use crate::blobs::SealContext;
 use crate::outbox::{MAX_ATTEMPTS, Payload, backoff, seal_payload};
 use crate::state::AppState;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::outbox::{self, ClaimedJob, NewJob};
+use zegel_vault::blobs::SealContext;
 
 /// What a relay job carries (sealed in the outbox like every payload).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub async fn prepare(
 async fn read(state: &AppState, job_id: &str, relay: &RelayJob) -> std::io::Result<Vec<u8>> {
     let mut stream = std::pin::pin!(state.blobs.open_plaintext(
         &relay.blob_id,
-        state.keys.keyring(),
+        state.keys.clone(),
         context(&relay.tenant_id, job_id),
     ));
     let mut raw = Vec::new();
@@ -151,17 +151,11 @@ impl Outcome {
     }
 }
 
-/// Reads the raw bytes, reloading the keys once (a KEK added by rotation while we run).
+/// Reads the raw bytes (the blob store reloads the keys once for a KEK added by rotation while we run).
 async fn read_raw(state: &AppState, job_id: &str, relay: &RelayJob) -> Result<Vec<u8>, String> {
-    match read(state, job_id, relay).await {
-        Ok(raw) => Ok(raw),
-        Err(error) => {
-            let _ = state.keys.reload();
-            read(state, job_id, relay)
-                .await
-                .map_err(|_| format!("the relayed message cannot be read: {error}"))
-        }
-    }
+    read(state, job_id, relay)
+        .await
+        .map_err(|error| format!("the relayed message cannot be read: {error}"))
 }
 
 /// Works on a claimed relay job: sends it to the next hop and settles the job.

@@ -127,9 +127,13 @@ async fn load(state: &AppState, token: &str, t: &Texts) -> Option<Held> {
         return None;
     }
     let settings = crate::settings::effective(state, &tenant_id).await.ok()?;
-    let content =
-        crate::sealing::open_content(state, &tenant_id, &message_id, &message.sealed_content)
-            .ok()?;
+    let content = zegel_vault::sealing::open_content(
+        &state.keys,
+        &tenant_id,
+        &message_id,
+        &message.sealed_content,
+    )
+    .ok()?;
     // A hidden subject stays hidden here too: the link may be opened on any device.
     let subject = if content.subject_hidden || settings.hide_subject || content.subject.is_empty() {
         t.neutral_subject.to_owned()

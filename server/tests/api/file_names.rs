@@ -163,8 +163,8 @@ async fn spoofed_names(server: TestServer) {
     let sealed: Vec<String> = rows
         .iter()
         .map(|f| {
-            zegel_server::sealing::open_file_name(
-                &server.state,
+            zegel_vault::sealing::open_file_name(
+                &server.state.keys,
                 &tenant.id,
                 id,
                 &f.id,

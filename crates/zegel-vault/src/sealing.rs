@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use zegel_crypto::{Context, CryptoError, DataKey, Keyring};
 
-use crate::state::AppState;
+use crate::Keys;
 
 /// Field names bound into the envelopes (the "file" part of the crypto context).
 pub mod field {
@@ -62,7 +62,7 @@ pub fn seal_field(
 /// Opens a sealed field, reloading the keyring once if it was sealed with a KEK this process does not
 /// know yet (added by a rotation while the server runs).
 pub fn open_field(
-    state: &AppState,
+    keys: &Keys,
     tenant: &str,
     message: &str,
     field: &str,
@@ -73,33 +73,28 @@ pub fn open_field(
         message,
         file: field,
     };
-    match zegel_crypto::open_to_vec(&state.keys.keyring(), ctx, sealed) {
-        Err(CryptoError::UnknownKek(_)) if state.keys.reload().is_ok() => {
-            zegel_crypto::open_to_vec(&state.keys.keyring(), ctx, sealed)
-        }
-        result => result,
-    }
+    keys.with_keyring(|keyring| zegel_crypto::open_to_vec(keyring, ctx, sealed))
 }
 
 /// Opens a message's content.
 pub fn open_content(
-    state: &AppState,
+    keys: &Keys,
     tenant: &str,
     message: &str,
     sealed: &[u8],
 ) -> anyhow::Result<MessageContent> {
-    let json = open_field(state, tenant, message, field::CONTENT, sealed)?;
+    let json = open_field(keys, tenant, message, field::CONTENT, sealed)?;
     Ok(serde_json::from_slice(&json)?)
 }
 
 /// Opens a file's name.
 pub fn open_file_name(
-    state: &AppState,
+    keys: &Keys,
     tenant: &str,
     message: &str,
     file_id: &str,
     sealed: &[u8],
 ) -> anyhow::Result<String> {
-    let bytes = open_field(state, tenant, message, &field::file_name(file_id), sealed)?;
+    let bytes = open_field(keys, tenant, message, &field::file_name(file_id), sealed)?;
     Ok(String::from_utf8(bytes)?)
 }

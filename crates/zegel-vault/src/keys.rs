@@ -11,10 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use anyhow::Context as _;
-use secrecy::ExposeSecret;
-use zegel_crypto::{Keyring, TokenSigner};
-
-use crate::config::Config;
+use secrecy::{ExposeSecret, SecretString};
+use zegel_crypto::{CryptoError, DataKey, Keyring, TokenSigner, WrappedKey};
 
 /// Where the keyring came from, which decides whether it can be reloaded and rotated.
 #[derive(Debug, Clone)]
@@ -40,30 +38,31 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
-    /// Loads the keyring and signing key, creating them on first start.
-    pub fn load_or_create(config: &Config) -> anyhow::Result<Self> {
-        crate::private_fs::create_dir_all(&config.data_dir).with_context(|| {
-            format!(
-                "cannot create the data directory {}",
-                config.data_dir.display()
-            )
-        })?;
-        let (keyring, source) = match &config.keyring {
+    /// Loads the keyring and signing key from `data_dir`, creating them on first start: the keyring from
+    /// `keyring` (`ZEGEL_KEYRING`, inline JSON) when given, else from `keyring_file`.
+    pub fn load_or_create(
+        data_dir: &Path,
+        keyring: Option<&SecretString>,
+        keyring_file: &Path,
+    ) -> anyhow::Result<Self> {
+        crate::private_fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+        let (keyring, source) = match keyring {
             Some(json) => (
                 Keyring::from_json(json.expose_secret())
                     .context("ZEGEL_KEYRING is not a valid keyring")?,
                 KeySource::Environment,
             ),
             None => {
-                let path = &config.keyring_file;
+                let path = keyring_file;
                 if !path.exists() {
                     write_private(path, Keyring::new_with_generated().to_json().as_bytes())?;
                     tracing::info!("created a new keyring");
                 }
-                (read_keyring(path)?, KeySource::File(path.clone()))
+                (read_keyring(path)?, KeySource::File(path.to_owned()))
             }
         };
-        let signing_path = config.data_dir.join("token-signing.key");
+        let signing_path = data_dir.join("token-signing.key");
         if !signing_path.exists() {
             write_private(&signing_path, &TokenSigner::generate_secret())?;
         }
@@ -83,6 +82,35 @@ impl Keys {
     /// The current keyring.
     pub fn keyring(&self) -> Arc<Keyring> {
         self.keyring.read().expect("keyring lock poisoned").clone()
+    }
+
+    /// Runs `open` with the keyring; when it fails for a KEK id this process does not know yet (added by
+    /// `zegel admin rotate-kek` while the server runs), reloads the keyring once and runs it again. Every
+    /// reader of sealed data goes through here (or [`Keys::unwrap`], [`crate::sealing::open_field`],
+    /// [`crate::LocalBlobs::open_plaintext`], which do).
+    pub fn with_keyring<T>(
+        &self,
+        open: impl Fn(&Keyring) -> Result<T, CryptoError>,
+    ) -> Result<T, CryptoError> {
+        match open(&self.keyring()) {
+            Err(CryptoError::UnknownKek(id)) => match self.reload() {
+                Ok(()) => open(&self.keyring()),
+                Err(error) => {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "the keyring cannot be reloaded"
+                    );
+                    Err(CryptoError::UnknownKek(id))
+                }
+            },
+            result => result,
+        }
+    }
+
+    /// Unwraps a message's data key (see [`Keys::with_keyring`]).
+    pub fn unwrap(&self, wrapped: &[u8]) -> Result<DataKey, CryptoError> {
+        let wrapped = WrappedKey::from_slice(wrapped)?;
+        self.with_keyring(|keyring| keyring.unwrap(&wrapped))
     }
 
     /// Re-reads the keyring file, so a running server picks up a KEK that `zegel admin rotate-kek` added.

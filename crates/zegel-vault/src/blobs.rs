@@ -14,7 +14,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::Stream;
 use tokio::sync::mpsc;
-use zegel_crypto::{Context, DataKey, Decryptor, Encryptor, HEADER_LEN, Keyring};
+use zegel_crypto::{Context, CryptoError, DataKey, Decryptor, Encryptor, HEADER_LEN, Keyring};
+
+use crate::Keys;
 
 /// Ids that bind a ciphertext to its place (tenant, message, file), owned so they can cross threads.
 #[derive(Debug, Clone)]
@@ -135,24 +137,34 @@ impl LocalBlobs {
         }
     }
 
-    /// Streams a blob's plaintext. The stream ends with an error, not cleanly, if the blob is missing,
-    /// truncated or tampered with, so an HTTP response built on it is aborted rather than completed.
+    /// Streams a blob's plaintext (reloading the keyring once for a KEK added while the server runs).
+    /// The stream ends with an error, not cleanly, if the blob is missing, truncated or tampered with, so
+    /// an HTTP response built on it is aborted rather than completed.
     pub fn open_plaintext(
         &self,
         blob_id: &str,
-        keyring: Arc<Keyring>,
+        keys: Arc<Keys>,
         ctx: SealContext,
     ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
         let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
         let path = self.path(blob_id);
         tokio::task::spawn_blocking(move || {
             let result = (|| -> io::Result<()> {
-                let file = File::open(path?)?;
-                let mut decryptor = Decryptor::new(
-                    BufReader::with_capacity(256 * 1024, file),
-                    &keyring,
-                    ctx.as_ctx(),
-                )?;
+                let path = path?;
+                let mut decryptor = keys.with_keyring(|keyring| {
+                    let file = File::open(&path)?;
+                    Decryptor::new(
+                        BufReader::with_capacity(256 * 1024, file),
+                        keyring,
+                        ctx.as_ctx(),
+                    )
+                    .map_err(|error| {
+                        match CryptoError::from_io_error(&error) {
+                            Some(CryptoError::UnknownKek(id)) => CryptoError::UnknownKek(*id),
+                            _ => CryptoError::Io(error),
+                        }
+                    })
+                })?;
                 loop {
                     let mut buf = vec![0u8; 256 * 1024];
                     let mut filled = 0;
@@ -238,5 +250,48 @@ impl Drop for SealedUpload {
                 let _ = tokio::fs::remove_file(tmp).await;
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    /// A blob sealed under a KEK that another process (`zegel admin rotate-kek`) added after this one
+    /// loaded its keyring still streams: the store reloads the keyring once.
+    #[tokio::test]
+    async fn a_blob_sealed_under_a_kek_added_elsewhere_streams_after_one_reload() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let keyring_file = dir.path().join("keyring.json");
+        let ours = Arc::new(Keys::load_or_create(dir.path(), None, &keyring_file).unwrap());
+        let theirs = Keys::load_or_create(dir.path(), None, &keyring_file).unwrap();
+        let new_kek = theirs.add_kek().unwrap();
+        assert!(!ours.keyring().ids().contains(&new_kek));
+
+        let blobs = LocalBlobs::open(&dir.path().join("blobs")).unwrap();
+        let ctx = SealContext {
+            tenant: "t".to_owned(),
+            message: "m".to_owned(),
+            file: "f".to_owned(),
+        };
+        let key = DataKey::generate();
+        let mut upload = blobs.start_upload(theirs.keyring(), &key, ctx.clone());
+        let blob_id = upload.blob_id.clone();
+        upload
+            .write(Bytes::from_static(b"sealed after rotation"))
+            .await
+            .unwrap();
+        upload.finish().await.unwrap();
+        blobs.commit(std::slice::from_ref(&blob_id)).unwrap();
+
+        let mut plain = Vec::new();
+        let mut stream = std::pin::pin!(blobs.open_plaintext(&blob_id, ours.clone(), ctx));
+        while let Some(chunk) = stream.next().await {
+            plain.extend_from_slice(&chunk.unwrap());
+        }
+        assert_eq!(plain, b"sealed after rotation");
+        assert!(ours.keyring().ids().contains(&new_kek));
     }
 }
