@@ -9,8 +9,8 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use zegel_core::api::{ErrorBody, ErrorDetail};
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -149,32 +149,6 @@ impl AppError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    feedback: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    found: Option<&'a [zegel_core::policy::Found]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    required: Option<RequiredBody>,
-}
-
-/// The `required` member of a `policy` error.
-#[derive(Serialize)]
-struct RequiredBody {
-    kind: zegel_core::MessageKind,
-    level: zegel_core::AuthLevel,
-}
-
 /// The English sentence of a `policy` error: what was found (kinds only, never the values) and what
 /// protection the message needs.
 fn policy_message(required: &zegel_core::policy::Requirement) -> String {
@@ -200,29 +174,24 @@ impl IntoResponse for AppError {
         if let Self::Internal(cause) = &self {
             tracing::error!(error = format!("{cause:#}"), "internal error");
         }
-        let (field, feedback): (Option<&str>, &[String]) = match &self {
+        let (field, feedback) = match &self {
             Self::Invalid {
                 field, feedback, ..
-            } => (Some(field), feedback),
-            _ => (None, &[]),
+            } => (Some(field.clone()), feedback.clone()),
+            _ => (None, Vec::new()),
+        };
+        let (found, required) = match &self {
+            Self::Policy(required) => (Some(required.found.clone()), Some(required.into())),
+            _ => (None, None),
         };
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code(),
+                code: self.code().to_owned(),
                 message: self.to_string(),
                 field,
                 feedback,
-                found: match &self {
-                    Self::Policy(required) => Some(required.found.as_slice()),
-                    _ => None,
-                },
-                required: match &self {
-                    Self::Policy(required) => Some(RequiredBody {
-                        kind: required.kind,
-                        level: required.level,
-                    }),
-                    _ => None,
-                },
+                found,
+                required,
             },
         };
         let mut response = (self.status(), Json(body)).into_response();

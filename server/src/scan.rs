@@ -8,12 +8,11 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::Deserialize;
 use zegel_core::policy::{ContentFilterPolicy, Decision, RecipientClass, decide};
 use zegel_dlp::extract::{Limits, PdfText};
 
-use zegel_dlp::{Finding, Findings, Kind, Location, Scanner};
+use zegel_dlp::{Finding, Findings, Location, Scanner};
 
 /// The most bytes of attachments one message is scanned for (`POST /api/v1/scan` refuses more; the
 /// message intake reports the rest as unscannable).
@@ -158,17 +157,7 @@ pub struct ScanRecipient {
     pub kind: Option<String>,
 }
 
-/// The answer: the decision and what it is based on.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScanOutcome {
-    /// What the policy does.
-    pub decision: Decision,
-    /// What was found: every kind in every place, with at most `zegel_dlp::KEPT_TERMS_PER_KIND`
-    /// distinct values per kind (memory stays bounded however many values a text holds).
-    pub findings: Vec<Finding>,
-    /// How many values of each kind were found in all, kept in `findings` or not.
-    pub counts: BTreeMap<Kind, u64>,
-}
+pub use zegel_core::api::ScanOutcome;
 
 /// Scans a message and decides. `internal_domains` tell internal recipients from external ones; with
 /// no recipients at all, the message is treated as going outside (fail safe).
@@ -386,6 +375,7 @@ pub fn limits() -> Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zegel_dlp::Kind;
 
     #[test]
     fn classifies_recipients_by_domain() {

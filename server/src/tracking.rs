@@ -7,7 +7,10 @@
 //! transaction that makes it. The portal and the download streams in `crate::access` check the flags on
 //! every request and every few MiB, so a block takes effect at once.
 
-use serde::{Deserialize, Serialize};
+pub use zegel_core::api::{
+    BlockTarget, DownloadStatus, FileStatus, ListedMessage, MessagePage, MessageStatus,
+    RecipientStatus,
+};
 
 use crate::access::ClientInfo;
 use crate::error::AppError;
@@ -18,113 +21,16 @@ use zegel_store::tenants::User;
 use zegel_store::tracking::{self as store, SentMessage};
 use zegel_vault::sealing;
 
-/// The status of one message, as `GET /api/v1/messages/<id>` returns it.
-#[derive(Debug, Clone, Serialize)]
-pub struct MessageStatus {
-    /// Id.
-    pub id: String,
-    /// `public_files`, `secure_files` or `secure_message`.
-    pub kind: String,
-    /// `1fa`, `2fa`, or none for public files.
-    pub level: Option<String>,
-    /// `active`, `held` (waiting for phone numbers), `expired` or `deleted`.
-    pub status: String,
-    /// The subject; none once the content is destroyed.
-    pub subject: Option<String>,
-    /// Created (RFC 3339).
-    pub created_at: String,
-    /// Expires (RFC 3339).
-    pub expires_at: String,
-    /// When the content was destroyed.
-    pub destroyed_at: Option<String>,
-    /// The whole message is blocked.
-    pub blocked: bool,
-    /// Whether it can still be blocked as a whole (a secure message nobody opened yet).
-    pub can_block_message: bool,
-    /// Per recipient.
-    pub recipients: Vec<RecipientStatus>,
-    /// Per file.
-    pub files: Vec<FileStatus>,
-}
-
-/// One recipient's status.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecipientStatus {
-    /// Address.
-    pub email: String,
-    /// `to`, `cc` or `bcc`.
-    pub kind: String,
-    /// `held` (waiting for phone numbers), `sent` (notification accepted for delivery; `notified_at`
-    /// says when the relay took it), `bounced` or `opened`.
-    pub status: &'static str,
-    /// Blocked by the sender.
-    pub blocked: bool,
-    /// Locked after too many failed attempts (the sender can unlock).
-    pub locked: bool,
-    /// Notification handed to the mail relay.
-    pub notified_at: Option<String>,
-    /// Last password or code requested.
-    pub code_requested_at: Option<String>,
-    /// Last authenticated.
-    pub authenticated_at: Option<String>,
-    /// First opened.
-    pub opened_at: Option<String>,
-    /// Why the last SMS could not be sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sms_error: Option<String>,
-}
-
-/// One file's status.
-#[derive(Debug, Clone, Serialize)]
-pub struct FileStatus {
-    /// Id.
-    pub id: String,
-    /// Name; none once the content is destroyed.
-    pub name: Option<String>,
-    /// Size in bytes.
-    pub size: i64,
-    /// Blocked by the sender.
-    pub blocked: bool,
-    /// Every download, oldest first.
-    pub downloads: Vec<DownloadStatus>,
-}
-
-/// One download.
-#[derive(Debug, Clone, Serialize)]
-pub struct DownloadStatus {
-    /// The recipient's address.
-    pub recipient: String,
-    /// When (RFC 3339).
-    pub at: String,
-}
-
-/// What a block or unblock applies to: the JSON body of `.../block` and `.../unblock`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "target", rename_all = "snake_case")]
-pub enum BlockTarget {
-    /// One file.
-    File {
-        /// Its id.
-        file_id: String,
-    },
-    /// Every file.
-    Files,
-    /// One recipient.
-    Recipient {
-        /// Their address.
-        email: String,
-    },
-    /// Every recipient.
-    Recipients,
-    /// The whole message.
-    Message,
-}
-
 /// A time as RFC 3339.
 pub fn time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()
+}
+
+/// A size or count from the database (never negative) as the API writes it.
+fn unsigned(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
 }
 
 /// The sender's own message, else `404` (also for another sender of the same tenant).
@@ -182,7 +88,7 @@ pub async fn message_status(
                 .filter(|d| d.file_id == file.id)
                 .map(|d| DownloadStatus { recipient: d.recipient.clone(), at: time(d.at) })
                 .collect();
-            FileStatus { id: file.id, name, size: file.size, blocked: file.blocked, downloads }
+            FileStatus { id: file.id, name, size: unsigned(file.size), blocked: file.blocked, downloads }
         })
         .collect();
     let recipients = recipients
@@ -197,7 +103,8 @@ pub async fn message_status(
             } else {
                 // Accepted for delivery; `notified_at` says when the relay took the notification.
                 "sent"
-            },
+            }
+            .to_owned(),
             email: r.email,
             kind: r.kind,
             blocked: r.blocked,
@@ -322,44 +229,6 @@ pub async fn set_blocked(
     Ok(())
 }
 
-/// One line of a sender's list.
-#[derive(Debug, Clone, Serialize)]
-pub struct ListedMessage {
-    /// Id.
-    pub id: String,
-    /// Subject; none once destroyed.
-    pub subject: Option<String>,
-    /// Kind.
-    pub kind: String,
-    /// `1fa`, `2fa` or none.
-    pub level: Option<String>,
-    /// `active`, `held`, `expired` or `deleted`.
-    pub status: String,
-    /// The whole message is blocked.
-    pub blocked: bool,
-    /// Created (RFC 3339).
-    pub created_at: String,
-    /// Expires (RFC 3339).
-    pub expires_at: String,
-    /// Recipients.
-    pub recipients: i64,
-    /// Recipients who opened it.
-    pub opened: i64,
-    /// Files.
-    pub files: i64,
-    /// Downloads, all files and recipients together.
-    pub downloads: i64,
-}
-
-/// A page of a sender's messages, newest first.
-#[derive(Debug, Clone, Serialize)]
-pub struct MessagePage {
-    /// The messages.
-    pub messages: Vec<ListedMessage>,
-    /// The cursor for the next (older) page, as `before`; none on the last page.
-    pub next: Option<String>,
-}
-
 /// The sender's messages older than the cursor `before` (from an earlier page's `next`).
 pub async fn list(
     state: &AppState,
@@ -399,10 +268,10 @@ pub async fn list(
             blocked: row.message.blocked,
             created_at: time(row.message.created_at),
             expires_at: time(row.message.expires_at),
-            recipients: row.recipients,
-            opened: row.opened,
-            files: row.files,
-            downloads: row.downloads,
+            recipients: unsigned(row.recipients),
+            opened: unsigned(row.opened),
+            files: unsigned(row.files),
+            downloads: unsigned(row.downloads),
         })
         .collect();
     Ok(MessagePage { messages, next })

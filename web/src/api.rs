@@ -1,189 +1,22 @@
 //! The one typed client of the Zegel API the pane talks to. Every request carries the sender's bearer
 //! token; the token is never logged or put in a URL.
 
+//!
+//! What the server answers is declared once, in `zegel_core` (`api`, `settings::SenderSettings`,
+//! `policy::Decision`), and read here as the server writes it.
+
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use zegel_core::RecipientKind;
+use zegel_core::api::{
+    BlockTarget, ClientNotification, Created, ErrorBody, KnownPhone, MessageStatus,
+    RequiredProtection, ScanOutcome,
+};
 use zegel_core::message::MessageRequest;
-use zegel_core::{AuthLevel, Language, RecipientKind};
-
-/// Which password options the tenant offers.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct PasswordOptions {
-    /// Whether senders may use a generated password.
-    #[serde(default = "yes")]
-    pub generated: bool,
-    /// Whether senders may choose their own password.
-    #[serde(default = "yes")]
-    pub custom: bool,
-    /// The zxcvbn score (0–4) a custom password needs.
-    #[serde(default = "default_min_score")]
-    pub min_score: u8,
-}
-
-impl Default for PasswordOptions {
-    fn default() -> Self {
-        Self {
-            generated: true,
-            custom: true,
-            min_score: default_min_score(),
-        }
-    }
-}
-
-/// The link lifetime a sender may choose.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct ExpiryDays {
-    /// Preselected.
-    pub default: u32,
-    /// The longest allowed.
-    pub max: u32,
-}
-
-impl Default for ExpiryDays {
-    fn default() -> Self {
-        Self {
-            default: 14,
-            max: 14,
-        }
-    }
-}
-
-/// The tenant settings that decide which options the pane shows (`GET /api/v1/settings`). A server
-/// without that endpoint gets [`Settings::default`]: everything allowed, 14 days.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Settings {
-    /// Password options.
-    #[serde(default)]
-    pub password_options: PasswordOptions,
-    /// Whether 1FA (a password) is allowed at all.
-    #[serde(default = "yes")]
-    pub allow_1fa: bool,
-    /// Whether the sender may tell the password another way.
-    #[serde(default = "yes")]
-    pub allow_deliver_other: bool,
-    /// Link lifetime.
-    #[serde(default)]
-    pub expiry_days: ExpiryDays,
-    /// Preselected download limit; `None` is unlimited.
-    #[serde(default)]
-    pub max_downloads_default: Option<u32>,
-    /// The country whose numbers may be typed without a `+` prefix.
-    #[serde(default = "default_country")]
-    pub sms_default_country: String,
-    /// The languages the tenant offers recipients; the first is the default.
-    #[serde(default = "all_languages")]
-    pub languages: Vec<Language>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            password_options: PasswordOptions::default(),
-            allow_1fa: true,
-            allow_deliver_other: true,
-            expiry_days: ExpiryDays::default(),
-            max_downloads_default: None,
-            sms_default_country: default_country(),
-            languages: all_languages(),
-        }
-    }
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn default_min_score() -> u8 {
-    zegel_core::password::DEFAULT_MIN_SCORE
-}
-
-fn default_country() -> String {
-    "NL".to_owned()
-}
-
-fn all_languages() -> Vec<Language> {
-    Language::ALL.to_vec()
-}
-
-/// What the content filter wants done, weakest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FilterAction {
-    /// Send as it is.
-    Allow,
-    /// Recommend protection.
-    Notify,
-    /// Switched on; the sender may switch it off.
-    Auto,
-    /// Must be sent securely.
-    Force,
-}
-
-/// One reason of a decision.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Reason {
-    /// The kind of finding, e.g. `nl_bsn`.
-    pub kind: String,
-    /// What was found.
-    #[serde(default)]
-    pub terms: Vec<String>,
-    /// What this reason asks for.
-    pub action: FilterAction,
-    /// At which level.
-    #[serde(default)]
-    pub level: Option<AuthLevel>,
-}
-
-/// Something the sender should know, e.g. `{"type": "external_recipients", "count": 2}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Warning {
-    /// The kind of warning.
-    #[serde(rename = "type", default)]
-    pub kind: String,
-    /// How many (recipients, attachments).
-    #[serde(default)]
-    pub count: Option<u64>,
-}
-
-/// The content filter's decision on the draft.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Decision {
-    /// The strongest action.
-    pub action: FilterAction,
-    /// The level to protect with.
-    #[serde(default)]
-    pub level: Option<AuthLevel>,
-    /// Why.
-    #[serde(default)]
-    pub reasons: Vec<Reason>,
-    /// What to tell the sender besides.
-    #[serde(default, deserialize_with = "lenient_warnings")]
-    pub warnings: Vec<Warning>,
-}
-
-fn lenient_warnings<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Vec<Warning>, D::Error> {
-    let values = Vec::<serde_json::Value>::deserialize(deserializer)?;
-    Ok(values
-        .into_iter()
-        .map(|value| match value {
-            serde_json::Value::String(kind) => Warning { kind, count: None },
-            other => serde_json::from_value(other).unwrap_or(Warning {
-                kind: String::new(),
-                count: None,
-            }),
-        })
-        .filter(|w| !w.kind.is_empty())
-        .collect())
-}
-
-#[derive(Debug, Deserialize)]
-struct ScanAnswer {
-    decision: Decision,
-}
+use zegel_core::policy::{Decision, Found};
+use zegel_core::settings::SenderSettings;
 
 /// A recipient as the content filter sees it.
 #[derive(Debug, Clone, Serialize)]
@@ -205,149 +38,6 @@ pub struct ScanRequest {
     pub body_html: String,
     /// Recipients.
     pub recipients: Vec<ScanRecipient>,
-}
-
-/// What the server knows of a recipient's mobile number (`GET /api/v1/recipients/<email>/phone`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct KnownPhone {
-    /// Whether a number is on file.
-    pub known: bool,
-    /// The number masked, e.g. `+31******678`.
-    #[serde(default)]
-    pub masked: Option<String>,
-}
-
-/// The answer to a successful send.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Sent {
-    /// The message id (goes into the `X-Zegel-Message` header).
-    pub id: String,
-    /// The password Zegel generated (whichever delivery), for the sender to see behind the eye.
-    #[serde(default)]
-    pub password: Option<String>,
-    /// The notification the draft becomes (the pane always asks for `"notify": "client"`, so Zegel sends
-    /// none of its own).
-    pub notification: Notification,
-}
-
-/// The notification a client sends itself (`"notify": "client"`): the Outlook draft becomes it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Notification {
-    /// The subject.
-    pub subject: String,
-    /// Plain text.
-    #[serde(default)]
-    pub text: String,
-    /// HTML, the draft's new body.
-    pub html: String,
-    /// The one link for the whole message (`<public url>/m/<token>`).
-    pub link: String,
-}
-
-/// One download of a file (log & block).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Download {
-    /// The recipient's address.
-    pub recipient: String,
-    /// When (RFC 3339).
-    pub at: String,
-}
-
-/// A file of a sent message and what happened to it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct FileStatus {
-    /// Id.
-    pub id: String,
-    /// Name; none once the content is destroyed.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Size in bytes.
-    #[serde(default)]
-    pub size: u64,
-    /// Blocked by the sender.
-    #[serde(default)]
-    pub blocked: bool,
-    /// Every download, oldest first.
-    #[serde(default)]
-    pub downloads: Vec<Download>,
-}
-
-/// A recipient of a sent message and what happened to their notification.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct RecipientStatus {
-    /// Address.
-    pub email: String,
-    /// `held`, `queued`, `sent`, `bounced` or `opened` (anything else is shown as it is).
-    pub status: String,
-    /// Blocked by the sender.
-    #[serde(default)]
-    pub blocked: bool,
-    /// Locked after too many failed attempts.
-    #[serde(default)]
-    pub locked: bool,
-    /// First opened (RFC 3339).
-    #[serde(default)]
-    pub opened_at: Option<String>,
-}
-
-/// A sent message's status (`GET /api/v1/messages/<id>`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MessageStatus {
-    /// Id.
-    pub id: String,
-    /// `public_files`, `secure_files` or `secure_message`.
-    pub kind: String,
-    /// `1fa`, `2fa` or none.
-    #[serde(default)]
-    pub level: Option<String>,
-    /// `active`, `held`, `expired` or `deleted`.
-    #[serde(default)]
-    pub status: String,
-    /// The subject; none once destroyed.
-    #[serde(default)]
-    pub subject: Option<String>,
-    /// When the links expire (RFC 3339).
-    #[serde(default)]
-    pub expires_at: String,
-    /// The whole message is blocked.
-    #[serde(default)]
-    pub blocked: bool,
-    /// Recipients.
-    #[serde(default)]
-    pub recipients: Vec<RecipientStatus>,
-    /// Files.
-    #[serde(default)]
-    pub files: Vec<FileStatus>,
-}
-
-impl MessageStatus {
-    /// Whether recipients and the whole message can be blocked (a secure message; for the file kinds the
-    /// e-mail went out as plain mail, so only files can be).
-    pub fn blocks_recipients(&self) -> bool {
-        self.kind == "secure_message"
-    }
-}
-
-/// What a block or unblock applies to (the body of `.../block` and `.../unblock`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "target", rename_all = "snake_case")]
-pub enum BlockTarget {
-    /// One file.
-    File {
-        /// Its id.
-        file_id: String,
-    },
-    /// Every file.
-    Files,
-    /// One recipient.
-    Recipient {
-        /// The address.
-        email: String,
-    },
-    /// Every recipient.
-    Recipients,
-    /// The whole message.
-    Message,
 }
 
 /// Why a request failed.
@@ -375,49 +65,13 @@ pub enum ApiError {
     Network(String),
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    field: Option<String>,
-    #[serde(default)]
-    found: Vec<PolicyFinding>,
-    #[serde(default)]
-    required: Option<Required>,
-}
-
-#[derive(Deserialize)]
-struct Required {
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    level: Option<String>,
-}
-
-/// One finding a `policy` refusal names.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct PolicyFinding {
-    /// The content filter's kind, e.g. `nl_bsn`.
-    pub kind: String,
-}
-
 /// A `422 policy` refusal: the content requires more protection than the message asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyRefusal {
-    /// What was found.
-    pub found: Vec<PolicyFinding>,
-    /// `secure_message` or `secure_files`.
-    pub required_kind: Option<String>,
-    /// `1fa` or `2fa`.
-    pub required_level: Option<String>,
+    /// What was found, and where.
+    pub found: Vec<Found>,
+    /// The least protection the organisation requires.
+    pub required: Option<RequiredProtection>,
 }
 
 /// The refusal a failed request's status and body describe.
@@ -436,9 +90,8 @@ fn refusal(status: u16, body: &str) -> ApiError {
     };
     let policy = (detail.code == "policy").then(|| {
         Box::new(PolicyRefusal {
-            found: detail.found,
-            required_kind: detail.required.as_ref().and_then(|r| r.kind.clone()),
-            required_level: detail.required.as_ref().and_then(|r| r.level.clone()),
+            found: detail.found.unwrap_or_default(),
+            required: detail.required,
         })
     });
     ApiError::Refused {
@@ -577,9 +230,9 @@ impl Api {
     }
 
     /// The tenant's settings; the defaults when the server has no settings endpoint.
-    pub async fn settings(&self) -> Result<Settings, ApiError> {
+    pub async fn settings(&self) -> Result<SenderSettings, ApiError> {
         match self.json("GET", "/api/v1/settings", Body::None).await {
-            Err(ApiError::Missing) => Ok(Settings::default()),
+            Err(ApiError::Missing) => Ok(SenderSettings::default()),
             other => other,
         }
     }
@@ -597,7 +250,7 @@ impl Api {
         } else {
             Body::Form(form(&json, files)?)
         };
-        match self.json::<ScanAnswer>("POST", "/api/v1/scan", body).await {
+        match self.json::<ScanOutcome>("POST", "/api/v1/scan", body).await {
             Ok(answer) => Ok(Some(answer.decision)),
             Err(ApiError::Missing) => Ok(None),
             Err(other) => Err(other),
@@ -612,6 +265,7 @@ impl Api {
         );
         match self.json("GET", &path, Body::None).await {
             Err(ApiError::Missing) => Ok(KnownPhone {
+                email: email.to_owned(),
                 known: false,
                 masked: None,
             }),
@@ -644,16 +298,22 @@ impl Api {
         self.json("POST", &path, Body::Json(json)).await
     }
 
-    /// Uploads the message and its files.
+    /// Uploads the message and its files; the answer carries the notification the draft becomes (the
+    /// pane always asks for `"notify": "client"`, so Zegel sends none of its own).
     pub async fn send(
         &self,
         meta: &MessageRequest,
         files: Vec<(String, web_sys::Blob)>,
-    ) -> Result<Sent, ApiError> {
+    ) -> Result<(Created, ClientNotification), ApiError> {
         let json = serde_json::to_string(meta).map_err(|e| ApiError::Network(e.to_string()))?;
         let form = form(&json, &files)?;
-        self.json("POST", "/api/v1/messages", Body::Form(form))
-            .await
+        let mut created: Created = self
+            .json("POST", "/api/v1/messages", Body::Form(form))
+            .await?;
+        let notification = created.notification.take().ok_or_else(|| {
+            ApiError::Network("the answer from /api/v1/messages has no notification".to_owned())
+        })?;
+        Ok((created, notification))
     }
 }
 
@@ -663,8 +323,18 @@ mod tests {
 
     #[test]
     fn settings_default_to_everything_allowed() {
-        let settings: Settings = serde_json::from_str("{}").unwrap();
-        assert_eq!(settings, Settings::default());
+        let settings = SenderSettings::default();
+        let json = serde_json::to_string(&settings).unwrap();
+        assert_eq!(
+            serde_json::from_str::<SenderSettings>(&json).unwrap(),
+            settings
+        );
+        assert_eq!(settings.languages, zegel_core::Language::ALL);
+        assert!(
+            settings.allow_deliver_other
+                && settings.max_downloads_default.is_none()
+                && settings.sms_default_country == "NL"
+        );
         assert!(
             settings.allow_1fa
                 && settings.password_options.custom
@@ -713,8 +383,14 @@ mod tests {
             panic!("{policy:?}")
         };
         assert_eq!(code, "policy");
-        assert_eq!(p.found[0].kind, "nl_bsn");
-        assert_eq!(p.required_level.as_deref(), Some("2fa"));
+        assert_eq!(p.found[0].kind, zegel_core::policy::Kind::NlBsn);
+        assert_eq!(
+            p.required.map(|r| (r.kind, r.level)),
+            Some((
+                zegel_core::MessageKind::SecureMessage,
+                zegel_core::AuthLevel::TwoFa
+            ))
+        );
         let invalid = refusal(
             422,
             r#"{"error":{"code":"invalid","message":"x","field":"recipients[0].phone"}}"#,
@@ -728,15 +404,23 @@ mod tests {
     }
 
     #[test]
-    fn decisions_parse_with_unknown_warning_shapes() {
-        let decision: Decision = serde_json::from_str(
-            r#"{"action":"force","level":"2fa","reasons":[{"kind":"nl_bsn","terms":["111222333"],"action":"force","level":"2fa"}],
-                "warnings":[{"type":"external_recipients","count":2},"attachments",{"odd":true}]}"#,
+    fn scan_answers_parse_as_the_server_writes_them() {
+        let outcome: ScanOutcome = serde_json::from_str(
+            r#"{"decision":{"action":"force","level":"2fa","reasons":[{"kind":"nl_bsn","terms":["111222333"],"action":"force","level":"2fa"}],
+                "warnings":[{"type":"external_recipients","count":2},{"type":"attachments","count":0}],
+                "required":{"kind":"secure_message","level":"2fa","found":[{"kind":"nl_bsn","where":"body"}]}},
+                "findings":[],"counts":{"nl_bsn":1}}"#,
         )
         .unwrap();
-        assert_eq!(decision.action, FilterAction::Force);
-        assert_eq!(decision.level, Some(AuthLevel::TwoFa));
-        assert_eq!(decision.warnings.len(), 2);
-        assert_eq!(decision.warnings[1].kind, "attachments");
+        let decision = outcome.decision;
+        assert_eq!(decision.action, zegel_core::policy::Action::Force);
+        assert_eq!(decision.level, Some(zegel_core::AuthLevel::TwoFa));
+        assert_eq!(
+            decision.warnings,
+            [
+                zegel_core::policy::Warning::ExternalRecipients { count: 2 },
+                zegel_core::policy::Warning::Attachments { count: 0 }
+            ]
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! Each language is one [`Texts`] value, so a missing text is a compile error, not a blank button.
 
 use zegel_core::Language;
+use zegel_core::policy::Warning;
 
 /// The pane's texts in one language.
 #[derive(Debug, PartialEq, Eq)]
@@ -431,22 +432,20 @@ impl Texts {
     }
 
     /// A warning of the content filter.
-    pub fn warning(&self, kind: &str, count: Option<u64>) -> String {
-        let n = count.unwrap_or(0);
-        match kind {
-            "external_recipients" => match self.language {
+    pub fn warning(&self, warning: &Warning) -> String {
+        match *warning {
+            Warning::ExternalRecipients { count: n } => match self.language {
                 Language::Nl => format!("{n} ontvanger(s) buiten uw organisatie."),
                 Language::En => format!("{n} recipient(s) outside your organisation."),
                 Language::Sv => format!("{n} mottagare utanför din organisation."),
             },
-            "attachments" => self
+            Warning::Attachments { .. } => self
                 .pick(
                     "Let op uw bijlagen.",
                     "Mind your attachments.",
                     "Tänk på dina bilagor.",
                 )
                 .to_owned(),
-            other => other.to_owned(),
         }
     }
 

@@ -6,9 +6,10 @@
 
 use zegel_core::Language;
 
-use crate::api::{Api, ApiError, Settings};
+use crate::api::{Api, ApiError};
 use crate::i18n::Texts;
 use crate::office;
+use zegel_core::settings::SenderSettings;
 
 /// Why the pane is not signed in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +40,8 @@ pub enum SingleSignOn {
 const SSO_NOT_SUPPORTED: &str = "13000";
 
 /// Single sign-on, asking the user only if Office must: a client the server accepts.
-pub async fn with_single_sign_on() -> Result<(Api, Settings), (SingleSignOn, Option<SignInError>)> {
+pub async fn with_single_sign_on()
+-> Result<(Api, SenderSettings), (SingleSignOn, Option<SignInError>)> {
     if let Err(error) = office::sso_token(true).await {
         let unavailable = error.0.contains(SSO_NOT_SUPPORTED) || error.0.contains("not available");
         let status = if unavailable {
@@ -60,7 +62,7 @@ pub async fn with_single_sign_on() -> Result<(Api, Settings), (SingleSignOn, Opt
 
 /// Signs in without a form: single sign-on, else the stored sender token. Also says how single sign-on
 /// went, for the screen shown when neither worked.
-pub async fn sign_in_quietly() -> (Result<(Api, Settings), SignInError>, SingleSignOn) {
+pub async fn sign_in_quietly() -> (Result<(Api, SenderSettings), SignInError>, SingleSignOn) {
     let sso = match with_single_sign_on().await {
         Ok(signed_in) => return (Ok(signed_in), SingleSignOn::NotTried),
         Err((_, Some(SignInError::Network))) => {

@@ -6,9 +6,10 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use yew::Reducible;
+use zegel_core::policy::{Action as FilterAction, Decision};
+use zegel_core::settings::SenderSettings;
 use zegel_core::{AuthLevel, Deliver, Language, MessageKind, RecipientKind};
 
-use crate::api::{Decision, FilterAction, Settings};
 use crate::i18n::{self, Texts};
 use crate::office::Item;
 use crate::phone::PhoneVerdict;
@@ -152,7 +153,7 @@ pub struct State {
     /// Texts in the display language.
     pub texts: &'static Texts,
     /// Tenant settings.
-    pub settings: Settings,
+    pub settings: SenderSettings,
     /// The draft.
     pub item: Item,
     /// Zegel on or off.
@@ -210,7 +211,7 @@ pub enum Action {
         /// Display-language texts.
         texts: &'static Texts,
         /// Tenant settings.
-        settings: Settings,
+        settings: SenderSettings,
         /// The draft.
         item: Item,
         /// The pane's choices for this draft from an earlier opening, if any.
@@ -311,7 +312,7 @@ pub enum Action {
 impl State {
     /// The state before anything loaded.
     pub fn new(texts: &'static Texts) -> Self {
-        let settings = Settings::default();
+        let settings = SenderSettings::default();
         Self {
             stage: Stage::Loading,
             texts,
@@ -749,7 +750,7 @@ mod tests {
     use super::*;
     use crate::office::{Address, Attachment};
 
-    fn loaded(settings: Settings) -> Rc<State> {
+    fn loaded(settings: SenderSettings) -> Rc<State> {
         let item = Item {
             to: vec![Address {
                 email: "jan@example.nl".into(),
@@ -778,12 +779,13 @@ mod tests {
             level: Some(level),
             reasons: vec![],
             warnings: vec![],
+            required: None,
         })
     }
 
     #[test]
     fn next_needs_a_strong_custom_password() {
-        let s = loaded(Settings::default())
+        let s = loaded(SenderSettings::default())
             .reduce(Action::Toggle)
             .reduce(Action::PasswordMode(PasswordMode::Custom));
         let s = s.reduce(Action::CustomPassword("welkom".into()));
@@ -844,7 +846,7 @@ mod tests {
 
     #[test]
     fn forced_verdicts_lock_the_toggle_and_raise_the_level() {
-        let s = loaded(Settings::default()).reduce(Action::Verdict(verdict(
+        let s = loaded(SenderSettings::default()).reduce(Action::Verdict(verdict(
             FilterAction::Force,
             AuthLevel::TwoFa,
         )));
@@ -859,7 +861,7 @@ mod tests {
 
     #[test]
     fn automatic_verdicts_can_be_switched_off() {
-        let s = loaded(Settings::default()).reduce(Action::Verdict(verdict(
+        let s = loaded(SenderSettings::default()).reduce(Action::Verdict(verdict(
             FilterAction::Auto,
             AuthLevel::OneFa,
         )));
@@ -876,24 +878,24 @@ mod tests {
 
     #[test]
     fn hidden_options_are_never_chosen() {
-        let settings = Settings {
+        let settings = SenderSettings {
             allow_1fa: false,
             allow_deliver_other: false,
-            ..Settings::default()
+            ..SenderSettings::default()
         };
         let s = loaded(settings)
             .reduce(Action::Level(AuthLevel::OneFa))
             .reduce(Action::Deliver(Deliver::Other));
         assert_eq!(s.level, AuthLevel::TwoFa);
         assert_eq!(s.deliver, Deliver::Email);
-        let mut settings = Settings::default();
+        let mut settings = SenderSettings::default();
         settings.password_options.generated = false;
         assert_eq!(loaded(settings).password_mode, PasswordMode::Custom);
     }
 
     #[test]
     fn two_fa_needs_a_number_per_recipient() {
-        let s = loaded(Settings::default())
+        let s = loaded(SenderSettings::default())
             .reduce(Action::Toggle)
             .reduce(Action::Level(AuthLevel::TwoFa));
         assert!(!s.options_complete());
@@ -950,7 +952,7 @@ mod tests {
 
     #[test]
     fn the_memo_restores_the_senders_choices_and_send_leads_to_the_wizard() {
-        let s = loaded(Settings::default())
+        let s = loaded(SenderSettings::default())
             .reduce(Action::Toggle)
             .reduce(Action::Kind(MessageKind::SecureFiles));
         let memo = s.memo();
@@ -963,7 +965,7 @@ mod tests {
         // The pane opens again for the same draft (after Outlook's Send was stopped).
         let reopened = Rc::new(State::default()).reduce(Action::Loaded {
             texts: &i18n::EN,
-            settings: Settings::default(),
+            settings: SenderSettings::default(),
             item: s.item.clone(),
             memo: serde_json::from_str(&json).ok(),
         });
@@ -976,7 +978,7 @@ mod tests {
             "Send leads to the wizard"
         );
         // Switched off after the filter switched it on: the memo says so, and a rescan keeps it off.
-        let off = loaded(Settings::default())
+        let off = loaded(SenderSettings::default())
             .reduce(Action::Verdict(verdict(
                 FilterAction::Auto,
                 AuthLevel::OneFa,
@@ -984,7 +986,7 @@ mod tests {
             .reduce(Action::Toggle);
         assert!(off.memo().switched_off && !off.memo().on);
         // Send pressed with incomplete options stays on the options, with the hint.
-        let incomplete = loaded(Settings::default())
+        let incomplete = loaded(SenderSettings::default())
             .reduce(Action::Toggle)
             .reduce(Action::PasswordMode(PasswordMode::Custom))
             .reduce(Action::SendPressed);
@@ -994,9 +996,9 @@ mod tests {
 
     #[test]
     fn the_recipients_language_is_one_the_tenant_offers() {
-        let settings = Settings {
+        let settings = SenderSettings {
             languages: vec![Language::Sv, Language::En],
-            ..Settings::default()
+            ..SenderSettings::default()
         };
         let s = loaded(settings);
         assert_eq!(s.language, Language::Sv, "the tenant's first language");

@@ -3,7 +3,7 @@
 //! server's own `message` is English for developers; the pane never shows it, so a Dutch or Swedish
 //! pane has no English sentence in it.
 
-use zegel_core::Language;
+use zegel_core::{AuthLevel, Language, MessageKind};
 
 use crate::api::{ApiError, PolicyRefusal};
 use crate::i18n::Texts;
@@ -317,17 +317,17 @@ fn policy_refusal(texts: &Texts, refusal: &PolicyRefusal) -> String {
     let language = texts.language;
     let mut found: Vec<String> = Vec::new();
     for item in &refusal.found {
-        let name = texts.finding(&item.kind);
+        let name = texts.finding(item.kind.as_str());
         if !found.contains(&name) {
             found.push(name);
         }
     }
-    let kind = match refusal.required_kind.as_deref() {
-        Some("secure_files") => texts.kind_secure_files,
+    let kind = match refusal.required.map(|r| r.kind) {
+        Some(MessageKind::SecureFiles) => texts.kind_secure_files,
         _ => texts.kind_secure_message,
     };
-    let level = match refusal.required_level.as_deref() {
-        Some("2fa") => texts.level_2fa,
+    let level = match refusal.required.map(|r| r.level) {
+        Some(AuthLevel::TwoFa) => texts.level_2fa,
         _ => texts.level_1fa,
     };
     let found = found.join(", ");
@@ -347,8 +347,9 @@ fn policy_refusal(texts: &Texts, refusal: &PolicyRefusal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::PolicyFinding;
     use crate::i18n::{EN, NL, SV};
+    use zegel_core::api::RequiredProtection;
+    use zegel_core::policy::{Found, Kind, Place};
 
     const CODES: [&str; 28] = [
         "empty",
@@ -458,15 +459,19 @@ mod tests {
             field: None,
             policy: Some(Box::new(PolicyRefusal {
                 found: vec![
-                    PolicyFinding {
-                        kind: "nl_bsn".to_owned(),
+                    Found {
+                        kind: Kind::NlBsn,
+                        place: Place::Body,
                     },
-                    PolicyFinding {
-                        kind: "nl_bsn".to_owned(),
+                    Found {
+                        kind: Kind::NlBsn,
+                        place: Place::Attachment,
                     },
                 ],
-                required_kind: Some("secure_message".to_owned()),
-                required_level: Some("2fa".to_owned()),
+                required: Some(RequiredProtection {
+                    kind: MessageKind::SecureMessage,
+                    level: AuthLevel::TwoFa,
+                }),
             })),
         };
         let said = server_error(&NL, &error);

@@ -6,6 +6,8 @@
 
 /// E-mail addresses: validation, normalisation and masking for display.
 pub mod address;
+/// The JSON of the sender API that the server writes and the task pane reads, declared once.
+pub mod api;
 /// File names as recipients see them: spoofing neutralised, the real extension visible.
 pub mod file_name;
 /// The message a sender asks for: kinds, protection levels, recipients and their validation.

@@ -20,7 +20,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use zegel_dlp::{Finding, Kind, Location, Words, fold_word};
+use zegel_dlp::{Finding, Location, Words, fold_word};
+
+/// What a finding is (`nl_bsn`, `trigger_word`, …): the content filter's kinds, named here too so clients
+/// that do not scan themselves can read decisions.
+pub use zegel_dlp::Kind;
 
 use crate::message::MessageKind;
 

@@ -147,6 +147,14 @@ pub struct SenderSettings {
     pub policy_forces: bool,
 }
 
+impl Default for SenderSettings {
+    /// What a new tenant offers its senders on day one ([`TenantSettings::day_one`], no domains): every
+    /// option allowed, 14 days, Dutch numbers, every language.
+    fn default() -> Self {
+        TenantSettings::day_one("Zegel", &[]).for_senders()
+    }
+}
+
 fn error(field: impl Into<String>, message: impl Into<String>) -> RequestError {
     RequestError {
         field: field.into(),

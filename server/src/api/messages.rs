@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use zegel_core::api::{ClientNotification, Created, CreatedFile, CreatedRecipient, CreatedStatus};
 use zegel_core::message::Notify;
 use zegel_core::message::{MessageRequest, RequestLimits, ValidatedMessage};
 use zegel_core::policy::Decision;
@@ -148,19 +148,6 @@ pub struct Stored {
     pub notification: Option<ClientNotification>,
 }
 
-/// The notification a sender's client places in its own mail (`"notify": "client"`).
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ClientNotification {
-    /// The subject line.
-    pub subject: String,
-    /// The plain-text body.
-    pub text: String,
-    /// The HTML body.
-    pub html: String,
-    /// The message's one link; its page asks for the recipient's address.
-    pub link: String,
-}
-
 /// Who stores a message, for the audit trail: the event and actor of the entry written with it.
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
@@ -199,7 +186,7 @@ pub async fn create(
     sender: Sender,
     client: crate::access::ClientInfo,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Created>), AppError> {
     let mut multipart = multipart.map_err(|rejection| {
         AppError::bad_request(
             "bad_content_type",
@@ -233,7 +220,7 @@ async fn create_from(
     sender: Sender,
     client: crate::access::ClientInfo,
     multipart: &mut Multipart,
-) -> Result<(StatusCode, Json<Value>), AppError> {
+) -> Result<(StatusCode, Json<Created>), AppError> {
     let user = sender.0;
     // The tenant's settings decide the defaults and maxima, and which options exist at all.
     let settings = crate::settings::effective(state, &user.tenant_id).await?;
@@ -337,25 +324,39 @@ async fn create_from(
     let stored = store(state, &user, &settings, &request, upload, &origin).await?;
     let missing = stored.missing;
     let auth = request.auth.as_ref();
-    let mut body = json!({
-        "id": stored.id,
-        "status": if missing.is_empty() { "sent" } else { "needs_phone_numbers" },
-        "kind": request.kind,
-        "level": auth.map(|a| a.level),
-        "expires_at": jiff::Timestamp::from_millisecond(stored.expires_at).map(|t| t.to_string()).unwrap_or_default(),
-        "recipients": request.recipients.iter().map(|r| json!({"email": r.email, "kind": r.kind})).collect::<Vec<_>>(),
+    let body = Created {
+        expires_at: jiff::Timestamp::from_millisecond(stored.expires_at)
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         // The names recipients will see (the sealed names stay as given).
-        "files": files.iter().map(|f| json!({"id": f.id, "name": zegel_core::file_name::display_name(&f.name), "size": f.size})).collect::<Vec<_>>(),
-    });
-    if let Some(password) = stored.shown_password {
-        body["password"] = Value::String(password);
-    }
-    if let Some(notification) = stored.notification {
-        body["notification"] = json!(notification);
-    }
-    if !missing.is_empty() {
-        body["missing_phone_numbers"] = json!(missing);
-    }
+        files: files
+            .iter()
+            .map(|f| CreatedFile {
+                id: f.id.clone(),
+                name: zegel_core::file_name::display_name(&f.name),
+                size: f.size,
+            })
+            .collect(),
+        id: stored.id,
+        kind: request.kind,
+        level: auth.map(|a| a.level),
+        status: if missing.is_empty() {
+            CreatedStatus::Sent
+        } else {
+            CreatedStatus::NeedsPhoneNumbers
+        },
+        missing_phone_numbers: missing,
+        notification: stored.notification,
+        password: stored.shown_password,
+        recipients: request
+            .recipients
+            .iter()
+            .map(|r| CreatedRecipient {
+                email: r.email.clone(),
+                kind: r.kind,
+            })
+            .collect(),
+    };
     Ok((StatusCode::CREATED, Json(body)))
 }
 

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use zegel_core::api::KnownPhone;
 
 use crate::access::ClientInfo;
 use crate::auth::{Admin, Sender};
@@ -63,18 +64,18 @@ pub async fn known(
     State(state): State<AppState>,
     sender: Sender,
     Path(email): Path<String>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<KnownPhone>, AppError> {
     let user = sender.0;
     let email = zegel_core::address::normalize_email(&email)
         .map_err(|e| AppError::invalid("email", e.to_string()))?;
     let number = crate::phones::remembered(&state, &user.tenant_id, &email)
         .await
         .map_err(AppError::internal)?;
-    Ok(Json(json!({
-        "email": email,
-        "known": number.is_some(),
-        "masked": number.as_deref().map(zegel_core::address::mask_phone),
-    })))
+    Ok(Json(KnownPhone {
+        known: number.is_some(),
+        masked: number.as_deref().map(zegel_core::address::mask_phone),
+        email,
+    }))
 }
 
 /// The body of `PUT /api/v1/admin/recipients/<email>/phone`.
@@ -92,7 +93,7 @@ pub async fn admin_set(
     client: ClientInfo,
     Path(email): Path<String>,
     JsonBody(body): JsonBody<AdminPhoneBody>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<KnownPhone>, AppError> {
     let email = zegel_core::address::normalize_email(&email)
         .map_err(|e| AppError::invalid("email", e.to_string()))?;
     let country = crate::settings::sms_default_country(&state, &admin.tenant_id).await?;
@@ -108,11 +109,11 @@ pub async fn admin_set(
     .await
     .map_err(AppError::internal)?;
     audit_phone(&state, &admin, &client, "phone.set", &email).await?;
-    Ok(Json(json!({
-        "email": email,
-        "known": true,
-        "masked": zegel_core::address::mask_phone(&e164),
-    })))
+    Ok(Json(KnownPhone {
+        email,
+        known: true,
+        masked: Some(zegel_core::address::mask_phone(&e164)),
+    }))
 }
 
 /// Removes the number remembered for a recipient of the admin's tenant.

@@ -23,3 +23,4 @@ mod settings;
 mod store;
 mod tracking;
 mod two_factor;
+mod wire;

@@ -6,7 +6,9 @@
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use crate::api::{Api, ApiError, BlockTarget, MessageStatus};
+use zegel_core::api::{BlockTarget, MessageStatus};
+
+use crate::api::{Api, ApiError};
 use crate::components::signin::SignIn;
 use crate::components::wizard::size;
 use crate::i18n::{self, LogTexts, Texts};
@@ -247,7 +249,7 @@ fn ready(h: &Handles, status: &MessageStatus) -> Html {
         "secure_files" => texts.kind_secure_files,
         _ => texts.kind_secure_message,
     };
-    let destroyed = matches!(status.status.as_str(), "expired" | "deleted");
+    let destroyed = status.is_destroyed();
     let recipients_blockable = status.blocks_recipients() && !destroyed;
     let all_recipients_blocked =
         !status.recipients.is_empty() && status.recipients.iter().all(|r| r.blocked);

@@ -31,7 +31,7 @@ pub fn KindPicker(props: &PaneProps) -> Html {
     let protected = state
         .verdict
         .as_ref()
-        .is_some_and(|v| v.action >= crate::api::FilterAction::Auto);
+        .is_some_and(|v| v.action >= zegel_core::policy::Action::Auto);
     html! {
         <fieldset class="choices" id="kind">
             <legend>{ texts.kind_legend }</legend>

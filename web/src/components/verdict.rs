@@ -1,6 +1,6 @@
 use yew::prelude::*;
+use zegel_core::policy::Action as FilterAction;
 
-use crate::api::FilterAction;
 use crate::components::app::PaneProps;
 
 /// What the content filter found and what the policy does about it, with the terms found, and which
@@ -44,13 +44,14 @@ pub fn Verdict(props: &PaneProps) -> Html {
                     { for decision.reasons.iter().map(|reason| {
                         // A trigger word speaks for itself, in quotes; other kinds by their name.
                         let quoted = reason.terms.iter().map(|t| format!("\u{201c}{t}\u{201d}")).collect::<Vec<_>>().join(", ");
+                        let kind = reason.kind.as_str();
                         html! {
-                            <li data-kind={reason.kind.clone()}>
-                                if reason.kind == "trigger_word" && !reason.terms.is_empty() {
+                            <li data-kind={kind}>
+                                if kind == "trigger_word" && !reason.terms.is_empty() {
                                     <strong>{ quoted }</strong>
                                 } else {
-                                    <strong>{ texts.finding(&reason.kind) }</strong>
-                                    if reason.kind == "activation_word" && !reason.terms.is_empty() {
+                                    <strong>{ texts.finding(kind) }</strong>
+                                    if kind == "activation_word" && !reason.terms.is_empty() {
                                         {" "}{ quoted }
                                     } else if !reason.terms.is_empty() {
                                         {" "}{ reason.terms.join(", ") }
@@ -61,7 +62,7 @@ pub fn Verdict(props: &PaneProps) -> Html {
                     }) }
                 </ul>
             }
-            { for decision.warnings.iter().map(|w| html! { <p class="warning">{ texts.warning(&w.kind, w.count) }</p> }) }
+            { for decision.warnings.iter().map(|w| html! { <p class="warning">{ texts.warning(w) }</p> }) }
             { unscanned.unwrap_or_default() }
         </section>
     }

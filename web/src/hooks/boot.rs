@@ -1,10 +1,12 @@
 use yew::prelude::*;
 
-use crate::api::{Api, Decision, Settings};
+use crate::api::Api;
 use crate::i18n;
 use crate::office;
 use crate::signin::{self, SignInError, SingleSignOn};
 use crate::state::{Action, PaneMemo, State};
+use zegel_core::policy::Decision;
+use zegel_core::settings::SenderSettings;
 
 /// Loads everything once: waits for Office.js, signs in (Office single sign-on, else the stored token),
 /// reads the settings and the draft, and any verdict the on-send handler left. Sets `api` once signed in.
@@ -95,7 +97,7 @@ async fn load(
     dispatch: UseReducerDispatcher<State>,
     api: UseStateHandle<Option<Api>>,
     client: Api,
-    settings: Settings,
+    settings: SenderSettings,
 ) {
     let texts = match office::ready().await {
         Ok(host) => i18n::for_display_language(&host.display_language),

@@ -1,7 +1,9 @@
 use yew::prelude::*;
 use zegel_core::AuthLevel;
 
-use crate::api::{Api, KnownPhone};
+use zegel_core::api::KnownPhone;
+
+use crate::api::Api;
 use crate::state::{Action, State};
 
 /// With 2FA, asks the server once per recipient whether it knows their mobile number.
@@ -29,6 +31,7 @@ pub fn use_known_phones(state: UseReducerHandle<State>, api: Option<Api>) {
                 if let Ok(KnownPhone {
                     known: true,
                     masked: Some(masked),
+                    ..
                 }) = api.known_phone(&email).await
                 {
                     dispatch.dispatch(Action::PhoneKnown { email, masked });

@@ -34,8 +34,8 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
         Ok(meta) => meta,
         Err(message) => return fail(message),
     };
-    let sent = match api.send(&meta, files).await {
-        Ok(sent) => sent,
+    let (sent, notification) = match api.send(&meta, files).await {
+        Ok(answer) => answer,
         Err(error @ ApiError::Refused { .. }) => {
             return fail(crate::wording::server_error(texts, &error));
         }
@@ -48,7 +48,6 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
     };
     // The draft becomes the notification: the one mail recipients get, from the sender's own mailbox
     // and in their Sent Items.
-    let notification = &sent.notification;
     if let Err(error) = office::seal_draft(
         &notification.subject,
         &notification.html,
