@@ -17,9 +17,9 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use zegel_core::{Language, MessageKind};
 
-use crate::mail::render;
 use crate::outbox;
 use crate::state::AppState;
+use zegel_mail::render;
 use zegel_store::access as store;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::messages::{self, Access, FileRow};
@@ -378,8 +378,8 @@ pub async fn challenge(
             &sealed,
         )?;
         let code = zegel_crypto::numeric_code(6);
-        let sms = crate::sms::OutgoingSms {
-            body: crate::sms::code_text(language(access), subject, &code),
+        let sms = zegel_mail::sms::OutgoingSms {
+            body: zegel_mail::sms::code_text(language(access), subject, &code),
             to: number.clone(),
         };
         (

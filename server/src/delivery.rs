@@ -7,10 +7,10 @@ use zegel_core::{Language, MessageKind};
 use zegel_crypto::{DataKey, Keyring};
 
 use crate::error::AppError;
-use crate::mail::render::{self, Notification};
 use crate::outbox;
 use crate::phones;
 use crate::state::AppState;
+use zegel_mail::render::{self, Notification};
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::{delivery as store, phones as phone_store};
 use zegel_vault::sealing::{self, seal_field};

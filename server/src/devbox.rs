@@ -9,8 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
-use crate::mail::DevMail;
 use crate::state::AppState;
+use zegel_mail::DevMail;
 
 /// The dev routes: the mailbox with the dev mail transport, the SMS box with the dev SMS transport.
 pub fn router(mail: bool, sms: bool) -> axum::Router<AppState> {
@@ -29,7 +29,7 @@ pub fn router(mail: bool, sms: bool) -> axum::Router<AppState> {
     router
 }
 
-async fn sms_json(State(state): State<AppState>) -> Json<Vec<crate::sms::DevSms>> {
+async fn sms_json(State(state): State<AppState>) -> Json<Vec<zegel_mail::sms::DevSms>> {
     Json(state.sms.dev_box().map(|b| b.all()).unwrap_or_default())
 }
 
@@ -45,7 +45,7 @@ async fn sms_json(State(state): State<AppState>) -> Json<Vec<crate::sms::DevSms>
     ext = "html"
 )]
 struct SmsPage {
-    messages: Vec<crate::sms::DevSms>,
+    messages: Vec<zegel_mail::sms::DevSms>,
 }
 
 async fn sms_page(State(state): State<AppState>) -> Response {

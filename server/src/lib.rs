@@ -34,16 +34,10 @@ pub mod devbox;
 pub mod error;
 /// The SMTP gateway: ESMTP in front of the organisation's outgoing mail.
 pub mod gateway;
-/// Held two-factor messages as their sender reads about them: what was found, in words.
-pub mod held;
 /// The HTTP listener: timeouts and a per-address cap.
 pub mod http_server;
-/// Texts in three languages.
-pub mod i18n;
 /// Logging: one escaped line per event, refused requests without personal data.
 pub mod log;
-/// Outgoing mail.
-pub mod mail;
 /// Sign-in with OpenID Connect.
 pub mod oidc;
 /// The outbox worker.
@@ -60,8 +54,6 @@ pub mod retention;
 pub mod scan;
 /// Tenant settings.
 pub mod settings;
-/// Outgoing SMS.
-pub mod sms;
 /// Shared state.
 pub mod state;
 /// Log & block: what senders see of sent messages, and blocking after sending.
@@ -163,19 +155,30 @@ pub async fn build_state_with_clock(
         .context("cannot open the database")?;
     let blobs = zegel_vault::LocalBlobs::open(&config.data_dir.join("blobs"))
         .context("cannot open the blob store")?;
-    let mailer = Arc::new(mail::Mailer::from_config(&config)?);
+    let mailer = Arc::new(match &config.mail {
+        config::MailTransportConfig::Dev => zegel_mail::Mailer::dev(),
+        config::MailTransportConfig::Smtp { host, port } => {
+            let credentials = config
+                .smtp_user
+                .as_deref()
+                .zip(config.smtp_password.as_ref());
+            zegel_mail::Mailer::relay(host, *port, credentials)?
+        }
+    });
     let next_hop = match &config.gateway.next_hop {
-        Some((host, port)) => Arc::new(mail::Mailer::next_hop(host, *port)?),
+        Some((host, port)) => Arc::new(zegel_mail::Mailer::next_hop(host, *port)?),
         None => mailer.clone(),
     };
     let sms = match &config.sms {
-        config::SmsConfig::Dev => sms::SmsSender::Dev(sms::DevSmsBox::default()),
+        config::SmsConfig::Dev => {
+            zegel_mail::sms::SmsSender::Dev(zegel_mail::sms::DevSmsBox::default())
+        }
         config::SmsConfig::Twilio {
             account_sid,
             auth_token,
             from,
             base_url,
-        } => sms::SmsSender::Twilio(sms::TwilioClient::new(
+        } => zegel_mail::sms::SmsSender::Twilio(zegel_mail::sms::TwilioClient::new(
             base_url,
             account_sid,
             auth_token.clone(),

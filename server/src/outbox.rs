@@ -14,8 +14,8 @@ use sqlx::AnyConnection;
 use zegel_crypto::{Context, DataKey, Keyring};
 use zegel_vault::Keys;
 
-use crate::mail::OutgoingEmail;
 use crate::state::AppState;
+use zegel_mail::OutgoingEmail;
 use zegel_store::{messages, outbox};
 
 /// What a job carries.
@@ -25,7 +25,7 @@ pub enum Payload {
     /// An e-mail.
     Email(OutgoingEmail),
     /// An SMS.
-    Sms(crate::sms::OutgoingSms),
+    Sms(zegel_mail::sms::OutgoingSms),
     /// A mail the SMTP gateway relays unchanged to the next hop (its bytes sealed in a blob).
     Relay(crate::gateway::RelayJob),
     /// A delivery status notification (bounce) for a relay job that failed, sent through the mail
@@ -91,7 +91,7 @@ pub async fn enqueue_sms(
     keyring: &Keyring,
     purpose: &str,
     recipient_id: Option<&str>,
-    sms: crate::sms::OutgoingSms,
+    sms: zegel_mail::sms::OutgoingSms,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let id = zegel_crypto::random_id();

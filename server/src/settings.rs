@@ -11,9 +11,9 @@ use zegel_core::policy::ContentFilterPolicy;
 use zegel_core::settings::{SettingsContext, TenantSettings};
 
 use crate::error::AppError;
-use crate::mail::OutgoingEmail;
-use crate::mail::render::{self, Notification};
 use crate::state::AppState;
+use zegel_mail::OutgoingEmail;
+use zegel_mail::render::{self, Notification};
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::{self as db, tenants};
 

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use tokio::sync::Notify;
 
 use crate::config::Config;
-use crate::mail::Mailer;
+use zegel_mail::Mailer;
 use zegel_store::Db;
 use zegel_vault::blobs::LocalBlobs;
 use zegel_vault::keys::Keys;
@@ -66,7 +66,7 @@ pub struct AppState {
     /// Where the SMTP gateway relays mail (`ZEGEL_SMTP_NEXT_HOP`, else the same as `mailer`).
     pub next_hop: Arc<Mailer>,
     /// Outgoing SMS.
-    pub sms: Arc<crate::sms::SmsSender>,
+    pub sms: Arc<zegel_mail::sms::SmsSender>,
     /// OpenID Connect issuers' signing keys, cached.
     pub oidc: Arc<crate::oidc::OidcKeys>,
     /// Wakes the outbox worker when jobs were written.

@@ -20,9 +20,9 @@ use serde::Deserialize;
 use zegel_core::{Language, MessageKind};
 
 use crate::error::AppError;
-use crate::mail::render::Notification;
 use crate::settings::{self, CurrentSettings};
 use crate::state::AppState;
+use zegel_mail::render::Notification;
 use zegel_store::{self as db, tenants::User};
 
 /// The settings form: the document as form values and back.
@@ -246,7 +246,7 @@ fn sample_notification(
     current: &CurrentSettings,
     admin: &User,
     language: Language,
-) -> crate::mail::OutgoingEmail {
+) -> zegel_mail::OutgoingEmail {
     let link = format!("{}/m/preview", state.config.base_url());
     let expires_at = state.now_ms() + i64::from(current.settings.expiry_days.default) * 86_400_000;
     settings::notification(
@@ -313,7 +313,8 @@ async fn settings_page(
             .into_iter()
             .take(20)
             .map(|v| {
-                let (date, time) = crate::i18n::date_and_time(v.changed_at, &state.config.timezone);
+                let (date, time) =
+                    zegel_mail::i18n::date_and_time(v.changed_at, &state.config.timezone);
                 HistoryLine {
                     version: v.version,
                     by: v.changed_by,

@@ -9,8 +9,8 @@ use zegel_core::Language;
 
 use super::{Brand, render_branded};
 use crate::access::{self, Gate, MessageLink};
-use crate::i18n::{Texts, fill, texts};
 use crate::state::AppState;
+use zegel_mail::i18n::{Texts, fill, texts};
 
 /// The words of the address step, per language.
 #[allow(missing_docs)]

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use zegel_core::Language;
 
 use crate::access::{self, AccessError, ClientInfo, Gate, Link};
-use crate::i18n::{Texts, date_and_time, fill, texts};
 use crate::state::AppState;
+use zegel_mail::i18n::{Texts, date_and_time, fill, texts};
 use zegel_store::messages::Access;
 
 /// The page of a message's one link: the recipient's address first.

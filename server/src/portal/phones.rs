@@ -17,11 +17,11 @@ use zegel_core::policy::Shown;
 
 use crate::delivery::{SuppliedPhone, remove_held_recipient, supply_phones};
 use crate::error::AppError;
-use crate::held::{COUNTRIES, HeldTexts};
-use crate::i18n::{Texts, fill, texts};
 use crate::phones::PhoneError;
 use crate::portal::{page_language, render_branded};
 use crate::state::AppState;
+use zegel_mail::held::{COUNTRIES, HeldTexts};
+use zegel_mail::i18n::{Texts, fill, texts};
 use zegel_store::{delivery as store, phones as phone_store};
 
 /// One choice in a row's country list.
@@ -171,8 +171,8 @@ fn form_page(
     status: StatusCode,
 ) -> Response {
     let t = texts(language);
-    let h = crate::held::texts(language);
-    let found = crate::held::describe(h, &held.found);
+    let h = zegel_mail::held::texts(language);
+    let found = zegel_mail::held::describe(h, &held.found);
     let intro = if found.is_empty() {
         fill(h.page_intro, &[("subject", &held.subject)])
     } else {
@@ -228,7 +228,7 @@ pub async fn show(
     let Some(held) = load(&state, &token, t).await else {
         return crate::portal::not_available(t);
     };
-    let rows = fresh_rows(crate::held::texts(language), &held);
+    let rows = fresh_rows(zegel_mail::held::texts(language), &held);
     let brand = crate::portal::Brand::of(&state, &held.tenant_id).await;
     form_page(
         brand,
@@ -262,7 +262,7 @@ pub async fn submit(
 ) -> Response {
     let language = page_language(None, &headers);
     let t = texts(language);
-    let h = crate::held::texts(language);
+    let h = zegel_mail::held::texts(language);
     let Some(held) = load(&state, &token, t).await else {
         return crate::portal::not_available(t);
     };
@@ -373,7 +373,7 @@ pub async fn submit(
 /// The page after the message went out.
 fn done(brand: crate::portal::Brand, language: zegel_core::Language, token: &str) -> Response {
     let t = texts(language);
-    let h = crate::held::texts(language);
+    let h = zegel_mail::held::texts(language);
     let csp = brand.csp();
     render_branded(
         PhonesPage {
@@ -408,7 +408,7 @@ async fn remove(
     actor: &str,
 ) -> Response {
     let t = texts(language);
-    let h = crate::held::texts(language);
+    let h = zegel_mail::held::texts(language);
     match remove_held_recipient(state, &held.tenant_id, &held.message_id, email, actor).await {
         Ok(()) => {}
         Err(AppError::Invalid { .. }) => {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use serde_json::{Value, json};
-use zegel_server::mail::Mailer;
+use zegel_mail::Mailer;
 
 use crate::on_both;
 use crate::support::{TestServer, secure_message};
@@ -67,13 +67,8 @@ async fn outage(server: TestServer) {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let mut config = (*server.state.config).clone();
-    config.mail = zegel_server::config::MailTransportConfig::Smtp {
-        host: "127.0.0.1".into(),
-        port,
-    };
     let mut down = server.state.clone();
-    down.mailer = Arc::new(Mailer::from_config(&config).unwrap());
+    down.mailer = Arc::new(Mailer::relay("127.0.0.1", port, None).unwrap());
 
     server.send(&secure_message("jan@example.nl"), &[]).await;
     assert_eq!(zegel_server::outbox::run_once(&down).await.unwrap(), 1);

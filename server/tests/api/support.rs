@@ -6,9 +6,9 @@ use std::sync::Arc;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tempfile::TempDir;
+use zegel_mail::DevMail;
 use zegel_server::api::messages::{Origin, Upload, store};
 use zegel_server::config::Config;
-use zegel_server::mail::DevMail;
 use zegel_server::state::ManualClock;
 use zegel_server::{AppState, app, build_state_with_clock, outbox};
 
@@ -317,7 +317,7 @@ impl TestServer {
     }
 
     /// The SMS kept by the dev transport.
-    pub(crate) fn sms(&self) -> Vec<zegel_server::sms::DevSms> {
+    pub(crate) fn sms(&self) -> Vec<zegel_mail::sms::DevSms> {
         self.state.sms.dev_box().unwrap().all()
     }
 

@@ -4,7 +4,7 @@
 use askama::Template;
 use zegel_core::{Language, MessageKind};
 
-use super::OutgoingEmail;
+use crate::OutgoingEmail;
 use crate::i18n::{Texts, date_and_time, fill, texts};
 
 #[derive(Template)]

@@ -1,4 +1,4 @@
-//! Outgoing e-mail: the transports (built-in dev mailbox, SMTP relay) and the e-mails Zegel writes.
+//! Outgoing e-mail's transports: the built-in dev mailbox and an SMTP relay.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -8,13 +8,8 @@ use lettre::message::{Mailbox, MultiPart, header};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-
-use crate::config::{Config, MailTransportConfig};
-
-/// The notification and password e-mails.
-pub mod render;
 
 /// An e-mail ready to send. It travels sealed through the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,26 +107,30 @@ impl std::fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    /// Builds the configured transport. Must run inside a Tokio runtime (lettre's pool needs one).
-    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
-        Ok(match &config.mail {
-            MailTransportConfig::Dev => Self::Dev(DevMailbox::default()),
-            MailTransportConfig::Smtp { host, port } => {
-                let tls = TlsParameters::new(host.clone())?;
-                let mut builder =
-                    AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host.as_str())
-                        .port(*port)
-                        .tls(Tls::Opportunistic(tls))
-                        .timeout(Some(Duration::from_secs(30)));
-                if let (Some(user), Some(password)) = (&config.smtp_user, &config.smtp_password) {
-                    builder = builder.credentials(Credentials::new(
-                        user.clone(),
-                        password.expose_secret().to_owned(),
-                    ));
-                }
-                Self::Smtp(builder.build())
-            }
-        })
+    /// The built-in dev mailbox (nothing leaves the process).
+    pub fn dev() -> Self {
+        Self::Dev(DevMailbox::default())
+    }
+
+    /// An SMTP relay at `host`:`port`, STARTTLS when offered, with `credentials` (user, password) when
+    /// given. Must run inside a Tokio runtime (lettre's pool needs one).
+    pub fn relay(
+        host: &str,
+        port: u16,
+        credentials: Option<(&str, &SecretString)>,
+    ) -> anyhow::Result<Self> {
+        let tls = TlsParameters::new(host.to_owned())?;
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(port)
+            .tls(Tls::Opportunistic(tls))
+            .timeout(Some(Duration::from_secs(30)));
+        if let Some((user, password)) = credentials {
+            builder = builder.credentials(Credentials::new(
+                user.to_owned(),
+                password.expose_secret().to_owned(),
+            ));
+        }
+        Ok(Self::Smtp(builder.build()))
     }
 
     /// A transport to the SMTP gateway's next hop (`ZEGEL_SMTP_NEXT_HOP`): plain SMTP, STARTTLS when
