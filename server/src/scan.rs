@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
 use zegel_core::policy::{ContentFilterPolicy, Decision, RecipientClass, decide};
 use zegel_dlp::extract::{Limits, PdfText};
 
@@ -126,38 +125,7 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
 }
 
-/// What to scan.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScanInput {
-    /// The subject line.
-    #[serde(default)]
-    pub subject: String,
-    /// The plain-text body.
-    #[serde(default)]
-    pub body_text: Option<String>,
-    /// The HTML body.
-    #[serde(default)]
-    pub body_html: Option<String>,
-    /// Just a text (scanned as the body).
-    #[serde(default)]
-    pub text: Option<String>,
-    /// The recipients (decide internal or external).
-    #[serde(default)]
-    pub recipients: Vec<ScanRecipient>,
-}
-
-/// A recipient in a scan request.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ScanRecipient {
-    /// The address.
-    pub email: String,
-    /// To, Cc or Bcc (not used by the decision).
-    #[serde(default)]
-    pub kind: Option<String>,
-}
-
-pub use zegel_core::api::ScanOutcome;
+pub use zegel_core::api::{ScanInput, ScanOutcome, ScanRecipient};
 
 /// Scans a message and decides. `internal_domains` tell internal recipients from external ones; with
 /// no recipients at all, the message is treated as going outside (fail safe).

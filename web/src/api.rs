@@ -5,40 +5,16 @@
 //! What the server answers is declared once, in `zegel_core` (`api`, `settings::SenderSettings`,
 //! `policy::Decision`), and read here as the server writes it.
 
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use zegel_core::RecipientKind;
 use zegel_core::api::{
     BlockTarget, ClientNotification, Created, ErrorBody, KnownPhone, MessageStatus,
-    RequiredProtection, ScanOutcome,
+    RequiredProtection, ScanInput, ScanOutcome,
 };
 use zegel_core::message::MessageRequest;
 use zegel_core::policy::{Decision, Found};
 use zegel_core::settings::SenderSettings;
-
-/// A recipient as the content filter sees it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScanRecipient {
-    /// Address.
-    pub email: String,
-    /// To, Cc or Bcc.
-    pub kind: RecipientKind,
-}
-
-/// The draft as `POST /api/v1/scan` takes it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ScanRequest {
-    /// Subject.
-    pub subject: String,
-    /// Plain-text body.
-    pub body_text: String,
-    /// HTML body.
-    pub body_html: String,
-    /// Recipients.
-    pub recipients: Vec<ScanRecipient>,
-}
 
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,7 +217,7 @@ impl Api {
     /// request is multipart (a `meta` part and a `file` part per attachment), else JSON.
     pub async fn scan(
         &self,
-        request: &ScanRequest,
+        request: &ScanInput,
         files: &[(String, web_sys::Blob)],
     ) -> Result<Option<Decision>, ApiError> {
         let json = serde_json::to_string(request).map_err(|e| ApiError::Network(e.to_string()))?;

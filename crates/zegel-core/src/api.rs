@@ -4,7 +4,8 @@
 //! [`Created`] is the `201` answer of `POST /api/v1/messages`, [`MessageStatus`] the answer of
 //! `GET /api/v1/messages/<id>` and of blocking, unblocking and deleting, [`MessagePage`] the sender's list,
 //! [`BlockTarget`] the body of `.../block` and `.../unblock`, [`KnownPhone`] the answer of
-//! `GET /api/v1/recipients/<email>/phone`, [`ScanOutcome`] the answer of `POST /api/v1/scan` and
+//! `GET /api/v1/recipients/<email>/phone`, [`ScanInput`] the body of `POST /api/v1/scan` and
+//! [`ScanOutcome`] its answer, and
 //! [`ErrorBody`] the body of every error. The sender settings are
 //! [`SenderSettings`](crate::settings::SenderSettings), the content filter's decision
 //! [`Decision`](crate::policy::Decision).
@@ -256,6 +257,38 @@ pub struct KnownPhone {
     pub masked: Option<String>,
 }
 
+/// What to scan: the JSON body of `POST /api/v1/scan` (or its multipart `meta` part) without its
+/// `attachments`, and the texts the server scans of every new message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanInput {
+    /// The subject line.
+    #[serde(default)]
+    pub subject: String,
+    /// The plain-text body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_text: Option<String>,
+    /// The HTML body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
+    /// Just a text (scanned as the body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The recipients (they decide internal or external).
+    #[serde(default)]
+    pub recipients: Vec<ScanRecipient>,
+}
+
+/// A recipient in a scan request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScanRecipient {
+    /// The address.
+    pub email: String,
+    /// `to`, `cc` or `bcc` (not used by the decision, so any text is accepted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
 /// The answer of `POST /api/v1/scan`: the decision and what it is based on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScanOutcome {
@@ -390,6 +423,30 @@ mod tests {
         let as_map: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(serde_json::to_string(&as_map).unwrap(), json);
         assert_eq!(as_map["status"], "needs_phone_numbers");
+    }
+
+    #[test]
+    fn scan_requests_leave_out_what_is_absent_and_refuse_unknown_members() {
+        let request = ScanInput {
+            subject: "s".into(),
+            body_text: Some("b".into()),
+            body_html: Some(String::new()),
+            text: None,
+            recipients: vec![ScanRecipient {
+                email: "a@b.example".into(),
+                kind: Some("cc".into()),
+            }],
+        };
+        let json = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            json,
+            r#"{"subject":"s","body_text":"b","body_html":"","recipients":[{"email":"a@b.example","kind":"cc"}]}"#
+        );
+        assert_eq!(serde_json::from_str::<ScanInput>(&json).unwrap(), request);
+        let text: ScanInput = serde_json::from_str(r#"{"text":"BSN 111222333"}"#).unwrap();
+        assert_eq!(text.subject, "");
+        assert!(text.recipients.is_empty());
+        assert!(serde_json::from_str::<ScanInput>(r#"{"body":"x"}"#).is_err());
     }
 
     #[test]

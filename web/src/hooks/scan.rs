@@ -4,8 +4,9 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use yew::prelude::*;
+use zegel_core::api::{ScanInput, ScanRecipient};
 
-use crate::api::{Api, ScanRecipient, ScanRequest};
+use crate::api::Api;
 use crate::office::{self, Attachment, Item};
 use crate::state::{Action, State};
 
@@ -126,23 +127,24 @@ async fn attachment_contents(
     (files, unscanned)
 }
 
-fn scan_request(item: &Item) -> ScanRequest {
+fn scan_request(item: &Item) -> ScanInput {
     use zegel_core::RecipientKind;
     let lists = [
         (&item.to, RecipientKind::To),
         (&item.cc, RecipientKind::Cc),
         (&item.bcc, RecipientKind::Bcc),
     ];
-    ScanRequest {
+    ScanInput {
         subject: item.subject.clone(),
-        body_text: item.body_text.clone(),
-        body_html: item.body_html.clone(),
+        body_text: Some(item.body_text.clone()),
+        body_html: Some(item.body_html.clone()),
+        text: None,
         recipients: lists
             .into_iter()
             .flat_map(|(list, kind)| {
                 list.iter().map(move |a| ScanRecipient {
                     email: a.email.clone(),
-                    kind,
+                    kind: Some(kind.as_str().to_owned()),
                 })
             })
             .collect(),
