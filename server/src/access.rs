@@ -17,7 +17,6 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use zegel_core::{Language, MessageKind};
 
-use crate::outbox;
 use crate::state::AppState;
 use zegel_mail::render;
 use zegel_store::access as store;
@@ -442,7 +441,7 @@ pub async fn challenge(
     }
     match message {
         Ok(email) => {
-            outbox::enqueue_email(
+            zegel_outbox::enqueue_email(
                 &mut tx,
                 &keyring,
                 "password",
@@ -453,7 +452,7 @@ pub async fn challenge(
             .await?
         }
         Err(sms) => {
-            outbox::enqueue_sms(
+            zegel_outbox::enqueue_sms(
                 &mut tx,
                 &keyring,
                 "sms_code",

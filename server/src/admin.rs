@@ -109,8 +109,8 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
             report.fields += 1;
         }
         // The SMTP gateway's relay blobs are referenced only by their outbox job.
-        if let Ok(crate::outbox::Payload::Relay(relay)) =
-            crate::outbox::open_payload(&state.keys, &job_id, &payload)
+        if let Ok(zegel_outbox::Payload::Relay(relay)) =
+            zegel_outbox::open_payload(&state.keys, &job_id, &payload)
         {
             let header = state
                 .blobs

@@ -7,7 +7,6 @@ use zegel_core::{Language, MessageKind};
 use zegel_crypto::{DataKey, Keyring};
 
 use crate::error::AppError;
-use crate::outbox;
 use crate::phones;
 use crate::state::AppState;
 use zegel_mail::render::{self, Notification};
@@ -64,7 +63,7 @@ pub async fn enqueue_notifications(
                 to: email,
             },
         );
-        outbox::enqueue_email(
+        zegel_outbox::enqueue_email(
             &mut *conn,
             keyring,
             "notification",
@@ -117,7 +116,7 @@ pub async fn enqueue_phone_request(
         &from,
         &crate::settings::look(&spec.settings),
     );
-    outbox::enqueue_email(&mut *conn, keyring, "phone_request", None, mail, now).await
+    zegel_outbox::enqueue_email(&mut *conn, keyring, "phone_request", None, mail, now).await
 }
 
 /// Opens a message's data key.
@@ -338,7 +337,7 @@ pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
             &crate::settings::look(&settings),
         );
         let mut tx = state.db.pool.begin().await?;
-        outbox::enqueue_email(&mut tx, &keyring, "held_expired", None, mail, now).await?;
+        zegel_outbox::enqueue_email(&mut tx, &keyring, "held_expired", None, mail, now).await?;
         store::delete_message(&mut tx, &message.id).await?;
         tx.commit().await?;
         state.blobs.delete(&blob_ids);

@@ -40,8 +40,6 @@ pub mod http_server;
 pub mod log;
 /// Sign-in with OpenID Connect.
 pub mod oidc;
-/// The outbox worker.
-pub mod outbox;
 /// Connections per client address.
 pub mod per_ip;
 /// Phone numbers for two-factor access.
@@ -62,7 +60,7 @@ pub mod tracking;
 pub use state::AppState;
 
 use crate::config::Config;
-use crate::state::{Clock, SystemClock};
+use zegel_store::{Clock, SystemClock};
 
 /// The security headers every response carries unless a handler set its own. The CSP allows no script
 /// at all: the portal works without JavaScript.

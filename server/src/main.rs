@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use zegel_server::config::Config;
-use zegel_server::{admin, app, build_state, install_crypto_provider, outbox};
+use zegel_server::{admin, app, build_state, install_crypto_provider};
 
 #[derive(Parser)]
 #[command(
@@ -314,7 +314,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let gateway = zegel_server::gateway::spawn(state.clone()).await?;
-    let worker = outbox::spawn(state.clone());
+    let worker = zegel_outbox::spawn(state.outbox());
     let maintenance = zegel_server::delivery::spawn_maintenance(state.clone());
     let dev = state.mailer.dev_mailbox().is_some();
     tracing::info!(%listen, "zegel is listening");

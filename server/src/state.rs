@@ -1,54 +1,14 @@
 //! The shared application state every handler and worker receives.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use jiff::Timestamp;
 use tokio::sync::Notify;
 
 use crate::config::Config;
 use zegel_mail::Mailer;
-use zegel_store::Db;
+use zegel_store::{Clock, Db};
 use zegel_vault::blobs::LocalBlobs;
 use zegel_vault::keys::Keys;
-
-/// Where "now" comes from; tests set it to check expiry without waiting.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current time.
-    fn now(&self) -> Timestamp;
-}
-
-/// The system clock.
-#[derive(Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-}
-
-/// A clock tests move by hand.
-#[derive(Debug)]
-pub struct ManualClock(Mutex<Timestamp>);
-
-impl ManualClock {
-    /// A clock standing at `at`.
-    pub fn new(at: Timestamp) -> Self {
-        Self(Mutex::new(at))
-    }
-
-    /// Moves the clock forward.
-    pub fn advance(&self, by: jiff::SignedDuration) {
-        let mut now = self.0.lock().expect("clock lock poisoned");
-        *now = now.checked_add(by).expect("clock overflow");
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> Timestamp {
-        *self.0.lock().expect("clock lock poisoned")
-    }
-}
 
 /// Everything a request or job needs.
 #[derive(Clone, Debug)]
@@ -83,5 +43,26 @@ impl AppState {
     /// The current time in Unix milliseconds.
     pub fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()
+    }
+
+    /// What the outbox worker works with (handles shared with this state).
+    pub fn outbox(&self) -> zegel_outbox::Outbox {
+        zegel_outbox::Outbox {
+            db: self.db.clone(),
+            keys: self.keys.clone(),
+            blobs: self.blobs.clone(),
+            mailer: self.mailer.clone(),
+            next_hop: self.next_hop.clone(),
+            sms: self.sms.clone(),
+            clock: self.clock.clone(),
+            wakeup: self.outbox_wakeup.clone(),
+            hostname: self
+                .config
+                .public_url
+                .host_str()
+                .unwrap_or("zegel")
+                .to_owned(),
+            mail_from: self.config.mail_from.clone(),
+        }
     }
 }

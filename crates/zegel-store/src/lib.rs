@@ -11,12 +11,15 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
+pub use clock::{Clock, ManualClock, SystemClock};
+
 /// Recipient access: codes, sessions, downloads.
 pub mod access;
 /// Sessions of the admin page.
 pub mod admin_sessions;
 /// Append-only audit events.
 pub mod audit;
+pub mod clock;
 /// Delivery: link tokens, held messages, deletion.
 pub mod delivery;
 /// The SMTP gateway's idempotency keys.

@@ -15,9 +15,9 @@ use zegel_dlp::{Kind, Location};
 
 use crate::api::messages::{Origin, Upload, store};
 use crate::error::AppError;
-use crate::gateway::relay;
 use crate::scan::{Attachment, ScanInput, ScanRecipient, classify, scan_message};
 use crate::state::AppState;
+use zegel_outbox::relay;
 use zegel_store::audit::{self, AuditEvent};
 
 /// The envelope of one mail transaction.
@@ -356,7 +356,8 @@ async fn accept_inner(
     };
     if !plain.is_empty() {
         let prepared = relay::prepare(
-            state,
+            &state.keys,
+            &state.blobs,
             tenant_id,
             envelope.from.as_deref(),
             plain,
@@ -387,7 +388,8 @@ async fn relay_all(
     key: Option<String>,
 ) -> Result<Reply, AppError> {
     let prepared = relay::prepare(
-        state,
+        &state.keys,
+        &state.blobs,
         tenant_id,
         envelope.from.as_deref(),
         to.to_vec(),

@@ -26,11 +26,7 @@ use crate::state::AppState;
 
 /// What happens to a received mail.
 pub mod accept;
-/// Relay jobs, their sending and bounces.
-pub mod relay;
-
 pub use accept::{Envelope, Reply};
-pub use relay::RelayJob;
 
 /// Connections served at once; more get `421`.
 pub const MAX_CONNECTIONS: usize = 200;

@@ -274,7 +274,7 @@ async fn admin_export(server: TestServer) {
     }
 
     // A time range: nothing before the clock started, everything up to now.
-    use zegel_server::state::Clock;
+    use zegel_store::Clock;
     let later = (server.clock.now() + jiff::SignedDuration::from_hours(1)).to_string();
     let none: Value = get("to=2000-01-01".into())
         .await

@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use zegel_server::state::Clock as _;
+use zegel_store::Clock as _;
 
 use crate::on_both;
 use crate::support::TestServer;

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use sqlx::Row;
-use zegel_server::state::Clock as _;
+use zegel_store::Clock as _;
 
 use crate::on_both;
 use crate::support::{TestServer, secure_message};

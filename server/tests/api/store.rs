@@ -71,16 +71,16 @@ async fn outage(server: TestServer) {
     down.mailer = Arc::new(Mailer::relay("127.0.0.1", port, None).unwrap());
 
     server.send(&secure_message("jan@example.nl"), &[]).await;
-    assert_eq!(zegel_server::outbox::run_once(&down).await.unwrap(), 1);
+    assert_eq!(zegel_outbox::run_once(&down.outbox()).await.unwrap(), 1);
     assert_eq!(
         server.count("outbox WHERE attempts = 1 AND dead = 0").await,
         1,
         "the job stays, to be retried"
     );
     // Not due again until the backoff has passed.
-    assert_eq!(zegel_server::outbox::run_once(&down).await.unwrap(), 0);
+    assert_eq!(zegel_outbox::run_once(&down.outbox()).await.unwrap(), 0);
     server.clock.advance(SignedDuration::from_secs(6));
-    assert_eq!(zegel_server::outbox::run_once(&down).await.unwrap(), 1);
+    assert_eq!(zegel_outbox::run_once(&down.outbox()).await.unwrap(), 1);
     assert_eq!(server.count("outbox WHERE attempts = 2").await, 1);
 
     // The relay is back: the notification goes out and the job is gone.

@@ -9,8 +9,8 @@ use tempfile::TempDir;
 use zegel_mail::DevMail;
 use zegel_server::api::messages::{Origin, Upload, store};
 use zegel_server::config::Config;
-use zegel_server::state::ManualClock;
-use zegel_server::{AppState, app, build_state_with_clock, outbox};
+use zegel_server::{AppState, app, build_state_with_clock};
+use zegel_store::ManualClock;
 
 /// Runs a test body once per backend. PostgreSQL runs when `ZEGEL_TEST_POSTGRES_URL` is set; with
 /// `ZEGEL_TEST_REQUIRE_POSTGRES=1` (set by `cargo xtask test`) a missing server is a failure, not a skip.
@@ -257,7 +257,7 @@ impl TestServer {
 
     /// Runs the outbox worker once.
     pub(crate) async fn deliver(&self) -> usize {
-        outbox::run_once(&self.state).await.unwrap()
+        zegel_outbox::run_once(&self.state.outbox()).await.unwrap()
     }
 
     pub(crate) fn mails(&self) -> Vec<DevMail> {

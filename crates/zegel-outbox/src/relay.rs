@@ -14,11 +14,11 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use zegel_crypto::DataKey;
 
-use crate::outbox::{MAX_ATTEMPTS, Payload, backoff, seal_payload};
-use crate::state::AppState;
+use crate::{MAX_ATTEMPTS, Outbox, Payload, backoff, seal_payload};
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::outbox::{self, ClaimedJob, NewJob};
 use zegel_vault::blobs::SealContext;
+use zegel_vault::{Keys, LocalBlobs};
 
 /// What a relay job carries (sealed in the outbox like every payload).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -55,7 +55,8 @@ pub struct PreparedRelay {
 
 /// Seals `raw` into a new blob and builds the relay job for it.
 pub async fn prepare(
-    state: &AppState,
+    keys: &Keys,
+    blobs: &LocalBlobs,
     tenant_id: &str,
     from: Option<&str>,
     to: Vec<String>,
@@ -63,8 +64,8 @@ pub async fn prepare(
     raw: &[u8],
 ) -> std::io::Result<PreparedRelay> {
     let job_id = zegel_crypto::random_id();
-    let keyring = state.keys.keyring();
-    let mut upload = state.blobs.start_upload(
+    let keyring = keys.keyring();
+    let mut upload = blobs.start_upload(
         keyring.clone(),
         &DataKey::generate(),
         context(tenant_id, &job_id),
@@ -90,7 +91,7 @@ pub async fn prepare(
 }
 
 /// Reads a relay job's raw bytes.
-async fn read(state: &AppState, job_id: &str, relay: &RelayJob) -> std::io::Result<Vec<u8>> {
+async fn read(state: &Outbox, job_id: &str, relay: &RelayJob) -> std::io::Result<Vec<u8>> {
     let mut stream = std::pin::pin!(state.blobs.open_plaintext(
         &relay.blob_id,
         state.keys.clone(),
@@ -152,7 +153,7 @@ impl Outcome {
 }
 
 /// Reads the raw bytes (the blob store reloads the keys once for a KEK added by rotation while we run).
-async fn read_raw(state: &AppState, job_id: &str, relay: &RelayJob) -> Result<Vec<u8>, String> {
+async fn read_raw(state: &Outbox, job_id: &str, relay: &RelayJob) -> Result<Vec<u8>, String> {
     read(state, job_id, relay)
         .await
         .map_err(|error| format!("the relayed message cannot be read: {error}"))
@@ -165,7 +166,7 @@ async fn read_raw(state: &AppState, job_id: &str, relay: &RelayJob) -> Result<Ve
 /// permanent), each recipient is tried on its own: the accepted ones are done, the refused ones get
 /// one DSN, and the ones failing for now stay in the job (its payload shrinks to them) for a retry, so
 /// nobody already accepted is sent the mail again. A single recipient's job ends as its one send does.
-pub async fn process(state: &AppState, job: &ClaimedJob, relay: &RelayJob) -> anyhow::Result<()> {
+pub async fn process(state: &Outbox, job: &ClaimedJob, relay: &RelayJob) -> anyhow::Result<()> {
     let raw = match read_raw(state, &job.id, relay).await {
         Ok(raw) => raw,
         Err(message) => {
@@ -192,7 +193,7 @@ pub async fn process(state: &AppState, job: &ClaimedJob, relay: &RelayJob) -> an
 /// Sends to each recipient on its own. After each acceptance the job's payload drops that recipient,
 /// so a crash before the job is settled does not send it a second copy.
 async fn one_by_one(
-    state: &AppState,
+    state: &Outbox,
     job: &ClaimedJob,
     relay: &RelayJob,
     raw: &[u8],
@@ -237,7 +238,7 @@ async fn one_by_one(
 
 /// Replaces the job's recipients in its sealed payload.
 async fn save_recipients(
-    state: &AppState,
+    state: &Outbox,
     job_id: &str,
     relay: &RelayJob,
     to: Vec<String>,
@@ -256,7 +257,7 @@ async fn save_recipients(
 /// recipient was accepted, else given up as a record of the failure) and removes the blob, then audits
 /// `gateway.relayed` / `gateway.bounced` with the number of recipients each.
 async fn settle(
-    state: &AppState,
+    state: &Outbox,
     job: &ClaimedJob,
     relay: &RelayJob,
     headers: &[u8],
@@ -330,7 +331,7 @@ async fn settle(
 
 /// Writes a DSN for `failed` to the envelope sender (never for a bounce).
 async fn bounce(
-    state: &AppState,
+    state: &Outbox,
     job_id: &str,
     relay: &RelayJob,
     headers: &[u8],
@@ -355,13 +356,13 @@ async fn bounce(
         };
         let mut conn = state.db.pool.acquire().await?;
         outbox::enqueue(&mut conn, &job, state.now_ms()).await?;
-        state.outbox_wakeup.notify_one();
+        state.wakeup.notify_one();
     }
     Ok(())
 }
 
 async fn append(
-    state: &AppState,
+    state: &Outbox,
     relay: &RelayJob,
     event: &'static str,
     job_id: &str,
@@ -413,16 +414,15 @@ fn one_line(text: &str) -> String {
 /// An RFC 3464 delivery status notification: a human part, the machine-readable status per failed
 /// recipient, and the original's headers (never its body).
 fn dsn(
-    state: &AppState,
+    state: &Outbox,
     job_id: &str,
     dsn_id: &str,
     to: &str,
     headers: &[u8],
     failed: &[Failure],
 ) -> String {
-    let host = state.config.public_url.host_str().unwrap_or("zegel");
+    let host = state.hostname.as_str();
     let domain = state
-        .config
         .mail_from
         .rsplit_once('@')
         .map(|(_, d)| d.trim_end_matches('>'))

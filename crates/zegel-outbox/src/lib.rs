@@ -12,11 +12,49 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use zegel_crypto::{Context, DataKey, Keyring};
-use zegel_vault::Keys;
+use zegel_mail::Mailer;
+use zegel_mail::sms::SmsSender;
+use zegel_store::{Clock, Db};
+use zegel_vault::{Keys, LocalBlobs};
 
-use crate::state::AppState;
 use zegel_mail::OutgoingEmail;
 use zegel_store::{messages, outbox};
+
+/// Mail the SMTP gateway passes on unchanged, and the delivery status notifications of what failed.
+pub mod relay;
+
+/// What the worker needs: the store, the keys and blobs to open payloads, and the transports.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    /// The database with the jobs.
+    pub db: Db,
+    /// Opens sealed payloads.
+    pub keys: Arc<Keys>,
+    /// Where relay jobs keep their raw bytes.
+    pub blobs: LocalBlobs,
+    /// Zegel's own e-mails (notifications, passwords, DSNs).
+    pub mailer: Arc<Mailer>,
+    /// Where relayed mail goes (the gateway's next hop; else the same as `mailer`).
+    pub next_hop: Arc<Mailer>,
+    /// SMS codes.
+    pub sms: Arc<SmsSender>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the worker when jobs were written.
+    pub wakeup: Arc<tokio::sync::Notify>,
+    /// This server's host name and the address its own mail comes from, for the DSNs it writes
+    /// (`Reporting-MTA`, the Message-ID's domain).
+    pub hostname: String,
+    /// See `hostname`.
+    pub mail_from: String,
+}
+
+impl Outbox {
+    /// The current time in Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now().as_millisecond()
+    }
+}
 
 /// What a job carries.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,7 +65,7 @@ pub enum Payload {
     /// An SMS.
     Sms(zegel_mail::sms::OutgoingSms),
     /// A mail the SMTP gateway relays unchanged to the next hop (its bytes sealed in a blob).
-    Relay(crate::gateway::RelayJob),
+    Relay(relay::RelayJob),
     /// A delivery status notification (bounce) for a relay job that failed, sent through the mail
     /// transport with the null reverse path.
     Dsn {
@@ -112,7 +150,7 @@ pub fn backoff(attempts: i64) -> Duration {
 }
 
 /// Processes every job due now; returns how many were handled. Tests call this to step the worker.
-pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
+pub async fn run_once(state: &Outbox) -> anyhow::Result<usize> {
     let mut handled = 0;
     loop {
         let now = state.now_ms();
@@ -132,7 +170,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<usize> {
     }
 }
 
-async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()> {
+async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> {
     let payload = match open_payload(&state.keys, &job.id, &job.sealed_payload) {
         Ok(payload) => payload,
         Err(error) => {
@@ -154,7 +192,7 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
             .await
             .map_err(|e| (e.permanent, e.message)),
         // Relay outcomes are per recipient (part of the envelope may be refused): the relay settles its job.
-        Payload::Relay(relay) => return crate::gateway::relay::process(state, &job, relay).await,
+        Payload::Relay(relay) => return relay::process(state, &job, relay).await,
         Payload::Dsn { to, raw } => state
             .mailer
             .send_raw(None, std::slice::from_ref(to), raw.as_bytes())
@@ -201,11 +239,7 @@ async fn process(state: &AppState, job: outbox::ClaimedJob) -> anyhow::Result<()
 }
 
 /// Records what became of a recipient's notification: the address, never the content.
-async fn audit_notification(
-    state: &AppState,
-    recipient_id: &str,
-    event: &str,
-) -> anyhow::Result<()> {
+async fn audit_notification(state: &Outbox, recipient_id: &str, event: &str) -> anyhow::Result<()> {
     if let Some(recipient) = zegel_store::tracking::recipient_ref(&state.db, recipient_id).await? {
         let entry = zegel_store::audit::AuditEvent {
             tenant_id: Some(&recipient.tenant_id),
@@ -222,8 +256,8 @@ async fn audit_notification(
 
 /// Runs the worker until the process ends: wakes when jobs are written, when a retry is due, and at
 /// least every few seconds (other server instances may have written jobs).
-pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
-    let wakeup: Arc<tokio::sync::Notify> = state.outbox_wakeup.clone();
+pub fn spawn(state: Outbox) -> tokio::task::JoinHandle<()> {
+    let wakeup: Arc<tokio::sync::Notify> = state.wakeup.clone();
     tokio::spawn(async move {
         loop {
             if let Err(error) = run_once(&state).await {
