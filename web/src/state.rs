@@ -62,26 +62,8 @@ pub enum PasswordMode {
     Custom,
 }
 
-/// A strength verdict as the strength module returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Strength {
-    /// 0–4.
-    pub score: u8,
-    /// Whether it reaches the tenant's minimum.
-    pub strong_enough: bool,
-    /// zxcvbn's warning.
-    #[serde(default)]
-    pub warning: Option<String>,
-    /// zxcvbn's suggestions.
-    #[serde(default)]
-    pub suggestions: Vec<String>,
-    /// The warning's code, which the pane says in its own words.
-    #[serde(default)]
-    pub warning_code: Option<String>,
-    /// The suggestions' codes.
-    #[serde(default)]
-    pub suggestion_codes: Vec<String>,
-}
+/// A strength verdict as the strength module returns it (`zegel_core::password::check_strength`).
+pub use zegel_core::password::Strength;
 
 /// The strength check of the custom password.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use zxcvbn::feedback::{Suggestion, Warning};
 /// The minimum zxcvbn score a custom password needs unless a tenant asks for more.
 pub const DEFAULT_MIN_SCORE: u8 = 3;
 
-/// The verdict on a candidate password.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// The verdict on a candidate password (as JSON, what the pane's strength module hands the pane).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Strength {
     /// zxcvbn's score, 0 (very weak) to 4 (very strong).
     pub score: u8,
@@ -21,9 +21,9 @@ pub struct Strength {
     /// zxcvbn's suggestions for a stronger password (English).
     pub suggestions: Vec<String>,
     /// The warning as a stable code (`common_password`, …), for clients that say it in their own words.
-    pub warning_code: Option<&'static str>,
+    pub warning_code: Option<String>,
     /// The suggestions as stable codes (`add_another_word`, …).
-    pub suggestion_codes: Vec<&'static str>,
+    pub suggestion_codes: Vec<String>,
 }
 
 /// The stable code of a zxcvbn warning.
@@ -76,8 +76,8 @@ pub fn check_strength(password: &str, user_inputs: &[&str], min_score: u8) -> St
             suggestions: vec![
                 "Use a few words that are not common, or a generated password.".to_owned(),
             ],
-            warning_code: Some("empty"),
-            suggestion_codes: vec!["use_a_few_words"],
+            warning_code: Some("empty".to_owned()),
+            suggestion_codes: vec!["use_a_few_words".to_owned()],
         };
     }
     // zxcvbn's cost grows with length; beyond 256 characters the score cannot get better anyway.
@@ -98,13 +98,15 @@ pub fn check_strength(password: &str, user_inputs: &[&str], min_score: u8) -> St
         suggestions: feedback
             .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
             .unwrap_or_default(),
-        warning_code: feedback.and_then(|f| f.warning()).map(warning_code),
+        warning_code: feedback
+            .and_then(|f| f.warning())
+            .map(|w| warning_code(w).to_owned()),
         suggestion_codes: feedback
             .map(|f| {
                 f.suggestions()
                     .iter()
                     .copied()
-                    .map(suggestion_code)
+                    .map(|s| suggestion_code(s).to_owned())
                     .collect()
             })
             .unwrap_or_default(),
@@ -135,14 +137,14 @@ mod tests {
         let verdict = check_strength("password", &[], DEFAULT_MIN_SCORE);
         assert!(
             matches!(
-                verdict.warning_code,
+                verdict.warning_code.as_deref(),
                 Some("top10_password" | "top100_password" | "common_password")
             ),
             "{verdict:?}"
         );
         assert_eq!(verdict.suggestion_codes.len(), verdict.suggestions.len());
         assert_eq!(
-            check_strength("", &[], 3).warning_code,
+            check_strength("", &[], 3).warning_code.as_deref(),
             Some("empty"),
             "the empty password has a code of its own"
         );
