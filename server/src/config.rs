@@ -2,12 +2,12 @@
 //! variables (the environment wins). Secrets may also come from files named by `ZEGEL_*_FILE`, and are
 //! never printed: [`Config::describe`] masks them.
 
+use std::cell::RefCell;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use url::Url;
 
 /// Why the configuration could not be loaded.
@@ -283,35 +283,244 @@ pub struct Config {
     pub dev: bool,
     /// HTTP timeouts and caps.
     pub http: HttpLimits,
+    /// Every key read and the value in effect, secrets masked (what [`Config::describe`] prints).
+    described: Vec<(&'static str, String)>,
 }
 
-/// The shape of `zegel.toml`: every key optional, named like the environment variables without the
-/// `ZEGEL_` prefix, in lower case.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    data_dir: Option<PathBuf>,
-    listen: Option<String>,
-    public_url: Option<String>,
-    database_url: Option<String>,
-    mail: Option<String>,
-    smtp_user: Option<String>,
-    smtp_password: Option<String>,
-    mail_from: Option<String>,
-    keyring_file: Option<PathBuf>,
-    max_upload_bytes: Option<u64>,
-    timezone: Option<String>,
-    addin_dir: Option<PathBuf>,
-    addin_client_id: Option<String>,
-    addin_resource: Option<String>,
-    smtp_listen: Option<String>,
-    smtp_relay_networks: Option<String>,
-    smtp_next_hop: Option<String>,
-    smtp_tls_cert: Option<PathBuf>,
-    smtp_tls_key: Option<PathBuf>,
-    smtp_max_size: Option<u64>,
-    smtp_max_recipients: Option<usize>,
-    dev: Option<bool>,
+/// The one door every setting comes through: `ZEGEL_NAME` in the environment over `name` in
+/// `zegel.toml` (the environment wins; a secret may also come from the file `ZEGEL_NAME_FILE` names).
+/// Each key is named once, where it is parsed: the door remembers the keys asked for, so a file key
+/// nobody asks for is refused (a typo never passes silently), and the value in effect for each, so
+/// [`Config::describe`] lists every key without a second list.
+struct Sources<'a> {
+    env: &'a dyn Fn(&str) -> Option<String>,
+    file: toml::Table,
+    file_path: PathBuf,
+    asked: RefCell<Vec<&'static str>>,
+    shown: RefCell<Vec<(&'static str, String)>>,
+}
+
+impl<'a> Sources<'a> {
+    /// `file`, else `zegel.toml` in the working directory when it exists, and `env`.
+    fn open(
+        file: Option<&Path>,
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let default = Path::new("zegel.toml");
+        let path = file.or_else(|| default.exists().then_some(default));
+        let table = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                text.parse::<toml::Table>().map_err(|e| ConfigError::Toml {
+                    path: path.to_owned(),
+                    message: e.message().to_owned(),
+                })?
+            }
+            None => toml::Table::new(),
+        };
+        Ok(Self {
+            env,
+            file: table,
+            file_path: path.unwrap_or(default).to_owned(),
+            asked: RefCell::default(),
+            shown: RefCell::default(),
+        })
+    }
+
+    /// The file's name for a setting: `ZEGEL_SMTP_LISTEN` is `smtp_listen`.
+    fn file_key(name: &str) -> String {
+        name.trim_start_matches("ZEGEL_").to_ascii_lowercase()
+    }
+
+    /// A setting's text, if set (numbers and true/false in the file count as text).
+    fn text(&self, name: &'static str) -> Result<Option<String>, ConfigError> {
+        self.asked.borrow_mut().push(name);
+        if let Some(value) = (self.env)(name) {
+            return Ok(Some(value));
+        }
+        match self.file.get(&Self::file_key(name)) {
+            None => Ok(None),
+            Some(toml::Value::String(text)) => Ok(Some(text.clone())),
+            Some(toml::Value::Integer(number)) => Ok(Some(number.to_string())),
+            Some(toml::Value::Float(number)) => Ok(Some(number.to_string())),
+            Some(toml::Value::Boolean(yes)) => Ok(Some(if *yes { "1" } else { "0" }.to_owned())),
+            Some(_) => Err(ConfigError::Invalid {
+                name,
+                message: format!(
+                    "{} in {} must be a string, a number or true/false",
+                    Self::file_key(name),
+                    self.file_path.display()
+                ),
+            }),
+        }
+    }
+
+    /// Records the value in effect, as [`Config::describe`] shows it.
+    fn show(&self, name: &'static str, value: impl std::fmt::Display) {
+        self.shown.borrow_mut().push((name, value.to_string()));
+    }
+
+    /// A setting read by `parse` (whose error says what is wrong with the text), else `default`;
+    /// shown as `show` writes it.
+    fn value<T>(
+        &self,
+        name: &'static str,
+        default: impl FnOnce() -> T,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+        show: impl FnOnce(&T) -> String,
+    ) -> Result<T, ConfigError> {
+        let value = match self.text(name)? {
+            Some(text) => parse(&text).map_err(|message| ConfigError::Invalid { name, message })?,
+            None => default(),
+        };
+        self.show(name, show(&value));
+        Ok(value)
+    }
+
+    /// A secret: the environment, the file `NAME_FILE` names, or the config file. Never shown: the
+    /// caller shows it masked.
+    fn secret(&self, name: &'static str) -> Result<Option<SecretString>, ConfigError> {
+        self.asked.borrow_mut().push(name);
+        if let Some(value) = (self.env)(name) {
+            return Ok(Some(SecretString::from(value)));
+        }
+        if let Some(path) = (self.env)(&format!("{name}_FILE")) {
+            let value = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: PathBuf::from(&path),
+                source,
+            })?;
+            return Ok(Some(SecretString::from(value.trim().to_owned())));
+        }
+        Ok(self.text(name)?.map(SecretString::from))
+    }
+
+    /// A secret, shown as `********` when set.
+    fn masked_secret(&self, name: &'static str) -> Result<Option<SecretString>, ConfigError> {
+        let secret = self.secret(name)?;
+        self.show(
+            name,
+            if secret.is_some() {
+                "********"
+            } else {
+                "(not set)"
+            },
+        );
+        Ok(secret)
+    }
+
+    /// A yes/no setting (`1`, `true`, `yes` or `0`, `false`, `no`), no when unset.
+    fn flag(&self, name: &'static str) -> Result<bool, ConfigError> {
+        self.value(
+            name,
+            || false,
+            parse_flag,
+            |yes| if *yes { "1" } else { "0" }.to_owned(),
+        )
+    }
+
+    /// A positive whole number, else `default`.
+    fn number(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        self.value(
+            name,
+            || default,
+            |text| {
+                text.parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("'{text}' is not a positive number"))
+            },
+            u64::to_string,
+        )
+    }
+
+    /// A number of seconds (above 0, at most a day), else `default`.
+    fn seconds(&self, name: &'static str, default: f64) -> Result<Duration, ConfigError> {
+        self.value(
+            name,
+            || Duration::from_secs_f64(default),
+            |text| {
+                text.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(|| {
+                        format!("'{text}' is not a number of seconds (above 0, at most 86400)")
+                    })
+            },
+            |d| d.as_secs_f64().to_string(),
+        )
+    }
+
+    /// A path to a readable file, if set.
+    fn file_path(&self, name: &'static str, unset: &str) -> Result<Option<PathBuf>, ConfigError> {
+        self.value(
+            name,
+            || None,
+            |text| {
+                let path = PathBuf::from(text);
+                if path.is_file() {
+                    Ok(Some(path))
+                } else {
+                    Err(format!("{} is not a readable file", path.display()))
+                }
+            },
+            |path| shown_or(path.as_ref().map(|p| p.display()), unset),
+        )
+    }
+
+    /// A comma-separated list of networks.
+    fn networks(
+        &self,
+        name: &'static str,
+        default: &str,
+        example: &str,
+    ) -> Result<Vec<Cidr>, ConfigError> {
+        let parse = |text: &str| {
+            text.split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    Cidr::parse(n).ok_or_else(|| format!("'{n}' is not a network like {example}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        self.value(
+            name,
+            || parse(default).expect("default networks parse"),
+            parse,
+            |networks| {
+                networks
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            },
+        )
+    }
+
+    /// Every key asked for and the value shown for each; refuses a file key nobody asked for.
+    fn finish(self) -> Result<Vec<(&'static str, String)>, ConfigError> {
+        let asked = self.asked.into_inner();
+        if let Some(key) = self
+            .file
+            .keys()
+            .find(|key| !asked.iter().any(|name| Self::file_key(name) == **key))
+        {
+            return Err(ConfigError::Toml {
+                path: self.file_path,
+                message: format!("unknown key '{key}'"),
+            });
+        }
+        Ok(self.shown.into_inner())
+    }
+}
+
+/// `value`, or `unset` (what being unset means) when there is none.
+fn shown_or(value: Option<impl std::fmt::Display>, unset: &str) -> String {
+    value.map_or_else(|| unset.to_owned(), |v| v.to_string())
 }
 
 impl Config {
@@ -339,65 +548,46 @@ impl Config {
         file: Option<&Path>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let mut file_config = match file {
-            Some(path) => read_file_config(path)?,
-            None if Path::new("zegel.toml").exists() => read_file_config(Path::new("zegel.toml"))?,
-            None => FileConfig::default(),
-        };
-        let gateway = parse_gateway(env, &mut file_config)?;
-        let pick = |name: &'static str, from_file: Option<String>| env(name).or(from_file);
-        let secret = |name: &'static str,
-                      from_file: Option<String>|
-         -> Result<Option<SecretString>, ConfigError> {
-            if let Some(value) = env(name) {
-                return Ok(Some(SecretString::from(value)));
-            }
-            let file_var = format!("{name}_FILE");
-            if let Some(path) = env(&file_var) {
-                let value = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
-                    path: PathBuf::from(&path),
-                    source,
-                })?;
-                return Ok(Some(SecretString::from(value.trim().to_owned())));
-            }
-            Ok(from_file.map(SecretString::from))
-        };
+        let src = Sources::open(file, env)?;
+        let mut config = Self::read(&src)?;
+        config.described = src.finish()?;
+        Ok(config)
+    }
 
-        let data_dir = env("ZEGEL_DATA_DIR")
-            .map(PathBuf::from)
-            .or(file_config.data_dir)
-            .unwrap_or_else(|| PathBuf::from("./zegel-data"));
-        let listen_text =
-            pick("ZEGEL_LISTEN", file_config.listen).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
-        let listen: SocketAddr = listen_text.parse().map_err(|_| ConfigError::Invalid {
-            name: "ZEGEL_LISTEN",
-            message: format!("'{listen_text}' is not an address like 127.0.0.1:8080"),
-        })?;
-        let public_url_text = pick("ZEGEL_PUBLIC_URL", file_config.public_url)
-            .unwrap_or_else(|| format!("http://{listen}"));
-        let public_url = Url::parse(&public_url_text)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| ConfigError::Invalid {
-                name: "ZEGEL_PUBLIC_URL",
-                message: format!("'{public_url_text}' is not an http(s) URL"),
-            })?;
-        let dev = match env("ZEGEL_DEV") {
-            Some(text) => flag("ZEGEL_DEV", &text)?,
-            None => file_config.dev.unwrap_or(false),
-        };
-        let sms_text = env("ZEGEL_SMS");
-        let mail_text = pick("ZEGEL_MAIL", file_config.mail);
-        let mail = parse_mail(&dev_default(
-            "ZEGEL_MAIL",
-            mail_text,
-            dev,
-            sms_text.as_deref(),
-        )?)?;
-        if mail == MailTransportConfig::Dev && !dev {
-            return Err(not_without_dev("ZEGEL_MAIL", "mailbox"));
-        }
-        let database_url = secret("ZEGEL_DATABASE_URL", file_config.database_url)?;
+    fn read(src: &Sources<'_>) -> Result<Self, ConfigError> {
+        let dev = src.value(
+            "ZEGEL_DEV",
+            || false,
+            parse_flag,
+            |dev| if *dev { "1 (development mode)" } else { "0" }.to_owned(),
+        )?;
+        let data_dir = src.value(
+            "ZEGEL_DATA_DIR",
+            || PathBuf::from("./zegel-data"),
+            |text| Ok(PathBuf::from(text)),
+            |dir| dir.display().to_string(),
+        )?;
+        let listen: SocketAddr = src.value(
+            "ZEGEL_LISTEN",
+            || SocketAddr::from(([127, 0, 0, 1], 8080)),
+            |text| {
+                text.parse()
+                    .map_err(|_| format!("'{text}' is not an address like 127.0.0.1:8080"))
+            },
+            ToString::to_string,
+        )?;
+        let public_url = src.value(
+            "ZEGEL_PUBLIC_URL",
+            || Url::parse(&format!("http://{listen}")).expect("an address is a URL's host"),
+            |text| {
+                Url::parse(text)
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                    .ok_or_else(|| format!("'{text}' is not an http(s) URL"))
+            },
+            ToString::to_string,
+        )?;
+        let database_url = src.secret("ZEGEL_DATABASE_URL")?;
         if let Some(url) = &database_url {
             let url = url.expose_secret();
             if !(url.starts_with("postgres://")
@@ -410,59 +600,131 @@ impl Config {
                 });
             }
         }
-        let max_upload_bytes = match env("ZEGEL_MAX_UPLOAD_BYTES") {
-            Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
-                name: "ZEGEL_MAX_UPLOAD_BYTES",
-                message: format!("'{text}' is not a number of bytes"),
-            })?,
-            None => file_config
-                .max_upload_bytes
-                .unwrap_or(64 * 1024 * 1024 * 1024),
-        };
-        let timezone = pick("ZEGEL_TIMEZONE", file_config.timezone)
-            .unwrap_or_else(|| "Europe/Amsterdam".to_owned());
-        if jiff::tz::TimeZone::get(&timezone).is_err() {
-            return Err(ConfigError::Invalid {
-                name: "ZEGEL_TIMEZONE",
-                message: format!("unknown time zone '{timezone}'"),
-            });
+        src.show(
+            "ZEGEL_DATABASE_URL",
+            match &database_url {
+                Some(url) => mask_url_password(url.expose_secret()),
+                None => format!("sqlite://{}", data_dir.join("zegel.db").display()),
+            },
+        );
+        let mail_text = src.text("ZEGEL_MAIL")?;
+        let sms_text = src.text("ZEGEL_SMS")?;
+        let mail = parse_mail(&dev_default(
+            "ZEGEL_MAIL",
+            mail_text,
+            dev,
+            sms_text.as_deref(),
+        )?)?;
+        if mail == MailTransportConfig::Dev && !dev {
+            return Err(not_without_dev("ZEGEL_MAIL", "mailbox"));
         }
-        let mail_from = pick("ZEGEL_MAIL_FROM", file_config.mail_from).unwrap_or_else(|| {
-            let host = public_url.host_str().unwrap_or("localhost");
-            let domain = if host.contains('.') && host.parse::<std::net::IpAddr>().is_err() {
-                host
-            } else {
-                "zegel.localhost"
-            };
-            format!("Zegel <no-reply@{domain}>")
-        });
-        let keyring_file = env("ZEGEL_KEYRING_FILE")
-            .map(PathBuf::from)
-            .or(file_config.keyring_file)
-            .unwrap_or_else(|| data_dir.join("keyring.json"));
+        src.show(
+            "ZEGEL_MAIL",
+            match &mail {
+                MailTransportConfig::Dev => "dev".to_owned(),
+                MailTransportConfig::Smtp { host, port } => format!("smtp://{host}:{port}"),
+            },
+        );
+        let smtp_user = src.value(
+            "ZEGEL_SMTP_USER",
+            || None,
+            |text| Ok(Some(text.to_owned())),
+            |user| shown_or(user.as_ref(), "(not set)"),
+        )?;
+        let smtp_password = src.masked_secret("ZEGEL_SMTP_PASSWORD")?;
+        let mail_from = src.value(
+            "ZEGEL_MAIL_FROM",
+            || {
+                let host = public_url.host_str().unwrap_or("localhost");
+                let domain = if host.contains('.') && host.parse::<IpAddr>().is_err() {
+                    host
+                } else {
+                    "zegel.localhost"
+                };
+                format!("Zegel <no-reply@{domain}>")
+            },
+            |text| Ok(text.to_owned()),
+            Clone::clone,
+        )?;
+        let keyring_file = src.value(
+            "ZEGEL_KEYRING_FILE",
+            || data_dir.join("keyring.json"),
+            |text| Ok(PathBuf::from(text)),
+            |path| path.display().to_string(),
+        )?;
+        let keyring = src.masked_secret("ZEGEL_KEYRING")?;
+        let max_upload_bytes = src.value(
+            "ZEGEL_MAX_UPLOAD_BYTES",
+            || 64 * 1024 * 1024 * 1024,
+            |text| {
+                text.parse()
+                    .map_err(|_| format!("'{text}' is not a number of bytes"))
+            },
+            u64::to_string,
+        )?;
+        let timezone = src.value(
+            "ZEGEL_TIMEZONE",
+            || "Europe/Amsterdam".to_owned(),
+            |text| match jiff::tz::TimeZone::get(text) {
+                Ok(_) => Ok(text.to_owned()),
+                Err(_) => Err(format!("unknown time zone '{text}'")),
+            },
+            Clone::clone,
+        )?;
+        let addin_dir = src.value(
+            "ZEGEL_ADDIN_DIR",
+            || None,
+            |text| Ok(Some(PathBuf::from(text))),
+            |dir| shown_or(dir.as_ref().map(|d| d.display()), "(not set)"),
+        )?;
+        let addin_sso = AddinSso::from_settings(
+            &public_url,
+            src.text("ZEGEL_ADDIN_CLIENT_ID")?,
+            src.text("ZEGEL_ADDIN_RESOURCE")?,
+        )?;
+        src.show(
+            "ZEGEL_ADDIN_CLIENT_ID",
+            shown_or(
+                addin_sso.as_ref().map(|s| &s.client_id),
+                "(not set: no Office single sign-on)",
+            ),
+        );
+        src.show(
+            "ZEGEL_ADDIN_RESOURCE",
+            shown_or(addin_sso.as_ref().map(|s| &s.resource), "(not set)"),
+        );
         let mail_is_real = mail != MailTransportConfig::Dev;
         let sms_text = dev_default("ZEGEL_SMS", sms_text, dev, mail_is_real.then_some("smtp"))?;
         let sms = match sms_text.as_str() {
             "dev" if !dev => return Err(not_without_dev("ZEGEL_SMS", "SMS box")),
             "dev" => SmsConfig::Dev,
             "twilio" => {
-                let required = |name: &'static str| {
-                    env(name).ok_or(ConfigError::Invalid {
-                        name,
-                        message: "is required with ZEGEL_SMS=twilio".to_owned(),
-                    })
+                let required = |name: &'static str| ConfigError::Invalid {
+                    name,
+                    message: "is required with ZEGEL_SMS=twilio".to_owned(),
                 };
+                let account_sid = src
+                    .text("ZEGEL_TWILIO_ACCOUNT_SID")?
+                    .ok_or_else(|| required("ZEGEL_TWILIO_ACCOUNT_SID"))?;
+                src.show("ZEGEL_TWILIO_ACCOUNT_SID", &account_sid);
+                let auth_token = src
+                    .masked_secret("ZEGEL_TWILIO_AUTH_TOKEN")?
+                    .ok_or_else(|| required("ZEGEL_TWILIO_AUTH_TOKEN"))?;
+                let from = src
+                    .text("ZEGEL_TWILIO_FROM")?
+                    .ok_or_else(|| required("ZEGEL_TWILIO_FROM"))?;
+                src.show("ZEGEL_TWILIO_FROM", &from);
+                let base_url = src.value(
+                    "ZEGEL_TWILIO_BASE_URL",
+                    || "https://api.twilio.com".to_owned(),
+                    |text| Ok(text.to_owned()),
+                    Clone::clone,
+                )?;
                 SmsConfig::Twilio {
-                    account_sid: required("ZEGEL_TWILIO_ACCOUNT_SID")?,
-                    auth_token: secret("ZEGEL_TWILIO_AUTH_TOKEN", None)?.ok_or(
-                        ConfigError::Invalid {
-                            name: "ZEGEL_TWILIO_AUTH_TOKEN",
-                            message: "is required with ZEGEL_SMS=twilio".to_owned(),
-                        },
-                    )?,
-                    from: required("ZEGEL_TWILIO_FROM")?,
-                    base_url: env("ZEGEL_TWILIO_BASE_URL")
-                        .unwrap_or_else(|| "https://api.twilio.com".to_owned()),
+                    account_sid,
+                    auth_token,
+                    from,
+                    base_url,
                 }
             }
             other => {
@@ -472,19 +734,9 @@ impl Config {
                 });
             }
         };
-        let addin_dir = env("ZEGEL_ADDIN_DIR")
-            .map(PathBuf::from)
-            .or(file_config.addin_dir);
-        let addin_sso = AddinSso::from_settings(
-            &public_url,
-            env("ZEGEL_ADDIN_CLIENT_ID").or(file_config.addin_client_id),
-            env("ZEGEL_ADDIN_RESOURCE").or(file_config.addin_resource),
-        )?;
+        src.show("ZEGEL_SMS", &sms_text);
         let dev_transport = mail == MailTransportConfig::Dev || matches!(sms, SmsConfig::Dev);
-        let allow_https = match env("ZEGEL_ALLOW_DEV_WITH_HTTPS") {
-            Some(text) => flag("ZEGEL_ALLOW_DEV_WITH_HTTPS", &text)?,
-            None => false,
-        };
+        let allow_https = src.flag("ZEGEL_ALLOW_DEV_WITH_HTTPS")?;
         if public_url.scheme() == "https" && dev_transport && !allow_https {
             return Err(ConfigError::Invalid {
                 name: "ZEGEL_PUBLIC_URL",
@@ -495,7 +747,13 @@ impl Config {
                     .to_owned(),
             });
         }
-        let http = parse_http(env)?;
+        let gateway = read_gateway(src)?;
+        let http = HttpLimits {
+            header_timeout: src.seconds("ZEGEL_HTTP_HEADER_TIMEOUT", 10.0)?,
+            min_body_rate: src.number("ZEGEL_HTTP_MIN_BODY_RATE", 1024)?,
+            body_rate_window: src.seconds("ZEGEL_HTTP_BODY_RATE_WINDOW", 20.0)?,
+            max_connections_per_ip: src.number("ZEGEL_HTTP_MAX_CONNECTIONS_PER_IP", 128)? as usize,
+        };
         Ok(Self {
             dev,
             http,
@@ -507,14 +765,15 @@ impl Config {
             public_url,
             database_url,
             mail,
-            smtp_user: pick("ZEGEL_SMTP_USER", file_config.smtp_user),
-            smtp_password: secret("ZEGEL_SMTP_PASSWORD", file_config.smtp_password)?,
+            smtp_user,
+            smtp_password,
             mail_from,
-            keyring: env("ZEGEL_KEYRING").map(SecretString::from),
+            keyring,
             keyring_file,
             max_upload_bytes,
             timezone,
             data_dir,
+            described: Vec::new(),
         })
     }
 
@@ -528,135 +787,59 @@ impl Config {
         self.public_url.as_str().trim_end_matches('/').to_owned()
     }
 
-    /// The effective configuration as `KEY = value` lines, secrets masked.
+    /// The effective configuration as `KEY = value` lines, secrets masked: every key that was read, with
+    /// the value in effect.
     pub fn describe(&self) -> String {
-        let masked = |secret: &Option<SecretString>| {
-            if secret.is_some() {
-                "********"
-            } else {
-                "(not set)"
-            }
-        };
-        let database = match &self.database_url {
-            Some(url) => mask_url_password(url.expose_secret()),
-            None => format!("sqlite://{}", self.data_dir.join("zegel.db").display()),
-        };
-        let mail = match &self.mail {
-            MailTransportConfig::Dev => "dev".to_owned(),
-            MailTransportConfig::Smtp { host, port } => format!("smtp://{host}:{port}"),
-        };
-        [
-            ("ZEGEL_DEV", if self.dev { "1 (development mode)" } else { "0" }.to_owned()),
-            ("ZEGEL_DATA_DIR", self.data_dir.display().to_string()),
-            ("ZEGEL_LISTEN", self.listen.to_string()),
-            ("ZEGEL_PUBLIC_URL", self.public_url.to_string()),
-            ("ZEGEL_DATABASE_URL", database),
-            ("ZEGEL_MAIL", mail),
-            ("ZEGEL_SMTP_USER", self.smtp_user.clone().unwrap_or_else(|| "(not set)".to_owned())),
-            ("ZEGEL_SMTP_PASSWORD", masked(&self.smtp_password).to_owned()),
-            ("ZEGEL_MAIL_FROM", self.mail_from.clone()),
-            ("ZEGEL_KEYRING_FILE", self.keyring_file.display().to_string()),
-            ("ZEGEL_KEYRING", masked(&self.keyring).to_owned()),
-            ("ZEGEL_MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
-            ("ZEGEL_TIMEZONE", self.timezone.clone()),
-            ("ZEGEL_ADDIN_DIR", self.addin_dir.as_ref().map_or_else(|| "(not set)".to_owned(), |d| d.display().to_string())),
-            ("ZEGEL_ADDIN_CLIENT_ID", self.addin_sso.as_ref().map_or_else(|| "(not set: no Office single sign-on)".to_owned(), |s| s.client_id.clone())),
-            ("ZEGEL_ADDIN_RESOURCE", self.addin_sso.as_ref().map_or_else(|| "(not set)".to_owned(), |s| s.resource.clone())),
-            (
-                "ZEGEL_SMS",
-                match &self.sms {
-                    SmsConfig::Dev => "dev".to_owned(),
-                    SmsConfig::Twilio { account_sid, from, base_url, .. } => {
-                        format!("twilio (account {account_sid}, from {from}, {base_url}, auth token ********)")
-                    }
-                },
-            ),
-            ("ZEGEL_SMTP_LISTEN", self.gateway.listen.map_or_else(|| "(not set: gateway off)".to_owned(), |l| l.to_string())),
-            ("ZEGEL_SMTP_RELAY_NETWORKS", self.gateway.relay_networks.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
-            ("ZEGEL_SMTP_NEXT_HOP", self.gateway.next_hop.as_ref().map_or_else(|| "(not set: the ZEGEL_MAIL transport)".to_owned(), |(h, p)| format!("smtp://{h}:{p}"))),
-            ("ZEGEL_SMTP_TLS_CERT", self.gateway.tls_cert.as_ref().map_or_else(|| "(not set: no STARTTLS)".to_owned(), |p| p.display().to_string())),
-            ("ZEGEL_SMTP_TLS_KEY", self.gateway.tls_key.as_ref().map_or_else(|| "(not set)".to_owned(), |p| p.display().to_string())),
-            ("ZEGEL_SMTP_MAX_SIZE", self.gateway.max_size.to_string()),
-            ("ZEGEL_SMTP_MAX_RECIPIENTS", self.gateway.max_recipients.to_string()),
-            ("ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP", self.gateway.max_connections_per_ip.to_string()),
-            ("ZEGEL_SMTP_RELAY_CERT_NETWORKS", self.gateway.relay_cert_networks.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")),
-            ("ZEGEL_SMTP_RELAY_CERT_NAMES", self.gateway.relay_cert_names.join(",")),
-            ("ZEGEL_SMTP_CLIENT_CA", self.gateway.client_ca.as_ref().map_or_else(|| "(not set: public web PKI roots)".to_owned(), |p| p.display().to_string())),
-            ("ZEGEL_HTTP_HEADER_TIMEOUT", format!("{}", self.http.header_timeout.as_secs_f64())),
-            ("ZEGEL_HTTP_MIN_BODY_RATE", self.http.min_body_rate.to_string()),
-            ("ZEGEL_HTTP_BODY_RATE_WINDOW", format!("{}", self.http.body_rate_window.as_secs_f64())),
-            ("ZEGEL_HTTP_MAX_CONNECTIONS_PER_IP", self.http.max_connections_per_ip.to_string()),
-        ]
-        .iter()
-        .map(|(key, value)| format!("{key} = {value}\n"))
-        .collect()
+        self.described
+            .iter()
+            .map(|(key, value)| format!("{key} = {value}\n"))
+            .collect()
     }
 }
 
-fn parse_gateway(
-    env: &dyn Fn(&str) -> Option<String>,
-    file: &mut FileConfig,
-) -> Result<GatewayConfig, ConfigError> {
-    let listen = match env("ZEGEL_SMTP_LISTEN").or(file.smtp_listen.take()) {
-        Some(text) => Some(
+fn read_gateway(src: &Sources<'_>) -> Result<GatewayConfig, ConfigError> {
+    let listen = src.value(
+        "ZEGEL_SMTP_LISTEN",
+        || None,
+        |text| {
             text.parse::<SocketAddr>()
-                .map_err(|_| ConfigError::Invalid {
-                    name: "ZEGEL_SMTP_LISTEN",
-                    message: format!("'{text}' is not an address like 127.0.0.1:2525"),
-                })?,
-        ),
-        None => None,
-    };
-    let networks_text = env("ZEGEL_SMTP_RELAY_NETWORKS")
-        .or(file.smtp_relay_networks.take())
-        .unwrap_or_else(|| "127.0.0.0/8,::1/128".to_owned());
-    let relay_networks = networks_text
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| {
-            Cidr::parse(n).ok_or_else(|| ConfigError::Invalid {
-                name: "ZEGEL_SMTP_RELAY_NETWORKS",
-                message: format!("'{n}' is not a network like 10.0.0.0/8 or ::1/128"),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let relay_cert_networks = env("ZEGEL_SMTP_RELAY_CERT_NETWORKS")
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(|n| {
-            Cidr::parse(n).ok_or_else(|| ConfigError::Invalid {
-                name: "ZEGEL_SMTP_RELAY_CERT_NETWORKS",
-                message: format!("'{n}' is not a network like 40.92.0.0/15"),
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let relay_cert_names = env("ZEGEL_SMTP_RELAY_CERT_NAMES")
-        .unwrap_or_default()
-        .split(',')
-        .map(|n| n.trim().trim_end_matches('.').to_ascii_lowercase())
-        .filter(|n| !n.is_empty())
-        .map(|n| {
-            let valid = n.len() <= 253
-                && n.split('.').all(|label| {
-                    !label.is_empty()
-                        && label.len() <= 63
-                        && label
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'*')
-                });
-            if valid {
-                Ok(n)
-            } else {
-                Err(ConfigError::Invalid {
-                    name: "ZEGEL_SMTP_RELAY_CERT_NAMES",
-                    message: format!("'{n}' is not a DNS name"),
+                .map(Some)
+                .map_err(|_| format!("'{text}' is not an address like 127.0.0.1:2525"))
+        },
+        |listen| shown_or(listen.as_ref(), "(not set: gateway off)"),
+    )?;
+    let relay_networks = src.networks(
+        "ZEGEL_SMTP_RELAY_NETWORKS",
+        "127.0.0.0/8,::1/128",
+        "10.0.0.0/8 or ::1/128",
+    )?;
+    let relay_cert_networks = src.networks("ZEGEL_SMTP_RELAY_CERT_NETWORKS", "", "40.92.0.0/15")?;
+    let relay_cert_names = src.value(
+        "ZEGEL_SMTP_RELAY_CERT_NAMES",
+        Vec::new,
+        |text| {
+            text.split(',')
+                .map(|n| n.trim().trim_end_matches('.').to_ascii_lowercase())
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    let valid = n.len() <= 253
+                        && n.split('.').all(|label| {
+                            !label.is_empty()
+                                && label.len() <= 63
+                                && label
+                                    .bytes()
+                                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'*')
+                        });
+                    if valid {
+                        Ok(n)
+                    } else {
+                        Err(format!("'{n}' is not a DNS name"))
+                    }
                 })
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+                .collect::<Result<Vec<_>, _>>()
+        },
+        |names| names.join(","),
+    )?;
     if !relay_cert_networks.is_empty() && relay_cert_names.is_empty() {
         return Err(ConfigError::Invalid {
             name: "ZEGEL_SMTP_RELAY_CERT_NAMES",
@@ -666,31 +849,23 @@ fn parse_gateway(
                     .to_owned(),
         });
     }
-    let next_hop = match env("ZEGEL_SMTP_NEXT_HOP").or(file.smtp_next_hop.take()) {
-        Some(text) => match parse_mail(&text) {
-            Ok(MailTransportConfig::Smtp { host, port }) => Some((host, port)),
-            _ => {
-                return Err(ConfigError::Invalid {
-                    name: "ZEGEL_SMTP_NEXT_HOP",
-                    message: format!("'{text}' is not smtp://HOST:PORT"),
-                });
-            }
+    let next_hop = src.value(
+        "ZEGEL_SMTP_NEXT_HOP",
+        || None,
+        |text| match parse_mail(text) {
+            Ok(MailTransportConfig::Smtp { host, port }) => Ok(Some((host, port))),
+            _ => Err(format!("'{text}' is not smtp://HOST:PORT")),
         },
-        None => None,
-    };
-    let path =
-        |name: &'static str, from_file: Option<PathBuf>| -> Result<Option<PathBuf>, ConfigError> {
-            match env(name).map(PathBuf::from).or(from_file) {
-                Some(path) if !path.is_file() => Err(ConfigError::Invalid {
-                    name,
-                    message: format!("{} is not a readable file", path.display()),
-                }),
-                other => Ok(other),
-            }
-        };
-    let tls_cert = path("ZEGEL_SMTP_TLS_CERT", file.smtp_tls_cert.take())?;
-    let tls_key = path("ZEGEL_SMTP_TLS_KEY", file.smtp_tls_key.take())?;
-    let client_ca = path("ZEGEL_SMTP_CLIENT_CA", None)?;
+        |hop| {
+            shown_or(
+                hop.as_ref().map(|(h, p)| format!("smtp://{h}:{p}")),
+                "(not set: the ZEGEL_MAIL transport)",
+            )
+        },
+    )?;
+    let tls_cert = src.file_path("ZEGEL_SMTP_TLS_CERT", "(not set: no STARTTLS)")?;
+    let tls_key = src.file_path("ZEGEL_SMTP_TLS_KEY", "(not set)")?;
+    let client_ca = src.file_path("ZEGEL_SMTP_CLIENT_CA", "(not set: public web PKI roots)")?;
     if !relay_cert_names.is_empty() && tls_cert.is_none() {
         return Err(ConfigError::Invalid {
             name: "ZEGEL_SMTP_RELAY_CERT_NAMES",
@@ -707,34 +882,9 @@ fn parse_gateway(
             message: "ZEGEL_SMTP_TLS_CERT and ZEGEL_SMTP_TLS_KEY go together".to_owned(),
         });
     }
-    let number =
-        |name: &'static str, from_file: Option<u64>, default: u64| -> Result<u64, ConfigError> {
-            let value = match env(name) {
-                Some(text) => text.parse::<u64>().map_err(|_| ConfigError::Invalid {
-                    name,
-                    message: format!("'{text}' is not a positive number"),
-                })?,
-                None => from_file.unwrap_or(default),
-            };
-            if value == 0 {
-                return Err(ConfigError::Invalid {
-                    name,
-                    message: "must be at least 1".to_owned(),
-                });
-            }
-            Ok(value)
-        };
-    let max_size = number(
-        "ZEGEL_SMTP_MAX_SIZE",
-        file.smtp_max_size.take(),
-        50 * 1024 * 1024,
-    )?;
-    let max_recipients = number(
-        "ZEGEL_SMTP_MAX_RECIPIENTS",
-        file.smtp_max_recipients.take().map(|n| n as u64),
-        100,
-    )? as usize;
-    let max_connections_per_ip = number("ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP", None, 20)? as usize;
+    let max_size = src.number("ZEGEL_SMTP_MAX_SIZE", 50 * 1024 * 1024)?;
+    let max_recipients = src.number("ZEGEL_SMTP_MAX_RECIPIENTS", 100)? as usize;
+    let max_connections_per_ip = src.number("ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP", 20)? as usize;
     if max_connections_per_ip > crate::gateway::MAX_CONNECTIONS / 4 {
         return Err(ConfigError::Invalid {
             name: "ZEGEL_SMTP_MAX_CONNECTIONS_PER_IP",
@@ -760,15 +910,12 @@ fn parse_gateway(
     })
 }
 
-/// A yes/no setting: `1`, `true`, `yes` or `0`, `false`, `no`.
-fn flag(name: &'static str, text: &str) -> Result<bool, ConfigError> {
+/// A yes/no value: `1`, `true`, `yes` or `0`, `false`, `no`.
+fn parse_flag(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" => Ok(true),
         "0" | "false" | "no" => Ok(false),
-        _ => Err(ConfigError::Invalid {
-            name,
-            message: format!("'{text}' is neither 1 nor 0"),
-        }),
+        _ => Err(format!("'{text}' is neither 1 nor 0")),
     }
 }
 
@@ -811,54 +958,6 @@ fn not_without_dev(name: &'static str, what: &str) -> ConfigError {
              development mode (ZEGEL_DEV=1 or zegel serve --dev)"
         ),
     }
-}
-
-fn parse_http(env: &dyn Fn(&str) -> Option<String>) -> Result<HttpLimits, ConfigError> {
-    let seconds = |name: &'static str, default: f64| -> Result<Duration, ConfigError> {
-        let value = match env(name) {
-            Some(text) => text
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite() && *v > 0.0 && *v <= 86_400.0)
-                .ok_or_else(|| ConfigError::Invalid {
-                    name,
-                    message: format!(
-                        "'{text}' is not a number of seconds (above 0, at most 86400)"
-                    ),
-                })?,
-            None => default,
-        };
-        Ok(Duration::from_secs_f64(value))
-    };
-    let number =
-        |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            match env(name) {
-                Some(text) => text.parse::<u64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-                    ConfigError::Invalid {
-                        name,
-                        message: format!("'{text}' is not a positive number"),
-                    }
-                }),
-                None => Ok(default),
-            }
-        };
-    Ok(HttpLimits {
-        header_timeout: seconds("ZEGEL_HTTP_HEADER_TIMEOUT", 10.0)?,
-        min_body_rate: number("ZEGEL_HTTP_MIN_BODY_RATE", 1024)?,
-        body_rate_window: seconds("ZEGEL_HTTP_BODY_RATE_WINDOW", 20.0)?,
-        max_connections_per_ip: number("ZEGEL_HTTP_MAX_CONNECTIONS_PER_IP", 128)? as usize,
-    })
-}
-
-fn read_file_config(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Toml {
-        path: path.to_owned(),
-        message: e.message().to_owned(),
-    })
 }
 
 fn parse_mail(text: &str) -> Result<MailTransportConfig, ConfigError> {
@@ -1173,5 +1272,55 @@ mod tests {
             let error = load(&vars).unwrap_err().to_string();
             assert!(error.starts_with(name), "{error}");
         }
+    }
+
+    #[test]
+    fn every_setting_has_a_file_twin_the_environment_wins_and_unknown_keys_are_refused() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let file = dir.path().join("zegel.toml");
+        std::fs::write(
+            &file,
+            "dev = false\nmail = \"smtp://mail.example:2525\"\nsms = \"twilio\"\n\
+             twilio_account_sid = \"AC123\"\ntwilio_auth_token = \"t0ken\"\n\
+             twilio_from = \"+31201234567\"\nkeyring = \"{}\"\nsmtp_max_size = 1000\n\
+             smtp_max_connections_per_ip = 7\nhttp_header_timeout = 2.5\n\
+             timezone = \"Europe/Stockholm\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "ZEGEL_TIMEZONE").then(|| "Europe/Amsterdam".to_owned());
+        let config = Config::from_sources(Some(&file), &env).unwrap();
+        assert!(!config.dev);
+        assert!(
+            matches!(&config.sms, SmsConfig::Twilio { account_sid, .. } if account_sid == "AC123")
+        );
+        assert!(config.keyring.is_some());
+        assert_eq!(config.gateway.max_size, 1000);
+        assert_eq!(config.gateway.max_connections_per_ip, 7);
+        assert_eq!(config.http.header_timeout, Duration::from_millis(2500));
+        assert_eq!(config.timezone, "Europe/Amsterdam", "the environment wins");
+        let described = config.describe();
+        assert!(!described.contains("t0ken"), "{described}");
+        assert!(
+            described.contains("ZEGEL_TWILIO_AUTH_TOKEN = ********"),
+            "{described}"
+        );
+        for line in described.lines() {
+            let key = line.split(" = ").next().unwrap();
+            assert_eq!(
+                described
+                    .lines()
+                    .filter(|l| l.starts_with(&format!("{key} = ")))
+                    .count(),
+                1,
+                "{key} is described once"
+            );
+        }
+
+        std::fs::write(&file, "lisen = \"127.0.0.1:9090\"\n").unwrap();
+        let dev = |name: &str| (name == "ZEGEL_DEV").then(|| "1".to_owned());
+        let error = Config::from_sources(Some(&file), &dev)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("unknown key 'lisen'"), "{error}");
     }
 }
