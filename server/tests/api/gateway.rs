@@ -13,7 +13,8 @@ use mailin::{Action, Handler, Response, SessionBuilder};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
-use crate::support::{TestServer, fresh_postgres_database, secure_message};
+use crate::on_both;
+use crate::support::{Backend, TestServer, secure_message};
 
 /// What the next hop received: (envelope from, envelope to, raw bytes).
 type Received = Arc<Mutex<Vec<(String, Vec<String>, Vec<u8>)>>>;
@@ -143,21 +144,16 @@ impl Drop for Gateway {
 }
 
 impl Gateway {
-    pub(crate) async fn start(postgres: bool, extra: &[(&str, &str)]) -> Option<Self> {
-        Self::start_with_budget(postgres, extra, zegel_server::gateway::DATA_BUDGET_KIB).await
+    pub(crate) async fn start(backend: &Backend, extra: &[(&str, &str)]) -> Option<Self> {
+        Self::start_with_budget(backend, extra, zegel_server::gateway::DATA_BUDGET_KIB).await
     }
 
     async fn start_with_budget(
-        postgres: bool,
+        backend: &Backend,
         extra: &[(&str, &str)],
         budget_kib: u32,
     ) -> Option<Self> {
-        let database = if postgres {
-            Some(fresh_postgres_database().await?)
-        } else {
-            None
-        };
-        let server = TestServer::start_with(database, extra).await;
+        let server = TestServer::start_on(backend, extra).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let smtp = listener.local_addr().unwrap();
         let state = server.state.clone();
@@ -237,21 +233,6 @@ impl Gateway {
     }
 }
 
-macro_rules! gateway_test {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$body(false).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$body(true).await;
-            }
-        }
-    };
-}
-
 /// What the gateway receives in DATA for `raw` sent by lettre (which ends DATA with its own CRLF . CRLF).
 fn in_data(raw: &[u8]) -> Vec<u8> {
     [raw, b"\r\n"].concat()
@@ -267,11 +248,11 @@ fn clean_mail(to: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-gateway_test!(clean_mail_is_relayed_unchanged, clean_relay);
-async fn clean_relay(postgres: bool) {
+on_both!(clean_mail_is_relayed_unchanged, clean_relay, backend);
+async fn clean_relay(backend: Backend) {
     let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
-    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+    let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
     };
     let raw = clean_mail("jan@elders.example");
@@ -300,11 +281,11 @@ async fn clean_relay(postgres: bool) {
     assert_eq!(gw.server.count("outbox").await, 0);
 }
 
-gateway_test!(bsn_mail_is_protected_held_and_released, protected);
-async fn protected(postgres: bool) {
+on_both!(bsn_mail_is_protected_held_and_released, protected, backend);
+async fn protected(backend: Backend) {
     let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
-    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+    let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
     };
     let raw = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nCc: collega@zorg.example\r\n\
@@ -405,9 +386,9 @@ async fn protected(postgres: bool) {
     );
 }
 
-gateway_test!(activation_word_forces, activation_word);
-async fn activation_word(postgres: bool) {
-    let Some(gw) = Gateway::start(postgres, &[]).await else {
+on_both!(activation_word_forces, activation_word, backend);
+async fn activation_word(backend: Backend) {
+    let Some(gw) = Gateway::start(&backend, &[]).await else {
         return;
     };
     let tenant = zegel_store::tenants::tenant_for_domain(&gw.server.state.db, "zorg.example")
@@ -471,14 +452,14 @@ async fn activation_word(postgres: bool) {
     }
 }
 
-gateway_test!(next_hop_down_then_up, next_hop_down);
-async fn next_hop_down(postgres: bool) {
+on_both!(next_hop_down_then_up, next_hop_down, backend);
+async fn next_hop_down(backend: Backend) {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
     let next = format!("smtp://127.0.0.1:{port}");
-    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+    let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
     };
     let raw = clean_mail("jan@elders.example");
@@ -514,12 +495,14 @@ async fn next_hop_down(postgres: bool) {
     assert!(dsn.text.contains("weg@elders.example"));
     assert!(!dsn.text.contains("Zullen we"), "no body of the original");
     assert!(gw.server.blob_files().is_empty());
+    gw.server
+        .leaves_jobs("the refused relay stays in the outbox, failed for good, after its DSN");
 }
 
-gateway_test!(refusals_and_limits, refusals);
-async fn refusals(postgres: bool) {
+on_both!(refusals_and_limits, refusals, backend);
+async fn refusals(backend: Backend) {
     let Some(gw) = Gateway::start(
-        postgres,
+        &backend,
         &[
             ("ZEGEL_SMTP_MAX_SIZE", "2000"),
             ("ZEGEL_SMTP_MAX_RECIPIENTS", "2"),
@@ -596,8 +579,12 @@ async fn refusals(postgres: bool) {
     assert_eq!(gw.server.count("outbox").await, 0);
 }
 
-gateway_test!(foreign_network_is_refused_and_auth_needs_tls, tls_and_auth);
-async fn tls_and_auth(postgres: bool) {
+on_both!(
+    foreign_network_is_refused_and_auth_needs_tls,
+    tls_and_auth,
+    backend
+);
+async fn tls_and_auth(backend: Backend) {
     let dir = tempfile::TempDir::new().unwrap();
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert_path = dir.path().join("cert.pem");
@@ -609,7 +596,7 @@ async fn tls_and_auth(postgres: bool) {
         key_path.display().to_string(),
     );
     let Some(gw) = Gateway::start(
-        postgres,
+        &backend,
         &[
             // Loopback is a foreign network here.
             ("ZEGEL_SMTP_RELAY_NETWORKS", "10.0.0.0/8"),
@@ -692,11 +679,15 @@ fn sent_record(id: &str, extra: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-gateway_test!(sent_record_is_relayed_unknown_id_is_protected, sent_records);
-async fn sent_records(postgres: bool) {
+on_both!(
+    sent_record_is_relayed_unknown_id_is_protected,
+    sent_records,
+    backend
+);
+async fn sent_records(backend: Backend) {
     let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
-    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+    let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
     };
     // The add-in uploaded the message first, then Outlook sends the sent record through the gateway.
@@ -812,12 +803,13 @@ fn bsn_attachment(subject: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-gateway_test!(
+on_both!(
     attachment_findings_become_secure_files_when_set,
-    attachments_as_files
+    attachments_as_files,
+    backend
 );
-async fn attachments_as_files(postgres: bool) {
-    let Some(gw) = Gateway::start(postgres, &[]).await else {
+async fn attachments_as_files(backend: Backend) {
+    let Some(gw) = Gateway::start(&backend, &[]).await else {
         return;
     };
     let sender = gw.server.token("arts@zorg.example").await;
@@ -882,11 +874,11 @@ async fn attachments_as_files(postgres: bool) {
     assert_eq!(third["kind"], "secure_message", "{list}");
 }
 
-gateway_test!(memory_budget_defers_mail, memory_budget);
-async fn memory_budget(postgres: bool) {
+on_both!(memory_budget_defers_mail, memory_budget, backend);
+async fn memory_budget(backend: Backend) {
     // A budget of 1 MiB for all DATA in memory: a 2 MB mail is deferred with 452, not stored, and the
     // budget is free again for the next mail.
-    let Some(gw) = Gateway::start_with_budget(postgres, &[], 1024).await else {
+    let Some(gw) = Gateway::start_with_budget(&backend, &[], 1024).await else {
         return;
     };
     let big = format!(
@@ -909,11 +901,11 @@ async fn memory_budget(postgres: bool) {
     assert_eq!(gw.server.count("outbox").await, 1);
 }
 
-gateway_test!(a_mail_sent_again_is_stored_once, sent_again);
-async fn sent_again(postgres: bool) {
+on_both!(a_mail_sent_again_is_stored_once, sent_again, backend);
+async fn sent_again(backend: Backend) {
     // A sending server that lost the `250` sends the same mail again (same Message-ID, sender and
     // recipients): it gets `250` again, and there is still one relay job and one message.
-    let Some(gw) = Gateway::start(postgres, &[]).await else {
+    let Some(gw) = Gateway::start(&backend, &[]).await else {
         return;
     };
     let clean = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Lunch\r\nMessage-ID: <twice-1@zorg.example>\r\n\r\nOm 12 uur?\r\n";
@@ -943,13 +935,13 @@ async fn sent_again(postgres: bool) {
     assert_eq!(gw.server.count("gateway_accepted").await, 3);
 }
 
-gateway_test!(relay_outcomes_are_per_recipient, per_recipient);
-async fn per_recipient(postgres: bool) {
+on_both!(relay_outcomes_are_per_recipient, per_recipient, backend);
+async fn per_recipient(backend: Backend) {
     let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
     hop.busy.store(true, Ordering::SeqCst);
     let (received, busy) = (hop.mails.clone(), hop.busy.clone());
-    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+    let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
     };
     let copies = |to: &str| {
@@ -1056,11 +1048,15 @@ async fn from_null_sender(gw: &Gateway, header_from: &str, body: &str) -> String
     replies[4].clone()
 }
 
-gateway_test!(null_sender_is_scanned_never_relayed_unscanned, null_sender);
-async fn null_sender(postgres: bool) {
+on_both!(
+    null_sender_is_scanned_never_relayed_unscanned,
+    null_sender,
+    backend
+);
+async fn null_sender(backend: Backend) {
     let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
-    let Some(gw) = Gateway::start(postgres, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
+    let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
     };
     // A BSN from `<>`: refused, nothing queued, nothing relayed.
@@ -1094,11 +1090,18 @@ async fn null_sender(postgres: bool) {
         .unwrap();
     assert_eq!(purposes, vec![("relay".to_owned(),)], "queued for relaying");
     assert_eq!(gw.server.count("messages").await, 0, "nothing to protect");
+    gw.server.leaves_jobs(
+        "the test's next hop refuses `MAIL FROM:<>`: the bounce's relay fails for good",
+    );
 }
 
-gateway_test!(one_address_cannot_take_every_smtp_slot, per_address_cap);
-async fn per_address_cap(postgres: bool) {
-    let Some(gw) = Gateway::start(postgres, &[]).await else {
+on_both!(
+    one_address_cannot_take_every_smtp_slot,
+    per_address_cap,
+    backend
+);
+async fn per_address_cap(backend: Backend) {
+    let Some(gw) = Gateway::start(&backend, &[]).await else {
         return;
     };
     let cap = gw.server.state.config.gateway.max_connections_per_ip;
@@ -1191,11 +1194,12 @@ async fn relay_over_tls(
     read_reply(&mut tls).await
 }
 
-gateway_test!(
+on_both!(
     shared_networks_relay_only_with_the_certificate_name,
-    certificate_names
+    certificate_names,
+    backend
 );
-async fn certificate_names(postgres: bool) {
+async fn certificate_names(backend: Backend) {
     use rcgen::{
         BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
         KeyUsagePurpose,
@@ -1232,7 +1236,7 @@ async fn certificate_names(postgres: bool) {
     let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
     let Some(gw) = Gateway::start(
-        postgres,
+        &backend,
         &[
             // Loopback plays Exchange Online's shared ranges: no relay on the address alone.
             ("ZEGEL_SMTP_RELAY_NETWORKS", "10.0.0.0/8"),
@@ -1280,9 +1284,13 @@ async fn certificate_names(postgres: bool) {
     assert_eq!(gw.server.count("outbox").await, 0);
 }
 
-gateway_test!(headers_raise_protection_never_lower_it, headers_raise_only);
-async fn headers_raise_only(postgres: bool) {
-    let Some(gw) = Gateway::start(postgres, &[]).await else {
+on_both!(
+    headers_raise_protection_never_lower_it,
+    headers_raise_only,
+    backend
+);
+async fn headers_raise_only(backend: Backend) {
+    let Some(gw) = Gateway::start(&backend, &[]).await else {
         return;
     };
     let stored = || async {
@@ -1316,12 +1324,13 @@ async fn headers_raise_only(postgres: bool) {
     assert_eq!(all[1], ("secure_files".to_owned(), Some("2fa".to_owned())));
 }
 
-gateway_test!(
+on_both!(
     log_and_block_finds_gateway_mail_by_message_id,
-    by_message_id
+    by_message_id,
+    backend
 );
-async fn by_message_id(postgres: bool) {
-    let Some(gw) = Gateway::start(postgres, &[]).await else {
+async fn by_message_id(backend: Backend) {
+    let Some(gw) = Gateway::start(&backend, &[]).await else {
         return;
     };
     let raw = b"From: arts@zorg.example\r\nTo: jan@elders.example\r\nSubject: Verwijzing\r\n\

@@ -9,7 +9,7 @@ use zegel_core::settings::TenantSettings;
 
 use crate::gateway::Gateway;
 use crate::on_both;
-use crate::support::TestServer;
+use crate::support::{Backend, TestServer};
 
 /// Changes the settings of the tenant owning `zorg.example`.
 async fn change_settings(server: &TestServer, change: impl FnOnce(&mut TenantSettings)) {
@@ -192,28 +192,13 @@ async fn hidden_subject_api(server: TestServer) {
     );
 }
 
-/// Runs a gateway test on SQLite and PostgreSQL.
-macro_rules! gateway_both {
-    ($name:ident, $body:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$body(false).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$body(true).await;
-            }
-        }
-    };
-}
-
-gateway_both!(
+on_both!(
     gateway_mail_with_a_bsn_in_the_subject_hides_it_when_held_and_released,
-    hidden_subject_gateway
+    hidden_subject_gateway,
+    backend
 );
-async fn hidden_subject_gateway(postgres: bool) {
-    let Some(gw) = Gateway::start(postgres, &[]).await else {
+async fn hidden_subject_gateway(backend: Backend) {
+    let Some(gw) = Gateway::start(&backend, &[]).await else {
         return;
     };
     let server = &gw.server;
@@ -309,9 +294,13 @@ async fn hidden_subject_gateway(postgres: bool) {
     }
 }
 
-gateway_both!(the_phone_page_says_why_in_three_languages, held_page);
-async fn held_page(postgres: bool) {
-    let Some(gw) = Gateway::start(postgres, &[]).await else {
+on_both!(
+    the_phone_page_says_why_in_three_languages,
+    held_page,
+    backend
+);
+async fn held_page(backend: Backend) {
+    let Some(gw) = Gateway::start(&backend, &[]).await else {
         return;
     };
     let server = &gw.server;

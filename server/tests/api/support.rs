@@ -1,7 +1,7 @@
 //! A test server: the real application on a loopback port, with the dev mailbox, a manual clock and a
 //! throwaway data directory and database.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
@@ -14,22 +14,123 @@ use zegel_store::ManualClock;
 
 /// Runs a test body once per backend. PostgreSQL runs when `ZEGEL_TEST_POSTGRES_URL` is set; with
 /// `ZEGEL_TEST_REQUIRE_POSTGRES=1` (set by `cargo xtask test`) a missing server is a failure, not a skip.
+///
+/// `on_both!(name, body)` hands `body` a started [`TestServer`]; `on_both!(name, body, backend)` hands
+/// it the [`Backend`], for a body that starts its own servers (a gateway, other settings) with
+/// [`TestServer::start_on`]. Either way, once the body returns, every server started on that backend
+/// must have drained its outbox (see [`Backend::assert_outboxes_drained`]).
 #[macro_export]
 macro_rules! on_both {
     ($name:ident, $body:ident) => {
+        $crate::on_both!(@tests $name, $body, server);
+    };
+    ($name:ident, $body:ident, backend) => {
+        $crate::on_both!(@tests $name, $body, backend);
+    };
+    (@tests $name:ident, $body:ident, $takes:ident) => {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$body($crate::support::TestServer::start_sqlite().await).await;
+                $crate::on_both!(@run $takes, super::$body, $crate::support::Backend::sqlite());
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(server) = $crate::support::TestServer::try_start_postgres().await {
-                    super::$body(server).await;
-                }
+                $crate::on_both!(@run $takes, super::$body, $crate::support::Backend::postgres());
             }
         }
     };
+    (@run server, $body:path, $backend:expr) => {
+        let backend = $backend;
+        if let Some(server) = $crate::support::TestServer::start_on(&backend, &[]).await {
+            $body(server).await;
+        }
+        backend.assert_outboxes_drained().await;
+    };
+    (@run backend, $body:path, $backend:expr) => {
+        let backend = $backend;
+        $body(backend.clone()).await;
+        backend.assert_outboxes_drained().await;
+    };
+}
+
+/// The database engine a test runs on, and the servers the test started on it.
+#[derive(Clone)]
+pub(crate) struct Backend {
+    postgres: bool,
+    started: Arc<Mutex<Vec<OutboxCheck>>>,
+}
+
+impl Backend {
+    pub(crate) fn sqlite() -> Self {
+        Self {
+            postgres: false,
+            started: Arc::default(),
+        }
+    }
+
+    pub(crate) fn postgres() -> Self {
+        Self {
+            postgres: true,
+            started: Arc::default(),
+        }
+    }
+
+    /// After the test body: runs the outbox of every server started on this backend until nothing is
+    /// due, and fails when a job is left, waiting for a retry or failed for good. A test that leaves
+    /// jobs on purpose says so with [`TestServer::leaves_jobs`].
+    pub(crate) async fn assert_outboxes_drained(&self) {
+        let checks = std::mem::take(&mut *self.started.lock().unwrap());
+        for check in checks {
+            check.assert_drained().await;
+        }
+    }
+}
+
+/// What the end-of-test outbox check needs of a server, kept beyond the test body: its state (database,
+/// keys, transports) and its data directory.
+struct OutboxCheck {
+    state: AppState,
+    _dir: Arc<TempDir>,
+    leaves_jobs: Arc<Mutex<Option<String>>>,
+}
+
+impl OutboxCheck {
+    async fn assert_drained(self) {
+        if self.leaves_jobs.lock().unwrap().is_some() {
+            return;
+        }
+        zegel_outbox::run_once(&self.state.outbox())
+            .await
+            .expect("the outbox runs at the end of the test");
+        use sqlx::Row;
+        let left: Vec<String> = sqlx::query(
+            "SELECT kind, purpose, attempts, dead, last_error FROM outbox ORDER BY created_at",
+        )
+        .fetch_all(&self.state.db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            format!(
+                "{} ({}): {} attempts, {}, last error {:?}",
+                row.get::<String, _>("kind"),
+                row.get::<String, _>("purpose"),
+                row.get::<i64, _>("attempts"),
+                if row.get::<i64, _>("dead") != 0 {
+                    "failed for good"
+                } else {
+                    "waiting for a retry"
+                },
+                row.get::<Option<String>, _>("last_error"),
+            )
+        })
+        .collect();
+        assert!(
+            left.is_empty(),
+            "the test left jobs in the outbox (call `leaves_jobs` where that is meant):\n{}",
+            left.join("\n")
+        );
+    }
 }
 
 pub(crate) struct TestServer {
@@ -37,10 +138,12 @@ pub(crate) struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
-    pub dir: TempDir,
+    pub dir: Arc<TempDir>,
     /// The PostgreSQL database, when not on SQLite (a second instance shares it).
     pub database_url: Option<String>,
     server: tokio::task::JoinHandle<()>,
+    /// Why this test leaves jobs in the outbox, when it does on purpose.
+    leaves_jobs: Arc<Mutex<Option<String>>>,
 }
 
 impl Drop for TestServer {
@@ -50,7 +153,7 @@ impl Drop for TestServer {
 }
 
 /// A fresh PostgreSQL database for one test, or None when PostgreSQL is not configured.
-pub(crate) async fn fresh_postgres_database() -> Option<String> {
+async fn fresh_postgres_database() -> Option<String> {
     let Ok(admin_url) = std::env::var("ZEGEL_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("ZEGEL_TEST_REQUIRE_POSTGRES").is_err(),
@@ -78,14 +181,32 @@ impl TestServer {
         Self::start_with(None, &[]).await
     }
 
-    pub(crate) async fn try_start_postgres() -> Option<Self> {
-        let database = fresh_postgres_database().await?;
-        Some(Self::start_with(Some(database), &[]).await)
+    /// Starts on `backend` with extra `ZEGEL_*` settings, or `None` when PostgreSQL is not configured.
+    /// The server's outbox is checked when the test body is done.
+    pub(crate) async fn start_on(backend: &Backend, extra: &[(&str, &str)]) -> Option<Self> {
+        let database = if backend.postgres {
+            Some(fresh_postgres_database().await?)
+        } else {
+            None
+        };
+        let server = Self::start_with(database, extra).await;
+        backend.started.lock().unwrap().push(OutboxCheck {
+            state: server.state.clone(),
+            _dir: server.dir.clone(),
+            leaves_jobs: server.leaves_jobs.clone(),
+        });
+        Some(server)
+    }
+
+    /// This test leaves jobs in the outbox on purpose (`why`: held, failed for good, waiting for a
+    /// retry): the end-of-test check lets them be.
+    pub(crate) fn leaves_jobs(&self, why: &str) {
+        *self.leaves_jobs.lock().unwrap() = Some(why.to_owned());
     }
 
     /// Starts with extra `ZEGEL_*` settings.
     pub(crate) async fn start_with(database_url: Option<String>, extra: &[(&str, &str)]) -> Self {
-        let dir = TempDir::new().unwrap();
+        let dir = Arc::new(TempDir::new().unwrap());
         let data_dir = dir.path().to_owned();
         let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
         Self::launch(dir, &data_dir, database_url, extra, clock).await
@@ -96,7 +217,7 @@ impl TestServer {
     /// outbox.
     pub(crate) async fn second_instance(&self) -> Self {
         Self::launch(
-            TempDir::new().unwrap(),
+            Arc::new(TempDir::new().unwrap()),
             self.dir.path(),
             self.database_url.clone(),
             &[],
@@ -106,7 +227,7 @@ impl TestServer {
     }
 
     async fn launch(
-        dir: TempDir,
+        dir: Arc<TempDir>,
         data_dir: &std::path::Path,
         database_url: Option<String>,
         extra: &[(&str, &str)],
@@ -157,6 +278,7 @@ impl TestServer {
             dir,
             database_url,
             server,
+            leaves_jobs: Arc::default(),
         }
     }
 
