@@ -126,15 +126,7 @@ async fn main() {
         "ZEGEL_SMTP_NEXT_HOP".to_owned(),
         format!("smtp://{}", receiver.address),
     ));
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Bench",
-        "--domain",
-        "zorg.example",
-    ]);
+    zegel.add_tenant("Bench", "zorg.example");
     zegel.serve();
 
     let clean_attachment = clean_text(20 * 1024);

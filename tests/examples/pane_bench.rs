@@ -18,19 +18,8 @@ async fn main() {
         "ZEGEL_ADDIN_DIR".to_owned(),
         site.dir.path().display().to_string(),
     ));
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Bench",
-        "--domain",
-        "zorg.example",
-    ]);
-    let token = zegel
-        .run_ok(&["admin", "token", "--email", "anna@zorg.example"])
-        .trim()
-        .to_owned();
+    zegel.add_tenant("Bench", "zorg.example");
+    let token = zegel.token("anna@zorg.example");
     zegel.serve();
     site.set_scenario(&json!({
         "language": "en-US", "subject": "Bench", "body": "Hello",

@@ -113,19 +113,8 @@ impl AddinSetup {
             "ZEGEL_ADDIN_DIR".to_owned(),
             site.dir.path().display().to_string(),
         ));
-        zegel.run_ok(&[
-            "admin",
-            "tenant",
-            "add",
-            "--name",
-            "Ziekenhuis",
-            "--domain",
-            "zorg.example",
-        ]);
-        let token = zegel
-            .run_ok(&["admin", "token", "--email", sender])
-            .trim()
-            .to_owned();
+        zegel.add_tenant("Ziekenhuis", "zorg.example");
+        let token = zegel.token(sender);
         prepare(&mut zegel);
         zegel.serve();
         Self {

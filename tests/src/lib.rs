@@ -1,19 +1,22 @@
-//! Support for the end-to-end tests: the real `zegel` binary as a child process, and a real SMTP
-//! receiver (the `mailin` protocol implementation over TCP) that collects what Zegel delivers.
+//! Support for the end-to-end tests (the one test binary, `tests/e2e/main.rs`): the real `zegel` binary as a child
+//! process, a real SMTP receiver that collects what Zegel delivers, one HTTP client, the CLI steps every
+//! test starts with (a tenant, a token), and waiting with a deadline instead of sleeping.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::Once;
 use std::time::{Duration, Instant};
-
-use mailin::{Action, Handler, Response, SessionBuilder};
 
 /// Headless Chromium over WebDriver and the add-in with a fake Office host, for the browser tests.
 pub mod browser;
 /// A local OpenID Connect issuer playing Entra ID for Office single sign-on.
 pub mod identity;
+/// A real SMTP receiver (the `mailin` protocol implementation over TCP), also the server tests' next hop.
+pub mod smtp;
+
+pub use smtp::{ReceivedMail, SmtpReceiver};
 
 /// The `zegel` binary: `ZEGEL_BIN` (set by `cargo xtask test`), else the workspace's debug build
 /// (in `CARGO_TARGET_DIR` when set), built on first use.
@@ -41,160 +44,6 @@ pub fn zegel_bin() -> PathBuf {
         .join("debug/zegel")
 }
 
-/// A mail as the receiver got it.
-#[derive(Debug, Clone)]
-pub struct ReceivedMail {
-    /// Envelope sender.
-    pub mail_from: String,
-    /// Envelope recipients.
-    pub rcpt_to: Vec<String>,
-    /// The raw message.
-    pub raw: Vec<u8>,
-    /// Subject header, decoded.
-    pub subject: String,
-    /// The text part, decoded.
-    pub text: String,
-    /// The HTML part, decoded.
-    pub html: String,
-}
-
-/// A real SMTP receiver on a loopback port.
-pub struct SmtpReceiver {
-    /// Its address.
-    pub address: SocketAddr,
-    mails: Arc<Mutex<Vec<ReceivedMail>>>,
-}
-
-#[derive(Default)]
-struct Collect {
-    mails: Arc<Mutex<Vec<ReceivedMail>>>,
-    from: String,
-    to: Vec<String>,
-    data: Vec<u8>,
-}
-
-impl Handler for Collect {
-    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
-        self.from = from.to_owned();
-        self.to.clear();
-        mailin::response::OK
-    }
-    fn rcpt(&mut self, to: &str) -> Response {
-        self.to.push(to.to_owned());
-        mailin::response::OK
-    }
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.data.extend_from_slice(buf);
-        Ok(())
-    }
-    fn data_end(&mut self) -> Response {
-        let raw = std::mem::take(&mut self.data);
-        let parsed = mail_parser::MessageParser::default()
-            .parse(&raw)
-            .expect("a parseable mail");
-        let mail = ReceivedMail {
-            mail_from: self.from.clone(),
-            rcpt_to: self.to.clone(),
-            subject: parsed.subject().unwrap_or_default().to_owned(),
-            text: parsed
-                .body_text(0)
-                .map(|t| t.into_owned())
-                .unwrap_or_default(),
-            html: parsed
-                .body_html(0)
-                .map(|t| t.into_owned())
-                .unwrap_or_default(),
-            raw: raw.clone(),
-        };
-        self.mails.lock().unwrap().push(mail);
-        mailin::response::OK
-    }
-}
-
-impl SmtpReceiver {
-    /// Starts on a free port.
-    pub fn start() -> Self {
-        Self::start_on("127.0.0.1:0".parse().unwrap())
-    }
-
-    /// Starts on a given address.
-    pub fn start_on(address: SocketAddr) -> Self {
-        let listener = TcpListener::bind(address).expect("bind the SMTP receiver");
-        let address = listener.local_addr().unwrap();
-        let mails: Arc<Mutex<Vec<ReceivedMail>>> = Arc::default();
-        let shared = mails.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let mails = shared.clone();
-                std::thread::spawn(move || serve(stream, mails));
-            }
-        });
-        Self { address, mails }
-    }
-
-    /// Everything received so far.
-    pub fn mails(&self) -> Vec<ReceivedMail> {
-        self.mails.lock().unwrap().clone()
-    }
-
-    /// Waits (up to 30 s) for a mail to `to` whose subject contains `subject_part`.
-    pub fn wait_for(&self, to: &str, subject_part: &str) -> ReceivedMail {
-        wait_until(
-            Duration::from_secs(30),
-            &format!("a mail to {to} about {subject_part:?}"),
-            || {
-                self.mails()
-                    .into_iter()
-                    .find(|m| m.rcpt_to.iter().any(|r| r == to) && m.subject.contains(subject_part))
-            },
-        )
-    }
-}
-
-fn serve(stream: TcpStream, mails: Arc<Mutex<Vec<ReceivedMail>>>) {
-    let peer = stream
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let mut session = SessionBuilder::new("receiver.test").build(
-        peer,
-        Collect {
-            mails,
-            ..Default::default()
-        },
-    );
-    // Replies go out in one write each, without Nagle's delay: a multi-line EHLO reply written piecewise
-    // would otherwise wait for the client's delayed ACK.
-    let _ = stream.set_nodelay(true);
-    let mut writer = std::io::BufWriter::new(stream.try_clone().unwrap());
-    let mut reader = BufReader::new(stream);
-    if session.greeting().write_to(&mut writer).is_err() || writer.flush().is_err() {
-        return;
-    }
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let response = session.process(&line);
-        match response.action {
-            Action::NoReply => continue,
-            Action::Close => {
-                let _ = response.write_to(&mut writer);
-                let _ = writer.flush();
-                return;
-            }
-            _ => {
-                if response.write_to(&mut writer).is_err() || writer.flush().is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
-
 /// Polls `check` until it returns something, or panics after `timeout` naming what it waited for.
 pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
@@ -205,6 +54,41 @@ pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> O
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// [`wait_until`] for checks that need the async HTTP client.
+pub async fn poll<T>(
+    timeout: Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The HTTP client of a sender or a recipient's browser: it keeps cookies and shows redirects instead of
+/// following them.
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The link in `text` that starts with `prefix` (up to the next white space).
+pub fn link_after(text: &str, prefix: &str) -> String {
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no link {prefix}... in {text}"));
+    text[start..].split_whitespace().next().unwrap().to_owned()
 }
 
 /// A free loopback port.
@@ -281,6 +165,41 @@ impl Zegel {
         String::from_utf8(output.stdout).unwrap()
     }
 
+    /// `zegel admin tenant add --name NAME --domain DOMAIN`.
+    pub fn add_tenant(&self, name: &str, domain: &str) {
+        self.run_ok(&["admin", "tenant", "add", "--name", name, "--domain", domain]);
+    }
+
+    /// `zegel admin grant --email EMAIL --role admin`.
+    pub fn grant_admin(&self, email: &str) {
+        self.run_ok(&["admin", "grant", "--email", email, "--role", "admin"]);
+    }
+
+    /// A bearer token for `email` (`zegel admin token`), whose domain a tenant owns.
+    pub fn token(&self, email: &str) -> String {
+        self.run_ok(&["admin", "token", "--email", email])
+            .trim()
+            .to_owned()
+    }
+
+    /// The body of the first SMS to `to` (E.164) in the dev SMS box, waited for.
+    pub async fn wait_for_sms(&self, to: &str) -> String {
+        let url = format!("{}/dev/sms.json", self.base);
+        poll(
+            Duration::from_secs(30),
+            &format!("an SMS to {to}"),
+            async || {
+                let sms: serde_json::Value =
+                    client().get(&url).send().await.ok()?.json().await.ok()?;
+                sms.as_array()?
+                    .iter()
+                    .find(|s| s["to"] == to)
+                    .and_then(|s| s["body"].as_str().map(str::to_owned))
+            },
+        )
+        .await
+    }
+
     /// Starts `zegel serve` and waits until `/healthz` answers.
     pub fn serve(&mut self) {
         let stderr = match &self.log_file {
@@ -304,7 +223,6 @@ impl Zegel {
             .spawn()
             .expect("zegel serve starts");
         self.server = Some(child);
-        let health = format!("{}/healthz", self.base);
         wait_until(Duration::from_secs(30), "zegel to answer /healthz", || {
             let address = self.base.trim_start_matches("http://");
             let mut stream = TcpStream::connect(address).ok()?;
@@ -317,7 +235,6 @@ impl Zegel {
             std::io::Read::read_to_string(&mut stream, &mut answer).ok()?;
             answer.starts_with("HTTP/1.1 200").then_some(())
         });
-        let _ = health;
     }
 
     /// The running server's process id.

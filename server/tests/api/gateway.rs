@@ -1,134 +1,19 @@
 //! The SMTP gateway in-process: lettre (and a raw TCP client for protocol details) talking to
-//! `gateway::serve`, a `mailin` receiver as the next hop, the outbox stepped by hand.
+//! `gateway::serve`, the test suites' SMTP receiver (`zegel_tests::SmtpReceiver`) as the next hop, the
+//! outbox stepped by hand.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::sync::Arc;
 
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use mailin::{Action, Handler, Response, SessionBuilder};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+use zegel_tests::SmtpReceiver;
 
 use crate::on_both;
 use crate::support::{Backend, TestServer, secure_message};
-
-/// What the next hop received: (envelope from, envelope to, raw bytes).
-type Received = Arc<Mutex<Vec<(String, Vec<String>, Vec<u8>)>>>;
-
-/// A `mailin` SMTP receiver standing in for the next hop; `reject` makes it refuse every recipient (550).
-/// It always refuses `refused@elders.example` (550), and `later@elders.example` (450) while `busy` is set.
-struct NextHop {
-    address: SocketAddr,
-    mails: Received,
-    reject: Arc<AtomicBool>,
-    busy: Arc<AtomicBool>,
-}
-
-#[derive(Clone, Default)]
-struct Collect {
-    mails: Received,
-    reject: Arc<AtomicBool>,
-    busy: Arc<AtomicBool>,
-    from: String,
-    to: Vec<String>,
-    data: Vec<u8>,
-}
-
-impl Handler for Collect {
-    fn mail(&mut self, _ip: IpAddr, _domain: &str, from: &str) -> Response {
-        self.from = from.to_owned();
-        self.to.clear();
-        self.data.clear();
-        mailin::response::OK
-    }
-    fn rcpt(&mut self, to: &str) -> Response {
-        if self.reject.load(Ordering::SeqCst) || to == "refused@elders.example" {
-            return mailin::response::NO_MAILBOX;
-        }
-        if to == "later@elders.example" && self.busy.load(Ordering::SeqCst) {
-            return Response::custom(450, "4.2.1 Mailbox busy, try again later".to_owned());
-        }
-        self.to.push(to.to_owned());
-        mailin::response::OK
-    }
-    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.data.extend_from_slice(buf);
-        Ok(())
-    }
-    fn data_end(&mut self) -> Response {
-        let raw = std::mem::take(&mut self.data);
-        self.mails
-            .lock()
-            .unwrap()
-            .push((self.from.clone(), self.to.clone(), raw));
-        mailin::response::OK
-    }
-}
-
-impl NextHop {
-    fn start_on(address: SocketAddr) -> Self {
-        let listener = std::net::TcpListener::bind(address).unwrap();
-        let address = listener.local_addr().unwrap();
-        let handler = Collect::default();
-        let (mails, reject, busy) = (
-            handler.mails.clone(),
-            handler.reject.clone(),
-            handler.busy.clone(),
-        );
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let handler = handler.clone();
-                std::thread::spawn(move || serve(stream, handler));
-            }
-        });
-        Self {
-            address,
-            mails,
-            reject,
-            busy,
-        }
-    }
-
-    fn mails(&self) -> Vec<(String, Vec<String>, Vec<u8>)> {
-        self.mails.lock().unwrap().clone()
-    }
-}
-
-fn serve(stream: TcpStream, handler: impl Handler) {
-    let mut session =
-        SessionBuilder::new("nexthop.test").build(IpAddr::from([127, 0, 0, 1]), handler);
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    if session.greeting().write_to(&mut writer).is_err() {
-        return;
-    }
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        let response = session.process(&line);
-        match response.action {
-            Action::NoReply => continue,
-            Action::Close => {
-                let _ = response.write_to(&mut writer);
-                let _ = writer.flush();
-                return;
-            }
-            _ => {
-                if response.write_to(&mut writer).is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
 
 /// A test server with the gateway on its own loopback port.
 pub(crate) struct Gateway {
@@ -250,7 +135,7 @@ fn clean_mail(to: &str) -> Vec<u8> {
 
 on_both!(clean_mail_is_relayed_unchanged, clean_relay, backend);
 async fn clean_relay(backend: Backend) {
-    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let hop = SmtpReceiver::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
     let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
@@ -267,10 +152,10 @@ async fn clean_relay(backend: Backend) {
     gw.server.deliver().await;
     let mails = hop.mails();
     assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].0, "arts@zorg.example");
-    assert_eq!(mails[0].1, vec!["jan@elders.example".to_owned()]);
+    assert_eq!(mails[0].mail_from, "arts@zorg.example");
+    assert_eq!(mails[0].rcpt_to, vec!["jan@elders.example".to_owned()]);
     assert_eq!(
-        mails[0].2,
+        mails[0].raw,
         in_data(&raw),
         "byte for byte: the gateway adds no header"
     );
@@ -283,7 +168,7 @@ async fn clean_relay(backend: Backend) {
 
 on_both!(bsn_mail_is_protected_held_and_released, protected, backend);
 async fn protected(backend: Backend) {
-    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let hop = SmtpReceiver::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
     let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
@@ -306,8 +191,8 @@ async fn protected(backend: Backend) {
     // The colleague gets the original; nothing in plaintext went to the external recipients.
     let relayed = hop.mails();
     assert_eq!(relayed.len(), 1);
-    assert_eq!(relayed[0].1, vec!["collega@zorg.example".to_owned()]);
-    assert_eq!(relayed[0].2, in_data(raw));
+    assert_eq!(relayed[0].rcpt_to, vec!["collega@zorg.example".to_owned()]);
+    assert_eq!(relayed[0].raw, in_data(raw));
     // BSN forces 2FA; the numbers are unknown: held, and the sender is asked for them.
     let mails = gw.server.mails();
     assert!(mails.iter().all(|m| m.to != "jan@elders.example"));
@@ -468,14 +353,14 @@ async fn next_hop_down(backend: Backend) {
         .expect("accepted although the next hop is down");
     gw.server.deliver().await;
     assert_eq!(gw.server.count("outbox").await, 1, "kept for a retry");
-    let hop = NextHop::start_on(format!("127.0.0.1:{port}").parse().unwrap());
+    let hop = SmtpReceiver::start_on(format!("127.0.0.1:{port}").parse().unwrap());
     gw.server.clock.advance(jiff::SignedDuration::from_secs(60));
     gw.server.deliver().await;
     assert_eq!(hop.mails().len(), 1);
-    assert_eq!(hop.mails()[0].2, in_data(&raw));
+    assert_eq!(hop.mails()[0].raw, in_data(&raw));
 
     // A permanent refusal: a DSN to the sender through the mail transport (the dev mailbox here).
-    hop.reject.store(true, Ordering::SeqCst);
+    hop.refuse_everyone(Some(550));
     gw.send(
         "arts@zorg.example",
         &["weg@elders.example"],
@@ -685,7 +570,7 @@ on_both!(
     backend
 );
 async fn sent_records(backend: Backend) {
-    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let hop = SmtpReceiver::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
     let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
@@ -712,8 +597,8 @@ async fn sent_records(backend: Backend) {
     );
     let relayed = hop.mails();
     assert_eq!(relayed.len(), 1);
-    assert_eq!(relayed[0].1, vec!["jan@elders.example".to_owned()]);
-    assert_eq!(relayed[0].2, in_data(&raw), "byte for byte");
+    assert_eq!(relayed[0].rcpt_to, vec!["jan@elders.example".to_owned()]);
+    assert_eq!(relayed[0].raw, in_data(&raw), "byte for byte");
 
     // The header is no way around the scan: a sent record with a BSN is protected all the same.
     gw.send(
@@ -937,21 +822,15 @@ async fn sent_again(backend: Backend) {
 
 on_both!(relay_outcomes_are_per_recipient, per_recipient, backend);
 async fn per_recipient(backend: Backend) {
-    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let hop = SmtpReceiver::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
-    hop.busy.store(true, Ordering::SeqCst);
-    let (received, busy) = (hop.mails.clone(), hop.busy.clone());
+    // The next hop refuses refused@ for good (550) and later@ for now (450, mailbox busy).
+    hop.refuse("refused@elders.example", 550);
+    hop.refuse("later@elders.example", 450);
     let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
     };
-    let copies = |to: &str| {
-        received
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|(_, rcpts, _)| rcpts.iter().any(|r| r == to))
-            .count()
-    };
+    let copies = |to: &str| hop.count_to(to);
     let dsns = || {
         gw.server
             .mails()
@@ -978,10 +857,10 @@ async fn per_recipient(backend: Backend) {
     assert_eq!(copies("good@elders.example"), 1, "good@ gets it at once");
     assert_eq!(copies("refused@elders.example"), 0);
     assert_eq!(copies("later@elders.example"), 0);
-    let good = received.lock().unwrap()[0].clone();
-    assert_eq!(good.0, "arts@zorg.example");
-    assert_eq!(good.1, vec!["good@elders.example".to_owned()]);
-    assert_eq!(good.2, in_data(raw), "byte for byte");
+    let good = hop.mails()[0].clone();
+    assert_eq!(good.mail_from, "arts@zorg.example");
+    assert_eq!(good.rcpt_to, vec!["good@elders.example".to_owned()]);
+    assert_eq!(good.raw, in_data(raw), "byte for byte");
     // One DSN, naming only the recipient refused for good, with the next hop's reason.
     let bounced = dsns();
     assert_eq!(bounced.len(), 1, "one DSN");
@@ -1007,7 +886,7 @@ async fn per_recipient(backend: Backend) {
     assert_eq!(gw.server.count("outbox").await, 1);
 
     // The mailbox is free again: later@ gets it once, and the job is done.
-    busy.store(false, Ordering::SeqCst);
+    hop.accept("later@elders.example");
     gw.server
         .clock
         .advance(jiff::SignedDuration::from_secs(600));
@@ -1015,10 +894,10 @@ async fn per_recipient(backend: Backend) {
     assert_eq!(copies("later@elders.example"), 1);
     assert_eq!(copies("good@elders.example"), 1, "never a second copy");
     assert_eq!(copies("refused@elders.example"), 0);
-    let mails = received.lock().unwrap().clone();
+    let mails = hop.mails();
     assert_eq!(mails.len(), 2);
-    assert_eq!(mails[1].1, vec!["later@elders.example".to_owned()]);
-    assert_eq!(mails[1].2, in_data(raw));
+    assert_eq!(mails[1].rcpt_to, vec!["later@elders.example".to_owned()]);
+    assert_eq!(mails[1].raw, in_data(raw));
     assert_eq!(dsns().len(), 1, "no second DSN");
     assert_eq!(gw.server.count("outbox").await, 0);
     assert!(gw.server.blob_files().is_empty(), "the blob is removed");
@@ -1054,7 +933,7 @@ on_both!(
     backend
 );
 async fn null_sender(backend: Backend) {
-    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let hop = SmtpReceiver::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
     let Some(gw) = Gateway::start(&backend, &[("ZEGEL_SMTP_NEXT_HOP", &next)]).await else {
         return;
@@ -1233,7 +1112,7 @@ async fn certificate_names(backend: Backend) {
     let cert_path = write("cert.pem", server_cert.pem());
     let key_path = write("key.pem", server_key.serialize_pem());
     let ca_path = write("ca.pem", ca_cert.pem());
-    let hop = NextHop::start_on("127.0.0.1:0".parse().unwrap());
+    let hop = SmtpReceiver::start_on("127.0.0.1:0".parse().unwrap());
     let next = format!("smtp://{}", hop.address);
     let Some(gw) = Gateway::start(
         &backend,

@@ -4,11 +4,10 @@
 
 use serde_json::{Value, json};
 use zegel_tests::browser::Browser;
-use zegel_tests::{SmtpReceiver, Zegel};
+use zegel_tests::{SmtpReceiver, Zegel, client};
 
 async fn api(base: &str, token: &str, path: &str) -> Value {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let response = reqwest::Client::new()
+    let response = client()
         .get(format!("{base}{path}"))
         .bearer_auth(token)
         .send()
@@ -35,31 +34,10 @@ async fn text(browser: &Browser, css: &str) -> String {
 async fn an_admin_edits_the_settings_in_a_browser() {
     let smtp = SmtpReceiver::start();
     let mut zegel = Zegel::new(smtp.address);
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Ziekenhuis Noord",
-        "--domain",
-        "zhn.example",
-    ]);
-    zegel.run_ok(&[
-        "admin",
-        "grant",
-        "--email",
-        "ciso@zhn.example",
-        "--role",
-        "admin",
-    ]);
-    let admin = zegel
-        .run_ok(&["admin", "token", "--email", "ciso@zhn.example"])
-        .trim()
-        .to_owned();
-    let sender = zegel
-        .run_ok(&["admin", "token", "--email", "arts@zhn.example"])
-        .trim()
-        .to_owned();
+    zegel.add_tenant("Ziekenhuis Noord", "zhn.example");
+    zegel.grant_admin("ciso@zhn.example");
+    let admin = zegel.token("ciso@zhn.example");
+    let sender = zegel.token("arts@zhn.example");
     let refused = zegel.run(&[
         "admin",
         "grant",

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use zegel_tests::browser::{AddinSetup, Browser, stage};
 use zegel_tests::identity::{self, TestIssuer};
-use zegel_tests::{ReceivedMail, Zegel};
+use zegel_tests::{Zegel, client as http};
 
 const SENDER: &str = "anna@zorg.example";
 const RECIPIENT: &str = "jan@ontvanger.example";
@@ -33,15 +33,6 @@ fn setup_with(prepare: impl FnOnce(&mut Zegel)) -> Setup {
     AddinSetup::start(SENDER, prepare)
 }
 
-fn http() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 fn draft(setup: &Setup, language: &str, body: &str) -> Value {
     json!({
         "language": language,
@@ -55,18 +46,6 @@ fn draft(setup: &Setup, language: &str, body: &str) -> Value {
 
 async fn open_pane(setup: &Setup, scenario: &Value, extra_args: &[&str]) -> Browser {
     setup.open(scenario, "taskpane.html", extra_args).await
-}
-
-fn link_in(mail: &ReceivedMail, base: &str) -> String {
-    let start = mail
-        .text
-        .find(&format!("{base}/m/"))
-        .expect("a link in the notification");
-    mail.text[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 /// The link in the Outlook mail the pane sent (`notify: client`): exactly one mail left the sender's
@@ -512,29 +491,8 @@ async fn two_factor_needs_a_valid_mobile_number_per_recipient() {
         challenged.text().await.unwrap().contains("name=\"code\""),
         "the page asks for the SMS code"
     );
-    let sms_url = format!("{}/dev/sms.json", setup.zegel.base);
-    let mut texted = false;
-    for _ in 0..100 {
-        let sms: Value = client
-            .get(&sms_url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if sms
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|s| s["to"] == "+31612345678")
-        {
-            texted = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(texted, "the code went by SMS to the number the sender gave");
+    // The code went by SMS to the number the sender gave.
+    setup.zegel.wait_for_sms("+31612345678").await;
     assert!(
         setup
             .receiver
@@ -655,9 +613,7 @@ async fn the_pane_speaks_swedish_and_signs_in_with_a_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn options_the_tenant_hides_do_not_appear() {
     let setup = setup();
-    setup
-        .zegel
-        .run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
+    setup.zegel.grant_admin(SENDER);
     let patch = json!({"allow_1fa": false, "allow_deliver_other": false, "expiry_days": {"default": 5, "max": 7}});
     let response = http()
         .patch(format!("{}/api/v1/admin/settings", setup.zegel.base))
@@ -790,9 +746,7 @@ async fn on_send_forces_protection_for_a_bsn() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_send_notifies_for_a_trigger_word_and_offers_send_anyway() {
     let setup = setup();
-    setup
-        .zegel
-        .run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
+    setup.zegel.grant_admin(SENDER);
     let patch = json!({"content_filter": {"trigger_words": [{"word": "vertrouwelijk", "action": "notify", "level": "1fa"}]}});
     let response = http()
         .patch(format!("{}/api/v1/admin/settings", setup.zegel.base))
@@ -936,7 +890,7 @@ async fn open_log_pane(setup: &Setup, scenario: &Value) -> Browser {
 /// `RECIPIENT` signs in with `STRONG` and opens the message; returns their client and message page.
 async fn recipient_session(setup: &Setup) -> (reqwest::Client, String) {
     let notification = setup.receiver.wait_for(RECIPIENT, SUBJECT);
-    let link = link_in(&notification, &setup.zegel.base);
+    let link = notification.link(&setup.zegel.base);
     let client = http();
     let verified = client
         .post(format!("{link}/verify"))
@@ -1508,9 +1462,7 @@ async fn on_send_fails_closed_when_no_sign_in_is_possible_and_the_tenant_forces(
     assert_eq!(state["roaming"]["zegelPolicyForces"], true, "remembered");
 
     // A tenant whose policy never forces: a warning, and the sender may send anyway.
-    setup
-        .zegel
-        .run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
+    setup.zegel.grant_admin(SENDER);
     let response = http()
         .patch(format!("{}/api/v1/admin/settings", setup.zegel.base))
         .bearer_auth(&setup.token)

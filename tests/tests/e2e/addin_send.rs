@@ -6,6 +6,7 @@
 use base64::Engine as _;
 use serde_json::{Value, json};
 use zegel_tests::browser::{AddinSetup, Browser, stage};
+use zegel_tests::client;
 
 const SENDER: &str = "anna@zorg.example";
 const RECIPIENT: &str = "jan@ontvanger.example";
@@ -396,11 +397,8 @@ async fn a_landline_is_refused_in_the_pane_and_a_swedish_mobile_is_ticked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_recipients_language_is_chosen_from_the_tenants_languages() {
     let setup = setup();
-    setup
-        .zegel
-        .run_ok(&["admin", "grant", "--email", SENDER, "--role", "admin"]);
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let response = reqwest::Client::new()
+    setup.zegel.grant_admin(SENDER);
+    let response = client()
         .patch(format!("{}/api/v1/admin/settings", setup.zegel.base))
         .bearer_auth(&setup.token)
         .json(&json!({"languages": ["sv", "en"]}))

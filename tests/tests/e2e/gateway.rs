@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use zegel_tests::{SmtpReceiver, Zegel, free_port, wait_until};
+use zegel_tests::{SmtpReceiver, Zegel, client, free_port, link_after, poll, wait_until};
 
 /// Sends `raw` with Python's smtplib; returns (exit ok, stderr).
 fn smtplib(port: u16, from: &str, to: &[&str], raw: &str) -> (bool, String) {
@@ -51,15 +51,7 @@ fn gateway_relays_clean_mail_and_protects_sensitive_mail() {
     zegel
         .env
         .push(("ZEGEL_SMTP_LISTEN".into(), format!("127.0.0.1:{smtp_port}")));
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Zorg",
-        "--domain",
-        "zorg.example",
-    ]);
+    zegel.add_tenant("Zorg", "zorg.example");
     zegel.serve();
     wait_until(Duration::from_secs(10), "the SMTP gateway", || {
         std::net::TcpStream::connect(("127.0.0.1", smtp_port)).ok()
@@ -118,20 +110,6 @@ fn gateway_relays_clean_mail_and_protects_sensitive_mail() {
     assert!(!ok && stderr.contains("550"), "{stderr}");
 }
 
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn link_after(text: &str, marker: &str) -> String {
-    let start = text.find(marker).expect("a link");
-    text[start..].split_whitespace().next().unwrap().to_owned()
-}
-
 /// A gateway installation: a tenant `zorg.example`, the SMTP gateway on its own port, the mail
 /// transport (and, unless `ZEGEL_SMTP_NEXT_HOP` is set, the next hop) at `mail`.
 fn gateway(mail: std::net::SocketAddr) -> (Zegel, u16) {
@@ -140,15 +118,7 @@ fn gateway(mail: std::net::SocketAddr) -> (Zegel, u16) {
     zegel
         .env
         .push(("ZEGEL_SMTP_LISTEN".into(), format!("127.0.0.1:{smtp_port}")));
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Zorg",
-        "--domain",
-        "zorg.example",
-    ]);
+    zegel.add_tenant("Zorg", "zorg.example");
     (zegel, smtp_port)
 }
 
@@ -157,21 +127,6 @@ fn serve(zegel: &mut Zegel, smtp_port: u16) {
     wait_until(Duration::from_secs(10), "the SMTP gateway", || {
         std::net::TcpStream::connect(("127.0.0.1", smtp_port)).ok()
     });
-}
-
-/// `wait_until` for checks that need the async HTTP client.
-async fn poll<T>(timeout: Duration, what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// What the audit trail says, as the tenant's admin sees it in the export.
@@ -203,18 +158,8 @@ async fn a_bsn_mail_sent_with_lettre_is_held_released_and_read_in_the_portal() {
 
     let receiver = SmtpReceiver::start();
     let (mut zegel, smtp_port) = gateway(receiver.address);
-    zegel.run_ok(&[
-        "admin",
-        "grant",
-        "--email",
-        "ciso@zorg.example",
-        "--role",
-        "admin",
-    ]);
-    let admin = zegel
-        .run_ok(&["admin", "token", "--email", "ciso@zorg.example"])
-        .trim()
-        .to_owned();
+    zegel.grant_admin("ciso@zorg.example");
+    let admin = zegel.token("ciso@zorg.example");
     serve(&mut zegel, smtp_port);
 
     // The tenant adds a trigger word; the BSN rule of the day-one policy forces 2FA.
@@ -277,7 +222,7 @@ async fn a_bsn_mail_sent_with_lettre_is_held_released_and_read_in_the_portal() {
 
     // Released: the notification reaches the recipient, the mail itself never does.
     let notification = receiver.wait_for("juliet@ontvanger.example", "Overdracht");
-    let link = link_after(&notification.text, &format!("{}/m/", zegel.base));
+    let link = notification.link(&zegel.base);
     let browser = client();
     let landing = browser
         .get(&link)
@@ -298,22 +243,7 @@ async fn a_bsn_mail_sent_with_lettre_is_held_released_and_read_in_the_portal() {
         303
     );
     // The SMS code, from the dev SMS box.
-    let sms_url = format!("{}/dev/sms.json", zegel.base);
-    let body = poll(Duration::from_secs(30), "the SMS code", async || {
-        let sms: serde_json::Value = client()
-            .get(&sms_url)
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        sms.as_array()?
-            .iter()
-            .find(|s| s["to"] == "+31612345678")
-            .and_then(|s| s["body"].as_str().map(str::to_owned))
-    })
-    .await;
+    let body = zegel.wait_for_sms("+31612345678").await;
     let code = body.rsplit(' ').next().unwrap().to_owned();
     let verified = browser
         .post(format!("{link}/verify"))
@@ -401,18 +331,8 @@ async fn a_relayed_mail_survives_a_next_hop_outage_and_a_crash() {
     zegel
         .env
         .push(("ZEGEL_SMTP_NEXT_HOP".into(), format!("smtp://{next_hop}")));
-    zegel.run_ok(&[
-        "admin",
-        "grant",
-        "--email",
-        "ciso@zorg.example",
-        "--role",
-        "admin",
-    ]);
-    let admin = zegel
-        .run_ok(&["admin", "token", "--email", "ciso@zorg.example"])
-        .trim()
-        .to_owned();
+    zegel.grant_admin("ciso@zorg.example");
+    let admin = zegel.token("ciso@zorg.example");
     serve(&mut zegel, smtp_port);
 
     // A clean mail with 8-bit text, a folded header and a line that needs dot-stuffing, sent raw by

@@ -5,33 +5,12 @@ use std::io::Read;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use zegel_tests::{ReceivedMail, SmtpReceiver, Zegel, wait_until};
+use zegel_tests::{SmtpReceiver, Zegel, client, wait_until};
 
 const SUBJECT: &str = "Dossier Kwartaal-QX19";
 const BODY: &str = "Beste Jan,\n\nHierbij de stukken, vertrouwelijk-BV42.\n\nGroet, Anna";
 const NAME_A: &str = "uitslag-LM73.pdf";
 const NAME_B: &str = "overzicht €-TR88.txt";
-
-fn link_in(mail: &ReceivedMail, base: &str) -> String {
-    let start = mail
-        .text
-        .find(&format!("{base}/m/"))
-        .expect("a link in the notification");
-    mail.text[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 fn file_a() -> Vec<u8> {
     // 1.5 MB with a recognisable marker repeated, to be searched for at rest.
@@ -80,17 +59,9 @@ async fn send(zegel: &Zegel, token: &str) -> Value {
 async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
     let receiver = SmtpReceiver::start();
     let mut zegel = Zegel::new(receiver.address);
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Ziekenhuis",
-        "--domain",
-        "zorg.example",
-    ]);
-    let token = zegel.run_ok(&["admin", "token", "--email", "anna@zorg.example"]);
-    let token = token.trim();
+    zegel.add_tenant("Ziekenhuis", "zorg.example");
+    let token = zegel.token("anna@zorg.example");
+    let token = token.as_str();
     assert!(
         token.starts_with("zgl1.") && !token.contains('\n'),
         "admin token prints the token and nothing else"
@@ -113,7 +84,7 @@ async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
     );
 
     // The recipient follows the link, asks for the password and opens the message.
-    let link = link_in(&notification, &zegel.base);
+    let link = notification.link(&zegel.base);
     let browser = client();
     let landing = browser
         .get(&link)
@@ -257,18 +228,10 @@ async fn mail_waits_out_a_relay_outage_and_a_restart() {
     // The relay is not there yet.
     let relay = std::net::SocketAddr::from(([127, 0, 0, 1], zegel_tests::free_port()));
     let mut zegel = Zegel::new(relay);
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Gemeente",
-        "--domain",
-        "gemeente.example",
-    ]);
-    let token = zegel.run_ok(&["admin", "token", "--email", "ambtenaar@gemeente.example"]);
+    zegel.add_tenant("Gemeente", "gemeente.example");
+    let token = zegel.token("ambtenaar@gemeente.example");
     zegel.serve();
-    send(&zegel, token.trim()).await;
+    send(&zegel, &token).await;
     // The server dies with the notification still queued; a new one picks it up.
     std::thread::sleep(Duration::from_millis(300));
     zegel.stop();
@@ -309,15 +272,7 @@ fn the_cli_explains_itself_and_keeps_secrets() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid mail domain"));
 
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "A",
-        "--domain",
-        "a.example",
-    ]);
+    zegel.add_tenant("A", "a.example");
     let taken = zegel.run(&[
         "admin",
         "tenant",
@@ -381,17 +336,9 @@ async fn recipient_failures_leave_no_personal_data_in_the_log_and_files_are_priv
     ]);
     let log = zegel.data.path().join("zegel.log");
     zegel.log_file = Some(log.clone());
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Zorg",
-        "--domain",
-        "zorg.example",
-    ]);
-    let token = zegel.run_ok(&["admin", "token", "--email", "arts@zorg.example"]);
-    let token = token.trim();
+    zegel.add_tenant("Zorg", "zorg.example");
+    let token = zegel.token("arts@zorg.example");
+    let token = token.as_str();
     zegel.serve();
     let http = client();
     let post = |meta: Value, file_name: &str| {
@@ -442,7 +389,9 @@ async fn recipient_failures_leave_no_personal_data_in_the_log_and_files_are_priv
     .unwrap();
     assert_eq!(sent.status(), 201);
     let notification = receiver.wait_for("patient.vd@ontvanger.example", "Uitslag");
-    let api = link_in(&notification, &zegel.base).replace("/m/", "/api/v1/access/");
+    let api = notification
+        .link(&zegel.base)
+        .replace("/m/", "/api/v1/access/");
     assert_eq!(
         http.post(format!("{api}/challenge"))
             .send()
@@ -540,17 +489,8 @@ fn memory_kib(pid: u32, field: &str) -> u64 {
 async fn a_burst_of_wrong_passwords_keeps_the_server_small() {
     let receiver = SmtpReceiver::start();
     let mut zegel = Zegel::new(receiver.address);
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Zorg",
-        "--domain",
-        "zorg.example",
-    ]);
-    let token = zegel.run_ok(&["admin", "token", "--email", "arts@zorg.example"]);
-    let token = token.trim().to_owned();
+    zegel.add_tenant("Zorg", "zorg.example");
+    let token = zegel.token("arts@zorg.example");
     zegel.serve();
     let pid = zegel.pid().unwrap();
     // Twelve messages whose generated password the sender tells (hashed on the server), and one more.
@@ -581,7 +521,7 @@ async fn a_burst_of_wrong_passwords_keeps_the_server_small() {
             .unwrap();
         let password = created["password"].as_str().unwrap().to_owned();
         let mail = receiver.wait_for(&to, "Uitslag");
-        let api = link_in(&mail, &zegel.base).replace("/m/", "/api/v1/access/");
+        let api = mail.link(&zegel.base).replace("/m/", "/api/v1/access/");
         links.push((api, password));
     }
     let before = memory_kib(pid, "VmRSS");

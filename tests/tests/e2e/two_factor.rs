@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum::{Form, Json, Router};
 use base64::Engine;
 use serde_json::{Value, json};
-use zegel_tests::{SmtpReceiver, Zegel, wait_until};
+use zegel_tests::{SmtpReceiver, Zegel, client, link_after, wait_until};
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const AUTH_TOKEN: &str = "twilio-test-auth-token";
@@ -91,15 +91,6 @@ async fn start_fake_twilio() -> (String, FakeTwilio) {
     (base, fake)
 }
 
-fn client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
 async fn send(zegel: &Zegel, token: &str, to: &str, phone: Option<&str>) -> Value {
     let mut recipient = json!({"email": to});
     if let Some(phone) = phone {
@@ -119,11 +110,6 @@ async fn send(zegel: &Zegel, token: &str, to: &str, phone: Option<&str>) -> Valu
     response.json().await.unwrap()
 }
 
-fn link_after(text: &str, marker: &str) -> String {
-    let start = text.find(marker).expect("a link");
-    text[start..].split_whitespace().next().unwrap().to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
     let (twilio, fake) = start_fake_twilio().await;
@@ -139,17 +125,9 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
-    zegel.run_ok(&[
-        "admin",
-        "tenant",
-        "add",
-        "--name",
-        "Ziekenhuis",
-        "--domain",
-        "zorg.example",
-    ]);
-    let token = zegel.run_ok(&["admin", "token", "--email", "arts@zorg.example"]);
-    let token = token.trim();
+    zegel.add_tenant("Ziekenhuis", "zorg.example");
+    let token = zegel.token("arts@zorg.example");
+    let token = token.as_str();
     zegel.serve();
 
     // A new recipient: no number is known, so the message is held and the sender is asked.
@@ -226,7 +204,7 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
 
     // The recipient asks for the SMS code; it arrives at the provider; it opens the message.
     let notification = receiver.wait_for("juliet@ontvanger.example", "Patiëntendossier");
-    let link = link_after(&notification.text, &format!("{}/m/", zegel.base));
+    let link = notification.link(&zegel.base);
     let browser = client();
     let landing = browser
         .get(&link)
@@ -313,7 +291,7 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
     .await;
     assert_eq!(refused["status"], "sent");
     let mail = receiver.wait_for("romeo@ontvanger.example", "Patiëntendossier");
-    let link = link_after(&mail.text, &format!("{}/m/", zegel.base));
+    let link = mail.link(&zegel.base);
     assert_eq!(
         client()
             .post(format!("{link}/challenge"))

@@ -1,0 +1,18 @@
+//! The end-to-end suite, one test binary: the real `zegel` binary against real parts (an SMTP receiver,
+//! an SMS provider's HTTP endpoint, Python's and lettre's SMTP clients, headless Chromium), one module per
+//! area, every one on the helpers of the `zegel_tests` library.
+
+/// The Outlook add-in in Chromium: the compose pane, the on-send check, log & block, single sign-on.
+mod addin;
+/// Outlook's own Send while Zegel is on, and the words the sender reads.
+mod addin_send;
+/// The admin page in Chromium.
+mod admin_page;
+/// The SMTP gateway: relaying, protecting, holding, surviving an outage.
+mod gateway;
+/// A message from sender to recipient, the CLI, and what stays at rest and in the log.
+mod messages;
+/// `zegel scan` on the command line.
+mod scan_cli;
+/// Two-factor access with an SMS provider that answers like Twilio.
+mod two_factor;
