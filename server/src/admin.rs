@@ -46,7 +46,7 @@ pub async fn token(state: &AppState, email: &str, days: i64) -> anyhow::Result<S
             format!("no tenant owns the domain {domain}; add one with `zegel admin tenant add`")
         })?;
     let user = tenants::ensure_user(&state.db, &tenant.id, &email, state.now_ms()).await?;
-    Ok(crate::auth::issue_token(state, &user, days))
+    Ok(zegel_service::auth::issue_token(state, &user, days))
 }
 
 /// What a rotation changed.
@@ -212,7 +212,8 @@ pub struct OidcTrust {
 /// Makes the tenant owning `trust.domain` trust an OpenID Connect issuer (replacing an earlier entry
 /// for the same issuer).
 pub async fn oidc_set(state: &AppState, trust: &OidcTrust) -> anyhow::Result<()> {
-    crate::oidc::check_issuer_url(&trust.issuer).map_err(|e| anyhow::anyhow!("--issuer: {e}"))?;
+    zegel_service::oidc::check_issuer_url(&trust.issuer)
+        .map_err(|e| anyhow::anyhow!("--issuer: {e}"))?;
     let nonempty = |name: &str, value: &str| -> anyhow::Result<String> {
         let value = value.trim();
         if value.is_empty() || value.len() > 1024 || value.chars().any(char::is_control) {

@@ -11,7 +11,7 @@ use std::path::Path;
 use zegel_core::policy::{ContentFilterPolicy, WordRule};
 use zegel_dlp::{Findings, Location, Scanner, TextStream};
 
-use crate::scan::{ChildProcessPdf, limits};
+use zegel_service::scan::{ChildProcessPdf, limits};
 
 /// The options of `zegel scan`.
 #[derive(Debug, Clone, Default)]

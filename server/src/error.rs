@@ -1,4 +1,5 @@
-//! One error type for every HTTP handler, with a stable JSON shape:
+//! One error type for every HTTP handler (the services' [`zegel_service::ServiceError`] mapped to a status),
+//! with a stable JSON shape:
 //! `{"error": {"code": "...", "message": "..."}}`.
 //!
 //! Client errors say precisely what is wrong. Server errors say nothing beyond "internal error": the
@@ -72,7 +73,7 @@ pub enum AppError {
         message: String,
     },
     /// The message is less protected than the tenant's content policy forces (422, code `policy`).
-    #[error("{}", policy_message(.0))]
+    #[error("{}", zegel_service::policy_message(.0))]
     Policy(zegel_core::policy::Requirement),
     /// Anything else (500); the cause is logged, not shown.
     #[error("internal error")]
@@ -149,26 +150,6 @@ impl AppError {
     }
 }
 
-/// The English sentence of a `policy` error: what was found (kinds only, never the values) and what
-/// protection the message needs.
-fn policy_message(required: &zegel_core::policy::Requirement) -> String {
-    let mut kinds: Vec<&str> = Vec::new();
-    for found in &required.found {
-        if !kinds.contains(&found.kind.as_str()) {
-            kinds.push(found.kind.as_str());
-        }
-    }
-    let kind = match required.kind {
-        zegel_core::MessageKind::SecureFiles => "secure files",
-        _ => "a secure message",
-    };
-    format!(
-        "the organisation's content policy requires at least {kind} with {} for this message (found: {})",
-        required.level.as_str().to_uppercase(),
-        kinds.join(", ")
-    )
-}
-
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let Self::Internal(cause) = &self {
@@ -213,6 +194,46 @@ impl IntoResponse for AppError {
             );
         }
         response
+    }
+}
+
+impl From<zegel_service::ServiceError> for AppError {
+    fn from(error: zegel_service::ServiceError) -> Self {
+        use zegel_service::ServiceError as E;
+        match error {
+            E::BadRequest { code, message } => Self::BadRequest { code, message },
+            E::Invalid {
+                field,
+                message,
+                feedback,
+            } => Self::Invalid {
+                field,
+                message,
+                feedback,
+            },
+            E::Unauthorized => Self::Unauthorized,
+            E::Forbidden(message) => Self::Forbidden(message),
+            E::NotFound => Self::NotFound,
+            E::Conflict(message) => Self::Conflict(message),
+            E::Stale { code, message } => Self::WithStatus {
+                status: StatusCode::PRECONDITION_FAILED,
+                code,
+                message,
+            },
+            E::TooLarge(message) => Self::TooLarge(message),
+            E::TooManyRequests(message) => Self::TooManyRequests(message),
+            E::RetryLater {
+                code,
+                message,
+                retry_after_secs,
+            } => Self::RetryLater {
+                code,
+                message,
+                retry_after_secs,
+            },
+            E::Policy(required) => Self::Policy(required),
+            E::Internal(cause) => Self::Internal(cause),
+        }
     }
 }
 

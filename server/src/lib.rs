@@ -10,8 +10,6 @@ use axum::http::{HeaderValue, header};
 use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-/// What a recipient can do with a link (shared by the portal and the JSON API).
-pub mod access;
 /// The Outlook add-in under `/addin/`: the manifest and the built pane.
 pub mod addin;
 /// Command-line administration: tenants, tokens, key rotation.
@@ -24,10 +22,10 @@ pub mod api;
 pub mod auth;
 /// `zegel scan`.
 pub mod cli_scan;
+/// Who made a request (address, user agent) as the services want it.
+pub mod client;
 /// Configuration.
 pub mod config;
-/// Held messages and releasing them.
-pub mod delivery;
 /// The dev mailbox pages.
 pub mod devbox;
 /// The error type of handlers.
@@ -38,24 +36,14 @@ pub mod gateway;
 pub mod http_server;
 /// Logging: one escaped line per event, refused requests without personal data.
 pub mod log;
-/// Sign-in with OpenID Connect.
-pub mod oidc;
 /// Connections per client address.
 pub mod per_ip;
-/// Phone numbers for two-factor access.
-pub mod phones;
 /// The recipient portal.
 pub mod portal;
-/// Expiry and deletion: destroying a message's content, keeping its tracking record.
-pub mod retention;
-/// The content filter as the server runs it.
-pub mod scan;
-/// Tenant settings.
-pub mod settings;
+/// A recipient's session cookie and downloads as HTTP responses.
+pub mod recipient;
 /// Shared state.
 pub mod state;
-/// Log & block: what senders see of sent messages, and blocking after sending.
-pub mod tracking;
 
 pub use state::AppState;
 
@@ -183,19 +171,27 @@ pub async fn build_state_with_clock(
             from,
         )?),
     };
+    let site = zegel_service::Site {
+        public_url: config.public_url.clone(),
+        mail_from: config.mail_from.clone(),
+        timezone: config.timezone.clone(),
+    };
     Ok(AppState {
         config: Arc::new(config),
-        db,
-        blobs,
-        keys: Arc::new(keys),
-        mailer,
-        next_hop,
-        sms: Arc::new(sms),
-        oidc: Arc::new(oidc::OidcKeys::new()),
-        outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
-        clock,
-        pdf_reader: scan::ChildProcessPdf::current(),
-        password_budget: Arc::new(zegel_vault::PasswordBudget::for_this_machine()),
+        services: zegel_service::Services {
+            site: Arc::new(site),
+            db,
+            blobs,
+            keys: Arc::new(keys),
+            mailer,
+            next_hop,
+            sms: Arc::new(sms),
+            oidc: Arc::new(zegel_service::oidc::OidcKeys::new()),
+            outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+            clock,
+            pdf_reader: zegel_service::scan::ChildProcessPdf::current(),
+            password_budget: Arc::new(zegel_vault::PasswordBudget::for_this_machine()),
+        },
     })
 }
 

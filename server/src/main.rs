@@ -170,7 +170,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // The content filter needs no configuration, database or runtime.
     match cli.command {
-        Command::ExtractPdf => return ExitCode::from(zegel_server::scan::extract_pdf_child() as u8),
+        Command::ExtractPdf => {
+            return ExitCode::from(zegel_service::scan::extract_pdf_child() as u8);
+        }
         Command::Scan {
             json,
             policy,
@@ -315,7 +317,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let gateway = zegel_server::gateway::spawn(state.clone()).await?;
     let worker = zegel_outbox::spawn(state.outbox());
-    let maintenance = zegel_server::delivery::spawn_maintenance(state.clone());
+    let maintenance = zegel_service::delivery::spawn_maintenance(state.services.clone());
     let dev = state.mailer.dev_mailbox().is_some();
     tracing::info!(%listen, "zegel is listening");
     println!("Zegel is running at {base}");

@@ -5,6 +5,11 @@ use sqlx::Row;
 
 use super::{Db, DbResult};
 
+/// An admin session ends after this long without a request...
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// ...and this long after sign-in.
+pub const SESSION_MAX_MS: i64 = 8 * 60 * 60 * 1000;
+
 /// A live admin session.
 #[derive(Debug, Clone)]
 pub struct AdminSession {

@@ -4,6 +4,9 @@ use sqlx::AnyConnection;
 
 use super::{Db, DbResult};
 
+/// How long the gateway remembers the mails it accepted (a sending server retries for days at most).
+pub const IDEMPOTENCY_MS: i64 = 7 * 86_400_000;
+
 /// Whether a mail with this key was accepted before.
 pub async fn accepted(db: &Db, key_hash: &str) -> DbResult<bool> {
     let row = sqlx::query("SELECT 1 AS one FROM gateway_accepted WHERE key_hash = $1")

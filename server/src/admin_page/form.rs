@@ -236,7 +236,7 @@ impl FormValues {
         self.languages.iter().any(|l| l == code)
     }
 
-    /// The settings document the form describes (not yet validated: [`crate::settings::save`] does
+    /// The settings document the form describes (not yet validated: [`zegel_service::settings::save`] does
     /// that). Errors name the document's field, as the API does.
     pub fn to_settings(&self) -> Result<TenantSettings, AppError> {
         let number = |field: &str, text: &str| -> Result<u32, AppError> {

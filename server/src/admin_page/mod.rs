@@ -20,9 +20,9 @@ use serde::Deserialize;
 use zegel_core::{Language, MessageKind};
 
 use crate::error::AppError;
-use crate::settings::{self, CurrentSettings};
 use crate::state::AppState;
 use zegel_mail::render::Notification;
+use zegel_service::settings::{self, CurrentSettings};
 use zegel_store::{self as db, tenants::User};
 
 /// The settings form: the document as form values and back.
@@ -36,10 +36,7 @@ const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' dat
 /// The e-mail preview: e-mails style themselves inline; still no script, and framed only by the page.
 const PREVIEW_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
                            frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
-/// An admin session ends after this long without a request...
-pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
-/// ...and this long after sign-in.
-pub const SESSION_MAX_MS: i64 = 8 * 60 * 60 * 1000;
+use zegel_store::admin_sessions::{SESSION_IDLE_MS, SESSION_MAX_MS};
 
 /// The admin page's routes.
 pub fn router() -> Router<AppState> {
@@ -367,10 +364,10 @@ async fn login(
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
     let user = if plausible {
-        match crate::auth::authenticate(&state, token).await {
+        match zegel_service::auth::authenticate(&state, token).await {
             Ok(user) => Some(user),
-            Err(AppError::Unauthorized) => None,
-            Err(other) => return Err(other),
+            Err(zegel_service::ServiceError::Unauthorized) => None,
+            Err(other) => return Err(other.into()),
         }
     } else {
         None
@@ -444,16 +441,15 @@ async fn save(
         .find(|(k, _)| k == "version")
         .and_then(|(_, v)| v.parse::<i64>().ok());
     let outcome = match values.to_settings() {
-        Ok(document) => {
-            settings::save(
-                &state,
-                &admin.tenant_id,
-                &format!("admin:{}", admin.email),
-                document,
-                expected,
-            )
-            .await
-        }
+        Ok(document) => settings::save(
+            &state,
+            &admin.tenant_id,
+            &format!("admin:{}", admin.email),
+            document,
+            expected,
+        )
+        .await
+        .map_err(AppError::from),
         Err(error) => Err(error),
     };
     match outcome {

@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::access::{self, AccessError, ClientInfo, Gate, Link};
+use crate::client::Client;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
+use zegel_service::access::{self, AccessError, Gate, Link};
 use zegel_store::messages::Access;
 
 impl From<AccessError> for AppError {
@@ -62,7 +63,7 @@ pub struct ChallengeBody {
 pub async fn challenge(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let access = match access::resolve_link(&state, &token).await? {
@@ -101,7 +102,7 @@ pub struct VerifyBody {
 pub async fn verify(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
     JsonBody(body): JsonBody<VerifyBody>,
 ) -> Result<Response, AppError> {
     let (recipient_id, session) = match access::resolve_link(&state, &token).await? {
@@ -117,7 +118,7 @@ pub async fn verify(
     let mut response = Json(json!({"verified": true})).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        access::session_cookie(&state, &recipient_id, &session),
+        crate::recipient::session_cookie(&state, &recipient_id, &session),
     );
     Ok(response)
 }
@@ -131,12 +132,14 @@ async fn authorised(
 ) -> Result<Access, AppError> {
     let access = match access::resolve_link(state, token).await? {
         Link::Recipient(access) => access,
-        Link::Message(link) => return Ok(access::session_for_link(state, headers, &link).await?),
+        Link::Message(link) => {
+            return Ok(crate::recipient::session_for_link(state, headers, &link).await?);
+        }
     };
     if access::gate(&access) == Gate::Open {
         return Ok(access);
     }
-    Ok(access::session_access(state, headers, &access.recipient_id).await?)
+    Ok(crate::recipient::session_access(state, headers, &access.recipient_id).await?)
 }
 
 /// `GET message`: reads the message; changes nothing.
@@ -155,10 +158,12 @@ pub async fn file(
     State(state): State<AppState>,
     Path((token, file_id)): Path<(String, String)>,
     headers: HeaderMap,
-    client: ClientInfo,
+    Client(client): Client,
 ) -> Result<Response, AppError> {
     let access = authorised(&state, &token, &headers).await?;
-    Ok(access::download(&state, &access, &file_id, &client).await?)
+    Ok(crate::recipient::download_response(
+        access::download(&state, &access, &file_id, &client).await?,
+    )?)
 }
 
 /// `POST files.zip`: every file as one ZIP, all counted as it starts (or none, when one is at its limit).
@@ -166,10 +171,12 @@ pub async fn zip(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
-    client: ClientInfo,
+    Client(client): Client,
 ) -> Result<Response, AppError> {
     let access = authorised(&state, &token, &headers).await?;
-    Ok(access::zip(&state, &access, &client).await?)
+    Ok(crate::recipient::download_response(
+        access::zip(&state, &access, &client).await?,
+    )?)
 }
 
 /// `GET`/`HEAD` of a download: a download is a POST, so a link scanner's fetch counts nothing.
@@ -193,11 +200,11 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let access = access::resolve(&state, &token).await?;
-    access::logout(&state, &headers, &access.recipient_id).await?;
+    crate::recipient::logout(&state, &headers, &access.recipient_id).await?;
     let mut response = Json(json!({"signed_out": true})).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        access::clear_session_cookie(&state, &access.recipient_id),
+        crate::recipient::clear_session_cookie(&state, &access.recipient_id),
     );
     Ok(response)
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Admin;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::tracking::time;
+use zegel_service::tracking::time;
 use zegel_store::audit::{self, AuditEntry, AuditQuery};
 
 /// The most entries one export holds; a larger trail is exported in time ranges.

@@ -9,11 +9,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zegel_core::api::KnownPhone;
 
-use crate::access::ClientInfo;
 use crate::auth::{Admin, Sender};
-use crate::delivery::{SuppliedPhone, supply_phones};
+use crate::client::Client;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
+use zegel_service::ClientInfo;
+use zegel_service::delivery::{SuppliedPhone, supply_phones};
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::delivery as store;
 
@@ -68,7 +69,7 @@ pub async fn known(
     let user = sender.0;
     let email = zegel_core::address::normalize_email(&email)
         .map_err(|e| AppError::invalid("email", e.to_string()))?;
-    let number = crate::phones::remembered(&state, &user.tenant_id, &email)
+    let number = zegel_service::phones::remembered(&state, &user.tenant_id, &email)
         .await
         .map_err(AppError::internal)?;
     Ok(Json(KnownPhone {
@@ -90,21 +91,21 @@ pub struct AdminPhoneBody {
 pub async fn admin_set(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    client: ClientInfo,
+    Client(client): Client,
     Path(email): Path<String>,
     JsonBody(body): JsonBody<AdminPhoneBody>,
 ) -> Result<Json<KnownPhone>, AppError> {
     let email = zegel_core::address::normalize_email(&email)
         .map_err(|e| AppError::invalid("email", e.to_string()))?;
-    let country = crate::settings::sms_default_country(&state, &admin.tenant_id).await?;
-    let e164 = crate::phones::normalize(&body.phone, &country)
+    let country = zegel_service::settings::sms_default_country(&state, &admin.tenant_id).await?;
+    let e164 = zegel_service::phones::normalize(&body.phone, &country)
         .map_err(|e| AppError::invalid("phone", e.to_string()))?;
-    crate::phones::remember(
+    zegel_service::phones::remember(
         &state,
         &admin.tenant_id,
         &email,
         &e164,
-        crate::phones::ConfirmedBy::Admin,
+        zegel_service::phones::ConfirmedBy::Admin,
     )
     .await
     .map_err(AppError::internal)?;
@@ -121,7 +122,7 @@ pub async fn admin_set(
 pub async fn admin_remove(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    client: ClientInfo,
+    Client(client): Client,
     Path(email): Path<String>,
 ) -> Result<Json<Value>, AppError> {
     let email = zegel_core::address::normalize_email(&email)

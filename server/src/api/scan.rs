@@ -13,10 +13,10 @@ use serde_json::Value;
 
 use crate::auth::Sender;
 use crate::error::{AppError, JsonBody};
-use crate::scan::{Attachment, ScanInput, ScanOutcome, scan_message};
 use crate::state::AppState;
+use zegel_service::scan::{Attachment, ScanInput, ScanOutcome, scan_message};
 
-pub use crate::scan::MAX_SCAN_BYTES;
+pub use zegel_service::scan::MAX_SCAN_BYTES;
 
 /// The most bytes of a JSON scan request: [`MAX_SCAN_BYTES`] in base64 plus room for the texts. The
 /// route's body limit must allow at least this much.
@@ -62,8 +62,9 @@ pub async fn scan(
         (input, attachments)
     };
     let user = sender.0;
-    let internal_domains = crate::settings::internal_domains(&state, &user.tenant_id).await?;
-    let policy = crate::settings::content_filter(&state, &user.tenant_id).await?;
+    let internal_domains =
+        zegel_service::settings::internal_domains(&state, &user.tenant_id).await?;
+    let policy = zegel_service::settings::content_filter(&state, &user.tenant_id).await?;
     let pdf = state.pdf_reader.clone();
     let outcome = tokio::task::spawn_blocking(move || {
         scan_message(&policy, &input, &attachments, &internal_domains, &pdf)

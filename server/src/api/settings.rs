@@ -14,8 +14,8 @@ use zegel_core::settings::SenderSettings;
 
 use crate::auth::{Admin, Sender};
 use crate::error::{AppError, JsonBody};
-use crate::settings::{self, CurrentSettings, merge::merge_patch};
 use crate::state::AppState;
+use zegel_service::settings::{self, CurrentSettings, merge::merge_patch};
 use zegel_store as db;
 
 fn with_version(current: &CurrentSettings) -> Response {

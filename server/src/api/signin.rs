@@ -11,8 +11,8 @@ use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::settings;
 use crate::state::AppState;
+use zegel_service::settings;
 use zegel_store::tenants;
 
 /// The query of `GET /api/v1/policy`.

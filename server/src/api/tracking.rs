@@ -7,12 +7,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::access::ClientInfo;
 use crate::auth::Sender;
+use crate::client::Client;
 use crate::error::{AppError, JsonBody};
-use crate::retention::{self, Destruction};
 use crate::state::AppState;
-use crate::tracking::{self, BlockTarget, MessageStatus};
+use zegel_service::retention::{self, Destruction};
+use zegel_service::tracking::{self, BlockTarget, MessageStatus};
 
 /// The most messages one page lists.
 pub const MAX_PAGE: i64 = 100;
@@ -48,7 +48,7 @@ pub async fn list(
                 "give the Message-ID of the mail, e.g. <id@host>",
             ));
         }
-        let hash = crate::api::messages::internet_id_hash(internet_id);
+        let hash = zegel_service::intake::internet_id_hash(internet_id);
         let id =
             zegel_store::links::message_by_internet_id(&state.db, &user.tenant_id, &user.id, &hash)
                 .await?
@@ -87,7 +87,7 @@ pub async fn block(
     State(state): State<AppState>,
     Sender(user): Sender,
     Path(id): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
     JsonBody(target): JsonBody<BlockTarget>,
 ) -> Result<Json<MessageStatus>, AppError> {
     tracking::set_blocked(&state, &user, &id, &target, true, &client).await?;
@@ -100,7 +100,7 @@ pub async fn unblock(
     State(state): State<AppState>,
     Sender(user): Sender,
     Path(id): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
     JsonBody(target): JsonBody<BlockTarget>,
 ) -> Result<Json<MessageStatus>, AppError> {
     tracking::set_blocked(&state, &user, &id, &target, false, &client).await?;
@@ -114,7 +114,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Sender(user): Sender,
     Path(id): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
 ) -> Result<Json<MessageStatus>, AppError> {
     let message = tracking::own_message(&state, &user, &id).await?;
     retention::destroy_message(

@@ -13,11 +13,11 @@ use zegel_core::message::{
 use zegel_core::policy::{Action, RecipientClass};
 use zegel_dlp::{Kind, Location};
 
-use crate::api::messages::{Origin, Upload, store};
 use crate::error::AppError;
-use crate::scan::{Attachment, ScanInput, ScanRecipient, classify, scan_message};
 use crate::state::AppState;
 use zegel_outbox::relay;
+use zegel_service::intake::{Origin, Upload, store};
+use zegel_service::scan::{Attachment, ScanInput, ScanRecipient, classify, scan_message};
 use zegel_store::audit::{self, AuditEvent};
 
 /// The envelope of one mail transaction.
@@ -54,9 +54,6 @@ impl Reply {
         }
     }
 }
-
-/// How long the gateway remembers the mails it accepted (a sending server retries for days at most).
-pub const IDEMPOTENCY_MS: i64 = 7 * 86_400_000;
 
 /// The idempotency key of a mail: SHA-256 over tenant, envelope sender, Message-ID and recipients; none
 /// without a Message-ID.
@@ -177,7 +174,7 @@ async fn accept_inner(
             "accepted before, not stored again",
         ));
     }
-    let settings = crate::settings::effective(state, tenant_id).await?;
+    let settings = zegel_service::settings::effective(state, tenant_id).await?;
     // The add-in's sent record (`X-Zegel-Message` naming a message of this tenant) carries only the
     // notification text; it is scanned like any mail, so the header alone never lets content through.
     // An id Zegel does not know is taken as the add-in asking for protection.

@@ -727,7 +727,7 @@ impl Session {
             ));
         };
         let authenticated = if password.starts_with("zgl1.") {
-            crate::auth::authenticate(&self.state, password.trim())
+            zegel_service::auth::authenticate(&self.state, password.trim())
                 .await
                 .ok()
                 .filter(|u| u.email.eq_ignore_ascii_case(user.trim()))

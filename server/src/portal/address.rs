@@ -8,9 +8,9 @@ use axum::response::Response;
 use zegel_core::Language;
 
 use super::{Brand, render_branded};
-use crate::access::{self, Gate, MessageLink};
 use crate::state::AppState;
 use zegel_mail::i18n::{Texts, fill, texts};
+use zegel_service::access::{self, Gate, MessageLink};
 
 /// The words of the address step, per language.
 #[allow(missing_docs)]

@@ -13,9 +13,11 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use zegel_core::Language;
 
-use crate::access::{self, AccessError, ClientInfo, Gate, Link};
+use crate::client::Client;
 use crate::state::AppState;
 use zegel_mail::i18n::{Texts, date_and_time, fill, texts};
+use zegel_service::ClientInfo;
+use zegel_service::access::{self, AccessError, Gate, Link};
 use zegel_store::messages::Access;
 
 /// The page of a message's one link: the recipient's address first.
@@ -75,7 +77,7 @@ impl Brand {
 
     /// A tenant's look from its settings; Zegel's when they cannot be read.
     pub async fn of(state: &AppState, tenant_id: &str) -> Self {
-        match crate::settings::effective(state, tenant_id).await {
+        match zegel_service::settings::effective(state, tenant_id).await {
             Ok(settings) => {
                 let color = settings
                     .branding
@@ -409,7 +411,7 @@ async fn render_landing(
     };
     let destination = if sms {
         match zegel_store::phones::recipient_phone(&state.db, &access.recipient_id).await {
-            Ok(Some(sealed)) => crate::phones::open_for_recipient(
+            Ok(Some(sealed)) => zegel_service::phones::open_for_recipient(
                 state,
                 &access.tenant_id,
                 &access.message_id,
@@ -505,7 +507,7 @@ struct AddressForm {
 async fn challenge(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
     headers: HeaderMap,
     form: Result<Form<AddressForm>, FormRejection>,
 ) -> Response {
@@ -569,7 +571,7 @@ struct VerifyForm {
 async fn verify(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
     headers: HeaderMap,
     Form(form): Form<VerifyForm>,
 ) -> Response {
@@ -586,7 +588,7 @@ async fn verify(
             let mut response = Redirect::to(&format!("/r/{}", access.recipient_id)).into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                access::session_cookie(&state, &access.recipient_id, &session),
+                crate::recipient::session_cookie(&state, &access.recipient_id, &session),
             );
             response
         }
@@ -635,7 +637,7 @@ async fn verify_by_address(
             let mut response = Redirect::to(&format!("/r/{recipient_id}")).into_response();
             response.headers_mut().insert(
                 header::SET_COOKIE,
-                access::session_cookie(state, &recipient_id, &session),
+                crate::recipient::session_cookie(state, &recipient_id, &session),
             );
             response
         }
@@ -662,12 +664,14 @@ async fn public_access(state: &AppState, token: &str) -> Result<Access, AccessEr
 async fn public_download(
     State(state): State<AppState>,
     Path((token, file_id)): Path<(String, String)>,
-    client: ClientInfo,
+    Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
         let access = public_access(&state, &token).await?;
-        access::download(&state, &access, &file_id, &client).await
+        crate::recipient::download_response(
+            access::download(&state, &access, &file_id, &client).await?,
+        )
     }
     .await;
     result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
@@ -676,12 +680,12 @@ async fn public_download(
 async fn public_zip(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
         let access = public_access(&state, &token).await?;
-        access::zip(&state, &access, &client).await
+        crate::recipient::download_response(access::zip(&state, &access, &client).await?)
     }
     .await;
     result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
@@ -692,7 +696,7 @@ async fn message_page(
     Path(recipient_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let access = match access::session_access(&state, &headers, &recipient_id).await {
+    let access = match crate::recipient::session_access(&state, &headers, &recipient_id).await {
         Ok(access) => access,
         Err(error) => return error_page(&error, page_language(None, &headers)),
     };
@@ -737,12 +741,14 @@ async fn message_page(
 async fn session_download(
     State(state): State<AppState>,
     Path((recipient_id, file_id)): Path<(String, String)>,
-    client: ClientInfo,
+    Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let access = access::session_access(&state, &headers, &recipient_id).await?;
-        access::download(&state, &access, &file_id, &client).await
+        let access = crate::recipient::session_access(&state, &headers, &recipient_id).await?;
+        crate::recipient::download_response(
+            access::download(&state, &access, &file_id, &client).await?,
+        )
     }
     .await;
     result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
@@ -751,12 +757,12 @@ async fn session_download(
 async fn session_zip(
     State(state): State<AppState>,
     Path(recipient_id): Path<String>,
-    client: ClientInfo,
+    Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
     let result = async {
-        let access = access::session_access(&state, &headers, &recipient_id).await?;
-        access::zip(&state, &access, &client).await
+        let access = crate::recipient::session_access(&state, &headers, &recipient_id).await?;
+        crate::recipient::download_response(access::zip(&state, &access, &client).await?)
     }
     .await;
     result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
@@ -788,14 +794,14 @@ async fn logout(
     Path(recipient_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let language = match access::session_access(&state, &headers, &recipient_id).await {
+    let language = match crate::recipient::session_access(&state, &headers, &recipient_id).await {
         Ok(access) => access::language(&access),
         Err(_) => page_language(None, &headers),
     };
     if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return error_page(&AccessError::Unavailable, language);
     }
-    if let Err(error) = access::logout(&state, &headers, &recipient_id).await {
+    if let Err(error) = crate::recipient::logout(&state, &headers, &recipient_id).await {
         return error_page(&error, language);
     }
     let t = texts(language);
@@ -810,7 +816,7 @@ async fn logout(
     );
     response.headers_mut().insert(
         header::SET_COOKIE,
-        access::clear_session_cookie(&state, &recipient_id),
+        crate::recipient::clear_session_cookie(&state, &recipient_id),
     );
     response
 }

@@ -15,13 +15,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use zegel_core::policy::Shown;
 
-use crate::delivery::{SuppliedPhone, remove_held_recipient, supply_phones};
-use crate::error::AppError;
-use crate::phones::PhoneError;
 use crate::portal::{page_language, render_branded};
 use crate::state::AppState;
 use zegel_mail::held::{COUNTRIES, HeldTexts};
 use zegel_mail::i18n::{Texts, fill, texts};
+use zegel_service::ServiceError;
+use zegel_service::delivery::{SuppliedPhone, remove_held_recipient, supply_phones};
+use zegel_service::phones::PhoneError;
 use zegel_store::{delivery as store, phones as phone_store};
 
 /// One choice in a row's country list.
@@ -126,7 +126,9 @@ async fn load(state: &AppState, token: &str, t: &Texts) -> Option<Held> {
     if message.status != "held" {
         return None;
     }
-    let settings = crate::settings::effective(state, &tenant_id).await.ok()?;
+    let settings = zegel_service::settings::effective(state, &tenant_id)
+        .await
+        .ok()?;
     let content = zegel_vault::sealing::open_content(
         &state.keys,
         &tenant_id,
@@ -316,7 +318,7 @@ pub async fn submit(
             continue;
         }
         let country = row.country().unwrap_or_default().to_owned();
-        match crate::phones::normalize(&row.value, &country) {
+        match zegel_service::phones::normalize(&row.value, &country) {
             Ok(_) => row.valid = true,
             Err(error) => row.problem = Some(phone_problem(h, &error)),
         }
@@ -360,7 +362,7 @@ pub async fn submit(
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
         }
-        Err(AppError::Invalid { .. } | AppError::Conflict(_) | AppError::NotFound) => {
+        Err(ServiceError::Invalid { .. } | ServiceError::Conflict(_) | ServiceError::NotFound) => {
             crate::portal::not_available(t)
         }
         Err(error) => {
@@ -411,7 +413,7 @@ async fn remove(
     let h = zegel_mail::held::texts(language);
     match remove_held_recipient(state, &held.tenant_id, &held.message_id, email, actor).await {
         Ok(()) => {}
-        Err(AppError::Invalid { .. }) => {
+        Err(ServiceError::Invalid { .. }) => {
             return form_page(
                 brand,
                 &held,
@@ -423,7 +425,9 @@ async fn remove(
                 StatusCode::UNPROCESSABLE_ENTITY,
             );
         }
-        Err(AppError::Conflict(_) | AppError::NotFound) => return crate::portal::not_available(t),
+        Err(ServiceError::Conflict(_) | ServiceError::NotFound) => {
+            return crate::portal::not_available(t);
+        }
         Err(error) => {
             tracing::error!(%error, "removing a recipient failed");
             return crate::portal::not_available(t);

@@ -280,12 +280,12 @@ async fn activation_word(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    let mut settings = zegel_server::settings::effective(&gw.server.state, &tenant.id)
+    let mut settings = zegel_service::settings::effective(&gw.server.state, &tenant.id)
         .await
         .unwrap();
     settings.content_filter.activation_words = vec!["zegel-veilig".into()];
     settings.allow_1fa = true;
-    zegel_server::settings::save(&gw.server.state, &tenant.id, "test", settings, None)
+    zegel_service::settings::save(&gw.server.state, &tenant.id, "test", settings, None)
         .await
         .unwrap();
     let raw = b"From: arts@zorg.example\r\nTo: collega@zorg.example\r\nSubject: zegel-veilig afspraak\r\n\r\nTot morgen.\r\n";

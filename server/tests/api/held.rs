@@ -18,11 +18,11 @@ async fn change_settings(server: &TestServer, change: impl FnOnce(&mut TenantSet
         .await
         .unwrap()
         .unwrap();
-    let mut settings = zegel_server::settings::effective(&server.state, &tenant.id)
+    let mut settings = zegel_service::settings::effective(&server.state, &tenant.id)
         .await
         .unwrap();
     change(&mut settings);
-    zegel_server::settings::save(&server.state, &tenant.id, "test", settings, None)
+    zegel_service::settings::save(&server.state, &tenant.id, "test", settings, None)
         .await
         .unwrap();
 }
@@ -147,7 +147,7 @@ async fn hidden_subject_api(server: TestServer) {
     server.deliver().await;
     server.clock.advance(SignedDuration::from_hours(24 * 400));
     assert_eq!(
-        zegel_server::delivery::expire_held(&server.state)
+        zegel_service::delivery::expire_held(&server.state)
             .await
             .unwrap(),
         1
@@ -317,12 +317,12 @@ async fn held_page(backend: Backend) {
         .await
         .unwrap()
         .unwrap();
-    zegel_server::phones::remember(
+    zegel_service::phones::remember(
         &server.state,
         &tenant.id,
         "bekend@elders.example",
         "+31611111111",
-        zegel_server::phones::ConfirmedBy::Admin,
+        zegel_service::phones::ConfirmedBy::Admin,
     )
     .await
     .unwrap();

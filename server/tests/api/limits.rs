@@ -577,7 +577,7 @@ async fn sessions(server: TestServer) {
     zegel_store::access::forget_ended_sessions(
         &server.state.db,
         server.state.now_ms(),
-        zegel_server::access::SESSION_IDLE_MS,
+        zegel_service::access::SESSION_IDLE_MS,
     )
     .await
     .unwrap();

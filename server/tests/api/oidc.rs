@@ -603,7 +603,7 @@ async fn policy_hint(server: TestServer) {
     zegel_server::admin::grant(&server.state, &admin.email, "admin")
         .await
         .unwrap();
-    let token = zegel_server::auth::issue_token(&server.state, &admin, 1);
+    let token = zegel_service::auth::issue_token(&server.state, &admin, 1);
     let patched = server
         .client
         .patch(format!("{}/api/v1/admin/settings", server.base))

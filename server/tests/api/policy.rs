@@ -250,11 +250,11 @@ async fn activation(server: TestServer) {
         .await
         .unwrap()
         .unwrap();
-    let mut settings = zegel_server::settings::effective(&server.state, &tenant.id)
+    let mut settings = zegel_service::settings::effective(&server.state, &tenant.id)
         .await
         .unwrap();
     settings.content_filter.activation_words = vec!["zegel-veilig".into()];
-    zegel_server::settings::save(&server.state, &tenant.id, "test", settings, None)
+    zegel_service::settings::save(&server.state, &tenant.id, "test", settings, None)
         .await
         .unwrap();
     // The activation word forces protection, even for a colleague and without any other finding.

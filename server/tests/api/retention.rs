@@ -89,20 +89,20 @@ async fn expiry_destroys_content_keeps_tracking(server: TestServer) {
 
     // Nothing is due yet.
     assert_eq!(
-        zegel_server::retention::expire_messages(&server.state)
+        zegel_service::retention::expire_messages(&server.state)
             .await
             .unwrap(),
         0
     );
     server.clock.advance(jiff::SignedDuration::from_hours(49));
     assert_eq!(
-        zegel_server::retention::expire_messages(&server.state)
+        zegel_service::retention::expire_messages(&server.state)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        zegel_server::retention::expire_messages(&server.state)
+        zegel_service::retention::expire_messages(&server.state)
             .await
             .unwrap(),
         0,
@@ -286,7 +286,7 @@ async fn sender_deletes_early(server: TestServer) {
         .clock
         .advance(jiff::SignedDuration::from_hours(24 * 30));
     assert_eq!(
-        zegel_server::retention::expire_messages(&server.state)
+        zegel_service::retention::expire_messages(&server.state)
             .await
             .unwrap(),
         0

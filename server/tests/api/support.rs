@@ -7,9 +7,9 @@ use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use tempfile::TempDir;
 use zegel_mail::DevMail;
-use zegel_server::api::messages::{Origin, Upload, store};
 use zegel_server::config::Config;
 use zegel_server::{AppState, app, build_state_with_clock};
+use zegel_service::intake::{Origin, Upload, store};
 use zegel_store::ManualClock;
 
 /// Runs a test body once per backend. PostgreSQL runs when `ZEGEL_TEST_POSTGRES_URL` is set; with
@@ -354,7 +354,7 @@ impl TestServer {
         )
         .await
         .unwrap();
-        let settings = zegel_server::settings::effective(state, &tenant.id)
+        let settings = zegel_service::settings::effective(state, &tenant.id)
             .await
             .unwrap();
         let request: zegel_core::MessageRequest =

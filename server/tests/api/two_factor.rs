@@ -361,14 +361,14 @@ async fn held_expiry(server: TestServer) {
     server.send(&meta, &[("x.txt", b"x".to_vec())]).await;
     assert_eq!(server.blob_files().len(), 1);
     assert_eq!(
-        zegel_server::delivery::expire_held(&server.state)
+        zegel_service::delivery::expire_held(&server.state)
             .await
             .unwrap(),
         0
     );
     server.clock.advance(SignedDuration::from_hours(25));
     assert_eq!(
-        zegel_server::delivery::expire_held(&server.state)
+        zegel_service::delivery::expire_held(&server.state)
             .await
             .unwrap(),
         1

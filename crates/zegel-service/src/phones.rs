@@ -9,7 +9,7 @@
 
 use zegel_crypto::{Context, DataKey};
 
-use crate::state::AppState;
+use crate::Services;
 use zegel_store::phones as store;
 use zegel_vault::sealing;
 
@@ -26,7 +26,7 @@ fn context<'a>(tenant: &'a str, email: &'a str) -> Context<'a> {
 
 /// The remembered number of a recipient, if any.
 pub async fn remembered(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
     email: &str,
 ) -> anyhow::Result<Option<String>> {
@@ -63,7 +63,7 @@ impl ConfirmedBy {
 /// Remembers (or replaces) a recipient's number: only for a confirmation by the recipient or an
 /// admin's change (see the module documentation).
 pub async fn remember(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
     email: &str,
     e164: &str,
@@ -95,7 +95,7 @@ pub fn field(recipient_id: &str) -> String {
 
 /// Opens the number a recipient's codes go to.
 pub fn open_for_recipient(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
     message_id: &str,
     recipient_id: &str,

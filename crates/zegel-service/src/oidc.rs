@@ -29,8 +29,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::ServiceError;
+use crate::Services;
 use zegel_store::tenants::{self, User};
 use zegel_store::{self as db, oidc::TrustedIssuer};
 
@@ -288,12 +288,12 @@ impl Refusal {
 }
 
 /// Authenticates a bearer JWT; the user it names, with the role its claims give.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<User, AppError> {
+pub async fn authenticate(state: &Services, token: &str) -> Result<User, ServiceError> {
     match verify(state, token).await {
         Ok(user) => Ok(user),
         Err(Ok(refusal)) => {
             tracing::info!(reason = refusal.describe(), "bearer token refused");
-            Err(AppError::Unauthorized)
+            Err(ServiceError::Unauthorized)
         }
         Err(Err(error)) => Err(error),
     }
@@ -307,7 +307,7 @@ fn string_values(value: Option<&Value>) -> Vec<&str> {
     }
 }
 
-async fn verify(state: &AppState, token: &str) -> Result<User, Result<Refusal, AppError>> {
+async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, ServiceError>> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Ok(Refusal::Malformed));
     }
@@ -443,8 +443,10 @@ mod tests {
     fn the_library_refuses_none_and_hmac_with_a_public_key() {
         use base64::Engine as _;
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let keys: Value =
-            serde_json::from_str(include_str!("../tests/api/fixtures/oidc_keys.json")).unwrap();
+        let keys: Value = serde_json::from_str(include_str!(
+            "../../../server/tests/api/fixtures/oidc_keys.json"
+        ))
+        .unwrap();
         let jwk: Jwk = serde_json::from_value(keys["rsa-1"]["jwk"].clone()).unwrap();
         let rsa = DecodingKey::from_jwk(&jwk).unwrap();
         let claims = URL_SAFE_NO_PAD.encode(r#"{"iss":"x","aud":"a","exp":9999999999}"#);

@@ -12,9 +12,9 @@ pub use zegel_core::api::{
     RecipientStatus,
 };
 
-use crate::access::ClientInfo;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::ClientInfo;
+use crate::ServiceError;
+use crate::Services;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::messages;
 use zegel_store::tenants::User;
@@ -35,17 +35,17 @@ fn unsigned(n: i64) -> u64 {
 
 /// The sender's own message, else `404` (also for another sender of the same tenant).
 pub async fn own_message(
-    state: &AppState,
+    state: &Services,
     user: &User,
     message_id: &str,
-) -> Result<SentMessage, AppError> {
+) -> Result<SentMessage, ServiceError> {
     store::sent_message(&state.db, &user.tenant_id, &user.id, message_id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(ServiceError::NotFound)
 }
 
 /// The subject of a message whose content still exists.
-pub fn subject(state: &AppState, message: &SentMessage) -> Option<String> {
+pub fn subject(state: &Services, message: &SentMessage) -> Option<String> {
     let sealed = message.sealed_content.as_deref()?;
     match sealing::open_content(&state.keys, &message.tenant_id, &message.id, sealed) {
         Ok(content) => Some(content.subject),
@@ -62,10 +62,10 @@ fn is_destroyed(message: &SentMessage) -> bool {
 
 /// The full status of a sender's message.
 pub async fn message_status(
-    state: &AppState,
+    state: &Services,
     user: &User,
     message_id: &str,
-) -> Result<MessageStatus, AppError> {
+) -> Result<MessageStatus, ServiceError> {
     let message = own_message(state, user, message_id).await?;
     let recipients = store::recipients(&state.db, message_id).await?;
     let files = messages::files_of(&state.db, message_id).await?;
@@ -137,16 +137,16 @@ pub async fn message_status(
 /// Blocks (`blocked`) or unblocks a target of a sender's message, and audits it in the same
 /// transaction.
 pub async fn set_blocked(
-    state: &AppState,
+    state: &Services,
     user: &User,
     message_id: &str,
     target: &BlockTarget,
     blocked: bool,
     client: &ClientInfo,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     let message = own_message(state, user, message_id).await?;
     if is_destroyed(&message) {
-        return Err(AppError::Conflict(format!(
+        return Err(ServiceError::Conflict(format!(
             "this message was {}: its content no longer exists, so there is nothing to block",
             message.status
         )));
@@ -154,7 +154,7 @@ pub async fn set_blocked(
     if message.kind != "secure_message"
         && !matches!(target, BlockTarget::File { .. } | BlockTarget::Files)
     {
-        return Err(AppError::invalid(
+        return Err(ServiceError::invalid(
             "target",
             "only files can be blocked for public and secure files: the e-mail itself went out as plain mail",
         ));
@@ -177,7 +177,7 @@ pub async fn set_blocked(
     match target {
         BlockTarget::File { file_id } => {
             if store::set_files_blocked(&mut tx, message_id, Some(file_id), blocked).await? == 0 {
-                return Err(AppError::invalid(
+                return Err(ServiceError::invalid(
                     "file_id",
                     format!("{file_id} is not a file of this message"),
                 ));
@@ -191,7 +191,7 @@ pub async fn set_blocked(
                 .await?
                 == 0
             {
-                return Err(AppError::invalid(
+                return Err(ServiceError::invalid(
                     "email",
                     format!("{email} is not a recipient of this message"),
                 ));
@@ -202,7 +202,7 @@ pub async fn set_blocked(
         }
         BlockTarget::Message if blocked => {
             if !store::block_message_if_unopened(&mut tx, message_id).await? {
-                return Err(AppError::Conflict(
+                return Err(ServiceError::Conflict(
                     "a recipient has already opened this message, so it can no longer be blocked as a whole; block recipients or files instead"
                         .into(),
                 ));
@@ -231,11 +231,11 @@ pub async fn set_blocked(
 
 /// The sender's messages older than the cursor `before` (from an earlier page's `next`).
 pub async fn list(
-    state: &AppState,
+    state: &Services,
     user: &User,
     before: Option<&str>,
     limit: i64,
-) -> Result<MessagePage, AppError> {
+) -> Result<MessagePage, ServiceError> {
     let cursor = match before {
         None => None,
         Some(text) => {
@@ -243,7 +243,7 @@ pub async fn list(
                 .split_once('.')
                 .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id)));
             Some(parsed.ok_or_else(|| {
-                AppError::invalid("before", "use the `next` value of the previous page")
+                ServiceError::invalid("before", "use the `next` value of the previous page")
             })?)
         }
     };

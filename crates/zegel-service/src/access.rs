@@ -10,14 +10,11 @@
 
 use std::io;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::Response;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use zegel_core::{Language, MessageKind};
 
-use crate::state::AppState;
+use crate::{ClientInfo, Services};
 use zegel_mail::render;
 use zegel_store::access as store;
 use zegel_store::audit::{self, AuditEvent};
@@ -80,36 +77,6 @@ impl From<sqlx::Error> for AccessError {
     }
 }
 
-/// Who is asking, for the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    /// The client's address.
-    pub ip: Option<String>,
-    /// Its user agent.
-    pub user_agent: Option<String>,
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientInfo {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-        Ok(Self {
-            ip: peer.map(|p| p.0.ip().to_string()),
-            user_agent: parts
-                .headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(256).collect()),
-        })
-    }
-}
-
 /// How the recipient gets in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gate {
@@ -157,6 +124,11 @@ pub struct MessageLink {
 }
 
 impl MessageLink {
+    /// Every recipient of the message.
+    pub fn recipients(&self) -> &[Access] {
+        &self.recipients
+    }
+
     /// What is the same for every recipient (language, sender, subject, gate, expiry).
     pub fn message(&self) -> &Access {
         &self.recipients[0]
@@ -178,7 +150,7 @@ impl MessageLink {
 }
 
 /// Resolves a link token to an available access.
-pub async fn resolve(state: &AppState, token: &str) -> Result<Access, AccessError> {
+pub async fn resolve(state: &Services, token: &str) -> Result<Access, AccessError> {
     match resolve_link(state, token).await? {
         Link::Recipient(access) => Ok(access),
         Link::Message(_) => Err(AccessError::Unavailable),
@@ -186,7 +158,7 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Access, AccessErro
 }
 
 /// Resolves a link token: a recipient's own link, or a message's one link.
-pub async fn resolve_link(state: &AppState, token: &str) -> Result<Link, AccessError> {
+pub async fn resolve_link(state: &Services, token: &str) -> Result<Link, AccessError> {
     // Tokens are 43 URL-safe characters; anything else is not worth a database lookup.
     if token.len() != 43
         || !token
@@ -230,7 +202,7 @@ pub async fn resolve_link(state: &AppState, token: &str) -> Result<Link, AccessE
 /// background, so neither the answer nor its timing tells who received the message. Its own refusals
 /// (too many sends, locked) are logged, not shown, for the same reason.
 pub fn challenge_by_address(
-    state: &AppState,
+    state: &Services,
     link: &MessageLink,
     email: &str,
     client: &ClientInfo,
@@ -256,7 +228,7 @@ pub fn challenge_by_address(
 /// wait — is the same [`AccessError::WrongCode`], after the work a wrong try costs (a password hash or
 /// a code lookup), so the answer tells nothing about the address.
 pub async fn verify_by_address(
-    state: &AppState,
+    state: &Services,
     link: &MessageLink,
     email: &str,
     code: &str,
@@ -291,30 +263,8 @@ pub async fn verify_by_address(
     Err(AccessError::WrongCode)
 }
 
-/// The session a request carries for one of the recipients of a message's one link.
-pub async fn session_for_link(
-    state: &AppState,
-    headers: &HeaderMap,
-    link: &MessageLink,
-) -> Result<Access, AccessError> {
-    let cookies: Vec<&str> = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('=').map(|(name, _)| name))
-        .collect();
-    for access in &link.recipients {
-        let name = session_cookie_name(state, &access.recipient_id);
-        if cookies.contains(&name.as_str()) {
-            return session_access(state, headers, &access.recipient_id).await;
-        }
-    }
-    Err(AccessError::NoSession)
-}
-
 /// The message's subject and body.
-pub fn content(state: &AppState, access: &Access) -> Result<MessageContent, AccessError> {
+pub fn content(state: &Services, access: &Access) -> Result<MessageContent, AccessError> {
     let sealed = access
         .sealed_content
         .as_deref()
@@ -335,7 +285,7 @@ fn code_hash(recipient_id: &str, code: &str) -> [u8; 32] {
 /// Sends the recipient their password by e-mail (1FA) or a code by SMS (2FA). Returns the masked
 /// destination. Every send voids the codes sent before it.
 pub async fn challenge(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     client: &ClientInfo,
 ) -> Result<String, AccessError> {
@@ -404,7 +354,7 @@ pub async fn challenge(
             .map_err(anyhow::Error::from)?,
             None => zegel_crypto::generated_password(),
         };
-        let from = crate::settings::notification_from(&settings, &state.config.mail_from);
+        let from = crate::settings::notification_from(&settings, &state.site.mail_from);
         let email = render::password(
             language(access),
             subject,
@@ -477,7 +427,7 @@ pub async fn challenge(
 /// failure in advance, refused while locked or inside the backoff), and a one-time code's tries are
 /// claimed the same way, so parallel tries get no more chances than sequential ones.
 pub async fn verify(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     code: &str,
     client: &ClientInfo,
@@ -571,7 +521,7 @@ pub async fn verify(
 
 /// The recipient entered a code sent to this message's number: they hold it, so it becomes the number
 /// remembered for them (the only way besides an admin that a remembered number changes).
-async fn confirm_phone(state: &AppState, access: &Access) -> Result<(), AccessError> {
+async fn confirm_phone(state: &Services, access: &Access) -> Result<(), AccessError> {
     let Some(sealed) =
         zegel_store::phones::recipient_phone(&state.db, &access.recipient_id).await?
     else {
@@ -595,85 +545,24 @@ async fn confirm_phone(state: &AppState, access: &Access) -> Result<(), AccessEr
     Ok(())
 }
 
-/// The cookie name of a recipient's session: `__Host-` prefixed when served over TLS (browsers only
-/// accept that prefix with `Secure`).
-pub fn session_cookie_name(state: &AppState, recipient_id: &str) -> String {
-    if state.config.is_https() {
-        format!("__Host-zs-{recipient_id}")
-    } else {
-        format!("zs-{recipient_id}")
-    }
-}
-
-/// The `Set-Cookie` value for a new session.
-pub fn session_cookie(state: &AppState, recipient_id: &str, token: &str) -> HeaderValue {
-    let secure = if state.config.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    // No Max-Age or Expires: the cookie dies with the browser; the server ends the session earlier
-    // (idle or absolute timeout, logout).
-    let value = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
-        session_cookie_name(state, recipient_id),
-    );
-    HeaderValue::from_str(&value).expect("cookie values are ASCII")
-}
-
-/// The `Set-Cookie` value that removes a session cookie (logout).
-pub fn clear_session_cookie(state: &AppState, recipient_id: &str) -> HeaderValue {
-    let secure = if state.config.is_https() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let value = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
-        session_cookie_name(state, recipient_id),
-    );
-    HeaderValue::from_str(&value).expect("cookie values are ASCII")
-}
-
-/// The session token a request carries for `recipient_id`, if any.
-fn session_token<'h>(
-    state: &AppState,
-    headers: &'h HeaderMap,
-    recipient_id: &str,
-) -> Option<&'h str> {
-    let name = session_cookie_name(state, recipient_id);
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
-}
-
-/// Ends the session the request's cookie holds for `recipient_id` (if any): logout.
-pub async fn logout(
-    state: &AppState,
-    headers: &HeaderMap,
-    recipient_id: &str,
-) -> Result<(), AccessError> {
-    if let Some(token) = session_token(state, headers, recipient_id) {
+/// Ends the session `token` (from the request's cookie for `recipient_id`, if any): logout.
+pub async fn logout(state: &Services, token: Option<&str>) -> Result<(), AccessError> {
+    if let Some(token) = token {
         store::end_session(&state.db, &zegel_crypto::hash_token(token)).await?;
     }
     Ok(())
 }
 
-/// The access a request's session cookie opens for `recipient_id`, if any.
+/// The access the session `token` (from the request's cookie for `recipient_id`) opens, if any.
 pub async fn session_access(
-    state: &AppState,
-    headers: &HeaderMap,
+    state: &Services,
+    token: Option<&str>,
     recipient_id: &str,
 ) -> Result<Access, AccessError> {
     if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AccessError::Unavailable);
     }
-    let token = session_token(state, headers, recipient_id).ok_or(AccessError::NoSession)?;
+    let token = token.ok_or(AccessError::NoSession)?;
     let token_hash = zegel_crypto::hash_token(token);
     let now = state.now_ms();
     let session = store::live_session(&state.db, &token_hash, now, SESSION_IDLE_MS)
@@ -726,7 +615,7 @@ pub struct MessageView {
 
 /// The message for an authenticated (or public) access. Reading changes nothing: the opening was
 /// recorded when the recipient verified (or, for public files, by the first download).
-pub async fn open_message(state: &AppState, access: &Access) -> Result<MessageView, AccessError> {
+pub async fn open_message(state: &Services, access: &Access) -> Result<MessageView, AccessError> {
     let content = content(state, access)?;
     let files = visible_files(state, access).await?;
     Ok(MessageView {
@@ -748,7 +637,7 @@ pub async fn open_message(state: &AppState, access: &Access) -> Result<MessageVi
 /// The message's files that are not blocked, with the names to show and save
 /// (`zegel_core::file_name::display_name`: spoofing neutralised, the real extension visible).
 pub async fn visible_files(
-    state: &AppState,
+    state: &Services,
     access: &Access,
 ) -> Result<Vec<(FileRow, String)>, AccessError> {
     let mut out = Vec::new();
@@ -779,36 +668,43 @@ pub fn sanitize_html(html: &str) -> String {
         .to_string()
 }
 
+/// A download on its way: the name to save it as, its size when known, and the plaintext stream (which
+/// ends with an error, never cleanly, when the file cannot be read whole or the download is cut off).
+pub struct Download {
+    /// The file name to save as.
+    pub name: String,
+    /// The size in bytes (unknown for a ZIP, which is made on the fly).
+    pub size: Option<u64>,
+    /// The bytes.
+    pub body: futures_util::stream::BoxStream<'static, io::Result<Bytes>>,
+}
+
 /// Streams one file as a download, after checking and counting the download limit.
 pub async fn download(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     file_id: &str,
     client: &ClientInfo,
-) -> Result<Response, AccessError> {
+) -> Result<Download, AccessError> {
     let files = visible_files(state, access).await?;
     let (file, name) = files
         .into_iter()
         .find(|(f, _)| f.id == file_id)
         .ok_or(AccessError::Unavailable)?;
     count_downloads(state, access, &[&file], client).await?;
-    let stream = guarded(state, access, &file.id, plaintext(state, access, &file));
-    let response = Response::builder()
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .header(header::CONTENT_LENGTH, file.size)
-        .header(header::CONTENT_DISPOSITION, content_disposition(&name))
-        .header("x-content-type-options", "nosniff")
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(Body::from_stream(stream))
-        .map_err(anyhow::Error::from)?;
-    Ok(response)
+    let body = guarded(state, access, &file.id, plaintext(state, access, &file));
+    Ok(Download {
+        name,
+        size: Some(u64::try_from(file.size).unwrap_or_default()),
+        body,
+    })
 }
 
 /// Counts the downloads of `files` as they start, all or none: under the recipient's row lock when a
 /// limit applies, refused with [`AccessError::LimitReached`] (counting nothing) if any file reached it.
 /// The first download of public files is their opening.
 async fn count_downloads(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     files: &[&FileRow],
     client: &ClientInfo,
@@ -848,7 +744,7 @@ async fn count_downloads(
 }
 
 fn plaintext(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     file: &FileRow,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
@@ -872,13 +768,13 @@ const RECHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 /// recipient and the file are still available, and if not the stream ends with an error, which aborts
 /// the response (a client sees a truncated, failed download, never a complete-looking file).
 fn guarded(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     file_id: &str,
     inner: impl Stream<Item = io::Result<Bytes>> + Send + 'static,
 ) -> futures_util::stream::BoxStream<'static, io::Result<Bytes>> {
     struct Guard {
-        state: AppState,
+        state: Services,
         recipient_id: String,
         file_id: String,
         unchecked_bytes: u64,
@@ -941,10 +837,10 @@ fn guarded(
 /// Streams every visible file as one ZIP (stored, not compressed: the files are usually compressed
 /// already, and this keeps the server's CPU for decryption). A decryption error aborts the response.
 pub async fn zip(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     client: &ClientInfo,
-) -> Result<Response, AccessError> {
+) -> Result<Download, AccessError> {
     let files = visible_files(state, access).await?;
     if files.is_empty() {
         return Err(AccessError::Unavailable);
@@ -963,9 +859,10 @@ pub async fn zip(
             })
             .collect();
     let (writer, reader) = tokio::io::duplex(256 * 1024);
-    let now = state.clock.now().to_zoned(
-        jiff::tz::TimeZone::get(&state.config.timezone).unwrap_or(jiff::tz::TimeZone::UTC),
-    );
+    let now = state
+        .clock
+        .now()
+        .to_zoned(jiff::tz::TimeZone::get(&state.site.timezone).unwrap_or(jiff::tz::TimeZone::UTC));
     let modified = async_zip::ZipDateTimeBuilder::new()
         .year(i32::from(now.year()))
         .month(now.month() as u32)
@@ -1002,17 +899,11 @@ pub async fn zip(
                 Err(join) => Err(io::Error::other(join)),
             }
         }));
-    let subject_name = "zegel-files.zip";
-    Response::builder()
-        .header(header::CONTENT_TYPE, "application/zip")
-        .header(
-            header::CONTENT_DISPOSITION,
-            content_disposition(subject_name),
-        )
-        .header("x-content-type-options", "nosniff")
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(Body::from_stream(body))
-        .map_err(|e| AccessError::Internal(e.into()))
+    Ok(Download {
+        name: "zegel-files.zip".to_owned(),
+        size: None,
+        body: body.boxed(),
+    })
 }
 
 /// Makes ZIP entry names unique (`a.pdf`, `a (2).pdf`) so no file overwrites another when unpacked.
@@ -1035,36 +926,8 @@ fn unique_names(names: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// A `Content-Disposition: attachment` header with an ASCII fallback and the RFC 5987 UTF-8 name.
-pub fn content_disposition(name: &str) -> HeaderValue {
-    let fallback: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    HeaderValue::from_str(&format!(
-        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
-}
-
 async fn audit_event(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     event: &str,
     client: &ClientInfo,
@@ -1074,7 +937,7 @@ async fn audit_event(
 
 /// An audit event with what it happened to (`file:<id>`).
 async fn audit_event_on(
-    state: &AppState,
+    state: &Services,
     access: &Access,
     event: &str,
     detail: Option<String>,
@@ -1120,20 +983,6 @@ mod tests {
             assert!(!clean.contains(bad), "{bad} survived: {clean}");
         }
         assert!(clean.contains("https://ok.example"));
-    }
-
-    #[test]
-    fn download_names_are_safe_headers() {
-        let header = content_disposition("rapport \"Q1\"\r\n€.pdf");
-        let text = header.to_str().unwrap();
-        assert!(
-            text.starts_with("attachment; filename=\"rapport _Q1___"),
-            "{text}"
-        );
-        assert!(
-            text.contains("filename*=UTF-8''rapport%20%22Q1%22%0D%0A%E2%82%AC.pdf"),
-            "{text}"
-        );
     }
 
     #[test]

@@ -6,9 +6,9 @@ use sqlx::AnyConnection;
 use zegel_core::{Language, MessageKind};
 use zegel_crypto::{DataKey, Keyring};
 
-use crate::error::AppError;
+use crate::ServiceError;
+use crate::Services;
 use crate::phones;
-use crate::state::AppState;
 use zegel_mail::render::{self, Notification};
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::{delivery as store, phones as phone_store};
@@ -37,13 +37,13 @@ pub struct NotifySpec {
 /// into the outbox, inside the caller's transaction.
 pub async fn enqueue_notifications(
     conn: &mut AnyConnection,
-    state: &AppState,
+    state: &Services,
     keyring: &Keyring,
     spec: &NotifySpec,
     recipients: &[(String, String)],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let base_url = state.config.base_url();
+    let base_url = state.site.base_url();
     for (recipient_id, email) in recipients {
         let token = zegel_crypto::random_token();
         store::set_token_hash(&mut *conn, recipient_id, &zegel_crypto::hash_token(&token)).await?;
@@ -58,8 +58,8 @@ pub async fn enqueue_notifications(
                 plain_body: spec.body_text.as_deref(),
                 link: &link,
                 expires_at: spec.expires_at,
-                timezone: &state.config.timezone,
-                from: &state.config.mail_from,
+                timezone: &state.site.timezone,
+                from: &state.site.mail_from,
                 to: email,
             },
         );
@@ -81,7 +81,7 @@ pub async fn enqueue_notifications(
 #[allow(clippy::too_many_arguments)]
 pub async fn enqueue_phone_request(
     conn: &mut AnyConnection,
-    state: &AppState,
+    state: &Services,
     keyring: &Keyring,
     message_id: &str,
     spec: &NotifySpec,
@@ -98,8 +98,8 @@ pub async fn enqueue_phone_request(
         spec.expires_at,
     )
     .await?;
-    let link = format!("{}/phones/{token}", state.config.base_url());
-    let from = crate::settings::notification_from(&spec.settings, &state.config.mail_from);
+    let link = format!("{}/phones/{token}", state.site.base_url());
+    let from = crate::settings::notification_from(&spec.settings, &state.site.mail_from);
     // A hidden subject is not repeated to the sender either: the mail may be read on any device.
     let subject = if spec.settings.hide_subject {
         ""
@@ -120,7 +120,7 @@ pub async fn enqueue_phone_request(
 }
 
 /// Opens a message's data key.
-pub fn message_key(state: &AppState, wrapped: &[u8]) -> anyhow::Result<DataKey> {
+pub fn message_key(state: &Services, wrapped: &[u8]) -> anyhow::Result<DataKey> {
     Ok(state.keys.unwrap(wrapped)?)
 }
 
@@ -148,17 +148,17 @@ pub struct SuppliedPhone {
 /// Takes phone numbers for recipients of a held message; when every recipient has one, releases the
 /// message. Invalid numbers are refused with 422 naming the recipient.
 pub async fn supply_phones(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
     message_id: &str,
     numbers: &[SuppliedPhone],
     actor: &str,
-) -> Result<SupplyOutcome, AppError> {
+) -> Result<SupplyOutcome, ServiceError> {
     let message = store::held_message(&state.db, tenant_id, message_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     if message.status != "held" {
-        return Err(AppError::Conflict(
+        return Err(ServiceError::Conflict(
             "this message is not waiting for phone numbers".into(),
         ));
     }
@@ -176,7 +176,7 @@ pub async fn supply_phones(
             .iter()
             .find(|r| r.email.eq_ignore_ascii_case(email.trim()))
         else {
-            return Err(AppError::invalid(
+            return Err(ServiceError::invalid(
                 format!("phones.{email}"),
                 format!("{email} is not a recipient of this message"),
             ));
@@ -184,11 +184,12 @@ pub async fn supply_phones(
         if raw.trim().is_empty() {
             continue;
         }
-        let e164 = phones::normalize(raw, chosen.as_deref().unwrap_or(&country))
-            .map_err(|e| AppError::invalid(format!("phones.{}", recipient.email), e.to_string()))?;
+        let e164 = phones::normalize(raw, chosen.as_deref().unwrap_or(&country)).map_err(|e| {
+            ServiceError::invalid(format!("phones.{}", recipient.email), e.to_string())
+        })?;
         normalised.push((recipient.id.clone(), recipient.email.clone(), e164));
     }
-    let key = message_key(state, &message.wrapped_key).map_err(AppError::internal)?;
+    let key = message_key(state, &message.wrapped_key).map_err(ServiceError::internal)?;
     let keyring = state.keys.keyring();
     let now = state.now_ms();
     let missing: Vec<String> = recipients
@@ -212,7 +213,7 @@ pub async fn supply_phones(
     if released {
         let content =
             sealing::open_content(&state.keys, tenant_id, message_id, &message.sealed_content)
-                .map_err(AppError::internal)?;
+                .map_err(ServiceError::internal)?;
         // A subject hidden when the message was stored (by the tenant, or because the gateway found a
         // value in it) stays hidden in the notifications sent now.
         let mut settings = settings;
@@ -261,32 +262,32 @@ pub async fn supply_phones(
 /// Removes a recipient from a held message (the phone page's "remove"), audited in the same
 /// transaction. The last recipient cannot be removed (422); a message no longer held is a 409.
 pub async fn remove_held_recipient(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
     message_id: &str,
     email: &str,
     actor: &str,
-) -> Result<(), AppError> {
+) -> Result<(), ServiceError> {
     store::held_message(&state.db, tenant_id, message_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     let now = state.now_ms();
     let mut tx = state.db.pool.begin().await?;
     match store::remove_held_recipient(&mut tx, message_id, email).await? {
         store::HeldRemoval::Removed => {}
         store::HeldRemoval::NotHeld => {
-            return Err(AppError::Conflict(
+            return Err(ServiceError::Conflict(
                 "this message is not waiting for phone numbers".into(),
             ));
         }
         store::HeldRemoval::NotRecipient => {
-            return Err(AppError::invalid(
+            return Err(ServiceError::invalid(
                 "email",
                 format!("{email} is not a recipient of this message"),
             ));
         }
         store::HeldRemoval::LastRecipient => {
-            return Err(AppError::invalid(
+            return Err(ServiceError::invalid(
                 "email",
                 "the last recipient of a message cannot be removed",
             ));
@@ -311,7 +312,7 @@ pub async fn remove_held_recipient(
 }
 
 /// Deletes held messages whose expiry passed without numbers, and tells each sender. Returns how many.
-pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
+pub async fn expire_held(state: &Services) -> anyhow::Result<usize> {
     let now = state.now_ms();
     let expired = store::expired_held(&state.db, now).await?;
     let keyring = state.keys.keyring();
@@ -328,7 +329,7 @@ pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
         .map(|c| c.subject)
         .unwrap_or_default();
         let blob_ids = store::blob_ids(&state.db, &message.id).await?;
-        let from = crate::settings::notification_from(&settings, &state.config.mail_from);
+        let from = crate::settings::notification_from(&settings, &state.site.mail_from);
         let mail = render::held_expired(
             Language::parse(&message.language).unwrap_or_default(),
             &subject,
@@ -361,7 +362,7 @@ pub async fn expire_held(state: &AppState) -> anyhow::Result<usize> {
 }
 
 /// Runs the periodic jobs until the process ends.
-pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
+pub fn spawn_maintenance(state: Services) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if let Err(error) = expire_held(&state).await {
@@ -382,13 +383,13 @@ pub fn spawn_maintenance(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(error) = zegel_store::admin_sessions::forget_ended(
                 &state.db,
                 state.now_ms(),
-                crate::admin_page::SESSION_IDLE_MS,
+                zegel_store::admin_sessions::SESSION_IDLE_MS,
             )
             .await
             {
                 tracing::error!(error = %error, "forgetting ended admin sessions failed");
             }
-            let week_ago = state.now_ms() - crate::gateway::accept::IDEMPOTENCY_MS;
+            let week_ago = state.now_ms() - zegel_store::gateway::IDEMPOTENCY_MS;
             if let Err(error) = zegel_store::gateway::forget_before(&state.db, week_ago).await {
                 tracing::error!(error = %error, "forgetting gateway keys failed");
             }

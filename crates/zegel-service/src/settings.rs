@@ -10,8 +10,8 @@ use serde_json::Value;
 use zegel_core::policy::ContentFilterPolicy;
 use zegel_core::settings::{SettingsContext, TenantSettings};
 
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::ServiceError;
+use crate::Services;
 use zegel_mail::OutgoingEmail;
 use zegel_mail::render::{self, Notification};
 use zegel_store::audit::{self, AuditEvent};
@@ -50,10 +50,10 @@ impl CurrentSettings {
 }
 
 /// Loads a tenant's settings in force.
-pub async fn load(state: &AppState, tenant_id: &str) -> Result<CurrentSettings, AppError> {
+pub async fn load(state: &Services, tenant_id: &str) -> Result<CurrentSettings, ServiceError> {
     let tenant = tenants::tenant(&state.db, tenant_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(ServiceError::NotFound)?;
     let tenant_domains = tenants::domains(&state.db, tenant_id).await?;
     let allowed = tenants::max_expiry_days(&state.db, tenant_id).await?;
     let max_expiry_days_allowed = u32::try_from(allowed)
@@ -82,21 +82,24 @@ pub async fn load(state: &AppState, tenant_id: &str) -> Result<CurrentSettings, 
 
 /// A stored document laid over the defaults, so fields added to the document after it was stored take
 /// their day-one value instead of making old versions unreadable.
-pub fn from_stored(defaults: &TenantSettings, document: &str) -> Result<TenantSettings, AppError> {
-    let stored: Value = serde_json::from_str(document).map_err(AppError::internal)?;
-    let mut merged = serde_json::to_value(defaults).map_err(AppError::internal)?;
+pub fn from_stored(
+    defaults: &TenantSettings,
+    document: &str,
+) -> Result<TenantSettings, ServiceError> {
+    let stored: Value = serde_json::from_str(document).map_err(ServiceError::internal)?;
+    let mut merged = serde_json::to_value(defaults).map_err(ServiceError::internal)?;
     // A merge patch, so nested fields added later get defaults too; a stored `null` stays none.
     merge::merge_patch(&mut merged, &stored);
-    serde_json::from_value(merged).map_err(AppError::internal)
+    serde_json::from_value(merged).map_err(ServiceError::internal)
 }
 
 /// The settings in force for a tenant (what message creation and the sender API apply).
-pub async fn effective(state: &AppState, tenant_id: &str) -> Result<TenantSettings, AppError> {
+pub async fn effective(state: &Services, tenant_id: &str) -> Result<TenantSettings, ServiceError> {
     Ok(load(state, tenant_id).await?.settings)
 }
 
 /// Parses a whole settings document, naming the field that is missing, unknown or of the wrong type.
-pub fn parse_document(value: &Value) -> Result<TenantSettings, AppError> {
+pub fn parse_document(value: &Value) -> Result<TenantSettings, ServiceError> {
     let settings: TenantSettings = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -119,12 +122,12 @@ pub fn parse_document(value: &Value) -> Result<TenantSettings, AppError> {
         if field.is_empty() {
             field = "body".to_owned();
         }
-        AppError::invalid(field, inner)
+        ServiceError::invalid(field, inner)
     })?;
     // Nested types of other crates ignore unknown keys; a typo must not vanish silently.
-    let known = serde_json::to_value(&settings).map_err(AppError::internal)?;
+    let known = serde_json::to_value(&settings).map_err(ServiceError::internal)?;
     unknown_key(value, &known, "").map_or(Ok(settings), |field| {
-        Err(AppError::invalid(field, "unknown field"))
+        Err(ServiceError::invalid(field, "unknown field"))
     })
 }
 
@@ -157,15 +160,15 @@ fn unknown_key(given: &Value, known: &Value, path: &str) -> Option<String> {
 /// `expected` (when given); then appends the `settings.changed` audit event. `actor` is e.g.
 /// `admin:ciso@zorg.example`.
 pub async fn save(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
     actor: &str,
     mut settings: TenantSettings,
     expected: Option<i64>,
-) -> Result<CurrentSettings, AppError> {
+) -> Result<CurrentSettings, ServiceError> {
     let current = load(state, tenant_id).await?;
     settings.validate(&current.context())?;
-    let document = serde_json::to_string(&settings).map_err(AppError::internal)?;
+    let document = serde_json::to_string(&settings).map_err(ServiceError::internal)?;
     let now = state.now_ms();
     let version = db::settings::save(
         &state.db,
@@ -177,17 +180,14 @@ pub async fn save(
     )
     .await
     .map_err(|error| match error {
-        db::settings::SaveError::Stale { current } if expected.is_some() => {
-            AppError::bad_request_status(
-                axum::http::StatusCode::PRECONDITION_FAILED,
-                "stale_settings",
-                format!("the settings are at version {current} now; load them again"),
-            )
-        }
+        db::settings::SaveError::Stale { current } if expected.is_some() => ServiceError::Stale {
+            code: "stale_settings",
+            message: format!("the settings are at version {current} now; load them again"),
+        },
         db::settings::SaveError::Stale { .. } => {
-            AppError::Conflict("the settings were changed at the same time; try again".into())
+            ServiceError::Conflict("the settings were changed at the same time; try again".into())
         }
-        db::settings::SaveError::Db(error) => AppError::from(error),
+        db::settings::SaveError::Db(error) => ServiceError::from(error),
     })?;
     audit::append(
         &state.db,
@@ -211,19 +211,25 @@ pub async fn save(
 
 /// The content-filter policy of a tenant.
 pub async fn content_filter(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
-) -> Result<ContentFilterPolicy, AppError> {
+) -> Result<ContentFilterPolicy, ServiceError> {
     Ok(effective(state, tenant_id).await?.content_filter_policy())
 }
 
 /// The domains whose recipients count as internal for a tenant's content filter.
-pub async fn internal_domains(state: &AppState, tenant_id: &str) -> Result<Vec<String>, AppError> {
+pub async fn internal_domains(
+    state: &Services,
+    tenant_id: &str,
+) -> Result<Vec<String>, ServiceError> {
     Ok(effective(state, tenant_id).await?.internal_domains)
 }
 
 /// The country whose national number formats senders may use for SMS numbers (ISO 3166 alpha-2).
-pub async fn sms_default_country(state: &AppState, tenant_id: &str) -> Result<String, AppError> {
+pub async fn sms_default_country(
+    state: &Services,
+    tenant_id: &str,
+) -> Result<String, ServiceError> {
     Ok(effective(state, tenant_id).await?.sms_default_country)
 }
 
@@ -299,7 +305,7 @@ mod tests {
             let mut doc = day_one();
             *doc.pointer_mut(pointer).unwrap() = value;
             match parse_document(&doc) {
-                Err(AppError::Invalid { field: got, .. }) => assert_eq!(got, field),
+                Err(ServiceError::Invalid { field: got, .. }) => assert_eq!(got, field),
                 other => panic!("{pointer}: {other:?}"),
             }
         }
@@ -307,17 +313,17 @@ mod tests {
         missing["branding"].as_object_mut().unwrap().remove("color");
         missing.as_object_mut().unwrap().remove("hide_subject");
         assert!(
-            matches!(parse_document(&missing), Err(AppError::Invalid { field, .. }) if field == "branding.color")
+            matches!(parse_document(&missing), Err(ServiceError::Invalid { field, .. }) if field == "branding.color")
         );
         let mut unknown = day_one();
         unknown["content_filter"]["rules"][1]["levle"] = json!("2fa");
         assert!(
-            matches!(parse_document(&unknown), Err(AppError::Invalid { field, .. }) if field == "content_filter.rules[1].levle")
+            matches!(parse_document(&unknown), Err(ServiceError::Invalid { field, .. }) if field == "content_filter.rules[1].levle")
         );
         let mut top = day_one();
         top["colour"] = json!("#fff");
         assert!(
-            matches!(parse_document(&top), Err(AppError::Invalid { field, .. }) if field == "colour")
+            matches!(parse_document(&top), Err(ServiceError::Invalid { field, .. }) if field == "colour")
         );
     }
 

@@ -4,8 +4,8 @@
 //! the tracking record (the rows of the message, its recipients, files with sizes, and downloads) and
 //! the audit trail.
 
-use crate::access::ClientInfo;
-use crate::state::AppState;
+use crate::ClientInfo;
+use crate::Services;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::{delivery, tracking};
 
@@ -31,7 +31,7 @@ impl Destruction {
 /// false when the message was already destroyed (nothing happens then).
 #[tracing::instrument(skip_all, err, fields(message = %message_id))]
 pub async fn destroy_message(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
     message_id: &str,
     how: Destruction,
@@ -72,7 +72,7 @@ pub async fn destroy_message(
 /// Destroys the content of every active message whose expiry has passed; returns how many. Held
 /// messages are handled by `delivery::expire_held` (they were never sent, so they go entirely).
 #[tracing::instrument(skip_all, err)]
-pub async fn expire_messages(state: &AppState) -> anyhow::Result<usize> {
+pub async fn expire_messages(state: &Services) -> anyhow::Result<usize> {
     let mut expired = 0;
     loop {
         let due = tracking::due_for_expiry(&state.db, state.now_ms(), 100).await?;

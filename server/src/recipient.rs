@@ -1,0 +1,184 @@
+//! What HTTP adds to a recipient's access (the rules are `zegel_service::access`): the session cookie
+//! (`__Host-` prefixed over TLS, HttpOnly, SameSite=Strict, no lifetime of its own), and downloads as
+//! responses with safe headers.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use zegel_service::access::{self, AccessError, Download, MessageLink};
+use zegel_store::messages::Access;
+
+use crate::state::AppState;
+
+/// The cookie name of a recipient's session: `__Host-` prefixed when served over TLS (browsers only
+/// accept that prefix with `Secure`).
+pub fn session_cookie_name(state: &AppState, recipient_id: &str) -> String {
+    if state.site.is_https() {
+        format!("__Host-zs-{recipient_id}")
+    } else {
+        format!("zs-{recipient_id}")
+    }
+}
+
+/// The `Set-Cookie` value for a new session.
+pub fn session_cookie(state: &AppState, recipient_id: &str, token: &str) -> HeaderValue {
+    let secure = if state.site.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    // No Max-Age or Expires: the cookie dies with the browser; the server ends the session earlier
+    // (idle or absolute timeout, logout).
+    let value = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        session_cookie_name(state, recipient_id),
+    );
+    HeaderValue::from_str(&value).expect("cookie values are ASCII")
+}
+
+/// The `Set-Cookie` value that removes a session cookie (logout).
+pub fn clear_session_cookie(state: &AppState, recipient_id: &str) -> HeaderValue {
+    let secure = if state.site.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let value = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        session_cookie_name(state, recipient_id),
+    );
+    HeaderValue::from_str(&value).expect("cookie values are ASCII")
+}
+
+/// The session token a request carries for `recipient_id`, if any.
+pub(crate) fn session_token<'h>(
+    state: &AppState,
+    headers: &'h HeaderMap,
+    recipient_id: &str,
+) -> Option<&'h str> {
+    let name = session_cookie_name(state, recipient_id);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Ends the session the request's cookie holds for `recipient_id` (if any): logout.
+pub async fn logout(
+    state: &AppState,
+    headers: &HeaderMap,
+    recipient_id: &str,
+) -> Result<(), AccessError> {
+    access::logout(state, session_token(state, headers, recipient_id)).await
+}
+
+/// The access a request's session cookie opens for `recipient_id`, if any.
+pub async fn session_access(
+    state: &AppState,
+    headers: &HeaderMap,
+    recipient_id: &str,
+) -> Result<Access, AccessError> {
+    access::session_access(
+        state,
+        session_token(state, headers, recipient_id),
+        recipient_id,
+    )
+    .await
+}
+
+/// The session a request carries for one of the recipients of a message's one link.
+pub async fn session_for_link(
+    state: &AppState,
+    headers: &HeaderMap,
+    link: &MessageLink,
+) -> Result<Access, AccessError> {
+    let cookies: Vec<&str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('=').map(|(name, _)| name))
+        .collect();
+    for access in link.recipients() {
+        let name = session_cookie_name(state, &access.recipient_id);
+        if cookies.contains(&name.as_str()) {
+            return session_access(state, headers, &access.recipient_id).await;
+        }
+    }
+    Err(AccessError::NoSession)
+}
+
+/// A download as a response: `application/octet-stream` (or `application/zip`), saved under its name,
+/// never sniffed or cached. A stream that ends with an error aborts the response.
+pub fn download_response(download: Download) -> Result<Response, AccessError> {
+    let content_type = if download.size.is_none() {
+        "application/zip"
+    } else {
+        "application/octet-stream"
+    };
+    let mut response = Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(
+            header::CONTENT_DISPOSITION,
+            content_disposition(&download.name),
+        )
+        .header("x-content-type-options", "nosniff")
+        .header(header::CACHE_CONTROL, "no-store");
+    if let Some(size) = download.size {
+        response = response.header(header::CONTENT_LENGTH, size);
+    }
+    response
+        .body(Body::from_stream(download.body))
+        .map_err(|e| AccessError::Internal(e.into()))
+}
+
+/// A `Content-Disposition: attachment` header with an ASCII fallback and the RFC 5987 UTF-8 name.
+pub fn content_disposition(name: &str) -> HeaderValue {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn download_names_are_safe_headers() {
+        let header = content_disposition("rapport \"Q1\"\r\n€.pdf");
+        let text = header.to_str().unwrap();
+        assert!(
+            text.starts_with("attachment; filename=\"rapport _Q1___"),
+            "{text}"
+        );
+        assert!(
+            text.contains("filename*=UTF-8''rapport%20%22Q1%22%0D%0A%E2%82%AC.pdf"),
+            "{text}"
+        );
+    }
+}
