@@ -25,7 +25,7 @@ use tokio::time::Instant;
 use tower::ServiceExt as _;
 
 use crate::config::HttpLimits;
-use crate::per_ip::PerIpLimit;
+use zegel_service::per_ip::PerIpLimit;
 
 /// How long open requests may finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

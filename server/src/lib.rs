@@ -30,14 +30,10 @@ pub mod config;
 pub mod devbox;
 /// The error type of handlers.
 pub mod error;
-/// The SMTP gateway: ESMTP in front of the organisation's outgoing mail.
-pub mod gateway;
 /// The HTTP listener: timeouts and a per-address cap.
 pub mod http_server;
 /// Logging: one escaped line per event, refused requests without personal data.
 pub mod log;
-/// Connections per client address.
-pub mod per_ip;
 /// The recipient portal.
 pub mod portal;
 /// A recipient's session cookie and downloads as HTTP responses.

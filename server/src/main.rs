@@ -315,7 +315,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
-    let gateway = zegel_server::gateway::spawn(state.clone()).await?;
+    let gateway = zegel_gateway::spawn(state.gateway()).await?;
     let worker = zegel_outbox::spawn(state.outbox());
     let maintenance = zegel_service::delivery::spawn_maintenance(state.services.clone());
     let dev = state.mailer.dev_mailbox().is_some();

@@ -14,6 +14,16 @@ pub struct AppState {
     pub services: zegel_service::Services,
 }
 
+impl AppState {
+    /// What the SMTP gateway works with (handles shared with this state).
+    pub fn gateway(&self) -> zegel_gateway::GatewayState {
+        zegel_gateway::GatewayState {
+            services: self.services.clone(),
+            config: Arc::new(self.config.gateway.clone()),
+        }
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = zegel_service::Services;
 

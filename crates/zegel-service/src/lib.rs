@@ -24,6 +24,7 @@ pub mod delivery;
 mod error;
 pub mod intake;
 pub mod oidc;
+pub mod per_ip;
 pub mod phones;
 pub mod retention;
 pub mod scan;

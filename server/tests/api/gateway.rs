@@ -30,7 +30,7 @@ impl Drop for Gateway {
 
 impl Gateway {
     pub(crate) async fn start(backend: &Backend, extra: &[(&str, &str)]) -> Option<Self> {
-        Self::start_with_budget(backend, extra, zegel_server::gateway::DATA_BUDGET_KIB).await
+        Self::start_with_budget(backend, extra, zegel_gateway::DATA_BUDGET_KIB).await
     }
 
     async fn start_with_budget(
@@ -41,9 +41,9 @@ impl Gateway {
         let server = TestServer::start_on(backend, extra).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let smtp = listener.local_addr().unwrap();
-        let state = server.state.clone();
+        let state = server.state.gateway();
         let task = tokio::spawn(async move {
-            zegel_server::gateway::serve_with_budget(state, listener, budget_kib)
+            zegel_gateway::serve_with_budget(state, listener, budget_kib)
                 .await
                 .unwrap();
         });
@@ -984,7 +984,7 @@ async fn per_address_cap(backend: Backend) {
         return;
     };
     let cap = gw.server.state.config.gateway.max_connections_per_ip;
-    assert!(cap < zegel_server::gateway::MAX_CONNECTIONS / 4);
+    assert!(cap < zegel_gateway::MAX_CONNECTIONS / 4);
     let connect = |source: [u8; 4]| async move {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.bind(SocketAddr::from((source, 0))).unwrap();

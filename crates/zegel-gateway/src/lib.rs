@@ -22,11 +22,30 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
-use crate::state::AppState;
+use zegel_service::Services;
 
 /// What happens to a received mail.
 pub mod accept;
+mod config;
 pub use accept::{Envelope, Reply};
+pub use config::{Cidr, GatewayConfig};
+
+/// What the gateway works with: the services, and its own settings (`ZEGEL_SMTP_*`).
+#[derive(Clone, Debug)]
+pub struct GatewayState {
+    /// The rules and the infrastructure.
+    pub services: Services,
+    /// The gateway's settings.
+    pub config: Arc<GatewayConfig>,
+}
+
+impl std::ops::Deref for GatewayState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
 
 /// Connections served at once; more get `421`.
 pub const MAX_CONNECTIONS: usize = 200;
@@ -46,11 +65,11 @@ trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 /// Loads the STARTTLS certificate and key, when configured.
-pub fn tls_acceptor(state: &AppState) -> anyhow::Result<Option<TlsAcceptor>> {
+pub fn tls_acceptor(state: &GatewayState) -> anyhow::Result<Option<TlsAcceptor>> {
     use anyhow::Context as _;
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    let gateway = &state.config.gateway;
+    let gateway = &state.config;
     let (Some(cert), Some(key)) = (&gateway.tls_cert, &gateway.tls_key) else {
         return Ok(None);
     };
@@ -116,19 +135,19 @@ fn client_cert_name(
 }
 
 /// Serves SMTP on `listener` until the task is dropped.
-pub async fn serve(state: AppState, listener: TcpListener) -> anyhow::Result<()> {
+pub async fn serve(state: GatewayState, listener: TcpListener) -> anyhow::Result<()> {
     serve_with_budget(state, listener, DATA_BUDGET_KIB).await
 }
 
 /// [`serve`] with another DATA memory budget (KiB), for tests.
 pub async fn serve_with_budget(
-    state: AppState,
+    state: GatewayState,
     listener: TcpListener,
     budget_kib: u32,
 ) -> anyhow::Result<()> {
     let tls = tls_acceptor(&state)?;
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let per_ip = crate::per_ip::PerIpLimit::new(state.config.gateway.max_connections_per_ip);
+    let per_ip = zegel_service::per_ip::PerIpLimit::new(state.config.max_connections_per_ip);
     let budget = Arc::new(Semaphore::new(budget_kib as usize));
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -171,8 +190,8 @@ pub async fn serve_with_budget(
 }
 
 /// Binds `ZEGEL_SMTP_LISTEN` and serves in a task, when configured.
-pub async fn spawn(state: AppState) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
-    let Some(listen) = state.config.gateway.listen else {
+pub async fn spawn(state: GatewayState) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let Some(listen) = state.config.listen else {
         return Ok(None);
     };
     let listener = TcpListener::bind(listen)
@@ -220,7 +239,7 @@ impl Input {
 }
 
 struct Session {
-    state: AppState,
+    state: GatewayState,
     ip: IpAddr,
     tls_acceptor: Option<TlsAcceptor>,
     budget: Arc<Semaphore>,
@@ -249,13 +268,13 @@ fn reply(code: u16, esc: [u8; 3], text: &str) -> Vec<u8> {
 
 impl Session {
     fn new(
-        state: AppState,
+        state: GatewayState,
         ip: IpAddr,
         tls_acceptor: Option<TlsAcceptor>,
         budget: Arc<Semaphore>,
     ) -> Self {
         let hostname = state
-            .config
+            .site
             .public_url
             .host_str()
             .unwrap_or("zegel")
@@ -279,7 +298,7 @@ impl Session {
     /// Whether the client may relay without AUTH: from a trusted network, or from a shared network
     /// (Exchange Online's) with a client certificate of a configured name.
     fn relay_network(&self) -> bool {
-        let gateway = &self.state.config.gateway;
+        let gateway = &self.state.config;
         gateway.relay_networks.iter().any(|n| n.contains(self.ip))
             || (self.cert_name.is_some()
                 && gateway
@@ -353,7 +372,7 @@ impl Session {
                         })??;
                     self.cert_name = client_cert_name(
                         tls.get_ref().1.peer_certificates(),
-                        &self.state.config.gateway.relay_cert_names,
+                        &self.state.config.relay_cert_names,
                     );
                     if let Some(name) = &self.cert_name {
                         tracing::info!(certificate = %name, "gateway: client certificate accepted");
@@ -391,7 +410,7 @@ impl Session {
                     ehlo.capabilities |= smtp_proto::EXT_AUTH;
                     ehlo.auth_mechanisms = smtp_proto::AUTH_PLAIN | smtp_proto::AUTH_LOGIN;
                 }
-                ehlo.size = self.state.config.gateway.max_size as usize;
+                ehlo.size = self.state.config.max_size as usize;
                 let mut out = Vec::new();
                 let _ = ehlo.write(&mut out);
                 out
@@ -462,7 +481,7 @@ impl Session {
         if self.from.is_some() {
             return reply(503, [5, 5, 1], "a transaction is already open; RSET first");
         }
-        let max = self.state.config.gateway.max_size;
+        let max = self.state.config.max_size;
         if from.size as u64 > max {
             return reply(
                 552,
@@ -526,7 +545,7 @@ impl Session {
 
     fn rcpt(&mut self, to: smtp_proto::RcptTo<String>) -> Vec<u8> {
         let allowed = self.relay_network() || self.user.is_some();
-        let max = self.state.config.gateway.max_recipients;
+        let max = self.state.config.max_recipients;
         let Some(envelope) = &mut self.from else {
             return reply(503, [5, 5, 1], "send MAIL FROM first");
         };
@@ -563,7 +582,7 @@ impl Session {
         stream
             .write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n")
             .await?;
-        let max = self.state.config.gateway.max_size as usize;
+        let max = self.state.config.max_size as usize;
         let deadline = tokio::time::Instant::now() + DATA_TIMEOUT;
         let mut receiver = DataReceiver::new();
         let mut data = Vec::new();

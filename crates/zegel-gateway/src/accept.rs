@@ -13,11 +13,10 @@ use zegel_core::message::{
 use zegel_core::policy::{Action, RecipientClass};
 use zegel_dlp::{Kind, Location};
 
-use crate::error::AppError;
-use crate::state::AppState;
 use zegel_outbox::relay;
 use zegel_service::intake::{Origin, Upload, store};
 use zegel_service::scan::{Attachment, ScanInput, ScanRecipient, classify, scan_message};
+use zegel_service::{ServiceError, Services};
 use zegel_store::audit::{self, AuditEvent};
 
 /// The envelope of one mail transaction.
@@ -85,16 +84,16 @@ fn idempotency_key(
 }
 
 /// Handles a received mail; never panics, always answers.
-pub async fn accept(state: &AppState, envelope: &Envelope, raw: Vec<u8>) -> Reply {
+pub async fn accept(state: &Services, envelope: &Envelope, raw: Vec<u8>) -> Reply {
     match accept_inner(state, envelope, raw).await {
         Ok(reply) => reply,
-        Err(AppError::Invalid { field, message, .. }) => Reply::new(
+        Err(ServiceError::Invalid { field, message, .. }) => Reply::new(
             554,
             [5, 6, 0],
             format!("the message cannot be protected: {field}: {message}"),
         ),
-        Err(AppError::BadRequest { message, .. }) => Reply::new(554, [5, 6, 0], message),
-        Err(AppError::TooLarge(message)) => Reply::new(552, [5, 3, 4], message),
+        Err(ServiceError::BadRequest { message, .. }) => Reply::new(554, [5, 6, 0], message),
+        Err(ServiceError::TooLarge(message)) => Reply::new(552, [5, 3, 4], message),
         Err(error) => {
             tracing::error!(error = %error, "gateway: cannot store a mail; the client will retry");
             Reply::new(
@@ -125,10 +124,10 @@ fn addresses(address: Option<&mail_parser::Address<'_>>) -> Vec<String> {
 }
 
 async fn accept_inner(
-    state: &AppState,
+    state: &Services,
     envelope: &Envelope,
     raw: Vec<u8>,
-) -> Result<Reply, AppError> {
+) -> Result<Reply, ServiceError> {
     let parsed = MessageParser::default().parse(&raw[..]);
     let Some(parsed) = parsed.filter(|m| !m.headers().is_empty()) else {
         return Ok(Reply::new(
@@ -235,7 +234,7 @@ async fn accept_inner(
         (outcome, input, attachments)
     })
     .await
-    .map_err(AppError::internal)?;
+    .map_err(ServiceError::internal)?;
 
     let activation = outcome
         .findings
@@ -377,13 +376,13 @@ async fn accept_inner(
 /// Queues the mail unchanged for `to`: blob committed, then one transaction with the job and the
 /// `gateway.accepted` entry; on failure the blob is removed.
 async fn relay_all(
-    state: &AppState,
+    state: &Services,
     tenant_id: &str,
     envelope: &Envelope,
     to: &[String],
     raw: &[u8],
     key: Option<String>,
-) -> Result<Reply, AppError> {
+) -> Result<Reply, ServiceError> {
     let prepared = relay::prepare(
         &state.keys,
         &state.blobs,
@@ -395,7 +394,7 @@ async fn relay_all(
     )
     .await?;
     let blob = [prepared.blob_id.clone()];
-    let result: Result<(), AppError> = async {
+    let result: Result<(), ServiceError> = async {
         state.blobs.commit(&blob)?;
         let now = state.now_ms();
         let mut tx = state.db.pool.begin().await?;
