@@ -16,6 +16,7 @@ use zegel_core::{Language, MessageKind};
 
 use crate::{ClientInfo, Services};
 use zegel_mail::render;
+use zegel_store::MessageStatus;
 use zegel_store::access as store;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::messages::{self, Access, FileRow};
@@ -181,7 +182,7 @@ pub async fn resolve_link(state: &Services, token: &str) -> Result<Link, AccessE
     };
     // The message as a whole must be reachable; each recipient's own blocks apply when they name
     // themselves.
-    if any.status != "active" || now >= any.expires_at || any.message_blocked {
+    if any.status != MessageStatus::Active || now >= any.expires_at || any.message_blocked {
         return Err(AccessError::Unavailable);
     }
     if any.kind == MessageKind::PublicFiles.as_str() {

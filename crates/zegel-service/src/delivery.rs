@@ -10,6 +10,7 @@ use crate::ServiceError;
 use crate::Services;
 use crate::phones;
 use zegel_mail::render::{self, Notification};
+use zegel_store::MessageStatus;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::{delivery as store, phones as phone_store};
 use zegel_vault::sealing::{self, seal_field};
@@ -157,7 +158,7 @@ pub async fn supply_phones(
     let message = store::held_message(&state.db, tenant_id, message_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
-    if message.status != "held" {
+    if message.status != MessageStatus::Held {
         return Err(ServiceError::Conflict(
             "this message is not waiting for phone numbers".into(),
         ));
@@ -231,7 +232,7 @@ pub async fn supply_phones(
             .iter()
             .map(|r| (r.id.clone(), r.email.clone()))
             .collect();
-        store::set_status(&mut tx, message_id, "active").await?;
+        store::set_status(&mut tx, message_id, MessageStatus::Active).await?;
         phone_store::spend_requests(&mut tx, message_id).await?;
         // A message whose sender's client sent the notification (one link) gets no second one.
         if !zegel_store::links::has_message_link(&mut tx, message_id).await? {

@@ -13,6 +13,7 @@ use zegel_crypto::DataKey;
 use crate::delivery::{self, NotifySpec};
 use crate::{ServiceError, Services};
 use zegel_mail::render;
+use zegel_store::MessageStatus;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::links;
 use zegel_store::messages::{self, FileRow, NewMessage, NewRecipient};
@@ -314,7 +315,11 @@ pub async fn store(
             &content_json,
         ),
         max_downloads: request.max_downloads.map(i64::from),
-        status: if missing.is_empty() { "active" } else { "held" }.to_owned(),
+        status: if missing.is_empty() {
+            MessageStatus::Active
+        } else {
+            MessageStatus::Held
+        },
         created_at: now,
         expires_at,
     };

@@ -6,6 +6,7 @@
 
 use crate::ClientInfo;
 use crate::Services;
+use zegel_store::MessageStatus;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::{delivery, tracking};
 
@@ -19,10 +20,10 @@ pub enum Destruction {
 }
 
 impl Destruction {
-    fn status(self) -> &'static str {
+    fn status(self) -> MessageStatus {
         match self {
-            Self::Expired => "expired",
-            Self::Deleted => "deleted",
+            Self::Expired => MessageStatus::Expired,
+            Self::Deleted => MessageStatus::Deleted,
         }
     }
 }

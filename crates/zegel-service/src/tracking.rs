@@ -15,6 +15,7 @@ pub use zegel_core::api::{
 use crate::ClientInfo;
 use crate::ServiceError;
 use crate::Services;
+use zegel_store::MessageStatus as Status;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::messages;
 use zegel_store::tenants::User;
@@ -57,7 +58,7 @@ pub fn subject(state: &Services, message: &SentMessage) -> Option<String> {
 }
 
 fn is_destroyed(message: &SentMessage) -> bool {
-    matches!(message.status.as_str(), "expired" | "deleted")
+    message.status.is_destroyed()
 }
 
 /// The full status of a sender's message.
@@ -70,7 +71,7 @@ pub async fn message_status(
     let recipients = store::recipients(&state.db, message_id).await?;
     let files = messages::files_of(&state.db, message_id).await?;
     let downloads = store::downloads(&state.db, message_id).await?;
-    let held = message.status == "held";
+    let held = message.status == Status::Held;
     let any_opened = recipients.iter().any(|r| r.opened_at.is_some());
     let files = files
         .into_iter()
@@ -124,7 +125,7 @@ pub async fn message_status(
         id: message.id,
         kind: message.kind,
         level: message.auth_level,
-        status: message.status,
+        status: message.status.as_str().to_owned(),
         created_at: time(message.created_at),
         expires_at: time(message.expires_at),
         destroyed_at: message.destroyed_at.map(time),
@@ -264,7 +265,7 @@ pub async fn list(
             id: row.message.id,
             kind: row.message.kind,
             level: row.message.auth_level,
-            status: row.message.status,
+            status: row.message.status.as_str().to_owned(),
             blocked: row.message.blocked,
             created_at: time(row.message.created_at),
             expires_at: time(row.message.expires_at),

@@ -19,9 +19,13 @@ pub async fn set_token_hash(
 }
 
 /// Sets a message's status.
-pub async fn set_status(conn: &mut AnyConnection, message_id: &str, status: &str) -> DbResult<()> {
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    message_id: &str,
+    status: crate::MessageStatus,
+) -> DbResult<()> {
     sqlx::query("UPDATE messages SET status = $1 WHERE id = $2")
-        .bind(status)
+        .bind(status.as_str())
         .bind(message_id)
         .execute(conn)
         .await?;
@@ -36,7 +40,7 @@ pub struct MessageForDelivery {
     /// Tenant.
     pub tenant_id: String,
     /// Status.
-    pub status: String,
+    pub status: crate::MessageStatus,
     /// Kind.
     pub kind: String,
     /// Language.
@@ -60,7 +64,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> DbResult<MessageForDelivery> {
     Ok(MessageForDelivery {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
-        status: row.try_get("status")?,
+        status: crate::MessageStatus::decode(&row.try_get::<String, _>("status")?)?,
         kind: row.try_get("kind")?,
         language: row.try_get("language")?,
         wrapped_key: row.try_get("wrapped_key")?,

@@ -12,6 +12,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use status::MessageStatus;
 
 /// Recipient access: codes, sessions, downloads.
 pub mod access;
@@ -36,6 +37,7 @@ pub mod outbox;
 pub mod phones;
 /// Versions of tenant settings.
 pub mod settings;
+mod status;
 /// Tenants, their domains and users.
 pub mod tenants;
 /// Tracking, blocking and destroying sent messages.

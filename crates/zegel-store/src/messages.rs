@@ -36,7 +36,7 @@ pub struct NewMessage {
     /// Downloads per file and recipient.
     pub max_downloads: Option<i64>,
     /// `active` or `held`.
-    pub status: String,
+    pub status: crate::MessageStatus,
     /// Creation time.
     pub created_at: i64,
     /// Expiry time.
@@ -117,7 +117,7 @@ pub struct Access {
     /// Downloads per file and recipient.
     pub max_downloads: Option<i64>,
     /// `active`, `held`, `expired` or `deleted`.
-    pub status: String,
+    pub status: crate::MessageStatus,
     /// The whole message is blocked.
     pub message_blocked: bool,
     /// Expiry time.
@@ -127,7 +127,7 @@ pub struct Access {
 impl Access {
     /// Whether the message can be reached at `now` at all (not expired, deleted, held or blocked).
     pub fn is_available(&self, now: i64) -> bool {
-        self.status == "active"
+        self.status == crate::MessageStatus::Active
             && now < self.expires_at
             && !self.message_blocked
             && !self.recipient_blocked
@@ -160,7 +160,7 @@ fn access_from_row(row: &AnyRow) -> DbResult<Access> {
         wrapped_key: row.try_get("wrapped_key")?,
         sealed_content: row.try_get("sealed_content")?,
         max_downloads: row.try_get("max_downloads")?,
-        status: row.try_get("status")?,
+        status: crate::MessageStatus::decode(&row.try_get::<String, _>("status")?)?,
         message_blocked: row.try_get::<i64, _>("message_blocked")? != 0,
         expires_at: row.try_get("expires_at")?,
     })
@@ -224,7 +224,7 @@ pub async fn insert_message(
     .bind(&message.wrapped_key)
     .bind(&message.sealed_content)
     .bind(message.max_downloads)
-    .bind(&message.status)
+    .bind(message.status.as_str())
     .bind(message.created_at)
     .bind(message.expires_at)
     .execute(&mut *conn)

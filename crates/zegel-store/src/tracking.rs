@@ -18,7 +18,7 @@ pub struct SentMessage {
     /// `1fa`, `2fa` or none.
     pub auth_level: Option<String>,
     /// `active`, `held`, `expired` or `deleted`.
-    pub status: String,
+    pub status: crate::MessageStatus,
     /// The whole message is blocked.
     pub blocked: bool,
     /// Created (Unix ms).
@@ -41,7 +41,7 @@ fn sent_from_row(row: &AnyRow) -> DbResult<SentMessage> {
         tenant_id: row.try_get("tenant_id")?,
         kind: row.try_get("kind")?,
         auth_level: row.try_get("auth_level")?,
-        status: row.try_get("status")?,
+        status: crate::MessageStatus::decode(&row.try_get::<String, _>("status")?)?,
         blocked: row.try_get::<i64, _>("blocked")? != 0,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
@@ -294,11 +294,14 @@ pub async fn download_allowed(
     .fetch_optional(&db.pool)
     .await?;
     let Some(row) = row else { return Ok(false) };
-    Ok(row.try_get::<String, _>("status")? == "active"
-        && row.try_get::<i64, _>("expires_at")? > now
-        && row.try_get::<i64, _>("message_blocked")? == 0
-        && row.try_get::<i64, _>("recipient_blocked")? == 0
-        && row.try_get::<i64, _>("file_blocked")? == 0)
+    Ok(
+        crate::MessageStatus::decode(&row.try_get::<String, _>("status")?)?
+            == crate::MessageStatus::Active
+            && row.try_get::<i64, _>("expires_at")? > now
+            && row.try_get::<i64, _>("message_blocked")? == 0
+            && row.try_get::<i64, _>("recipient_blocked")? == 0
+            && row.try_get::<i64, _>("file_blocked")? == 0,
+    )
 }
 
 /// Who a recipient is, for the audit trail of their notification.
@@ -351,7 +354,7 @@ pub async fn due_for_expiry(db: &Db, now: i64, limit: i64) -> DbResult<Vec<(Stri
 pub async fn destroy(
     conn: &mut AnyConnection,
     message_id: &str,
-    status: &str,
+    status: crate::MessageStatus,
     now: i64,
 ) -> DbResult<bool> {
     let done = sqlx::query(
@@ -359,7 +362,7 @@ pub async fn destroy(
             status = $1, destroyed_at = $2
          WHERE id = $3 AND status IN ('active', 'held')",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(now)
     .bind(message_id)
     .execute(&mut *conn)

@@ -123,7 +123,7 @@ async fn load(state: &AppState, token: &str, t: &Texts) -> Option<Held> {
     let message = store::held_message(&state.db, &tenant_id, &message_id)
         .await
         .ok()??;
-    if message.status != "held" {
+    if message.status != zegel_store::MessageStatus::Held {
         return None;
     }
     let settings = zegel_service::settings::effective(state, &tenant_id)
