@@ -14,7 +14,7 @@ use sqlx::AnyConnection;
 use zegel_crypto::{Context, DataKey, Keyring};
 use zegel_mail::Mailer;
 use zegel_mail::sms::SmsSender;
-use zegel_store::{Clock, Db};
+use zegel_store::{Clock, Db, JobKind, JobPurpose};
 use zegel_vault::{Keys, LocalBlobs};
 
 use zegel_mail::OutgoingEmail;
@@ -107,7 +107,7 @@ pub fn open_payload(keys: &Keys, job_id: &str, sealed: &[u8]) -> anyhow::Result<
 pub async fn enqueue_email(
     conn: &mut AnyConnection,
     keyring: &Keyring,
-    purpose: &str,
+    purpose: JobPurpose,
     recipient_id: Option<&str>,
     email: OutgoingEmail,
     now: i64,
@@ -116,8 +116,8 @@ pub async fn enqueue_email(
     let job = outbox::NewJob {
         sealed_payload: seal_payload(keyring, &id, &Payload::Email(email)),
         id,
-        kind: "email".to_owned(),
-        purpose: purpose.to_owned(),
+        kind: JobKind::Email,
+        purpose,
         recipient_id: recipient_id.map(str::to_owned),
     };
     outbox::enqueue(conn, &job, now).await
@@ -127,7 +127,7 @@ pub async fn enqueue_email(
 pub async fn enqueue_sms(
     conn: &mut AnyConnection,
     keyring: &Keyring,
-    purpose: &str,
+    purpose: JobPurpose,
     recipient_id: Option<&str>,
     sms: zegel_mail::sms::OutgoingSms,
     now: i64,
@@ -136,8 +136,8 @@ pub async fn enqueue_sms(
     let job = outbox::NewJob {
         sealed_payload: seal_payload(keyring, &id, &Payload::Sms(sms)),
         id,
-        kind: "sms".to_owned(),
-        purpose: purpose.to_owned(),
+        kind: JobKind::Sms,
+        purpose,
         recipient_id: recipient_id.map(str::to_owned),
     };
     outbox::enqueue(conn, &job, now).await
@@ -202,12 +202,12 @@ async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> 
     match outcome {
         Ok(()) => {
             outbox::complete(&state.db, &job.id).await?;
-            match (&job.recipient_id, job.purpose.as_str()) {
-                (Some(recipient), "notification") => {
+            match (&job.recipient_id, job.purpose) {
+                (Some(recipient), JobPurpose::Notification) => {
                     messages::mark_notified(&state.db, recipient, state.now_ms(), false).await?;
                     audit_notification(state, recipient, "notification.sent").await?;
                 }
-                (Some(recipient), "sms_code") => {
+                (Some(recipient), JobPurpose::SmsCode) => {
                     zegel_store::phones::set_sms_error(&state.db, recipient, None).await?
                 }
                 _ => {}
@@ -217,12 +217,12 @@ async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> 
         Err((permanent, message)) if permanent || job.attempts >= MAX_ATTEMPTS => {
             tracing::warn!(job = %job.id, attempts = job.attempts, error = %message, "given up");
             outbox::give_up(&state.db, &job.id, &message).await?;
-            match (&job.recipient_id, job.purpose.as_str()) {
-                (Some(recipient), "notification") => {
+            match (&job.recipient_id, job.purpose) {
+                (Some(recipient), JobPurpose::Notification) => {
                     messages::mark_notified(&state.db, recipient, state.now_ms(), true).await?;
                     audit_notification(state, recipient, "notification.bounced").await?;
                 }
-                (Some(recipient), "sms_code") => {
+                (Some(recipient), JobPurpose::SmsCode) => {
                     zegel_store::phones::set_sms_error(&state.db, recipient, Some(&message)).await?
                 }
                 _ => {}

@@ -83,8 +83,8 @@ pub async fn prepare(
     let job = NewJob {
         sealed_payload: seal_payload(&keyring, &job_id, &Payload::Relay(relay)),
         id: job_id,
-        kind: "relay".to_owned(),
-        purpose: "relay".to_owned(),
+        kind: zegel_store::JobKind::Relay,
+        purpose: zegel_store::JobPurpose::Relay,
         recipient_id: None,
     };
     Ok(PreparedRelay { job, blob_id })
@@ -350,8 +350,8 @@ async fn bounce(
                 },
             ),
             id: dsn_id,
-            kind: "email".to_owned(),
-            purpose: "dsn".to_owned(),
+            kind: zegel_store::JobKind::Email,
+            purpose: zegel_store::JobPurpose::Dsn,
             recipient_id: None,
         };
         let mut conn = state.db.pool.acquire().await?;

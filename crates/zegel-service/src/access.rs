@@ -395,7 +395,7 @@ pub async fn challenge(
             zegel_outbox::enqueue_email(
                 &mut tx,
                 &keyring,
-                "password",
+                zegel_store::JobPurpose::Password,
                 Some(&access.recipient_id),
                 email,
                 now,
@@ -406,7 +406,7 @@ pub async fn challenge(
             zegel_outbox::enqueue_sms(
                 &mut tx,
                 &keyring,
-                "sms_code",
+                zegel_store::JobPurpose::SmsCode,
                 Some(&access.recipient_id),
                 sms,
                 now,

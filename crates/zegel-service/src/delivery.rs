@@ -67,7 +67,7 @@ pub async fn enqueue_notifications(
         zegel_outbox::enqueue_email(
             &mut *conn,
             keyring,
-            "notification",
+            zegel_store::JobPurpose::Notification,
             Some(recipient_id),
             mail,
             now,
@@ -117,7 +117,15 @@ pub async fn enqueue_phone_request(
         &from,
         &crate::settings::look(&spec.settings),
     );
-    zegel_outbox::enqueue_email(&mut *conn, keyring, "phone_request", None, mail, now).await
+    zegel_outbox::enqueue_email(
+        &mut *conn,
+        keyring,
+        zegel_store::JobPurpose::PhoneRequest,
+        None,
+        mail,
+        now,
+    )
+    .await
 }
 
 /// Opens a message's data key.
@@ -339,7 +347,15 @@ pub async fn expire_held(state: &Services) -> anyhow::Result<usize> {
             &crate::settings::look(&settings),
         );
         let mut tx = state.db.pool.begin().await?;
-        zegel_outbox::enqueue_email(&mut tx, &keyring, "held_expired", None, mail, now).await?;
+        zegel_outbox::enqueue_email(
+            &mut tx,
+            &keyring,
+            zegel_store::JobPurpose::HeldExpired,
+            None,
+            mail,
+            now,
+        )
+        .await?;
         store::delete_message(&mut tx, &message.id).await?;
         tx.commit().await?;
         state.blobs.delete(&blob_ids);

@@ -12,7 +12,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use status::MessageStatus;
+pub use status::{JobKind, JobPurpose, MessageStatus};
 
 /// Recipient access: codes, sessions, downloads.
 pub mod access;

@@ -11,10 +11,10 @@ use super::{Backend, Db, DbResult};
 pub struct NewJob {
     /// Its id, also the idempotency key (used as the e-mail's Message-ID).
     pub id: String,
-    /// `email`.
-    pub kind: String,
-    /// What it is for: `notification`, `password`, ...
-    pub purpose: String,
+    /// How it leaves.
+    pub kind: crate::JobKind,
+    /// What it is for.
+    pub purpose: crate::JobPurpose,
     /// The recipient whose status it updates, if any.
     pub recipient_id: Option<String>,
     /// The sealed payload.
@@ -26,10 +26,10 @@ pub struct NewJob {
 pub struct ClaimedJob {
     /// Its id.
     pub id: String,
-    /// `email`.
-    pub kind: String,
+    /// How it leaves.
+    pub kind: crate::JobKind,
     /// What it is for.
-    pub purpose: String,
+    pub purpose: crate::JobPurpose,
     /// The recipient whose status it updates.
     pub recipient_id: Option<String>,
     /// The sealed payload.
@@ -45,8 +45,8 @@ pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: i64) -> DbResu
          VALUES ($1, $2, $3, $4, $5, 0, $6, 0, $6)",
     )
     .bind(&job.id)
-    .bind(&job.kind)
-    .bind(&job.purpose)
+    .bind(job.kind.as_str())
+    .bind(job.purpose.as_str())
     .bind(&job.recipient_id)
     .bind(&job.sealed_payload)
     .bind(now)
@@ -79,8 +79,8 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> DbResult
         .map(|row| {
             Ok(ClaimedJob {
                 id: row.try_get("id")?,
-                kind: row.try_get("kind")?,
-                purpose: row.try_get("purpose")?,
+                kind: crate::JobKind::decode(&row.try_get::<String, _>("kind")?)?,
+                purpose: crate::JobPurpose::decode(&row.try_get::<String, _>("purpose")?)?,
                 recipient_id: row.try_get("recipient_id")?,
                 sealed_payload: row.try_get("sealed_payload")?,
                 attempts: row.try_get("attempts")?,

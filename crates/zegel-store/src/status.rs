@@ -1,53 +1,95 @@
-//! The typed values the store keeps as text columns.
+//! The typed values the store keeps as text columns: one enum per column, read back strictly (a value
+//! the schema does not know is a decoding error, never a silent default).
 
-/// Where a message is in its life (`messages.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageStatus {
-    /// Its links work (until they expire or it is blocked).
-    Active,
-    /// Waiting for the mobile numbers of its two-factor recipients; nothing was sent yet.
-    Held,
-    /// Its expiry passed: its content is destroyed, the tracking record stays.
-    Expired,
-    /// Its sender deleted it: the same as expired, earlier.
-    Deleted,
+/// Declares an enum kept as text: `as_str` writes the column, `decode` reads it back.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)+];
+
+            /// The column's text.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $text,)+
+                }
+            }
+
+            /// Reads the column's text.
+            pub(crate) fn decode(text: &str) -> Result<Self, sqlx::Error> {
+                match text {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(sqlx::Error::Decode(
+                        format!(concat!("unknown ", stringify!($name), " '{}'"), other).into(),
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// Where a message is in its life (`messages.status`).
+    MessageStatus {
+        /// Its links work (until they expire or it is blocked).
+        Active = "active",
+        /// Waiting for the mobile numbers of its two-factor recipients; nothing was sent yet.
+        Held = "held",
+        /// Its expiry passed: its content is destroyed, the tracking record stays.
+        Expired = "expired",
+        /// Its sender deleted it: the same as expired, earlier.
+        Deleted = "deleted",
+    }
 }
 
 impl MessageStatus {
-    /// The column's text.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Held => "held",
-            Self::Expired => "expired",
-            Self::Deleted => "deleted",
-        }
-    }
-
     /// Whether its content is gone (expired or deleted).
     pub fn is_destroyed(self) -> bool {
         matches!(self, Self::Expired | Self::Deleted)
     }
+}
 
-    /// Reads the column's text; anything else is a decoding error (the schema allows nothing else).
-    pub(crate) fn decode(text: &str) -> Result<Self, sqlx::Error> {
-        Ok(match text {
-            "active" => Self::Active,
-            "held" => Self::Held,
-            "expired" => Self::Expired,
-            "deleted" => Self::Deleted,
-            other => {
-                return Err(sqlx::Error::Decode(
-                    format!("unknown message status '{other}'").into(),
-                ));
-            }
-        })
+text_enum! {
+    /// How an outbox job leaves (`outbox.kind`).
+    JobKind {
+        /// Through the mail transport.
+        Email = "email",
+        /// Through the SMS provider.
+        Sms = "sms",
+        /// Unchanged to the gateway's next hop.
+        Relay = "relay",
     }
 }
 
-impl std::fmt::Display for MessageStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+text_enum! {
+    /// What an outbox job is for (`outbox.purpose`): what its success or failure updates.
+    JobPurpose {
+        /// A recipient's notification (its outcome is the recipient's `sent`/`bounced`).
+        Notification = "notification",
+        /// A recipient's password mail.
+        Password = "password",
+        /// A recipient's SMS code (its failure is shown to the sender).
+        SmsCode = "sms_code",
+        /// The sender's request for mobile numbers of a held message.
+        PhoneRequest = "phone_request",
+        /// The sender's notice that a held message expired unsent.
+        HeldExpired = "held_expired",
+        /// Mail the gateway relays.
+        Relay = "relay",
+        /// A delivery status notification for relayed mail that failed.
+        Dsn = "dsn",
     }
 }
 
@@ -56,15 +98,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_status_reads_back() {
-        for status in [
-            MessageStatus::Active,
-            MessageStatus::Held,
-            MessageStatus::Expired,
-            MessageStatus::Deleted,
-        ] {
-            assert_eq!(MessageStatus::decode(status.as_str()).unwrap(), status);
+    fn every_value_reads_back_and_nothing_else_does() {
+        for status in MessageStatus::ALL {
+            assert_eq!(MessageStatus::decode(status.as_str()).unwrap(), *status);
+        }
+        for kind in JobKind::ALL {
+            assert_eq!(JobKind::decode(kind.as_str()).unwrap(), *kind);
+        }
+        for purpose in JobPurpose::ALL {
+            assert_eq!(JobPurpose::decode(purpose.as_str()).unwrap(), *purpose);
         }
         assert!(MessageStatus::decode("sent").is_err());
+        assert!(JobPurpose::decode("Notification").is_err());
     }
 }
