@@ -93,9 +93,9 @@ pub enum Gate {
 
 /// The gate of an access.
 pub fn gate(access: &Access) -> Gate {
-    match (access.kind.as_str(), access.deliver.as_deref()) {
-        ("public_files", _) => Gate::Open,
-        _ if access.auth_level.as_deref() == Some("2fa") => Gate::Sms,
+    match (access.kind, access.deliver.as_deref()) {
+        (MessageKind::PublicFiles, _) => Gate::Open,
+        _ if access.auth_level == Some(zegel_core::AuthLevel::TwoFa) => Gate::Sms,
         (_, Some("other")) => Gate::SenderPassword,
         _ => Gate::EmailedPassword,
     }
@@ -185,7 +185,7 @@ pub async fn resolve_link(state: &Services, token: &str) -> Result<Link, AccessE
     if any.status != MessageStatus::Active || now >= any.expires_at || any.message_blocked {
         return Err(AccessError::Unavailable);
     }
-    if any.kind == MessageKind::PublicFiles.as_str() {
+    if any.kind == MessageKind::PublicFiles {
         let first = zegel_store::links::first_recipient(&state.db, &hash).await?;
         return recipients
             .into_iter()
@@ -725,7 +725,7 @@ async fn count_downloads(
     for file in files {
         store::record_download(&mut tx, &file.id, &access.recipient_id, now).await?;
     }
-    let first_open = access.kind == MessageKind::PublicFiles.as_str()
+    let first_open = access.kind == MessageKind::PublicFiles
         && store::mark_first_open(&mut tx, &access.recipient_id, now).await?;
     tx.commit().await?;
     if first_open {

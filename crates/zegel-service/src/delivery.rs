@@ -229,7 +229,7 @@ pub async fn supply_phones(
         settings.hide_subject |= content.subject_hidden;
         let spec = NotifySpec {
             language: Language::parse(&message.language).unwrap_or_default(),
-            kind: MessageKind::parse(&message.kind).unwrap_or(MessageKind::SecureMessage),
+            kind: message.kind,
             subject: content.subject,
             body_text: content.body_text,
             sender_email: message.sender_email.clone(),

@@ -119,12 +119,12 @@ pub async fn message_status(
         .collect();
     Ok(MessageStatus {
         subject: subject(state, &message),
-        can_block_message: message.kind == "secure_message"
+        can_block_message: message.kind == zegel_core::MessageKind::SecureMessage
             && !any_opened
             && !is_destroyed(&message),
         id: message.id,
-        kind: message.kind,
-        level: message.auth_level,
+        kind: message.kind.as_str().to_owned(),
+        level: message.auth_level.map(|l| l.as_str().to_owned()),
         status: message.status.as_str().to_owned(),
         created_at: time(message.created_at),
         expires_at: time(message.expires_at),
@@ -152,7 +152,7 @@ pub async fn set_blocked(
             message.status
         )));
     }
-    if message.kind != "secure_message"
+    if message.kind != zegel_core::MessageKind::SecureMessage
         && !matches!(target, BlockTarget::File { .. } | BlockTarget::Files)
     {
         return Err(ServiceError::invalid(
@@ -263,8 +263,8 @@ pub async fn list(
         .map(|row| ListedMessage {
             subject: subject(state, &row.message),
             id: row.message.id,
-            kind: row.message.kind,
-            level: row.message.auth_level,
+            kind: row.message.kind.as_str().to_owned(),
+            level: row.message.auth_level.map(|l| l.as_str().to_owned()),
             status: row.message.status.as_str().to_owned(),
             blocked: row.message.blocked,
             created_at: time(row.message.created_at),

@@ -42,7 +42,7 @@ pub struct MessageForDelivery {
     /// Status.
     pub status: crate::MessageStatus,
     /// Kind.
-    pub kind: String,
+    pub kind: zegel_core::MessageKind,
     /// Language.
     pub language: String,
     /// Wrapped data key.
@@ -65,7 +65,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> DbResult<MessageForDelivery> {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
         status: crate::MessageStatus::decode(&row.try_get::<String, _>("status")?)?,
-        kind: row.try_get("kind")?,
+        kind: crate::status::message_kind(&row.try_get::<String, _>("kind")?)?,
         language: row.try_get("language")?,
         wrapped_key: row.try_get("wrapped_key")?,
         sealed_content: row.try_get("sealed_content")?,

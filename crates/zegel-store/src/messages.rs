@@ -17,10 +17,10 @@ pub struct NewMessage {
     pub tenant_id: String,
     /// The sending user.
     pub sender_id: String,
-    /// `public_files`, `secure_files` or `secure_message`.
-    pub kind: String,
-    /// `1fa`, `2fa`, or none for public files.
-    pub auth_level: Option<String>,
+    /// The message kind.
+    pub kind: zegel_core::MessageKind,
+    /// None for public files.
+    pub auth_level: Option<zegel_core::AuthLevel>,
     /// `email` or `other`.
     pub deliver: Option<String>,
     /// Argon2id hash of a fixed password (custom, or generated and told by the sender).
@@ -98,10 +98,10 @@ pub struct Access {
     pub tenant_id: String,
     /// The sender's address.
     pub sender_email: String,
-    /// Message kind.
-    pub kind: String,
-    /// `1fa`, `2fa` or none.
-    pub auth_level: Option<String>,
+    /// The message kind.
+    pub kind: zegel_core::MessageKind,
+    /// None for public files.
+    pub auth_level: Option<zegel_core::AuthLevel>,
     /// `email` or `other`.
     pub deliver: Option<String>,
     /// Hash of a fixed password.
@@ -151,8 +151,8 @@ fn access_from_row(row: &AnyRow) -> DbResult<Access> {
         message_id: row.try_get("message_id")?,
         tenant_id: row.try_get("tenant_id")?,
         sender_email: row.try_get("sender_email")?,
-        kind: row.try_get("kind")?,
-        auth_level: row.try_get("auth_level")?,
+        kind: crate::status::message_kind(&row.try_get::<String, _>("kind")?)?,
+        auth_level: crate::status::auth_level(row.try_get("auth_level")?)?,
         deliver: row.try_get("deliver")?,
         password_hash: row.try_get("password_hash")?,
         sealed_password: row.try_get("sealed_password")?,
@@ -215,8 +215,8 @@ pub async fn insert_message(
     .bind(&message.id)
     .bind(&message.tenant_id)
     .bind(&message.sender_id)
-    .bind(&message.kind)
-    .bind(&message.auth_level)
+    .bind(message.kind.as_str())
+    .bind(message.auth_level.map(zegel_core::AuthLevel::as_str))
     .bind(&message.deliver)
     .bind(&message.password_hash)
     .bind(&message.sealed_password)

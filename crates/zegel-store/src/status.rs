@@ -93,6 +93,23 @@ text_enum! {
     }
 }
 
+/// Reads a `kind` column of `messages`.
+pub(crate) fn message_kind(text: &str) -> Result<zegel_core::MessageKind, sqlx::Error> {
+    zegel_core::MessageKind::parse(text)
+        .ok_or_else(|| sqlx::Error::Decode(format!("unknown message kind '{text}'").into()))
+}
+
+/// Reads an `auth_level` column (none for public files).
+pub(crate) fn auth_level(
+    text: Option<String>,
+) -> Result<Option<zegel_core::AuthLevel>, sqlx::Error> {
+    text.map(|text| {
+        zegel_core::AuthLevel::parse(&text)
+            .ok_or_else(|| sqlx::Error::Decode(format!("unknown auth level '{text}'").into()))
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,10 +13,10 @@ pub struct SentMessage {
     pub id: String,
     /// Tenant.
     pub tenant_id: String,
-    /// `public_files`, `secure_files` or `secure_message`.
-    pub kind: String,
-    /// `1fa`, `2fa` or none.
-    pub auth_level: Option<String>,
+    /// The message kind.
+    pub kind: zegel_core::MessageKind,
+    /// None for public files.
+    pub auth_level: Option<zegel_core::AuthLevel>,
     /// `active`, `held`, `expired` or `deleted`.
     pub status: crate::MessageStatus,
     /// The whole message is blocked.
@@ -39,8 +39,8 @@ fn sent_from_row(row: &AnyRow) -> DbResult<SentMessage> {
     Ok(SentMessage {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
-        kind: row.try_get("kind")?,
-        auth_level: row.try_get("auth_level")?,
+        kind: crate::status::message_kind(&row.try_get::<String, _>("kind")?)?,
+        auth_level: crate::status::auth_level(row.try_get("auth_level")?)?,
         status: crate::MessageStatus::decode(&row.try_get::<String, _>("status")?)?,
         blocked: row.try_get::<i64, _>("blocked")? != 0,
         created_at: row.try_get("created_at")?,
