@@ -23,6 +23,7 @@ use crate::policy::{Decision, Found, Requirement};
 
 /// The `201` answer of `POST /api/v1/messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Created {
     /// When the links expire (RFC 3339).
     pub expires_at: String,
@@ -51,6 +52,7 @@ pub struct Created {
 
 /// Whether a new message's notifications are on their way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CreatedStatus {
     /// Accepted for delivery (or, with `"notify": "client"`, for the sender's client to send).
@@ -61,6 +63,7 @@ pub enum CreatedStatus {
 
 /// A recipient of a new message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedRecipient {
     /// The address.
     pub email: String,
@@ -70,6 +73,7 @@ pub struct CreatedRecipient {
 
 /// A file of a new message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedFile {
     /// The file's id.
     pub id: String,
@@ -82,6 +86,7 @@ pub struct CreatedFile {
 /// The notification a sender's client places in its own mail (`"notify": "client"`); in the task pane
 /// the Outlook draft becomes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientNotification {
     /// The HTML body.
     pub html: String,
@@ -95,6 +100,7 @@ pub struct ClientNotification {
 
 /// What a block or unblock applies to: the body of `POST /api/v1/messages/<id>/block` and `.../unblock`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "target", rename_all = "snake_case")]
 pub enum BlockTarget {
     /// One file.
@@ -117,6 +123,7 @@ pub enum BlockTarget {
 
 /// A sent message and what happened to it (log & block): `GET /api/v1/messages/<id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageStatus {
     /// The message id.
     pub id: String,
@@ -159,6 +166,7 @@ impl MessageStatus {
 
 /// One recipient of a sent message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecipientStatus {
     /// The address.
     pub email: String,
@@ -186,6 +194,7 @@ pub struct RecipientStatus {
 
 /// One file of a sent message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileStatus {
     /// The file's id.
     pub id: String,
@@ -201,6 +210,7 @@ pub struct FileStatus {
 
 /// One download of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DownloadStatus {
     /// The recipient's address.
     pub recipient: String,
@@ -210,6 +220,7 @@ pub struct DownloadStatus {
 
 /// One line of the sender's list (`GET /api/v1/messages`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListedMessage {
     /// The message id.
     pub id: String,
@@ -239,6 +250,7 @@ pub struct ListedMessage {
 
 /// A page of the sender's messages, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagePage {
     /// The messages.
     pub messages: Vec<ListedMessage>,
@@ -248,6 +260,7 @@ pub struct MessagePage {
 
 /// What the server knows of a recipient's mobile number: `GET /api/v1/recipients/<email>/phone`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KnownPhone {
     /// The recipient's address (normalised).
     pub email: String,
@@ -260,6 +273,7 @@ pub struct KnownPhone {
 /// What to scan: the JSON body of `POST /api/v1/scan` (or its multipart `meta` part) without its
 /// `attachments`, and the texts the server scans of every new message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScanInput {
     /// The subject line.
@@ -281,6 +295,7 @@ pub struct ScanInput {
 
 /// A recipient in a scan request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScanRecipient {
     /// The address.
     pub email: String,
@@ -291,6 +306,7 @@ pub struct ScanRecipient {
 
 /// The answer of `POST /api/v1/scan`: the decision and what it is based on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScanOutcome {
     /// What the policy does.
     pub decision: Decision,
@@ -303,6 +319,7 @@ pub struct ScanOutcome {
 
 /// The body of every error answer: `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// What went wrong.
     pub error: ErrorDetail,
@@ -310,6 +327,7 @@ pub struct ErrorBody {
 
 /// What went wrong, in a stable code and an English message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     /// The stable code clients act on (`invalid`, `policy`, `too_many_requests`, …).
     pub code: String,
@@ -331,6 +349,7 @@ pub struct ErrorDetail {
 
 /// The least protection a refused message needs (the `required` of a `policy` error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequiredProtection {
     /// At least this kind.
     pub kind: MessageKind,

@@ -11,6 +11,7 @@ use crate::password::check_strength;
 
 /// How much of a message Zegel protects (seed 001 ch. 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// Attachments encrypted at rest, link without authentication, body as plain mail.
@@ -54,6 +55,7 @@ impl MessageKind {
 
 /// Recipient authentication level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AuthLevel {
     /// A password, by e-mail or told by the sender.
     #[serde(rename = "1fa")]
@@ -84,6 +86,7 @@ impl AuthLevel {
 
 /// How the password reaches the recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Deliver {
     /// Zegel e-mails it when the recipient asks for it in the portal.
@@ -105,6 +108,7 @@ impl Deliver {
 
 /// The password choice of a 1FA message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum PasswordChoice {
     /// `"generated"`: Zegel makes one.
@@ -118,6 +122,7 @@ pub enum PasswordChoice {
 
 /// The literal string `"generated"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GeneratedTag {
     /// `"generated"`.
@@ -126,6 +131,7 @@ pub enum GeneratedTag {
 
 /// The `auth` object of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuthRequest {
     /// `1fa` or `2fa`.
@@ -140,6 +146,7 @@ pub struct AuthRequest {
 
 /// To, Cc or Bcc.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientKind {
     /// A To recipient.
@@ -164,6 +171,7 @@ impl RecipientKind {
 
 /// One recipient as the sender gives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecipientRequest {
     /// The recipient's address.
@@ -178,6 +186,7 @@ pub struct RecipientRequest {
 
 /// The languages the portal and the e-mails speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Language {
     /// Dutch.
@@ -238,6 +247,7 @@ impl Language {
 
 /// Who tells the recipients about a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Notify {
     /// The sender's own client (the Outlook mail itself): Zegel sends no notification and answers with
@@ -247,6 +257,7 @@ pub enum Notify {
 
 /// The `meta` part of `POST /api/v1/messages`, as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MessageRequest {
     /// The subject line.

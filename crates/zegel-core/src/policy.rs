@@ -33,6 +33,7 @@ pub use crate::message::AuthLevel as Level;
 
 /// What the content filter does about a finding, from weakest to strongest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Send as it is.
@@ -47,6 +48,7 @@ pub enum Action {
 
 /// The action and level for one kind of finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rule {
     /// The kind of finding this rule is about.
     pub kind: Kind,
@@ -58,6 +60,7 @@ pub struct Rule {
 
 /// A tenant trigger word with its own action and level.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WordRule {
     /// The word, matched as a whole word ignoring case, diacritics and Unicode normalisation.
     pub word: String,
@@ -69,6 +72,7 @@ pub struct WordRule {
 
 /// A tenant's content-filter settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContentFilterPolicy {
     /// One rule per kind; kinds without a rule are allowed. The first rule for a kind counts.
     pub rules: Vec<Rule>,
@@ -128,6 +132,7 @@ impl ContentFilterPolicy {
 
 /// Whether a recipient is inside the tenant's own domains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientClass {
     /// A recipient in one of the tenant's domains.
@@ -138,6 +143,7 @@ pub enum RecipientClass {
 
 /// Why a message is (or would be) protected: one kind of finding and what it asks for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reason {
     /// The kind of finding.
     pub kind: Kind,
@@ -151,6 +157,7 @@ pub struct Reason {
 
 /// Something the sender should know that does not change the action.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Warning {
     /// The message goes to external recipients.
@@ -167,6 +174,7 @@ pub enum Warning {
 
 /// The outcome for one message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Decision {
     /// The strongest action that applies.
     pub action: Action,
@@ -183,6 +191,7 @@ pub struct Decision {
 
 /// Where a forced finding was, as far as the protection it needs is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Place {
     /// The subject line.
@@ -205,6 +214,7 @@ impl Place {
 
 /// One kind of forced finding and where it was (`{"kind": "nl_bsn", "where": "body"}`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Found {
     /// The kind of finding.
     pub kind: Kind,
@@ -219,6 +229,7 @@ pub struct Found {
 /// as plain mail); forced findings only in attachments need at least secure files. The level is the
 /// highest level of the forced rules (an activation word's level as [`decide`] sets it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Requirement {
     /// [`MessageKind::SecureMessage`] or [`MessageKind::SecureFiles`].
     pub kind: MessageKind,
@@ -384,6 +395,7 @@ pub fn decide(
 /// One kind of finding as it may be shown to the sender of a held message: identifiers by their kind
 /// only (never the value), tenant words with the words as found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shown {
     /// What was found.
     pub kind: Kind,

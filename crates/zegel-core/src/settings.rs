@@ -38,6 +38,7 @@ UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
 /// Link expiry in days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ExpiryDays {
     /// When the sender names none.
@@ -48,6 +49,7 @@ pub struct ExpiryDays {
 
 /// Which 1FA passwords senders may use (seed 001 §3.1: an admin may hide either).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordOptions {
     /// A password Zegel generates.
@@ -60,6 +62,7 @@ pub struct PasswordOptions {
 
 /// How e-mails and the portal present the tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Branding {
     /// The organisation's name, shown in notifications and as the From display name.
@@ -73,6 +76,7 @@ pub struct Branding {
 
 /// A tenant's settings document, exactly as the admin API reads and writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TenantSettings {
     /// Domains whose recipients count as colleagues (the tenant's own mail domains on day one).
@@ -121,6 +125,7 @@ pub struct SettingsContext<'a> {
 
 /// The settings a sender's client needs: what to offer, never the content filter's words or rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SenderSettings {
     /// Domains whose recipients count as colleagues.
     pub internal_domains: Vec<String>,

@@ -97,6 +97,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Dutch citizen service number (burgerservicenummer).
@@ -168,6 +169,7 @@ impl std::fmt::Display for Kind {
 
 /// Where a finding was made.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Location {
     /// The subject line.
@@ -185,6 +187,7 @@ pub enum Location {
 
 /// One sensitive value (or one unscannable part).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     /// What was found.
     pub kind: Kind,
@@ -220,6 +223,7 @@ impl Finding {
 
 /// The tenant's words, from the policy.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Words {
     /// Words that mark a mail as sensitive (e.g. "Patiëntendossier").
     pub trigger_words: Vec<String>,

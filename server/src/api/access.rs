@@ -8,9 +8,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::api::openapi::{AccessMessage, ChallengeSent, SignedOut, Verified};
 use crate::client::Client;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
+use zegel_core::api::ErrorBody;
 use zegel_service::access::{self, AccessError, Gate, Link};
 use zegel_store::messages::Access;
 
@@ -52,7 +54,7 @@ impl From<AccessError> for AppError {
 }
 
 /// The body of `POST challenge` on a message's one link.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChallengeBody {
     email: String,
@@ -60,6 +62,15 @@ pub struct ChallengeBody {
 
 /// `POST challenge`: e-mails the password (or sends the SMS code). On a message's one link the body
 /// names the recipient (`{"email"}`); the answer is `202 {"sent": true}` whatever the address.
+#[utoipa::path(
+    post, path = "/api/v1/access/{token}/challenge", tag = "access",
+    params(("token" = String, Path, description = "The recipient's link token (or the message's one link)")),
+    request_body(content = Option<ChallengeBody>, description = "Only on a message's one link: the recipient's address"),
+    responses(
+        (status = 202, description = "The password (or SMS code) is on its way", body = ChallengeSent),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+)]
 pub async fn challenge(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -90,7 +101,7 @@ pub async fn challenge(
 }
 
 /// The body of `POST verify`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct VerifyBody {
     code: String,
     /// On a message's one link: the recipient's address.
@@ -99,6 +110,15 @@ pub struct VerifyBody {
 }
 
 /// `POST verify`: checks the password and sets the session cookie.
+#[utoipa::path(
+    post, path = "/api/v1/access/{token}/verify", tag = "access",
+    params(("token" = String, Path, description = "The recipient's link token (or the message's one link)")),
+    request_body = VerifyBody,
+    responses(
+        (status = 200, description = "Verified; the answer sets the session cookie", body = Verified),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+)]
 pub async fn verify(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -143,6 +163,15 @@ async fn authorised(
 }
 
 /// `GET message`: reads the message; changes nothing.
+#[utoipa::path(
+    get, path = "/api/v1/access/{token}/message", tag = "access",
+    params(("token" = String, Path, description = "The recipient's link token (or the message's one link)")),
+    responses(
+        (status = 200, description = "The message; reading it changes nothing", body = AccessMessage),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security((), ("session" = [])),
+)]
 pub async fn message(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -154,6 +183,18 @@ pub async fn message(
 }
 
 /// `POST files/<id>`: downloads a file, counting it as it starts.
+#[utoipa::path(
+    post, path = "/api/v1/access/{token}/files/{file_id}", tag = "access",
+    params(
+        ("token" = String, Path, description = "The recipient's link token (or the message's one link)"),
+        ("file_id" = String, Path, description = "The file's id"),
+    ),
+    responses(
+        (status = 200, description = "The file (counted as a download as it starts)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security((), ("session" = [])),
+)]
 pub async fn file(
     State(state): State<AppState>,
     Path((token, file_id)): Path<(String, String)>,
@@ -167,6 +208,15 @@ pub async fn file(
 }
 
 /// `POST files.zip`: every file as one ZIP, all counted as it starts (or none, when one is at its limit).
+#[utoipa::path(
+    post, path = "/api/v1/access/{token}/files.zip", tag = "access",
+    params(("token" = String, Path, description = "The recipient's link token (or the message's one link)")),
+    responses(
+        (status = 200, description = "Every file as one ZIP (all counted as it starts)", content_type = "application/zip", body = Vec<u8>),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security((), ("session" = [])),
+)]
 pub async fn zip(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -180,6 +230,14 @@ pub async fn zip(
 }
 
 /// `GET`/`HEAD` of a download: a download is a POST, so a link scanner's fetch counts nothing.
+#[utoipa::path(
+    get, path = "/api/v1/access/{token}/files/{file_id}", tag = "access",
+    params(
+        ("token" = String, Path, description = "The recipient's link token"),
+        ("file_id" = String, Path, description = "The file's id"),
+    ),
+    responses((status = 405, description = "A download starts with `POST`; `GET` and `HEAD` never count one", body = ErrorBody)),
+)]
 pub async fn download_needs_post() -> Response {
     let mut response = AppError::bad_request_status(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -193,7 +251,26 @@ pub async fn download_needs_post() -> Response {
     response
 }
 
+/// `GET`/`HEAD` of the ZIP: as [`download_needs_post`].
+#[utoipa::path(
+    get, path = "/api/v1/access/{token}/files.zip", tag = "access",
+    params(("token" = String, Path, description = "The recipient's link token")),
+    responses((status = 405, description = "A download starts with `POST`; `GET` and `HEAD` never count one", body = ErrorBody)),
+)]
+pub async fn zip_needs_post() -> Response {
+    download_needs_post().await
+}
+
 /// `POST logout`: ends the recipient's session and removes its cookie.
+#[utoipa::path(
+    post, path = "/api/v1/access/{token}/logout", tag = "access",
+    params(("token" = String, Path, description = "The recipient's link token")),
+    responses(
+        (status = 200, description = "The session is ended and its cookie removed", body = SignedOut),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("session" = [])),
+)]
 pub async fn logout(
     State(state): State<AppState>,
     Path(token): Path<String>,

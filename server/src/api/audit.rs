@@ -9,9 +9,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::api::openapi::AuditExport;
 use crate::auth::Admin;
 use crate::error::AppError;
 use crate::state::AppState;
+use zegel_core::api::ErrorBody;
 use zegel_service::tracking::time;
 use zegel_store::audit::{self, AuditEntry, AuditQuery};
 
@@ -19,7 +21,8 @@ use zegel_store::audit::{self, AuditEntry, AuditQuery};
 pub const MAX_EXPORT: i64 = 100_000;
 
 /// The query of `GET /api/v1/admin/audit`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditParams {
     /// Only this message's trail.
     message_id: Option<String>,
@@ -32,8 +35,9 @@ pub struct AuditParams {
 }
 
 /// One entry as exported.
-#[derive(Debug, Serialize)]
-struct ExportedEntry<'a> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
+pub(crate) struct ExportedEntry<'a> {
     seq: Option<i64>,
     at: String,
     message_id: Option<&'a str>,
@@ -81,6 +85,18 @@ fn parse_time(state: &AppState, field: &str, text: &str) -> Result<i64, AppError
 }
 
 /// Exports the admin's tenant's trail for a message or a time range (or all of it), oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/admin/audit", tag = "admin",
+    params(AuditParams),
+    responses(
+        (status = 200, description = "The tenant's audit trail, oldest first, at most 100 000 entries", content(
+            (AuditExport = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn export(
     State(state): State<AppState>,

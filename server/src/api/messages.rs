@@ -5,11 +5,12 @@
 //! blob store while they arrive. Any failure (bad meta, a broken upload, a database error) removes every
 //! blob written so far and leaves no row behind.
 
+use crate::api::openapi::MessageUpload;
 use axum::Json;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use zegel_core::api::{Created, CreatedFile, CreatedRecipient, CreatedStatus};
+use zegel_core::api::{Created, CreatedFile, CreatedRecipient, CreatedStatus, ErrorBody};
 use zegel_core::message::{MessageRequest, RequestLimits, ValidatedMessage};
 use zegel_service::intake::{
     Origin, Upload, UploadedFile, check_policy, clean_file_name, fully_protected, store,
@@ -28,6 +29,15 @@ const MAX_META_BYTES: usize = zegel_core::message::MAX_BODY_BYTES + 1024 * 1024;
 const MAX_DRAIN_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Creates a message.
+#[utoipa::path(
+    post, path = "/api/v1/messages", tag = "senders",
+    request_body(content = inline(MessageUpload), content_type = "multipart/form-data", description = "One `meta` part (JSON, a `MessageRequest`) and any number of `file` parts (the files, streamed)"),
+    responses(
+        (status = 201, description = "The message is stored and its notifications queued (or held for phone numbers)", body = Created),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all, fields(sender = %sender.0.id))]
 pub async fn create(
     State(state): State<AppState>,

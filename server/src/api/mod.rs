@@ -12,6 +12,8 @@ pub mod access;
 pub mod audit;
 /// Creating messages.
 pub mod messages;
+/// The OpenAPI document of this API.
+pub mod openapi;
 /// Phone numbers and unlocking (two-factor access).
 pub mod phones;
 /// The content filter as a service.
@@ -64,7 +66,7 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
         )
         .route(
             "/api/v1/access/{token}/files.zip",
-            post(access::zip).get(access::download_needs_post),
+            post(access::zip).get(access::zip_needs_post),
         )
         .route("/api/v1/settings", get(settings::for_sender))
         .route("/api/v1/policy", get(signin::policy))
@@ -79,4 +81,5 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
             "/api/v1/admin/settings/versions/{version}",
             get(settings::version),
         )
+        .route("/api/v1/openapi.json", get(openapi::serve))
 }

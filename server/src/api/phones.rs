@@ -9,23 +9,35 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use zegel_core::api::KnownPhone;
 
+use crate::api::openapi::{PhoneRemoved, PhonesSupplied, Unlocked};
 use crate::auth::{Admin, Sender};
 use crate::client::Client;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
+use zegel_core::api::ErrorBody;
 use zegel_service::ClientInfo;
 use zegel_service::delivery::{SuppliedPhone, supply_phones};
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::delivery as store;
 
 /// The body of `POST /api/v1/messages/<id>/phones`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PhonesBody {
     phones: std::collections::BTreeMap<String, String>,
 }
 
 /// Supplies numbers for a held message; releases it when every recipient has one.
+#[utoipa::path(
+    post, path = "/api/v1/messages/{id}/phones", tag = "senders",
+    params(("id" = String, Path, description = "The message id")),
+    request_body = PhonesBody,
+    responses(
+        (status = 200, description = "The numbers are stored; the message is released once every recipient has one", body = PhonesSupplied),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn supply(
     State(state): State<AppState>,
@@ -60,6 +72,15 @@ pub async fn supply(
 }
 
 /// Whether a number is known for a recipient, masked.
+#[utoipa::path(
+    get, path = "/api/v1/recipients/{email}/phone", tag = "senders",
+    params(("email" = String, Path, description = "The recipient's address")),
+    responses(
+        (status = 200, description = "Whether a number is on file, masked", body = KnownPhone),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn known(
     State(state): State<AppState>,
@@ -80,13 +101,23 @@ pub async fn known(
 }
 
 /// The body of `PUT /api/v1/admin/recipients/<email>/phone`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdminPhoneBody {
     phone: String,
 }
 
 /// Sets the number remembered for a recipient of the admin's tenant.
+#[utoipa::path(
+    put, path = "/api/v1/admin/recipients/{email}/phone", tag = "admin",
+    params(("email" = String, Path, description = "The recipient's address")),
+    request_body = AdminPhoneBody,
+    responses(
+        (status = 200, description = "The number is stored", body = KnownPhone),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn admin_set(
     State(state): State<AppState>,
@@ -118,6 +149,15 @@ pub async fn admin_set(
 }
 
 /// Removes the number remembered for a recipient of the admin's tenant.
+#[utoipa::path(
+    delete, path = "/api/v1/admin/recipients/{email}/phone", tag = "admin",
+    params(("email" = String, Path, description = "The recipient's address")),
+    responses(
+        (status = 200, description = "No number is on file any more", body = PhoneRemoved),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn admin_remove(
     State(state): State<AppState>,
@@ -158,13 +198,23 @@ async fn audit_phone(
 }
 
 /// The body of `POST /api/v1/messages/<id>/unlock`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UnlockBody {
     email: String,
 }
 
 /// Unlocks a recipient locked after too many failed attempts.
+#[utoipa::path(
+    post, path = "/api/v1/messages/{id}/unlock", tag = "senders",
+    params(("id" = String, Path, description = "The message id")),
+    request_body = UnlockBody,
+    responses(
+        (status = 200, description = "The recipient may try again", body = Unlocked),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn unlock(
     State(state): State<AppState>,

@@ -11,9 +11,11 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::api::openapi::{ScanRequest, ScanUpload};
 use crate::auth::Sender;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
+use zegel_core::api::ErrorBody;
 use zegel_service::scan::{Attachment, ScanInput, ScanOutcome, scan_message};
 
 pub use zegel_service::scan::MAX_SCAN_BYTES;
@@ -31,6 +33,18 @@ struct JsonAttachment {
 }
 
 /// Scans a message.
+#[utoipa::path(
+    post, path = "/api/v1/scan", tag = "senders",
+    request_body(description = "What to scan: JSON, or the same multipart as `POST /api/v1/messages`", content(
+        (ScanRequest = "application/json"),
+        (inline(ScanUpload) = "multipart/form-data"),
+    )),
+    responses(
+        (status = 200, description = "What the content filter found and what the tenant's policy does about it; nothing is stored", body = ScanOutcome),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn scan(
     State(state): State<AppState>,

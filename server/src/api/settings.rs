@@ -10,7 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use zegel_core::settings::SenderSettings;
+use zegel_core::api::ErrorBody;
+use zegel_core::settings::{SenderSettings, TenantSettings};
+
+use crate::api::openapi::{SettingsHistory, SettingsVersion};
 
 use crate::auth::{Admin, Sender};
 use crate::error::{AppError, JsonBody};
@@ -52,6 +55,15 @@ fn actor(admin: &Admin) -> String {
 }
 
 /// `GET /api/v1/admin/settings`: the settings document in force.
+#[utoipa::path(
+    get, path = "/api/v1/admin/settings", tag = "admin",
+    responses(
+        (status = 200, description = "The settings document in force", body = TenantSettings,
+            headers(("ETag" = String, description = "The version, e.g. `\"3\"`"))),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn get_settings(
     State(state): State<AppState>,
@@ -63,6 +75,17 @@ pub async fn get_settings(
 }
 
 /// `PUT /api/v1/admin/settings`: replaces the whole document.
+#[utoipa::path(
+    put, path = "/api/v1/admin/settings", tag = "admin",
+    params(("If-Match" = Option<String>, Header, description = "The version the change is based on (`412` when someone saved in between)")),
+    request_body = TenantSettings,
+    responses(
+        (status = 200, description = "The saved document", body = TenantSettings,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn put_settings(
     State(state): State<AppState>,
@@ -84,6 +107,17 @@ pub async fn put_settings(
 }
 
 /// `PATCH /api/v1/admin/settings`: applies a JSON merge patch to the document in force.
+#[utoipa::path(
+    patch, path = "/api/v1/admin/settings", tag = "admin",
+    params(("If-Match" = Option<String>, Header, description = "The version the patch is based on (`412` when someone saved in between)")),
+    request_body(content = Object, content_type = "application/merge-patch+json", description = "A JSON merge patch (RFC 7396) on the settings document; sent as `application/json`"),
+    responses(
+        (status = 200, description = "The saved document", body = TenantSettings,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn patch_settings(
     State(state): State<AppState>,
@@ -110,6 +144,14 @@ pub async fn patch_settings(
 }
 
 /// `GET /api/v1/admin/settings/versions`: every version, newest first, with who and when.
+#[utoipa::path(
+    get, path = "/api/v1/admin/settings/versions", tag = "admin",
+    responses(
+        (status = 200, description = "Every version, newest first", body = SettingsHistory),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn versions(
     State(state): State<AppState>,
@@ -126,6 +168,15 @@ pub async fn versions(
 }
 
 /// `GET /api/v1/admin/settings/versions/{version}`: one earlier version's document.
+#[utoipa::path(
+    get, path = "/api/v1/admin/settings/versions/{version}", tag = "admin",
+    params(("version" = i64, Path, description = "The version number")),
+    responses(
+        (status = 200, description = "That version's document", body = SettingsVersion),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn version(
     State(state): State<AppState>,
@@ -146,6 +197,14 @@ pub async fn version(
 }
 
 /// `GET /api/v1/settings`: what a sender's client may offer.
+#[utoipa::path(
+    get, path = "/api/v1/settings", tag = "senders",
+    responses(
+        (status = 200, description = "What a sender's client may offer", body = SenderSettings),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn for_sender(
     State(state): State<AppState>,

@@ -12,24 +12,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::state::AppState;
+use zegel_core::api::ErrorBody;
 use zegel_service::settings;
 use zegel_store::tenants;
 
 /// The query of `GET /api/v1/policy`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PolicyQuery {
     /// The sender's mail domain, e.g. `zorg.example`.
     domain: Option<String>,
 }
 
 /// The answer of `GET /api/v1/policy`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PolicyHint {
     /// Whether the tenant's content filter can force secure sending.
     pub policy_forces: bool,
 }
 
 /// `GET /api/v1/policy?domain=`: whether the tenant owning `domain` forces protection (no sign-in).
+#[utoipa::path(
+    get, path = "/api/v1/policy", tag = "senders",
+    params(PolicyQuery),
+    responses(
+        (status = 200, description = "Whether the tenant owning the domain forces protection (no sign-in)", body = PolicyHint),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn policy(
     State(state): State<AppState>,

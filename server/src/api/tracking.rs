@@ -11,6 +11,7 @@ use crate::auth::Sender;
 use crate::client::Client;
 use crate::error::{AppError, JsonBody};
 use crate::state::AppState;
+use zegel_core::api::{ErrorBody, MessagePage};
 use zegel_service::retention::{self, Destruction};
 use zegel_service::tracking::{self, BlockTarget, MessageStatus};
 
@@ -18,7 +19,8 @@ use zegel_service::tracking::{self, BlockTarget, MessageStatus};
 pub const MAX_PAGE: i64 = 100;
 
 /// The query of `GET /api/v1/messages`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only `me` (the default): a sender lists their own messages.
     sent_by: Option<String>,
@@ -33,6 +35,15 @@ pub struct ListQuery {
 
 /// `GET /api/v1/messages?sent_by=me&limit=&before=`: the sender's messages, newest first; with
 /// `internet_message_id=<id>`, the status of the sender's message made from that mail (else `404`).
+#[utoipa::path(
+    get, path = "/api/v1/messages", tag = "senders",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of the sender's messages, newest first; with `internet_message_id`, that message's `MessageStatus`", body = MessagePage),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(state): State<AppState>,
@@ -72,6 +83,15 @@ pub async fn list(
 }
 
 /// `GET /api/v1/messages/<id>`: the status per recipient and file.
+#[utoipa::path(
+    get, path = "/api/v1/messages/{id}", tag = "senders",
+    params(("id" = String, Path, description = "The message id")),
+    responses(
+        (status = 200, description = "The status per recipient and file", body = MessageStatus),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn show(
     State(state): State<AppState>,
@@ -82,6 +102,16 @@ pub async fn show(
 }
 
 /// `POST /api/v1/messages/<id>/block` with a [`BlockTarget`]; answers with the new status.
+#[utoipa::path(
+    post, path = "/api/v1/messages/{id}/block", tag = "senders",
+    params(("id" = String, Path, description = "The message id")),
+    request_body = BlockTarget,
+    responses(
+        (status = 200, description = "Blocked; the message's status", body = MessageStatus),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn block(
     State(state): State<AppState>,
@@ -95,6 +125,16 @@ pub async fn block(
 }
 
 /// `POST /api/v1/messages/<id>/unblock` with a [`BlockTarget`]; answers with the new status.
+#[utoipa::path(
+    post, path = "/api/v1/messages/{id}/unblock", tag = "senders",
+    params(("id" = String, Path, description = "The message id")),
+    request_body = BlockTarget,
+    responses(
+        (status = 200, description = "Unblocked; the message's status", body = MessageStatus),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn unblock(
     State(state): State<AppState>,
@@ -109,6 +149,15 @@ pub async fn unblock(
 
 /// `DELETE /api/v1/messages/<id>`: destroys the content now (as expiry would); the links show the
 /// expired page and the tracking record stays. Deleting again changes nothing.
+#[utoipa::path(
+    delete, path = "/api/v1/messages/{id}", tag = "senders",
+    params(("id" = String, Path, description = "The message id")),
+    responses(
+        (status = 200, description = "The content is destroyed; the message's status", body = MessageStatus),
+        (status = "4XX", description = "The request failed: `401` without a valid sign-in, `404` for what is not the caller's, `400`/`422` for a bad request (`invalid` names the field), `409`, `413`, `429` (with `Retry-After`)", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 #[tracing::instrument(skip_all)]
 pub async fn delete(
     State(state): State<AppState>,

@@ -14,6 +14,7 @@ mod held;
 mod limits;
 mod notify;
 mod oidc;
+mod openapi;
 mod policy;
 mod rejects;
 mod retention;
