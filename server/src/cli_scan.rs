@@ -11,7 +11,7 @@ use std::path::Path;
 use zegel_core::policy::{ContentFilterPolicy, WordRule};
 use zegel_dlp::{Findings, Location, Scanner, TextStream};
 
-use zegel_service::scan::{ChildProcessPdf, limits};
+use zegel_service::scan::{Ocr, OcrMode, Sandbox, limits};
 
 /// The options of `zegel scan`.
 #[derive(Debug, Clone, Default)]
@@ -72,8 +72,27 @@ pub fn run(args: ScanArgs) -> i32 {
         }
         policy.activation_words.push(word.clone());
     }
+    // Pictures are read as the server reads them: ZEGEL_OCR=tesseract or off, by default Tesseract when
+    // it is installed.
+    let mode = match std::env::var("ZEGEL_OCR").ok().filter(|v| !v.is_empty()) {
+        Some(text) => match OcrMode::parse(&text) {
+            Ok(mode) => Some(mode),
+            Err(error) => {
+                eprintln!("error: ZEGEL_OCR: {error}");
+                return 2;
+            }
+        },
+        None => None,
+    };
+    let ocr = match Ocr::configure(mode) {
+        Ok(ocr) => ocr,
+        Err(error) => {
+            eprintln!("error: ZEGEL_OCR=tesseract: {error}");
+            return 2;
+        }
+    };
     let scanner = Scanner::new(&policy.words());
-    let pdf = ChildProcessPdf::current();
+    let pdf = Sandbox::current(ocr);
     let mut failed = false;
     for file in &args.files {
         let found = match scan_file(&scanner, file, &pdf) {
@@ -116,8 +135,16 @@ pub fn run(args: ScanArgs) -> i32 {
                 let place = match &finding.location {
                     Location::Subject => "subject".to_owned(),
                     Location::Body => "text".to_owned(),
-                    Location::Attachment { name, path } if path.is_empty() => name.clone(),
-                    Location::Attachment { name, path } => format!("{name} > {}", path.join(" > ")),
+                    Location::Attachment { name, path, page } => {
+                        let mut place = name.clone();
+                        for inner in path {
+                            place = format!("{place} > {inner}");
+                        }
+                        if let Some(page) = page {
+                            place = format!("{place}, page {page}");
+                        }
+                        place
+                    }
                 };
                 let extra = finding
                     .reason
@@ -154,7 +181,7 @@ const PIECE: usize = 1024 * 1024;
 
 /// Scans one file (or stdin): a UTF-8 text is streamed through the scanner in pieces, so memory stays
 /// bounded for any size; anything else is read (up to the extraction limit) and extracted.
-fn scan_file(scanner: &Scanner, file: &str, pdf: &ChildProcessPdf) -> std::io::Result<Findings> {
+fn scan_file(scanner: &Scanner, file: &str, pdf: &Sandbox) -> std::io::Result<Findings> {
     let mut input: Box<dyn Read> = if file == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -194,7 +221,7 @@ fn scan_file(scanner: &Scanner, file: &str, pdf: &ChildProcessPdf) -> std::io::R
     } else {
         // One byte over the extraction limit is enough for extraction to report the file as too
         // large; reading more would only cost memory.
-        let limits = limits();
+        let limits = limits(usize::MAX);
         let mut bytes = head;
         input
             .take(limits.max_bytes_read + 1 - bytes.len().min(HEAD) as u64)

@@ -173,6 +173,9 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// The time zone dates in e-mails and pages are shown in.
     pub timezone: String,
+    /// How the content filter reads pictures and scanned pages (`ZEGEL_OCR`): none set means
+    /// Tesseract when it is installed.
+    pub ocr: Option<zegel_service::scan::OcrMode>,
     /// The built Outlook add-in (pane, icons, scripts) served under `/addin/`; `cargo xtask run` sets it.
     pub addin_dir: Option<PathBuf>,
     /// Office single sign-on for the add-in (`ZEGEL_ADDIN_CLIENT_ID`): the manifest's `WebApplicationInfo`.
@@ -574,6 +577,19 @@ impl Config {
             },
             Clone::clone,
         )?;
+        let ocr = src.value(
+            "ZEGEL_OCR",
+            || None,
+            |text| zegel_service::scan::OcrMode::parse(text).map(Some),
+            |mode| {
+                match mode {
+                    None => "tesseract when installed, else off",
+                    Some(zegel_service::scan::OcrMode::Tesseract) => "tesseract",
+                    Some(zegel_service::scan::OcrMode::Off) => "off",
+                }
+                .to_owned()
+            },
+        )?;
         let addin_dir = src.value(
             "ZEGEL_ADDIN_DIR",
             || None,
@@ -675,6 +691,7 @@ impl Config {
             keyring_file,
             max_upload_bytes,
             timezone,
+            ocr,
             data_dir,
             described: Vec::new(),
         })

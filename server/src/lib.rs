@@ -172,6 +172,8 @@ pub async fn build_state_with_clock(
         mail_from: config.mail_from.clone(),
         timezone: config.timezone.clone(),
     };
+    let ocr = zegel_service::scan::Ocr::configure(config.ocr)
+        .map_err(|error| anyhow::anyhow!("ZEGEL_OCR=tesseract: {error}"))?;
     Ok(AppState {
         config: Arc::new(config),
         services: zegel_service::Services {
@@ -185,7 +187,7 @@ pub async fn build_state_with_clock(
             oidc: Arc::new(zegel_service::oidc::OidcKeys::new()),
             outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
             clock,
-            pdf_reader: zegel_service::scan::ChildProcessPdf::current(),
+            readers: zegel_service::scan::Sandbox::current(ocr),
             password_budget: Arc::new(zegel_vault::PasswordBudget::for_this_machine()),
         },
     })

@@ -45,9 +45,27 @@ enum Command {
         #[arg(value_name = "FILE")]
         files: Vec<String>,
     },
-    /// Reads a PDF from stdin and writes its text (the content filter's isolated PDF reader).
+    /// Reads a PDF from stdin and writes its pages as JSON (the content filter's isolated PDF reader).
     #[command(hide = true)]
     ExtractPdf,
+    /// Runs PROGRAM under memory, CPU and file-size limits (the content filter's page renderer and OCR).
+    #[command(hide = true)]
+    Sandbox {
+        /// Address space, in bytes.
+        #[arg(long)]
+        memory: u64,
+        /// CPU time, in seconds.
+        #[arg(long)]
+        cpu: u64,
+        /// The largest file it may write, in bytes.
+        #[arg(long)]
+        file_size: u64,
+        /// The program.
+        program: std::path::PathBuf,
+        /// Its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Administration.
     Admin {
         #[command(subcommand)]
@@ -173,6 +191,22 @@ fn main() -> ExitCode {
         Command::ExtractPdf => {
             return ExitCode::from(zegel_service::scan::extract_pdf_child() as u8);
         }
+        Command::Sandbox {
+            memory,
+            cpu,
+            file_size,
+            program,
+            args,
+        } => {
+            let limits = zegel_service::scan::ChildLimits {
+                memory,
+                cpu_seconds: cpu,
+                file_size,
+            };
+            return ExitCode::from(
+                zegel_service::scan::sandbox_child(limits, &program, &args) as u8
+            );
+        }
         Command::Scan {
             json,
             policy,
@@ -218,7 +252,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { .. } => serve(config).await,
-        Command::Scan { .. } | Command::ExtractPdf => {
+        Command::Scan { .. } | Command::ExtractPdf | Command::Sandbox { .. } => {
             unreachable!("handled before the runtime starts")
         }
         Command::Admin { command } => {

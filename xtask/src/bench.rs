@@ -1,4 +1,4 @@
-//! `cargo xtask bench [crypto|upload|dlp|pane|gateway]`: figures, not tests. Each figure is printed next to the
+//! `cargo xtask bench [crypto|upload|dlp|ocr|pane|gateway]`: figures, not tests. Each figure is printed next to the
 //! reference it is judged against, measured in the same run on the same machine.
 
 use std::path::Path;
@@ -11,7 +11,7 @@ use crate::{build_zegel, root, run_cmd, target_dir};
 
 /// Runs the named benchmarks (all by default).
 pub(crate) fn main(args: &[String]) -> anyhow::Result<()> {
-    let all = ["crypto", "upload", "dlp", "pane", "gateway"];
+    let all = ["crypto", "upload", "dlp", "ocr", "pane", "gateway"];
     let chosen: Vec<&str> = if args.is_empty() {
         all.to_vec()
     } else {
@@ -22,6 +22,7 @@ pub(crate) fn main(args: &[String]) -> anyhow::Result<()> {
             "crypto" => crypto()?,
             "upload" => upload()?,
             "dlp" => dlp()?,
+            "ocr" => ocr()?,
             "pane" => pane()?,
             "gateway" => gateway()?,
             other => bail!(
@@ -233,6 +234,137 @@ fn dlp() -> anyhow::Result<()> {
             .arg(&corpus)
             .current_dir(root()),
     )
+}
+
+/// Reading scans, on one core (`taskset -c 0`), release build: seconds per page rendered at A4 300 dpi
+/// (3508 px long side) and read by Tesseract through `zegel scan`, next to pdftoppm and Tesseract alone on
+/// the same pages; then the typical mail (a 3 KB body and one scanned 2-page PDF, as an EML) end to end.
+fn ocr() -> anyhow::Result<()> {
+    println!("== ocr: scanned pages through Tesseract, one core ==");
+    let zegel = build_zegel(true)?;
+    let scans = root().join("crates/zegel-dlp/tests/scans");
+    let pdf = scans.join("scan-only.pdf");
+    let one_core = |program: &Path| {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "0"]).arg(program);
+        command
+    };
+    let best_of = |runs: usize, mut run: Box<dyn FnMut() -> anyhow::Result<()>>| {
+        let mut best = Duration::MAX;
+        for _ in 0..runs {
+            let started = Instant::now();
+            run()?;
+            best = best.min(started.elapsed());
+        }
+        anyhow::Ok(best)
+    };
+    let zegel_pages = {
+        let pdf = pdf.clone();
+        best_of(
+            3,
+            Box::new(move || {
+                let out = one_core(&zegel)
+                    .args(["scan", "--json"])
+                    .arg(&pdf)
+                    .env("ZEGEL_OCR", "tesseract")
+                    .output()?;
+                if !out.status.success() || !String::from_utf8_lossy(&out.stdout).contains("nl_bsn")
+                {
+                    bail!("zegel scan did not read the scanned PDF");
+                }
+                Ok(())
+            }),
+        )?
+    };
+    let reference = {
+        let pdf = pdf.clone();
+        best_of(
+            3,
+            Box::new(move || {
+                for page in ["1", "2"] {
+                    let page_image = one_core(Path::new("pdftoppm"))
+                        .args(["-f", page, "-l", page, "-scale-to", "3508", "-gray"])
+                        .arg(&pdf)
+                        .output()?;
+                    let mut tesseract = one_core(Path::new("tesseract"))
+                        .args([
+                            "stdin",
+                            "stdout",
+                            "-l",
+                            "nld+swe+eng",
+                            "--psm",
+                            "3",
+                            "--dpi",
+                            "300",
+                        ])
+                        .env("OMP_THREAD_LIMIT", "1")
+                        .stdin(Stdio::piped())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()?;
+                    std::io::Write::write_all(
+                        &mut tesseract.stdin.take().context("stdin")?,
+                        &page_image.stdout,
+                    )?;
+                    tesseract.wait()?;
+                }
+                Ok(())
+            }),
+        )?
+    };
+    println!(
+        "ocr_seconds_per_a4_page_300dpi={:.2} (zegel scan, sandboxed, best of 3)",
+        zegel_pages.as_secs_f64() / 2.0
+    );
+    println!(
+        "reference_pdftoppm_tesseract_seconds_per_page={:.2}",
+        reference.as_secs_f64() / 2.0
+    );
+
+    // The typical mail: a 3 KB body and the scanned 2-page PDF as an attachment.
+    let dir = target_dir().join("bench-ocr");
+    std::fs::create_dir_all(&dir)?;
+    let mail = dir.join("verwijzing.eml");
+    let mut body = String::new();
+    while body.len() < 3_000 {
+        body.push_str("Geachte collega, hierbij stuur ik u de verwijzing van mevrouw Jansen met de gescande formulieren. ");
+    }
+    let attachment = std::fs::read(&pdf)?;
+    let encoded: String = {
+        use base64::Engine;
+        let text = base64::engine::general_purpose::STANDARD.encode(&attachment);
+        text.as_bytes()
+            .chunks(76)
+            .map(|line| format!("{}\r\n", String::from_utf8_lossy(line)))
+            .collect()
+    };
+    std::fs::write(
+        &mail,
+        format!(
+            "From: arts@zorg.example\r\nTo: huisarts@elders.example\r\nSubject: Verwijzing\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+             --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n\
+             --b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"scan.pdf\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{encoded}--b--\r\n"
+        ),
+    )?;
+    let zegel = build_zegel(true)?;
+    let started = Instant::now();
+    let out = one_core(&zegel)
+        .args(["scan", "--json"])
+        .arg(&mail)
+        .env("ZEGEL_OCR", "tesseract")
+        .output()?;
+    let elapsed = started.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !text.contains("nl_bsn") {
+        bail!("zegel scan did not find the BSN on the scanned page of the mail: {text}");
+    }
+    println!(
+        "typical_mail_3kb_body_2_page_scan_seconds={:.2} (one core, end to end)",
+        elapsed.as_secs_f64()
+    );
+    Ok(())
 }
 
 /// `zegel scan` of a 200 MB text dense with identifiers (about 1.3 million findings): the whole

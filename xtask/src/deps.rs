@@ -73,6 +73,27 @@ pub(crate) fn ensure_for_tests() -> anyhow::Result<()> {
             bail!("chromium and chromium-driver were installed but {missing} is missing");
         }
     }
+    // The content filter reads scans with Tesseract (Dutch, Swedish and English data) and renders PDF
+    // pages with poppler's pdftoppm.
+    let ocr = [
+        "/usr/bin/tesseract",
+        "/usr/bin/pdftoppm",
+        "/usr/share/tesseract-ocr/5/tessdata/nld.traineddata",
+        "/usr/share/tesseract-ocr/5/tessdata/swe.traineddata",
+        "/usr/share/tesseract-ocr/5/tessdata/eng.traineddata",
+    ];
+    if ocr.iter().any(|path| !std::path::Path::new(path).exists()) {
+        apt_install(&[
+            "tesseract-ocr",
+            "tesseract-ocr-nld",
+            "tesseract-ocr-swe",
+            "tesseract-ocr-eng",
+            "poppler-utils",
+        ])?;
+        if let Some(missing) = ocr.iter().find(|path| !std::path::Path::new(path).exists()) {
+            bail!("Tesseract and poppler-utils were installed but {missing} is missing");
+        }
+    }
     // The gateway's end-to-end test uses Python's smtplib as a second, independent SMTP client.
     if !has_python3() {
         apt_install(&["python3"])?;

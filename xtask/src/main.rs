@@ -8,7 +8,7 @@
 //!   first runs the lint gate, so CI fails on unformatted code or a clippy warning.
 //! - `cargo xtask lint`: the lint gate alone: `cargo fmt --all --check`, then
 //!   `cargo clippy --workspace --all-targets -- -D warnings`.
-//! - `cargo xtask bench [crypto|upload|dlp|pane|gateway]`: prints the figures the issues ask for.
+//! - `cargo xtask bench [crypto|upload|dlp|ocr|pane|gateway]`: prints the figures the issues ask for.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
             );
             eprintln!("  web               build the Outlook add-in's web part into target/addin");
             eprintln!(
-                "  bench [what]      print benchmark figures: crypto, upload, dlp, pane, gateway (default: all)"
+                "  bench [what]      print benchmark figures: crypto, upload, dlp, ocr, pane, gateway (default: all)"
             );
             return ExitCode::from(2);
         }

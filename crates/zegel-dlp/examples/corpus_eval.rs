@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use unicode_normalization::UnicodeNormalization;
-use zegel_dlp::extract::{InProcessPdf, Limits};
+use zegel_dlp::extract::{InProcess, Limits};
 use zegel_dlp::{Kind, Location, Scanner, Words};
 
 /// The kinds `score.py` scores, in its order.
@@ -270,7 +270,7 @@ fn attachments(scanner: &Scanner, dir: &str) {
             continue;
         };
         let t = Instant::now();
-        let found = scanner.scan_attachment(file, &bytes, &limits, &InProcessPdf);
+        let found = scanner.scan_attachment(file, &bytes, &limits, &InProcess);
         let ms = t.elapsed().as_secs_f64() * 1e3;
         let found_values: HashSet<(Kind, String)> = found
             .iter()
@@ -348,7 +348,7 @@ fn typical_mail(scanner: &Scanner, docs: &[Value]) {
     for _ in 0..7 {
         let t = Instant::now();
         black_box(scanner.scan_text(&body, Location::Body));
-        black_box(scanner.scan_attachment("rapport.docx", &docx, &limits, &InProcessPdf));
+        black_box(scanner.scan_attachment("rapport.docx", &docx, &limits, &InProcess));
         times.push(t.elapsed());
     }
     times.sort();

@@ -293,6 +293,7 @@ mod tests {
             let place = Location::Attachment {
                 name: format!("{n}.txt"),
                 path: vec![],
+                page: None,
             };
             scanner.scan_text_into("BSN 123456782", &place, &mut found);
         }

@@ -182,6 +182,9 @@ pub enum Location {
         name: String,
         /// The path inside archives or mails, outermost first; empty for the attachment itself.
         path: Vec<String>,
+        /// The PDF page, numbered from 1, for findings in a PDF.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page: Option<u32>,
     },
 }
 

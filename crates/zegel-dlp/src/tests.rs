@@ -181,6 +181,7 @@ fn findings_serialise_in_snake_case() {
         Location::Attachment {
             name: "a.zip".into(),
             path: vec!["b.zip".into()],
+            page: None,
         },
         "encrypted archive",
     );

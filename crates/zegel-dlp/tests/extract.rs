@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use zegel_dlp::extract::{InProcessPdf, Limits, PdfText, extract};
+use zegel_dlp::extract::{InProcess, Limits, OcrInput, PdfPage, Readers, extract};
 use zegel_dlp::{Finding, Kind, Location, Scanner, Words};
 
 use Kind::*;
@@ -25,17 +25,22 @@ fn scanner() -> Scanner {
 
 fn scan_with(name: &str, limits: &Limits) -> Vec<Finding> {
     let bytes = fixture(name);
-    let findings = scanner().scan_attachment(name, &bytes, limits, &InProcessPdf);
+    let findings = scanner().scan_attachment(name, &bytes, limits, &InProcess);
     // Offsets point into the extracted text of the part named by the location.
-    let parts = extract(name, &bytes, limits, &InProcessPdf).parts;
+    let parts = extract(name, &bytes, limits, &InProcess).parts;
     for f in findings.iter().filter(|f| f.kind != Unscannable) {
-        let Location::Attachment { name: n, path } = &f.location else {
+        let Location::Attachment {
+            name: n,
+            path,
+            page,
+        } = &f.location
+        else {
             panic!("{name}: {f:?}")
         };
         assert_eq!(n, name);
         let part = parts
             .iter()
-            .find(|p| &p.path == path)
+            .find(|p| &p.path == path && &p.page == page)
             .expect("finding in an extracted part");
         assert_eq!(&part.text[f.start..f.end], f.text, "{name}");
     }
@@ -305,9 +310,13 @@ fn limits_are_enforced() {
 /// A PDF extractor that panics, like a PDF library on a malformed file.
 struct PanickingPdf;
 
-impl PdfText for PanickingPdf {
-    fn pdf_text(&self, _: &[u8]) -> Result<String, String> {
+impl Readers for PanickingPdf {
+    fn pdf_pages(&self, _: &[u8]) -> Result<Vec<PdfPage>, String> {
         panic!("malformed xref");
+    }
+
+    fn ocr(&self, _: OcrInput<'_>) -> Option<Result<String, String>> {
+        panic!("broken image");
     }
 }
 
@@ -343,7 +352,7 @@ fn arbitrary_bytes_never_panic() {
                 name,
                 &bytes[..cut.min(bytes.len())],
                 &Limits::default(),
-                &InProcessPdf,
+                &InProcess,
             );
         }
         let mut x: u32 = 12345;
@@ -354,7 +363,131 @@ fn arbitrary_bytes_never_panic() {
                 let i = (x as usize >> 4) % flipped.len();
                 flipped[i] ^= 1 << (x % 8);
             }
-            let _ = scanner().scan_attachment(name, &flipped, &Limits::default(), &InProcessPdf);
+            let _ = scanner().scan_attachment(name, &flipped, &Limits::default(), &InProcess);
         }
     }
+}
+
+fn scan_fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/scans/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// OCR that records what it is asked to read and "reads" a BSN everywhere.
+#[derive(Default)]
+struct RecordingOcr(std::cell::RefCell<Vec<String>>);
+
+impl Readers for RecordingOcr {
+    fn pdf_pages(&self, bytes: &[u8]) -> Result<Vec<PdfPage>, String> {
+        zegel_dlp::extract::pdf_pages_in_process(bytes)
+    }
+
+    fn ocr(&self, input: OcrInput<'_>) -> Option<Result<String, String>> {
+        self.0.borrow_mut().push(match input {
+            OcrInput::Image(_) => "image".to_owned(),
+            OcrInput::PdfPage { page, .. } => format!("page {page}"),
+        });
+        Some(Ok("BSN: 111222333".to_owned()))
+    }
+}
+
+fn pages(findings: &[Finding], kind: Kind) -> Vec<Option<u32>> {
+    findings
+        .iter()
+        .filter(|f| f.kind == kind)
+        .map(|f| match &f.location {
+            Location::Attachment { page, .. } => *page,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn pictures_and_scanned_pages_go_to_ocr_page_by_page() {
+    for (file, asked, bsn_pages) in [
+        ("mixed.pdf", vec!["page 2"], vec![Some(2)]),
+        (
+            "scan-only.pdf",
+            vec!["page 1", "page 2"],
+            vec![Some(1), Some(2)],
+        ),
+        ("inkomen.png", vec!["image"], vec![None]),
+        ("verwijsbrief.jpg", vec!["image"], vec![None]),
+    ] {
+        let ocr = RecordingOcr::default();
+        let found = scanner().scan_attachment(file, &scan_fixture(file), &Limits::default(), &ocr);
+        assert_eq!(*ocr.0.borrow(), asked, "{file}");
+        assert_eq!(pages(&found, NlBsn), bsn_pages, "{file}: {found:?}");
+        assert!(reasons(&found).is_empty(), "{file}: {found:?}");
+    }
+    // The mixed PDF's text page is read as text, and named.
+    let parts = extract(
+        "mixed.pdf",
+        &scan_fixture("mixed.pdf"),
+        &Limits::default(),
+        &InProcess,
+    )
+    .parts;
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    assert_eq!(parts[0].page, Some(1));
+}
+
+#[test]
+fn without_ocr_every_picture_is_unscannable_and_named() {
+    let found = scanner().scan_attachment(
+        "scan-only.pdf",
+        &scan_fixture("scan-only.pdf"),
+        &Limits::default(),
+        &InProcess,
+    );
+    assert_eq!(pages(&found, Unscannable), [Some(1), Some(2)]);
+    assert!(reasons(&found).iter().all(|r| r.contains("OCR is off")));
+    let heic = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic";
+    for (file, bytes, reason) in [
+        ("IMG_0001.HEIC", heic.to_vec(), "no decoder"),
+        ("foto.jpg", scan_fixture("verwijsbrief.jpg"), "OCR is off"),
+        ("bom.png", scan_fixture("bomb.png"), "megapixels"),
+        (
+            "kapot.png",
+            b"\x89PNG\r\n\x1a\n\0\0".to_vec(),
+            "broken header",
+        ),
+    ] {
+        let found = scanner().scan_attachment(file, &bytes, &Limits::default(), &InProcess);
+        assert_eq!(reasons(&found).len(), 1, "{file}: {found:?}");
+        assert!(reasons(&found)[0].contains(reason), "{file}: {found:?}");
+    }
+}
+
+#[test]
+fn the_ocr_page_budget_holds_and_bombs_never_reach_ocr() {
+    let ocr = RecordingOcr::default();
+    let limits = Limits {
+        max_ocr_pages: 1,
+        ..Limits::default()
+    };
+    let found = scanner().scan_attachment(
+        "scan-only.pdf",
+        &scan_fixture("scan-only.pdf"),
+        &limits,
+        &ocr,
+    );
+    assert_eq!(*ocr.0.borrow(), ["page 1"]);
+    assert_eq!(pages(&found, Unscannable), [Some(2)]);
+    assert!(
+        reasons(&found)[0].contains("budget of 1 OCR pages"),
+        "{found:?}"
+    );
+    let ocr = RecordingOcr::default();
+    let found = scanner().scan_attachment(
+        "bomb.png",
+        &scan_fixture("bomb.png"),
+        &Limits::default(),
+        &ocr,
+    );
+    assert!(
+        ocr.0.borrow().is_empty(),
+        "the bomb is refused from its header"
+    );
+    assert_eq!(pages(&found, Unscannable), [None]);
 }

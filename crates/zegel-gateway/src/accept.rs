@@ -228,9 +228,9 @@ async fn accept_inner(
     };
     let policy = settings.content_filter_policy();
     let internal = settings.internal_domains.clone();
-    let pdf = state.pdf_reader.clone();
+    let readers = state.readers.clone();
     let (outcome, input, attachments) = tokio::task::spawn_blocking(move || {
-        let outcome = scan_message(&policy, &input, &attachments, &internal, &pdf);
+        let outcome = scan_message(&policy, &input, &attachments, &internal, &readers);
         (outcome, input, attachments)
     })
     .await

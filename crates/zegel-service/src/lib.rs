@@ -89,7 +89,7 @@ pub struct Services {
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Reads PDFs for the content filter in a crash-isolated child process.
-    pub pdf_reader: scan::ChildProcessPdf,
+    pub readers: scan::Sandbox,
     /// Argon2id runs under this budget so a burst of passwords cannot exhaust memory.
     pub password_budget: Arc<zegel_vault::PasswordBudget>,
 }

@@ -208,6 +208,8 @@ struct SettingsPage {
     languages: Vec<LanguageChoice>,
     previews: Vec<Preview>,
     history: Vec<HistoryLine>,
+    /// Whether (and how) the content filter reads images and scanned PDF pages.
+    ocr: Option<String>,
 }
 
 impl SettingsPage {
@@ -290,6 +292,7 @@ async fn settings_page(
         })
         .collect();
     Ok(SettingsPage {
+        ocr: state.readers.ocr.as_ref().map(|ocr| ocr.describe()),
         admin_email: admin.email.clone(),
         tenant_name: tenant.name,
         tenant_domains: current.tenant_domains.join(", "),

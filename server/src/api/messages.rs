@@ -89,7 +89,7 @@ async fn create_from(
     // The content policy holds whichever client sent the message: everything is scanned on the way in,
     // unless the message is already as protected as any finding could ask for.
     let policy = settings.content_filter_policy();
-    let mut scan = IntakeScan::new(&policy, state.pdf_reader.clone());
+    let mut scan = IntakeScan::new(&policy, state.readers.clone());
 
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {

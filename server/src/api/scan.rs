@@ -79,9 +79,9 @@ pub async fn scan(
     let internal_domains =
         zegel_service::settings::internal_domains(&state, &user.tenant_id).await?;
     let policy = zegel_service::settings::content_filter(&state, &user.tenant_id).await?;
-    let pdf = state.pdf_reader.clone();
+    let readers = state.readers.clone();
     let outcome = tokio::task::spawn_blocking(move || {
-        scan_message(&policy, &input, &attachments, &internal_domains, &pdf)
+        scan_message(&policy, &input, &attachments, &internal_domains, &readers)
     })
     .await
     .map_err(AppError::internal)?;

@@ -13,6 +13,7 @@ mod gateway;
 mod held;
 mod limits;
 mod notify;
+mod ocr;
 mod oidc;
 mod openapi;
 mod policy;

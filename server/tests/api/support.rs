@@ -257,8 +257,8 @@ impl TestServer {
         })
         .unwrap();
         let mut state = build_state_with_clock(config, clock.clone()).await.unwrap();
-        // The PDF reader runs as `zegel extract-pdf`; here the running executable is the test binary.
-        state.pdf_reader.program = env!("CARGO_BIN_EXE_zegel").into();
+        // The PDF reader and OCR run under `zegel`; here the running executable is the test binary.
+        state.readers.program = env!("CARGO_BIN_EXE_zegel").into();
         // The binary's own listener, with its timeouts and per-address cap.
         let app = app(state.clone());
         let limits = state.config.http.clone();

@@ -98,6 +98,9 @@ async fn an_admin_edits_the_settings_in_a_browser() {
             .await;
     }
     browser.screenshot("admin-page-day-one").await;
+    // Whether scans are read (Tesseract is installed for the tests, so they are).
+    let ocr = text(&browser, "#ocr-status").await;
+    assert!(ocr.contains("read by OCR") && ocr.contains("nld"), "{ocr}");
 
     // More than the operator allows: the page says which field and keeps what was typed.
     browser.type_into("#expiry_max", "30").await;

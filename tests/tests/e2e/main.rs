@@ -14,5 +14,7 @@ mod gateway;
 mod messages;
 /// `zegel scan` on the command line.
 mod scan_cli;
+/// `zegel scan` on photos and scanned PDFs, read by Tesseract.
+mod scans;
 /// Two-factor access with an SMS provider that answers like Twilio.
 mod two_factor;

@@ -24,6 +24,7 @@ fn in_attachment(kind: Kind, text: &str, name: &str) -> Finding {
         location: Location::Attachment {
             name: name.into(),
             path: vec![],
+            page: None,
         },
         ..found(kind, text)
     }
@@ -34,6 +35,7 @@ fn unscannable(reason: &str) -> Finding {
         Location::Attachment {
             name: "a.zip".into(),
             path: vec![],
+            page: None,
         },
         reason,
     )

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use zegel_dlp::extract::{InProcessPdf, Limits, extract};
+use zegel_dlp::extract::{InProcess, Limits, extract};
 use zegel_dlp::{Kind, Location, Scanner, Words};
 
 const NAMES: [&str; 12] = [
@@ -27,16 +27,17 @@ fuzz_target!(|data: &[u8]| {
         deadline: Some(Instant::now() + Duration::from_secs(2)),
         max_sheet_cells: 50_000,
         max_ratio: 100,
+        ..Limits::default()
     };
     let scanner = Scanner::new(&Words { trigger_words: vec!["Patiëntendossier".into()], activation_words: vec![] });
-    let parts = extract(name, bytes, &limits, &InProcessPdf).parts;
-    for f in scanner.scan_attachment(name, bytes, &limits, &InProcessPdf) {
+    let parts = extract(name, bytes, &limits, &InProcess).parts;
+    for f in scanner.scan_attachment(name, bytes, &limits, &InProcess) {
         if f.kind == Kind::Unscannable {
             continue;
         }
-        let Location::Attachment { path, .. } = &f.location else { panic!("attachment finding elsewhere") };
+        let Location::Attachment { path, page, .. } = &f.location else { panic!("attachment finding elsewhere") };
         // The deadline may cut the second extraction short, so a part may be missing; if present it agrees.
-        if let Some(part) = parts.iter().find(|p| &p.path == path) {
+        if let Some(part) = parts.iter().find(|p| &p.path == path && &p.page == page) {
             assert_eq!(part.text.get(f.start..f.end), Some(f.text.as_str()));
         }
     }

@@ -15,24 +15,70 @@ pub(crate) enum Format {
     Html,
     /// Plain text (UTF-8, UTF-16 with BOM, or Windows-1252), CSV included.
     Text,
-    /// Images, audio and video: no text to extract.
+    /// A picture: its text can only be read by OCR.
+    Image(Image),
+    /// Audio, video and icons: no text to extract.
     Media,
     /// A binary format we cannot read, named for the reason.
     Unsupported(&'static str),
 }
 
-const MEDIA_MAGIC: &[&[u8]] = &[
-    b"\x89PNG\r\n\x1a\n",
-    b"\xff\xd8\xff",
-    b"GIF87a",
-    b"GIF89a",
-    b"II*\0",
-    b"MM\0*",
-    b"\0\0\x01\0",
-    b"ID3",
-    b"OggS",
-    b"fLaC",
-];
+/// The picture formats attachments arrive in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Image {
+    Jpeg,
+    Png,
+    Gif,
+    Tiff,
+    Bmp,
+    Webp,
+    /// HEIC/HEIF (iPhone photos) and AVIF: no decoder on the OCR side.
+    Heif,
+}
+
+impl Image {
+    /// The format's name, for reasons.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Image::Jpeg => "JPEG",
+            Image::Png => "PNG",
+            Image::Gif => "GIF",
+            Image::Tiff => "TIFF",
+            Image::Bmp => "BMP",
+            Image::Webp => "WebP",
+            Image::Heif => "HEIC",
+        }
+    }
+}
+
+/// The picture format of `b` by its magic bytes.
+fn image(ext: &str, b: &[u8]) -> Option<Image> {
+    let brand = b.get(8..12);
+    Some(if b.starts_with(b"\xff\xd8\xff") {
+        Image::Jpeg
+    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Image::Png
+    } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
+        Image::Gif
+    } else if b.starts_with(b"II*\0") || b.starts_with(b"MM\0*") {
+        Image::Tiff
+    } else if b.starts_with(b"RIFF") && brand == Some(b"WEBP") {
+        Image::Webp
+    } else if b.get(4..8) == Some(b"ftyp")
+        && matches!(
+            brand,
+            Some(b"heic" | b"heix" | b"hevc" | b"heim" | b"heis" | b"mif1" | b"msf1" | b"avif")
+        )
+    {
+        Image::Heif
+    } else if b.starts_with(b"BM") && (ext == "bmp" || ext == "dib") {
+        Image::Bmp
+    } else {
+        return None;
+    })
+}
+
+const MEDIA_MAGIC: &[&[u8]] = &[b"\0\0\x01\0", b"ID3", b"OggS", b"fLaC"];
 
 fn extension(name: &str) -> String {
     name.rsplit_once('.')
@@ -53,6 +99,9 @@ pub(crate) fn sniff(name: &str, b: &[u8]) -> Format {
     }
     if b.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") {
         return Format::Cfb;
+    }
+    if let Some(image) = image(&ext, b) {
+        return Format::Image(image);
     }
     if MEDIA_MAGIC.iter().any(|m| b.starts_with(m))
         || (b.starts_with(b"RIFF") && matches!(b.get(8..12), Some(b"WEBP" | b"WAVE" | b"AVI ")))
@@ -183,7 +232,19 @@ mod tests {
                 b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest",
                 Format::Cfb,
             ),
-            ("a.png", b"\x89PNG\r\n\x1a\nrest", Format::Media),
+            ("a.png", b"\x89PNG\r\n\x1a\nrest", Format::Image(Image::Png)),
+            (
+                "scan.jpg",
+                b"\xff\xd8\xff\xe0rest",
+                Format::Image(Image::Jpeg),
+            ),
+            (
+                "IMG_0001.HEIC",
+                b"\0\0\0\x18ftypheicrest",
+                Format::Image(Image::Heif),
+            ),
+            ("clip.mp4", b"\0\0\0\x18ftypisomrest", Format::Media),
+            ("scan.bmp", b"BM\x36\0rest", Format::Image(Image::Bmp)),
             (
                 "a.txt",
                 b"Beste Anouk,\n\nHet BSN is 123456782.",
