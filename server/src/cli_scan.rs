@@ -1,6 +1,7 @@
 //! `zegel scan`: the content filter on files from the command line.
 //!
-//! Exit code 0 whatever is found; 2 for usage errors and unreadable paths, with a clear message.
+//! Exit code 1 when the policy forces protection for a file (so scripts can stop such a file), 2 for
+//! usage errors and unreadable paths, with a clear message (2 wins over 1), else 0.
 //!
 //! Memory stays bounded whatever the input: a text file is scanned as it is read, and only a bounded
 //! number of findings per kind is kept (`counts` in the JSON output says how many there were).
@@ -20,6 +21,11 @@ pub struct ScanArgs {
     pub json: bool,
     /// A JSON file with a content-filter policy (the default care policy when absent).
     pub policy: Option<String>,
+    /// Recipients to decide for; none means the files are judged as going outside, without a warning
+    /// about recipients nobody named.
+    pub recipients: Vec<String>,
+    /// The organisation's mail domains: recipients there are internal.
+    pub internal_domains: Vec<String>,
     /// Extra trigger words (forcing protection at 1FA unless the policy file says otherwise).
     pub triggers: Vec<String>,
     /// Extra activation words.
@@ -91,9 +97,20 @@ pub fn run(args: ScanArgs) -> i32 {
             return 2;
         }
     };
+    let mut recipients = Vec::new();
+    for email in &args.recipients {
+        match zegel_core::address::normalize_email(email) {
+            Ok(email) => recipients.push(email),
+            Err(error) => {
+                eprintln!("error: --to: {error}");
+                return 2;
+            }
+        }
+    }
     let scanner = Scanner::new(&policy.words());
     let pdf = Sandbox::current(ocr);
     let mut failed = false;
+    let mut forced = false;
     for file in &args.files {
         let found = match scan_file(&scanner, file, &pdf) {
             Ok(found) => found,
@@ -106,22 +123,59 @@ pub fn run(args: ScanArgs) -> i32 {
         let counts = found.counts().clone();
         let total = found.total();
         let findings = found.into_kept();
-        // Recipients are unknown here; they count as external, the strictest reading.
         let has_attachment = findings
             .iter()
             .any(|f| matches!(f.location, Location::Attachment { .. }));
-        let classes = [zegel_core::policy::RecipientClass::External];
-        let decision = zegel_core::policy::decide(&policy, &findings, &classes, has_attachment);
+        let decision = if recipients.is_empty() {
+            // No recipients named: judged as going outside, the strictest reading, without claiming
+            // an external recipient nobody named.
+            let classes = [zegel_core::policy::RecipientClass::External];
+            let mut decision =
+                zegel_core::policy::decide(&policy, &findings, &classes, has_attachment);
+            decision
+                .warnings
+                .retain(|w| !matches!(w, zegel_core::policy::Warning::ExternalRecipients { .. }));
+            decision
+        } else {
+            let recipients: Vec<&str> = recipients.iter().map(String::as_str).collect();
+            let internal: Vec<String> = args
+                .internal_domains
+                .iter()
+                .map(|d| d.trim().to_ascii_lowercase())
+                .collect();
+            zegel_service::scan::decide_for(
+                &policy,
+                &findings,
+                &recipients,
+                &internal,
+                has_attachment,
+            )
+        };
+        forced |= decision.action == zegel_core::policy::Action::Force;
         if args.json {
             // `findings` keeps every kind in every place but at most KEPT_TERMS_PER_KIND distinct
-            // values per kind; `counts` says how many there were in all.
-            let line = serde_json::json!({
-                "file": file,
-                "findings": findings,
-                "counts": counts,
-                "decision": decision,
-            });
-            println!("{line}");
+            // values per kind; `counts` says how many there were in all. Serialised from the types, so
+            // confidences print as written (0.97), not widened to f64.
+            #[derive(serde::Serialize)]
+            struct Line<'a> {
+                file: &'a str,
+                findings: &'a [zegel_dlp::Finding],
+                counts: &'a std::collections::BTreeMap<zegel_dlp::Kind, u64>,
+                decision: &'a zegel_core::policy::Decision,
+            }
+            let line = Line {
+                file,
+                findings: &findings,
+                counts: &counts,
+                decision: &decision,
+            };
+            match serde_json::to_string(&line) {
+                Ok(line) => println!("{line}"),
+                Err(error) => {
+                    eprintln!("error: {file}: {error}");
+                    failed = true;
+                }
+            }
         } else {
             if total > findings.len() as u64 {
                 println!("{file}: {total} finding(s), {} shown", findings.len());
@@ -171,7 +225,13 @@ pub fn run(args: ScanArgs) -> i32 {
             );
         }
     }
-    if failed { 2 } else { 0 }
+    if failed {
+        2
+    } else if forced {
+        1
+    } else {
+        0
+    }
 }
 
 /// How much of a file is looked at to tell text from an attachment format.

@@ -27,14 +27,23 @@ enum Command {
     },
     /// Prints the effective configuration, secrets masked.
     Config,
-    /// Scans files for sensitive data with the content filter (`-` reads stdin).
+    /// Scans files for sensitive data with the content filter (`-` reads stdin). Exits with 1 when the
+    /// policy forces protection for a file, 2 when a file or an option is wrong, else 0.
     Scan {
         /// One JSON object per file and line.
         #[arg(long)]
         json: bool,
-        /// A content-filter policy as JSON (default: the care organisation's day-one policy).
-        #[arg(long)]
+        /// A file holding a content-filter policy in JSON (default: the care organisation's day-one
+        /// policy).
+        #[arg(long, value_name = "FILE")]
         policy: Option<String>,
+        /// A recipient, to decide as for a message to them (repeat for more; without any, the files are
+        /// judged as going outside the organisation).
+        #[arg(long = "to", value_name = "EMAIL")]
+        recipients: Vec<String>,
+        /// A mail domain of the organisation: recipients there are internal (repeat for more).
+        #[arg(long = "internal-domain", value_name = "DOMAIN")]
+        internal_domains: Vec<String>,
         /// A trigger word (repeat for more).
         #[arg(long = "trigger")]
         triggers: Vec<String>,
@@ -210,6 +219,8 @@ fn main() -> ExitCode {
         Command::Scan {
             json,
             policy,
+            recipients,
+            internal_domains,
             triggers,
             activations,
             files,
@@ -217,6 +228,8 @@ fn main() -> ExitCode {
             let args = zegel_server::cli_scan::ScanArgs {
                 json,
                 policy,
+                recipients,
+                internal_domains,
                 triggers,
                 activations,
                 files,

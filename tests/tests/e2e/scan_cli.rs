@@ -46,7 +46,10 @@ fn json_lines_carry_byte_offsets_into_the_text() {
         ],
         b"",
     );
-    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        code, 1,
+        "the policy forces protection for brief.txt: {stderr}"
+    );
     let lines: Vec<Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -76,6 +79,47 @@ fn json_lines_carry_byte_offsets_into_the_text() {
     assert_eq!(lines[0]["decision"]["action"], "force");
     assert_eq!(lines[1]["findings"].as_array().unwrap().len(), 0);
     assert_eq!(lines[1]["decision"]["action"], "allow");
+}
+
+#[test]
+fn recipients_are_options_and_the_exit_code_tells_force() {
+    let bsn = b"Het BSN van mevrouw is 111222333.";
+    // No recipients named: judged as going outside, but no recipient is invented.
+    let (code, stdout, _) = scan(&["-"], bsn);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(!stdout.contains("recipient"), "{stdout}");
+    let (code, stdout, _) = scan(&["--json", "-"], bsn);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("\"confidence\":0.97"), "{stdout}");
+    assert!(!stdout.contains("external_recipients"), "{stdout}");
+    // To a colleague the day-one policy protects nothing; to an outsider it forces 2FA.
+    let colleague = [
+        "--json",
+        "--to",
+        "collega@zorg.example",
+        "--internal-domain",
+        "zorg.example",
+        "-",
+    ];
+    let (code, stdout, _) = scan(&colleague, bsn);
+    assert_eq!(code, 0, "{stdout}");
+    let line: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(line["decision"]["action"], "allow");
+    let outsider = [
+        "--to",
+        "huisarts@elders.example",
+        "--internal-domain",
+        "zorg.example",
+        "-",
+    ];
+    let (code, stdout, _) = scan(&outsider, bsn);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("1 external recipient"), "{stdout}");
+    // A clean text exits 0; a wrong address is a usage error.
+    assert_eq!(scan(&["-"], b"Tot morgen!").0, 0);
+    let (code, _, stderr) = scan(&["--to", "geen adres", "-"], bsn);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--to"), "{stderr}");
 }
 
 #[test]
