@@ -256,3 +256,11 @@ impl Drop for Zegel {
         self.stop();
     }
 }
+
+/// The six-digit code in an SMS text ("Uw code van ... : 123456 (10 min. geldig)").
+pub fn sms_code(body: &str) -> String {
+    body.split(|c: char| !c.is_ascii_digit())
+        .find(|word| word.len() == 6)
+        .unwrap_or_else(|| panic!("no six-digit code in the SMS {body:?}"))
+        .to_owned()
+}

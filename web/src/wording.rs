@@ -477,7 +477,7 @@ mod tests {
         let said = server_error(&NL, &error);
         assert!(said.contains("(BSN)"), "{said}");
         assert!(
-            said.contains("Beveiligd bericht") && said.contains("Twee-factor"),
+            said.contains("Beveiligd bericht") && said.contains("Tweefactor"),
             "{said}"
         );
         assert!(!said.contains("nl_bsn"));

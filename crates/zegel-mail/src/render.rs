@@ -93,26 +93,43 @@ const ZEGEL_GREEN: &str = "#0b6e4f";
 /// Renders a notification in a tenant's look: its name (and logo) in the header and its accent colour.
 pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEmail {
     let t = texts(n.language);
-    let shown_subject = shown_subject(t, n.subject);
     let (date, time) = date_and_time(n.expires_at, n.timezone);
     let is_message = n.kind == MessageKind::SecureMessage;
-    let (subject_template, intro_template, button) = if is_message {
-        (
+    // A hidden or missing subject is named once, neutrally: never "Secure message: Secure message".
+    let titled = !n.subject.trim().is_empty();
+    let (subject_template, neutral, intro_template, button) = match n.kind {
+        MessageKind::SecureMessage => (
             t.notify_subject_message,
-            t.notify_intro_message,
+            t.neutral_subject,
+            if titled {
+                t.notify_intro_message
+            } else {
+                t.notify_intro_message_untitled
+            },
             t.button_open_message,
-        )
-    } else {
-        (
+        ),
+        MessageKind::SecureFiles => (
             t.notify_subject_files,
+            t.neutral_subject_files,
             t.notify_intro_files,
             t.button_download_files,
-        )
+        ),
+        // Public files need no sign-in, so they are not called secure.
+        MessageKind::PublicFiles => (
+            t.notify_subject_public,
+            t.neutral_subject_public,
+            t.notify_intro_public,
+            t.button_download_files,
+        ),
     };
-    let subject = fill(subject_template, &[("subject", shown_subject)]);
+    let subject = if titled {
+        fill(subject_template, &[("subject", n.subject)])
+    } else {
+        neutral.to_owned()
+    };
     let intro = fill(
         intro_template,
-        &[("subject", shown_subject), ("sender", n.sender)],
+        &[("subject", n.subject), ("sender", n.sender)],
     );
     let expiry = fill(t.link_expires, &[("date", &date), ("time", &time)]);
     let body = if is_message {
@@ -178,36 +195,53 @@ fn with_color(html: String, color: &str) -> String {
 }
 
 /// Renders the e-mail carrying a password the recipient asked for.
+// Each argument is a distinct part of the mail; a struct for one call site would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub fn password(
     language: Language,
     subject: &str,
     sender: &str,
     password: &str,
+    valid_minutes: Option<i64>,
     to: &str,
     from: &str,
     look: &Look<'_>,
 ) -> OutgoingEmail {
     let t = texts(language);
-    let shown_subject = shown_subject(t, subject);
-    let title = fill(t.password_subject, &[("subject", shown_subject)]);
-    let intro = fill(
-        t.password_intro,
-        &[("subject", shown_subject), ("sender", sender)],
-    );
+    let (title, intro) = if subject.trim().is_empty() {
+        (
+            t.password_subject_untitled.to_owned(),
+            fill(t.password_intro_untitled, &[("sender", sender)]),
+        )
+    } else {
+        (
+            fill(t.password_subject, &[("subject", subject)]),
+            fill(
+                t.password_intro,
+                &[("subject", subject), ("sender", sender)],
+            ),
+        )
+    };
+    // A one-time password expires, and a new one voids it; the sender's own password does neither.
+    let note = match valid_minutes {
+        Some(minutes) => format!(
+            "{} {}",
+            fill(t.password_valid, &[("minutes", &minutes.to_string())]),
+            t.password_note
+        ),
+        None => t.password_note.to_owned(),
+    };
     let mut page = EmailHtml::new(t, &title, look);
     page.paragraphs = vec![intro.clone()];
     page.code = Some(password);
-    page.note = Some(t.password_note.to_owned());
+    page.note = Some(note.clone());
     let html = page.finish(look);
     OutgoingEmail {
         to: to.to_owned(),
         from: from.to_owned(),
         reply_to: None,
         subject: title,
-        text: format!(
-            "{intro}\n\n    {password}\n\n{}\n\n{}\n",
-            t.password_note, t.footer
-        ),
+        text: format!("{intro}\n\n    {password}\n\n{note}\n\n{}\n", t.footer),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
     }
@@ -331,6 +365,7 @@ mod tests {
             to: "jan@example.nl",
         });
         assert!(mail.text.contains("Zie bijlage"));
-        assert_eq!(mail.subject, "Beveiligde bestanden: Beveiligd bericht");
+        // Without a subject the mail is named once.
+        assert_eq!(mail.subject, "Beveiligde bestanden");
     }
 }

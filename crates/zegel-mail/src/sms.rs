@@ -199,19 +199,45 @@ impl SmsSender {
 /// GSM 03.38's basic character set: text made only of these fits 160 characters in one SMS.
 const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
 
-/// The code SMS: "Your Zegel code for "<subject>": 123456", shortened so it is one SMS segment (160
-/// GSM-7 characters, or 70 when the subject needs Unicode).
-pub fn code_text(language: Language, subject: &str, code: &str) -> String {
-    let (before, neutral) = match language {
-        Language::Nl => ("Je Zegel-code voor", "je beveiligde bericht"),
-        Language::En => ("Your Zegel code for", "your secure message"),
-        Language::Sv => ("Din Zegel-kod för", "ditt säkra meddelande"),
+/// The code SMS: "Your code from <organisation> for "<subject>": 123456 (valid for 10 min.)", shortened
+/// so it is one SMS segment (160 GSM-7 characters, or 70 when the text needs Unicode): the subject first,
+/// then the organisation's name.
+pub fn code_text(
+    language: Language,
+    organisation: &str,
+    subject: &str,
+    code: &str,
+    valid_minutes: i64,
+) -> String {
+    let (before, neutral, valid) = match language {
+        Language::Nl => (
+            "Uw code van {org} voor",
+            "uw beveiligde bericht",
+            "{n} min. geldig",
+        ),
+        Language::En => (
+            "Your code from {org} for",
+            "your secure message",
+            "valid {n} min.",
+        ),
+        Language::Sv => (
+            "Din kod från {org} för",
+            "ditt säkra meddelande",
+            "gäller {n} min.",
+        ),
     };
+    let valid = valid.replace("{n}", &valid_minutes.to_string());
+    let organisation: String = organisation
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let organisation: String = organisation.chars().take(40).collect();
+    let before = before.replace("{org}", &organisation);
     let whole = |subject: &str| {
         if subject.is_empty() {
-            format!("{before} {neutral}: {code}")
+            format!("{before} {neutral}: {code} ({valid})")
         } else {
-            format!("{before} \"{subject}\": {code}")
+            format!("{before} \"{subject}\": {code} ({valid})")
         }
     };
     let subject: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -249,26 +275,28 @@ mod tests {
     #[test]
     fn code_texts_fit_one_segment() {
         assert_eq!(
-            code_text(Language::En, "Dossier 42", "123456"),
-            "Your Zegel code for \"Dossier 42\": 123456"
+            code_text(Language::En, "ZHN", "Dossier 42", "123456", 10),
+            "Your code from ZHN for \"Dossier 42\": 123456 (valid 10 min.)"
         );
         assert_eq!(
-            code_text(Language::Nl, "", "123456"),
-            "Je Zegel-code voor je beveiligde bericht: 123456"
+            code_text(Language::Nl, "Ziekenhuis Noordhaven", "", "123456", 10),
+            "Uw code van Ziekenhuis Noordhaven voor uw beveiligde bericht: 123456 (10 min. geldig)"
         );
         let long = "Verslag ".repeat(40);
-        let text = code_text(Language::Sv, &long, "654321");
+        let text = code_text(Language::Sv, "ZHN", &long, "654321", 10);
         assert!(
-            text.chars().count() <= 160 && text.ends_with("…\": 654321"),
+            text.chars().count() <= 160 && text.ends_with("…\": 654321 (gäller 10 min.)"),
             "{text}"
         );
         // ë is not GSM-7: the message is Unicode and must stay within 70 characters.
         let unicode = code_text(
             Language::Nl,
+            "ZHN",
             "Patiëntendossier van mevrouw Jansen-de Vries, afdeling cardiologie",
             "111111",
+            10,
         );
         assert!(unicode.chars().count() <= 70, "{unicode}");
-        assert!(unicode.ends_with(": 111111"));
+        assert!(unicode.ends_with(": 111111 (10 min. geldig)"), "{unicode}");
     }
 }

@@ -329,7 +329,13 @@ pub async fn challenge(
         )?;
         let code = zegel_crypto::numeric_code(6);
         let sms = zegel_mail::sms::OutgoingSms {
-            body: zegel_mail::sms::code_text(language(access), subject, &code),
+            body: zegel_mail::sms::code_text(
+                language(access),
+                &settings.branding.name,
+                subject,
+                &code,
+                SMS_CODE_TTL_MS / 60_000,
+            ),
             to: number.clone(),
         };
         (
@@ -356,11 +362,16 @@ pub async fn challenge(
             None => zegel_crypto::generated_password(),
         };
         let from = crate::settings::notification_from(&settings, &state.site.mail_from);
+        let valid_minutes = access
+            .sealed_password
+            .is_none()
+            .then_some(EMAILED_PASSWORD_TTL_MS / 60_000);
         let email = render::password(
             language(access),
             subject,
             &access.sender_email,
             &password,
+            valid_minutes,
             &access.email,
             &from,
             &crate::settings::look(&settings),

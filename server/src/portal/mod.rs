@@ -258,9 +258,21 @@ pub(crate) fn not_available(t: &'static Texts) -> Response {
     )
 }
 
+/// "Too many attempts", with the wait in seconds (or minutes, from two minutes on).
+fn too_many_attempts(t: &Texts, seconds: i64) -> String {
+    let seconds = seconds.max(1);
+    let (template, value) = if seconds >= 120 {
+        (t.too_many_attempts_minutes, (seconds + 59) / 60)
+    } else {
+        (t.too_many_attempts, seconds)
+    };
+    fill(template, &[("n", &value.to_string())])
+}
+
 /// Turns an access error into the page a recipient sees.
 fn error_page(error: &AccessError, language: Language) -> Response {
     let t = texts(language);
+    let attempts: String;
     let (status, title, text) = match error {
         AccessError::Unavailable | AccessError::NotApplicable(_) => (
             StatusCode::NOT_FOUND,
@@ -279,11 +291,14 @@ fn error_page(error: &AccessError, language: Language) -> Response {
             t.unavailable_title,
             t.too_many_sends,
         ),
-        AccessError::TooManyAttempts(_) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            t.unavailable_title,
-            t.too_many_attempts,
-        ),
+        AccessError::TooManyAttempts(seconds) => {
+            attempts = too_many_attempts(t, *seconds);
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                t.unavailable_title,
+                attempts.as_str(),
+            )
+        }
         AccessError::Busy => (StatusCode::TOO_MANY_REQUESTS, t.unavailable_title, t.busy),
         AccessError::WrongCode => (
             StatusCode::UNAUTHORIZED,
@@ -366,10 +381,11 @@ async fn render_landing(
         Err(error) => return error_page(&error, language),
     };
     // Before sign-in the landing page shows no more than the notification did.
-    let subject = if content.subject.trim().is_empty() || content.subject_hidden {
-        t.neutral_subject.to_owned()
-    } else {
+    let titled = !(content.subject.trim().is_empty() || content.subject_hidden);
+    let subject = if titled {
         content.subject.clone()
+    } else {
+        t.neutral_subject.to_owned()
     };
     let gate = access::gate(access);
     let (files, intro) = if gate == Gate::Open {
@@ -393,7 +409,11 @@ async fn render_landing(
         (
             Vec::new(),
             fill(
-                t.channel_intro,
+                if titled {
+                    t.channel_intro
+                } else {
+                    t.channel_intro_untitled
+                },
                 &[("subject", &subject), ("sender", &access.sender_email)],
             ),
         )
@@ -596,10 +616,13 @@ async fn verify(
             error @ (AccessError::WrongCode | AccessError::TooManyAttempts(_) | AccessError::Busy),
         ) => {
             let message = match error {
-                AccessError::WrongCode if access::gate(&access) == Gate::Sms => t.wrong_code,
-                AccessError::WrongCode => t.wrong_password,
-                AccessError::Busy => t.busy,
-                _ => t.too_many_attempts,
+                AccessError::WrongCode if access::gate(&access) == Gate::Sms => {
+                    t.wrong_code.to_owned()
+                }
+                AccessError::WrongCode => t.wrong_password.to_owned(),
+                AccessError::Busy => t.busy.to_owned(),
+                AccessError::TooManyAttempts(seconds) => too_many_attempts(t, seconds),
+                _ => t.wrong_password.to_owned(),
             };
             let status = if matches!(error, AccessError::WrongCode) {
                 StatusCode::UNAUTHORIZED
@@ -608,7 +631,7 @@ async fn verify(
             };
             let page = LandingState {
                 notice: None,
-                error: Some(message.to_owned()),
+                error: Some(message),
                 code_requested: true,
             };
             let mut response = render_landing(&state, &access, &token, page, status).await;

@@ -297,7 +297,7 @@ async fn whole_message_before_anyone_opens(server: TestServer) {
             .text()
             .await
             .unwrap()
-            .contains("door de verzender ingetrokken")
+            .contains("door de afzender ingetrokken")
     );
     assert_eq!(server.verify(&api, &password).await, 404);
 

@@ -176,7 +176,7 @@ async fn html_flow(server: TestServer) {
     assert_eq!(landing.headers()["referrer-policy"], "no-referrer");
     let html = landing.text().await.unwrap();
     assert!(
-        html.contains("Stuur mijn wachtwoord") && html.contains("p**t@e*****e.nl"),
+        html.contains("Stuur mij het wachtwoord") && html.contains("p**t@e*****e.nl"),
         "{html}"
     );
     // Fetching the landing page (as link scanners do) sends nothing.

@@ -635,8 +635,8 @@ async fn notifications(server: TestServer) {
         .expect("a notification");
     assert_eq!(mail.from, "Zorg Noord <veilig@zorg.example>");
     assert_eq!(
-        mail.subject, "Secure message: Secure message",
-        "the subject is hidden"
+        mail.subject, "Secure message",
+        "the subject is hidden, and the mail named once"
     );
     assert!(!mail.text.contains("Dossier 42"), "{}", mail.text);
     let html = mail.html.unwrap();

@@ -452,7 +452,12 @@ impl TestServer {
             .rev()
             .find(|s| s.to == to)
             .expect("an SMS");
-        sms.body.rsplit(' ').next().unwrap().to_owned()
+        // "Uw code van ... : 123456 (10 min. geldig)": the one group of six digits.
+        sms.body
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|word| word.len() == 6)
+            .unwrap_or_else(|| panic!("no code in the SMS {:?}", sms.body))
+            .to_owned()
     }
 
     /// The JSON access API URL of a link.

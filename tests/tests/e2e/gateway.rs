@@ -244,7 +244,7 @@ async fn a_bsn_mail_sent_with_lettre_is_held_released_and_read_in_the_portal() {
     );
     // The SMS code, from the dev SMS box.
     let body = zegel.wait_for_sms("+31612345678").await;
-    let code = body.rsplit(' ').next().unwrap().to_owned();
+    let code = zegel_tests::sms_code(&body);
     let verified = browser
         .post(format!("{link}/verify"))
         .form(&[("code", code.as_str())])

@@ -71,7 +71,7 @@ async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
     let created = send(&zegel, token).await;
     let notification = receiver.wait_for("jan@ontvanger.example", SUBJECT);
     assert_eq!(notification.mail_from, "no-reply@zegel.localhost");
-    assert!(notification.html.contains("Open bericht"));
+    assert!(notification.html.contains("Bericht openen"));
     assert!(
         !notification.text.contains("vertrouwelijk-BV42"),
         "a secure message's body never travels by mail"
@@ -94,7 +94,7 @@ async fn a_message_travels_end_to_end_and_nothing_is_readable_at_rest() {
         .text()
         .await
         .unwrap();
-    assert!(landing.contains("Stuur mijn wachtwoord"));
+    assert!(landing.contains("Stuur mij het wachtwoord"));
     assert_eq!(
         browser
             .post(format!("{link}/challenge"))

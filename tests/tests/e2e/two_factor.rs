@@ -215,7 +215,7 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
         .await
         .unwrap();
     assert!(
-        landing.contains("Stuur mijn SMS-code") && landing.contains("+31******678"),
+        landing.contains("Stuur mij de sms-code") && landing.contains("+31******678"),
         "{landing}"
     );
     assert_eq!(
@@ -231,9 +231,10 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
         fake.sent.lock().unwrap().first().cloned()
     });
     assert_eq!(to, "+31612345678");
-    let code = body.rsplit(' ').next().unwrap().to_owned();
+    let code = zegel_tests::sms_code(&body);
     assert!(
-        body.starts_with("Je Zegel-code voor")
+        body.starts_with("Uw code van ")
+            && body.ends_with("(10 min. geldig)")
             && code.len() == 6
             && code.bytes().all(|b| b.is_ascii_digit()),
         "{body}"
