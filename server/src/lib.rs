@@ -89,6 +89,11 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        // Links to messages must never be indexed, wherever they are posted.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex, nofollow"),
         ));
     // Over `https://` the browser must never again try the site over plain HTTP.
     let router = if hsts {

@@ -8,8 +8,10 @@
 pub mod address;
 /// The JSON of the sender API that the server writes and the task pane reads, declared once.
 pub mod api;
-/// File names as recipients see them: spoofing neutralised, the real extension visible.
 pub mod file_name;
+/// File names as recipients see them: spoofing neutralised, the real extension visible.
+/// Dates, times and sizes in each language.
+pub mod format;
 /// The message a sender asks for: kinds, protection levels, recipients and their validation.
 pub mod message;
 /// Password strength, judged the same way in the pane and on the server.

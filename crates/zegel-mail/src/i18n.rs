@@ -69,6 +69,8 @@ pub struct Texts {
     pub sign_out: &'static str,
     pub signed_out_title: &'static str,
     pub signed_out_text: &'static str,
+    pub home_title: &'static str,
+    pub home_text: &'static str,
 }
 
 const NL: Texts = Texts {
@@ -131,6 +133,8 @@ const NL: Texts = Texts {
     sign_out: "Afmelden",
     signed_out_title: "U bent afgemeld",
     signed_out_text: "Uw sessie is beëindigd. Wilt u het bericht opnieuw bekijken, open dan de link uit de e-mail.",
+    home_title: "Beveiligde berichten",
+    home_text: "Via deze server ontvangt u beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die u hebt ontvangen om uw bericht te lezen.",
 };
 
 const EN: Texts = Texts {
@@ -193,6 +197,8 @@ const EN: Texts = Texts {
     sign_out: "Sign out",
     signed_out_title: "You are signed out",
     signed_out_text: "Your session has ended. To see the message again, open the link from the e-mail.",
+    home_title: "Secure messages",
+    home_text: "Through this server you receive secure messages and files from organisations that use Zegel. Open the link in the e-mail you received to read your message.",
 };
 
 const SV: Texts = Texts {
@@ -255,6 +261,8 @@ const SV: Texts = Texts {
     sign_out: "Logga ut",
     signed_out_title: "Du är utloggad",
     signed_out_text: "Din session har avslutats. Öppna länken i mejlet för att se meddelandet igen.",
+    home_title: "Säkra meddelanden",
+    home_text: "Via den här servern tar du emot säkra meddelanden och filer från organisationer som använder Zegel. Öppna länken i mejlet du har fått för att läsa ditt meddelande.",
 };
 
 /// The texts of a language.
@@ -275,15 +283,17 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-/// A date and time as `dd/mm/yyyy` and `HH:MM` in the configured time zone.
-pub fn date_and_time(millis: i64, timezone: &str) -> (String, String) {
+/// A moment as the date and the time `language` writes ("17 december 2026", "14:30"), in the
+/// configured time zone.
+pub fn date_and_time(millis: i64, timezone: &str, language: Language) -> (String, String) {
     let tz = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
     let zoned = jiff::Timestamp::from_millisecond(millis)
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
         .to_zoned(tz);
+    let (month, day) = (zoned.month().unsigned_abs(), zoned.day().unsigned_abs());
     (
-        zoned.strftime("%d/%m/%Y").to_string(),
-        zoned.strftime("%H:%M").to_string(),
+        zegel_core::format::date(language, zoned.year().into(), month, day),
+        zegel_core::format::time(zoned.hour().unsigned_abs(), zoned.minute().unsigned_abs()),
     )
 }
 
@@ -295,8 +305,13 @@ mod tests {
     fn fills_placeholders_and_formats_dates() {
         assert_eq!(fill("a {x} b {y}", &[("x", "1"), ("y", "2")]), "a 1 b 2");
         // 2022-11-24T12:35Z is 13:35 in Amsterdam (winter time), the example of seed 000.
-        let (date, time) = date_and_time(1_669_293_300_000, "Europe/Amsterdam");
-        assert_eq!((date.as_str(), time.as_str()), ("24/11/2022", "13:35"));
+        let (date, time) = date_and_time(1_669_293_300_000, "Europe/Amsterdam", Language::Nl);
+        assert_eq!(
+            (date.as_str(), time.as_str()),
+            ("24 november 2022", "13:35")
+        );
+        let (date, _) = date_and_time(1_669_293_300_000, "Europe/Stockholm", Language::Sv);
+        assert_eq!(date, "2022-11-24");
     }
 
     #[test]

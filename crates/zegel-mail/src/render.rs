@@ -93,7 +93,7 @@ const ZEGEL_GREEN: &str = "#0b6e4f";
 /// Renders a notification in a tenant's look: its name (and logo) in the header and its accent colour.
 pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEmail {
     let t = texts(n.language);
-    let (date, time) = date_and_time(n.expires_at, n.timezone);
+    let (date, time) = date_and_time(n.expires_at, n.timezone, n.language);
     let is_message = n.kind == MessageKind::SecureMessage;
     // A hidden or missing subject is named once, neutrally: never "Secure message: Secure message".
     let titled = !n.subject.trim().is_empty();
@@ -344,7 +344,11 @@ mod tests {
             "subject must be escaped"
         );
         assert!(html.contains("https://zegel.example/m/abc"));
-        assert!(mail.text.contains("24/11/2022 at 13:35"));
+        assert!(
+            mail.text.contains("24 November 2022 at 13:35"),
+            "{}",
+            mail.text
+        );
         // A secure message's body never travels in the notification.
         assert!(!mail.text.contains("secret body") && !html.contains("secret body"));
         assert_eq!(mail.subject, "Secure message: <b>Dossier</b>");

@@ -313,8 +313,11 @@ async fn settings_page(
             .into_iter()
             .take(20)
             .map(|v| {
-                let (date, time) =
-                    zegel_mail::i18n::date_and_time(v.changed_at, &state.config.timezone);
+                let (date, time) = zegel_mail::i18n::date_and_time(
+                    v.changed_at,
+                    &state.config.timezone,
+                    Language::En,
+                );
                 HistoryLine {
                     version: v.version,
                     by: v.changed_by,

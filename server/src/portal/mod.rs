@@ -28,6 +28,8 @@ pub mod phones;
 /// The portal's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(home))
+        .route("/robots.txt", get(robots))
         .route("/m/{token}", get(landing))
         .route("/m/{token}/challenge", post(challenge))
         .route("/m/{token}/verify", post(verify))
@@ -245,6 +247,25 @@ pub(crate) fn render(template: impl Template, status: StatusCode) -> Response {
     }
 }
 
+/// `/`: what this server is, in the browser's language, naming no organisation that uses it.
+async fn home(headers: HeaderMap) -> Response {
+    let t = texts(page_language(None, &headers));
+    render(
+        NoticePage {
+            t,
+            brand: Brand::zegel(),
+            title: t.home_title,
+            text: t.home_text,
+        },
+        StatusCode::OK,
+    )
+}
+
+/// No page of the portal belongs in a search engine (every response also says `X-Robots-Tag`).
+async fn robots() -> &'static str {
+    "User-agent: *\nDisallow: /\n"
+}
+
 /// The page for a link that is unknown, used up or expired.
 pub(crate) fn not_available(t: &'static Texts) -> Response {
     render(
@@ -340,20 +361,9 @@ fn retry_after(error: &AccessError) -> Option<u64> {
     }
 }
 
-/// Human-readable size: `12 KB`, `3.4 MB`.
-pub fn size_text(bytes: i64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 || value >= 10.0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+/// A size as the page's language writes it: `12 kB`, `3,4 MB`.
+pub fn size_text(language: Language, bytes: i64) -> String {
+    zegel_core::format::size(language, u64::try_from(bytes).unwrap_or(0))
 }
 
 #[derive(Deserialize)]
@@ -398,7 +408,7 @@ async fn render_landing(
             .map(|(f, name)| FileLine {
                 id: f.id,
                 name,
-                size_text: size_text(f.size),
+                size_text: size_text(language, f.size),
             })
             .collect();
         (
@@ -489,7 +499,12 @@ async fn landing(
     headers: HeaderMap,
 ) -> Response {
     match access::resolve_link(&state, &token).await {
+        // Opening the mail's link again with a valid session goes straight to the message: no new
+        // password or code is needed (or sent).
         Ok(Link::Message(link)) => {
+            if let Ok(access) = crate::recipient::session_for_link(&state, &headers, &link).await {
+                return Redirect::to(&format!("/r/{}", access.recipient_id)).into_response();
+            }
             address::page(
                 &state,
                 &link,
@@ -500,6 +515,13 @@ async fn landing(
             .await
         }
         Ok(Link::Recipient(access)) => {
+            if access::gate(&access) != Gate::Open
+                && crate::recipient::session_access(&state, &headers, &access.recipient_id)
+                    .await
+                    .is_ok()
+            {
+                return Redirect::to(&format!("/r/{}", access.recipient_id)).into_response();
+            }
             let sent = query.sent.is_some();
             let t = texts(access::language(&access));
             let notice = if access::gate(&access) == Gate::Sms {
@@ -729,7 +751,7 @@ async fn message_page(
         Ok(view) => view,
         Err(error) => return error_page(&error, language),
     };
-    let (date, time) = date_and_time(access.expires_at, &state.config.timezone);
+    let (date, time) = date_and_time(access.expires_at, &state.config.timezone, language);
     let brand = Brand::of(&state, &access.tenant_id).await;
     let csp = brand.csp();
     render_branded(
@@ -742,7 +764,7 @@ async fn message_page(
                 view.subject
             },
             sender: view.sender,
-            expires: format!("{date} {time}"),
+            expires: zegel_core::format::date_time(language, &date, &time),
             body_html: view.body_html,
             body_text: view.body_text,
             files: view
@@ -751,7 +773,7 @@ async fn message_page(
                 .map(|f| FileLine {
                     id: f.id,
                     name: f.name,
-                    size_text: size_text(f.size),
+                    size_text: size_text(language, f.size),
                 })
                 .collect(),
             file_base: format!("/r/{recipient_id}"),
@@ -858,13 +880,13 @@ async fn stylesheet() -> Response {
 #[cfg(test)]
 mod tests {
     use super::size_text;
+    use zegel_core::Language;
 
     #[test]
     fn sizes_read_well() {
-        assert_eq!(size_text(0), "0 B");
-        assert_eq!(size_text(999), "999 B");
-        assert_eq!(size_text(1_500), "1.5 KB");
-        assert_eq!(size_text(2_000_000_000), "2.0 GB");
-        assert_eq!(size_text(45_000_000), "45 MB");
+        assert_eq!(size_text(Language::Nl, 0), "0\u{a0}B");
+        assert_eq!(size_text(Language::Nl, 1_500), "1,5\u{a0}kB");
+        assert_eq!(size_text(Language::En, 1_500), "1.5\u{a0}kB");
+        assert_eq!(size_text(Language::Nl, -1), "0\u{a0}B");
     }
 }

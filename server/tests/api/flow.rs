@@ -362,3 +362,56 @@ async fn sender_password(server: TestServer) {
     assert_eq!(ok.status(), 200);
 }
 on_both!(passwords_told_by_the_sender_or_mailed, sender_password);
+
+async fn reopening(server: TestServer) {
+    server.send_one_time("jan@example.nl").await;
+    let link = server.link_for("jan@example.nl").await;
+    let api = server.api_of(&link);
+    assert_eq!(server.challenge(&api).await, 202);
+    let password = server.password_for("jan@example.nl").await;
+    assert_eq!(server.verify(&api, &password).await, 200);
+    let mails = server.mails().len();
+    // The recipient opens the mail's link again: with a valid session it goes straight to the message,
+    // and no new password is sent.
+    let again = server.client.get(&link).send().await.unwrap();
+    assert_eq!(again.status(), 303);
+    let to = again.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/r/"), "{to}");
+    let page = server
+        .client
+        .get(format!("{}{to}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    server.deliver().await;
+    assert_eq!(server.mails().len(), mails, "no new password mail");
+    // Another browser (no session) still gets the landing page.
+    let fresh = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let landing = fresh.get(&link).send().await.unwrap();
+    assert_eq!(landing.status(), 200);
+    assert!(landing.text().await.unwrap().contains("Send my password"));
+    // The server's home says what it is, in the browser's language, and nothing is indexed.
+    let home = fresh
+        .get(format!("{}/", server.base))
+        .header("accept-language", "sv-SE,sv;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), 200);
+    assert_eq!(home.headers()["x-robots-tag"], "noindex, nofollow");
+    assert!(home.text().await.unwrap().contains("Säkra meddelanden"));
+    let robots = fresh
+        .get(format!("{}/robots.txt", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(robots.contains("Disallow: /"), "{robots}");
+}
+on_both!(reopening_the_link_reuses_the_session, reopening);

@@ -10,7 +10,6 @@ use zegel_core::api::{BlockTarget, MessageStatus};
 
 use crate::api::{Api, ApiError};
 use crate::components::signin::SignIn;
-use crate::components::wizard::size;
 use crate::i18n::{self, LogTexts, Texts};
 use crate::office;
 use crate::signin::{self, SignInError, SingleSignOn};
@@ -243,7 +242,6 @@ fn refresh(h: &Handles) -> Callback<MouseEvent> {
 fn ready(h: &Handles, status: &MessageStatus) -> Html {
     let texts = *h.texts;
     let log = texts.log;
-    let lang = texts.language.code();
     let kind = match status.kind.as_str() {
         "public_files" => texts.kind_public_files,
         "secure_files" => texts.kind_secure_files,
@@ -259,7 +257,7 @@ fn ready(h: &Handles, status: &MessageStatus) -> Html {
             if let Some(subject) = &status.subject {
                 <p class="subject">{ subject.clone() }</p>
             }
-            <p class="hint">{ kind }{" · "}{ log.expires }{" "}{ when(&status.expires_at, lang) }</p>
+            <p class="hint">{ kind }{" · "}{ log.expires }{" "}{ when(&status.expires_at, texts.language) }</p>
             if destroyed {
                 <p class="hint" id="destroyed">{ log.destroyed }</p>
             }
@@ -300,7 +298,7 @@ fn ready(h: &Handles, status: &MessageStatus) -> Html {
                                     <span class={classes!("badge", format!("status-{}", r.status))}>
                                         { status_text }
                                         if let Some(at) = &r.opened_at {
-                                            {" "}{ when(at, lang) }
+                                            {" "}{ when(at, texts.language) }
                                         }
                                     </span>
                                     if r.blocked {
@@ -344,7 +342,7 @@ fn ready(h: &Handles, status: &MessageStatus) -> Html {
                             <li data-file-id={f.id.clone()} data-blocked={f.blocked.to_string()} data-downloads={f.downloads.len().to_string()}>
                                 <div class="what">
                                     <span class="name">{ name.clone() }</span>
-                                    <span class="size">{ size(f.size) }</span>
+                                    <span class="size">{ zegel_core::format::size(texts.language, f.size) }</span>
                                     <span class="badge downloads">{ count }</span>
                                     if f.blocked {
                                         <span class="badge blocked">{ log.blocked }</span>
@@ -352,7 +350,7 @@ fn ready(h: &Handles, status: &MessageStatus) -> Html {
                                     if !f.downloads.is_empty() {
                                         <ul class="download-list">
                                             { for f.downloads.iter().map(|d| html! {
-                                                <li>{ d.recipient.clone() }{" · "}{ when(&d.at, lang) }</li>
+                                                <li>{ d.recipient.clone() }{" · "}{ when(&d.at, texts.language) }</li>
                                             }) }
                                         </ul>
                                     }
@@ -420,16 +418,22 @@ fn menu(
     }
 }
 
-/// An RFC 3339 time in the display language (as it came when the browser cannot read it).
-fn when(at: &str, lang: &str) -> String {
+/// An RFC 3339 time in the browser's time zone, written as the mails and the portal write it (as it came
+/// when the browser cannot read it).
+fn when(at: &str, language: zegel_core::Language) -> String {
+    use zegel_core::format;
     let date = js_sys::Date::new(&JsValue::from_str(at));
     if date.get_time().is_nan() {
         return at.to_owned();
     }
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
-    date.to_locale_string(lang, &options).into()
+    let day = format::date(
+        language,
+        date.get_full_year() as i32,
+        (date.get_month() + 1) as u8,
+        date.get_date() as u8,
+    );
+    let time = format::time(date.get_hours() as u8, date.get_minutes() as u8);
+    format::date_time(language, &day, &time)
 }
 
 /// Focuses the first element matching `selector`, if any.

@@ -5,15 +5,6 @@ use crate::components::app::PaneProps;
 use crate::hooks::send::{send, send_sealed};
 use crate::state::{Action, Stage};
 
-/// A file size for people.
-pub(crate) fn size(bytes: u64) -> String {
-    match bytes {
-        0..1024 => format!("{bytes} B"),
-        1024..1_048_576 => format!("{:.0} KB", bytes as f64 / 1024.0),
-        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
-    }
-}
-
 /// Step 1 of the wizard: confirm each attachment.
 #[function_component]
 pub fn ConfirmFiles(props: &PaneProps) -> Html {
@@ -32,7 +23,7 @@ pub fn ConfirmFiles(props: &PaneProps) -> Html {
                         <div class="confirm">
                             <input type="checkbox" id={id.clone()} checked={state.confirmed_files.contains(&file.id)}
                                 onchange={move |e: Event| dispatch.dispatch(Action::ConfirmFile(file_id.clone(), e.target_unchecked_into::<HtmlInputElement>().checked()))} />
-                            <label for={id}>{ file.name.clone() }<span class="size">{ size(file.size) }</span></label>
+                            <label for={id}>{ file.name.clone() }<span class="size">{ zegel_core::format::size(texts.language, file.size) }</span></label>
                         </div>
                     }
                 }) }
