@@ -74,6 +74,25 @@ pub struct Branding {
     pub logo_url: Option<String>,
 }
 
+/// Whom recipients can ask about a message (seed 003's support contact): shown in every mail and portal
+/// page. A name and at least one way to reach them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Support {
+    /// Who answers, e.g. "Servicedesk Ziekenhuis Noordhaven".
+    pub name: String,
+    /// Their e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Their phone number, as people should dial it.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// A help page (`https://`).
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
 /// A tenant's settings document, exactly as the admin API reads and writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -106,6 +125,12 @@ pub struct TenantSettings {
     pub notification_from: Option<String>,
     /// Notifications show a neutral subject instead of the message's own.
     pub hide_subject: bool,
+    /// Whom recipients can ask about a message; shown in every mail and portal page.
+    #[serde(default)]
+    pub support: Option<Support>,
+    /// The organisation's privacy statement (`https://`), linked from every mail and portal page.
+    #[serde(default)]
+    pub privacy_url: Option<String>,
     /// The content filter's rules, words and warnings.
     pub content_filter: ContentFilterPolicy,
     /// Mail through the SMTP gateway whose only findings are in attachments becomes "secure files"
@@ -242,6 +267,8 @@ impl TenantSettings {
                 logo_url: None,
             },
             notification_from: None,
+            support: None,
+            privacy_url: None,
             hide_subject: false,
             content_filter: ContentFilterPolicy::default(),
             gateway_attachments_as_secure_files: false,
@@ -354,6 +381,16 @@ impl TenantSettings {
         {
             return Err(error("branding.color", "must be a colour like #0b6e4f"));
         }
+        // Buttons and headers carry white text on the brand colour, in the portal and the mails.
+        let contrast = contrast_with_white(&color);
+        if contrast < MIN_CONTRAST {
+            return Err(error(
+                "branding.color",
+                format!(
+                    "gives white text a contrast of only {contrast:.1}:1; choose a darker colour (at least {MIN_CONTRAST}:1, WCAG 2.2 AA)"
+                ),
+            ));
+        }
         self.branding.color = color;
         if let Some(url) = &self.branding.logo_url {
             let url = url.trim();
@@ -378,6 +415,12 @@ impl TenantSettings {
             } else {
                 self.branding.logo_url = Some(url.to_owned());
             }
+        }
+        if let Some(support) = &mut self.support {
+            validate_support(support)?;
+        }
+        if let Some(url) = &self.privacy_url {
+            self.privacy_url = optional_https_url(url, "privacy_url")?;
         }
         if let Some(from) = &self.notification_from {
             if from.trim().is_empty() {
@@ -560,6 +603,91 @@ pub fn is_url_origin_host(authority: &str) -> bool {
     host_ok && port_ok
 }
 
+/// Checks and normalises the support contact: a name on one line and at least one way to reach them.
+fn validate_support(support: &mut Support) -> Result<(), RequestError> {
+    let name = support.name.trim();
+    if name.is_empty() || name.chars().count() > MAX_BRAND_NAME_CHARS || name.contains(['\n', '\r'])
+    {
+        return Err(error(
+            "support.name",
+            format!("1 to {MAX_BRAND_NAME_CHARS} characters on one line"),
+        ));
+    }
+    support.name = name.to_owned();
+    support.email = match support.email.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(email) => Some(normalize_email(email).map_err(|_| {
+            error(
+                "support.email",
+                format!("'{email}' is not a bare e-mail address"),
+            )
+        })?),
+    };
+    support.phone = match support.phone.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(phone) => {
+            let digits = phone.chars().filter(char::is_ascii_digit).count();
+            let allowed = phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
+            if !allowed || !(3..=20).contains(&digits) || phone.len() > 32 {
+                return Err(error(
+                    "support.phone",
+                    format!("'{phone}' is not a phone number like +31 20 123 4567"),
+                ));
+            }
+            Some(phone.to_owned())
+        }
+    };
+    support.url = match &support.url {
+        None => None,
+        Some(url) => optional_https_url(url, "support.url")?,
+    };
+    if support.email.is_none() && support.phone.is_none() && support.url.is_none() {
+        return Err(error(
+            "support",
+            "needs an e-mail address, a phone number or a URL besides the name",
+        ));
+    }
+    Ok(())
+}
+
+/// An `https://` URL a page may link to, or none for an empty one.
+fn optional_https_url(url: &str, field: &str) -> Result<Option<String>, RequestError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Ok(None);
+    }
+    let host = url
+        .strip_prefix("https://")
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    let bad_char = url.chars().any(|c| {
+        c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '\\' | '`')
+    });
+    if !host.is_some_and(is_url_origin_host) || bad_char || url.len() > MAX_LOGO_URL_BYTES {
+        return Err(error(field, "must be an https:// URL, or null"));
+    }
+    Ok(Some(url.to_owned()))
+}
+
+/// The least contrast white text needs on the brand colour (WCAG 2.2 AA for normal text).
+pub const MIN_CONTRAST: f64 = 4.5;
+
+/// The WCAG contrast ratio of white on `color` (`#rrggbb`), 1 to 21.
+pub fn contrast_with_white(color: &str) -> f64 {
+    let channel = |i: usize| {
+        let value = u8::from_str_radix(color.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0);
+        let c = f64::from(value) / 255.0;
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    1.05 / (luminance + 0.05)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -588,7 +716,7 @@ mod tests {
             "Partner.example".into(),
         ];
         settings.sms_default_country = "se".into();
-        settings.branding.color = "#ABCDEF".into();
+        settings.branding.color = "#1A4F8B".into();
         settings.notification_from = Some("Zegel@Afd.Zorg.Example".into());
         settings.external_only = false;
         settings.validate(&context(&domains)).unwrap();
@@ -597,7 +725,7 @@ mod tests {
             ["zorg.example", "partner.example"]
         );
         assert_eq!(settings.sms_default_country, "SE");
-        assert_eq!(settings.branding.color, "#abcdef");
+        assert_eq!(settings.branding.color, "#1a4f8b");
         assert_eq!(
             settings.notification_from.as_deref(),
             Some("Zegel@afd.zorg.example")
@@ -665,6 +793,8 @@ mod tests {
             (|s| s.branding.name = " ".into(), "branding.name"),
             (|s| s.branding.name = "a\nb".into(), "branding.name"),
             (|s| s.branding.color = "green".into(), "branding.color"),
+            // A light yellow gives white text 1.3:1.
+            (|s| s.branding.color = "#ffe066".into(), "branding.color"),
             (
                 |s| s.branding.logo_url = Some("http://logo.example/a.png".into()),
                 "branding.logo_url",
@@ -836,6 +966,65 @@ mod tests {
         assert!(
             s.for_senders().policy_forces,
             "an activation word always forces"
+        );
+    }
+
+    #[test]
+    fn brand_colours_are_checked_for_contrast_with_white() {
+        assert!((contrast_with_white("#000000") - 21.0).abs() < 0.01);
+        assert!((contrast_with_white("#ffffff") - 1.0).abs() < 0.01);
+        assert!(contrast_with_white("#ffe066") < 1.5);
+        assert!(
+            contrast_with_white("#0b6e4f") >= MIN_CONTRAST,
+            "Zegel's own green"
+        );
+        assert!(contrast_with_white("#aa3300") >= MIN_CONTRAST);
+    }
+
+    #[test]
+    fn support_contact_and_privacy_statement_are_checked() {
+        let domains = ["zorg.example".to_owned()];
+        let mut settings = TenantSettings::day_one("Zorg Noord", &domains);
+        settings.support = Some(Support {
+            name: " Servicedesk Zorg Noord ".into(),
+            email: Some("Servicedesk@Zorg.Example".into()),
+            phone: Some("+31 20 123 4567".into()),
+            url: Some(" ".into()),
+        });
+        settings.privacy_url = Some("https://zorg.example/privacy".into());
+        settings.validate(&context(&domains)).unwrap();
+        let support = settings.support.clone().unwrap();
+        assert_eq!(support.name, "Servicedesk Zorg Noord");
+        assert_eq!(support.email.as_deref(), Some("Servicedesk@zorg.example"));
+        assert_eq!(support.url, None);
+        for (change, field) in [
+            (
+                (|s: &mut Support| s.email = Some("geen adres".into())) as fn(&mut Support),
+                "support.email",
+            ),
+            (|s| s.phone = Some("bel ons".into()), "support.phone"),
+            (
+                |s| s.url = Some("http://zorg.example".into()),
+                "support.url",
+            ),
+            (|s| s.name = "".into(), "support.name"),
+            (
+                |s| {
+                    s.email = None;
+                    s.phone = None;
+                },
+                "support",
+            ),
+        ] {
+            let mut bad = settings.clone();
+            change(bad.support.as_mut().unwrap());
+            assert_eq!(bad.validate(&context(&domains)).unwrap_err().field, field);
+        }
+        let mut bad = settings.clone();
+        bad.privacy_url = Some("javascript:alert(1)".into());
+        assert_eq!(
+            bad.validate(&context(&domains)).unwrap_err().field,
+            "privacy_url"
         );
     }
 }

@@ -71,6 +71,8 @@ pub struct Texts {
     pub signed_out_text: &'static str,
     pub home_title: &'static str,
     pub home_text: &'static str,
+    pub support_intro: &'static str,
+    pub privacy_label: &'static str,
 }
 
 const NL: Texts = Texts {
@@ -133,6 +135,8 @@ const NL: Texts = Texts {
     sign_out: "Afmelden",
     signed_out_title: "U bent afgemeld",
     signed_out_text: "Uw sessie is beëindigd. Wilt u het bericht opnieuw bekijken, open dan de link uit de e-mail.",
+    support_intro: "Vragen over dit bericht? Neem contact op met {name}:",
+    privacy_label: "Privacyverklaring",
     home_title: "Beveiligde berichten",
     home_text: "Via deze server ontvangt u beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die u hebt ontvangen om uw bericht te lezen.",
 };
@@ -197,6 +201,8 @@ const EN: Texts = Texts {
     sign_out: "Sign out",
     signed_out_title: "You are signed out",
     signed_out_text: "Your session has ended. To see the message again, open the link from the e-mail.",
+    support_intro: "Questions about this message? Contact {name}:",
+    privacy_label: "Privacy statement",
     home_title: "Secure messages",
     home_text: "Through this server you receive secure messages and files from organisations that use Zegel. Open the link in the e-mail you received to read your message.",
 };
@@ -261,6 +267,8 @@ const SV: Texts = Texts {
     sign_out: "Logga ut",
     signed_out_title: "Du är utloggad",
     signed_out_text: "Din session har avslutats. Öppna länken i mejlet för att se meddelandet igen.",
+    support_intro: "Frågor om meddelandet? Kontakta {name}:",
+    privacy_label: "Integritetspolicy",
     home_title: "Säkra meddelanden",
     home_text: "Via den här servern tar du emot säkra meddelanden och filer från organisationer som använder Zegel. Öppna länken i mejlet du har fått för att läsa ditt meddelande.",
 };

@@ -20,6 +20,10 @@ struct EmailHtml<'a> {
     note: Option<String>,
     body: Option<&'a str>,
     footer: &'a str,
+    /// "Questions? Contact ...", and the ways to reach them.
+    support: Option<(String, &'a zegel_core::settings::Support)>,
+    /// The privacy statement's label and URL.
+    privacy: Option<(&'a str, &'a str)>,
 }
 
 impl<'a> EmailHtml<'a> {
@@ -36,6 +40,10 @@ impl<'a> EmailHtml<'a> {
             note: None,
             body: None,
             footer: t.footer,
+            support: look
+                .support
+                .map(|s| (fill(t.support_intro, &[("name", &s.name)]), s)),
+            privacy: look.privacy_url.map(|url| (t.privacy_label, url)),
         }
     }
 
@@ -149,7 +157,7 @@ pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEm
         text.push_str(body);
         text.push('\n');
     }
-    text.push_str(&format!("\n{}\n", t.footer));
+    text.push_str(&format!("\n{}\n", look.text_footer(t)));
     OutgoingEmail {
         to: n.to.to_owned(),
         from: n.from.to_owned(),
@@ -170,6 +178,33 @@ pub struct Look<'a> {
     pub color: &'a str,
     /// The logo's URL.
     pub logo: Option<&'a str>,
+    /// Whom recipients can ask.
+    pub support: Option<&'a zegel_core::settings::Support>,
+    /// The privacy statement.
+    pub privacy_url: Option<&'a str>,
+}
+
+impl Look<'_> {
+    /// The footer of the plain-text part: Zegel's line, whom to ask and the privacy statement.
+    fn text_footer(&self, t: &Texts) -> String {
+        let mut lines = vec![t.footer.to_owned()];
+        if let Some(support) = self.support {
+            let ways: Vec<&str> = [&support.email, &support.phone, &support.url]
+                .into_iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            lines.push(format!(
+                "{} {}",
+                fill(t.support_intro, &[("name", &support.name)]),
+                ways.join(" · ")
+            ));
+        }
+        if let Some(url) = self.privacy_url {
+            lines.push(format!("{}: {url}", t.privacy_label));
+        }
+        lines.join("\n")
+    }
 }
 
 impl Look<'static> {
@@ -178,6 +213,8 @@ impl Look<'static> {
         name: "Zegel",
         color: ZEGEL_GREEN,
         logo: None,
+        support: None,
+        privacy_url: None,
     };
 }
 
@@ -241,7 +278,10 @@ pub fn password(
         from: from.to_owned(),
         reply_to: None,
         subject: title,
-        text: format!("{intro}\n\n    {password}\n\n{note}\n\n{}\n", t.footer),
+        text: format!(
+            "{intro}\n\n    {password}\n\n{note}\n\n{}\n",
+            look.text_footer(t)
+        ),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
     }

@@ -237,7 +237,14 @@ pub async fn sms_default_country(
 /// one, else the server's `ZEGEL_MAIL_FROM`.
 pub fn notification_from(settings: &TenantSettings, server_from: &str) -> String {
     let Some(address) = &settings.notification_from else {
-        return server_from.to_owned();
+        // The server's address, under the organisation's name: recipients see who writes to them.
+        return match server_from.parse::<lettre::message::Mailbox>() {
+            Ok(mailbox) => {
+                lettre::message::Mailbox::new(Some(settings.branding.name.clone()), mailbox.email)
+                    .to_string()
+            }
+            Err(_) => server_from.to_owned(),
+        };
     };
     match address.parse::<lettre::Address>() {
         // lettre quotes or encodes the display name as RFC 5322 needs.
@@ -254,6 +261,8 @@ pub fn look(settings: &TenantSettings) -> render::Look<'_> {
         name: &settings.branding.name,
         color: &settings.branding.color,
         logo: settings.branding.logo_url.as_deref(),
+        support: settings.support.as_ref(),
+        privacy_url: settings.privacy_url.as_deref(),
     }
 }
 
@@ -343,10 +352,13 @@ mod tests {
     #[test]
     fn from_header_carries_the_brand() {
         let mut settings = TenantSettings::day_one("Zorg, Noord", &["zorg.example".to_owned()]);
-        assert_eq!(
-            notification_from(&settings, "Zegel <no-reply@zegel.example>"),
-            "Zegel <no-reply@zegel.example>"
-        );
+        // Without an address of its own the server's address is used, under the brand's name.
+        settings.branding.name = "ZHN Veilig".into();
+        let from = notification_from(&settings, "Zegel <no-reply@zegel.example>");
+        let parsed: lettre::message::Mailbox = from.parse().unwrap();
+        assert_eq!(parsed.name.as_deref(), Some("ZHN Veilig"));
+        assert_eq!(parsed.email.to_string(), "no-reply@zegel.example");
+        settings.branding.name = "Zorg, Noord".into();
         settings.notification_from = Some("veilig@zorg.example".into());
         let from = notification_from(&settings, "x");
         let parsed: lettre::message::Mailbox = from.parse().unwrap();

@@ -71,6 +71,16 @@ pub struct FormValues {
     pub notification_from: String,
     /// Checkbox.
     pub hide_subject: bool,
+    /// Whom recipients can ask: a name (empty: no contact shown) and the ways to reach them.
+    pub support_name: String,
+    /// Address or empty.
+    pub support_email: String,
+    /// Phone number or empty.
+    pub support_phone: String,
+    /// URL or empty.
+    pub support_url: String,
+    /// URL or empty.
+    pub privacy_url: String,
     /// Checkbox.
     pub gateway_attachments_as_secure_files: bool,
     /// One row per kind.
@@ -110,6 +120,7 @@ impl FormValues {
     /// The form showing `settings`.
     pub fn from_settings(settings: &TenantSettings) -> Self {
         let filter = &settings.content_filter;
+        let support = settings.support.as_ref();
         let rules = RULE_KINDS
             .iter()
             .map(|(kind, label)| {
@@ -154,6 +165,11 @@ impl FormValues {
             logo_url: settings.branding.logo_url.clone().unwrap_or_default(),
             notification_from: settings.notification_from.clone().unwrap_or_default(),
             hide_subject: settings.hide_subject,
+            support_name: support.map(|s| s.name.clone()).unwrap_or_default(),
+            support_email: support.and_then(|s| s.email.clone()).unwrap_or_default(),
+            support_phone: support.and_then(|s| s.phone.clone()).unwrap_or_default(),
+            support_url: support.and_then(|s| s.url.clone()).unwrap_or_default(),
+            privacy_url: settings.privacy_url.clone().unwrap_or_default(),
             gateway_attachments_as_secure_files: settings.gateway_attachments_as_secure_files,
             rules,
             activation_level: filter
@@ -221,6 +237,11 @@ impl FormValues {
             logo_url: text("logo_url"),
             notification_from: text("notification_from"),
             hide_subject: checked("hide_subject"),
+            support_name: text("support_name"),
+            support_email: text("support_email"),
+            support_phone: text("support_phone"),
+            support_url: text("support_url"),
+            privacy_url: text("privacy_url"),
             gateway_attachments_as_secure_files: checked("gateway_attachments_as_secure_files"),
             rules,
             activation_level: text("activation_level"),
@@ -348,6 +369,14 @@ impl FormValues {
             },
             notification_from: optional(&self.notification_from),
             hide_subject: self.hide_subject,
+            // No name means no contact; a name without a way to reach it is refused by validation.
+            support: optional(&self.support_name).map(|name| zegel_core::settings::Support {
+                name,
+                email: optional(&self.support_email),
+                phone: optional(&self.support_phone),
+                url: optional(&self.support_url),
+            }),
+            privacy_url: optional(&self.privacy_url),
             gateway_attachments_as_secure_files: self.gateway_attachments_as_secure_files,
             content_filter: zegel_core::policy::ContentFilterPolicy {
                 rules,

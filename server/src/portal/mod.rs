@@ -65,6 +65,10 @@ pub struct Brand {
     pub css: Option<String>,
     /// The logo's URL (`https://` only).
     pub logo: Option<String>,
+    /// Whom recipients can ask, with "Questions? Contact {name}:" in the page's language.
+    pub support: Option<zegel_core::settings::Support>,
+    /// The organisation's privacy statement.
+    pub privacy_url: Option<String>,
 }
 
 impl Brand {
@@ -74,6 +78,8 @@ impl Brand {
             name: "Zegel".to_owned(),
             css: None,
             logo: None,
+            support: None,
+            privacy_url: None,
         }
     }
 
@@ -106,6 +112,8 @@ impl Brand {
                     },
                     css,
                     logo,
+                    support: settings.support.clone(),
+                    privacy_url: settings.privacy_url.clone(),
                 }
             }
             Err(_) => Self::zegel(),

@@ -330,6 +330,8 @@ async fn validation(server: TestServer) {
         (json!({"languages": ["en", "en"]}), "languages[1]"),
         (json!({"branding": {"name": ""}}), "branding.name"),
         (json!({"branding": {"color": "red"}}), "branding.color"),
+        // White text on light yellow is 1.3:1, below WCAG AA's 4.5:1.
+        (json!({"branding": {"color": "#ffe066"}}), "branding.color"),
         (
             json!({"branding": {"logo_url": "http://zorg.example/logo.png"}}),
             "branding.logo_url",
@@ -620,7 +622,9 @@ async fn notifications(server: TestServer) {
     let body = json!({
         "notification_from": "veilig@zorg.example",
         "branding": {"name": "Zorg Noord", "color": "#aa3300"},
-        "hide_subject": true
+        "hide_subject": true,
+        "support": {"name": "Servicedesk Zorg Noord", "email": "servicedesk@zorg.example", "phone": "+31 50 123 4567"},
+        "privacy_url": "https://zorg.example/privacy"
     });
     assert_eq!(patch(&server, &admin, &body).await.status(), 200);
     assert_eq!(
@@ -641,6 +645,34 @@ async fn notifications(server: TestServer) {
     assert!(!mail.text.contains("Dossier 42"), "{}", mail.text);
     let html = mail.html.unwrap();
     assert!(html.contains("Zorg Noord") && html.contains("#aa3300") && !html.contains("#0b6e4f"));
+    // Whom to ask and the privacy statement, in the HTML and the plain text.
+    for part in [&html, &mail.text] {
+        assert!(
+            part.contains("Contact Servicedesk Zorg Noord")
+                && part.contains("servicedesk@zorg.example")
+                && part.contains("+31 50 123 4567")
+                && part.contains("https://zorg.example/privacy"),
+            "{part}"
+        );
+    }
+    // And on the recipient's page.
+    let start = mail.text.find(&format!("{}/m/", server.base)).unwrap();
+    let link = mail.text[start..].split_whitespace().next().unwrap();
+    let landing = server
+        .client
+        .get(link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        landing.contains("id=\"support\"")
+            && landing.contains("mailto:servicedesk@zorg.example")
+            && landing.contains("href=\"https://zorg.example/privacy\""),
+        "{landing}"
+    );
     // The admin page's preview is the same rendering.
     let client = reqwest::Client::builder()
         .cookie_store(true)

@@ -10,6 +10,8 @@ mod addin_send;
 mod admin_page;
 /// The SMTP gateway: relaying, protecting, holding, surviving an outage.
 mod gateway;
+/// The notification and password mails on a phone and a desktop.
+mod mail_layout;
 /// A message from sender to recipient, the CLI, and what stays at rest and in the log.
 mod messages;
 /// `zegel scan` on the command line.
