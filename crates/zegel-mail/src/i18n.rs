@@ -73,6 +73,11 @@ pub struct Texts {
     pub home_text: &'static str,
     pub support_intro: &'static str,
     pub privacy_label: &'static str,
+    pub downloads_left: &'static str,
+    pub reason_limit: &'static str,
+    pub withdrawn_label: &'static str,
+    pub zip_note_name: &'static str,
+    pub zip_note_intro: &'static str,
 }
 
 const NL: Texts = Texts {
@@ -137,6 +142,11 @@ const NL: Texts = Texts {
     signed_out_text: "Uw sessie is beëindigd. Wilt u het bericht opnieuw bekijken, open dan de link uit de e-mail.",
     support_intro: "Vragen over dit bericht? Neem contact op met {name}:",
     privacy_label: "Privacyverklaring",
+    downloads_left: "nog {n} keer te downloaden",
+    reason_limit: "downloadlimiet bereikt",
+    withdrawn_label: "ingetrokken door de afzender",
+    zip_note_name: "Niet in deze zip.txt",
+    zip_note_intro: "Deze bestanden zitten niet in deze zip:",
     home_title: "Beveiligde berichten",
     home_text: "Via deze server ontvangt u beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die u hebt ontvangen om uw bericht te lezen.",
 };
@@ -203,6 +213,11 @@ const EN: Texts = Texts {
     signed_out_text: "Your session has ended. To see the message again, open the link from the e-mail.",
     support_intro: "Questions about this message? Contact {name}:",
     privacy_label: "Privacy statement",
+    downloads_left: "{n} downloads left",
+    reason_limit: "download limit reached",
+    withdrawn_label: "withdrawn by the sender",
+    zip_note_name: "Not in this zip.txt",
+    zip_note_intro: "These files are not in this zip:",
     home_title: "Secure messages",
     home_text: "Through this server you receive secure messages and files from organisations that use Zegel. Open the link in the e-mail you received to read your message.",
 };
@@ -269,6 +284,11 @@ const SV: Texts = Texts {
     signed_out_text: "Din session har avslutats. Öppna länken i mejlet för att se meddelandet igen.",
     support_intro: "Frågor om meddelandet? Kontakta {name}:",
     privacy_label: "Integritetspolicy",
+    downloads_left: "kan laddas ner {n} gånger till",
+    reason_limit: "nedladdningsgränsen är nådd",
+    withdrawn_label: "återkallad av avsändaren",
+    zip_note_name: "Inte i denna zip.txt",
+    zip_note_intro: "De här filerna finns inte i denna zip:",
     home_title: "Säkra meddelanden",
     home_text: "Via den här servern tar du emot säkra meddelanden och filer från organisationer som använder Zegel. Öppna länken i mejlet du har fått för att läsa ditt meddelande.",
 };

@@ -608,6 +608,8 @@ pub struct FileView {
     pub name: String,
     /// Its size in bytes.
     pub size: i64,
+    /// How many more times this recipient may download it; none when there is no limit.
+    pub downloads_left: Option<i64>,
 }
 
 /// What the message page shows.
@@ -623,13 +625,17 @@ pub struct MessageView {
     pub body_html: Option<String>,
     /// Files not blocked.
     pub files: Vec<FileView>,
+    /// The names of the files the sender withdrew (blocked), so the recipient is told, not left
+    /// wondering.
+    pub withdrawn: Vec<String>,
 }
 
 /// The message for an authenticated (or public) access. Reading changes nothing: the opening was
 /// recorded when the recipient verified (or, for public files, by the first download).
 pub async fn open_message(state: &Services, access: &Access) -> Result<MessageView, AccessError> {
     let content = content(state, access)?;
-    let files = visible_files(state, access).await?;
+    let (files, withdrawn) = files_and_withdrawn(state, access).await?;
+    let left = downloads_left(state, access, &files).await?;
     Ok(MessageView {
         subject: content.subject,
         sender: access.sender_email.clone(),
@@ -637,13 +643,34 @@ pub async fn open_message(state: &Services, access: &Access) -> Result<MessageVi
         body_html: content.body_html.as_deref().map(sanitize_html),
         files: files
             .into_iter()
-            .map(|(file, name)| FileView {
+            .zip(left)
+            .map(|((file, name), downloads_left)| FileView {
                 id: file.id,
                 name,
                 size: file.size,
+                downloads_left,
             })
             .collect(),
+        withdrawn,
     })
+}
+
+/// How many more downloads the recipient has of each file (none: no limit). Reads only.
+async fn downloads_left(
+    state: &Services,
+    access: &Access,
+    files: &[(FileRow, String)],
+) -> Result<Vec<Option<i64>>, AccessError> {
+    let Some(max) = access.max_downloads else {
+        return Ok(vec![None; files.len()]);
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    let mut left = Vec::with_capacity(files.len());
+    for (file, _) in files {
+        let used = store::download_count(&mut conn, &file.id, &access.recipient_id).await?;
+        left.push(Some((max - used).max(0)));
+    }
+    Ok(left)
 }
 
 /// The message's files that are not blocked, with the names to show and save
@@ -652,11 +679,17 @@ pub async fn visible_files(
     state: &Services,
     access: &Access,
 ) -> Result<Vec<(FileRow, String)>, AccessError> {
-    let mut out = Vec::new();
+    Ok(files_and_withdrawn(state, access).await?.0)
+}
+
+/// The files a recipient may have (as [`visible_files`]) and the names of those the sender withdrew.
+async fn files_and_withdrawn(
+    state: &Services,
+    access: &Access,
+) -> Result<(Vec<(FileRow, String)>, Vec<String>), AccessError> {
+    let mut visible = Vec::new();
+    let mut withdrawn = Vec::new();
     for file in messages::files_of(&state.db, &access.message_id).await? {
-        if file.blocked {
-            continue;
-        }
         let name = sealing::open_file_name(
             &state.keys,
             &access.tenant_id,
@@ -665,9 +698,14 @@ pub async fn visible_files(
             &file.sealed_name,
         )?;
         // The sealed name stays as the sender gave it; recipients see and save the safe one.
-        out.push((file, zegel_core::file_name::display_name(&name)));
+        let name = zegel_core::file_name::display_name(&name);
+        if file.blocked {
+            withdrawn.push(name);
+        } else {
+            visible.push((file, name));
+        }
     }
-    Ok(out)
+    Ok((visible, withdrawn))
 }
 
 /// Removes scripts, event handlers, remote resources and anything else that could act or phone home.
@@ -712,28 +750,34 @@ pub async fn download(
     })
 }
 
-/// Counts the downloads of `files` as they start, all or none: under the recipient's row lock when a
-/// limit applies, refused with [`AccessError::LimitReached`] (counting nothing) if any file reached it.
-/// The first download of public files is their opening.
+/// Counts the downloads of `files` as they start, under the recipient's row lock when a limit applies.
+/// A file that reached its limit is left out (its index is not in the answer); when none is left,
+/// [`AccessError::LimitReached`] (counting nothing). The first download of public files is their opening.
 async fn count_downloads(
     state: &Services,
     access: &Access,
     files: &[&FileRow],
     client: &ClientInfo,
-) -> Result<(), AccessError> {
+) -> Result<Vec<usize>, AccessError> {
     let now = state.now_ms();
     let mut tx = state.db.pool.begin().await?;
+    let mut allowed: Vec<usize> = (0..files.len()).collect();
     if let Some(max) = access.max_downloads {
         if !store::lock_recipient(&mut tx, &access.recipient_id).await? {
             return Err(AccessError::Locked);
         }
-        for file in files {
-            if store::download_count(&mut tx, &file.id, &access.recipient_id).await? >= max {
-                return Err(AccessError::LimitReached);
+        allowed.clear();
+        for (i, file) in files.iter().enumerate() {
+            if store::download_count(&mut tx, &file.id, &access.recipient_id).await? < max {
+                allowed.push(i);
             }
         }
+        if allowed.is_empty() {
+            return Err(AccessError::LimitReached);
+        }
     }
-    for file in files {
+    let files: Vec<&FileRow> = allowed.iter().map(|&i| files[i]).collect();
+    for file in &files {
         store::record_download(&mut tx, &file.id, &access.recipient_id, now).await?;
     }
     let first_open = access.kind == MessageKind::PublicFiles
@@ -742,7 +786,7 @@ async fn count_downloads(
     if first_open {
         audit_event(state, access, "message.opened", client).await?;
     }
-    for file in files {
+    for file in &files {
         audit_event_on(
             state,
             access,
@@ -752,7 +796,7 @@ async fn count_downloads(
         )
         .await?;
     }
-    Ok(())
+    Ok(allowed)
 }
 
 fn plaintext(
@@ -846,30 +890,59 @@ fn guarded(
     .boxed()
 }
 
-/// Streams every visible file as one ZIP (stored, not compressed: the files are usually compressed
-/// already, and this keeps the server's CPU for decryption). A decryption error aborts the response.
+/// Streams every file the recipient may still download as one ZIP (stored, not compressed: the files
+/// are usually compressed already, and this keeps the server's CPU for decryption), named after the
+/// message. Files at their download limit or withdrawn by the sender are left out and listed, with why,
+/// in a text file inside. A decryption error aborts the response.
 pub async fn zip(
     state: &Services,
     access: &Access,
     client: &ClientInfo,
 ) -> Result<Download, AccessError> {
-    let files = visible_files(state, access).await?;
+    let (files, withdrawn) = files_and_withdrawn(state, access).await?;
     if files.is_empty() {
         return Err(AccessError::Unavailable);
     }
+    let name = zip_name(state, access).await?;
     let counted: Vec<&FileRow> = files.iter().map(|(file, _)| file).collect();
-    count_downloads(state, access, &counted, client).await?;
-    let sources: Vec<(String, _)> =
-        unique_names(files.iter().map(|(_, name)| name.clone()).collect())
-            .into_iter()
-            .zip(files.iter())
-            .map(|(name, (file, _))| {
-                (
-                    name,
-                    guarded(state, access, &file.id, plaintext(state, access, file)),
-                )
-            })
-            .collect();
+    let allowed = count_downloads(state, access, &counted, client).await?;
+    let t = zegel_mail::i18n::texts(language(access));
+    let mut left_out: Vec<String> = files
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !allowed.contains(i))
+        .map(|(_, (_, name))| format!("- {name}: {}", t.reason_limit))
+        .collect();
+    left_out.extend(
+        withdrawn
+            .iter()
+            .map(|name| format!("- {name}: {}", t.withdrawn_label)),
+    );
+    let included: Vec<&(FileRow, String)> = allowed.iter().map(|&i| &files[i]).collect();
+    let mut names: Vec<String> = included.iter().map(|(_, name)| name.clone()).collect();
+    if !left_out.is_empty() {
+        names.push(t.zip_note_name.to_owned());
+    }
+    let mut names = unique_names(names).into_iter();
+    let mut sources: Vec<(
+        String,
+        futures_util::stream::BoxStream<'static, io::Result<Bytes>>,
+    )> = included
+        .iter()
+        .map(|(file, _)| {
+            (
+                names.next().unwrap_or_default(),
+                guarded(state, access, &file.id, plaintext(state, access, file)),
+            )
+        })
+        .collect();
+    if let Some(note_name) = names.next() {
+        let note = format!("{}\r\n{}\r\n", t.zip_note_intro, left_out.join("\r\n"));
+        sources.push((
+            note_name,
+            futures_util::stream::once(async move { Ok(Bytes::from(note)) }).boxed(),
+        ));
+    }
     let (writer, reader) = tokio::io::duplex(256 * 1024);
     let now = state
         .clock
@@ -912,10 +985,39 @@ pub async fn zip(
             }
         }));
     Ok(Download {
-        name: "zegel-files.zip".to_owned(),
+        name,
         size: None,
         body: body.boxed(),
     })
+}
+
+/// The ZIP's name: the message's subject, or its neutral name when the subject is hidden (or the tenant
+/// hides subjects and the files are public, so the name says no more than the notification did).
+async fn zip_name(state: &Services, access: &Access) -> Result<String, AccessError> {
+    let content = content(state, access)?;
+    let t = zegel_mail::i18n::texts(language(access));
+    let hidden = content.subject_hidden
+        || (access.kind == MessageKind::PublicFiles
+            && crate::settings::effective(state, &access.tenant_id)
+                .await
+                .map(|s| s.hide_subject)
+                .unwrap_or(true));
+    let subject = content.subject.trim();
+    let base = if hidden || subject.is_empty() {
+        match access.kind {
+            MessageKind::SecureMessage => t.neutral_subject,
+            MessageKind::SecureFiles => t.neutral_subject_files,
+            MessageKind::PublicFiles => t.neutral_subject_public,
+        }
+    } else {
+        subject
+    };
+    // A subject's slashes are not folders; the name is made safe like every file name.
+    let base: String = base.replace(['/', '\\'], "-").chars().take(100).collect();
+    Ok(zegel_core::file_name::display_name(&format!(
+        "{}.zip",
+        base.trim()
+    )))
 }
 
 /// Makes ZIP entry names unique (`a.pdf`, `a (2).pdf`) so no file overwrites another when unpacked.

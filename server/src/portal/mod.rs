@@ -185,6 +185,10 @@ pub struct FileLine {
     id: String,
     name: String,
     size_text: String,
+    /// "nog 2 keer te downloaden", or why it can no longer be downloaded.
+    left_text: Option<String>,
+    /// At its download limit: shown, not offered.
+    exhausted: bool,
 }
 
 #[derive(Template)]
@@ -222,6 +226,10 @@ struct MessagePage {
     body_html: Option<String>,
     body_text: Option<String>,
     files: Vec<FileLine>,
+    /// Files the sender withdrew.
+    withdrawn: Vec<String>,
+    /// Whether "download all" gives something: more than one file still downloadable.
+    zip_offered: bool,
     file_base: String,
 }
 
@@ -417,6 +425,8 @@ async fn render_landing(
                 id: f.id,
                 name,
                 size_text: size_text(language, f.size),
+                left_text: None,
+                exhausted: false,
             })
             .collect();
         (
@@ -775,15 +785,30 @@ async fn message_page(
             expires: zegel_core::format::date_time(language, &date, &time),
             body_html: view.body_html,
             body_text: view.body_text,
+            zip_offered: view
+                .files
+                .iter()
+                .filter(|f| f.downloads_left != Some(0))
+                .count()
+                > 1,
             files: view
                 .files
                 .into_iter()
                 .map(|f| FileLine {
+                    left_text: f.downloads_left.map(|n| {
+                        if n == 0 {
+                            t.reason_limit.to_owned()
+                        } else {
+                            fill(t.downloads_left, &[("n", &n.to_string())])
+                        }
+                    }),
+                    exhausted: f.downloads_left == Some(0),
                     id: f.id,
                     name: f.name,
                     size_text: size_text(language, f.size),
                 })
                 .collect(),
+            withdrawn: view.withdrawn,
             file_base: format!("/r/{recipient_id}"),
         },
         StatusCode::OK,

@@ -98,8 +98,21 @@ async fn each_target_mid_session(server: TestServer) {
         .bytes()
         .await
         .unwrap();
-    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
-    assert_eq!(archive.file_names().collect::<Vec<_>>(), ["klein.txt"]);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
+    let mut names: Vec<&str> = archive.file_names().collect();
+    names.sort();
+    assert_eq!(names, ["Not in this zip.txt", "klein.txt"]);
+    // The withdrawn file is not in the ZIP, only named, with why.
+    let mut note = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("Not in this zip.txt").unwrap(),
+        &mut note,
+    )
+    .unwrap();
+    assert!(
+        note.contains("groot.bin") && note.contains("withdrawn by the sender"),
+        "{note}"
+    );
     block(
         &server,
         &id,

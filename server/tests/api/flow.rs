@@ -415,3 +415,80 @@ async fn reopening(server: TestServer) {
     assert!(robots.contains("Disallow: /"), "{robots}");
 }
 on_both!(reopening_the_link_reuses_the_session, reopening);
+
+async fn file_list(server: TestServer) {
+    let mut meta = secure_message("jan@example.nl");
+    meta["max_downloads"] = json!(2);
+    meta["language"] = json!("nl");
+    let id = crate::tracking::send_id(
+        &server,
+        &meta,
+        &[
+            ("uitslag.txt", b"uitslag".to_vec()),
+            ("brief.txt", b"brief".to_vec()),
+        ],
+    )
+    .await;
+    let api = crate::tracking::session(&server, "jan@example.nl").await;
+    let message = |server: &TestServer| {
+        let url = format!("{api}/message");
+        let client = server.client.clone();
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let before = message(&server).await;
+    assert_eq!(before["files"][0]["downloads_left"], 2);
+    let first = before["files"][0]["id"].as_str().unwrap().to_owned();
+    let second = before["files"][1]["id"].as_str().unwrap().to_owned();
+    let download = server
+        .client
+        .post(format!("{api}/files/{first}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200);
+    crate::tracking::block(
+        &server,
+        &id,
+        "block",
+        json!({"target": "file", "file_id": second}),
+    )
+    .await;
+    let after = message(&server).await;
+    assert_eq!(after["files"].as_array().unwrap().len(), 1);
+    assert_eq!(after["files"][0]["downloads_left"], 1);
+    assert_eq!(after["withdrawn"], json!(["brief.txt"]));
+    // The page says how many downloads remain and that the sender withdrew the other file.
+    let link = server.link_for("jan@example.nl").await;
+    let again = server.client.get(&link).send().await.unwrap();
+    let page = server
+        .client
+        .get(format!(
+            "{}{}",
+            server.base,
+            again.headers()["location"].to_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("nog 1 keer te downloaden"), "{page}");
+    assert!(
+        page.contains("brief.txt") && page.contains("ingetrokken door de afzender"),
+        "{page}"
+    );
+}
+on_both!(
+    the_file_list_says_what_is_left_and_what_was_withdrawn,
+    file_list
+);

@@ -287,8 +287,9 @@ async fn downloads(server: TestServer) {
     assert_eq!((complete, refused), (1, 9));
     assert_eq!(server.count("downloads").await, 1);
 
-    // A ZIP refused because one file reached its limit counts nothing.
-    let meta = json!({"kind": "public_files", "recipients": [{"email": "b@example.nl"}], "max_downloads": 1});
+    // A ZIP holds every file still allowed and lists, inside, what was left out and why; when nothing is
+    // left it is refused and counts nothing.
+    let meta = json!({"kind": "public_files", "subject": "Uitslagen 12/2026", "recipients": [{"email": "b@example.nl"}], "max_downloads": 1, "language": "nl"});
     server
         .send(&meta, &[("a.txt", b"a".to_vec()), ("b.txt", b"b".to_vec())])
         .await;
@@ -299,9 +300,39 @@ async fn downloads(server: TestServer) {
         async move { client.post(url).send().await.unwrap().status().as_u16() }
     };
     assert_eq!(post(format!("{link}/files/{}", ids[0])).await, 200);
+    let zip = client
+        .post(format!("{link}/files.zip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zip.status(), 200);
+    let disposition = zip.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("filename=\"Uitslagen 12-2026.zip\""),
+        "named after the subject: {disposition}"
+    );
+    let bytes = zip.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names.contains(&"Niet in deze zip.txt".to_owned()),
+        "{names:?}"
+    );
+    let mut note = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("Niet in deze zip.txt").unwrap(),
+        &mut note,
+    )
+    .unwrap();
+    assert!(note.contains("downloadlimiet bereikt"), "{note}");
+    assert_eq!(server.count("downloads").await, 3);
+    assert_eq!(post(format!("{link}/files/{}", ids[1])).await, 410);
     assert_eq!(post(format!("{link}/files.zip")).await, 410);
-    assert_eq!(server.count("downloads").await, 2);
-    assert_eq!(post(format!("{link}/files/{}", ids[1])).await, 200);
+    assert_eq!(server.count("downloads").await, 3);
 }
 on_both!(one_copy_of_a_single_download_file_from_a_burst, downloads);
 
