@@ -78,6 +78,8 @@ pub struct Texts {
     pub withdrawn_label: &'static str,
     pub zip_note_name: &'static str,
     pub zip_note_intro: &'static str,
+    pub session_ended_title: &'static str,
+    pub back_to_message: &'static str,
 }
 
 const NL: Texts = Texts {
@@ -147,6 +149,8 @@ const NL: Texts = Texts {
     withdrawn_label: "ingetrokken door de afzender",
     zip_note_name: "Niet in deze zip.txt",
     zip_note_intro: "Deze bestanden zitten niet in deze zip:",
+    session_ended_title: "Uw sessie is verlopen",
+    back_to_message: "Terug naar het bericht",
     home_title: "Beveiligde berichten",
     home_text: "Via deze server ontvangt u beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die u hebt ontvangen om uw bericht te lezen.",
 };
@@ -218,6 +222,8 @@ const EN: Texts = Texts {
     withdrawn_label: "withdrawn by the sender",
     zip_note_name: "Not in this zip.txt",
     zip_note_intro: "These files are not in this zip:",
+    session_ended_title: "Your session has ended",
+    back_to_message: "Back to the message",
     home_title: "Secure messages",
     home_text: "Through this server you receive secure messages and files from organisations that use Zegel. Open the link in the e-mail you received to read your message.",
 };
@@ -289,6 +295,8 @@ const SV: Texts = Texts {
     withdrawn_label: "återkallad av avsändaren",
     zip_note_name: "Inte i denna zip.txt",
     zip_note_intro: "De här filerna finns inte i denna zip:",
+    session_ended_title: "Din session har upphört",
+    back_to_message: "Tillbaka till meddelandet",
     home_title: "Säkra meddelanden",
     home_text: "Via den här servern tar du emot säkra meddelanden och filer från organisationer som använder Zegel. Öppna länken i mejlet du har fått för att läsa ditt meddelande.",
 };

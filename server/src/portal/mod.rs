@@ -240,6 +240,8 @@ struct NoticePage<'a> {
     brand: Brand,
     title: &'a str,
     text: &'a str,
+    /// A way back (to the message or its link), when there is one to go to.
+    back: Option<String>,
 }
 
 /// The language for a page: the message's, else the browser's, else Dutch.
@@ -272,6 +274,7 @@ async fn home(headers: HeaderMap) -> Response {
             brand: Brand::zegel(),
             title: t.home_title,
             text: t.home_text,
+            back: None,
         },
         StatusCode::OK,
     )
@@ -290,6 +293,7 @@ pub(crate) fn not_available(t: &'static Texts) -> Response {
             brand: Brand::zegel(),
             title: t.unavailable_title,
             text: t.unavailable_text,
+            back: None,
         },
         StatusCode::NOT_FOUND,
     )
@@ -308,7 +312,22 @@ fn too_many_attempts(t: &Texts, seconds: i64) -> String {
 
 /// Turns an access error into the page a recipient sees.
 fn error_page(error: &AccessError, language: Language) -> Response {
+    error_page_back(error, language, None)
+}
+
+/// [`error_page`] with a way back to `back` (the message page, or the link's landing page) for the
+/// errors after which it still works: a download limit or a throttle, not a gone link or session.
+fn error_page_back(error: &AccessError, language: Language, back: Option<String>) -> Response {
     let t = texts(language);
+    let back = back.filter(|_| {
+        matches!(
+            error,
+            AccessError::LimitReached
+                | AccessError::TooManyAttempts(_)
+                | AccessError::TooManySends
+                | AccessError::Busy
+        )
+    });
     let attempts: String;
     let (status, title, text) = match error {
         AccessError::Unavailable | AccessError::NotApplicable(_) => (
@@ -320,7 +339,7 @@ fn error_page(error: &AccessError, language: Language) -> Response {
         AccessError::Locked => (StatusCode::FORBIDDEN, t.unavailable_title, t.locked),
         AccessError::NoSession => (
             StatusCode::UNAUTHORIZED,
-            t.unavailable_title,
+            t.session_ended_title,
             t.session_ended,
         ),
         AccessError::TooManySends => (
@@ -357,6 +376,7 @@ fn error_page(error: &AccessError, language: Language) -> Response {
             brand: Brand::zegel(),
             title,
             text,
+            back,
         },
         status,
     );
@@ -737,7 +757,13 @@ async fn public_download(
         )
     }
     .await;
-    result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+    result.unwrap_or_else(|error| {
+        error_page_back(
+            &error,
+            page_language(None, &headers),
+            Some(format!("/m/{token}")),
+        )
+    })
 }
 
 async fn public_zip(
@@ -751,7 +777,13 @@ async fn public_zip(
         crate::recipient::download_response(access::zip(&state, &access, &client).await?)
     }
     .await;
-    result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+    result.unwrap_or_else(|error| {
+        error_page_back(
+            &error,
+            page_language(None, &headers),
+            Some(format!("/m/{token}")),
+        )
+    })
 }
 
 async fn message_page(
@@ -829,7 +861,10 @@ async fn session_download(
         )
     }
     .await;
-    result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+    result.unwrap_or_else(|error| {
+        let back = Some(format!("/r/{recipient_id}"));
+        error_page_back(&error, page_language(None, &headers), back)
+    })
 }
 
 async fn session_zip(
@@ -843,7 +878,10 @@ async fn session_zip(
         crate::recipient::download_response(access::zip(&state, &access, &client).await?)
     }
     .await;
-    result.unwrap_or_else(|error| error_page(&error, page_language(None, &headers)))
+    result.unwrap_or_else(|error| {
+        let back = Some(format!("/r/{recipient_id}"));
+        error_page_back(&error, page_language(None, &headers), back)
+    })
 }
 
 /// `GET` of a public download address: the landing page's address, where the download is a button.
@@ -889,6 +927,7 @@ async fn logout(
             brand: Brand::zegel(),
             title: t.signed_out_title,
             text: t.signed_out_text,
+            back: None,
         },
         StatusCode::OK,
     );

@@ -331,7 +331,19 @@ async fn downloads(server: TestServer) {
     assert!(note.contains("downloadlimiet bereikt"), "{note}");
     assert_eq!(server.count("downloads").await, 3);
     assert_eq!(post(format!("{link}/files/{}", ids[1])).await, 410);
-    assert_eq!(post(format!("{link}/files.zip")).await, 410);
+    // Nothing left: refused, counting nothing, on a page with a way back to the link.
+    let refused = client
+        .post(format!("{link}/files.zip"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 410);
+    let page = refused.text().await.unwrap();
+    let path = link.trim_start_matches(&server.base);
+    assert!(
+        page.contains(&format!("href=\"{path}\"")) && page.contains("Terug naar het bericht"),
+        "{page}"
+    );
     assert_eq!(server.count("downloads").await, 3);
 }
 on_both!(one_copy_of_a_single_download_file_from_a_burst, downloads);
@@ -521,7 +533,19 @@ async fn sessions(server: TestServer) {
     server.clock.advance(SignedDuration::from_mins(29));
     assert_eq!(status(page.clone()).await, 200);
     server.clock.advance(SignedDuration::from_mins(31));
-    assert_eq!(status(page.clone()).await, 401);
+    let ended = server
+        .client
+        .get(format!("{}{page}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 401);
+    // One message for one situation: the session ended, not "this link is not available".
+    let text = ended.text().await.unwrap();
+    assert!(
+        text.contains("Uw sessie is verlopen") && !text.contains("niet beschikbaar"),
+        "{text}"
+    );
 
     // Absolute: twelve hours after signing in, however busy.
     sign_in(&server, &link, &password).await;
