@@ -1,6 +1,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::components::icon::{Icon, icon};
+
 use crate::components::app::PaneProps;
 use crate::state::Action;
 
@@ -17,7 +19,7 @@ pub fn FileSettings(props: &PaneProps) -> Html {
         <div class="file-settings">
             <button type="button" id="gear" class="icon" aria-expanded={state.file_settings_open.to_string()}
                 aria-controls="file-settings" aria-label={texts.file_settings} title={texts.file_settings}
-                onclick={move |_| toggle.dispatch(Action::ToggleFileSettings)}>{"⚙"}</button>
+                onclick={move |_| toggle.dispatch(Action::ToggleFileSettings)}>{ icon(Icon::Settings) }</button>
             if state.file_settings_open {
                 <div id="file-settings" class="panel">
                     <div class="field">

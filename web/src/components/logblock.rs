@@ -6,6 +6,8 @@
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
+use crate::components::icon::{Icon, icon};
+
 use zegel_core::api::{BlockTarget, MessageStatus};
 
 use crate::api::{Api, ApiError};
@@ -371,7 +373,7 @@ fn ready(h: &Handles, status: &MessageStatus) -> Html {
     }
 }
 
-/// The "⋯" menu of one recipient or file: block or unblock. `key` names its elements (`<key>-menu`,
+/// The "more" menu of one recipient or file: block or unblock. `key` names its elements (`<key>-menu`,
 /// `<key>-list`, `block-<key>` / `unblock-<key>`); Escape closes it and returns the focus.
 fn menu(
     h: &Handles,
@@ -405,7 +407,7 @@ fn menu(
         <div class="menu-wrap">
             <button type="button" class="icon" id={format!("{key}-menu")} aria-haspopup="menu"
                 aria-expanded={open.to_string()} aria-controls={format!("{key}-list")}
-                aria-label={LogTexts::fill(log.actions_for, label)} onclick={toggle}>{"⋯"}</button>
+                aria-label={LogTexts::fill(log.actions_for, label)} onclick={toggle}>{ icon(Icon::More) }</button>
             if open {
                 <ul class="menu" role="menu" id={format!("{key}-list")} {onkeydown}>
                     <li role="none">

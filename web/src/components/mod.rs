@@ -6,6 +6,8 @@
 pub mod app;
 /// The file settings behind the gear.
 pub mod file_settings;
+/// Icons as inline SVG.
+pub mod icon;
 /// The read-mode pane: log & block.
 pub mod logblock;
 /// Kind and authentication pickers.

@@ -1,5 +1,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
+
+use crate::components::icon::{Icon, icon};
 use zegel_core::Deliver;
 
 use crate::components::app::PaneProps;
@@ -70,7 +72,7 @@ pub fn PasswordOptions(props: &PaneProps) -> Html {
                             aria-describedby="strength-text" />
                         <button type="button" id="reveal" class="icon" aria-pressed={reveal.to_string()}
                             aria-label={if *reveal { texts.hide_password } else { texts.show_password }}
-                            title={if *reveal { texts.hide_password } else { texts.show_password }} onclick={toggle_reveal}>{"👁"}</button>
+                            title={if *reveal { texts.hide_password } else { texts.show_password }} onclick={toggle_reveal}>{ icon(Icon::Eye) }</button>
                         <StrengthRing state={props.state.clone()} api={props.api.clone()} />
                     </div>
                 }

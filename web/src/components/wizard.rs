@@ -1,6 +1,8 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::components::icon::{Icon, icon};
+
 use crate::components::app::PaneProps;
 use crate::hooks::send::{send, send_sealed};
 use crate::state::{Action, Stage};
@@ -137,7 +139,7 @@ pub fn Done(props: &PaneProps) -> Html {
                         { if *reveal { password.clone() } else { "•".repeat(12) } }
                     </output>
                     <button type="button" id="reveal-generated" class="icon" aria-pressed={reveal.to_string()}
-                        aria-label={if *reveal { texts.hide_password } else { texts.show_password }} onclick={toggle}>{"👁"}</button>
+                        aria-label={if *reveal { texts.hide_password } else { texts.show_password }} onclick={toggle}>{ icon(Icon::Eye) }</button>
                     <button type="button" id="copy" onclick={copy}>{ if *copied { texts.copied } else { texts.copy } }</button>
                 </div>
                 if *tell {
