@@ -40,13 +40,26 @@ async fn mails_fit_a_phone_and_a_desktop() {
             files.push(path);
         }
     }
+    // The page is held to the width: a window cannot be made narrower than about 500 px, so the mail's
+    // root element gets the phone's width and everything inside must fit it.
+    let browser = Browser::start(&["--window-size=1400,1000"]).await;
     for width in [390, 1280] {
-        let browser = Browser::start(&[&format!("--window-size={width},900")]).await;
         for file in &files {
-            browser.goto(&format!("file://{}", file.display())).await;
+            let mail = std::fs::read_to_string(file).unwrap();
+            let held = dir.path().join(format!("at-{width}.html"));
+            std::fs::write(
+                &held,
+                mail.replacen(
+                    "</head>",
+                    &format!("<style>html {{ width: {width}px }}</style></head>"),
+                    1,
+                ),
+            )
+            .unwrap();
+            browser.goto(&format!("file://{}", held.display())).await;
             let overflow = browser
                 .js(
-                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+                    "const b = document.body; return b.scrollWidth - b.clientWidth;",
                     vec![],
                 )
                 .await;
@@ -59,14 +72,17 @@ async fn mails_fit_a_phone_and_a_desktop() {
                 .await
                 .as_f64()
                 .unwrap();
-            assert!(card <= 560.0, "{} at {width} px: {card}", file.display());
+            assert!(
+                card <= 560.0 && card <= f64::from(width),
+                "{} at {width} px: {card}",
+                file.display()
+            );
+            if file.ends_with("notification-nl.html") {
+                browser
+                    .screenshot(&format!("mail-notification-nl-{width}"))
+                    .await;
+            }
         }
-        browser
-            .goto(&format!("file://{}", files[0].display()))
-            .await;
-        browser
-            .screenshot(&format!("mail-notification-nl-{width}"))
-            .await;
-        browser.close().await;
     }
+    browser.close().await;
 }
