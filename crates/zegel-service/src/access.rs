@@ -1100,6 +1100,17 @@ mod tests {
     }
 
     #[test]
+    fn tables_keep_their_structure() {
+        // A table of lab values stays a table (the portal's stylesheet draws its borders).
+        let html = r#"<table border="1"><thead><tr><th>Test</th><th>Uitslag</th></tr></thead>
+            <tbody><tr><td colspan="1">Hb</td><td>8,4 mmol/l</td></tr></tbody></table>"#;
+        let clean = sanitize_html(html);
+        for tag in ["<table", "<thead>", "<tbody>", "<tr>", "<th>", "<td"] {
+            assert!(clean.contains(tag), "{tag} lost: {clean}");
+        }
+    }
+
+    #[test]
     fn zip_names_are_unique() {
         let names = unique_names(vec![
             "a.pdf".into(),
