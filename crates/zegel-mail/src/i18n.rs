@@ -80,6 +80,7 @@ pub struct Texts {
     pub zip_note_intro: &'static str,
     pub session_ended_title: &'static str,
     pub back_to_message: &'static str,
+    pub language_label: &'static str,
 }
 
 const NL: Texts = Texts {
@@ -151,6 +152,7 @@ const NL: Texts = Texts {
     zip_note_intro: "Deze bestanden zitten niet in deze zip:",
     session_ended_title: "Uw sessie is verlopen",
     back_to_message: "Terug naar het bericht",
+    language_label: "Taal",
     home_title: "Beveiligde berichten",
     home_text: "Via deze server ontvangt u beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die u hebt ontvangen om uw bericht te lezen.",
 };
@@ -224,6 +226,7 @@ const EN: Texts = Texts {
     zip_note_intro: "These files are not in this zip:",
     session_ended_title: "Your session has ended",
     back_to_message: "Back to the message",
+    language_label: "Language",
     home_title: "Secure messages",
     home_text: "Through this server you receive secure messages and files from organisations that use Zegel. Open the link in the e-mail you received to read your message.",
 };
@@ -297,6 +300,7 @@ const SV: Texts = Texts {
     zip_note_intro: "De här filerna finns inte i denna zip:",
     session_ended_title: "Din session har upphört",
     back_to_message: "Tillbaka till meddelandet",
+    language_label: "Språk",
     home_title: "Säkra meddelanden",
     home_text: "Via den här servern tar du emot säkra meddelanden och filer från organisationer som använder Zegel. Öppna länken i mejlet du har fått för att läsa ditt meddelande.",
 };

@@ -116,7 +116,7 @@ pub async fn page(
     status: StatusCode,
 ) -> Response {
     let message = link.message();
-    let language = access::language(message);
+    let language = crate::portal::language_of(message);
     let t = texts(language);
     let a = address_texts(language);
     // Before sign-in the page shows no more than the notification did.

@@ -22,6 +22,8 @@ use zegel_store::messages::Access;
 
 /// The page of a message's one link: the recipient's address first.
 pub mod address;
+/// The recipient's own choice of language.
+pub mod language;
 /// The sender's page for entering missing phone numbers.
 pub mod phones;
 
@@ -29,6 +31,7 @@ pub mod phones;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
+        .route("/lang/{code}", get(language::choose))
         .route("/robots.txt", get(robots))
         .route("/m/{token}", get(landing))
         .route("/m/{token}/challenge", post(challenge))
@@ -54,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/phones/{token}", get(phones::show).post(phones::submit))
         .route("/static/portal.css", get(stylesheet))
         .route("/static/brand.css", get(brand_stylesheet))
+        .layer(axum::middleware::from_fn(language::remember))
 }
 
 /// The organisation a page is shown for: its name in the header and its colour through a small
@@ -69,6 +73,8 @@ pub struct Brand {
     pub support: Option<zegel_core::settings::Support>,
     /// The organisation's privacy statement.
     pub privacy_url: Option<String>,
+    /// The language switch of the page being answered.
+    pub languages: Vec<language::LanguageLink>,
 }
 
 impl Brand {
@@ -80,6 +86,7 @@ impl Brand {
             logo: None,
             support: None,
             privacy_url: None,
+            languages: language::home_links(),
         }
     }
 
@@ -114,6 +121,7 @@ impl Brand {
                     logo,
                     support: settings.support.clone(),
                     privacy_url: settings.privacy_url.clone(),
+                    languages: language::links(),
                 }
             }
             Err(_) => Self::zegel(),
@@ -244,8 +252,17 @@ struct NoticePage<'a> {
     back: Option<String>,
 }
 
-/// The language for a page: the message's, else the browser's, else Dutch.
+/// The language a page about `access` is written in: the recipient's choice, else the message's.
+pub(crate) fn language_of(access: &Access) -> Language {
+    language::chosen().unwrap_or_else(|| access::language(access))
+}
+
+/// The language for a page: the one the recipient chose on this browser, else the message's, else the
+/// browser's, else Dutch.
 pub(crate) fn page_language(access: Option<&Access>, headers: &HeaderMap) -> Language {
+    if let Some(chosen) = language::chosen() {
+        return chosen;
+    }
     access.map(access::language).unwrap_or_else(|| {
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -420,7 +437,7 @@ async fn render_landing(
     page: LandingState<'_>,
     status: StatusCode,
 ) -> Response {
-    let language = access::language(access);
+    let language = language_of(access);
     let t = texts(language);
     let content = match access::content(state, access) {
         Ok(content) => content,
@@ -561,7 +578,7 @@ async fn landing(
                 return Redirect::to(&format!("/r/{}", access.recipient_id)).into_response();
             }
             let sent = query.sent.is_some();
-            let t = texts(access::language(&access));
+            let t = texts(language_of(&access));
             let notice = if access::gate(&access) == Gate::Sms {
                 t.code_sent
             } else {
@@ -594,7 +611,7 @@ async fn challenge(
     let access = match access::resolve_link(&state, &token).await {
         Ok(Link::Recipient(access)) => access,
         Ok(Link::Message(link)) => {
-            let a = address::address_texts(access::language(link.message()));
+            let a = address::address_texts(language_of(link.message()));
             let email = form
                 .ok()
                 .and_then(|Form(form)| zegel_core::address::normalize_email(&form.email).ok());
@@ -623,7 +640,7 @@ async fn challenge(
     match access::challenge(&state, &access, &client).await {
         Ok(_) => Redirect::to(&format!("/m/{token}?sent=1")).into_response(),
         Err(AccessError::TooManySends) => {
-            let t = texts(access::language(&access));
+            let t = texts(language_of(&access));
             let message = if access::gate(&access) == Gate::Sms {
                 t.too_many_code_sends
             } else {
@@ -636,7 +653,7 @@ async fn challenge(
             };
             render_landing(&state, &access, &token, page, StatusCode::TOO_MANY_REQUESTS).await
         }
-        Err(error) => error_page(&error, access::language(&access)),
+        Err(error) => error_page(&error, language_of(&access)),
     }
 }
 
@@ -662,7 +679,7 @@ async fn verify(
         }
         Err(error) => return error_page(&error, page_language(None, &headers)),
     };
-    let t = texts(access::language(&access));
+    let t = texts(language_of(&access));
     match access::verify(&state, &access, &form.code, &client).await {
         Ok(session) => {
             let mut response = Redirect::to(&format!("/r/{}", access.recipient_id)).into_response();
@@ -702,7 +719,7 @@ async fn verify(
             }
             response
         }
-        Err(error) => error_page(&error, access::language(&access)),
+        Err(error) => error_page(&error, language_of(&access)),
     }
 }
 
@@ -713,7 +730,7 @@ async fn verify_by_address(
     form: &VerifyForm,
     client: &ClientInfo,
 ) -> Response {
-    let a = address::address_texts(access::language(link.message()));
+    let a = address::address_texts(language_of(link.message()));
     let email = form.email.as_deref().unwrap_or_default().trim();
     match access::verify_by_address(state, link, email, &form.code, client).await {
         Ok((recipient_id, session)) => {
@@ -731,7 +748,7 @@ async fn verify_by_address(
             };
             address::page(state, link, token, step, StatusCode::UNAUTHORIZED).await
         }
-        Err(error) => error_page(&error, access::language(link.message())),
+        Err(error) => error_page(&error, language_of(link.message())),
     }
 }
 
@@ -795,7 +812,7 @@ async fn message_page(
         Ok(access) => access,
         Err(error) => return error_page(&error, page_language(None, &headers)),
     };
-    let language = access::language(&access);
+    let language = language_of(&access);
     let t = texts(language);
     let view = match access::open_message(&state, &access).await {
         Ok(view) => view,
@@ -911,7 +928,7 @@ async fn logout(
     headers: HeaderMap,
 ) -> Response {
     let language = match crate::recipient::session_access(&state, &headers, &recipient_id).await {
-        Ok(access) => access::language(&access),
+        Ok(access) => language_of(&access),
         Err(_) => page_language(None, &headers),
     };
     if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -492,3 +492,67 @@ on_both!(
     the_file_list_says_what_is_left_and_what_was_withdrawn,
     file_list
 );
+
+async fn language_switch(server: TestServer) {
+    server.send_one_time("jan@example.nl").await;
+    let link = server.link_for("jan@example.nl").await;
+    let path = link.trim_start_matches(&server.base).to_owned();
+    let landing = server
+        .client
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        landing.contains("Send my password"),
+        "the sender chose English"
+    );
+    assert!(
+        landing.contains(&format!("/lang/sv?back={path}")),
+        "{landing}"
+    );
+    // The recipient reads Swedish: the choice is a cookie in the browser, and the page comes back.
+    let switched = server
+        .client
+        .get(format!("{}/lang/sv?back={path}/challenge", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), 303);
+    assert_eq!(switched.headers()["location"], path.as_str());
+    let cookie = switched.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("zl=sv;") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let landing = server
+        .client
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        landing.contains("<html lang=\"sv\"") && landing.contains("Skicka mitt lösenord"),
+        "{landing}"
+    );
+    // Only pages of the portal: any other address goes home.
+    for away in ["//evil.example/x", "https://evil.example/m/abc", "/admin"] {
+        let response = server
+            .client
+            .get(format!("{}/lang/nl?back={away}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["location"], "/", "{away}");
+    }
+}
+on_both!(recipients_choose_the_page_language, language_switch);
