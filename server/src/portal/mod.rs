@@ -1,6 +1,7 @@
 //! The recipient portal: server-rendered HTML in Dutch, English and Swedish that works without
-//! JavaScript. No GET has side effects (link scanners fetch links): every action, downloads included,
-//! is a POST from a form button; a GET of a download address leads back to its page. After the
+//! JavaScript. No GET changes anything on the server (link scanners fetch links): every action,
+//! downloads included, is a POST from a form button; a GET of a download address leads back to its page.
+//! The one GET that sets something, `/lang/<code>`, sets a preference cookie in the browser only. After the
 //! password, the session lives in a browser-session cookie and the URL no longer carries the token.
 
 use askama::Template;
