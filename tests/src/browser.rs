@@ -171,6 +171,17 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver and a headless Chromium session with `extra_args` on top of the usual flags.
     pub async fn start(extra_args: &[&str]) -> Self {
+        Self::start_with(extra_args, None).await
+    }
+
+    /// A headless Chromium that emulates a phone of `width` CSS pixels (a real viewport, so the page's
+    /// media queries apply; a window cannot be made that narrow).
+    pub async fn phone(width: u32) -> Self {
+        let metrics = json!({"deviceMetrics": {"width": width, "height": 844, "pixelRatio": 1.0}});
+        Self::start_with(&[], Some(metrics)).await
+    }
+
+    async fn start_with(extra_args: &[&str], mobile_emulation: Option<Value>) -> Self {
         let port = free_port();
         let driver = Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
@@ -201,10 +212,11 @@ impl Browser {
         args.extend(extra_args.iter().map(|s| s.to_string()));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), json!("chrome"));
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": "/usr/bin/chromium", "args": args }),
-        );
+        let mut options = json!({ "binary": "/usr/bin/chromium", "args": args });
+        if let Some(emulation) = mobile_emulation {
+            options["mobileEmulation"] = emulation;
+        }
+        capabilities.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(capabilities)
             .connect(&format!("http://127.0.0.1:{port}"))

@@ -14,6 +14,8 @@ mod gateway;
 mod mail_layout;
 /// A message from sender to recipient, the CLI, and what stays at rest and in the log.
 mod messages;
+/// The recipient's pages on a phone, in Dutch and Swedish.
+mod recipient_pages;
 /// `zegel scan` on the command line.
 mod scan_cli;
 /// `zegel scan` on photos and scanned PDFs, read by Tesseract.

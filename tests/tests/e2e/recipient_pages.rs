@@ -1,0 +1,156 @@
+//! The recipient's journey in Chromium on a phone (390 px, emulated, so the portal's media queries
+//! apply) and a desktop: the landing page, the password step and the message, in Dutch and, through the
+//! page's language switch, in Swedish. No page scrolls sideways, and no English sentence shows on a
+//! Dutch or Swedish page. Screenshots of the Dutch phone journey go to the README.
+
+use serde_json::{Value, json};
+use zegel_tests::browser::Browser;
+use zegel_tests::{SmtpReceiver, Zegel, client, wait_until};
+
+/// English words that have no business on a Dutch or Swedish page (whole words, lower case).
+const ENGLISH: [&str; 14] = [
+    "the", "your", "you", "and", "message", "password", "send", "open", "files", "file", "sign",
+    "expires", "download", "from",
+];
+
+async fn check(browser: &Browser, what: &str, language: &str) {
+    browser
+        .wait_for("document.readyState === 'complete'", what)
+        .await;
+    let lang = browser
+        .js("return document.documentElement.lang;", vec![])
+        .await;
+    assert_eq!(lang, json!(language), "{what}");
+    let overflow = browser
+        .js(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "{what} scrolls sideways by {overflow} px"
+    );
+    let text = browser
+        .js(
+            "return document.querySelector('main').innerText + ' ' + document.querySelector('header').innerText;",
+            vec![],
+        )
+        .await;
+    let text = text.as_str().unwrap().to_lowercase();
+    for word in text.split(|c: char| !c.is_alphanumeric()) {
+        assert!(
+            !ENGLISH.contains(&word),
+            "{what} ({language}) shows the English word {word:?}:\n{text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
+    let receiver = SmtpReceiver::start();
+    let mut zegel = Zegel::new(receiver.address);
+    zegel.add_tenant("Ziekenhuis Noordhaven", "zorg.example");
+    let token = zegel.token("dr.a.van.den.berg-jansen@zorg.example");
+    zegel.serve();
+    let meta = json!({
+        "subject": "Verwijsbrief cardiologie", "body_text": "Beste mevrouw De Vries,\n\nBijgaand de verwijsbrief.\n\nMet vriendelijke groet,\nDr. Van den Berg-Jansen",
+        "kind": "secure_message", "recipients": [{"email": "m.devries-oosterhuis@ontvanger.example"}],
+        "auth": {"level": "1fa", "password": "generated", "deliver": "email"}, "language": "nl"
+    });
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "meta",
+            reqwest::multipart::Part::text(meta.to_string())
+                .mime_str("application/json")
+                .unwrap(),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"verwijzing".to_vec())
+                .file_name("verwijsbrief-mevrouw-de-vries-oosterhuis-cardiologie.txt"),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"uitslagen".to_vec()).file_name("uitslagen.txt"),
+        );
+    let created: Value = client()
+        .post(format!("{}/api/v1/messages", zegel.base))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(created["id"].is_string(), "{created}");
+    let to = "m.devries-oosterhuis@ontvanger.example";
+    let link = receiver.wait_for(to, "Verwijsbrief").link(&zegel.base);
+
+    let browser = Browser::phone(390).await;
+    for (round, language) in ["nl", "sv"].into_iter().enumerate() {
+        if language == "sv" {
+            let back = link.trim_start_matches(&zegel.base);
+            browser
+                .goto(&format!("{}/lang/sv?back={back}", zegel.base))
+                .await;
+        } else {
+            browser.goto(&link).await;
+        }
+        check(&browser, "the landing page", language).await;
+        browser
+            .screenshot(&format!("portal-landing-{language}-390"))
+            .await;
+        browser.click("form[action$='/challenge'] button").await;
+        browser
+            .wait_for(
+                "document.querySelector('input[name=code]')",
+                "the password field",
+            )
+            .await;
+        check(&browser, "the password step", language).await;
+        browser
+            .screenshot(&format!("portal-password-{language}-390"))
+            .await;
+        // Mails keep the sender's language (Dutch); each round asks for a new password.
+        let mail = wait_until(
+            std::time::Duration::from_secs(30),
+            "the password mail of this round",
+            || {
+                receiver
+                    .mails()
+                    .into_iter()
+                    .filter(|m| {
+                        m.rcpt_to.iter().any(|r| r == to) && m.subject.contains("wachtwoord")
+                    })
+                    .nth(round)
+            },
+        );
+        let password = mail
+            .text
+            .lines()
+            .find(|l| l.starts_with("    "))
+            .expect("the password line")
+            .trim()
+            .to_owned();
+        browser.type_into("input[name=code]", &password).await;
+        browser.click("form[action$='/verify'] button").await;
+        browser
+            .wait_for("document.querySelector('ul.files')", "the message page")
+            .await;
+        check(&browser, "the message page", language).await;
+        browser
+            .screenshot(&format!("portal-message-{language}-390"))
+            .await;
+        // Sign out, so the Swedish round starts at the landing page again.
+        browser.click("form.signout button").await;
+        browser
+            .wait_for(
+                "document.querySelector('h1') && !document.querySelector('form.signout')",
+                "the signed-out page",
+            )
+            .await;
+    }
+    browser.close().await;
+}
