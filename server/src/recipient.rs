@@ -56,7 +56,11 @@ pub(crate) fn session_token<'h>(
     headers: &'h HeaderMap,
     recipient_id: &str,
 ) -> Option<&'h str> {
-    let name = session_cookie_name(state, recipient_id);
+    cookie(headers, &session_cookie_name(state, recipient_id))
+}
+
+/// The value of the cookie `name` a request carries, if any.
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -37,14 +37,7 @@ pub(crate) fn here() -> Option<String> {
 }
 
 fn chosen_in(headers: &HeaderMap) -> Option<Language> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .and_then(|(_, code)| Language::parse(code))
+    crate::recipient::cookie(headers, COOKIE).and_then(Language::parse)
 }
 
 /// The GET page a path belongs to: a form's POST address comes back to the page that shows the form.

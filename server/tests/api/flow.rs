@@ -213,15 +213,7 @@ async fn html_flow(server: TestServer) {
         "the token leaves the URL"
     );
 
-    let page = server
-        .client
-        .get(format!("{}{location}", server.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = server.page(&format!("{}{location}", server.base)).await;
     assert!(page.contains("Hallo <b>Piet</b>"), "{page}");
     assert!(
         !page.contains("<script") && !page.contains("tracker.example"),
@@ -257,15 +249,7 @@ async fn public_files(server: TestServer) {
         "Bcc recipients never see the others"
     );
 
-    let landing = server
-        .client
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let landing = server.page(&link).await;
     assert!(landing.contains("x.jpg") && landing.contains("files.zip"));
     let message: Value = server
         .client
@@ -497,15 +481,7 @@ async fn language_switch(server: TestServer) {
     server.send_one_time("jan@example.nl").await;
     let link = server.link_for("jan@example.nl").await;
     let path = link.trim_start_matches(&server.base).to_owned();
-    let landing = server
-        .client
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let landing = server.page(&link).await;
     assert!(
         landing.contains("Send my password"),
         "the sender chose English"
@@ -531,15 +507,7 @@ async fn language_switch(server: TestServer) {
         cookie.starts_with("zl=sv;") && cookie.contains("HttpOnly"),
         "{cookie}"
     );
-    let landing = server
-        .client
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let landing = server.page(&link).await;
     assert!(
         landing.contains("<html lang=\"sv\"") && landing.contains("Skicka mitt lösenord"),
         "{landing}"

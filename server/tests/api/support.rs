@@ -415,6 +415,18 @@ impl TestServer {
         mail.text.split("\n\n").nth(1).unwrap().trim().to_owned()
     }
 
+    /// The text of the page at `url` (a full URL), fetched with the server's cookie-keeping client.
+    pub(crate) async fn page(&self, url: &str) -> String {
+        self.client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// `POST challenge` on the JSON API of a link; the status.
     pub(crate) async fn challenge(&self, api: &str) -> u16 {
         self.client
