@@ -74,6 +74,19 @@ pub struct Branding {
     pub logo_url: Option<String>,
 }
 
+/// How Dutch texts address the recipient: the formal "u" (hospitals, municipalities and law firms) or
+/// the informal "je". Swedish "du" and English "you" need no choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum FormOfAddress {
+    /// "u", the default.
+    #[default]
+    U,
+    /// "je".
+    Je,
+}
+
 /// Whom recipients can ask about a message (seed 003's support contact): shown in every mail and portal
 /// page. A name and at least one way to reach them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +141,9 @@ pub struct TenantSettings {
     /// Whom recipients can ask about a message; shown in every mail and portal page.
     #[serde(default)]
     pub support: Option<Support>,
+    /// How Dutch mails and pages address the recipient ("u" unless the tenant chooses "je").
+    #[serde(default)]
+    pub form_of_address: FormOfAddress,
     /// The organisation's privacy statement (`https://`), linked from every mail and portal page.
     #[serde(default)]
     pub privacy_url: Option<String>,
@@ -268,6 +284,7 @@ impl TenantSettings {
             },
             notification_from: None,
             support: None,
+            form_of_address: FormOfAddress::U,
             privacy_url: None,
             hide_subject: false,
             content_filter: ContentFilterPolicy::default(),

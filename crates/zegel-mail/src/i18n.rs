@@ -5,6 +5,7 @@
 //! inserted into HTML unescaped.
 
 use zegel_core::Language;
+use zegel_core::settings::FormOfAddress;
 
 /// Every sentence a recipient or sender may read, in one language.
 #[derive(Debug)]
@@ -157,6 +158,81 @@ const NL: Texts = Texts {
     home_text: "Via deze server ontvangt u beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die u hebt ontvangen om uw bericht te lezen.",
 };
 
+/// Dutch in the informal "je", for tenants that write to their recipients that way.
+const NL_JE: Texts = Texts {
+    lang: "nl",
+    neutral_subject: "Beveiligd bericht",
+    notify_subject_message: "Beveiligd bericht: {subject}",
+    notify_subject_files: "Beveiligde bestanden: {subject}",
+    neutral_subject_files: "Beveiligde bestanden",
+    notify_subject_public: "Bestanden: {subject}",
+    neutral_subject_public: "Bestanden",
+    notify_intro_message: "{sender} heeft je het beveiligde bericht \u{201c}{subject}\u{201d} gestuurd. Klik op de knop om het te openen.",
+    notify_intro_message_untitled: "{sender} heeft je een beveiligd bericht gestuurd. Klik op de knop om het te openen.",
+    notify_intro_files: "{sender} heeft je beveiligde bestanden gestuurd. Klik op de knop om ze te downloaden.",
+    notify_intro_public: "{sender} heeft je bestanden gestuurd. Klik op de knop om ze te downloaden.",
+    button_open_message: "Bericht openen",
+    button_download_files: "Bestanden downloaden",
+    link_expires: "De link is geldig tot {date} om {time}.",
+    footer: "Beveiligd verstuurd met Zegel.",
+    password_subject: "Je wachtwoord voor \u{201c}{subject}\u{201d}",
+    password_subject_untitled: "Je wachtwoord voor het beveiligde bericht",
+    password_intro: "Met dit wachtwoord open je het bericht \u{201c}{subject}\u{201d} van {sender}:",
+    password_intro_untitled: "Met dit wachtwoord open je het beveiligde bericht van {sender}:",
+    password_valid: "Het wachtwoord is {minutes} minuten geldig. Een nieuw wachtwoord vervangt het vorige.",
+    password_note: "Heb je hier niet om gevraagd? Dan kun je deze e-mail negeren.",
+    channel_intro: "{sender} heeft je het beveiligde bericht \u{201c}{subject}\u{201d} gestuurd.",
+    channel_intro_untitled: "{sender} heeft je een beveiligd bericht gestuurd.",
+    send_password_intro: "Om het bericht te openen, sturen we je een wachtwoord. De afzender heeft gevraagd het naar dit e-mailadres te sturen:",
+    button_send_password: "Stuur me het wachtwoord",
+    enter_password_email: "Vul het wachtwoord in dat je per e-mail hebt ontvangen.",
+    enter_password_other: "Vul het wachtwoord in dat je van de afzender hebt gekregen.",
+    password_label: "Wachtwoord",
+    button_open: "Openen",
+    resend: "Niet ontvangen? Stuur een nieuw wachtwoord",
+    password_sent: "We hebben een wachtwoord naar je e-mailadres gestuurd.",
+    wrong_password: "Dit wachtwoord klopt niet of is verlopen. Probeer het opnieuw of vraag een nieuw wachtwoord aan.",
+    too_many_attempts: "Te veel pogingen. Probeer het over {n} seconden opnieuw.",
+    too_many_attempts_minutes: "Te veel pogingen. Probeer het over {n} minuten opnieuw.",
+    too_many_sends: "Je hebt het afgelopen uur te vaak een wachtwoord aangevraagd. Probeer het over een uur opnieuw.",
+    locked: "De toegang tot dit bericht is geblokkeerd na te veel mislukte pogingen. Vraag de afzender om het te deblokkeren.",
+    unavailable_title: "Deze link is niet beschikbaar",
+    unavailable_text: "De link is verlopen, door de afzender ingetrokken of bestaat niet. Heb je het bericht nog nodig? Vraag de afzender het opnieuw te sturen.",
+    limit_title: "Downloadlimiet bereikt",
+    limit_text: "Dit bestand is zo vaak gedownload als de afzender heeft toegestaan.",
+    session_ended: "Je sessie is verlopen. Open de link uit de e-mail opnieuw.",
+    from_label: "Van",
+    files_label: "Bestanden",
+    download_all: "Alles downloaden (zip)",
+    available_until: "Beschikbaar tot",
+    public_files_intro: "{sender} heeft je bestanden gestuurd. Download ze een voor een of allemaal tegelijk.",
+    secure_badge: "Beveiligd door Zegel",
+    send_code_intro: "Om het bericht te openen, sturen we je een sms-code. De afzender heeft gevraagd de code naar dit mobiele nummer te sturen:",
+    button_send_code: "Stuur me de sms-code",
+    enter_code: "Vul de sms-code in die we je hebben gestuurd.",
+    code_label: "Sms-code",
+    resend_code: "Niet ontvangen? Stuur een nieuwe code",
+    code_sent: "We hebben een sms-code naar je mobiele telefoon gestuurd.",
+    too_many_code_sends: "Je hebt het afgelopen uur te vaak een sms-code aangevraagd. Probeer het over een uur opnieuw.",
+    wrong_code: "Deze code klopt niet of is verlopen. Probeer het opnieuw of vraag een nieuwe code aan.",
+    busy: "Er wordt op dit moment erg vaak geprobeerd in te loggen. Probeer het over een paar seconden opnieuw; er is niets meegeteld.",
+    sign_out: "Afmelden",
+    signed_out_title: "Je bent afgemeld",
+    signed_out_text: "Je sessie is beëindigd. Wil je het bericht opnieuw bekijken, open dan de link uit de e-mail.",
+    support_intro: "Vragen over dit bericht? Neem contact op met {name}:",
+    privacy_label: "Privacyverklaring",
+    downloads_left: "nog {n} keer te downloaden",
+    reason_limit: "downloadlimiet bereikt",
+    withdrawn_label: "ingetrokken door de afzender",
+    zip_note_name: "Niet in deze zip.txt",
+    zip_note_intro: "Deze bestanden zitten niet in deze zip:",
+    session_ended_title: "Je sessie is verlopen",
+    back_to_message: "Terug naar het bericht",
+    language_label: "Taal",
+    home_title: "Beveiligde berichten",
+    home_text: "Via deze server ontvang je beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die je hebt ontvangen om je bericht te lezen.",
+};
+
 const EN: Texts = Texts {
     lang: "en",
     neutral_subject: "Secure message",
@@ -305,8 +381,16 @@ const SV: Texts = Texts {
     home_text: "Via den här servern tar du emot säkra meddelanden och filer från organisationer som använder Zegel. Öppna länken i mejlet du har fått för att läsa ditt meddelande.",
 };
 
-/// The texts of a language.
+/// The texts of a language, Dutch in the formal "u".
 pub fn texts(language: Language) -> &'static Texts {
+    texts_for(language, FormOfAddress::U)
+}
+
+/// The texts of a language, Dutch in the tenant's form of address.
+pub fn texts_for(language: Language, form: FormOfAddress) -> &'static Texts {
+    if (language, form) == (Language::Nl, FormOfAddress::Je) {
+        return &NL_JE;
+    }
     match language {
         Language::Nl => &NL,
         Language::En => &EN,
@@ -389,6 +473,19 @@ mod tests {
         // The formal "u" throughout, as hospitals, municipalities and law firms write.
         for informal in ["je", "Je", "jij", "jouw", "Jouw", "jou"] {
             assert!(!words.contains(&informal), "'{informal}' in {all}");
+        }
+        // And the informal table, for tenants that choose "je", is informal throughout.
+        let informal = format!("{NL_JE:?}");
+        let informal_words: Vec<&str> = informal
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .collect();
+        for formal in [
+            "u", "U", "uw", "Uw", "wij", "Wij", "mij", "Hebt", "kunt", "Wilt",
+        ] {
+            assert!(
+                !informal_words.contains(&formal),
+                "'{formal}' in {informal}"
+            );
         }
         // One word per thing: sms-code, afzender, beveiligd(e); no loan words or variants.
         for variant in [

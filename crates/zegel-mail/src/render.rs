@@ -5,7 +5,7 @@ use askama::Template;
 use zegel_core::{Language, MessageKind};
 
 use crate::OutgoingEmail;
-use crate::i18n::{Texts, date_and_time, fill, texts};
+use crate::i18n::{Texts, date_and_time, fill, texts, texts_for};
 
 #[derive(Template)]
 #[template(path = "email.html")]
@@ -100,7 +100,7 @@ const ZEGEL_GREEN: &str = "#0b6e4f";
 
 /// Renders a notification in a tenant's look: its name (and logo) in the header and its accent colour.
 pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEmail {
-    let t = texts(n.language);
+    let t = texts_for(n.language, look.form);
     let (date, time) = date_and_time(n.expires_at, n.timezone, n.language);
     let is_message = n.kind == MessageKind::SecureMessage;
     // A hidden or missing subject is named once, neutrally: never "Secure message: Secure message".
@@ -182,6 +182,8 @@ pub struct Look<'a> {
     pub support: Option<&'a zegel_core::settings::Support>,
     /// The privacy statement.
     pub privacy_url: Option<&'a str>,
+    /// How Dutch texts address the recipient.
+    pub form: zegel_core::settings::FormOfAddress,
 }
 
 impl Look<'_> {
@@ -215,6 +217,7 @@ impl Look<'static> {
         logo: None,
         support: None,
         privacy_url: None,
+        form: zegel_core::settings::FormOfAddress::U,
     };
 }
 
@@ -244,7 +247,7 @@ pub fn password(
     from: &str,
     look: &Look<'_>,
 ) -> OutgoingEmail {
-    let t = texts(language);
+    let t = texts_for(language, look.form);
     let (title, intro) = if subject.trim().is_empty() {
         (
             t.password_subject_untitled.to_owned(),

@@ -204,12 +204,18 @@ const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ 
 /// then the organisation's name.
 pub fn code_text(
     language: Language,
+    form: zegel_core::settings::FormOfAddress,
     organisation: &str,
     subject: &str,
     code: &str,
     valid_minutes: i64,
 ) -> String {
     let (before, neutral, valid) = match language {
+        Language::Nl if form == zegel_core::settings::FormOfAddress::Je => (
+            "Je code van {org} voor",
+            "je beveiligde bericht",
+            "{n} min. geldig",
+        ),
         Language::Nl => (
             "Uw code van {org} voor",
             "uw beveiligde bericht",
@@ -271,19 +277,38 @@ pub fn code_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zegel_core::settings::FormOfAddress;
 
     #[test]
     fn code_texts_fit_one_segment() {
         assert_eq!(
-            code_text(Language::En, "ZHN", "Dossier 42", "123456", 10),
+            code_text(Language::Nl, FormOfAddress::Je, "ZHN", "", "123456", 10),
+            "Je code van ZHN voor je beveiligde bericht: 123456 (10 min. geldig)"
+        );
+        assert_eq!(
+            code_text(
+                Language::En,
+                FormOfAddress::U,
+                "ZHN",
+                "Dossier 42",
+                "123456",
+                10
+            ),
             "Your code from ZHN for \"Dossier 42\": 123456 (valid 10 min.)"
         );
         assert_eq!(
-            code_text(Language::Nl, "Ziekenhuis Noordhaven", "", "123456", 10),
+            code_text(
+                Language::Nl,
+                FormOfAddress::U,
+                "Ziekenhuis Noordhaven",
+                "",
+                "123456",
+                10
+            ),
             "Uw code van Ziekenhuis Noordhaven voor uw beveiligde bericht: 123456 (10 min. geldig)"
         );
         let long = "Verslag ".repeat(40);
-        let text = code_text(Language::Sv, "ZHN", &long, "654321", 10);
+        let text = code_text(Language::Sv, FormOfAddress::U, "ZHN", &long, "654321", 10);
         assert!(
             text.chars().count() <= 160 && text.ends_with("…\": 654321 (gäller 10 min.)"),
             "{text}"
@@ -291,6 +316,7 @@ mod tests {
         // ë is not GSM-7: the message is Unicode and must stay within 70 characters.
         let unicode = code_text(
             Language::Nl,
+            FormOfAddress::U,
             "ZHN",
             "Patiëntendossier van mevrouw Jansen-de Vries, afdeling cardiologie",
             "111111",

@@ -331,6 +331,7 @@ pub async fn challenge(
         let sms = zegel_mail::sms::OutgoingSms {
             body: zegel_mail::sms::code_text(
                 language(access),
+                settings.form_of_address,
                 &settings.branding.name,
                 subject,
                 &code,

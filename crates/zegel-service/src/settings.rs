@@ -263,6 +263,7 @@ pub fn look(settings: &TenantSettings) -> render::Look<'_> {
         logo: settings.branding.logo_url.as_deref(),
         support: settings.support.as_ref(),
         privacy_url: settings.privacy_url.as_deref(),
+        form: settings.form_of_address,
     }
 }
 

@@ -81,6 +81,8 @@ pub struct FormValues {
     pub support_url: String,
     /// URL or empty.
     pub privacy_url: String,
+    /// `u` or `je`.
+    pub form_of_address: String,
     /// Checkbox.
     pub gateway_attachments_as_secure_files: bool,
     /// One row per kind.
@@ -170,6 +172,11 @@ impl FormValues {
             support_phone: support.and_then(|s| s.phone.clone()).unwrap_or_default(),
             support_url: support.and_then(|s| s.url.clone()).unwrap_or_default(),
             privacy_url: settings.privacy_url.clone().unwrap_or_default(),
+            form_of_address: match settings.form_of_address {
+                zegel_core::settings::FormOfAddress::U => "u",
+                zegel_core::settings::FormOfAddress::Je => "je",
+            }
+            .to_owned(),
             gateway_attachments_as_secure_files: settings.gateway_attachments_as_secure_files,
             rules,
             activation_level: filter
@@ -242,6 +249,7 @@ impl FormValues {
             support_phone: text("support_phone"),
             support_url: text("support_url"),
             privacy_url: text("privacy_url"),
+            form_of_address: text("form_of_address"),
             gateway_attachments_as_secure_files: checked("gateway_attachments_as_secure_files"),
             rules,
             activation_level: text("activation_level"),
@@ -377,6 +385,13 @@ impl FormValues {
                 url: optional(&self.support_url),
             }),
             privacy_url: optional(&self.privacy_url),
+            form_of_address: match self.form_of_address.trim() {
+                "" | "u" => zegel_core::settings::FormOfAddress::U,
+                "je" => zegel_core::settings::FormOfAddress::Je,
+                _ => {
+                    return Err(AppError::invalid("form_of_address", "choose u or je"));
+                }
+            },
             gateway_attachments_as_secure_files: self.gateway_attachments_as_secure_files,
             content_filter: zegel_core::policy::ContentFilterPolicy {
                 rules,

@@ -6,10 +6,11 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 use zegel_core::Language;
+use zegel_core::settings::FormOfAddress;
 
 use super::{Brand, render_branded};
 use crate::state::AppState;
-use zegel_mail::i18n::{Texts, fill, texts};
+use zegel_mail::i18n::{Texts, fill, texts_for};
 use zegel_service::access::{self, Gate, MessageLink};
 
 /// The words of the address step, per language.
@@ -35,6 +36,20 @@ const NL: AddressTexts = AddressTexts {
     button_code: "Stuur mij een sms-code",
     sent_password: "Als het bericht aan {email} is gericht, hebben wij een wachtwoord naar dat adres gestuurd. Vul het hieronder in.",
     sent_code: "Als het bericht aan {email} is gericht, hebben wij een sms-code gestuurd naar het mobiele nummer dat de afzender heeft opgegeven. Vul de code hieronder in.",
+    other_address: "Een ander e-mailadres invullen",
+    invalid_address: "Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.",
+    wrong: "Dit wachtwoord of deze code klopt niet of is verlopen. Controleer ook het e-mailadres en probeer het opnieuw.",
+};
+
+/// Dutch in the informal "je", for tenants that choose it.
+const NL_JE: AddressTexts = AddressTexts {
+    intro: "{sender} heeft je een beveiligd bericht gestuurd: \"{subject}\".",
+    ask: "Vul het e-mailadres in waarop je dit bericht hebt ontvangen.",
+    email_label: "Je e-mailadres",
+    button_password: "Stuur me een wachtwoord",
+    button_code: "Stuur me een sms-code",
+    sent_password: "Als het bericht aan {email} is gericht, hebben we een wachtwoord naar dat adres gestuurd. Vul het hieronder in.",
+    sent_code: "Als het bericht aan {email} is gericht, hebben we een sms-code gestuurd naar het mobiele nummer dat de afzender heeft opgegeven. Vul de code hieronder in.",
     other_address: "Een ander e-mailadres invullen",
     invalid_address: "Vul een geldig e-mailadres in, bijvoorbeeld naam@voorbeeld.nl.",
     wrong: "Dit wachtwoord of deze code klopt niet of is verlopen. Controleer ook het e-mailadres en probeer het opnieuw.",
@@ -66,8 +81,16 @@ const SV: AddressTexts = AddressTexts {
     wrong: "Lösenordet eller koden är fel eller har gått ut. Kontrollera även e-postadressen och försök igen.",
 };
 
-/// The address step's words in `language`.
+/// The address step's words in `language`, Dutch in the formal "u".
 pub fn address_texts(language: Language) -> &'static AddressTexts {
+    address_texts_for(language, FormOfAddress::U)
+}
+
+/// The address step's words in `language`, Dutch in the tenant's form of address.
+pub fn address_texts_for(language: Language, form: FormOfAddress) -> &'static AddressTexts {
+    if (language, form) == (Language::Nl, FormOfAddress::Je) {
+        return &NL_JE;
+    }
     match language {
         Language::Nl => &NL,
         Language::En => &EN,
@@ -117,8 +140,9 @@ pub async fn page(
 ) -> Response {
     let message = link.message();
     let language = crate::portal::language_of(message);
-    let t = texts(language);
-    let a = address_texts(language);
+    let brand = Brand::of(state, &message.tenant_id).await;
+    let t = texts_for(language, brand.form);
+    let a = address_texts_for(language, brand.form);
     // Before sign-in the page shows no more than the notification did.
     let subject = match access::content(state, message) {
         Ok(content) if !content.subject.trim().is_empty() && !content.subject_hidden => {
@@ -135,7 +159,6 @@ pub async fn page(
         if sms { a.sent_code } else { a.sent_password },
         &[("email", email.unwrap_or_default())],
     );
-    let brand = Brand::of(state, &message.tenant_id).await;
     let csp = brand.csp();
     render_branded(
         AddressPage {

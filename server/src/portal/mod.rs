@@ -16,7 +16,7 @@ use zegel_core::Language;
 
 use crate::client::Client;
 use crate::state::AppState;
-use zegel_mail::i18n::{Texts, date_and_time, fill, texts};
+use zegel_mail::i18n::{Texts, date_and_time, fill, texts, texts_for};
 use zegel_service::ClientInfo;
 use zegel_service::access::{self, AccessError, Gate, Link};
 use zegel_store::messages::Access;
@@ -76,6 +76,8 @@ pub struct Brand {
     pub privacy_url: Option<String>,
     /// The language switch of the page being answered.
     pub languages: Vec<language::LanguageLink>,
+    /// How the tenant's Dutch pages address the recipient.
+    pub form: zegel_core::settings::FormOfAddress,
 }
 
 impl Brand {
@@ -88,6 +90,7 @@ impl Brand {
             support: None,
             privacy_url: None,
             languages: language::home_links(),
+            form: zegel_core::settings::FormOfAddress::U,
         }
     }
 
@@ -123,6 +126,7 @@ impl Brand {
                     support: settings.support.clone(),
                     privacy_url: settings.privacy_url.clone(),
                     languages: language::links(),
+                    form: settings.form_of_address,
                 }
             }
             Err(_) => Self::zegel(),
@@ -439,7 +443,8 @@ async fn render_landing(
     status: StatusCode,
 ) -> Response {
     let language = language_of(access);
-    let t = texts(language);
+    let brand = Brand::of(state, &access.tenant_id).await;
+    let t = texts_for(language, brand.form);
     let content = match access::content(state, access) {
         Ok(content) => content,
         Err(error) => return error_page(&error, language),
@@ -511,7 +516,6 @@ async fn render_landing(
     } else {
         zegel_core::address::mask_email(&access.email)
     };
-    let brand = Brand::of(state, &access.tenant_id).await;
     let csp = brand.csp();
     render_branded(
         LandingPage {
@@ -814,13 +818,13 @@ async fn message_page(
         Err(error) => return error_page(&error, page_language(None, &headers)),
     };
     let language = language_of(&access);
-    let t = texts(language);
+    let brand = Brand::of(&state, &access.tenant_id).await;
+    let t = texts_for(language, brand.form);
     let view = match access::open_message(&state, &access).await {
         Ok(view) => view,
         Err(error) => return error_page(&error, language),
     };
     let (date, time) = date_and_time(access.expires_at, &state.config.timezone, language);
-    let brand = Brand::of(&state, &access.tenant_id).await;
     let csp = brand.csp();
     render_branded(
         MessagePage {

@@ -1195,3 +1195,38 @@ async fn admin_page_signs_in_and_saves() {
         .unwrap();
     assert!(page.contains("name=\"token\""));
 }
+
+async fn informal(server: TestServer) {
+    let admin = admin_token(&server, "ciso@zorg.example").await;
+    assert_eq!(
+        patch(&server, &admin, &json!({"form_of_address": "je"}))
+            .await
+            .status(),
+        200
+    );
+    let mut message = secure_message("jan@example.nl");
+    message["language"] = json!("nl");
+    assert_eq!(send(&server, &message).await.0, 201);
+    server.deliver().await;
+    let mail = server
+        .mails()
+        .into_iter()
+        .find(|m| m.to == "jan@example.nl")
+        .expect("a notification");
+    assert!(
+        mail.text.contains("heeft je het beveiligde bericht"),
+        "{}",
+        mail.text
+    );
+    let start = mail.text.find(&format!("{}/m/", server.base)).unwrap();
+    let link = mail.text[start..].split_whitespace().next().unwrap();
+    let landing = server.page(link).await;
+    assert!(landing.contains("Stuur me het wachtwoord"), "{landing}");
+    let (status, body) =
+        outcome(patch(&server, &admin, &json!({"form_of_address": "jij"})).await).await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (422, &json!("form_of_address"))
+    );
+}
+on_both!(dutch_can_be_informal, informal);
