@@ -182,6 +182,35 @@ impl Zegel {
             .to_owned()
     }
 
+    /// `POST /api/v1/messages` as the holder of `token`: the `meta` part and a `file` part per
+    /// `(name, bytes)`.
+    pub async fn send_message(
+        &self,
+        token: &str,
+        meta: &serde_json::Value,
+        files: &[(&str, &[u8])],
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new().part(
+            "meta",
+            reqwest::multipart::Part::text(meta.to_string())
+                .mime_str("application/json")
+                .unwrap(),
+        );
+        for (name, bytes) in files {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            );
+        }
+        client()
+            .post(format!("{}/api/v1/messages", self.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The body of the first SMS to `to` (E.164) in the dev SMS box, waited for.
     pub async fn wait_for_sms(&self, to: &str) -> String {
         let url = format!("{}/dev/sms.json", self.base);

@@ -166,7 +166,7 @@ impl Ocr {
         }
         let deadline = Instant::now() + self.page_timeout;
         let (image, dpi) = match input {
-            OcrInput::Image(bytes) => (bytes.to_vec(), None),
+            OcrInput::Image(bytes) => (std::borrow::Cow::Borrowed(bytes), None),
             OcrInput::PdfPage { pdf, page } => {
                 let renderer = self
                     .renderer
@@ -182,6 +182,7 @@ impl Ocr {
                     file_size: 2 * Limits::default().max_bytes_read,
                 };
                 let (status, pgm) = run_child(
+                    "the page renderer",
                     sandboxed(program, &limits, renderer, &args),
                     pdf,
                     MAX_PAGE_IMAGE,
@@ -190,7 +191,7 @@ impl Ocr {
                 if !status.success() || pgm.is_empty() {
                     return Err("the page could not be rendered".into());
                 }
-                (pgm, Some("300"))
+                (std::borrow::Cow::Owned(pgm), Some("300"))
             }
         };
         let mut args = vec!["stdin", "stdout", "-l", &self.languages, "--psm", "3"];
@@ -203,6 +204,7 @@ impl Ocr {
             file_size: 0,
         };
         let (status, text) = run_child(
+            "tesseract",
             sandboxed(program, &limits, &self.tesseract, &args),
             &image,
             MAX_OCR_TEXT,
@@ -292,8 +294,13 @@ impl Readers for Sandbox {
         let mut command = Command::new(&self.program);
         command.arg("extract-pdf").env_clear();
         let deadline = Instant::now() + ATTACHMENT_DEADLINE;
-        let (status, json) = run_child(command, bytes, PDF_CHILD_MAX_OUTPUT, deadline)
-            .map_err(|e| e.replace("the program", "the PDF reader"))?;
+        let (status, json) = run_child(
+            "the PDF reader",
+            command,
+            bytes,
+            PDF_CHILD_MAX_OUTPUT,
+            deadline,
+        )?;
         if !status.success() {
             return Err("the PDF could not be read".to_owned());
         }
@@ -355,9 +362,11 @@ pub fn sandbox_child(limits: ChildLimits, program: &Path, args: &[String]) -> i3
     127
 }
 
-/// Runs `command` with `input` on its stdin, reading at most `max_output` bytes of its stdout, and kills
-/// it at `deadline`.
+/// Runs `command` (`what`, for errors) with `input` on its stdin, reading at most `max_output` bytes of
+/// its stdout, and kills it at `deadline`. The input is written from a scoped thread, so it is never
+/// copied; killing the child closes its pipes, which ends both threads.
 fn run_child(
+    what: &str,
     mut command: Command,
     input: &[u8],
     max_output: u64,
@@ -368,32 +377,33 @@ fn run_child(
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot start the program: {e}"))?;
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
     let mut stdin = child.stdin.take().expect("piped stdin");
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
     let mut stdout = child.stdout.take().expect("piped stdout");
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        let _ = (&mut stdout).take(max_output).read_to_end(&mut out);
-        out
-    });
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err("it took too long".to_owned());
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _ = stdin.write_all(input);
+        });
+        let reader = scope.spawn(move || {
+            let mut out = Vec::new();
+            let _ = (&mut stdout).take(max_output).read_to_end(&mut out);
+            out
+        });
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Err("it took too long".to_owned());
+                }
             }
-        }
-    };
-    let _ = writer.join();
-    let out = reader.join().unwrap_or_default();
-    Ok((status, out))
+        };
+        Ok((status, reader.join().unwrap_or_default()))
+    })
 }
 
 /// The body of `zegel extract-pdf`: limits itself, reads a PDF from stdin and writes its pages as JSON

@@ -28,29 +28,12 @@ async fn send(zegel: &Zegel, token: &str) -> Value {
         "recipients": [{"email": "jan@ontvanger.example"}, {"email": "piet@ontvanger.example", "kind": "bcc"}],
         "auth": {"level": "1fa", "password": "generated", "deliver": "email"}, "language": "nl"
     });
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "meta",
-            reqwest::multipart::Part::text(meta.to_string())
-                .mime_str("application/json")
-                .unwrap(),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(file_a()).file_name(NAME_A),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(b"regel 1\nregel 2 ZAKELIJK-HH21\n".to_vec())
-                .file_name(NAME_B),
-        );
-    let response = client()
-        .post(format!("{}/api/v1/messages", zegel.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let file_a = file_a();
+    let files: [(&str, &[u8]); 2] = [
+        (NAME_A, &file_a),
+        (NAME_B, b"regel 1\nregel 2 ZAKELIJK-HH21\n"),
+    ];
+    let response = zegel.send_message(token, &meta, &files).await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
 }

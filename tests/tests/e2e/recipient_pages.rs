@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 use zegel_tests::browser::Browser;
-use zegel_tests::{SmtpReceiver, Zegel, client, wait_until};
+use zegel_tests::{SmtpReceiver, Zegel, wait_until};
 
 /// English words that have no business on a Dutch or Swedish page (whole words, lower case).
 const ENGLISH: [&str; 14] = [
@@ -58,29 +58,16 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
         "kind": "secure_message", "recipients": [{"email": "m.devries-oosterhuis@ontvanger.example"}],
         "auth": {"level": "1fa", "password": "generated", "deliver": "email"}, "language": "nl"
     });
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "meta",
-            reqwest::multipart::Part::text(meta.to_string())
-                .mime_str("application/json")
-                .unwrap(),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(b"verwijzing".to_vec())
-                .file_name("verwijsbrief-mevrouw-de-vries-oosterhuis-cardiologie.txt"),
-        )
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(b"uitslagen".to_vec()).file_name("uitslagen.txt"),
-        );
-    let created: Value = client()
-        .post(format!("{}/api/v1/messages", zegel.base))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
+    let files: [(&str, &[u8]); 2] = [
+        (
+            "verwijsbrief-mevrouw-de-vries-oosterhuis-cardiologie.txt",
+            b"verwijzing",
+        ),
+        ("uitslagen.txt", b"uitslagen"),
+    ];
+    let created: Value = zegel
+        .send_message(&token, &meta, &files)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
