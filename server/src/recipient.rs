@@ -3,6 +3,8 @@
 //! responses with safe headers.
 
 use axum::body::Body;
+use bytes::BytesMut;
+use futures_util::StreamExt;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use zegel_service::access::{self, AccessError, Download, MessageLink};
@@ -142,6 +144,11 @@ pub fn download_response(download: Download) -> Result<Response, AccessError> {
 
 /// A `Content-Disposition: attachment` header with an ASCII fallback and the RFC 5987 UTF-8 name.
 pub fn content_disposition(name: &str) -> HeaderValue {
+    disposition("attachment", name)
+}
+
+/// A `Content-Disposition` header of `kind` (`attachment` or `inline`) naming `name` safely.
+fn disposition(kind: &'static str, name: &str) -> HeaderValue {
     let fallback: String = name
         .chars()
         .map(|c| {
@@ -163,14 +170,98 @@ pub fn content_disposition(name: &str) -> HeaderValue {
         })
         .collect();
     HeaderValue::from_str(&format!(
-        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+        "{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
     ))
-    .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+    .unwrap_or_else(|_| HeaderValue::from_static(kind))
+}
+
+/// The policy of a file shown in the browser: a sandbox (no script, no plugin, an opaque origin, no
+/// forms), nothing loaded but the file itself, and never framed by another page.
+pub const VIEW_CSP: &str =
+    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
+/// The types a recipient can look at in the browser, told by the file's first bytes, never by its
+/// name: PDF and the common pictures. SVG and HTML are not among them: they can carry scripts.
+pub fn viewable_type(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if head.starts_with(b"\xff\xd8\xff") {
+        Some("image/jpeg")
+    } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Whether the page offers "View" for a file: its name promises a viewable type. The bytes decide
+/// when it is opened ([`view_response`]); a file that is not what its name says is downloaded.
+pub fn looks_viewable(name: &str) -> bool {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(
+        extension.as_deref(),
+        Some("pdf" | "png" | "jpg" | "jpeg" | "gif" | "webp")
+    )
+}
+
+/// A file shown in the browser: `Content-Disposition: inline` with its sniffed type under
+/// [`VIEW_CSP`] when its first bytes are a viewable type, else the ordinary download.
+pub async fn view_response(download: Download) -> Result<Response, AccessError> {
+    let Download {
+        name,
+        size,
+        mut body,
+    } = download;
+    let mut head = BytesMut::new();
+    while head.len() < 12 {
+        match body.next().await {
+            Some(Ok(bytes)) => head.extend_from_slice(&bytes),
+            Some(Err(error)) => return Err(AccessError::Internal(error.into())),
+            None => break,
+        }
+    }
+    let head = head.freeze();
+    let kind = viewable_type(&head);
+    let body = futures_util::stream::once(async move { Ok(head) })
+        .chain(body)
+        .boxed();
+    let download = Download { name, size, body };
+    let Some(kind) = kind else {
+        return download_response(download);
+    };
+    let mut response = Response::builder()
+        .header(header::CONTENT_TYPE, kind)
+        .header(header::CONTENT_DISPOSITION, disposition("inline", &download.name))
+        .header(header::CONTENT_SECURITY_POLICY, VIEW_CSP)
+        .header("x-content-type-options", "nosniff")
+        .header(header::CACHE_CONTROL, "no-store");
+    if let Some(size) = download.size {
+        response = response.header(header::CONTENT_LENGTH, size);
+    }
+    response
+        .body(Body::from_stream(download.body))
+        .map_err(|e| AccessError::Internal(e.into()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_pdfs_and_pictures_are_viewable_by_content() {
+        assert_eq!(viewable_type(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(viewable_type(b"\x89PNG\r\n\x1a\n\0\0"), Some("image/png"));
+        assert_eq!(viewable_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(viewable_type(b"<svg xmlns="), None);
+        assert_eq!(viewable_type(b"<html><script>"), None);
+        assert_eq!(viewable_type(b"%PD"), None);
+        assert!(looks_viewable("Scan.PDF") && looks_viewable("foto.jpeg"));
+        assert!(!looks_viewable("plaatje.svg") && !looks_viewable("pdf"));
+    }
 
     #[test]
     fn download_names_are_safe_headers() {

@@ -82,6 +82,8 @@ pub struct Texts {
     pub session_ended_title: &'static str,
     pub back_to_message: &'static str,
     pub language_label: &'static str,
+    pub view_file: &'static str,
+    pub show_password: &'static str,
 }
 
 const NL: Texts = Texts {
@@ -154,6 +156,8 @@ const NL: Texts = Texts {
     session_ended_title: "Uw sessie is verlopen",
     back_to_message: "Terug naar het bericht",
     language_label: "Taal",
+    view_file: "Bekijken",
+    show_password: "Wachtwoord tonen",
     home_title: "Beveiligde berichten",
     home_text: "Via deze server ontvangt u beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die u hebt ontvangen om uw bericht te lezen.",
 };
@@ -229,6 +233,8 @@ const NL_JE: Texts = Texts {
     session_ended_title: "Je sessie is verlopen",
     back_to_message: "Terug naar het bericht",
     language_label: "Taal",
+    view_file: "Bekijken",
+    show_password: "Wachtwoord tonen",
     home_title: "Beveiligde berichten",
     home_text: "Via deze server ontvang je beveiligde berichten en bestanden van organisaties die Zegel gebruiken. Open de link in de e-mail die je hebt ontvangen om je bericht te lezen.",
 };
@@ -303,6 +309,8 @@ const EN: Texts = Texts {
     session_ended_title: "Your session has ended",
     back_to_message: "Back to the message",
     language_label: "Language",
+    view_file: "View",
+    show_password: "Show password",
     home_title: "Secure messages",
     home_text: "Through this server you receive secure messages and files from organisations that use Zegel. Open the link in the e-mail you received to read your message.",
 };
@@ -377,6 +385,8 @@ const SV: Texts = Texts {
     session_ended_title: "Din session har upphört",
     back_to_message: "Tillbaka till meddelandet",
     language_label: "Språk",
+    view_file: "Visa",
+    show_password: "Visa lösenordet",
     home_title: "Säkra meddelanden",
     home_text: "Via den här servern tar du emot säkra meddelanden och filer från organisationer som använder Zegel. Öppna länken i mejlet du har fått för att läsa ditt meddelande.",
 };

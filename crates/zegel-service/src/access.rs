@@ -600,6 +600,26 @@ pub async fn session_access(
     Ok(access)
 }
 
+/// The message a recipient id belongs to, only for the look and language of a page about it (an
+/// error page, say): it grants nothing. None for an unknown id.
+pub async fn look_of_recipient(state: &Services, recipient_id: &str) -> Option<Access> {
+    if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    messages::access_by_recipient(&state.db, recipient_id)
+        .await
+        .ok()?
+}
+
+/// The message a link belongs to, only for the look and language of a page about it: it grants
+/// nothing. None for a link that is gone.
+pub async fn look_of_link(state: &Services, token: &str) -> Option<Access> {
+    match resolve_link(state, token).await.ok()? {
+        Link::Recipient(access) => Some(access),
+        Link::Message(link) => Some(link.message().clone()),
+    }
+}
+
 /// A file as a recipient sees it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FileView {

@@ -42,6 +42,10 @@ pub fn router() -> Router<AppState> {
             post(public_download).get(back_to_landing),
         )
         .route(
+            "/m/{token}/files/{file_id}/view",
+            post(public_view).get(back_to_landing),
+        )
+        .route(
             "/m/{token}/files.zip",
             post(public_zip).get(back_to_landing),
         )
@@ -51,12 +55,17 @@ pub fn router() -> Router<AppState> {
             post(session_download).get(back_to_message),
         )
         .route(
+            "/r/{recipient_id}/files/{file_id}/view",
+            post(session_view).get(back_to_message),
+        )
+        .route(
             "/r/{recipient_id}/files.zip",
             post(session_zip).get(back_to_message),
         )
         .route("/r/{recipient_id}/logout", post(logout))
         .route("/phones/{token}", get(phones::show).post(phones::submit))
         .route("/static/portal.css", get(stylesheet))
+        .route("/static/portal.js", get(script))
         .route("/static/brand.css", get(brand_stylesheet))
         .layer(axum::middleware::from_fn(language::remember))
 }
@@ -141,8 +150,8 @@ impl Brand {
         let logo = url::Url::parse(self.logo.as_deref()?).ok()?;
         let origin = logo_origin(&logo)?;
         HeaderValue::from_str(&format!(
-            "default-src 'none'; style-src 'self'; img-src 'self' data: {origin}; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: {origin}; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         ))
         .ok()
     }
@@ -202,6 +211,8 @@ pub struct FileLine {
     left_text: Option<String>,
     /// At its download limit: shown, not offered.
     exhausted: bool,
+    /// Its name promises a PDF or a picture: "View" is offered beside the download.
+    viewable: bool,
 }
 
 #[derive(Template)]
@@ -333,14 +344,44 @@ fn too_many_attempts(t: &Texts, seconds: i64) -> String {
 }
 
 /// Turns an access error into the page a recipient sees.
-fn error_page(error: &AccessError, language: Language) -> Response {
-    error_page_back(error, language, None)
+fn error_page(error: &AccessError, language: Language, brand: Brand) -> Response {
+    error_page_back(error, language, brand, None)
+}
+
+/// The look and language of a page about the link `token`: its organisation's and its message's, or
+/// Zegel's and the browser's for a link that is gone.
+async fn look_of_link(state: &AppState, token: &str, headers: &HeaderMap) -> (Brand, Language) {
+    look(state, access::look_of_link(state, token).await, headers).await
+}
+
+/// The look and language of a page about the recipient `recipient_id` (see [`look_of_link`]).
+async fn look_of_recipient(
+    state: &AppState,
+    recipient_id: &str,
+    headers: &HeaderMap,
+) -> (Brand, Language) {
+    look(state, access::look_of_recipient(state, recipient_id).await, headers).await
+}
+
+async fn look(state: &AppState, access: Option<Access>, headers: &HeaderMap) -> (Brand, Language) {
+    match access {
+        Some(access) => (
+            Brand::of(state, &access.tenant_id).await,
+            language_of(&access),
+        ),
+        None => (Brand::zegel(), page_language(None, headers)),
+    }
 }
 
 /// [`error_page`] with a way back to `back` (the message page, or the link's landing page) for the
 /// errors after which it still works: a download limit or a throttle, not a gone link or session.
-fn error_page_back(error: &AccessError, language: Language, back: Option<String>) -> Response {
-    let t = texts(language);
+fn error_page_back(
+    error: &AccessError,
+    language: Language,
+    brand: Brand,
+    back: Option<String>,
+) -> Response {
+    let t = texts_for(language, brand.form);
     let back = back.filter(|_| {
         matches!(
             error,
@@ -392,15 +433,17 @@ fn error_page_back(error: &AccessError, language: Language, back: Option<String>
             )
         }
     };
-    let mut response = render(
+    let csp = brand.csp();
+    let mut response = render_branded(
         NoticePage {
             t,
-            brand: Brand::zegel(),
+            brand,
             title,
             text,
             back,
         },
         status,
+        csp,
     );
     if let Some(seconds) = retry_after(error) {
         response
@@ -447,7 +490,7 @@ async fn render_landing(
     let t = texts_for(language, brand.form);
     let content = match access::content(state, access) {
         Ok(content) => content,
-        Err(error) => return error_page(&error, language),
+        Err(error) => return error_page(&error, language, brand),
     };
     // Before sign-in the landing page shows no more than the notification did.
     let titled = !(content.subject.trim().is_empty() || content.subject_hidden);
@@ -460,16 +503,17 @@ async fn render_landing(
     let (files, intro) = if gate == Gate::Open {
         let files = match access::visible_files(state, access).await {
             Ok(files) => files,
-            Err(error) => return error_page(&error, language),
+            Err(error) => return error_page(&error, language, brand),
         };
         let lines = files
             .into_iter()
             .map(|(f, name)| FileLine {
                 id: f.id,
-                name,
                 size_text: size_text(language, f.size),
                 left_text: None,
                 exhausted: false,
+                viewable: crate::recipient::looks_viewable(&name),
+                name,
             })
             .collect();
         (
@@ -596,7 +640,7 @@ async fn landing(
             };
             render_landing(&state, &access, &token, page, StatusCode::OK).await
         }
-        Err(error) => error_page(&error, page_language(None, &headers)),
+        Err(error) => error_page(&error, page_language(None, &headers), Brand::zegel()),
     }
 }
 
@@ -640,7 +684,7 @@ async fn challenge(
             };
             return address::page(&state, &link, &token, step, StatusCode::OK).await;
         }
-        Err(error) => return error_page(&error, page_language(None, &headers)),
+        Err(error) => return error_page(&error, page_language(None, &headers), Brand::zegel()),
     };
     match access::challenge(&state, &access, &client).await {
         Ok(_) => Redirect::to(&format!("/m/{token}?sent=1")).into_response(),
@@ -658,7 +702,10 @@ async fn challenge(
             };
             render_landing(&state, &access, &token, page, StatusCode::TOO_MANY_REQUESTS).await
         }
-        Err(error) => error_page(&error, language_of(&access)),
+        Err(error) => {
+            let brand = Brand::of(&state, &access.tenant_id).await;
+            error_page(&error, language_of(&access), brand)
+        }
     }
 }
 
@@ -682,7 +729,7 @@ async fn verify(
         Ok(Link::Message(link)) => {
             return verify_by_address(&state, &link, &token, &form, &client).await;
         }
-        Err(error) => return error_page(&error, page_language(None, &headers)),
+        Err(error) => return error_page(&error, page_language(None, &headers), Brand::zegel()),
     };
     let t = texts(language_of(&access));
     match access::verify(&state, &access, &form.code, &client).await {
@@ -724,7 +771,10 @@ async fn verify(
             }
             response
         }
-        Err(error) => error_page(&error, language_of(&access)),
+        Err(error) => {
+            let brand = Brand::of(&state, &access.tenant_id).await;
+            error_page(&error, language_of(&access), brand)
+        }
     }
 }
 
@@ -753,7 +803,10 @@ async fn verify_by_address(
             };
             address::page(state, link, token, step, StatusCode::UNAUTHORIZED).await
         }
-        Err(error) => error_page(&error, language_of(link.message())),
+        Err(error) => {
+            let brand = Brand::of(state, &link.message().tenant_id).await;
+            error_page(&error, language_of(link.message()), brand)
+        }
     }
 }
 
@@ -772,20 +825,58 @@ async fn public_download(
     Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
+    public_file(&state, &token, &file_id, &client, &headers, Shown::Saved).await
+}
+
+/// `POST /m/<token>/files/<id>/view`: a public PDF or picture shown in the browser.
+async fn public_view(
+    State(state): State<AppState>,
+    Path((token, file_id)): Path<(String, String)>,
+    Client(client): Client,
+    headers: HeaderMap,
+) -> Response {
+    public_file(&state, &token, &file_id, &client, &headers, Shown::Viewed).await
+}
+
+/// How a file leaves: saved as a download, or viewed in the browser (when its bytes allow).
+#[derive(Clone, Copy)]
+enum Shown {
+    Saved,
+    Viewed,
+}
+
+impl Shown {
+    async fn respond(self, download: access::Download) -> Result<Response, AccessError> {
+        match self {
+            Shown::Saved => crate::recipient::download_response(download),
+            Shown::Viewed => crate::recipient::view_response(download).await,
+        }
+    }
+}
+
+async fn public_file(
+    state: &AppState,
+    token: &str,
+    file_id: &str,
+    client: &ClientInfo,
+    headers: &HeaderMap,
+    shown: Shown,
+) -> Response {
     let result = async {
-        let access = public_access(&state, &token).await?;
-        crate::recipient::download_response(
-            access::download(&state, &access, &file_id, &client).await?,
-        )
+        let access = public_access(state, token).await?;
+        shown
+            .respond(access::download(state, &access, file_id, client).await?)
+            .await
     }
     .await;
-    result.unwrap_or_else(|error| {
-        error_page_back(
-            &error,
-            page_language(None, &headers),
-            Some(format!("/m/{token}")),
-        )
-    })
+    match result {
+        Ok(response) => response,
+        Err(error) => {
+            let (brand, language) = look_of_link(state, token, headers).await;
+            let back = Some(format!("/m/{token}"));
+            error_page_back(&error, language, brand, back)
+        }
+    }
 }
 
 async fn public_zip(
@@ -799,13 +890,14 @@ async fn public_zip(
         crate::recipient::download_response(access::zip(&state, &access, &client).await?)
     }
     .await;
-    result.unwrap_or_else(|error| {
-        error_page_back(
-            &error,
-            page_language(None, &headers),
-            Some(format!("/m/{token}")),
-        )
-    })
+    match result {
+        Ok(response) => response,
+        Err(error) => {
+            let (brand, language) = look_of_link(&state, &token, &headers).await;
+            let back = Some(format!("/m/{token}"));
+            error_page_back(&error, language, brand, back)
+        }
+    }
 }
 
 async fn message_page(
@@ -815,14 +907,17 @@ async fn message_page(
 ) -> Response {
     let access = match crate::recipient::session_access(&state, &headers, &recipient_id).await {
         Ok(access) => access,
-        Err(error) => return error_page(&error, page_language(None, &headers)),
+        Err(error) => {
+            let (brand, language) = look_of_recipient(&state, &recipient_id, &headers).await;
+            return error_page(&error, language, brand);
+        }
     };
     let language = language_of(&access);
     let brand = Brand::of(&state, &access.tenant_id).await;
     let t = texts_for(language, brand.form);
     let view = match access::open_message(&state, &access).await {
         Ok(view) => view,
-        Err(error) => return error_page(&error, language),
+        Err(error) => return error_page(&error, language, brand),
     };
     let (date, time) = date_and_time(access.expires_at, &state.config.timezone, language);
     let csp = brand.csp();
@@ -857,6 +952,7 @@ async fn message_page(
                         }
                     }),
                     exhausted: f.downloads_left == Some(0),
+                    viewable: crate::recipient::looks_viewable(&f.name),
                     id: f.id,
                     name: f.name,
                     size_text: size_text(language, f.size),
@@ -876,17 +972,42 @@ async fn session_download(
     Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
+    session_file(&state, &recipient_id, &file_id, &client, &headers, Shown::Saved).await
+}
+
+/// `POST /r/<id>/files/<file>/view`: a PDF or picture of the message shown in the browser.
+async fn session_view(
+    State(state): State<AppState>,
+    Path((recipient_id, file_id)): Path<(String, String)>,
+    Client(client): Client,
+    headers: HeaderMap,
+) -> Response {
+    session_file(&state, &recipient_id, &file_id, &client, &headers, Shown::Viewed).await
+}
+
+async fn session_file(
+    state: &AppState,
+    recipient_id: &str,
+    file_id: &str,
+    client: &ClientInfo,
+    headers: &HeaderMap,
+    shown: Shown,
+) -> Response {
     let result = async {
-        let access = crate::recipient::session_access(&state, &headers, &recipient_id).await?;
-        crate::recipient::download_response(
-            access::download(&state, &access, &file_id, &client).await?,
-        )
+        let access = crate::recipient::session_access(state, headers, recipient_id).await?;
+        shown
+            .respond(access::download(state, &access, file_id, client).await?)
+            .await
     }
     .await;
-    result.unwrap_or_else(|error| {
-        let back = Some(format!("/r/{recipient_id}"));
-        error_page_back(&error, page_language(None, &headers), back)
-    })
+    match result {
+        Ok(response) => response,
+        Err(error) => {
+            let (brand, language) = look_of_recipient(state, recipient_id, headers).await;
+            let back = Some(format!("/r/{recipient_id}"));
+            error_page_back(&error, language, brand, back)
+        }
+    }
 }
 
 async fn session_zip(
@@ -900,10 +1021,14 @@ async fn session_zip(
         crate::recipient::download_response(access::zip(&state, &access, &client).await?)
     }
     .await;
-    result.unwrap_or_else(|error| {
-        let back = Some(format!("/r/{recipient_id}"));
-        error_page_back(&error, page_language(None, &headers), back)
-    })
+    match result {
+        Ok(response) => response,
+        Err(error) => {
+            let (brand, language) = look_of_recipient(&state, &recipient_id, &headers).await;
+            let back = Some(format!("/r/{recipient_id}"));
+            error_page_back(&error, language, brand, back)
+        }
+    }
 }
 
 /// `GET` of a public download address: the landing page's address, where the download is a button.
@@ -932,26 +1057,25 @@ async fn logout(
     Path(recipient_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let language = match crate::recipient::session_access(&state, &headers, &recipient_id).await {
-        Ok(access) => language_of(&access),
-        Err(_) => page_language(None, &headers),
-    };
+    let (brand, language) = look_of_recipient(&state, &recipient_id, &headers).await;
     if recipient_id.len() != 32 || !recipient_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return error_page(&AccessError::Unavailable, language);
+        return error_page(&AccessError::Unavailable, language, brand);
     }
     if let Err(error) = crate::recipient::logout(&state, &headers, &recipient_id).await {
-        return error_page(&error, language);
+        return error_page(&error, language, brand);
     }
-    let t = texts(language);
-    let mut response = render(
+    let t = texts_for(language, brand.form);
+    let csp = brand.csp();
+    let mut response = render_branded(
         NoticePage {
             t,
-            brand: Brand::zegel(),
+            brand,
             title: t.signed_out_title,
             text: t.signed_out_text,
             back: None,
         },
         StatusCode::OK,
+        csp,
     );
     response.headers_mut().insert(
         header::SET_COOKIE,
@@ -967,6 +1091,18 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/portal.css"),
+    )
+        .into_response()
+}
+
+/// `GET /static/portal.js`: the password show toggle.
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/portal.js"),
     )
         .into_response()
 }

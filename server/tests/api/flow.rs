@@ -524,3 +524,169 @@ async fn language_switch(server: TestServer) {
     }
 }
 on_both!(recipients_choose_the_page_language, language_switch);
+
+/// PDFs and pictures can be looked at in the browser: only when their bytes are what the name says,
+/// inline under a script-free sandbox, and a GET of the address changes nothing.
+async fn viewing(server: TestServer) {
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let fake = b"<html><script>alert(1)</script></html>".to_vec();
+    let meta = json!({"kind": "public_files", "subject": "Uitslagen",
+        "recipients": [{"email": "a@example.nl"}], "language": "nl"});
+    let files = [
+        ("scan.pdf", pdf.clone()),
+        ("foto.png", png),
+        ("nep.pdf", fake.clone()),
+        ("brief.txt", b"hallo".to_vec()),
+    ];
+    assert_eq!(server.send(&meta, &files).await.status(), 201);
+    let link = server.link_for("a@example.nl").await;
+    let landing = server.page(&link).await;
+    assert_eq!(
+        landing.matches("/view\" target=\"_blank\"").count(),
+        3,
+        "View is offered for the PDFs and the picture, not the text file: {landing}"
+    );
+    assert!(landing.contains(">Bekijken<"), "{landing}");
+    let message: Value = server
+        .client
+        .get(format!("{}/message", server.api_of(&link)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = |name: &str| {
+        message["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    let before = server.count("downloads").await;
+    let looked = server
+        .client
+        .get(format!("{link}/files/{}/view", id("scan.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(looked.status(), 303);
+    assert!(link.ends_with(looked.headers()["location"].to_str().unwrap()));
+    assert_eq!(server.count("downloads").await, before, "GET counts nothing");
+
+    let viewed = server
+        .client
+        .post(format!("{link}/files/{}/view", id("scan.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(viewed.status(), 200);
+    let headers = viewed.headers().clone();
+    assert_eq!(headers["content-type"], "application/pdf");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("inline; filename=\"scan.pdf\""),
+        "{headers:?}"
+    );
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.starts_with("sandbox;") && csp.contains("default-src 'none'") && !csp.contains("script"),
+        "{csp}"
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(viewed.bytes().await.unwrap().as_ref(), pdf.as_slice());
+    assert_eq!(server.count("downloads").await, before + 1, "a view is a download");
+
+    let picture = server
+        .client
+        .post(format!("{link}/files/{}/view", id("foto.png")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(picture.headers()["content-type"], "image/png");
+
+    // A file that only calls itself a PDF is downloaded, never shown.
+    let fake_view = server
+        .client
+        .post(format!("{link}/files/{}/view", id("nep.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fake_view.headers()["content-type"], "application/octet-stream");
+    assert!(
+        fake_view.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(fake_view.bytes().await.unwrap().as_ref(), fake.as_slice());
+}
+on_both!(pdfs_and_pictures_are_viewed_in_a_sandbox, viewing);
+
+/// Error pages carry the organisation's look when the page knows whose message it is about, and
+/// Zegel's own for a link that does not exist.
+async fn branded_errors(server: TestServer) {
+    let admin = server.token("ciso@zorg.example").await;
+    zegel_server::admin::grant(&server.state, "ciso@zorg.example", "admin")
+        .await
+        .unwrap();
+    let patched = server
+        .client
+        .patch(format!("{}/api/v1/admin/settings", server.base))
+        .bearer_auth(&admin)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"branding": {"name": "Zorg Noord", "color": "#0b4f6e"}}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let mut meta = secure_message("piet@example.nl");
+    meta["language"] = json!("nl");
+    assert_eq!(server.send(&meta, &[]).await.status(), 201);
+    let link = server.link_for("piet@example.nl").await;
+    server.client.post(format!("{link}/challenge")).send().await.unwrap();
+    let password = server.password_for("piet@example.nl").await;
+    let verified = server
+        .client
+        .post(format!("{link}/verify"))
+        .form(&[("code", password.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let location = verified.headers()["location"].to_str().unwrap().to_owned();
+
+    // Another browser, without the session: the organisation's page says the session has ended.
+    let stranger = reqwest::Client::new();
+    let ended = stranger
+        .get(format!("{}{location}", server.base))
+        .header("accept-language", "nl")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 401);
+    let html = ended.text().await.unwrap();
+    assert!(
+        html.contains("Zorg Noord") && html.contains("/static/brand.css?c=0b4f6e"),
+        "{html}"
+    );
+    assert!(html.contains("Uw sessie is verlopen"), "{html}");
+
+    let unknown = stranger
+        .get(format!("{}/m/{}", server.base, "A".repeat(43)))
+        .header("accept-language", "nl")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let html = unknown.text().await.unwrap();
+    assert!(!html.contains("Zorg Noord"), "an unknown link names no organisation");
+}
+on_both!(error_pages_carry_the_organisations_look, branded_errors);

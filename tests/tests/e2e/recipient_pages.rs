@@ -7,9 +7,10 @@ use serde_json::{Value, json};
 use zegel_tests::browser::Browser;
 use zegel_tests::{SmtpReceiver, Zegel, wait_until};
 
-/// English words that have no business on a Dutch or Swedish page (whole words, lower case).
+/// English words that have no business on a Dutch or Swedish page (whole words, lower case; not
+/// "open", which Dutch writes too).
 const ENGLISH: [&str; 14] = [
-    "the", "your", "you", "and", "message", "password", "send", "open", "files", "file", "sign",
+    "the", "your", "you", "and", "message", "password", "send", "view", "files", "file", "sign",
     "expires", "download", "from",
 ];
 
@@ -63,7 +64,7 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
             "verwijsbrief-mevrouw-de-vries-oosterhuis-cardiologie.txt",
             b"verwijzing",
         ),
-        ("uitslagen.txt", b"uitslagen"),
+        ("uitslagen.pdf", b"%PDF-1.4\n%%EOF\n"),
     ];
     let created: Value = zegel
         .send_message(&token, &meta, &files)
@@ -97,6 +98,15 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
             )
             .await;
         check(&browser, "the password step", language).await;
+        // The show toggle: hidden without the script, with it it turns the field into plain text.
+        let shown = browser
+            .js(
+                "const box = document.querySelector('#reveal'); box.click(); \
+                 return [box.closest('.reveal').hidden, document.querySelector('input[name=code]').type];",
+                vec![],
+            )
+            .await;
+        assert_eq!(shown, json!([false, "text"]), "the show toggle");
         browser
             .screenshot(&format!("portal-password-{language}-390"))
             .await;
@@ -127,9 +137,14 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
             .wait_for("document.querySelector('ul.files')", "the message page")
             .await;
         check(&browser, "the message page", language).await;
+        let view = browser
+            .js("return document.querySelectorAll('form.view').length;", vec![])
+            .await;
+        assert_eq!(view, json!(1), "the PDF can be viewed, the text file not");
         browser
             .screenshot(&format!("portal-message-{language}-390"))
             .await;
+        let message_page = browser.js("return location.href;", vec![]).await;
         // Sign out, so the Swedish round starts at the landing page again.
         browser.click("form.signout button").await;
         browser
@@ -137,6 +152,20 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
                 "document.querySelector('h1') && !document.querySelector('form.signout')",
                 "the signed-out page",
             )
+            .await;
+        check(&browser, "the signed-out page", language).await;
+        // The message page without a session: the organisation's page, not a dead end.
+        browser.goto(message_page.as_str().unwrap()).await;
+        check(&browser, "the session-ended page", language).await;
+        let brand = browser
+            .js("return document.querySelector('header .brand').innerText;", vec![])
+            .await;
+        assert!(
+            brand.as_str().unwrap().contains("Ziekenhuis Noordhaven"),
+            "{brand}"
+        );
+        browser
+            .screenshot(&format!("portal-session-ended-{language}-390"))
             .await;
     }
     browser.close().await;
