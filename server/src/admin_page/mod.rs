@@ -394,7 +394,13 @@ async fn login(
             StatusCode::FORBIDDEN,
         ));
     }
-    // The bearer token has done its work: the cookie gets a fresh random session token instead.
+    start_session(&state, &user).await
+}
+
+/// Signs `user` (an admin) in: a fresh random session token in the cookie, only its hash stored, and
+/// on to the settings. Whatever proved who they are (a bearer token, an OpenID Connect code) has done
+/// its work and is not kept.
+pub(crate) async fn start_session(state: &AppState, user: &User) -> Result<Response, AppError> {
     let session = zegel_crypto::random_token();
     let now = state.now_ms();
     db::admin_sessions::create(
@@ -408,7 +414,7 @@ async fn login(
     let mut response = Redirect::to("/admin").into_response();
     response
         .headers_mut()
-        .insert(header::SET_COOKIE, admin_cookie(&state, Some(&session))?);
+        .insert(header::SET_COOKIE, admin_cookie(state, Some(&session))?);
     Ok(response)
 }
 
