@@ -154,6 +154,16 @@ impl Ocr {
         format!("tesseract ({}), {pages}", self.languages)
     }
 
+    /// The Tesseract languages read (`nld+swe+eng`).
+    pub fn languages(&self) -> &str {
+        &self.languages
+    }
+
+    /// Whether scanned PDF pages are read too (the page renderer is installed).
+    pub fn reads_pdf_pages(&self) -> bool {
+        self.renderer.is_some()
+    }
+
     /// Pages read from the cache so far (for tests and the benchmark).
     pub fn cache_hits(&self) -> u64 {
         self.cache.lock().map(|c| c.hits).unwrap_or(0)

@@ -8,15 +8,15 @@ use zegel_dlp::Kind;
 
 use crate::error::AppError;
 
-/// The kinds with their own rule row, and how the page names them.
-pub const RULE_KINDS: [(Kind, &str); 7] = [
-    (Kind::NlBsn, "Dutch citizen service number (BSN)"),
-    (Kind::SePersonnummer, "Swedish personnummer"),
-    (Kind::CreditCard, "Payment card number"),
-    (Kind::Iban, "IBAN"),
-    (Kind::NlPhone, "Dutch phone number"),
-    (Kind::Email, "E-mail address"),
-    (Kind::Unscannable, "Attachment that cannot be checked"),
+/// The kinds with their own rule row (the page names them in its language: `AdminTexts::rule_label`).
+pub const RULE_KINDS: [Kind; 7] = [
+    Kind::NlBsn,
+    Kind::SePersonnummer,
+    Kind::CreditCard,
+    Kind::Iban,
+    Kind::NlPhone,
+    Kind::Email,
+    Kind::Unscannable,
 ];
 
 /// One rule row of the form.
@@ -24,8 +24,6 @@ pub const RULE_KINDS: [(Kind, &str); 7] = [
 pub struct RuleRow {
     /// The kind's API name (`nl_bsn`).
     pub kind: &'static str,
-    /// What the page calls it.
-    pub label: &'static str,
     /// `allow`, `notify`, `auto` or `force`.
     pub action: String,
     /// `1fa` or `2fa`.
@@ -125,11 +123,10 @@ impl FormValues {
         let support = settings.support.as_ref();
         let rules = RULE_KINDS
             .iter()
-            .map(|(kind, label)| {
+            .map(|kind| {
                 let rule = filter.rule(*kind);
                 RuleRow {
                     kind: kind.as_str(),
-                    label,
                     action: action_name(rule.map_or(Action::Allow, |r| r.action)).to_owned(),
                     level: rule.map_or(Level::OneFa, |r| r.level).as_str().to_owned(),
                 }
@@ -214,9 +211,8 @@ impl FormValues {
         let checked = |name: &str| pairs.iter().any(|(k, _)| k == name);
         let rules = RULE_KINDS
             .iter()
-            .map(|(kind, label)| RuleRow {
+            .map(|kind| RuleRow {
                 kind: kind.as_str(),
-                label,
                 action: text(&format!("rule_{}_action", kind.as_str())),
                 level: text(&format!("rule_{}_level", kind.as_str())),
             })
@@ -296,7 +292,7 @@ impl FormValues {
         }
         let mut rules = Vec::new();
         for (i, row) in self.rules.iter().enumerate() {
-            let (kind, _) = RULE_KINDS[i];
+            let kind = RULE_KINDS[i];
             let field = format!("content_filter.rules.{}", row.kind);
             let action = parse_action(&row.action)
                 .ok_or_else(|| AppError::invalid(&field, "choose an action"))?;

@@ -27,8 +27,13 @@ use zegel_store::{self as db, tenants::User};
 
 /// The settings form: the document as form values and back.
 pub mod form;
+/// The page's words in English, Dutch and Swedish.
+pub mod texts;
 
+use crate::portal::language::{self, LanguageLink};
 use form::FormValues;
+use texts::{AdminTexts, admin_texts};
+use zegel_mail::i18n::fill;
 
 /// The admin pages: no script, styles from this origin, previews framed from this origin only.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; form-action 'self'; \
@@ -47,6 +52,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/settings", post(save))
         .route("/admin/preview/{language}", get(preview))
         .route("/static/admin.css", get(stylesheet))
+        .layer(axum::middleware::from_fn(language::remember))
+}
+
+/// The page's language: the one chosen with the switch on this browser, else the browser's own.
+fn page_texts(headers: &HeaderMap) -> &'static AdminTexts {
+    admin_texts(crate::portal::page_language(None, headers))
 }
 
 fn cookie_name(state: &AppState) -> &'static str {
@@ -169,8 +180,20 @@ fn forbidden_origin() -> Response {
 
 #[derive(Template)]
 #[template(path = "admin_login.html")]
-struct LoginPage<'a> {
-    error: Option<&'a str>,
+struct LoginPage {
+    a: &'static AdminTexts,
+    switch: Vec<LanguageLink>,
+    error: Option<&'static str>,
+}
+
+impl LoginPage {
+    fn new(a: &'static AdminTexts, error: Option<&'static str>) -> Self {
+        Self {
+            a,
+            switch: language::links(),
+            error,
+        }
+    }
 }
 
 /// A language as the page lists it.
@@ -183,13 +206,14 @@ struct LanguageChoice {
 struct Preview {
     code: &'static str,
     label: &'static str,
+    title: String,
     from: String,
     subject: String,
 }
 
 /// One line of the version history.
 struct HistoryLine {
-    version: i64,
+    version: String,
     by: String,
     at: String,
 }
@@ -197,19 +221,23 @@ struct HistoryLine {
 #[derive(Template)]
 #[template(path = "admin_settings.html")]
 struct SettingsPage {
-    admin_email: String,
+    a: &'static AdminTexts,
+    switch: Vec<LanguageLink>,
+    title: String,
     tenant_name: String,
-    tenant_domains: String,
+    sign_out: String,
+    domains_line: String,
     version: i64,
-    max_expiry_allowed: u32,
+    expiry_max_label: String,
     form: FormValues,
+    /// The field and the message of a validation error, the message in the page's language.
     error: Option<(String, String)>,
     saved: bool,
     languages: Vec<LanguageChoice>,
     previews: Vec<Preview>,
     history: Vec<HistoryLine>,
-    /// Whether (and how) the content filter reads images and scanned PDF pages.
-    ocr: Option<String>,
+    /// Whether (and in which languages) the content filter reads images and scanned PDF pages.
+    ocr_status: String,
 }
 
 impl SettingsPage {
@@ -220,6 +248,15 @@ impl SettingsPage {
             .strip_prefix(field)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['));
         inside.then_some(message.as_str())
+    }
+}
+
+/// What the page says about reading images and scanned pages.
+fn ocr_status(state: &AppState, a: &AdminTexts) -> String {
+    match state.readers.ocr.as_ref() {
+        Some(ocr) if ocr.reads_pdf_pages() => fill(a.ocr_on, &[("languages", ocr.languages())]),
+        Some(ocr) => fill(a.ocr_images, &[("languages", ocr.languages())]),
+        None => a.ocr_off.to_owned(),
     }
 }
 
@@ -267,6 +304,7 @@ fn sample_notification(
 
 async fn settings_page(
     state: &AppState,
+    a: &'static AdminTexts,
     admin: &User,
     form: Option<FormValues>,
     error: Option<(String, String)>,
@@ -277,6 +315,7 @@ async fn settings_page(
         .await?
         .ok_or(AppError::NotFound)?;
     let history = db::settings::history(&state.db, &admin.tenant_id).await?;
+    let page_language = Language::parse(a.lang).unwrap_or_default();
     let previews = current
         .settings
         .languages
@@ -286,18 +325,28 @@ async fn settings_page(
             Preview {
                 code: language.code(),
                 label: label(language),
+                title: fill(a.preview_frame, &[("language", label(language))]),
                 from: mail.from,
                 subject: mail.subject,
             }
         })
         .collect();
     Ok(SettingsPage {
-        ocr: state.readers.ocr.as_ref().map(|ocr| ocr.describe()),
-        admin_email: admin.email.clone(),
+        a,
+        switch: language::links(),
+        title: fill(a.settings_title, &[("name", &tenant.name)]),
+        sign_out: fill(a.sign_out, &[("email", &admin.email)]),
+        domains_line: fill(
+            a.domains_line,
+            &[("domains", &current.tenant_domains.join(", "))],
+        ),
+        expiry_max_label: fill(
+            a.expiry_max,
+            &[("max", &current.max_expiry_days_allowed.to_string())],
+        ),
+        ocr_status: ocr_status(state, a),
         tenant_name: tenant.name,
-        tenant_domains: current.tenant_domains.join(", "),
         version: current.version,
-        max_expiry_allowed: current.max_expiry_days_allowed,
         form: form.unwrap_or_else(|| FormValues::from_settings(&current.settings)),
         error,
         saved,
@@ -316,12 +365,12 @@ async fn settings_page(
                 let (date, time) = zegel_mail::i18n::date_and_time(
                     v.changed_at,
                     &state.config.timezone,
-                    Language::En,
+                    page_language,
                 );
                 HistoryLine {
-                    version: v.version,
+                    version: fill(a.version_line, &[("n", &v.version.to_string())]),
                     by: v.changed_by,
-                    at: format!("{date} {time}"),
+                    at: zegel_core::format::date_time(page_language, &date, &time),
                 }
             })
             .collect(),
@@ -331,6 +380,8 @@ async fn settings_page(
 #[derive(Deserialize)]
 struct PageQuery {
     saved: Option<String>,
+    /// How a sign-in with the organisation's account ended, when it did not.
+    sso: Option<String>,
 }
 
 /// `GET /admin`: the settings, or the sign-in form.
@@ -340,10 +391,17 @@ async fn page(
     headers: HeaderMap,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, AppError> {
+    let a = page_texts(&headers);
     let Some(admin) = signed_in(&state, &headers).await? else {
-        return Ok(render(LoginPage { error: None }, StatusCode::OK));
+        let error = match query.sso.as_deref() {
+            Some("unavailable") => Some(a.sso_unavailable),
+            Some("not_admin") => Some(a.sso_not_admin),
+            Some(_) => Some(a.sso_failed),
+            None => None,
+        };
+        return Ok(render(LoginPage::new(a, error), StatusCode::OK));
     };
-    let page = settings_page(&state, &admin, None, None, query.saved.is_some()).await?;
+    let page = settings_page(&state, a, &admin, None, None, query.saved.is_some()).await?;
     Ok(render(page, StatusCode::OK))
 }
 
@@ -362,6 +420,7 @@ async fn login(
     if !same_origin(&state, &headers) {
         return Ok(forbidden_origin());
     }
+    let a = page_texts(&headers);
     let token = form.token.trim();
     // Bearer tokens are base64url and dots; anything else cannot be one and must not reach a header.
     let plausible = !token.is_empty()
@@ -380,17 +439,13 @@ async fn login(
     };
     let Some(user) = user else {
         return Ok(render(
-            LoginPage {
-                error: Some("This token is not valid (or has expired)."),
-            },
+            LoginPage::new(a, Some(a.token_invalid)),
             StatusCode::UNAUTHORIZED,
         ));
     };
     if user.role != "admin" {
         return Ok(render(
-            LoginPage {
-                error: Some("This token belongs to a sender without the admin role."),
-            },
+            LoginPage::new(a, Some(a.token_not_admin)),
             StatusCode::FORBIDDEN,
         ));
     }
@@ -447,6 +502,7 @@ async fn save(
     let Some(admin) = signed_in(&state, &headers).await? else {
         return Ok(Redirect::to("/admin").into_response());
     };
+    let a = page_texts(&headers);
     let values = FormValues::from_pairs(&pairs);
     let expected = pairs
         .iter()
@@ -467,14 +523,16 @@ async fn save(
     match outcome {
         Ok(_) => Ok(Redirect::to("/admin?saved=1").into_response()),
         Err(AppError::Invalid { field, message, .. }) => {
-            let page =
-                settings_page(&state, &admin, Some(values), Some((field, message)), false).await?;
+            let message = a.field_error(&field, &message);
+            let error = Some((field, message));
+            let page = settings_page(&state, a, &admin, Some(values), error, false).await?;
             Ok(render(page, StatusCode::UNPROCESSABLE_ENTITY))
         }
-        Err(error @ (AppError::WithStatus { .. } | AppError::Conflict(_))) => {
-            let message = format!("{error} — your changes were not saved.");
+        Err(AppError::WithStatus { .. } | AppError::Conflict(_)) => {
+            let message = a.conflict.to_owned();
             let page = settings_page(
                 &state,
+                a,
                 &admin,
                 Some(values),
                 Some(("version".to_owned(), message)),

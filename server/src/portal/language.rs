@@ -45,6 +45,7 @@ fn page_of(path: &str) -> String {
     let parts: Vec<&str> = path.split('/').collect();
     match parts.as_slice() {
         ["", prefix @ ("m" | "r" | "phones"), id, ..] if is_token(id) => format!("/{prefix}/{id}"),
+        ["", "admin", ..] => "/admin".to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -140,6 +141,7 @@ mod tests {
         assert_eq!(page_of("//evil.example/x"), "/");
         assert_eq!(page_of("https://evil.example/m/abc"), "/");
         assert_eq!(page_of("/m/a%2F..%2F/x"), "/");
-        assert_eq!(page_of("/admin"), "/");
+        assert_eq!(page_of("/admin/settings"), "/admin");
+        assert_eq!(page_of("/administrator"), "/");
     }
 }

@@ -540,10 +540,11 @@ async fn sessions(server: TestServer) {
         .await
         .unwrap();
     assert_eq!(ended.status(), 401);
-    // One message for one situation: the session ended, not "this link is not available".
+    // One message for one situation: the session ended, not "this link is not available" — in the
+    // message's language.
     let text = ended.text().await.unwrap();
     assert!(
-        text.contains("Uw sessie is verlopen") && !text.contains("niet beschikbaar"),
+        text.contains("Your session has ended") && !text.contains("not available"),
         "{text}"
     );
 

@@ -729,7 +729,9 @@ async fn branding(server: TestServer) {
         .unwrap()
         .to_owned();
     assert!(
-        csp.contains("img-src 'self' data: https://zorg.example;") && !csp.contains("script"),
+        csp.contains("img-src 'self' data: https://zorg.example;")
+            && csp.contains("script-src 'self';")
+            && !csp.contains("unsafe"),
         "{csp}"
     );
     let landing = landing.text().await.unwrap();
@@ -1113,7 +1115,7 @@ async fn admin_page_signs_in_and_saves() {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
-    for (kind, _) in zegel_server::admin_page::form::RULE_KINDS.iter().skip(1) {
+    for kind in zegel_server::admin_page::form::RULE_KINDS.iter().skip(1) {
         form.push((format!("rule_{}_action", kind.as_str()), "allow".into()));
         form.push((format!("rule_{}_level", kind.as_str()), "1fa".into()));
     }
@@ -1135,7 +1137,7 @@ async fn admin_page_signs_in_and_saves() {
     assert_eq!(refused.status(), 422);
     let text = refused.text().await.unwrap();
     assert!(
-        text.contains("expiry_days.max") && text.contains("value=\"21\""),
+        text.contains("id=\"expiry-error\">Kies hele dagen") && text.contains("value=\"21\""),
         "the error and the entered values: {text}"
     );
     form.iter_mut().find(|(k, _)| k == "expiry_max").unwrap().1 = "10".into();
