@@ -194,7 +194,11 @@ fn form_page(
             notice,
             error,
             rows,
-            also_sent: fill(h.also_sent_to, &[("n", &held.others.to_string())]),
+            also_sent: if held.others == 0 {
+                String::new()
+            } else {
+                fill(h.also_sent_to, &[("n", &held.others.to_string())])
+            },
             token,
             done: false,
         },

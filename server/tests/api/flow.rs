@@ -513,7 +513,11 @@ async fn language_switch(server: TestServer) {
         "{landing}"
     );
     // Only pages of the portal: any other address goes home.
-    for away in ["//evil.example/x", "https://evil.example/m/abc", "/administrator"] {
+    for away in [
+        "//evil.example/x",
+        "https://evil.example/m/abc",
+        "/administrator",
+    ] {
         let response = server
             .client
             .get(format!("{}/lang/nl?back={away}", server.base))

@@ -10,7 +10,29 @@ use axum::routing::post;
 use axum::{Form, Json, Router};
 use base64::Engine;
 use serde_json::{Value, json};
+use zegel_tests::browser::Browser;
 use zegel_tests::{SmtpReceiver, Zegel, client, link_after, wait_until};
+
+/// The page in `browser` is in `language` and does not scroll sideways.
+async fn fits_a_phone(browser: &Browser, what: &str, language: &str) {
+    browser
+        .wait_for("document.readyState === 'complete'", what)
+        .await;
+    let lang = browser
+        .js("return document.documentElement.lang;", vec![])
+        .await;
+    assert_eq!(lang, json!(language), "{what}");
+    let overflow = browser
+        .js(
+            "return document.documentElement.scrollWidth - window.innerWidth;",
+            vec![],
+        )
+        .await;
+    assert!(
+        overflow.as_i64().unwrap() <= 0,
+        "{what} scrolls sideways by {overflow} px"
+    );
+}
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const AUTH_TOKEN: &str = "twilio-test-auth-token";
@@ -152,6 +174,14 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
 
     // The numbers page: an invalid number is refused, a valid one releases the message.
     let page_link = link_after(&ask.text, &format!("{}/phones/", zegel.base));
+    // On a phone it fits the screen and reads in Dutch (a GET changes nothing).
+    let phone = Browser::phone(390).await;
+    let path = page_link.trim_start_matches(&zegel.base);
+    phone
+        .goto(&format!("{}/lang/nl?back={path}", zegel.base))
+        .await;
+    fits_a_phone(&phone, "the phone numbers page", "nl").await;
+    phone.screenshot("phones-page-nl-390").await;
     let sender_browser = client();
     let page = sender_browser
         .get(&page_link)
@@ -189,7 +219,7 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
         good.text()
             .await
             .unwrap()
-            .contains("Telefoonnummers zijn geverifieerd")
+            .contains("Telefoonnummers opgeslagen")
     );
     // The link was single-use.
     assert_eq!(
@@ -218,6 +248,10 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
         landing.contains("Stuur mij de sms-code") && landing.contains("+31******678"),
         "{landing}"
     );
+    phone.goto(&link).await;
+    fits_a_phone(&phone, "the SMS code landing page", "nl").await;
+    phone.screenshot("sms-landing-nl-390").await;
+    phone.close().await;
     assert_eq!(
         browser
             .post(format!("{link}/challenge"))
