@@ -94,6 +94,16 @@ pub(crate) fn ensure_for_tests() -> anyhow::Result<()> {
             bail!("Tesseract and poppler-utils were installed but {missing} is missing");
         }
     }
+    // Received files are scanned by ClamAV's daemon; the tests start their own with a test signature.
+    if !std::path::Path::new(crate::clamd::CLAMD).exists() {
+        apt_install(&["clamav-daemon"])?;
+        if !std::path::Path::new(crate::clamd::CLAMD).exists() {
+            bail!(
+                "clamav-daemon was installed but {} is missing",
+                crate::clamd::CLAMD
+            );
+        }
+    }
     // The gateway's end-to-end test uses Python's smtplib as a second, independent SMTP client.
     if !has_python3() {
         apt_install(&["python3"])?;

@@ -17,6 +17,8 @@ use anyhow::{Context, bail};
 
 /// Benchmarks.
 mod bench;
+/// A throwaway ClamAV daemon for the tests.
+mod clamd;
 /// Installing missing system packages and toolchain parts.
 mod deps;
 /// A throwaway PostgreSQL cluster.
@@ -189,6 +191,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     run_cmd(cargo().args(["test", "-p", "zegel-web", "--lib"]))?;
     let cluster =
         postgres::Cluster::start().context("cannot start a throwaway PostgreSQL cluster")?;
+    let clamd = clamd::Clamd::start().context("cannot start a throwaway clamd")?;
     let zegel = build_zegel(false)?;
     let mut command = cargo();
     // The workspace's default members: everything but the wasm32-only pane, which `web::build` compiled.
@@ -197,12 +200,15 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         .env("ZEGEL_TEST_ADDIN_DIR", &addin_dir)
         .env("ZEGEL_TEST_POSTGRES_URL", cluster.url())
         .env("ZEGEL_TEST_REQUIRE_POSTGRES", "1")
+        .env("ZEGEL_TEST_CLAMD", clamd.address())
+        .env("ZEGEL_TEST_REQUIRE_CLAMD", "1")
         .env("ZEGEL_BIN", &zegel);
     let filters: Vec<&String> = args.iter().filter(|a| a.as_str() != "--").collect();
     if !filters.is_empty() {
         command.arg("--").args(filters);
     }
     let result = run_cmd(&mut command);
+    drop(clamd);
     drop(cluster);
     result
 }

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod delivery;
 mod error;
 pub mod intake;
+pub mod malware;
 pub mod oidc;
 pub mod per_ip;
 pub mod phones;
