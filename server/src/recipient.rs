@@ -3,10 +3,10 @@
 //! responses with safe headers.
 
 use axum::body::Body;
-use bytes::BytesMut;
-use futures_util::StreamExt;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
+use bytes::BytesMut;
+use futures_util::StreamExt;
 use zegel_service::access::{self, AccessError, Download, MessageLink};
 use zegel_store::messages::Access;
 
@@ -177,8 +177,7 @@ fn disposition(kind: &'static str, name: &str) -> HeaderValue {
 
 /// The policy of a file shown in the browser: a sandbox (no script, no plugin, an opaque origin, no
 /// forms), nothing loaded but the file itself, and never framed by another page.
-pub const VIEW_CSP: &str =
-    "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+pub const VIEW_CSP: &str = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'";
 
 /// The types a recipient can look at in the browser, told by the file's first bytes, never by its
 /// name: PDF and the common pictures. SVG and HTML are not among them: they can carry scripts.
@@ -235,7 +234,10 @@ pub async fn view_response(download: Download) -> Result<Response, AccessError> 
     };
     let mut response = Response::builder()
         .header(header::CONTENT_TYPE, kind)
-        .header(header::CONTENT_DISPOSITION, disposition("inline", &download.name))
+        .header(
+            header::CONTENT_DISPOSITION,
+            disposition("inline", &download.name),
+        )
         .header(header::CONTENT_SECURITY_POLICY, VIEW_CSP)
         .header("x-content-type-options", "nosniff")
         .header(header::CACHE_CONTROL, "no-store");

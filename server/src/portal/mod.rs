@@ -360,7 +360,12 @@ async fn look_of_recipient(
     recipient_id: &str,
     headers: &HeaderMap,
 ) -> (Brand, Language) {
-    look(state, access::look_of_recipient(state, recipient_id).await, headers).await
+    look(
+        state,
+        access::look_of_recipient(state, recipient_id).await,
+        headers,
+    )
+    .await
 }
 
 async fn look(state: &AppState, access: Option<Access>, headers: &HeaderMap) -> (Brand, Language) {
@@ -972,7 +977,15 @@ async fn session_download(
     Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
-    session_file(&state, &recipient_id, &file_id, &client, &headers, Shown::Saved).await
+    session_file(
+        &state,
+        &recipient_id,
+        &file_id,
+        &client,
+        &headers,
+        Shown::Saved,
+    )
+    .await
 }
 
 /// `POST /r/<id>/files/<file>/view`: a PDF or picture of the message shown in the browser.
@@ -982,7 +995,15 @@ async fn session_view(
     Client(client): Client,
     headers: HeaderMap,
 ) -> Response {
-    session_file(&state, &recipient_id, &file_id, &client, &headers, Shown::Viewed).await
+    session_file(
+        &state,
+        &recipient_id,
+        &file_id,
+        &client,
+        &headers,
+        Shown::Viewed,
+    )
+    .await
 }
 
 async fn session_file(

@@ -578,7 +578,11 @@ async fn viewing(server: TestServer) {
         .unwrap();
     assert_eq!(looked.status(), 303);
     assert!(link.ends_with(looked.headers()["location"].to_str().unwrap()));
-    assert_eq!(server.count("downloads").await, before, "GET counts nothing");
+    assert_eq!(
+        server.count("downloads").await,
+        before,
+        "GET counts nothing"
+    );
 
     let viewed = server
         .client
@@ -598,12 +602,18 @@ async fn viewing(server: TestServer) {
     );
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(
-        csp.starts_with("sandbox;") && csp.contains("default-src 'none'") && !csp.contains("script"),
+        csp.starts_with("sandbox;")
+            && csp.contains("default-src 'none'")
+            && !csp.contains("script"),
         "{csp}"
     );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(viewed.bytes().await.unwrap().as_ref(), pdf.as_slice());
-    assert_eq!(server.count("downloads").await, before + 1, "a view is a download");
+    assert_eq!(
+        server.count("downloads").await,
+        before + 1,
+        "a view is a download"
+    );
 
     let picture = server
         .client
@@ -620,7 +630,10 @@ async fn viewing(server: TestServer) {
         .send()
         .await
         .unwrap();
-    assert_eq!(fake_view.headers()["content-type"], "application/octet-stream");
+    assert_eq!(
+        fake_view.headers()["content-type"],
+        "application/octet-stream"
+    );
     assert!(
         fake_view.headers()["content-disposition"]
             .to_str()
@@ -652,7 +665,12 @@ async fn branded_errors(server: TestServer) {
     meta["language"] = json!("nl");
     assert_eq!(server.send(&meta, &[]).await.status(), 201);
     let link = server.link_for("piet@example.nl").await;
-    server.client.post(format!("{link}/challenge")).send().await.unwrap();
+    server
+        .client
+        .post(format!("{link}/challenge"))
+        .send()
+        .await
+        .unwrap();
     let password = server.password_for("piet@example.nl").await;
     let verified = server
         .client
@@ -687,6 +705,9 @@ async fn branded_errors(server: TestServer) {
         .unwrap();
     assert_eq!(unknown.status(), 404);
     let html = unknown.text().await.unwrap();
-    assert!(!html.contains("Zorg Noord"), "an unknown link names no organisation");
+    assert!(
+        !html.contains("Zorg Noord"),
+        "an unknown link names no organisation"
+    );
 }
 on_both!(error_pages_carry_the_organisations_look, branded_errors);

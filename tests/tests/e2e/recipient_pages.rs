@@ -138,7 +138,10 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
             .await;
         check(&browser, "the message page", language).await;
         let view = browser
-            .js("return document.querySelectorAll('form.view').length;", vec![])
+            .js(
+                "return document.querySelectorAll('form.view').length;",
+                vec![],
+            )
             .await;
         assert_eq!(view, json!(1), "the PDF can be viewed, the text file not");
         browser
@@ -158,7 +161,10 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
         browser.goto(message_page.as_str().unwrap()).await;
         check(&browser, "the session-ended page", language).await;
         let brand = browser
-            .js("return document.querySelector('header .brand').innerText;", vec![])
+            .js(
+                "return document.querySelector('header .brand').innerText;",
+                vec![],
+            )
             .await;
         assert!(
             brand.as_str().unwrap().contains("Ziekenhuis Noordhaven"),
