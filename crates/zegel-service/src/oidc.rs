@@ -69,6 +69,8 @@ struct CachedKeys {
 pub struct OidcKeys {
     http: reqwest::Client,
     cache: Mutex<HashMap<String, CachedKeys>>,
+    /// The issuers' sign-in endpoints and when they were read.
+    endpoints: Mutex<HashMap<String, (Endpoints, i64)>>,
     /// One fetch at a time, so a burst of tokens with a new key id fetches once.
     refreshing: tokio::sync::Mutex<()>,
 }
@@ -83,6 +85,18 @@ impl Default for OidcKeys {
 struct Discovery {
     issuer: String,
     jwks_uri: String,
+    authorization_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+}
+
+/// Where an issuer signs users in: the endpoints of the authorization code flow, from its discovery
+/// document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Where the browser is sent to sign in (`authorization_endpoint`).
+    pub authorization: String,
+    /// Where the server exchanges the code for tokens (`token_endpoint`).
+    pub token: String,
 }
 
 impl OidcKeys {
@@ -97,6 +111,7 @@ impl OidcKeys {
         Self {
             http,
             cache: Mutex::default(),
+            endpoints: Mutex::default(),
             refreshing: tokio::sync::Mutex::new(()),
         }
     }
@@ -162,7 +177,8 @@ impl OidcKeys {
         }
     }
 
-    async fn fetch(&self, issuer: &str) -> anyhow::Result<Vec<Jwk>> {
+    /// The issuer's discovery document, checked to name the issuer itself.
+    async fn discover(&self, issuer: &str) -> anyhow::Result<Discovery> {
         let discovery_url = format!(
             "{}/.well-known/openid-configuration",
             issuer.trim_end_matches('/')
@@ -174,6 +190,85 @@ impl OidcKeys {
                 discovery.issuer
             );
         }
+        Ok(discovery)
+    }
+
+    /// The issuer's sign-in endpoints (`https`, or `http` on loopback), read from its discovery document
+    /// and kept for [`MAX_KEY_AGE_MS`].
+    pub async fn endpoints(&self, issuer: &str, now: i64) -> anyhow::Result<Endpoints> {
+        let cached = self
+            .endpoints
+            .lock()
+            .expect("endpoint cache lock poisoned")
+            .get(issuer)
+            .filter(|(_, at)| now - at <= MAX_KEY_AGE_MS)
+            .map(|(endpoints, _)| endpoints.clone());
+        if let Some(endpoints) = cached {
+            return Ok(endpoints);
+        }
+        let discovery = self.discover(issuer).await?;
+        let (Some(authorization), Some(token)) =
+            (discovery.authorization_endpoint, discovery.token_endpoint)
+        else {
+            anyhow::bail!("the discovery document names no authorization or token endpoint");
+        };
+        for (name, url) in [
+            ("authorization_endpoint", &authorization),
+            ("token_endpoint", &token),
+        ] {
+            check_issuer_url(url).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        }
+        let endpoints = Endpoints {
+            authorization,
+            token,
+        };
+        self.endpoints
+            .lock()
+            .expect("endpoint cache lock poisoned")
+            .insert(issuer.to_owned(), (endpoints.clone(), now));
+        Ok(endpoints)
+    }
+
+    /// Exchanges an authorization code at `token_endpoint` (`form`: the token request's parameters);
+    /// the `id_token` of the answer. An error names the issuer's `error` code, never the request.
+    pub async fn redeem_code(
+        &self,
+        token_endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> anyhow::Result<String> {
+        #[derive(Deserialize)]
+        struct TokenAnswer {
+            id_token: Option<String>,
+            error: Option<String>,
+        }
+        let response = self
+            .http
+            .post(token_endpoint)
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await?;
+        let status = response.status();
+        let body = read_limited(response, token_endpoint).await?;
+        let answer: TokenAnswer = serde_json::from_slice(&body)
+            .map_err(|_| anyhow::anyhow!("the token endpoint answered {status} without JSON"))?;
+        if !status.is_success() {
+            // The error code (`invalid_grant`, ...) says what went wrong and holds no secret.
+            let code = answer.error.unwrap_or_default();
+            let code: String = code
+                .chars()
+                .filter(char::is_ascii_graphic)
+                .take(64)
+                .collect();
+            anyhow::bail!("the token endpoint answered {status} {code}");
+        }
+        answer
+            .id_token
+            .ok_or_else(|| anyhow::anyhow!("the token endpoint's answer has no id_token"))
+    }
+
+    async fn fetch(&self, issuer: &str) -> anyhow::Result<Vec<Jwk>> {
+        let discovery = self.discover(issuer).await?;
         check_issuer_url(&discovery.jwks_uri).map_err(|e| anyhow::anyhow!("jwks_uri: {e}"))?;
         let set: Value = serde_json::from_slice(&self.get(&discovery.jwks_uri).await?)?;
         let keys = set
@@ -188,22 +283,27 @@ impl OidcKeys {
     }
 
     async fn get(&self, url: &str) -> anyhow::Result<Vec<u8>> {
-        let mut response = self
+        let response = self
             .http
             .get(url)
             .header("accept", "application/json")
             .send()
             .await?
             .error_for_status()?;
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                anyhow::bail!("{url} is larger than {MAX_DOCUMENT_BYTES} bytes");
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        read_limited(response, url).await
     }
+}
+
+/// A response's body, at most [`MAX_DOCUMENT_BYTES`].
+async fn read_limited(mut response: reqwest::Response, url: &str) -> anyhow::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            anyhow::bail!("{url} is larger than {MAX_DOCUMENT_BYTES} bytes");
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn find_key(keys: &[Jwk], kid: Option<&str>) -> Option<Jwk> {
@@ -275,6 +375,7 @@ enum Refusal {
     NoUser,
     ForeignDomain,
     MissingScope,
+    Nonce,
 }
 
 impl Refusal {
@@ -311,10 +412,6 @@ async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, S
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Ok(Refusal::Malformed));
     }
-    let header = jsonwebtoken::decode_header(token).map_err(|_| Ok(Refusal::Malformed))?;
-    if !ACCEPTED.contains(&header.alg) {
-        return Err(Ok(Refusal::Algorithm));
-    }
     // The issuer decides which keys to check the signature with; nothing else is read before that.
     let unverified = jsonwebtoken::dangerous::insecure_decode::<Map<String, Value>>(token)
         .map_err(|_| Ok(Refusal::Malformed))?;
@@ -330,10 +427,52 @@ async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, S
     if trusts.is_empty() {
         return Err(Ok(Refusal::UntrustedIssuer));
     }
+    let audiences: Vec<&str> = trusts.iter().map(|t| t.audience.as_str()).collect();
+    let claims = verified_claims(state, token, &issuer, &audiences).await?;
+
+    let token_audiences = string_values(claims.get("aud"));
+    let mut missing_scope = false;
+    for trust in trusts
+        .iter()
+        .filter(|t| token_audiences.contains(&t.audience.as_str()))
+    {
+        if let Some(scope) = &trust.required_scope
+            && !has_scope(&claims, scope)
+        {
+            missing_scope = true;
+            continue;
+        }
+        if let Some(user) = user_for(state, trust, &claims).await? {
+            return Ok(user);
+        }
+    }
+    Err(Ok(if missing_scope {
+        Refusal::MissingScope
+    } else {
+        Refusal::NoUser
+    }))
+}
+
+/// The claims of `token` once they hold: an accepted algorithm the key agrees with, a signature by a
+/// key of `issuer`'s JWKS, `iss` = `issuer`, an `aud` among `audiences`, and `exp`, `nbf` and `iat` on
+/// the server's clock.
+async fn verified_claims(
+    state: &Services,
+    token: &str,
+    issuer: &str,
+    audiences: &[&str],
+) -> Result<Map<String, Value>, Result<Refusal, ServiceError>> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Ok(Refusal::Malformed));
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| Ok(Refusal::Malformed))?;
+    if !ACCEPTED.contains(&header.alg) {
+        return Err(Ok(Refusal::Algorithm));
+    }
     let now = state.clock.now();
     let jwk = state
         .oidc
-        .key(&issuer, header.kid.as_deref(), now.as_millisecond())
+        .key(issuer, header.kid.as_deref(), now.as_millisecond())
         .await
         .ok_or(Ok(Refusal::UnknownKey))?;
     if !key_allows(&jwk, header.alg) {
@@ -341,9 +480,8 @@ async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, S
     }
     let key = DecodingKey::from_jwk(&jwk).map_err(|_| Ok(Refusal::UnknownKey))?;
     let mut validation = Validation::new(header.alg);
-    validation.set_issuer(&[&issuer]);
-    let audiences: Vec<&str> = trusts.iter().map(|t| t.audience.as_str()).collect();
-    validation.set_audience(&audiences);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(audiences);
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
     // Time is checked below against the server's clock (which tests control).
     validation.validate_exp = false;
@@ -366,50 +504,76 @@ async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, S
             return Err(Ok(Refusal::NotYetValid));
         }
     }
+    Ok(claims)
+}
 
-    let token_audiences = string_values(claims.get("aud"));
-    let mut missing_scope = false;
-    for trust in trusts
-        .iter()
-        .filter(|t| token_audiences.contains(&t.audience.as_str()))
-    {
-        if let Some(scope) = &trust.required_scope
-            && !has_scope(&claims, scope)
-        {
-            missing_scope = true;
-            continue;
-        }
-        let Some(name) = claims.get(&trust.user_claim).and_then(Value::as_str) else {
-            continue;
-        };
-        let Ok(email) = zegel_core::address::normalize_email(name) else {
-            continue;
-        };
-        let domain = zegel_core::address::domain_of(&email);
-        let owner = tenants::tenant_for_domain(&state.db, domain)
-            .await
-            .map_err(|e| Err(e.into()))?;
-        if owner.is_none_or(|tenant| tenant.id != trust.tenant_id) {
-            continue;
-        }
-        let mut user = tenants::ensure_user(&state.db, &trust.tenant_id, &email, state.now_ms())
-            .await
-            .map_err(|e| Err(e.into()))?;
-        if user.tenant_id != trust.tenant_id {
-            return Err(Ok(Refusal::ForeignDomain));
-        }
-        if let (Some(claim), Some(value)) = (&trust.admin_claim, &trust.admin_value)
-            && string_values(claims.get(claim)).contains(&value.as_str())
-        {
-            user.role = "admin".to_owned();
-        }
-        return Ok(user);
+/// The user `trust` finds in verified `claims`, created on first sight, with the role the claims give:
+/// none when the user claim is not an address in one of the trusting tenant's domains.
+async fn user_for(
+    state: &Services,
+    trust: &TrustedIssuer,
+    claims: &Map<String, Value>,
+) -> Result<Option<User>, Result<Refusal, ServiceError>> {
+    let Some(name) = claims.get(&trust.user_claim).and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let Ok(email) = zegel_core::address::normalize_email(name) else {
+        return Ok(None);
+    };
+    let domain = zegel_core::address::domain_of(&email);
+    let owner = tenants::tenant_for_domain(&state.db, domain)
+        .await
+        .map_err(|e| Err(e.into()))?;
+    if owner.is_none_or(|tenant| tenant.id != trust.tenant_id) {
+        return Ok(None);
     }
-    Err(Ok(if missing_scope {
-        Refusal::MissingScope
-    } else {
-        Refusal::NoUser
-    }))
+    let mut user = tenants::ensure_user(&state.db, &trust.tenant_id, &email, state.now_ms())
+        .await
+        .map_err(|e| Err(e.into()))?;
+    if user.tenant_id != trust.tenant_id {
+        return Err(Ok(Refusal::ForeignDomain));
+    }
+    if let (Some(claim), Some(value)) = (&trust.admin_claim, &trust.admin_value)
+        && string_values(claims.get(claim)).contains(&value.as_str())
+    {
+        user.role = "admin".to_owned();
+    }
+    Ok(Some(user))
+}
+
+/// Authenticates the ID token an admin's sign-in (the authorization code flow) got from `trust`'s issuer:
+/// checked as bearer tokens are ([`verified_claims`], the user claim), with `aud` = the trust's audience
+/// (the client id) and a `nonce` whose SHA-256 is `nonce_hash`. The trust's `--scope` is not asked for:
+/// it keeps ID tokens from serving as bearer tokens, and this ID token came from the issuer's token
+/// endpoint in exchange for a code only this flow could redeem.
+pub async fn authenticate_id_token(
+    state: &Services,
+    token: &str,
+    trust: &TrustedIssuer,
+    nonce_hash: &[u8],
+) -> Result<User, ServiceError> {
+    let verified = async {
+        let claims =
+            verified_claims(state, token, &trust.issuer, &[trust.audience.as_str()]).await?;
+        let nonce = claims
+            .get("nonce")
+            .and_then(Value::as_str)
+            .ok_or(Ok(Refusal::Nonce))?;
+        if !zegel_crypto::ct_eq(&zegel_crypto::hash_token(nonce), nonce_hash) {
+            return Err(Ok(Refusal::Nonce));
+        }
+        user_for(state, trust, &claims)
+            .await?
+            .ok_or(Ok(Refusal::NoUser))
+    };
+    match verified.await {
+        Ok(user) => Ok(user),
+        Err(Ok(refusal)) => {
+            tracing::info!(reason = refusal.describe(), "ID token refused");
+            Err(ServiceError::Unauthorized)
+        }
+        Err(Err(error)) => Err(error),
+    }
 }
 
 /// Whether the token grants `scope`: `scp` (Entra ID; Okta sends a list) or `scope` (RFC 9068), each a
