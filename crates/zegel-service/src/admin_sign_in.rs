@@ -219,8 +219,8 @@ mod tests {
     fn the_s256_challenge_is_rfc_7636s() {
         // RFC 7636, appendix B.
         assert_eq!(
-            code_challenge("dBjftJeZ4CVP-mJ0kzoVmz6Ajb6yvJAqsR4k5lsi34w"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGkSNr3qMM"
+            code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

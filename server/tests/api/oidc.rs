@@ -703,3 +703,48 @@ async fn the_manifest_carries_web_application_info_from_the_configuration() {
         .unwrap();
     assert!(!xml.contains("WebApplicationInfo>"));
 }
+
+/// An admin's sign-in in progress (`/admin/oidc/start` to the callback) is stored only hashed, taken at
+/// most once, and not after ten minutes; a new one forgets those that ended unused.
+async fn admin_sign_in_flows(server: TestServer) {
+    use zegel_store::admin_oidc_flows::{self, AdminOidcFlow, FLOW_TTL_MS};
+    server.token("ciso@zorg.example").await;
+    let db = &server.state.db;
+    let tenant = zegel_store::tenants::tenant_for_domain(db, "zorg.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = server.clock.now().as_millisecond();
+    let flow = |state: &str, at: i64| AdminOidcFlow {
+        state_hash: zegel_crypto::hash_token(state).to_vec(),
+        verifier_hash: zegel_crypto::hash_token("the browser's verifier").to_vec(),
+        nonce_hash: zegel_crypto::hash_token("the nonce").to_vec(),
+        tenant_id: tenant.id.clone(),
+        issuer: "https://idp.example/v2.0".into(),
+        expires_at: at + FLOW_TTL_MS,
+    };
+    for state in ["a", "b"] {
+        admin_oidc_flows::create(db, &flow(state, now), now)
+            .await
+            .unwrap();
+    }
+    let take = |state: &'static str, at: i64| async move {
+        admin_oidc_flows::take(db, &zegel_crypto::hash_token(state), at)
+            .await
+            .unwrap()
+    };
+    assert_eq!(take("a", now).await, Some(flow("a", now)));
+    assert_eq!(take("a", now).await, None, "used once");
+    assert_eq!(take("b", now + FLOW_TTL_MS).await, None, "ten minutes");
+    assert_eq!(server.count("admin_oidc_flows").await, 0);
+    admin_oidc_flows::create(db, &flow("c", now), now)
+        .await
+        .unwrap();
+    let later = now + FLOW_TTL_MS;
+    admin_oidc_flows::create(db, &flow("d", later), later)
+        .await
+        .unwrap();
+    assert_eq!(server.count("admin_oidc_flows").await, 1, "c is forgotten");
+    assert!(take("d", later).await.is_some());
+}
+on_both!(admin_sign_in_flows_are_used_once, admin_sign_in_flows);
