@@ -748,3 +748,60 @@ async fn admin_sign_in_flows(server: TestServer) {
     assert!(take("d", later).await.is_some());
 }
 on_both!(admin_sign_in_flows_are_used_once, admin_sign_in_flows);
+
+/// The ID token of an admin's sign-in is checked as bearer tokens are, with the client id as audience
+/// and the flow's nonce; a trust's `--scope` is not asked of it.
+async fn id_tokens_of_the_code_flow(server: TestServer) {
+    use zegel_service::ServiceError;
+    use zegel_service::oidc::authenticate_id_token;
+    let issuer = Issuer::start(&["rsa-1"]).await;
+    trust(&server, "zorg.example", &issuer.url, AUDIENCE).await;
+    let mut trusted = zegel_store::oidc::for_issuer(&server.state.db, &issuer.url)
+        .await
+        .unwrap()
+        .remove(0);
+    trusted.required_scope = Some("access_as_user".to_owned());
+    let nonce = zegel_crypto::hash_token("the flow's nonce");
+    let with = |changes: Value| {
+        let mut claims = issuer.claims(&server, "hoofd@zorg.example");
+        claims["nonce"] = json!("the flow's nonce");
+        for (name, value) in changes.as_object().unwrap() {
+            claims[name] = value.clone();
+        }
+        sign("rsa-1", &claims)
+    };
+    let user = authenticate_id_token(&server.state, &with(json!({})), &trusted, &nonce)
+        .await
+        .unwrap();
+    assert_eq!(
+        (user.email.as_str(), user.role.as_str()),
+        ("hoofd@zorg.example", "sender")
+    );
+    let admin = with(json!({"groups": ["zegel-admins"]}));
+    let user = authenticate_id_token(&server.state, &admin, &trusted, &nonce)
+        .await
+        .unwrap();
+    assert_eq!(user.role, "admin", "the trust's admin claim");
+    let now = server.clock.now().as_second();
+    for (why, changes) in [
+        ("another nonce", json!({"nonce": "someone else's"})),
+        ("no nonce", json!({"nonce": null})),
+        ("another audience", json!({"aud": "another-app"})),
+        ("another issuer", json!({"iss": "http://127.0.0.1:1"})),
+        ("expired", json!({"exp": now - 3600})),
+        (
+            "another tenant's user",
+            json!({"email": "iemand@elders.example"}),
+        ),
+    ] {
+        let refused = authenticate_id_token(&server.state, &with(changes), &trusted, &nonce).await;
+        assert!(
+            matches!(refused, Err(ServiceError::Unauthorized)),
+            "{why}: {refused:?}"
+        );
+    }
+}
+on_both!(
+    oidc_id_tokens_of_the_admin_sign_in,
+    id_tokens_of_the_code_flow
+);
