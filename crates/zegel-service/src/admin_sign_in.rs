@@ -49,8 +49,8 @@ pub enum Finish {
     Failed,
 }
 
-/// The trust of a tenant (`trusts`) its admins sign in with: the first without a required scope (which ID tokens
-/// are meant for), else the first.
+/// Which of a tenant's `trusts` its admins sign in with: the first without a required scope (ID tokens
+/// carry none), else the first.
 fn sign_in_trust(trusts: &[TrustedIssuer]) -> Option<&TrustedIssuer> {
     trusts
         .iter()
