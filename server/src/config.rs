@@ -180,6 +180,10 @@ pub struct Config {
     pub addin_dir: Option<PathBuf>,
     /// Office single sign-on for the add-in (`ZEGEL_ADDIN_CLIENT_ID`): the manifest's `WebApplicationInfo`.
     pub addin_sso: Option<AddinSso>,
+    /// The client secret of the app registration admins sign in to the admin page with
+    /// (`ZEGEL_OIDC_CLIENT_SECRET`), sent to the issuer's token endpoint; none for a public client (PKCE
+    /// alone).
+    pub oidc_client_secret: Option<SecretString>,
     /// The SMS transport.
     pub sms: SmsConfig,
     /// The SMTP gateway.
@@ -612,6 +616,7 @@ impl Config {
             "ZEGEL_ADDIN_RESOURCE",
             shown_or(addin_sso.as_ref().map(|s| &s.resource), "(not set)"),
         );
+        let oidc_client_secret = src.masked_secret("ZEGEL_OIDC_CLIENT_SECRET")?;
         let mail_is_real = mail != MailTransportConfig::Dev;
         let sms_text = dev_default("ZEGEL_SMS", sms_text, dev, mail_is_real.then_some("smtp"))?;
         let sms = match sms_text.as_str() {
@@ -679,6 +684,7 @@ impl Config {
             gateway,
             addin_dir,
             addin_sso,
+            oidc_client_secret,
             sms,
             listen,
             public_url,

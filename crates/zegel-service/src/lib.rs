@@ -6,7 +6,8 @@
 //! - [`delivery`] — notifications, held two-factor messages, the maintenance loop; [`retention`] —
 //!   expiry and crypto-shredding; [`tracking`] — log & block; [`phones`] — remembered numbers.
 //! - [`settings`] — tenant settings; [`scan`] — the content filter as the server runs it.
-//! - [`auth`] and [`oidc`] — who a sender is.
+//! - [`auth`] and [`oidc`] — who a sender is; [`admin_sign_in`] — an admin's sign-in with the
+//!   tenant's OpenID Connect issuer.
 //!
 //! Every operation takes [`Services`] (the handles it needs, no HTTP) and fails with a
 //! [`ServiceError`], which each adapter maps to its protocol (HTTP status, SMTP reply).
@@ -19,6 +20,7 @@ use zegel_store::{Clock, Db};
 use zegel_vault::{Keys, LocalBlobs};
 
 pub mod access;
+pub mod admin_sign_in;
 pub mod auth;
 pub mod delivery;
 mod error;

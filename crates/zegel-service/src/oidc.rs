@@ -20,13 +20,8 @@
 //! The user is created on first sight. Every refusal is the same bare `401`: the reason is logged for the
 //! operator (never the token), the client learns nothing.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::Duration;
-
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::ServiceError;
@@ -42,8 +37,11 @@ pub const MIN_REFRESH_MS: i64 = 60_000;
 pub const MAX_KEY_AGE_MS: i64 = 24 * 3_600_000;
 /// The longest token accepted.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
-/// The largest discovery document or JWKS read.
-const MAX_DOCUMENT_BYTES: usize = 512 * 1024;
+
+/// The issuer over HTTP: discovery documents, signing keys, sign-in endpoints, code redemption.
+mod issuer;
+
+pub use issuer::{Endpoints, OidcKeys};
 
 /// The signature algorithms accepted: asymmetric only.
 const ACCEPTED: [Algorithm; 8] = [
@@ -56,166 +54,6 @@ const ACCEPTED: [Algorithm; 8] = [
     Algorithm::ES256,
     Algorithm::ES384,
 ];
-
-#[derive(Debug, Clone, Default)]
-struct CachedKeys {
-    keys: Vec<Jwk>,
-    fetched_at: Option<i64>,
-    attempted_at: Option<i64>,
-}
-
-/// The issuers' signing keys, fetched on demand and cached in memory (per server instance).
-#[derive(Debug)]
-pub struct OidcKeys {
-    http: reqwest::Client,
-    cache: Mutex<HashMap<String, CachedKeys>>,
-    /// One fetch at a time, so a burst of tokens with a new key id fetches once.
-    refreshing: tokio::sync::Mutex<()>,
-}
-
-impl Default for OidcKeys {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct Discovery {
-    issuer: String,
-    jwks_uri: String,
-}
-
-impl OidcKeys {
-    /// An empty cache with an HTTP client that follows no redirects and gives up after 10 seconds.
-    pub fn new() -> Self {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("the HTTP client builds");
-        Self {
-            http,
-            cache: Mutex::default(),
-            refreshing: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    fn cached(&self, issuer: &str, kid: Option<&str>, now: i64) -> (Option<Jwk>, bool) {
-        let cache = self.cache.lock().expect("key cache lock poisoned");
-        let Some(entry) = cache.get(issuer) else {
-            return (None, true);
-        };
-        let stale = entry.fetched_at.is_none_or(|at| now - at > MAX_KEY_AGE_MS);
-        let may_refresh = entry
-            .attempted_at
-            .is_none_or(|at| now - at >= MIN_REFRESH_MS);
-        (find_key(&entry.keys, kid), stale && may_refresh)
-    }
-
-    /// The key `kid` of `issuer` (or its only key when the token names none).
-    async fn key(&self, issuer: &str, kid: Option<&str>, now: i64) -> Option<Jwk> {
-        if let (Some(key), false) = self.cached(issuer, kid, now) {
-            return Some(key);
-        }
-        let _one_at_a_time = self.refreshing.lock().await;
-        // Someone else may have fetched while we waited.
-        let (found, stale) = self.cached(issuer, kid, now);
-        if found.is_some() && !stale {
-            return found;
-        }
-        let may_fetch = {
-            let mut cache = self.cache.lock().expect("key cache lock poisoned");
-            let entry = cache.entry(issuer.to_owned()).or_default();
-            let may = entry
-                .attempted_at
-                .is_none_or(|at| now - at >= MIN_REFRESH_MS);
-            if may {
-                entry.attempted_at = Some(now);
-            }
-            may
-        };
-        if !may_fetch {
-            return found;
-        }
-        match self.fetch(issuer).await {
-            Ok(keys) => {
-                tracing::info!(
-                    issuer,
-                    keys = keys.len(),
-                    "fetched the issuer's signing keys"
-                );
-                let mut cache = self.cache.lock().expect("key cache lock poisoned");
-                let entry = cache.entry(issuer.to_owned()).or_default();
-                entry.keys = keys;
-                entry.fetched_at = Some(now);
-                find_key(&entry.keys, kid)
-            }
-            Err(error) => {
-                tracing::warn!(
-                    issuer,
-                    error = format!("{error:#}"),
-                    "cannot fetch the issuer's signing keys"
-                );
-                found
-            }
-        }
-    }
-
-    async fn fetch(&self, issuer: &str) -> anyhow::Result<Vec<Jwk>> {
-        let discovery_url = format!(
-            "{}/.well-known/openid-configuration",
-            issuer.trim_end_matches('/')
-        );
-        let discovery: Discovery = serde_json::from_slice(&self.get(&discovery_url).await?)?;
-        if discovery.issuer != issuer {
-            anyhow::bail!(
-                "the discovery document names the issuer {}",
-                discovery.issuer
-            );
-        }
-        check_issuer_url(&discovery.jwks_uri).map_err(|e| anyhow::anyhow!("jwks_uri: {e}"))?;
-        let set: Value = serde_json::from_slice(&self.get(&discovery.jwks_uri).await?)?;
-        let keys = set
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or_else(|| anyhow::anyhow!("the JWKS has no keys"))?;
-        // Keys of types this server does not use are skipped, not fatal.
-        Ok(keys
-            .iter()
-            .filter_map(|key| serde_json::from_value::<Jwk>(key.clone()).ok())
-            .collect())
-    }
-
-    async fn get(&self, url: &str) -> anyhow::Result<Vec<u8>> {
-        let mut response = self
-            .http
-            .get(url)
-            .header("accept", "application/json")
-            .send()
-            .await?
-            .error_for_status()?;
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                anyhow::bail!("{url} is larger than {MAX_DOCUMENT_BYTES} bytes");
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
-    }
-}
-
-fn find_key(keys: &[Jwk], kid: Option<&str>) -> Option<Jwk> {
-    match kid {
-        Some(kid) => keys
-            .iter()
-            .find(|k| k.common.key_id.as_deref() == Some(kid))
-            .cloned(),
-        None if keys.len() == 1 => keys.first().cloned(),
-        None => None,
-    }
-}
 
 /// Whether an issuer (or JWKS) URL may be used: `https://`, or `http://` on a loopback address (tests
 /// and a local identity provider).
@@ -275,6 +113,7 @@ enum Refusal {
     NoUser,
     ForeignDomain,
     MissingScope,
+    Nonce,
 }
 
 impl Refusal {
@@ -311,10 +150,6 @@ async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, S
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Ok(Refusal::Malformed));
     }
-    let header = jsonwebtoken::decode_header(token).map_err(|_| Ok(Refusal::Malformed))?;
-    if !ACCEPTED.contains(&header.alg) {
-        return Err(Ok(Refusal::Algorithm));
-    }
     // The issuer decides which keys to check the signature with; nothing else is read before that.
     let unverified = jsonwebtoken::dangerous::insecure_decode::<Map<String, Value>>(token)
         .map_err(|_| Ok(Refusal::Malformed))?;
@@ -330,10 +165,52 @@ async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, S
     if trusts.is_empty() {
         return Err(Ok(Refusal::UntrustedIssuer));
     }
+    let audiences: Vec<&str> = trusts.iter().map(|t| t.audience.as_str()).collect();
+    let claims = verified_claims(state, token, &issuer, &audiences).await?;
+
+    let token_audiences = string_values(claims.get("aud"));
+    let mut missing_scope = false;
+    for trust in trusts
+        .iter()
+        .filter(|t| token_audiences.contains(&t.audience.as_str()))
+    {
+        if let Some(scope) = &trust.required_scope
+            && !has_scope(&claims, scope)
+        {
+            missing_scope = true;
+            continue;
+        }
+        if let Some(user) = user_for(state, trust, &claims).await? {
+            return Ok(user);
+        }
+    }
+    Err(Ok(if missing_scope {
+        Refusal::MissingScope
+    } else {
+        Refusal::NoUser
+    }))
+}
+
+/// The claims of `token` once they hold: an accepted algorithm the key agrees with, a signature by a
+/// key of `issuer`'s JWKS, `iss` = `issuer`, an `aud` among `audiences`, and `exp`, `nbf` and `iat` on
+/// the server's clock.
+async fn verified_claims(
+    state: &Services,
+    token: &str,
+    issuer: &str,
+    audiences: &[&str],
+) -> Result<Map<String, Value>, Result<Refusal, ServiceError>> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(Ok(Refusal::Malformed));
+    }
+    let header = jsonwebtoken::decode_header(token).map_err(|_| Ok(Refusal::Malformed))?;
+    if !ACCEPTED.contains(&header.alg) {
+        return Err(Ok(Refusal::Algorithm));
+    }
     let now = state.clock.now();
     let jwk = state
         .oidc
-        .key(&issuer, header.kid.as_deref(), now.as_millisecond())
+        .key(issuer, header.kid.as_deref(), now.as_millisecond())
         .await
         .ok_or(Ok(Refusal::UnknownKey))?;
     if !key_allows(&jwk, header.alg) {
@@ -341,9 +218,8 @@ async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, S
     }
     let key = DecodingKey::from_jwk(&jwk).map_err(|_| Ok(Refusal::UnknownKey))?;
     let mut validation = Validation::new(header.alg);
-    validation.set_issuer(&[&issuer]);
-    let audiences: Vec<&str> = trusts.iter().map(|t| t.audience.as_str()).collect();
-    validation.set_audience(&audiences);
+    validation.set_issuer(&[issuer]);
+    validation.set_audience(audiences);
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
     // Time is checked below against the server's clock (which tests control).
     validation.validate_exp = false;
@@ -366,50 +242,76 @@ async fn verify(state: &Services, token: &str) -> Result<User, Result<Refusal, S
             return Err(Ok(Refusal::NotYetValid));
         }
     }
+    Ok(claims)
+}
 
-    let token_audiences = string_values(claims.get("aud"));
-    let mut missing_scope = false;
-    for trust in trusts
-        .iter()
-        .filter(|t| token_audiences.contains(&t.audience.as_str()))
-    {
-        if let Some(scope) = &trust.required_scope
-            && !has_scope(&claims, scope)
-        {
-            missing_scope = true;
-            continue;
-        }
-        let Some(name) = claims.get(&trust.user_claim).and_then(Value::as_str) else {
-            continue;
-        };
-        let Ok(email) = zegel_core::address::normalize_email(name) else {
-            continue;
-        };
-        let domain = zegel_core::address::domain_of(&email);
-        let owner = tenants::tenant_for_domain(&state.db, domain)
-            .await
-            .map_err(|e| Err(e.into()))?;
-        if owner.is_none_or(|tenant| tenant.id != trust.tenant_id) {
-            continue;
-        }
-        let mut user = tenants::ensure_user(&state.db, &trust.tenant_id, &email, state.now_ms())
-            .await
-            .map_err(|e| Err(e.into()))?;
-        if user.tenant_id != trust.tenant_id {
-            return Err(Ok(Refusal::ForeignDomain));
-        }
-        if let (Some(claim), Some(value)) = (&trust.admin_claim, &trust.admin_value)
-            && string_values(claims.get(claim)).contains(&value.as_str())
-        {
-            user.role = "admin".to_owned();
-        }
-        return Ok(user);
+/// The user `trust` finds in verified `claims`, created on first sight, with the role the claims give:
+/// none when the user claim is not an address in one of the trusting tenant's domains.
+async fn user_for(
+    state: &Services,
+    trust: &TrustedIssuer,
+    claims: &Map<String, Value>,
+) -> Result<Option<User>, Result<Refusal, ServiceError>> {
+    let Some(name) = claims.get(&trust.user_claim).and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let Ok(email) = zegel_core::address::normalize_email(name) else {
+        return Ok(None);
+    };
+    let domain = zegel_core::address::domain_of(&email);
+    let owner = tenants::tenant_for_domain(&state.db, domain)
+        .await
+        .map_err(|e| Err(e.into()))?;
+    if owner.is_none_or(|tenant| tenant.id != trust.tenant_id) {
+        return Ok(None);
     }
-    Err(Ok(if missing_scope {
-        Refusal::MissingScope
-    } else {
-        Refusal::NoUser
-    }))
+    let mut user = tenants::ensure_user(&state.db, &trust.tenant_id, &email, state.now_ms())
+        .await
+        .map_err(|e| Err(e.into()))?;
+    if user.tenant_id != trust.tenant_id {
+        return Err(Ok(Refusal::ForeignDomain));
+    }
+    if let (Some(claim), Some(value)) = (&trust.admin_claim, &trust.admin_value)
+        && string_values(claims.get(claim)).contains(&value.as_str())
+    {
+        user.role = "admin".to_owned();
+    }
+    Ok(Some(user))
+}
+
+/// Authenticates the ID token an admin's sign-in (the authorization code flow) got from `trust`'s issuer:
+/// checked as bearer tokens are ([`verified_claims`], the user claim), with `aud` = the trust's audience
+/// (the client id) and a `nonce` whose SHA-256 is `nonce_hash`. The trust's `--scope` is not asked for:
+/// it keeps ID tokens from serving as bearer tokens, and this ID token came from the issuer's token
+/// endpoint in exchange for a code only this flow could redeem.
+pub async fn authenticate_id_token(
+    state: &Services,
+    token: &str,
+    trust: &TrustedIssuer,
+    nonce_hash: &[u8],
+) -> Result<User, ServiceError> {
+    let verified = async {
+        let claims =
+            verified_claims(state, token, &trust.issuer, &[trust.audience.as_str()]).await?;
+        let nonce = claims
+            .get("nonce")
+            .and_then(Value::as_str)
+            .ok_or(Ok(Refusal::Nonce))?;
+        if !zegel_crypto::ct_eq(&zegel_crypto::hash_token(nonce), nonce_hash) {
+            return Err(Ok(Refusal::Nonce));
+        }
+        user_for(state, trust, &claims)
+            .await?
+            .ok_or(Ok(Refusal::NoUser))
+    };
+    match verified.await {
+        Ok(user) => Ok(user),
+        Err(Ok(refusal)) => {
+            tracing::info!(reason = refusal.describe(), "ID token refused");
+            Err(ServiceError::Unauthorized)
+        }
+        Err(Err(error)) => Err(error),
+    }
 }
 
 /// Whether the token grants `scope`: `scp` (Entra ID; Okta sends a list) or `scope` (RFC 9068), each a
@@ -424,6 +326,7 @@ fn has_scope(claims: &Map<String, Value>, scope: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::issuer::find_key;
     use super::*;
 
     #[test]

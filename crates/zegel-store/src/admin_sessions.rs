@@ -17,22 +17,27 @@ pub struct AdminSession {
     pub user_id: String,
     /// When it was last used (Unix ms).
     pub last_seen_at: i64,
+    /// Whether the user is an admin by the issuer's admin claim at sign-in (not by a granted role).
+    pub admin_by_claim: bool,
 }
 
-/// Stores a new session for `user_id`, ending at `expires_at` at the latest.
+/// Stores a new session for `user_id`, ending at `expires_at` at the latest; `admin_by_claim` when the
+/// issuer's admin claim, not a granted role, made the user an admin at sign-in.
 pub async fn create(
     db: &Db,
     token_hash: &[u8],
     user_id: &str,
+    admin_by_claim: bool,
     now: i64,
     expires_at: i64,
 ) -> DbResult<()> {
     sqlx::query(
-        "INSERT INTO admin_sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
-         VALUES ($1, $2, $3, $3, $4)",
+        "INSERT INTO admin_sessions (token_hash, user_id, admin_by_claim, created_at, last_seen_at, expires_at)
+         VALUES ($1, $2, $3, $4, $4, $5)",
     )
     .bind(token_hash.to_vec())
     .bind(user_id)
+    .bind(i64::from(admin_by_claim))
     .bind(now)
     .bind(expires_at)
     .execute(&db.pool)
@@ -48,7 +53,7 @@ pub async fn live(
     idle_ms: i64,
 ) -> DbResult<Option<AdminSession>> {
     let row = sqlx::query(
-        "SELECT user_id, last_seen_at FROM admin_sessions
+        "SELECT user_id, last_seen_at, admin_by_claim FROM admin_sessions
          WHERE token_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
     )
     .bind(token_hash.to_vec())
@@ -60,6 +65,7 @@ pub async fn live(
         Ok(AdminSession {
             user_id: row.try_get("user_id")?,
             last_seen_at: row.try_get("last_seen_at")?,
+            admin_by_claim: row.try_get::<i64, _>("admin_by_claim")? != 0,
         })
     })
     .transpose()

@@ -16,6 +16,8 @@ pub use status::{JobKind, JobPurpose, MessageStatus};
 
 /// Recipient access: codes, sessions, downloads.
 pub mod access;
+/// An admin's sign-in with OpenID Connect in progress.
+pub mod admin_oidc_flows;
 /// Sessions of the admin page.
 pub mod admin_sessions;
 /// Append-only audit events.

@@ -6,7 +6,9 @@
 //! a server-side session (`db::admin_sessions`: a random token in an HttpOnly, SameSite=Strict browser-
 //! session cookie, only its hash stored) that ends after 30 idle minutes, 8 hours, or at logout, which
 //! deletes it on the server. The token itself is never kept. The user and role are looked up on every
-//! request, so removing the user or the role takes effect at once. Every POST must come from this
+//! request, so removing the user or the role takes effect at once (an admin by the issuer's admin claim
+//! stays one for the session: the claim was checked at sign-in). Admins can also sign in with the
+//! organisation's account, the tenant's OpenID Connect issuer ([`oidc`]). Every POST must come from this
 //! origin (`Origin`, else `Sec-Fetch-Site: same-origin`): with the Strict cookie that is the CSRF
 //! protection.
 
@@ -27,6 +29,8 @@ use zegel_store::{self as db, tenants::User};
 
 /// The settings form: the document as form values and back.
 pub mod form;
+/// Signing in with the tenant's OpenID Connect issuer.
+pub mod oidc;
 /// The page's words in English, Dutch and Swedish.
 pub mod texts;
 
@@ -52,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/settings", post(save))
         .route("/admin/preview/{language}", get(preview))
         .route("/static/admin.css", get(stylesheet))
+        .merge(oidc::router())
         .layer(axum::middleware::from_fn(language::remember))
 }
 
@@ -97,7 +102,7 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Option<User>
     let Some(user) = db::tenants::user(&state.db, &session.user_id).await? else {
         return Ok(None);
     };
-    if user.role != "admin" {
+    if user.role != "admin" && !session.admin_by_claim {
         return Ok(None);
     }
     if now - session.last_seen_at >= 60_000 {
@@ -458,10 +463,16 @@ async fn login(
 pub(crate) async fn start_session(state: &AppState, user: &User) -> Result<Response, AppError> {
     let session = zegel_crypto::random_token();
     let now = state.now_ms();
+    // An admin by the issuer's claim rather than by a granted role: the claim holds for the session.
+    let by_claim = user.role == "admin"
+        && db::tenants::user(&state.db, &user.id)
+            .await?
+            .is_some_and(|stored| stored.role != "admin");
     db::admin_sessions::create(
         &state.db,
         &zegel_crypto::hash_token(&session),
         &user.id,
+        by_claim,
         now,
         now + SESSION_MAX_MS,
     )

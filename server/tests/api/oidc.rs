@@ -703,3 +703,105 @@ async fn the_manifest_carries_web_application_info_from_the_configuration() {
         .unwrap();
     assert!(!xml.contains("WebApplicationInfo>"));
 }
+
+/// An admin's sign-in in progress (`/admin/oidc/start` to the callback) is stored only hashed, taken at
+/// most once, and not after ten minutes; a new one forgets those that ended unused.
+async fn admin_sign_in_flows(server: TestServer) {
+    use zegel_store::admin_oidc_flows::{self, AdminOidcFlow, FLOW_TTL_MS};
+    server.token("ciso@zorg.example").await;
+    let db = &server.state.db;
+    let tenant = zegel_store::tenants::tenant_for_domain(db, "zorg.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = server.clock.now().as_millisecond();
+    let flow = |state: &str, at: i64| AdminOidcFlow {
+        state_hash: zegel_crypto::hash_token(state).to_vec(),
+        verifier_hash: zegel_crypto::hash_token("the browser's verifier").to_vec(),
+        nonce_hash: zegel_crypto::hash_token("the nonce").to_vec(),
+        tenant_id: tenant.id.clone(),
+        issuer: "https://idp.example/v2.0".into(),
+        expires_at: at + FLOW_TTL_MS,
+    };
+    for state in ["a", "b"] {
+        admin_oidc_flows::create(db, &flow(state, now), now)
+            .await
+            .unwrap();
+    }
+    let take = |state: &'static str, at: i64| async move {
+        admin_oidc_flows::take(db, &zegel_crypto::hash_token(state), at)
+            .await
+            .unwrap()
+    };
+    assert_eq!(take("a", now).await, Some(flow("a", now)));
+    assert_eq!(take("a", now).await, None, "used once");
+    assert_eq!(take("b", now + FLOW_TTL_MS).await, None, "ten minutes");
+    assert_eq!(server.count("admin_oidc_flows").await, 0);
+    admin_oidc_flows::create(db, &flow("c", now), now)
+        .await
+        .unwrap();
+    let later = now + FLOW_TTL_MS;
+    admin_oidc_flows::create(db, &flow("d", later), later)
+        .await
+        .unwrap();
+    assert_eq!(server.count("admin_oidc_flows").await, 1, "c is forgotten");
+    assert!(take("d", later).await.is_some());
+}
+on_both!(admin_sign_in_flows_are_used_once, admin_sign_in_flows);
+
+/// The ID token of an admin's sign-in is checked as bearer tokens are, with the client id as audience
+/// and the flow's nonce; a trust's `--scope` is not asked of it.
+async fn id_tokens_of_the_code_flow(server: TestServer) {
+    use zegel_service::ServiceError;
+    use zegel_service::oidc::authenticate_id_token;
+    let issuer = Issuer::start(&["rsa-1"]).await;
+    trust(&server, "zorg.example", &issuer.url, AUDIENCE).await;
+    let mut trusted = zegel_store::oidc::for_issuer(&server.state.db, &issuer.url)
+        .await
+        .unwrap()
+        .remove(0);
+    trusted.required_scope = Some("access_as_user".to_owned());
+    let nonce = zegel_crypto::hash_token("the flow's nonce");
+    let with = |changes: Value| {
+        let mut claims = issuer.claims(&server, "hoofd@zorg.example");
+        claims["nonce"] = json!("the flow's nonce");
+        for (name, value) in changes.as_object().unwrap() {
+            claims[name] = value.clone();
+        }
+        sign("rsa-1", &claims)
+    };
+    let user = authenticate_id_token(&server.state, &with(json!({})), &trusted, &nonce)
+        .await
+        .unwrap();
+    assert_eq!(
+        (user.email.as_str(), user.role.as_str()),
+        ("hoofd@zorg.example", "sender")
+    );
+    let admin = with(json!({"groups": ["zegel-admins"]}));
+    let user = authenticate_id_token(&server.state, &admin, &trusted, &nonce)
+        .await
+        .unwrap();
+    assert_eq!(user.role, "admin", "the trust's admin claim");
+    let now = server.clock.now().as_second();
+    for (why, changes) in [
+        ("another nonce", json!({"nonce": "someone else's"})),
+        ("no nonce", json!({"nonce": null})),
+        ("another audience", json!({"aud": "another-app"})),
+        ("another issuer", json!({"iss": "http://127.0.0.1:1"})),
+        ("expired", json!({"exp": now - 3600})),
+        (
+            "another tenant's user",
+            json!({"email": "iemand@elders.example"}),
+        ),
+    ] {
+        let refused = authenticate_id_token(&server.state, &with(changes), &trusted, &nonce).await;
+        assert!(
+            matches!(refused, Err(ServiceError::Unauthorized)),
+            "{why}: {refused:?}"
+        );
+    }
+}
+on_both!(
+    oidc_id_tokens_of_the_admin_sign_in,
+    id_tokens_of_the_code_flow
+);
