@@ -42,6 +42,12 @@ use zegel_mail::i18n::fill;
 /// The admin pages: no script, styles from this origin, previews framed from this origin only.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; form-action 'self'; \
                         frame-src 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The sign-in page: as the other pages, except that its form may lead on to the organisation's identity
+/// provider (`/admin/oidc/start` redirects there, and `form-action` covers redirects): any HTTPS origin,
+/// and HTTP on loopback only, the same rule as for trusted issuers.
+const LOGIN_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; \
+                         form-action 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*; \
+                         frame-ancestors 'none'; base-uri 'none'";
 /// The e-mail preview: e-mails style themselves inline; still no script, and framed only by the page.
 const PREVIEW_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; \
                            frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
@@ -166,8 +172,12 @@ fn html(body: String, status: StatusCode, csp: &'static str) -> Response {
 }
 
 fn render(template: impl Template, status: StatusCode) -> Response {
+    render_with(template, status, PAGE_CSP)
+}
+
+fn render_with(template: impl Template, status: StatusCode, csp: &'static str) -> Response {
     match template.render() {
-        Ok(body) => html(body, status, PAGE_CSP),
+        Ok(body) => html(body, status, csp),
         Err(error) => {
             tracing::error!(%error, "admin template failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -404,7 +414,11 @@ async fn page(
             Some(_) => Some(a.sso_failed),
             None => None,
         };
-        return Ok(render(LoginPage::new(a, error), StatusCode::OK));
+        return Ok(render_with(
+            LoginPage::new(a, error),
+            StatusCode::OK,
+            LOGIN_CSP,
+        ));
     };
     let page = settings_page(&state, a, &admin, None, None, query.saved.is_some()).await?;
     Ok(render(page, StatusCode::OK))
@@ -443,15 +457,17 @@ async fn login(
         None
     };
     let Some(user) = user else {
-        return Ok(render(
+        return Ok(render_with(
             LoginPage::new(a, Some(a.token_invalid)),
             StatusCode::UNAUTHORIZED,
+            LOGIN_CSP,
         ));
     };
     if user.role != "admin" {
-        return Ok(render(
+        return Ok(render_with(
             LoginPage::new(a, Some(a.token_not_admin)),
             StatusCode::FORBIDDEN,
+            LOGIN_CSP,
         ));
     }
     start_session(&state, &user).await
