@@ -627,3 +627,54 @@ async fn resuming_after_a_crash_never_reuses_a_nonce_on(server: TestServer) {
         "the downloaded bytes are the uploaded ones"
     );
 }
+
+on_both!(
+    one_request_writes_an_upload_at_a_time,
+    one_request_writes_an_upload_at_a_time_on
+);
+async fn one_request_writes_an_upload_at_a_time_on(server: TestServer) {
+    let tus = Tus::new(&server, "arts@zorg.example").await;
+    let file = data(4 * CHUNK_SIZE, 7);
+    let id = tus.create_id(file.len() as u64, "a.pdf").await;
+    // A request that has sent one chunk and is still sending holds the upload...
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "PATCH /api/v1/uploads/{id} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+         Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n\
+         Content-Length: {}\r\n\r\n",
+        tus.token,
+        file.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&file[..CHUNK_SIZE + 10]).await.unwrap();
+    stream.flush().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while store::get(&server.state.db, &id)
+        .await
+        .unwrap()
+        .unwrap()
+        .sealed_until
+        == 0
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the first request never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // ...so a second one at the same offset is refused rather than sealing beside it.
+    let second = tus.patch(&id, 0, &file).await;
+    assert_eq!(second.status(), 409);
+    assert_eq!(tus.offset(&id).await, 0);
+    // The first one goes on to the end.
+    stream.write_all(&file[CHUNK_SIZE + 10..]).await.unwrap();
+    stream.flush().await.unwrap();
+    let mut answer = vec![0u8; 1024];
+    let n = tokio::io::AsyncReadExt::read(&mut stream, &mut answer)
+        .await
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
+    assert_eq!(tus.offset(&id).await, file.len() as u64);
+}
