@@ -161,21 +161,28 @@ impl ChunkSealer {
     ///
     /// Panics if a context string is 4 GiB or longer.
     pub fn new(header: &Header, key: &DataKey, ctx: Context<'_>) -> Self {
-        Self::for_segment(header, key, ctx, Segment::FIRST)
+        Self::for_segment(header, key, ctx, 0, 0)
     }
 
-    /// Prepares to seal the chunks of `segment`, from its first chunk on, under the segment's own
-    /// key (a resumed upload; see FORMAT.md, "Segments"). The caller must never seal a chunk index
+    /// Prepares to seal chunks from index `from_chunk` on under the key of segment number `segment`
+    /// (a resumed upload; see FORMAT.md, "Segments"). `from_chunk` is where the segment begins, or
+    /// where a later request of the same segment goes on. The caller must never seal a chunk index
     /// twice under one segment number.
     ///
     /// # Panics
     ///
     /// Panics if a context string is 4 GiB or longer.
-    pub fn for_segment(header: &Header, key: &DataKey, ctx: Context<'_>, segment: Segment) -> Self {
+    pub fn for_segment(
+        header: &Header,
+        key: &DataKey,
+        ctx: Context<'_>,
+        segment: u64,
+        from_chunk: u64,
+    ) -> Self {
         Self {
-            cipher: file_cipher(header, key, ctx, segment.number),
+            cipher: file_cipher(header, key, ctx, segment),
             aad: header.chunk_aad(),
-            counter: segment.first_chunk,
+            counter: from_chunk,
             finished: false,
         }
     }

@@ -315,18 +315,10 @@ where
     }
     let ctx = seal_context(&row.tenant_id, &row.id);
     let keys = state.keys.clone();
-    let appender = tokio::task::spawn_blocking(move || {
-        locked.append(
-            &keys,
-            ctx,
-            Segment {
-                number: segment as u64,
-                first_chunk: first,
-            },
-        )
-    })
-    .await
-    .map_err(ServiceError::internal)??;
+    let appender =
+        tokio::task::spawn_blocking(move || locked.append(&keys, ctx, segment as u64, first))
+            .await
+            .map_err(ServiceError::internal)??;
     let mut writer = Writer {
         state,
         row: &row,

@@ -13,9 +13,7 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
 use tokio::sync::{mpsc, oneshot};
-use zegel_crypto::{
-    CHUNK_SIZE, ChunkSealer, DataKey, HEADER_LEN, Header, Keyring, Segment, TAG_LEN,
-};
+use zegel_crypto::{CHUNK_SIZE, ChunkSealer, DataKey, HEADER_LEN, Header, Keyring, TAG_LEN};
 
 use crate::{Keys, LocalBlobs, SealContext};
 
@@ -61,21 +59,22 @@ pub struct LockedBlob {
 }
 
 impl LockedBlob {
-    /// Cuts the blob back to its first `segment.first_chunk` sealed chunks (the durable ones) and starts
-    /// sealing from there under `segment`'s key, in a blocking thread. The caller must have made sure,
-    /// in the database, that no chunk from there on was ever sealed under this segment number.
+    /// Cuts the blob back to its first `from_chunk` sealed chunks (the durable ones) and starts sealing
+    /// from there under the key of segment number `segment`, in a blocking thread. The caller must have
+    /// made sure, in the database, that no chunk from there on was ever sealed under that number.
     pub fn append(
         mut self,
         keys: &Keys,
         ctx: SealContext,
-        segment: Segment,
+        segment: u64,
+        from_chunk: u64,
     ) -> io::Result<BlobAppender> {
         let mut header = [0u8; HEADER_LEN];
         self.file.seek(SeekFrom::Start(0))?;
         self.file.read_exact(&mut header)?;
         let header = Header::parse(&header)?;
         let key = keys.with_keyring(|keyring| keyring.unwrap(&header.wrapped))?;
-        let durable_len = HEADER_LEN as u64 + segment.first_chunk * SEALED_CHUNK;
+        let durable_len = HEADER_LEN as u64 + from_chunk * SEALED_CHUNK;
         if self.file.metadata()?.len() < durable_len {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -84,7 +83,7 @@ impl LockedBlob {
         }
         self.file.set_len(durable_len)?;
         self.file.seek(SeekFrom::Start(durable_len))?;
-        let sealer = ChunkSealer::for_segment(&header, &key, ctx.as_ctx(), segment);
+        let sealer = ChunkSealer::for_segment(&header, &key, ctx.as_ctx(), segment, from_chunk);
         let (sender, receiver) = mpsc::channel::<Command>(16);
         let worker = tokio::task::spawn_blocking(move || run(self.file, sealer, receiver));
         Ok(BlobAppender {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::Response;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
-use zegel_crypto::{CHUNK_SIZE, HEADER_LEN, Segment, TAG_LEN};
+use zegel_crypto::{CHUNK_SIZE, HEADER_LEN, TAG_LEN};
 use zegel_store::uploads as store;
 
 use crate::on_both;
@@ -572,10 +572,8 @@ async fn resuming_after_a_crash_never_reuses_a_nonce_on(server: TestServer) {
         .append(
             &state.keys,
             zegel_service::uploads::seal_context(&row.tenant_id, &id),
-            Segment {
-                number: row.segment as u64,
-                first_chunk: 2,
-            },
+            row.segment as u64,
+            2,
         )
         .unwrap();
     for i in 2..4 {
