@@ -103,6 +103,23 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
             report.blobs += 1;
         }
     }
+    // Resumable uploads not yet used by a message: their sealed names and blob headers.
+    for (upload_id, sealed_name, blob_id) in zegel_store::uploads::all_sealed(&state.db).await? {
+        if let Some(mut sealed_name) = sealed_name
+            && rewrap_in_place(&keyring, &mut sealed_name)?
+        {
+            zegel_store::uploads::update_name(&state.db, &upload_id, &sealed_name).await?;
+            report.fields += 1;
+        }
+        let header = state
+            .blobs
+            .read_header(&blob_id)
+            .with_context(|| format!("cannot read upload blob {blob_id}"))?;
+        if let Some(new_header) = zegel_crypto::rewrap_header(&keyring, &header)? {
+            state.blobs.rewrite_header(&blob_id, &new_header)?;
+            report.blobs += 1;
+        }
+    }
     for (job_id, mut payload) in outbox::all_payloads(&state.db).await? {
         if rewrap_in_place(&keyring, &mut payload)? {
             outbox::update_payload(&state.db, &job_id, &payload).await?;

@@ -87,7 +87,9 @@ fn crypto() -> anyhow::Result<()> {
 }
 
 fn upload() -> anyhow::Result<()> {
-    println!("== upload: a 2 GiB file through POST /api/v1/messages ==");
+    println!(
+        "== upload: a 2 GiB file through POST /api/v1/messages, then as tus uploads in 8 MiB PATCHes (one, then four at once) =="
+    );
     let size_mib: u64 = std::env::var("ZEGEL_BENCH_UPLOAD_MIB")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -150,15 +152,7 @@ fn upload() -> anyhow::Result<()> {
             .output()?
             .stdout,
     )?;
-    let mut server = zegel_cmd(&["serve"]).stdout(Stdio::null()).spawn()?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            let _ = server.kill();
-            bail!("zegel did not start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut server = start_server(zegel_cmd(&["serve"]), port)?;
     let meta = r#"meta={"subject":"bench","kind":"public_files","recipients":[{"email":"r@example.nl"}]};type=application/json"#;
     let started = Instant::now();
     let output = Command::new("curl")
@@ -182,19 +176,12 @@ fn upload() -> anyhow::Result<()> {
         .context("curl is needed for the upload benchmark")?;
     let upload_seconds = started.elapsed().as_secs_f64();
     let status = String::from_utf8_lossy(&output.stdout).to_string();
-    let peak_rss_kib = std::fs::read_to_string(format!("/proc/{}/status", server.id()))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        })
-        .unwrap_or(0);
+    let multipart_peak_kib = peak_rss_kib(server.id());
     let _ = server.kill();
     let _ = server.wait();
-    let _ = std::fs::remove_file(&source);
-    let _ = std::fs::remove_dir_all(&dir);
     if status != "201" {
+        let _ = std::fs::remove_file(&source);
+        let _ = std::fs::remove_dir_all(&dir);
         bail!(
             "the upload failed with HTTP {status}: {}",
             String::from_utf8_lossy(&output.stderr)
@@ -207,8 +194,189 @@ fn upload() -> anyhow::Result<()> {
     println!("upload_mb_s={upload_mb_s:.0}");
     println!("dd_fdatasync_mb_s={dd_mb_s:.0}");
     println!("upload_vs_dd={:.0}%", upload_mb_s / dd_mb_s * 100.0);
-    println!("server_peak_rss_mib={:.1}", peak_rss_kib as f64 / 1024.0);
+    println!(
+        "server_peak_rss_mib={:.1}",
+        multipart_peak_kib as f64 / 1024.0
+    );
+
+    // The same file as a resumable (tus) upload in 8 MiB PATCHes, then four such uploads at once, each
+    // against a freshly started server so each peak RSS is its own.
+    let size = size_mib * 1024 * 1024;
+    let tus = Tus {
+        port,
+        token: token.trim().to_owned(),
+        source: &source,
+        size,
+    };
+    for parallel in [1usize, 4] {
+        let mut server = start_server(zegel_cmd(&["serve"]), port)?;
+        let started = Instant::now();
+        let result = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..parallel)
+                .map(|_| scope.spawn(|| tus.upload()))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("an upload thread panicked"))
+                .collect::<anyhow::Result<Vec<String>>>()
+        });
+        let seconds = started.elapsed().as_secs_f64();
+        let peak_kib = peak_rss_kib(server.id());
+        // The uploads go again (tus termination), so the next round has the disk space.
+        if let Ok(ids) = &result {
+            for id in ids {
+                let _ = tus.request("DELETE", &format!("/api/v1/uploads/{id}"), &[], None);
+            }
+        }
+        let _ = server.kill();
+        let _ = server.wait();
+        if let Err(error) = result {
+            let _ = std::fs::remove_file(&source);
+            let _ = std::fs::remove_dir_all(&dir);
+            return Err(error.context("the resumable upload failed"));
+        }
+        let mb_s = bytes * parallel as f64 / seconds / 1e6;
+        println!("tus_{parallel}x_8mib_patches_mb_s={mb_s:.0}");
+        println!("tus_{parallel}x_vs_dd={:.0}%", mb_s / dd_mb_s * 100.0);
+        println!(
+            "tus_{parallel}x_server_peak_rss_mib={:.1}",
+            peak_kib as f64 / 1024.0
+        );
+    }
+    let _ = std::fs::remove_file(&source);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// Starts `zegel serve` and waits until it accepts connections on `port`.
+fn start_server(mut serve: Command, port: u16) -> anyhow::Result<std::process::Child> {
+    let mut server = serve.stdout(Stdio::null()).spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            bail!("zegel did not start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(server)
+}
+
+/// The peak resident set (VmHWM) of a process in KiB, 0 when unknown.
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A minimal tus client over plain HTTP/1.1 (one connection per request), reading the file in 1 MiB
+/// pieces so the client's own memory stays small.
+struct Tus<'a> {
+    port: u16,
+    token: String,
+    source: &'a Path,
+    size: u64,
+}
+
+/// The size of every PATCH.
+const PATCH_BYTES: u64 = 8 * 1024 * 1024;
+
+impl Tus<'_> {
+    /// Creates an upload, sends the file in 8 MiB PATCHes (each from the offset the last answer gave)
+    /// and returns the upload's id.
+    fn upload(&self) -> anyhow::Result<String> {
+        let (status, headers) = self.request(
+            "POST",
+            "/api/v1/uploads",
+            &[("Upload-Length", self.size.to_string())],
+            None,
+        )?;
+        if status != 201 {
+            bail!("creating the upload answered {status}");
+        }
+        let location = header(&headers, "location")?;
+        let mut offset = 0;
+        while offset < self.size {
+            let len = PATCH_BYTES.min(self.size - offset);
+            let (status, headers) = self.request(
+                "PATCH",
+                &location,
+                &[
+                    ("Content-Type", "application/offset+octet-stream".to_owned()),
+                    ("Upload-Offset", offset.to_string()),
+                ],
+                Some((offset, len)),
+            )?;
+            if status != 204 {
+                bail!("a PATCH at {offset} answered {status}");
+            }
+            offset = header(&headers, "upload-offset")?.parse()?;
+        }
+        Ok(location.trim_start_matches("/api/v1/uploads/").to_owned())
+    }
+
+    /// One request; the body is `len` bytes of the source file from `offset`. Returns the status and
+    /// the headers (names in lower case).
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<(u64, u64)>,
+    ) -> anyhow::Result<(u16, Vec<(String, String)>)> {
+        use std::io::{Read, Seek, SeekFrom, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+             Authorization: Bearer {}\r\nTus-Resumable: 1.0.0\r\nContent-Length: {}\r\n",
+            self.token,
+            body.map_or(0, |(_, len)| len)
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes())?;
+        if let Some((offset, len)) = body {
+            let mut file = std::fs::File::open(self.source)?;
+            file.seek(SeekFrom::Start(offset))?;
+            let mut buf = vec![0u8; 1 << 20];
+            let mut left = len;
+            while left > 0 {
+                let n = (buf.len() as u64).min(left) as usize;
+                file.read_exact(&mut buf[..n])?;
+                stream.write_all(&buf[..n])?;
+                left -= n as u64;
+            }
+        }
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        let mut lines = answer.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .context("no HTTP status line")?;
+        let headers = lines
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        Ok((status, headers))
+    }
+}
+
+fn header(headers: &[(String, String)], name: &str) -> anyhow::Result<String> {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .with_context(|| format!("no {name} header"))
 }
 
 fn dlp() -> anyhow::Result<()> {

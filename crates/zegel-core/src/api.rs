@@ -21,6 +21,20 @@ use zegel_dlp::{Finding, Kind};
 use crate::message::{AuthLevel, MessageKind, RecipientKind};
 use crate::policy::{Decision, Found, Requirement};
 
+/// The `201` answer of `POST /api/v1/uploads` (tus creation; the same facts are in its headers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadCreated {
+    /// The upload's id, for `"uploads"` in a message's `meta`.
+    pub id: String,
+    /// Its plaintext length in bytes.
+    pub length: u64,
+    /// Bytes received so far.
+    pub offset: u64,
+    /// When it is removed unless a message uses it (RFC 3339).
+    pub expires_at: String,
+}
+
 /// The `201` answer of `POST /api/v1/messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -288,7 +288,14 @@ pub struct MessageRequest {
     /// `"client"`: the sender's client sends the notification; absent: Zegel notifies each recipient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<Notify>,
+    /// Finished resumable uploads (`/api/v1/uploads`) that become files of the message, after the
+    /// multipart `file` parts; each is used once.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uploads: Vec<String>,
 }
+
+/// The most uploads one message may name.
+pub const MAX_UPLOADS_PER_MESSAGE: usize = 100;
 
 /// The limits a request is checked against (from the tenant's settings).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -345,6 +352,8 @@ pub struct ValidatedMessage {
     pub language: Language,
     /// Who notifies the recipients (`None`: Zegel, one mail each).
     pub notify: Option<Notify>,
+    /// Finished uploads that become files of the message, distinct.
+    pub uploads: Vec<String>,
 }
 
 /// A recipient that passed the checks.
@@ -414,6 +423,26 @@ impl MessageRequest {
                 "body_text",
                 format!("the body is larger than {MAX_BODY_BYTES} bytes"),
             ));
+        }
+        if self.uploads.len() > MAX_UPLOADS_PER_MESSAGE {
+            return Err(RequestError::new(
+                "uploads",
+                format!("at most {MAX_UPLOADS_PER_MESSAGE} uploads per message"),
+            ));
+        }
+        for (i, id) in self.uploads.iter().enumerate() {
+            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(RequestError::new(
+                    format!("uploads[{i}]"),
+                    "is not an upload id",
+                ));
+            }
+            if self.uploads[..i].contains(id) {
+                return Err(RequestError::new(
+                    format!("uploads[{i}]"),
+                    "names the same upload twice",
+                ));
+            }
         }
         if self.recipients.is_empty() {
             return Err(RequestError::new(
@@ -486,6 +515,7 @@ impl MessageRequest {
             max_downloads: self.max_downloads,
             language: self.language.unwrap_or(limits.default_language),
             notify: self.notify,
+            uploads: self.uploads,
         })
     }
 }

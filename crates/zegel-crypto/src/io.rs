@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use crate::stream::FULL_SEALED_CHUNK;
 use crate::{
     CHUNK_SIZE, ChunkOpener, ChunkSealer, Context, CryptoError, DataKey, HEADER_LEN, Header,
-    Keyring,
+    Keyring, Segment,
 };
 
 /// Encrypts everything written to it into an envelope written to `inner`.
@@ -139,7 +139,18 @@ enum State {
 impl<R: Read> Decryptor<R> {
     /// Reads and parses the header, unwraps the data key with `keyring` and prepares to open
     /// under `ctx`.
-    pub fn new(mut inner: R, keyring: &Keyring, ctx: Context<'_>) -> io::Result<Self> {
+    pub fn new(inner: R, keyring: &Keyring, ctx: Context<'_>) -> io::Result<Self> {
+        Self::with_segments(inner, keyring, ctx, &[Segment::FIRST])
+    }
+
+    /// Like [`Decryptor::new`], for an envelope written in `segments` (a resumed upload; see
+    /// [`ChunkOpener::with_segments`]).
+    pub fn with_segments(
+        mut inner: R,
+        keyring: &Keyring,
+        ctx: Context<'_>,
+        segments: &[Segment],
+    ) -> io::Result<Self> {
         let mut header = [0u8; HEADER_LEN];
         if fill(&mut inner, &mut header)? < HEADER_LEN {
             return Err(CryptoError::Truncated.into());
@@ -148,7 +159,7 @@ impl<R: Read> Decryptor<R> {
         let key = keyring.unwrap(&header.wrapped)?;
         Ok(Self {
             inner,
-            opener: ChunkOpener::new(&header, &key, ctx),
+            opener: ChunkOpener::with_segments(&header, &key, ctx, segments)?,
             buf: Zeroizing::new(Vec::with_capacity(FULL_SEALED_CHUNK + 1)),
             pos: 0,
             carry: None,

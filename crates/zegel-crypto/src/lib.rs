@@ -92,7 +92,7 @@ pub use password::{
     hash_password_with_params, password_needs_rehash, verify_password,
 };
 pub use signing::TokenSigner;
-pub use stream::{ChunkOpener, ChunkSealer, Context, plaintext_len, sealed_len};
+pub use stream::{ChunkOpener, ChunkSealer, Context, Segment, plaintext_len, sealed_len};
 pub use tokens::{ct_eq, generated_password, hash_token, numeric_code, random_id, random_token};
 
 /// Plaintext bytes per chunk; every chunk but the last is exactly this long.

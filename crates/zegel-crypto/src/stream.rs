@@ -32,6 +32,50 @@ pub struct Context<'a> {
     pub file: &'a str,
 }
 
+/// Where one segment of an envelope begins and which key seals it (FORMAT.md, "Segments").
+///
+/// An envelope written in one go is one segment, number 0 from chunk 0: today's format. A resumed
+/// upload that must not seal a chunk index again under the same key starts a new segment with a
+/// higher number at the chunk where it resumes; the chunk counter stays global.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// The segment number, bound into its file key (0: the key of an unsegmented envelope).
+    pub number: u64,
+    /// The index of the segment's first chunk.
+    pub first_chunk: u64,
+}
+
+impl Segment {
+    /// The one segment of an envelope written in one go.
+    pub const FIRST: Segment = Segment {
+        number: 0,
+        first_chunk: 0,
+    };
+}
+
+/// Checks a segment list for [`ChunkOpener::with_segments`]: it starts at chunk 0, and both the first
+/// chunks and the numbers strictly increase (a number is never used for two segments).
+fn check_segments(segments: &[Segment]) -> Result<(), CryptoError> {
+    match segments.first() {
+        None => return Err(CryptoError::InvalidChunk("a segment list cannot be empty")),
+        Some(first) if first.first_chunk != 0 => {
+            return Err(CryptoError::InvalidChunk(
+                "the first segment must begin at chunk 0",
+            ));
+        }
+        Some(_) => {}
+    }
+    if segments
+        .windows(2)
+        .any(|w| w[1].first_chunk <= w[0].first_chunk || w[1].number <= w[0].number)
+    {
+        return Err(CryptoError::InvalidChunk(
+            "segments must increase in first chunk and number",
+        ));
+    }
+    Ok(())
+}
+
 /// Encrypted size of a plaintext of `plaintext_len` bytes, header included.
 ///
 /// Every chunk adds a [`TAG_LEN`]-byte tag, and an empty plaintext still has one (empty) chunk.
@@ -59,16 +103,18 @@ pub fn plaintext_len(sealed_len: u64) -> Option<u64> {
     Some(full_chunks * CHUNK_SIZE as u64 + rest - TAG_LEN as u64)
 }
 
-/// Derives the per-envelope AES-256-GCM cipher from the data key, the header's salt and the
-/// context, with HKDF-SHA256 as described in FORMAT.md.
-fn file_cipher(header: &Header, key: &DataKey, ctx: Context<'_>) -> Aes256Gcm {
+/// Derives the AES-256-GCM cipher of one segment from the data key, the header's salt, the context
+/// and the segment number, with HKDF-SHA256 as described in FORMAT.md. Segment 0 appends nothing to
+/// the `info`, so it is the key of an envelope written in one go.
+fn file_cipher(header: &Header, key: &DataKey, ctx: Context<'_>, segment: u64) -> Aes256Gcm {
     let hk = Hkdf::<Sha256>::new(Some(&header.salt), key.as_bytes());
     let lens = [ctx.tenant, ctx.message, ctx.file].map(|s| {
         u32::try_from(s.len())
             .expect("context strings are identifiers, far below 4 GiB")
             .to_be_bytes()
     });
-    let info: [&[u8]; 7] = [
+    let segment_bytes = segment.to_be_bytes();
+    let info: [&[u8]; 8] = [
         FILE_KEY_INFO,
         &lens[0],
         ctx.tenant.as_bytes(),
@@ -76,6 +122,7 @@ fn file_cipher(header: &Header, key: &DataKey, ctx: Context<'_>) -> Aes256Gcm {
         ctx.message.as_bytes(),
         &lens[2],
         ctx.file.as_bytes(),
+        if segment == 0 { &[] } else { &segment_bytes },
     ];
     let mut okm = Zeroizing::new([0u8; 32]);
     hk.expand_multi_info(&info, okm.as_mut())
@@ -114,12 +161,35 @@ impl ChunkSealer {
     ///
     /// Panics if a context string is 4 GiB or longer.
     pub fn new(header: &Header, key: &DataKey, ctx: Context<'_>) -> Self {
+        Self::for_segment(header, key, ctx, 0, 0)
+    }
+
+    /// Prepares to seal chunks from index `from_chunk` on under the key of segment number `segment`
+    /// (a resumed upload; see FORMAT.md, "Segments"). `from_chunk` is where the segment begins, or
+    /// where a later request of the same segment goes on. The caller must never seal a chunk index
+    /// twice under one segment number.
+    ///
+    /// # Panics
+    ///
+    /// Panics if a context string is 4 GiB or longer.
+    pub fn for_segment(
+        header: &Header,
+        key: &DataKey,
+        ctx: Context<'_>,
+        segment: u64,
+        from_chunk: u64,
+    ) -> Self {
         Self {
-            cipher: file_cipher(header, key, ctx),
+            cipher: file_cipher(header, key, ctx, segment),
             aad: header.chunk_aad(),
-            counter: 0,
+            counter: from_chunk,
             finished: false,
         }
+    }
+
+    /// The index of the next chunk to seal.
+    pub fn next_chunk(&self) -> u64 {
+        self.counter
     }
 
     /// Seals `buf` in place: plaintext in, ciphertext followed by its tag out.
@@ -193,6 +263,8 @@ impl ChunkSealer {
 /// go on to accept data from a stream that is known to be bad.
 pub struct ChunkOpener {
     cipher: Aes256Gcm,
+    /// The segments still to come, the next one last: (first chunk, its cipher).
+    upcoming: Vec<(u64, Aes256Gcm)>,
     aad: [u8; 2],
     counter: u64,
     finished: bool,
@@ -207,13 +279,42 @@ impl ChunkOpener {
     ///
     /// Panics if a context string is 4 GiB or longer.
     pub fn new(header: &Header, key: &DataKey, ctx: Context<'_>) -> Self {
-        Self {
-            cipher: file_cipher(header, key, ctx),
+        Self::with_segments(header, key, ctx, &[Segment::FIRST])
+            .expect("the first segment alone is a valid list")
+    }
+
+    /// Prepares to open an envelope written in `segments` (FORMAT.md, "Segments"): the opener
+    /// switches key where each segment begins. `[Segment::FIRST]` is the same as [`ChunkOpener::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError::InvalidChunk`] when the list is empty, does not begin at chunk 0, or does not
+    /// strictly increase in first chunk and number.
+    ///
+    /// # Panics
+    ///
+    /// Panics if a context string is 4 GiB or longer.
+    pub fn with_segments(
+        header: &Header,
+        key: &DataKey,
+        ctx: Context<'_>,
+        segments: &[Segment],
+    ) -> Result<Self, CryptoError> {
+        check_segments(segments)?;
+        let mut upcoming: Vec<(u64, Aes256Gcm)> = segments[1..]
+            .iter()
+            .rev()
+            .map(|s| (s.first_chunk, file_cipher(header, key, ctx, s.number)))
+            .collect();
+        upcoming.shrink_to_fit();
+        Ok(Self {
+            cipher: file_cipher(header, key, ctx, segments[0].number),
+            upcoming,
             aad: header.chunk_aad(),
             counter: 0,
             finished: false,
             poisoned: false,
-        }
+        })
     }
 
     /// Opens `buf` in place: ciphertext and tag in, plaintext out.
@@ -290,6 +391,15 @@ impl ChunkOpener {
                 .ok_or(CryptoError::CounterOverflow)?
         };
 
+        // A segment begins here: its key opens this chunk and those after it.
+        if self
+            .upcoming
+            .last()
+            .is_some_and(|(first, _)| *first == self.counter)
+        {
+            let (_, cipher) = self.upcoming.pop().expect("checked above");
+            self.cipher = cipher;
+        }
         let (data, tag) = chunk.split_at_mut(chunk.len() - TAG_LEN);
         let tag = Tag::clone_from_slice(tag);
         let nonce = chunk_nonce(self.counter, last);

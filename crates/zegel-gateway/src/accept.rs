@@ -328,6 +328,7 @@ async fn accept_inner(
         max_downloads: None,
         language: None,
         notify: None,
+        uploads: Vec::new(),
     };
     let user =
         zegel_store::tenants::ensure_user(&state.db, tenant_id, &from, state.now_ms()).await?;

@@ -825,14 +825,20 @@ fn plaintext(
     access: &Access,
     file: &FileRow,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+    // A file made from a resumable upload keeps the context and segments its blob was sealed with.
+    let (message, file_part) = file
+        .sealed_as
+        .clone()
+        .unwrap_or_else(|| (access.message_id.clone(), file.id.clone()));
     let ctx = SealContext {
         tenant: access.tenant_id.clone(),
-        message: access.message_id.clone(),
-        file: file.id.clone(),
+        message,
+        file: file_part,
     };
+    let segments = crate::uploads::decode_segments(file.segments.as_deref()).unwrap_or_default();
     state
         .blobs
-        .open_plaintext(&file.blob_id, state.keys.clone(), ctx)
+        .open_segmented(&file.blob_id, state.keys.clone(), ctx, segments)
 }
 
 /// A running download re-checks that it may go on after this many bytes...

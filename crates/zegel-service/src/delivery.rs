@@ -406,6 +406,12 @@ pub fn spawn_maintenance(state: Services) -> tokio::task::JoinHandle<()> {
             {
                 tracing::error!(error = %error, "forgetting ended admin sessions failed");
             }
+            if let Err(error) = crate::uploads::sweep_expired(&state).await {
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    "sweeping expired uploads failed"
+                );
+            }
             let week_ago = state.now_ms() - zegel_store::gateway::IDEMPOTENCY_MS;
             if let Err(error) = zegel_store::gateway::forget_before(&state.db, week_ago).await {
                 tracing::error!(error = %error, "forgetting gateway keys failed");

@@ -47,8 +47,10 @@ pub struct UploadedFile {
     pub name: String,
     /// Its plaintext size.
     pub size: u64,
-    /// Its sealed blob (in `tmp/` until the message is stored).
+    /// Its sealed blob (in `tmp/` until the message is stored; in place for an upload's).
     pub blob_id: String,
+    /// The finished resumable upload it is made of, taken in the message's transaction.
+    pub from_upload: Option<crate::uploads::FromUpload>,
 }
 
 /// A message being created: its id, its data key and the files sealed so far (in `tmp/`, removed when
@@ -119,8 +121,23 @@ impl Upload {
             name,
             size,
             blob_id,
+            from_upload: None,
         });
         Ok(())
+    }
+
+    /// Adds a finished resumable upload as the next file: its blob stays where it is (it is neither
+    /// copied nor re-encrypted, and not removed if the message fails); the upload is taken, once, in
+    /// [`store`]'s transaction.
+    pub fn add_upload(&mut self, upload: crate::uploads::FromUpload) -> &UploadedFile {
+        self.files.push(UploadedFile {
+            id: zegel_crypto::random_id(),
+            name: upload.name.clone(),
+            size: upload.size,
+            blob_id: upload.blob_id.clone(),
+            from_upload: Some(upload),
+        });
+        self.files.last().expect("just pushed")
     }
 }
 
@@ -341,6 +358,11 @@ pub async fn store(
             size: file.size as i64,
             blob_id: file.blob_id.clone(),
             blocked: false,
+            sealed_as: file.from_upload.as_ref().map(|u| u.sealed_as.clone()),
+            segments: file
+                .from_upload
+                .as_ref()
+                .and_then(|u| crate::uploads::encode_segments(&u.segments)),
         })
         .collect();
 
@@ -416,6 +438,20 @@ pub async fn store(
     // pointing at a missing blob.
     state.blobs.commit(&pending.ids)?;
     let mut tx = state.db.pool.begin().await?;
+    // Each upload is used once: taking it removes its row, so a second message (or a parallel one)
+    // naming it fails here and rolls back.
+    let owner = zegel_store::uploads::Owner::Sender(user.id.clone());
+    for upload in files.iter().filter_map(|f| f.from_upload.as_ref()) {
+        if zegel_store::uploads::take_complete(&mut tx, &upload.upload_id, &owner, now)
+            .await?
+            .is_none()
+        {
+            return Err(ServiceError::Conflict(format!(
+                "upload {} was used already, deleted or expired",
+                upload.upload_id
+            )));
+        }
+    }
     messages::insert_message(&mut tx, &message, &file_rows, &recipients).await?;
     for (recipient_id, sealed) in &phones {
         zegel_store::phones::set_recipient_phone(&mut tx, recipient_id, sealed).await?;

@@ -5,6 +5,7 @@
 //! - [`access`] — what a recipient may do with a link: codes, sessions, downloads, every limit atomic.
 //! - [`delivery`] — notifications, held two-factor messages, the maintenance loop; [`retention`] —
 //!   expiry and crypto-shredding; [`tracking`] — log & block; [`phones`] — remembered numbers.
+//! - [`uploads`] — resumable (tus) uploads, later files of a message.
 //! - [`settings`] — tenant settings; [`scan`] — the content filter as the server runs it.
 //! - [`auth`] and [`oidc`] — who a sender is; [`admin_sign_in`] — an admin's sign-in with the
 //!   tenant's OpenID Connect issuer.
@@ -33,6 +34,7 @@ pub mod retention;
 pub mod scan;
 pub mod settings;
 pub mod tracking;
+pub mod uploads;
 
 pub use error::{ServiceError, policy_message};
 

@@ -44,6 +44,8 @@ mod status;
 pub mod tenants;
 /// Tracking, blocking and destroying sent messages.
 pub mod tracking;
+/// Resumable uploads: their progress, segments and quotas.
+pub mod uploads;
 
 /// Which engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

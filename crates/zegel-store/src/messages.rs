@@ -60,6 +60,11 @@ pub struct FileRow {
     pub blob_id: String,
     /// Blocked by the sender.
     pub blocked: bool,
+    /// For a file made from an upload: the message and file parts of the context its blob was sealed
+    /// under (`None`: this message's id and the file's id).
+    pub sealed_as: Option<(String, String)>,
+    /// The blob's segment list, `number:first_chunk` joined by commas (`None`: one segment).
+    pub segments: Option<String>,
 }
 
 /// A recipient row as inserted.
@@ -231,8 +236,9 @@ pub async fn insert_message(
     .await?;
     for file in files {
         sqlx::query(
-            "INSERT INTO files (id, message_id, position, sealed_name, size, blob_id, blocked)
-             VALUES ($1, $2, $3, $4, $5, $6, 0)",
+            "INSERT INTO files (id, message_id, position, sealed_name, size, blob_id, blocked,
+                seal_message, seal_file, segments)
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9)",
         )
         .bind(&file.id)
         .bind(&file.message_id)
@@ -240,6 +246,9 @@ pub async fn insert_message(
         .bind(&file.sealed_name)
         .bind(file.size)
         .bind(&file.blob_id)
+        .bind(file.sealed_as.as_ref().map(|(message, _)| message.clone()))
+        .bind(file.sealed_as.as_ref().map(|(_, file)| file.clone()))
+        .bind(&file.segments)
         .execute(&mut *conn)
         .await?;
     }
@@ -267,14 +276,22 @@ fn file_from_row(row: &AnyRow) -> DbResult<FileRow> {
         size: row.try_get("size")?,
         blob_id: row.try_get("blob_id")?,
         blocked: row.try_get::<i64, _>("blocked")? != 0,
+        sealed_as: match (
+            row.try_get::<Option<String>, _>("seal_message")?,
+            row.try_get::<Option<String>, _>("seal_file")?,
+        ) {
+            (Some(message), Some(file)) => Some((message, file)),
+            _ => None,
+        },
+        segments: row.try_get("segments")?,
     })
 }
 
 /// The files of a message, in order.
 pub async fn files_of(db: &Db, message_id: &str) -> DbResult<Vec<FileRow>> {
     let rows = sqlx::query(
-        "SELECT id, message_id, position, sealed_name, size, blob_id, blocked FROM files
-         WHERE message_id = $1 ORDER BY position",
+        "SELECT id, message_id, position, sealed_name, size, blob_id, blocked, seal_message, seal_file,
+            segments FROM files WHERE message_id = $1 ORDER BY position",
     )
     .bind(message_id)
     .fetch_all(&db.pool)

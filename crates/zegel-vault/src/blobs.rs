@@ -14,7 +14,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::Stream;
 use tokio::sync::mpsc;
-use zegel_crypto::{Context, CryptoError, DataKey, Decryptor, Encryptor, HEADER_LEN, Keyring};
+use zegel_crypto::{
+    Context, CryptoError, DataKey, Decryptor, Encryptor, HEADER_LEN, Keyring, Segment,
+};
 
 use crate::Keys;
 
@@ -58,7 +60,7 @@ impl LocalBlobs {
         })
     }
 
-    fn path(&self, blob_id: &str) -> io::Result<PathBuf> {
+    pub(crate) fn path(&self, blob_id: &str) -> io::Result<PathBuf> {
         // Blob ids are ours (hex), but a path is only ever built from a checked one.
         if blob_id.len() < 8 || !blob_id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(io::Error::new(
@@ -146,6 +148,18 @@ impl LocalBlobs {
         keys: Arc<Keys>,
         ctx: SealContext,
     ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+        self.open_segmented(blob_id, keys, ctx, vec![Segment::FIRST])
+    }
+
+    /// [`LocalBlobs::open_plaintext`] for a blob written in `segments` (a resumed upload; see
+    /// `zegel-crypto`'s FORMAT.md, "Segments").
+    pub fn open_segmented(
+        &self,
+        blob_id: &str,
+        keys: Arc<Keys>,
+        ctx: SealContext,
+        segments: Vec<Segment>,
+    ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
         let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
         let path = self.path(blob_id);
         tokio::task::spawn_blocking(move || {
@@ -153,10 +167,11 @@ impl LocalBlobs {
                 let path = path?;
                 let mut decryptor = keys.with_keyring(|keyring| {
                     let file = File::open(&path)?;
-                    Decryptor::new(
+                    Decryptor::with_segments(
                         BufReader::with_capacity(256 * 1024, file),
                         keyring,
                         ctx.as_ctx(),
+                        &segments,
                     )
                     .map_err(|error| {
                         match CryptoError::from_io_error(&error) {

@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod hashing;
 pub mod keys;
 pub mod private_fs;
+pub mod resumable;
 pub mod sealing;
 
 pub use blobs::{LocalBlobs, SealContext, SealedUpload};

@@ -2,7 +2,8 @@
 //! recipient in the outbox — all or nothing.
 //!
 //! The body is multipart: a `meta` part (JSON, [`MessageRequest`]) and `file` parts, streamed into the
-//! blob store while they arrive. Any failure (bad meta, a broken upload, a database error) removes every
+//! blob store while they arrive; `meta` may name finished resumable uploads (`"uploads"`), which become
+//! files after the parts. Any failure (bad meta, a broken upload, a database error) removes every
 //! blob written so far and leaves no row behind.
 
 use crate::api::openapi::MessageUpload;
@@ -10,6 +11,7 @@ use axum::Json;
 use axum::extract::multipart::{Field, MultipartError, MultipartRejection};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
+use futures_util::StreamExt;
 use zegel_core::api::{Created, CreatedFile, CreatedRecipient, CreatedStatus, ErrorBody};
 use zegel_core::message::{MessageRequest, RequestLimits, ValidatedMessage};
 use zegel_service::intake::{
@@ -141,6 +143,7 @@ async fn create_from(
                     name,
                     size,
                     blob_id,
+                    from_upload: None,
                 });
             }
             Some(other) => {
@@ -158,6 +161,32 @@ async fn create_from(
         }
     }
     let request = request.ok_or_else(|| AppError::invalid("meta", "the meta part is missing"))?;
+    // Finished resumable uploads follow the file parts: checked (complete, the sender's, unexpired),
+    // scanned from their sealed blobs like any attachment, and taken in the message's transaction.
+    let owner = zegel_store::uploads::Owner::Sender(user.id.clone());
+    for (i, id) in request.uploads.iter().enumerate() {
+        let prepared =
+            zegel_service::uploads::prepare(state, &owner, id, &format!("uploads[{i}]")).await?;
+        total += prepared.size;
+        if total > state.config.max_upload_bytes {
+            return Err(too_large(state.config.max_upload_bytes));
+        }
+        if !fully_protected(&request) {
+            let mut scanned = scan.attachment(&prepared.name);
+            let mut plain = std::pin::pin!(zegel_service::uploads::plaintext(
+                state,
+                &user.tenant_id,
+                &prepared
+            ));
+            while let Some(chunk) = plain.next().await {
+                scanned.push(&chunk?);
+            }
+            scan.scan_attachment(scanned)
+                .await
+                .map_err(AppError::internal)?;
+        }
+        upload.add_upload(prepared);
+    }
     if !fully_protected(&request) {
         let texts = ScanInput {
             subject: request.subject.clone(),

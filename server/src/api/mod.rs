@@ -2,7 +2,9 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::middleware::from_fn;
+use axum::routing::{get, head, post};
 
 use crate::state::AppState;
 
@@ -24,6 +26,8 @@ pub mod settings;
 pub mod signin;
 /// Log & block: a sender's messages, their status, blocking and deleting.
 pub mod tracking;
+/// Resumable uploads (tus 1.0.0).
+pub mod uploads;
 
 /// The API routes. `max_upload_bytes` bounds the message upload body.
 pub fn router(max_upload_bytes: u64) -> Router<AppState> {
@@ -80,6 +84,18 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
         .route(
             "/api/v1/admin/settings/versions/{version}",
             get(settings::version),
+        )
+        // tus: each handler checks and answers the protocol's version (an unrouted method stays a 405).
+        .route(
+            "/api/v1/uploads",
+            post(uploads::create.layer(from_fn(uploads::tus_headers)))
+                .options(uploads::options.layer(from_fn(uploads::tus_headers))),
+        )
+        .route(
+            "/api/v1/uploads/{id}",
+            head(uploads::head.layer(from_fn(uploads::tus_headers)))
+                .patch(uploads::patch.layer(from_fn(uploads::tus_headers)))
+                .delete(uploads::delete.layer(from_fn(uploads::tus_headers))),
         )
         .route("/api/v1/openapi.json", get(openapi::serve))
 }

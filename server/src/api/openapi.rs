@@ -15,7 +15,7 @@ use zegel_core::api::{CreatedStatus, ScanInput, ScanRecipient};
 use zegel_core::message::MessageRequest;
 use zegel_core::settings::TenantSettings;
 
-use super::{access, audit, messages, phones, scan, settings, signin, tracking};
+use super::{access, audit, messages, phones, scan, settings, signin, tracking, uploads};
 
 /// The document.
 #[derive(OpenApi)]
@@ -29,6 +29,11 @@ use super::{access, audit, messages, phones, scan, settings, signin, tracking};
     ),
     paths(
         messages::create,
+        uploads::options,
+        uploads::create,
+        uploads::head,
+        uploads::patch,
+        uploads::delete,
         scan::scan,
         tracking::list,
         tracking::show,

@@ -25,4 +25,5 @@ mod settings;
 mod store;
 mod tracking;
 mod two_factor;
+mod uploads;
 mod wire;

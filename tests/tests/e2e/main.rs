@@ -22,3 +22,5 @@ mod scan_cli;
 mod scans;
 /// Two-factor access with an SMS provider that answers like Twilio.
 mod two_factor;
+/// Resumable uploads across `kill -9` of the server.
+mod uploads;

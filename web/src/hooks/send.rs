@@ -142,5 +142,6 @@ fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String>
         language: Some(state.language),
         // The Outlook mail itself is the notification: Zegel sends none of its own (seed 001 §7.2).
         notify: Some(Notify::Client),
+        uploads: Vec::new(),
     })
 }

@@ -12,6 +12,8 @@ mod props;
 mod rotation;
 /// Round trips at the chunk-boundary sizes.
 mod roundtrip;
+/// Resumed envelopes: one key per segment.
+mod segments;
 /// Every way of damaging an envelope, and the error each one gives.
 mod tamper;
 /// Fixed vectors, computed by an independent implementation of FORMAT.md.

@@ -1,0 +1,197 @@
+//! Resumable uploads against the real binary: `kill -9` of the server in the middle of a `PATCH`, a
+//! restart, and the client continues from the offset `HEAD` answers; the recipient downloads the very
+//! bytes that were sent.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+use zegel_tests::{SmtpReceiver, Zegel, client, poll, wait_until};
+
+const CHUNK: u64 = 65_536;
+/// A sealed chunk: the plaintext and its 16-byte tag.
+const SEALED_CHUNK: u64 = CHUNK + 16;
+const HEADER: u64 = 102;
+
+fn file() -> Vec<u8> {
+    (0..20 * 1024 * 1024 + 12_345u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect()
+}
+
+async fn offset(zegel: &Zegel, token: &str, id: &str) -> Option<u64> {
+    let response = client()
+        .head(format!("{}/api/v1/uploads/{id}", zegel.base))
+        .bearer_auth(token)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .ok()?;
+    (response.status() == 200).then(|| {
+        response.headers()["upload-offset"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    })
+}
+
+fn blob_files(zegel: &Zegel) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let Ok(dirs) = std::fs::read_dir(zegel.data.path().join("blobs")) else {
+        return out;
+    };
+    for dir in dirs.flatten().filter(|d| d.file_name() != "tmp") {
+        out.extend(
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .map(|f| f.path()),
+        );
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_goes_on_after_kill_9_of_the_server_and_arrives_intact() {
+    let receiver = SmtpReceiver::start();
+    let mut zegel = Zegel::new(receiver.address);
+    zegel.add_tenant("Ziekenhuis", "zorg.example");
+    let token = zegel.token("anna@zorg.example");
+    zegel.serve();
+    let file = file();
+    let length = file.len() as u64;
+
+    let created = client()
+        .post(format!("{}/api/v1/uploads", zegel.base))
+        .bearer_auth(&token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", length.to_string())
+        .header("Upload-Metadata", "filename c2Nhbi5wZGY=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A PATCH announcing the whole file, of which 9 MiB and a bit arrive before the server dies.
+    let address = zegel.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "PATCH /api/v1/uploads/{id} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n\
+         Content-Length: {length}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let sent = 9 * 1024 * 1024 + 1000;
+    stream.write_all(&file[..sent]).await.unwrap();
+    stream.flush().await.unwrap();
+    // The first 8 MiB are durable; chunks past them are sealed and on disk, but not yet durable.
+    poll(Duration::from_secs(30), "8 MiB durable", async || {
+        (offset(&zegel, &token, &id).await? == 8 * 1024 * 1024).then_some(())
+    })
+    .await;
+    let blob = wait_until(Duration::from_secs(30), "the blob", || {
+        blob_files(&zegel).into_iter().next()
+    });
+    wait_until(
+        Duration::from_secs(30),
+        "chunks past the durable offset",
+        || {
+            let len = std::fs::metadata(&blob).ok()?.len();
+            (len > HEADER + (128 + 8) * SEALED_CHUNK).then_some(())
+        },
+    );
+    zegel.stop();
+    drop(stream);
+
+    zegel.serve();
+    let resume_at = offset(&zegel, &token, &id)
+        .await
+        .expect("HEAD after the restart");
+    assert_eq!(
+        resume_at % CHUNK,
+        0,
+        "the offset stands on a whole sealed chunk"
+    );
+    assert!(
+        (8 * 1024 * 1024..length).contains(&resume_at),
+        "{resume_at}"
+    );
+    let rest = client()
+        .patch(format!("{}/api/v1/uploads/{id}", zegel.base))
+        .bearer_auth(&token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", resume_at.to_string())
+        .body(file[resume_at as usize..].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.status(), 204);
+    assert_eq!(
+        rest.headers()["upload-offset"].to_str().unwrap(),
+        length.to_string()
+    );
+
+    let meta = json!({
+        "subject": "Scan", "kind": "secure_message",
+        "recipients": [{"email": "jan@ontvanger.example"}],
+        "auth": {"level": "1fa", "password": "generated", "deliver": "email"}, "language": "nl",
+        "uploads": [id],
+    });
+    let response = zegel.send_message(&token, &meta, &[]).await;
+    assert_eq!(response.status(), 201);
+
+    // The recipient, through the JSON access API.
+    let notification = receiver.wait_for("jan@ontvanger.example", "Scan");
+    let api = notification
+        .link(&zegel.base)
+        .replace("/m/", "/api/v1/access/");
+    let browser = client();
+    let challenge = browser
+        .post(format!("{api}/challenge"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenge.status(), 202);
+    let password = receiver
+        .wait_for("jan@ontvanger.example", "wachtwoord")
+        .text
+        .lines()
+        .find(|l| l.starts_with("    "))
+        .expect("the password line")
+        .trim()
+        .to_owned();
+    let verified = browser
+        .post(format!("{api}/verify"))
+        .json(&json!({"code": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+    let message: Value = browser
+        .get(format!("{api}/message"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let files = message["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["name"], "scan.pdf");
+    let downloaded = browser
+        .post(format!("{api}/files/{}", files[0]["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.status(), 200);
+    assert!(
+        downloaded.bytes().await.unwrap().as_ref() == file.as_slice(),
+        "the downloaded bytes are the uploaded ones"
+    );
+}
