@@ -51,7 +51,7 @@ pub struct PolicyRefusal {
 }
 
 /// The refusal a failed request's status and body describe.
-fn refusal(status: u16, body: &str) -> ApiError {
+pub(crate) fn refusal(status: u16, body: &str) -> ApiError {
     let detail = serde_json::from_str::<ErrorBody>(body)
         .ok()
         .map(|b| b.error);
@@ -116,7 +116,7 @@ pub struct Api {
     credential: Credential,
 }
 
-fn network(value: JsValue) -> ApiError {
+pub(crate) fn network(value: JsValue) -> ApiError {
     ApiError::Network(
         value
             .as_string()
@@ -146,7 +146,7 @@ impl Api {
 
     /// The bearer token for the next request. Office renews an expiring SSO token itself; when it cannot
     /// (signed out, consent withdrawn), the request is unauthorised like a refused token.
-    async fn bearer(&self) -> Result<String, ApiError> {
+    pub(crate) async fn bearer(&self) -> Result<String, ApiError> {
         match &self.credential {
             Credential::Token(token) => Ok(token.clone()),
             Credential::SingleSignOn => crate::office::sso_token(true)
@@ -274,15 +274,15 @@ impl Api {
         self.json("POST", &path, Body::Json(json)).await
     }
 
-    /// Uploads the message and its files; the answer carries the notification the draft becomes (the
-    /// pane always asks for `"notify": "client"`, so Zegel sends none of its own).
+    /// Creates the message, its files already uploaded (`meta.uploads`, see [`crate::upload`]); the
+    /// answer carries the notification the draft becomes (the pane always asks for
+    /// `"notify": "client"`, so Zegel sends none of its own).
     pub async fn send(
         &self,
         meta: &MessageRequest,
-        files: Vec<(String, web_sys::Blob)>,
     ) -> Result<(Created, ClientNotification), ApiError> {
         let json = serde_json::to_string(meta).map_err(|e| ApiError::Network(e.to_string()))?;
-        let form = form(&json, &files)?;
+        let form = form(&json, &[])?;
         let mut created: Created = self
             .json("POST", "/api/v1/messages", Body::Form(form))
             .await?;

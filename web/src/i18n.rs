@@ -111,6 +111,8 @@ pub struct Texts {
     pub no_recipients: &'static str,
     /// While uploading.
     pub sending: &'static str,
+    /// The files' upload, with `{percent}`.
+    pub uploading: &'static str,
     /// Done.
     pub sent_title: &'static str,
     /// When the add-in cannot send by itself.
@@ -209,6 +211,7 @@ pub const NL: Texts = Texts {
     confirm_recipients: "Bevestig uw ontvangers",
     no_recipients: "Voeg eerst een ontvanger toe in Outlook.",
     sending: "Veilig verzenden…",
+    uploading: "Bestanden uploaden: {percent} %",
     sent_title: "Veilig verzonden",
     send_pressed: "U klikte op Verzenden terwijl Zegel aan staat. Kies de beveiliging en klik op Volgende om de ontvangers en bestanden te bevestigen.",
     press_send: "Klik in Outlook op Verzenden om af te ronden: de e-mail bevat nu alleen de melding.",
@@ -286,6 +289,7 @@ pub const EN: Texts = Texts {
     confirm_recipients: "Confirm your recipients",
     no_recipients: "Add a recipient in Outlook first.",
     sending: "Sending securely…",
+    uploading: "Uploading files: {percent}%",
     sent_title: "Sent securely",
     send_pressed: "You pressed Send while Zegel is on. Choose the protection and press Next to confirm the recipients and files.",
     press_send: "Press Send in Outlook to finish: the e-mail now only contains the notification.",
@@ -363,6 +367,7 @@ pub const SV: Texts = Texts {
     confirm_recipients: "Bekräfta dina mottagare",
     no_recipients: "Lägg först till en mottagare i Outlook.",
     sending: "Skickar säkert…",
+    uploading: "Laddar upp filer: {percent} %",
     sent_title: "Skickat säkert",
     send_pressed: "Du tryckte på Skicka medan Zegel är påslaget. Välj skyddet och tryck på Nästa för att bekräfta mottagarna och filerna.",
     press_send: "Tryck på Skicka i Outlook för att slutföra: e-postmeddelandet innehåller nu bara aviseringen.",

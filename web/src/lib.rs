@@ -24,6 +24,8 @@ pub mod phone;
 pub mod signin;
 /// The state and its reducer.
 pub mod state;
+/// Resumable uploads of the draft's files (tus).
+pub mod upload;
 /// Words that reach the pane as codes: strength hints and server errors.
 pub mod wording;
 

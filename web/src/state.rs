@@ -168,6 +168,8 @@ pub struct State {
     pub verdict: Option<Decision>,
     /// Attachments the live verdict could not include (attached items, cloud links, very large files).
     pub unscanned: Vec<String>,
+    /// While sending: the files' bytes the server holds, of their total.
+    pub uploaded: Option<(u64, u64)>,
     /// Confirmed attachment ids.
     pub confirmed_files: BTreeSet<String>,
     /// Confirmed recipients (lower-case addresses).
@@ -276,6 +278,8 @@ pub enum Action {
     ConfirmRecipient(String, bool),
     /// The upload started.
     Sending,
+    /// The files' upload went on: bytes the server holds, of the total.
+    Uploaded(u64, u64),
     /// The upload succeeded.
     Sent {
         /// Message id.
@@ -315,6 +319,7 @@ impl State {
             file_settings_open: false,
             verdict: None,
             unscanned: Vec::new(),
+            uploaded: None,
             confirmed_files: BTreeSet::new(),
             confirmed_recipients: BTreeSet::new(),
             send_pressed: false,
@@ -701,7 +706,11 @@ impl Reducible for State {
                     s.confirmed_recipients.remove(&email.to_lowercase());
                 }
             }
-            Action::Sending => s.stage = Stage::Sending,
+            Action::Sending => {
+                s.stage = Stage::Sending;
+                s.uploaded = None;
+            }
+            Action::Uploaded(sent, total) => s.uploaded = Some((sent, total)),
             Action::Sent {
                 id,
                 password,

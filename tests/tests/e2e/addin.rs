@@ -1512,3 +1512,108 @@ async fn log_and_block_signs_in_with_single_sign_on_too() {
     stage(&browser, "not-found").await;
     browser.close().await;
 }
+
+/// The pane sends its files as resumable uploads, one 8 MiB slice at a time: a file whose upload was
+/// cut off before a reload continues from where the server stands (the address kept in the pane's
+/// `localStorage`), and the recipient gets every byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pane_continues_an_upload_cut_off_before_a_reload() {
+    let setup = setup();
+    let name = "scans-polikliniek.txt";
+    let contents: Vec<u8> = b"Uitslag LM73: alles in orde.\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(20 << 20)
+        .collect();
+    let mut scenario = draft(&setup, "en-US", "Dear Jan, the scans are attached.");
+    scenario["attachments"] = json!([{"name": name, "base64": base64::engine::general_purpose::STANDARD.encode(&contents)}]);
+
+    // Before the reload: the upload was created and its first 8 MiB arrived.
+    let base = &setup.zegel.base;
+    let client = http();
+    let created = client
+        .post(format!("{base}/api/v1/uploads"))
+        .bearer_auth(&setup.token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", contents.len().to_string())
+        .header(
+            "Upload-Metadata",
+            format!(
+                "filename {}",
+                base64::engine::general_purpose::STANDARD.encode(name)
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let location = created.headers()["location"].to_str().unwrap().to_owned();
+    let url = if location.starts_with("http") {
+        location.clone()
+    } else {
+        format!("{base}{location}")
+    };
+    let first = client
+        .patch(&url)
+        .bearer_auth(&setup.token)
+        .header("Tus-Resumable", "1.0.0")
+        .header("Content-Type", "application/offset+octet-stream")
+        .header("Upload-Offset", "0")
+        .body(contents[..8 << 20].to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 204);
+    assert_eq!(first.headers()["upload-offset"], (8 << 20).to_string());
+
+    let browser = open_pane(&setup, &scenario, &[]).await;
+    stage(&browser, "compose").await;
+    browser
+        .js(
+            "localStorage.setItem(arguments[0], arguments[1]); return true;",
+            vec![
+                json!(format!("zegel.upload.{}.{name}", contents.len())),
+                json!(location),
+            ],
+        )
+        .await;
+    browser.click("#toggle").await;
+    browser
+        .wait_for(
+            "document.querySelector('#toggle.on[aria-checked=\"true\"]')",
+            "the toggle to turn green",
+        )
+        .await;
+    browser.click("#next").await;
+    stage(&browser, "confirm-files").await;
+    browser.click("#file-att-0").await;
+    browser.click("#next").await;
+    stage(&browser, "confirm-recipients").await;
+    browser.click("#recipient-0").await;
+    browser.click("#send").await;
+    stage(&browser, "sent").await;
+
+    // The pane went on with the kept upload (which the message has now taken) instead of a new one.
+    let gone = client
+        .head(&url)
+        .bearer_auth(&setup.token)
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404, "the message took the kept upload");
+    let kept = browser
+        .js(
+            "return localStorage.getItem(arguments[0]);",
+            vec![json!(format!("zegel.upload.{}.{name}", contents.len()))],
+        )
+        .await;
+    assert_eq!(kept, Value::Null, "the kept address is forgotten once sent");
+
+    // The recipient finds the file in the message.
+    let office = browser.office_state().await;
+    let page = recipient_opens(&setup, &office, None).await;
+    assert!(page.contains(name), "{page}");
+    browser.close().await;
+}

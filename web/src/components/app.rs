@@ -70,9 +70,19 @@ pub fn App() -> Html {
         Stage::ConfirmRecipients => {
             html! { <ConfirmRecipients state={state.clone()} api={(*api).clone()} /> }
         }
-        Stage::Sending => {
-            html! { <p class="lead" role="status" aria-live="polite">{ texts.sending }</p> }
-        }
+        Stage::Sending => match state.uploaded {
+            Some((sent, total)) if total > 0 => {
+                let percent = (sent.saturating_mul(100) / total).min(100);
+                let label = texts.uploading.replace("{percent}", &percent.to_string());
+                html! {
+                    <div class="uploading" role="status" aria-live="polite">
+                        <p class="lead" id="upload-label">{ label }</p>
+                        <progress id="upload-progress" max="100" value={percent.to_string()} aria-labelledby="upload-label"></progress>
+                    </div>
+                }
+            }
+            _ => html! { <p class="lead" role="status" aria-live="polite">{ texts.sending }</p> },
+        },
         Stage::Sent { .. } => html! { <Done state={state.clone()} api={(*api).clone()} /> },
         Stage::Failed(message) => {
             let back = state.dispatcher();

@@ -7,6 +7,7 @@ use zegel_core::{AuthLevel, Deliver};
 use crate::api::{Api, ApiError};
 use crate::office;
 use crate::state::{Action, PasswordMode, State};
+use crate::upload;
 
 /// Uploads the draft with the chosen options (`"notify": "client"`), turns the draft into the server's
 /// notification, removes its attachments, sets the `X-Zegel-Message` header
@@ -30,22 +31,40 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
         }
         uploaded_ids.push(attachment.id.clone());
     }
-    let meta = match request(&state, &item) {
+    let mut meta = match request(&state, &item) {
         Ok(meta) => meta,
         Err(message) => return fail(message),
     };
-    let (sent, notification) = match api.send(&meta, files).await {
-        Ok(answer) => answer,
-        Err(error @ ApiError::Refused { .. }) => {
-            return fail(crate::wording::server_error(texts, &error));
-        }
-        Err(ApiError::Unauthorized) => {
-            return dispatch.dispatch(Action::NeedToken { refused: true });
-        }
-        Err(ApiError::Missing | ApiError::Network(_)) => {
-            return fail(texts.network_error.to_owned());
-        }
+    let refused = |error: ApiError| match error {
+        error @ ApiError::Refused { .. } => fail(crate::wording::server_error(texts, &error)),
+        ApiError::Unauthorized => dispatch.dispatch(Action::NeedToken { refused: true }),
+        ApiError::Missing | ApiError::Network(_) => fail(texts.network_error.to_owned()),
     };
+    // The files go first, each as a resumable upload with the progress shown; the message then names
+    // them. A reload of the pane continues where the uploads stood.
+    let sources: Vec<upload::Source<'_>> = files
+        .iter()
+        .map(|(name, blob)| upload::Source { name, blob })
+        .collect();
+    let total: u64 = files.iter().map(|(_, blob)| blob.size() as u64).sum();
+    let mut done = 0;
+    for source in &sources {
+        let before = done;
+        let progress_dispatch = dispatch.clone();
+        let progress = move |sent: u64| {
+            progress_dispatch.dispatch(Action::Uploaded(before + sent, total));
+        };
+        match api.upload(source, &progress).await {
+            Ok(id) => meta.uploads.push(id),
+            Err(error) => return refused(error),
+        }
+        done += source.blob.size() as u64;
+    }
+    let (sent, notification) = match api.send(&meta).await {
+        Ok(answer) => answer,
+        Err(error) => return refused(error),
+    };
+    upload::forget(&sources);
     // The draft becomes the notification: the one mail recipients get, from the sender's own mailbox
     // and in their Sent Items.
     if let Err(error) = office::seal_draft(
