@@ -48,7 +48,7 @@ async fn check(browser: &Browser, what: &str, language: &str) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
+async fn the_recipients_pages_read_well_on_a_phone_and_a_desktop_in_dutch_and_swedish() {
     let receiver = SmtpReceiver::start();
     let mut zegel = Zegel::new(receiver.address);
     zegel.add_tenant("Ziekenhuis Noordhaven", "zorg.example");
@@ -76,8 +76,19 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
     let to = "m.devries-oosterhuis@ontvanger.example";
     let link = receiver.wait_for(to, "Verwijsbrief").link(&zegel.base);
 
-    let browser = Browser::phone(390).await;
-    for (round, language) in ["nl", "sv"].into_iter().enumerate() {
+    let phone = Browser::phone(390).await;
+    let desktop = Browser::start(&["--window-size=1280,900"]).await;
+    let rounds = [
+        (&phone, "nl", 390),
+        (&phone, "sv", 390),
+        (&desktop, "nl", 1280),
+        (&desktop, "sv", 1280),
+    ];
+    for (round, (browser, language, width)) in rounds.into_iter().enumerate() {
+        // A new browser starts with the language the message was sent in.
+        if language == "nl" {
+            browser.goto(&format!("{}/lang/nl?back=/", zegel.base)).await;
+        }
         if language == "sv" {
             let back = link.trim_start_matches(&zegel.base);
             browser
@@ -88,7 +99,7 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
         }
         check(&browser, "the landing page", language).await;
         browser
-            .screenshot(&format!("portal-landing-{language}-390"))
+            .screenshot(&format!("portal-landing-{language}-{width}"))
             .await;
         browser.click("form[action$='/challenge'] button").await;
         browser
@@ -108,7 +119,7 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
             .await;
         assert_eq!(shown, json!([false, "text"]), "the show toggle");
         browser
-            .screenshot(&format!("portal-password-{language}-390"))
+            .screenshot(&format!("portal-password-{language}-{width}"))
             .await;
         // Mails keep the sender's language (Dutch); each round asks for a new password.
         let mail = wait_until(
@@ -145,7 +156,7 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
             .await;
         assert_eq!(view, json!(1), "the PDF can be viewed, the text file not");
         browser
-            .screenshot(&format!("portal-message-{language}-390"))
+            .screenshot(&format!("portal-message-{language}-{width}"))
             .await;
         let message_page = browser.js("return location.href;", vec![]).await;
         // Sign out, so the Swedish round starts at the landing page again.
@@ -171,8 +182,9 @@ async fn the_recipients_pages_read_well_on_a_phone_in_dutch_and_swedish() {
             "{brand}"
         );
         browser
-            .screenshot(&format!("portal-session-ended-{language}-390"))
+            .screenshot(&format!("portal-session-ended-{language}-{width}"))
             .await;
     }
-    browser.close().await;
+    phone.close().await;
+    desktop.close().await;
 }
