@@ -87,7 +87,9 @@ async fn the_recipients_pages_read_well_on_a_phone_and_a_desktop_in_dutch_and_sw
     for (round, (browser, language, width)) in rounds.into_iter().enumerate() {
         // A new browser starts with the language the message was sent in.
         if language == "nl" {
-            browser.goto(&format!("{}/lang/nl?back=/", zegel.base)).await;
+            browser
+                .goto(&format!("{}/lang/nl?back=/", zegel.base))
+                .await;
         }
         if language == "sv" {
             let back = link.trim_start_matches(&zegel.base);
