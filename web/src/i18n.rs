@@ -95,6 +95,10 @@ pub struct Texts {
     pub downloads: &'static str,
     /// Download limit, explained.
     pub downloads_hint: &'static str,
+    /// The checkbox for a confirmation mail to the sender.
+    pub confirm_to_sender: &'static str,
+    /// The checkbox for a mail on each download.
+    pub notify_on_download: &'static str,
     /// Next.
     pub next: &'static str,
     /// Back.
@@ -203,6 +207,8 @@ pub const NL: Texts = Texts {
     expiry: "Link verloopt na (dagen)",
     downloads: "Aantal downloads",
     downloads_hint: "Leeg: onbeperkt",
+    confirm_to_sender: "Stuur mij een bevestiging",
+    notify_on_download: "Stuur mij een melding bij elke download",
     next: "Volgende",
     back: "Terug",
     send: "Verzenden",
@@ -281,6 +287,8 @@ pub const EN: Texts = Texts {
     expiry: "Link expires after (days)",
     downloads: "Download limit",
     downloads_hint: "Empty: unlimited",
+    confirm_to_sender: "Send me a confirmation",
+    notify_on_download: "Tell me about each download",
     next: "Next",
     back: "Back",
     send: "Send",
@@ -359,6 +367,8 @@ pub const SV: Texts = Texts {
     expiry: "Länken upphör efter (dagar)",
     downloads: "Antal nedladdningar",
     downloads_hint: "Tomt: obegränsat",
+    confirm_to_sender: "Skicka en bekräftelse till mig",
+    notify_on_download: "Meddela mig vid varje nedladdning",
     next: "Nästa",
     back: "Tillbaka",
     send: "Skicka",

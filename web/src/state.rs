@@ -164,6 +164,10 @@ pub struct State {
     pub expiry_input: String,
     /// Download limit as typed (empty: unlimited).
     pub downloads_input: String,
+    /// A confirmation mail to the sender (preset from the tenant's default).
+    pub confirm_to_sender: bool,
+    /// A mail to the sender on each download (preset from the tenant's default).
+    pub notify_on_download: bool,
     /// The content filter's decision on the draft.
     pub verdict: Option<Decision>,
     /// Attachments the live verdict could not include (attached items, cloud links, very large files).
@@ -268,6 +272,10 @@ pub enum Action {
     Expiry(String),
     /// Download limit as typed.
     Downloads(String),
+    /// A confirmation mail to the sender, on or off.
+    ConfirmToSender(bool),
+    /// A mail to the sender on each download, on or off.
+    NotifyOnDownload(bool),
     /// Next step of the wizard.
     Next,
     /// Previous step.
@@ -304,6 +312,8 @@ impl State {
             texts,
             expiry_input: settings.expiry_days.default.to_string(),
             downloads_input: String::new(),
+            confirm_to_sender: false,
+            notify_on_download: false,
             settings,
             item: Item::default(),
             enabled: false,
@@ -581,6 +591,8 @@ impl Reducible for State {
                     .max_downloads_default
                     .map(|n| n.to_string())
                     .unwrap_or_default();
+                s.confirm_to_sender = settings.confirm_to_sender;
+                s.notify_on_download = settings.notify_sender_on_download;
                 // The tenant's first language, unless the sender chose another for this draft.
                 s.language = settings.languages.first().copied().unwrap_or_default();
                 s.settings = settings;
@@ -676,6 +688,8 @@ impl Reducible for State {
             Action::ToggleFileSettings => s.file_settings_open = !s.file_settings_open,
             Action::Expiry(text) => s.expiry_input = text,
             Action::Downloads(text) => s.downloads_input = text,
+            Action::ConfirmToSender(on) => s.confirm_to_sender = on,
+            Action::NotifyOnDownload(on) => s.notify_on_download = on,
             Action::Next => {
                 s.stage = match s.stage {
                     Stage::Compose if s.options_complete() => s.wizard().unwrap_or(Stage::Compose),

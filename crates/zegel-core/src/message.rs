@@ -292,6 +292,12 @@ pub struct MessageRequest {
     /// multipart `file` parts; each is used once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uploads: Vec<String>,
+    /// A confirmation mail with the summary to the sender; absent: the tenant's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_to_sender: Option<bool>,
+    /// A mail to the sender each time a recipient downloads; absent: the tenant's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_on_download: Option<bool>,
 }
 
 /// The most uploads one message may name.
@@ -354,6 +360,10 @@ pub struct ValidatedMessage {
     pub notify: Option<Notify>,
     /// Finished uploads that become files of the message, distinct.
     pub uploads: Vec<String>,
+    /// A confirmation mail to the sender (`None`: the tenant's default).
+    pub confirm_to_sender: Option<bool>,
+    /// A mail to the sender on each download (`None`: the tenant's default).
+    pub notify_on_download: Option<bool>,
 }
 
 /// A recipient that passed the checks.
@@ -516,6 +526,8 @@ impl MessageRequest {
             language: self.language.unwrap_or(limits.default_language),
             notify: self.notify,
             uploads: self.uploads,
+            confirm_to_sender: self.confirm_to_sender,
+            notify_on_download: self.notify_on_download,
         })
     }
 }

@@ -153,6 +153,14 @@ pub struct TenantSettings {
     /// (the body travels in the notification) instead of a secure message. Off on day one.
     #[serde(default)]
     pub gateway_attachments_as_secure_files: bool,
+    /// Whether senders get a confirmation mail with the summary of what they sent, unless they choose
+    /// otherwise per message. Off on day one.
+    #[serde(default)]
+    pub confirm_to_sender: bool,
+    /// Whether senders get a mail each time a recipient downloads, unless they choose otherwise per
+    /// message. Off on day one.
+    #[serde(default)]
+    pub notify_sender_on_download: bool,
 }
 
 /// What settings are checked against, beyond the document itself.
@@ -191,6 +199,12 @@ pub struct SenderSettings {
     /// Whether the content filter can force secure sending (a rule or trigger word with `force`, or an
     /// activation word): the on-send check fails closed for such tenants when the server is unreachable.
     pub policy_forces: bool,
+    /// The tenant's default for a confirmation mail to the sender.
+    #[serde(default)]
+    pub confirm_to_sender: bool,
+    /// The tenant's default for a mail to the sender on each download.
+    #[serde(default)]
+    pub notify_sender_on_download: bool,
 }
 
 impl Default for SenderSettings {
@@ -289,6 +303,8 @@ impl TenantSettings {
             hide_subject: false,
             content_filter: ContentFilterPolicy::default(),
             gateway_attachments_as_secure_files: false,
+            confirm_to_sender: false,
+            notify_sender_on_download: false,
         }
     }
 
@@ -587,6 +603,8 @@ impl TenantSettings {
                         .any(|w| w.action == Action::Force)
                     || !filter.activation_words.is_empty()
             },
+            confirm_to_sender: self.confirm_to_sender,
+            notify_sender_on_download: self.notify_sender_on_download,
         }
     }
 

@@ -329,6 +329,9 @@ async fn accept_inner(
         language: None,
         notify: None,
         uploads: Vec::new(),
+        // The tenant's defaults: a gateway mail's sender chose nothing.
+        confirm_to_sender: None,
+        notify_on_download: None,
     };
     let user =
         zegel_store::tenants::ensure_user(&state.db, tenant_id, &from, state.now_ms()).await?;

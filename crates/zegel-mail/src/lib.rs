@@ -6,6 +6,7 @@
 
 pub mod held;
 pub mod i18n;
+pub mod notices;
 pub mod render;
 pub mod sms;
 mod transport;

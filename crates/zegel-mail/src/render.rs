@@ -363,6 +363,120 @@ pub fn held_expired(
     }
 }
 
+/// What the confirmation to a sender sums up.
+#[derive(Debug, Clone)]
+pub struct Sent<'a> {
+    /// The language of the mail (the tenant's first).
+    pub language: Language,
+    /// The subject ("" when the tenant hides subjects: the mail may be read on any device).
+    pub subject: &'a str,
+    /// The recipients' addresses.
+    pub recipients: &'a [String],
+    /// The files' names and sizes.
+    pub files: &'a [(String, u64)],
+    /// Link expiry (Unix ms).
+    pub expires_at: i64,
+    /// The time zone of dates.
+    pub timezone: &'a str,
+}
+
+/// Renders the confirmation to a sender: to whom the message went, with which files, until when.
+pub fn sender_confirmation(
+    sent: &Sent<'_>,
+    sender: &str,
+    from: &str,
+    look: &Look<'_>,
+) -> OutgoingEmail {
+    let t = texts(sent.language);
+    let n = crate::notices::notice_texts(sent.language);
+    let shown = shown_subject(t, sent.subject);
+    let title = fill(n.confirm_subject, &[("subject", shown)]);
+    let (date, time) = crate::i18n::date_and_time(sent.expires_at, sent.timezone, sent.language);
+    let expires = fill(
+        n.confirm_expires,
+        &[(
+            "date",
+            &zegel_core::format::date_time(sent.language, &date, &time),
+        )],
+    );
+    let files: Vec<String> = sent
+        .files
+        .iter()
+        .map(|(name, size)| {
+            format!(
+                "{name} ({})",
+                zegel_core::format::size(sent.language, *size)
+            )
+        })
+        .collect();
+    let mut paragraphs = vec![fill(n.confirm_intro, &[("subject", shown)])];
+    paragraphs.extend(sent.recipients.iter().cloned());
+    if !files.is_empty() {
+        paragraphs.push(n.confirm_files.to_owned());
+        paragraphs.extend(files.iter().cloned());
+    }
+    paragraphs.push(expires);
+    let mut page = EmailHtml::new(t, &title, look);
+    page.paragraphs = paragraphs.clone();
+    page.note = Some(n.confirm_note.to_owned());
+    let html = page.finish(look);
+    OutgoingEmail {
+        to: sender.to_owned(),
+        from: from.to_owned(),
+        reply_to: None,
+        subject: title.clone(),
+        text: format!("{}\n\n{}\n", paragraphs.join("\n"), n.confirm_note),
+        html: Some(html),
+        message_id: zegel_crypto::random_id(),
+    }
+}
+
+/// Renders the notice to a sender that `recipient` downloaded `files` at `at` (Unix ms).
+#[allow(clippy::too_many_arguments)]
+pub fn download_notice(
+    language: Language,
+    subject: &str,
+    recipient: &str,
+    files: &[String],
+    at: i64,
+    timezone: &str,
+    sender: &str,
+    from: &str,
+    look: &Look<'_>,
+) -> OutgoingEmail {
+    let t = texts(language);
+    let n = crate::notices::notice_texts(language);
+    let shown = shown_subject(t, subject);
+    let title = fill(n.download_subject, &[("subject", shown)]);
+    let (date, time) = crate::i18n::date_and_time(at, timezone, language);
+    let intro = fill(
+        n.download_intro,
+        &[
+            ("recipient", recipient),
+            ("subject", shown),
+            (
+                "date",
+                &zegel_core::format::date_time(language, &date, &time),
+            ),
+        ],
+    );
+    let mut page = EmailHtml::new(t, &title, look);
+    page.paragraphs = std::iter::once(intro.clone())
+        .chain(files.iter().cloned())
+        .collect();
+    let html = page.finish(look);
+    let list: String = files.iter().map(|f| format!("  - {f}\n")).collect();
+    OutgoingEmail {
+        to: sender.to_owned(),
+        from: from.to_owned(),
+        reply_to: None,
+        subject: title.clone(),
+        text: format!("{intro}\n\n{list}\n{}\n", t.footer),
+        html: Some(html),
+        message_id: zegel_crypto::random_id(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

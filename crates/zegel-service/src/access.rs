@@ -762,7 +762,7 @@ pub async fn download(
         .into_iter()
         .find(|(f, _)| f.id == file_id)
         .ok_or(AccessError::Unavailable)?;
-    count_downloads(state, access, &[&file], client).await?;
+    count_downloads(state, access, &[(&file, name.as_str())], client).await?;
     let body = guarded(state, access, &file.id, plaintext(state, access, &file));
     Ok(Download {
         name,
@@ -777,10 +777,22 @@ pub async fn download(
 async fn count_downloads(
     state: &Services,
     access: &Access,
-    files: &[&FileRow],
+    files: &[(&FileRow, &str)],
     client: &ClientInfo,
 ) -> Result<Vec<usize>, AccessError> {
     let now = state.now_ms();
+    // The sender's notice is rendered before the transaction (it reads the tenant's settings).
+    let notice_settings = if access.notify_downloads {
+        Some(
+            crate::settings::effective(state, &access.tenant_id)
+                .await
+                .map_err(|e| {
+                    AccessError::Internal(anyhow::anyhow!("cannot read the tenant settings: {e}"))
+                })?,
+        )
+    } else {
+        None
+    };
     let mut tx = state.db.pool.begin().await?;
     let mut allowed: Vec<usize> = (0..files.len()).collect();
     if let Some(max) = access.max_downloads {
@@ -788,7 +800,7 @@ async fn count_downloads(
             return Err(AccessError::Locked);
         }
         allowed.clear();
-        for (i, file) in files.iter().enumerate() {
+        for (i, (file, _)) in files.iter().enumerate() {
             if store::download_count(&mut tx, &file.id, &access.recipient_id).await? < max {
                 allowed.push(i);
             }
@@ -797,9 +809,39 @@ async fn count_downloads(
             return Err(AccessError::LimitReached);
         }
     }
-    let files: Vec<&FileRow> = allowed.iter().map(|&i| files[i]).collect();
+    let names: Vec<String> = allowed.iter().map(|&i| files[i].1.to_owned()).collect();
+    let files: Vec<&FileRow> = allowed.iter().map(|&i| files[i].0).collect();
     for file in &files {
         store::record_download(&mut tx, &file.id, &access.recipient_id, now).await?;
+    }
+    // The sender asked to hear of each download: the notice commits with the download's count.
+    if let Some(settings) = &notice_settings {
+        let content = content(state, access)?;
+        let subject = if content.subject_hidden {
+            ""
+        } else {
+            content.subject.as_str()
+        };
+        let mail = zegel_mail::render::download_notice(
+            settings.languages.first().copied().unwrap_or_default(),
+            subject,
+            &access.email,
+            &names,
+            now,
+            &state.site.timezone,
+            &access.sender_email,
+            &crate::settings::notification_from(settings, &state.site.mail_from),
+            &crate::settings::look(settings),
+        );
+        zegel_outbox::enqueue_email(
+            &mut tx,
+            &state.keys.keyring(),
+            zegel_store::JobPurpose::SenderNotice,
+            None,
+            mail,
+            now,
+        )
+        .await?;
     }
     let first_open = access.kind == MessageKind::PublicFiles
         && store::mark_first_open(&mut tx, &access.recipient_id, now).await?;
@@ -931,7 +973,10 @@ pub async fn zip(
         return Err(AccessError::Unavailable);
     }
     let name = zip_name(state, access).await?;
-    let counted: Vec<&FileRow> = files.iter().map(|(file, _)| file).collect();
+    let counted: Vec<(&FileRow, &str)> = files
+        .iter()
+        .map(|(file, name)| (file, name.as_str()))
+        .collect();
     let allowed = count_downloads(state, access, &counted, client).await?;
     let t = zegel_mail::i18n::texts(language(access));
     let mut left_out: Vec<String> = files

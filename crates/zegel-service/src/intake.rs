@@ -339,6 +339,9 @@ pub async fn store(
         },
         created_at: now,
         expires_at,
+        notify_downloads: request
+            .notify_on_download
+            .unwrap_or(settings.notify_sender_on_download),
     };
     let file_rows: Vec<FileRow> = files
         .iter()
@@ -479,6 +482,41 @@ pub async fn store(
             &spec,
             &missing,
             &origin.found,
+            now,
+        )
+        .await?;
+    }
+    // The sender's confirmation, once the message went out (a held one sends its phone request).
+    if missing.is_empty()
+        && request
+            .confirm_to_sender
+            .unwrap_or(settings.confirm_to_sender)
+    {
+        let addresses: Vec<String> = recipients.iter().map(|r| r.email.clone()).collect();
+        let names: Vec<(String, u64)> = files.iter().map(|f| (f.name.clone(), f.size)).collect();
+        let mail = render::sender_confirmation(
+            &render::Sent {
+                language: settings.languages.first().copied().unwrap_or_default(),
+                subject: if settings.hide_subject {
+                    ""
+                } else {
+                    &request.subject
+                },
+                recipients: &addresses,
+                files: &names,
+                expires_at,
+                timezone: &state.site.timezone,
+            },
+            &user.email,
+            &crate::settings::notification_from(settings, &state.site.mail_from),
+            &crate::settings::look(settings),
+        );
+        zegel_outbox::enqueue_email(
+            &mut tx,
+            &keyring,
+            zegel_store::JobPurpose::SenderNotice,
+            None,
+            mail,
             now,
         )
         .await?;

@@ -37,6 +37,8 @@ pub struct NewMessage {
     pub max_downloads: Option<i64>,
     /// `active` or `held`.
     pub status: crate::MessageStatus,
+    /// The sender gets a mail on each download.
+    pub notify_downloads: bool,
     /// Creation time.
     pub created_at: i64,
     /// Expiry time.
@@ -127,6 +129,8 @@ pub struct Access {
     pub message_blocked: bool,
     /// Expiry time.
     pub expires_at: i64,
+    /// The sender gets a mail on each download.
+    pub notify_downloads: bool,
 }
 
 impl Access {
@@ -142,7 +146,8 @@ impl Access {
 const ACCESS_SELECT: &str = "SELECT r.id AS recipient_id, r.email, r.blocked AS recipient_blocked, r.locked,
         r.failed_attempts, r.opened_at, m.id AS message_id, m.tenant_id, u.email AS sender_email, m.kind,
         m.auth_level, m.deliver, m.password_hash, m.sealed_password, m.language, m.wrapped_key,
-        m.sealed_content, m.max_downloads, m.status, m.blocked AS message_blocked, m.expires_at
+        m.sealed_content, m.max_downloads, m.status, m.blocked AS message_blocked, m.expires_at,
+        m.notify_downloads
     FROM recipients r JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = m.sender_id";
 
 fn access_from_row(row: &AnyRow) -> DbResult<Access> {
@@ -168,6 +173,7 @@ fn access_from_row(row: &AnyRow) -> DbResult<Access> {
         status: crate::MessageStatus::decode(&row.try_get::<String, _>("status")?)?,
         message_blocked: row.try_get::<i64, _>("message_blocked")? != 0,
         expires_at: row.try_get("expires_at")?,
+        notify_downloads: row.try_get::<i64, _>("notify_downloads")? != 0,
     })
 }
 
@@ -214,8 +220,9 @@ pub async fn insert_message(
 ) -> DbResult<()> {
     sqlx::query(
         "INSERT INTO messages (id, tenant_id, sender_id, kind, auth_level, deliver, password_hash, sealed_password,
-            language, wrapped_key, sealed_content, max_downloads, status, blocked, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15)",
+            language, wrapped_key, sealed_content, max_downloads, status, blocked, created_at, expires_at,
+            notify_downloads)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16)",
     )
     .bind(&message.id)
     .bind(&message.tenant_id)
@@ -232,6 +239,7 @@ pub async fn insert_message(
     .bind(message.status.as_str())
     .bind(message.created_at)
     .bind(message.expires_at)
+    .bind(i64::from(message.notify_downloads))
     .execute(&mut *conn)
     .await?;
     for file in files {

@@ -86,6 +86,8 @@ text_enum! {
         PhoneRequest = "phone_request",
         /// The sender's notice that a held message expired unsent.
         HeldExpired = "held_expired",
+        /// The sender's confirmation of what they sent, or notice of a download.
+        SenderNotice = "sender_notice",
         /// Mail the gateway relays.
         Relay = "relay",
         /// A delivery status notification for relayed mail that failed.

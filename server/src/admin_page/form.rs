@@ -83,6 +83,10 @@ pub struct FormValues {
     pub form_of_address: String,
     /// Checkbox.
     pub gateway_attachments_as_secure_files: bool,
+    /// Checkbox: a confirmation mail to senders by default.
+    pub confirm_to_sender: bool,
+    /// Checkbox: a mail to senders on each download by default.
+    pub notify_sender_on_download: bool,
     /// One row per kind.
     pub rules: Vec<RuleRow>,
     /// Empty (strongest other reason) or a level.
@@ -175,6 +179,8 @@ impl FormValues {
             }
             .to_owned(),
             gateway_attachments_as_secure_files: settings.gateway_attachments_as_secure_files,
+            confirm_to_sender: settings.confirm_to_sender,
+            notify_sender_on_download: settings.notify_sender_on_download,
             rules,
             activation_level: filter
                 .rule(Kind::ActivationWord)
@@ -247,6 +253,8 @@ impl FormValues {
             privacy_url: text("privacy_url"),
             form_of_address: text("form_of_address"),
             gateway_attachments_as_secure_files: checked("gateway_attachments_as_secure_files"),
+            confirm_to_sender: checked("confirm_to_sender"),
+            notify_sender_on_download: checked("notify_sender_on_download"),
             rules,
             activation_level: text("activation_level"),
             trigger_words: text("trigger_words"),
@@ -389,6 +397,8 @@ impl FormValues {
                 }
             },
             gateway_attachments_as_secure_files: self.gateway_attachments_as_secure_files,
+            confirm_to_sender: self.confirm_to_sender,
+            notify_sender_on_download: self.notify_sender_on_download,
             content_filter: zegel_core::policy::ContentFilterPolicy {
                 rules,
                 trigger_words,

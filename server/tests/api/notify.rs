@@ -306,3 +306,120 @@ async fn public_files(server: TestServer) {
     assert_eq!(server.count("downloads").await, 0);
 }
 on_both!(client_notified_public_files_lead_to_the_files, public_files);
+
+/// The sender's own mails: a confirmation with the summary, and a notice of each download — per
+/// message, or from the tenant's default when the message says nothing.
+async fn sender_notices(server: TestServer) {
+    let sender = "arts@zorg.example";
+    let to_sender = |server: &TestServer| -> Vec<zegel_mail::DevMail> {
+        server
+            .mails()
+            .into_iter()
+            .filter(|m| m.to == sender)
+            .collect()
+    };
+    let mut meta = json!({"kind": "public_files", "subject": "Röntgenfoto's knie",
+        "recipients": [{"email": "jan@elders.example"}], "language": "nl",
+        "confirm_to_sender": true, "notify_on_download": true});
+    assert_eq!(
+        server
+            .send(&meta, &[("knie-links.jpg", vec![7; 1500])])
+            .await
+            .status(),
+        201
+    );
+    let link = server.link_for("jan@elders.example").await;
+    let confirmation = to_sender(&server);
+    assert_eq!(confirmation.len(), 1, "one confirmation");
+    let mail = &confirmation[0];
+    // The tenant's first language (Dutch on day one), the subject, whom it went to, what and until when.
+    assert_eq!(mail.subject, "Verzonden: Röntgenfoto's knie");
+    assert!(
+        mail.text.contains("jan@elders.example")
+            && mail.text.contains("knie-links.jpg (1,5")
+            && mail.text.contains("De links zijn geldig tot"),
+        "{}",
+        mail.text
+    );
+
+    // A download: the sender hears who downloaded what.
+    let message: Value = server
+        .client
+        .get(format!("{}/message", server.api_of(&link)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = message["files"][0]["id"].as_str().unwrap();
+    let downloaded = server
+        .client
+        .post(format!("{link}/files/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(downloaded.status(), 200);
+    downloaded.bytes().await.unwrap();
+    server.deliver().await;
+    let notices: Vec<_> = to_sender(&server)
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Gedownload"))
+        .collect();
+    assert_eq!(notices.len(), 1, "one notice per download");
+    assert!(
+        notices[0].text.contains("jan@elders.example heeft op")
+            && notices[0].text.contains("knie-links.jpg"),
+        "{}",
+        notices[0].text
+    );
+
+    // Without a choice, the tenant's default (off on day one): nothing to the sender.
+    meta.as_object_mut().unwrap().remove("confirm_to_sender");
+    meta.as_object_mut().unwrap().remove("notify_on_download");
+    meta["recipients"] = json!([{"email": "piet@elders.example"}]);
+    let before = to_sender(&server).len();
+    assert_eq!(server.send(&meta, &[]).await.status(), 201);
+    server.link_for("piet@elders.example").await;
+    assert_eq!(to_sender(&server).len(), before, "off by default");
+
+    // The tenant switches the confirmation on for everyone; a sender can still say no per message.
+    let admin = server.token("ciso@zorg.example").await;
+    zegel_server::admin::grant(&server.state, "ciso@zorg.example", "admin")
+        .await
+        .unwrap();
+    let patched = server
+        .client
+        .patch(format!("{}/api/v1/admin/settings", server.base))
+        .bearer_auth(&admin)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"confirm_to_sender": true}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let view: Value = server
+        .client
+        .get(format!("{}/api/v1/settings", server.base))
+        .bearer_auth(server.token(sender).await)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(view["confirm_to_sender"], true, "the pane presets it");
+    meta["recipients"] = json!([{"email": "kees@elders.example"}]);
+    assert_eq!(server.send(&meta, &[]).await.status(), 201);
+    server.link_for("kees@elders.example").await;
+    assert_eq!(to_sender(&server).len(), before + 1, "the tenant's default");
+    meta["confirm_to_sender"] = json!(false);
+    meta["recipients"] = json!([{"email": "anna@elders.example"}]);
+    assert_eq!(server.send(&meta, &[]).await.status(), 201);
+    server.link_for("anna@elders.example").await;
+    assert_eq!(to_sender(&server).len(), before + 1, "the sender's no");
+}
+on_both!(
+    senders_hear_what_they_sent_and_each_download,
+    sender_notices
+);

@@ -6,7 +6,8 @@ use crate::components::icon::{Icon, icon};
 use crate::components::app::PaneProps;
 use crate::state::Action;
 
-/// The gear: link expiry (at most the tenant's maximum) and the download limit.
+/// The gear: link expiry (at most the tenant's maximum), the download limit, and the mails to the
+/// sender (a confirmation, a notice on each download).
 #[function_component]
 pub fn FileSettings(props: &PaneProps) -> Html {
     let state = &props.state;
@@ -14,6 +15,8 @@ pub fn FileSettings(props: &PaneProps) -> Html {
     let toggle = state.dispatcher();
     let expiry = state.dispatcher();
     let downloads = state.dispatcher();
+    let confirm = state.dispatcher();
+    let notify = state.dispatcher();
     let max = state.settings.expiry_days.max;
     html! {
         <div class="file-settings">
@@ -36,6 +39,16 @@ pub fn FileSettings(props: &PaneProps) -> Html {
                             oninput={move |e: InputEvent| downloads.dispatch(Action::Downloads(e.target_unchecked_into::<HtmlInputElement>().value()))} />
                         <p class="hint" id="downloads-hint">{ texts.downloads_hint }</p>
                     </div>
+                    <label class="check">
+                        <input id="confirm-to-sender" type="checkbox" checked={state.confirm_to_sender}
+                            onchange={move |e: Event| confirm.dispatch(Action::ConfirmToSender(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
+                        { texts.confirm_to_sender }
+                    </label>
+                    <label class="check">
+                        <input id="notify-on-download" type="checkbox" checked={state.notify_on_download}
+                            onchange={move |e: Event| notify.dispatch(Action::NotifyOnDownload(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
+                        { texts.notify_on_download }
+                    </label>
                 </div>
             }
         </div>

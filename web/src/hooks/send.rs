@@ -162,5 +162,7 @@ fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String>
         // The Outlook mail itself is the notification: Zegel sends none of its own (seed 001 §7.2).
         notify: Some(Notify::Client),
         uploads: Vec::new(),
+        confirm_to_sender: Some(state.confirm_to_sender),
+        notify_on_download: Some(state.notify_on_download),
     })
 }
