@@ -99,7 +99,7 @@ async fn the_recipients_pages_read_well_on_a_phone_and_a_desktop_in_dutch_and_sw
         } else {
             browser.goto(&link).await;
         }
-        check(&browser, "the landing page", language).await;
+        check(browser, "the landing page", language).await;
         browser
             .screenshot(&format!("portal-landing-{language}-{width}"))
             .await;
@@ -110,7 +110,7 @@ async fn the_recipients_pages_read_well_on_a_phone_and_a_desktop_in_dutch_and_sw
                 "the password field",
             )
             .await;
-        check(&browser, "the password step", language).await;
+        check(browser, "the password step", language).await;
         // The show toggle: hidden without the script, with it it turns the field into plain text.
         let shown = browser
             .js(
@@ -149,7 +149,7 @@ async fn the_recipients_pages_read_well_on_a_phone_and_a_desktop_in_dutch_and_sw
         browser
             .wait_for("document.querySelector('ul.files')", "the message page")
             .await;
-        check(&browser, "the message page", language).await;
+        check(browser, "the message page", language).await;
         let view = browser
             .js(
                 "return document.querySelectorAll('form.view').length;",
@@ -169,10 +169,10 @@ async fn the_recipients_pages_read_well_on_a_phone_and_a_desktop_in_dutch_and_sw
                 "the signed-out page",
             )
             .await;
-        check(&browser, "the signed-out page", language).await;
+        check(browser, "the signed-out page", language).await;
         // The message page without a session: the organisation's page, not a dead end.
         browser.goto(message_page.as_str().unwrap()).await;
-        check(&browser, "the session-ended page", language).await;
+        check(browser, "the session-ended page", language).await;
         let brand = browser
             .js(
                 "return document.querySelector('header .brand').innerText;",
