@@ -188,6 +188,13 @@ async fn tus_semantics_on(server: TestServer) {
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["tus-resumable"], "1.0.0");
 
+    // Past Tus-Max-Size: 413.
+    let too_big = tus
+        .create(server.state.config.max_upload_bytes + 1, "big.bin")
+        .await;
+    assert_eq!(too_big.status(), 413);
+    assert_eq!(server.count("uploads").await, 0);
+
     let file = data(3 * CHUNK_SIZE + 1234, 1);
     let created = tus.create(file.len() as u64, "scan.pdf").await;
     assert_eq!(created.status(), 201);
