@@ -683,3 +683,42 @@ async fn one_request_writes_an_upload_at_a_time_on(server: TestServer) {
     assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
     assert_eq!(tus.offset(&id).await, file.len() as u64);
 }
+
+on_both!(
+    an_open_upload_goes_on_after_a_key_rotation,
+    an_open_upload_goes_on_after_a_key_rotation_on
+);
+async fn an_open_upload_goes_on_after_a_key_rotation_on(server: TestServer) {
+    let tus = Tus::new(&server, "arts@zorg.example").await;
+    let file = data(2 * CHUNK_SIZE + 3, 8);
+    let id = tus.create_id(file.len() as u64, "sleutel.pdf").await;
+    assert_eq!(tus.patch(&id, 0, &file[..CHUNK_SIZE]).await.status(), 204);
+
+    // The rotation re-wraps the open upload's blob header and sealed name...
+    let report = zegel_server::admin::rotate_kek(&server.state)
+        .await
+        .unwrap();
+    assert_eq!((report.new_kek_id, report.blobs), (2, 1));
+    assert!(report.fields >= 1, "{report:?}");
+    let blob = std::fs::read(&server.blob_files()[0]).unwrap();
+    assert_eq!(&blob[6..10], &2u32.to_be_bytes());
+    // ...so it goes on, and is sent and read, without KEK 1.
+    let path = server.dir.path().join("keyring.json");
+    let mut keyring =
+        zegel_crypto::Keyring::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    keyring.remove(1).unwrap();
+    std::fs::write(&path, keyring.to_json()).unwrap();
+    server.state.keys.reload().unwrap();
+
+    assert_eq!(
+        tus.patch(&id, CHUNK, &file[CHUNK_SIZE..]).await.status(),
+        204
+    );
+    let mut meta = secure_message("jan@example.nl");
+    meta["uploads"] = json!([id]);
+    let response = server.send(&meta, &[]).await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let downloaded = download_all(&server, "jan@example.nl").await;
+    assert_eq!(downloaded[0].0, "sleutel.pdf");
+    assert!(downloaded[0].1 == file);
+}
