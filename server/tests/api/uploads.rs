@@ -722,3 +722,61 @@ async fn an_open_upload_goes_on_after_a_key_rotation_on(server: TestServer) {
     assert_eq!(downloaded[0].0, "sleutel.pdf");
     assert!(downloaded[0].1 == file);
 }
+
+on_both!(
+    the_content_policy_reads_uploads,
+    the_content_policy_reads_uploads_on
+);
+async fn the_content_policy_reads_uploads_on(server: TestServer) {
+    let tus = Tus::new(&server, "arts@zorg.example").await;
+    let text = b"Patient: mevrouw Jansen, BSN 111222333, geboren 1970.".to_vec();
+    let id = tus.create_id(text.len() as u64, "verwijzing.txt").await;
+    assert_eq!(tus.patch(&id, 0, &text).await.status(), 204);
+    let meta = json!({
+        "subject": "Verwijzing", "body_text": "Zie bijlage.", "kind": "public_files",
+        "recipients": [{"email": "jan@elders.example"}], "language": "nl", "uploads": [id],
+    });
+    let response = server.send(&meta, &[]).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "policy", "{body}");
+    assert_eq!(
+        body["error"]["found"],
+        json!([{"kind": "nl_bsn", "where": "attachment"}])
+    );
+    // Refused, nothing is stored and the upload is still there to send better protected.
+    assert_eq!(server.count("messages").await, 0);
+    assert_eq!(tus.offset(&id).await, text.len() as u64);
+    assert_eq!(server.blob_files().len(), 1);
+}
+
+on_both!(
+    parallel_messages_take_an_upload_once,
+    parallel_messages_take_an_upload_once_on
+);
+async fn parallel_messages_take_an_upload_once_on(server: TestServer) {
+    let tus = Tus::new(&server, "arts@zorg.example").await;
+    let file = data(CHUNK_SIZE + 5, 9);
+    let id = tus.create_id(file.len() as u64, "een keer.bin").await;
+    tus.upload_all(&id, &file, file.len()).await;
+    let meta = json!({
+        "subject": "Eén keer", "kind": "public_files",
+        "recipients": [{"email": "jan@elders.example"}], "language": "nl", "uploads": [id],
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(
+        (0..5).map(|_| async { server.send(&meta, &[]).await.status().as_u16() }),
+    )
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [201, 409, 422].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(server.count("messages").await, 1);
+    assert_eq!(server.count("files").await, 1);
+    server.deliver().await;
+}
