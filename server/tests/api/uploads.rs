@@ -757,7 +757,7 @@ on_both!(
 async fn parallel_messages_take_an_upload_once_on(server: TestServer) {
     let tus = Tus::new(&server, "arts@zorg.example").await;
     let file = data(CHUNK_SIZE + 5, 9);
-    let id = tus.create_id(file.len() as u64, "een keer.bin").await;
+    let id = tus.create_id(file.len() as u64, "een keer.pdf").await;
     tus.upload_all(&id, &file, file.len()).await;
     let meta = json!({
         "subject": "Eén keer", "kind": "public_files",
