@@ -155,11 +155,12 @@ fn upload() -> anyhow::Result<()> {
     let mut server = start_server(zegel_cmd(&["serve"]), port)?;
     let meta = r#"meta={"subject":"bench","kind":"public_files","recipients":[{"email":"r@example.nl"}]};type=application/json"#;
     let started = Instant::now();
+    let created = dir.join("created.json");
     let output = Command::new("curl")
         .args([
             "-sS",
             "-o",
-            "/dev/null",
+            &created.display().to_string(),
             "-w",
             "%{http_code}",
             "-H",
@@ -177,6 +178,18 @@ fn upload() -> anyhow::Result<()> {
     let upload_seconds = started.elapsed().as_secs_f64();
     let status = String::from_utf8_lossy(&output.stdout).to_string();
     let multipart_peak_kib = peak_rss_kib(server.id());
+    // The message goes again, so the disk has room for the uploads below.
+    let message_id = std::fs::read(&created)
+        .ok()
+        .and_then(|json| serde_json::from_slice::<serde_json::Value>(&json).ok())
+        .and_then(|created| created["id"].as_str().map(str::to_owned));
+    if let Some(id) = message_id {
+        let mut delete = Command::new("curl");
+        delete.args(["-sS", "-o", "/dev/null", "-X", "DELETE", "-H"]);
+        delete.arg(format!("Authorization: Bearer {}", token.trim()));
+        delete.arg(format!("http://127.0.0.1:{port}/api/v1/messages/{id}"));
+        let _ = delete.status();
+    }
     let _ = server.kill();
     let _ = server.wait();
     if status != "201" {

@@ -493,9 +493,8 @@ pub async fn prepare(
     id: &str,
     field: &str,
 ) -> Result<FromUpload, ServiceError> {
-    let row = owned(state, owner, id)
-        .await
-        .map_err(|_| ServiceError::invalid(field, "no such upload (or it expired or was used)"))?;
+    let gone = || ServiceError::invalid(field, "no such upload (or it expired or was used)");
+    let row = owned(state, owner, id).await.map_err(|_| gone())?;
     if !row.completed {
         return Err(ServiceError::invalid(field, "the upload is not complete"));
     }
@@ -509,7 +508,7 @@ pub async fn prepare(
         None => "file".to_owned(),
     };
     let mut conn = state.db.pool.acquire().await?;
-    let segments = store::segments(&mut conn, &row.id)
+    let segments: Vec<Segment> = store::segments(&mut conn, &row.id)
         .await?
         .into_iter()
         .map(|(number, first_chunk)| Segment {
@@ -517,6 +516,11 @@ pub async fn prepare(
             first_chunk: first_chunk as u64,
         })
         .collect();
+    // Every upload has at least its first segment: none means another message (or a DELETE) took it
+    // after the row was read.
+    if segments.is_empty() {
+        return Err(gone());
+    }
     Ok(FromUpload {
         upload_id: row.id.clone(),
         name,
@@ -525,6 +529,16 @@ pub async fn prepare(
         sealed_as: (ctx.message, ctx.file),
         segments,
     })
+}
+
+/// Whether upload `id` is still `owner`'s to use: after reading it failed, tells a race with another
+/// message or a `DELETE` (the caller's request is refused) from a broken blob (an internal error).
+pub async fn still_there(state: &Services, owner: &Owner, id: &str) -> Result<bool, ServiceError> {
+    match owned(state, owner, id).await {
+        Ok(_) => Ok(true),
+        Err(ServiceError::NotFound) => Ok(false),
+        Err(error) => Err(error),
+    }
 }
 
 /// A prepared upload's plaintext, streamed from its blob (for the content filter).

@@ -98,14 +98,49 @@ enum Command {
     Sync(oneshot::Sender<io::Result<u64>>),
 }
 
-/// The sealing thread: seals chunks in order, writes them, and syncs on request. The lock is released
-/// when the file is dropped at the end.
+/// Start writing back to disk after this many bytes, so the sync that makes a request's chunks durable
+/// finds little left to write.
+const WRITE_BACK_BYTES: u64 = 2 << 20;
+
+/// The sealing thread: seals chunks in order, writes them, and syncs on request. A second thread syncs
+/// in the background every [`WRITE_BACK_BYTES`], so the disk writes while the next bytes arrive rather
+/// than all at once at the end of a request; a failure there fails the next requested sync (an error
+/// the kernel reported once is never lost). The lock is released when both are done with the file.
 fn run(
     file: File,
     mut sealer: ChunkSealer,
     mut receiver: mpsc::Receiver<Command>,
 ) -> io::Result<()> {
+    let background = file.try_clone()?;
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (nudge, nudged) = std::sync::mpsc::sync_channel::<()>(1);
+    let flusher = {
+        let failed = failed.clone();
+        std::thread::Builder::new()
+            .name("zegel-writeback".to_owned())
+            .spawn(move || {
+                while nudged.recv().is_ok() {
+                    if background.sync_data().is_err() {
+                        failed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                }
+            })?
+    };
+    let result = seal_and_write(file, &mut sealer, &mut receiver, &nudge, &failed);
+    drop(nudge);
+    let _ = flusher.join();
+    result
+}
+
+fn seal_and_write(
+    file: File,
+    sealer: &mut ChunkSealer,
+    receiver: &mut mpsc::Receiver<Command>,
+    nudge: &std::sync::mpsc::SyncSender<()>,
+    failed: &std::sync::atomic::AtomicBool,
+) -> io::Result<()> {
     let mut writer = BufWriter::with_capacity(1 << 20, file);
+    let mut unsynced = 0u64;
     while let Some(command) = receiver.blocking_recv() {
         match command {
             Command::Seal(mut chunk, last) => {
@@ -113,11 +148,25 @@ fn run(
                     .seal_chunk(&mut chunk, last)
                     .map_err(io::Error::from)?;
                 writer.write_all(&chunk)?;
+                unsynced += chunk.len() as u64;
+                if unsynced >= WRITE_BACK_BYTES {
+                    writer.flush()?;
+                    // A sync already waiting covers these bytes too.
+                    let _ = nudge.try_send(());
+                    unsynced = 0;
+                }
             }
             Command::Sync(reply) => {
                 let result = writer
                     .flush()
                     .and_then(|()| writer.get_ref().sync_data())
+                    .and_then(|()| {
+                        if failed.load(std::sync::atomic::Ordering::SeqCst) {
+                            Err(io::Error::other("a background sync of the blob failed"))
+                        } else {
+                            Ok(())
+                        }
+                    })
                     // After the last chunk the sealer's counter stays on it; count it as written.
                     .map(|()| sealer.next_chunk() + u64::from(sealer.is_finished()));
                 let failed = result.is_err();
@@ -162,9 +211,12 @@ impl BlobAppender {
 
     /// Ends the thread (releasing the lock once it has written what it holds).
     pub async fn close(mut self) -> io::Result<()> {
-        let worker = self.worker.take().expect("closed once");
         drop(self.sender);
-        worker.await.map_err(io::Error::other)?
+        match self.worker.take() {
+            Some(worker) => worker.await.map_err(io::Error::other)?,
+            // A failed sync already waited for the thread and reported its error.
+            None => Err(io::Error::other("the sealing thread stopped")),
+        }
     }
 
     async fn stopped(&mut self) -> io::Error {

@@ -179,7 +179,17 @@ async fn create_from(
                 &prepared
             ));
             while let Some(chunk) = plain.next().await {
-                scanned.push(&chunk?);
+                match chunk {
+                    Ok(chunk) => scanned.push(&chunk),
+                    // Taken by a parallel message or deleted while it was read: refused like a used one.
+                    Err(_) if !zegel_service::uploads::still_there(state, &owner, id).await? => {
+                        return Err(AppError::invalid(
+                            format!("uploads[{i}]"),
+                            "no such upload (or it expired or was used)",
+                        ));
+                    }
+                    Err(error) => return Err(AppError::internal(error)),
+                }
             }
             scan.scan_attachment(scanned)
                 .await

@@ -188,6 +188,13 @@ async fn tus_semantics_on(server: TestServer) {
     assert_eq!(response.status(), 401);
     assert_eq!(response.headers()["tus-resumable"], "1.0.0");
 
+    // Past Tus-Max-Size: 413.
+    let too_big = tus
+        .create(server.state.config.max_upload_bytes + 1, "big.bin")
+        .await;
+    assert_eq!(too_big.status(), 413);
+    assert_eq!(server.count("uploads").await, 0);
+
     let file = data(3 * CHUNK_SIZE + 1234, 1);
     let created = tus.create(file.len() as u64, "scan.pdf").await;
     assert_eq!(created.status(), 201);
@@ -675,4 +682,101 @@ async fn one_request_writes_an_upload_at_a_time_on(server: TestServer) {
     let answer = String::from_utf8_lossy(&answer[..n]);
     assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
     assert_eq!(tus.offset(&id).await, file.len() as u64);
+}
+
+on_both!(
+    an_open_upload_goes_on_after_a_key_rotation,
+    an_open_upload_goes_on_after_a_key_rotation_on
+);
+async fn an_open_upload_goes_on_after_a_key_rotation_on(server: TestServer) {
+    let tus = Tus::new(&server, "arts@zorg.example").await;
+    let file = data(2 * CHUNK_SIZE + 3, 8);
+    let id = tus.create_id(file.len() as u64, "sleutel.pdf").await;
+    assert_eq!(tus.patch(&id, 0, &file[..CHUNK_SIZE]).await.status(), 204);
+
+    // The rotation re-wraps the open upload's blob header and sealed name...
+    let report = zegel_server::admin::rotate_kek(&server.state)
+        .await
+        .unwrap();
+    assert_eq!((report.new_kek_id, report.blobs), (2, 1));
+    assert!(report.fields >= 1, "{report:?}");
+    let blob = std::fs::read(&server.blob_files()[0]).unwrap();
+    assert_eq!(&blob[6..10], &2u32.to_be_bytes());
+    // ...so it goes on, and is sent and read, without KEK 1.
+    let path = server.dir.path().join("keyring.json");
+    let mut keyring =
+        zegel_crypto::Keyring::from_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    keyring.remove(1).unwrap();
+    std::fs::write(&path, keyring.to_json()).unwrap();
+    server.state.keys.reload().unwrap();
+
+    assert_eq!(
+        tus.patch(&id, CHUNK, &file[CHUNK_SIZE..]).await.status(),
+        204
+    );
+    let mut meta = secure_message("jan@example.nl");
+    meta["uploads"] = json!([id]);
+    let response = server.send(&meta, &[]).await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let downloaded = download_all(&server, "jan@example.nl").await;
+    assert_eq!(downloaded[0].0, "sleutel.pdf");
+    assert!(downloaded[0].1 == file);
+}
+
+on_both!(
+    the_content_policy_reads_uploads,
+    the_content_policy_reads_uploads_on
+);
+async fn the_content_policy_reads_uploads_on(server: TestServer) {
+    let tus = Tus::new(&server, "arts@zorg.example").await;
+    let text = b"Patient: mevrouw Jansen, BSN 111222333, geboren 1970.".to_vec();
+    let id = tus.create_id(text.len() as u64, "verwijzing.txt").await;
+    assert_eq!(tus.patch(&id, 0, &text).await.status(), 204);
+    let meta = json!({
+        "subject": "Verwijzing", "body_text": "Zie bijlage.", "kind": "public_files",
+        "recipients": [{"email": "jan@elders.example"}], "language": "nl", "uploads": [id],
+    });
+    let response = server.send(&meta, &[]).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "policy", "{body}");
+    assert_eq!(
+        body["error"]["found"],
+        json!([{"kind": "nl_bsn", "where": "attachment"}])
+    );
+    // Refused, nothing is stored and the upload is still there to send better protected.
+    assert_eq!(server.count("messages").await, 0);
+    assert_eq!(tus.offset(&id).await, text.len() as u64);
+    assert_eq!(server.blob_files().len(), 1);
+}
+
+on_both!(
+    parallel_messages_take_an_upload_once,
+    parallel_messages_take_an_upload_once_on
+);
+async fn parallel_messages_take_an_upload_once_on(server: TestServer) {
+    let tus = Tus::new(&server, "arts@zorg.example").await;
+    let file = data(CHUNK_SIZE + 5, 9);
+    let id = tus.create_id(file.len() as u64, "een keer.pdf").await;
+    tus.upload_all(&id, &file, file.len()).await;
+    let meta = json!({
+        "subject": "Eén keer", "kind": "public_files",
+        "recipients": [{"email": "jan@elders.example"}], "language": "nl", "uploads": [id],
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(
+        (0..5).map(|_| async { server.send(&meta, &[]).await.status().as_u16() }),
+    )
+    .await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| [201, 409, 422].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(server.count("messages").await, 1);
+    assert_eq!(server.count("files").await, 1);
+    server.deliver().await;
 }
