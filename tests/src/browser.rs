@@ -248,6 +248,26 @@ impl Browser {
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Asserts that the page is written in `language` (its `lang`) and does not scroll sideways.
+    pub async fn assert_fits(&self, what: &str, language: &str) {
+        self.wait_for("document.readyState === 'complete'", what)
+            .await;
+        let lang = self
+            .js("return document.documentElement.lang;", vec![])
+            .await;
+        assert_eq!(lang, Value::from(language), "{what}");
+        let overflow = self
+            .js(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await;
+        assert!(
+            overflow.as_i64().unwrap_or(1) <= 0,
+            "{what} ({language}) scrolls sideways by {overflow} px"
+        );
+    }
+
     /// Polls `expression` (a JavaScript expression) until it is truthy, up to 30 s; returns its value.
     pub async fn wait_for(&self, expression: &str, what: &str) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -363,15 +363,7 @@ async fn file_kinds_block_only_files(server: TestServer) {
         block(&server, &id, "block", json!({"target": "files"})).await;
         if kind == "public_files" {
             let link = server.link_for("a@example.nl").await;
-            let message: Value = server
-                .client
-                .get(format!("{}/message", server.api_of(&link)))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let message = server.message(&link).await;
             assert!(message["files"].as_array().unwrap().is_empty());
             assert_eq!(
                 server

@@ -251,15 +251,7 @@ async fn public_files(server: TestServer) {
 
     let landing = server.page(&link).await;
     assert!(landing.contains("x.jpg") && landing.contains("files.zip"));
-    let message: Value = server
-        .client
-        .get(format!("{}/message", server.api_of(&link)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let message = server.message(&link).await;
     let id = message["files"][1]["id"].as_str().unwrap();
     let bytes = server
         .client
@@ -552,15 +544,7 @@ async fn viewing(server: TestServer) {
         "View is offered for the PDFs and the picture, not the text file: {landing}"
     );
     assert!(landing.contains(">Bekijken<"), "{landing}");
-    let message: Value = server
-        .client
-        .get(format!("{}/message", server.api_of(&link)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let message = server.message(&link).await;
     let id = |name: &str| {
         message["files"]
             .as_array()

@@ -343,15 +343,7 @@ async fn sender_notices(server: TestServer) {
     );
 
     // A download: the sender hears who downloaded what.
-    let message: Value = server
-        .client
-        .get(format!("{}/message", server.api_of(&link)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let message = server.message(&link).await;
     let id = message["files"][0]["id"].as_str().unwrap();
     let downloaded = server
         .client

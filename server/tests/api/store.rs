@@ -37,15 +37,7 @@ async fn rotation(server: TestServer) {
     std::fs::write(&path, keyring.to_json()).unwrap();
     server.state.keys.reload().unwrap();
 
-    let message: Value = server
-        .client
-        .get(format!("{}/message", server.api_of(&link)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let message = server.message(&link).await;
     let id = message["files"][0]["id"].as_str().unwrap();
     let bytes = server
         .client

@@ -472,6 +472,18 @@ impl TestServer {
             .to_owned()
     }
 
+    /// The message behind a public link (or an open session), as the JSON access API answers it.
+    pub(crate) async fn message(&self, link: &str) -> Value {
+        self.client
+            .get(format!("{}/message", self.api_of(link)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// The JSON access API URL of a link.
     pub(crate) fn api_of(&self, link: &str) -> String {
         link.replace("/m/", "/api/v1/access/")

@@ -15,23 +15,7 @@ const ENGLISH: [&str; 14] = [
 ];
 
 async fn check(browser: &Browser, what: &str, language: &str) {
-    browser
-        .wait_for("document.readyState === 'complete'", what)
-        .await;
-    let lang = browser
-        .js("return document.documentElement.lang;", vec![])
-        .await;
-    assert_eq!(lang, json!(language), "{what}");
-    let overflow = browser
-        .js(
-            "return document.documentElement.scrollWidth - window.innerWidth;",
-            vec![],
-        )
-        .await;
-    assert!(
-        overflow.as_i64().unwrap() <= 0,
-        "{what} scrolls sideways by {overflow} px"
-    );
+    browser.assert_fits(what, language).await;
     let text = browser
         .js(
             "return document.querySelector('main').innerText + ' ' + document.querySelector('header').innerText;",

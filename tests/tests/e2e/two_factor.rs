@@ -13,27 +13,6 @@ use serde_json::{Value, json};
 use zegel_tests::browser::Browser;
 use zegel_tests::{SmtpReceiver, Zegel, client, link_after, wait_until};
 
-/// The page in `browser` is in `language` and does not scroll sideways.
-async fn fits_a_phone(browser: &Browser, what: &str, language: &str) {
-    browser
-        .wait_for("document.readyState === 'complete'", what)
-        .await;
-    let lang = browser
-        .js("return document.documentElement.lang;", vec![])
-        .await;
-    assert_eq!(lang, json!(language), "{what}");
-    let overflow = browser
-        .js(
-            "return document.documentElement.scrollWidth - window.innerWidth;",
-            vec![],
-        )
-        .await;
-    assert!(
-        overflow.as_i64().unwrap() <= 0,
-        "{what} scrolls sideways by {overflow} px"
-    );
-}
-
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const AUTH_TOKEN: &str = "twilio-test-auth-token";
 const FROM: &str = "+3197010000000";
@@ -180,7 +159,7 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
     phone
         .goto(&format!("{}/lang/nl?back={path}", zegel.base))
         .await;
-    fits_a_phone(&phone, "the phone numbers page", "nl").await;
+    phone.assert_fits("the phone numbers page", "nl").await;
     phone.screenshot("phones-page-nl-390").await;
     let sender_browser = client();
     let page = sender_browser
@@ -249,7 +228,7 @@ async fn a_held_two_factor_message_is_released_and_opened_with_an_sms_code() {
         "{landing}"
     );
     phone.goto(&link).await;
-    fits_a_phone(&phone, "the SMS code landing page", "nl").await;
+    phone.assert_fits("the SMS code landing page", "nl").await;
     phone.screenshot("sms-landing-nl-390").await;
     phone.close().await;
     assert_eq!(
