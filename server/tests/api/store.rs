@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use jiff::SignedDuration;
-use serde_json::{Value, json};
+use serde_json::json;
 use zegel_mail::Mailer;
 
 use crate::on_both;
