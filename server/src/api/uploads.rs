@@ -41,6 +41,7 @@ const UPLOAD_DEFER_LENGTH: HeaderName = HeaderName::from_static("upload-defer-le
 /// Middleware of the upload routes: refuses a request without `Tus-Resumable: 1.0.0` (but `OPTIONS`)
 /// with `412`, and puts the header on every answer.
 pub async fn tus_headers(request: Request, next: Next) -> Response {
+    let is_patch = request.method() == axum::http::Method::PATCH;
     let speaks_tus = request.method() == axum::http::Method::OPTIONS
         || request
             .headers()
@@ -63,6 +64,13 @@ pub async fn tus_headers(request: Request, next: Next) -> Response {
     response
         .headers_mut()
         .insert(TUS_RESUMABLE, HeaderValue::from_static(TUS_VERSION));
+    // A refused PATCH leaves its body unread, and the server then closes the connection: saying so
+    // keeps the client from sending its next request on a connection that is going away.
+    if is_patch && (response.status().is_client_error() || response.status().is_server_error()) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     response
 }
 

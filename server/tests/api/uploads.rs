@@ -321,6 +321,8 @@ async fn uploads_are_their_owners_alone_on(server: TestServer) {
         assert_eq!(other.head(&id).await.status(), 404);
         let patch = other.patch(&id, CHUNK, &file[CHUNK_SIZE..]).await;
         assert_eq!(patch.status(), 404);
+        // Its body is left unread: the connection closes, and the answer says so.
+        assert_eq!(patch.headers()["connection"], "close");
         assert_eq!(error_code(patch).await, "not_found");
         assert_eq!(other.delete(&id).await.status(), 404);
     }
