@@ -98,6 +98,13 @@ pub fn notification(n: &Notification<'_>) -> OutgoingEmail {
 /// The accent colour of Zegel's own e-mails.
 const ZEGEL_GREEN: &str = "#0b6e4f";
 
+/// The host of a link (`zegel.zorg.example` of `https://zegel.zorg.example/m/...`).
+fn link_host(link: &str) -> &str {
+    link.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    })
+}
+
 /// Renders a notification in a tenant's look: its name (and logo) in the header and its accent colour.
 pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEmail {
     let t = texts_for(n.language, look.form);
@@ -140,6 +147,13 @@ pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEm
         &[("subject", n.subject), ("sender", n.sender)],
     );
     let expiry = fill(t.link_expires, &[("date", &date), ("time", &time)]);
+    // Where the button leads, so a careful reader can tell this mail from a phishing copy.
+    let host = link_host(n.link);
+    let expiry = if host.is_empty() {
+        expiry
+    } else {
+        format!("{expiry} {}", fill(t.link_host, &[("host", host)]))
+    };
     let body = if is_message {
         None
     } else {
@@ -509,6 +523,16 @@ mod tests {
         // A secure message's body never travels in the notification.
         assert!(!mail.text.contains("secret body") && !html.contains("secret body"));
         assert_eq!(mail.subject, "Secure message: <b>Dossier</b>");
+        // Where the button leads, to tell it from a phishing copy.
+        assert!(
+            mail.text
+                .contains("The button opens a page on zegel.example.")
+                && html.contains("The button opens a page on zegel.example."),
+            "{}",
+            mail.text
+        );
+        assert_eq!(link_host("http://127.0.0.1:8080/m/x?y"), "127.0.0.1:8080");
+        assert_eq!(link_host("no link"), "");
     }
 
     #[test]
