@@ -184,6 +184,9 @@ pub struct Config {
     /// (`ZEGEL_OIDC_CLIENT_SECRET`), sent to the issuer's token endpoint; none for a public client (PKCE
     /// alone).
     pub oidc_client_secret: Option<SecretString>,
+    /// The bearer token Prometheus sends for `/metrics` from another machine (`ZEGEL_METRICS_TOKEN`);
+    /// without it `/metrics` answers loopback clients only.
+    pub metrics_token: Option<SecretString>,
     /// The SMS transport.
     pub sms: SmsConfig,
     /// The SMTP gateway.
@@ -617,6 +620,7 @@ impl Config {
             shown_or(addin_sso.as_ref().map(|s| &s.resource), "(not set)"),
         );
         let oidc_client_secret = src.masked_secret("ZEGEL_OIDC_CLIENT_SECRET")?;
+        let metrics_token = src.masked_secret("ZEGEL_METRICS_TOKEN")?;
         let mail_is_real = mail != MailTransportConfig::Dev;
         let sms_text = dev_default("ZEGEL_SMS", sms_text, dev, mail_is_real.then_some("smtp"))?;
         let sms = match sms_text.as_str() {
@@ -685,6 +689,7 @@ impl Config {
             addin_dir,
             addin_sso,
             oidc_client_secret,
+            metrics_token,
             sms,
             listen,
             public_url,

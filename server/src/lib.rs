@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The Outlook add-in under `/addin/`: the manifest and the built pane.
@@ -34,6 +33,8 @@ pub mod error;
 pub mod http_server;
 /// Logging: one escaped line per event, refused requests without personal data.
 pub mod log;
+/// Health, readiness and metrics for operators.
+pub mod ops;
 /// The recipient portal.
 pub mod portal;
 /// A recipient's session cookie and downloads as HTTP responses.
@@ -55,7 +56,7 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 /// Builds the HTTP application.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(ops::router())
         .merge(api::router(state.config.max_upload_bytes))
         .merge(portal::router())
         .merge(admin_page::router());
@@ -68,6 +69,7 @@ pub fn app(state: AppState) -> Router {
         // Unknown paths get the JSON error shape and, through the layers below, every header.
         .fallback(|| async { error::AppError::NotFound })
         .layer(axum::middleware::from_fn(log::log_refusals))
+        .layer(axum::middleware::from_fn(ops::count))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

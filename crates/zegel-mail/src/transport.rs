@@ -224,6 +224,19 @@ impl Mailer {
         }
     }
 
+    /// Whether mail can leave: the SMTP relay answers a connection (within the transport's own
+    /// timeout); the dev mailbox always can. For `/readyz`; the error names no address or secret.
+    pub async fn check(&self) -> Result<(), String> {
+        match self {
+            Self::Dev(_) => Ok(()),
+            Self::Smtp(transport) => match transport.test_connection().await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err("the SMTP relay did not answer NOOP".to_owned()),
+                Err(error) => Err(format!("the SMTP relay is unreachable: {error}")),
+            },
+        }
+    }
+
     /// The dev mailbox, when that is the transport.
     pub fn dev_mailbox(&self) -> Option<&DevMailbox> {
         match self {

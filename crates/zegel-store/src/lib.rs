@@ -33,6 +33,8 @@ pub mod links;
 pub mod messages;
 /// OpenID Connect issuers tenants trust.
 pub mod oidc;
+/// Readiness and the figures of `/metrics`.
+pub mod ops;
 /// The transactional outbox.
 pub mod outbox;
 /// Phone numbers and held-message links.

@@ -49,6 +49,20 @@ pub struct LocalBlobs {
 }
 
 impl LocalBlobs {
+    /// Whether blobs can be written: a probe file is created, synced and removed in `tmp/` (`/readyz`).
+    pub fn check(&self) -> io::Result<()> {
+        let probe = self
+            .root
+            .join("tmp")
+            .join(format!("ready-{}", zegel_crypto::random_id()));
+        let result = crate::private_fs::create_file(&probe).and_then(|mut file| {
+            file.write_all(b"ready")?;
+            file.sync_all()
+        });
+        let removed = fs::remove_file(&probe);
+        result.and(removed)
+    }
+
     /// Opens (creating) the store under `root` and removes unfinished uploads left by a crash.
     pub fn open(root: &Path) -> io::Result<Self> {
         crate::private_fs::create_dir_all(&root.join("tmp"))?;

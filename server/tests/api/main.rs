@@ -16,6 +16,7 @@ mod notify;
 mod ocr;
 mod oidc;
 mod openapi;
+mod ops;
 mod policy;
 mod rejects;
 mod retention;
