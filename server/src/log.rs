@@ -12,17 +12,22 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 /// Sets up the process's log: `ZEGEL_LOG` filters (default `info,sqlx=warn`), one escaped line per event
-/// on stderr.
+/// on stderr; `ZEGEL_LOG_FORMAT=json` writes each event as one JSON object (for log collectors), any
+/// other value or none the readable text. Both are read before the configuration, like `ZEGEL_LOG`.
 pub fn init() {
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("ZEGEL_LOG")
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         // Colour codes would be escaped like any other control character.
         .with_ansi(false)
-        .with_writer(EscapedStderr)
-        .init();
+        .with_writer(EscapedStderr);
+    if std::env::var("ZEGEL_LOG_FORMAT").is_ok_and(|format| format == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
 }
 
 /// Stderr, one escaped line per event (the formatter hands over each event in one write).

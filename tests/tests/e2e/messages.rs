@@ -548,3 +548,52 @@ async fn a_burst_of_wrong_passwords_keeps_the_server_small() {
         .unwrap();
     assert_eq!(verified.status(), 200);
 }
+
+/// `ZEGEL_LOG_FORMAT=json`: every line of the log is one JSON object, refused requests included, and
+/// still without tokens or addresses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_can_be_json_lines_for_collectors() {
+    let receiver = SmtpReceiver::start();
+    let mut zegel = Zegel::new(receiver.address);
+    zegel.env.extend([
+        ("ZEGEL_LOG_FORMAT".to_owned(), "json".to_owned()),
+        ("ZEGEL_LOG".to_owned(), "info".to_owned()),
+    ]);
+    let log = zegel.data.path().join("zegel.log");
+    zegel.log_file = Some(log.clone());
+    zegel.serve();
+    let http = client();
+    let refused = http
+        .get(format!("{}/api/v1/settings", zegel.base))
+        .bearer_auth("not-a-token-ZT88")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let gone = http
+        .get(format!("{}/m/{}", zegel.base, "Q".repeat(43)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let lines = wait_until(
+        std::time::Duration::from_secs(10),
+        "the refusal in the log",
+        || {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            text.contains("401").then_some(text)
+        },
+    );
+    for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+        let event: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        assert!(
+            event["level"].is_string() && event["fields"].is_object(),
+            "{line}"
+        );
+    }
+    assert!(
+        !lines.contains("ZT88") && !lines.contains(&"Q".repeat(43)),
+        "no token in the log:\n{lines}"
+    );
+}
