@@ -355,8 +355,56 @@ async fn run(command: Command) -> anyhow::Result<()> {
     }
 }
 
+/// The SQLite database file `zegel serve` would use, if it uses one.
+fn sqlite_file(config: &Config) -> Option<std::path::PathBuf> {
+    use secrecy::ExposeSecret;
+    match &config.database_url {
+        None => Some(config.data_dir.join("zegel.db")),
+        Some(url) => {
+            let url = url.expose_secret();
+            let rest = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))?;
+            let path = rest.split('?').next().unwrap_or_default();
+            (!path.is_empty() && !path.contains(":memory:")).then(|| path.into())
+        }
+    }
+}
+
+/// Holds an exclusive lock beside a SQLite database for as long as this `zegel serve` runs: SQLite is
+/// the single-instance default, and a second server on the same file would claim the same outbox jobs
+/// and run the same sweeps. The kernel drops the lock with the process, even after `kill -9`.
+fn lock_single_instance(config: &Config) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(database) = sqlite_file(config) else {
+        return Ok(None);
+    };
+    let path = std::path::PathBuf::from(format!("{}.serve-lock", database.display()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another zegel serve already uses the SQLite database {}: SQLite runs one instance; \
+             several instances share a PostgreSQL database (ZEGEL_DATABASE_URL)",
+            database.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            anyhow::bail!("cannot lock {}: {e}", path.display())
+        }
+    }
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
+    // Held until the process ends.
+    let _single = lock_single_instance(&config)?;
     let state = build_state(config).await?;
     let base = state.config.base_url();
     let listener = tokio::net::TcpListener::bind(listen)

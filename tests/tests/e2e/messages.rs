@@ -597,3 +597,54 @@ async fn the_log_can_be_json_lines_for_collectors() {
         "no token in the log:\n{lines}"
     );
 }
+
+/// SQLite is the single-instance default: a second `zegel serve` on the same database refuses to start
+/// with a clear message (and exits), while the CLI's other commands still work beside the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_server_on_the_same_sqlite_file_refuses_to_start() {
+    let receiver = SmtpReceiver::start();
+    let mut zegel = Zegel::new(receiver.address);
+    zegel.add_tenant("Zorg", "zorg.example");
+    zegel.serve();
+    let free_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut second = std::process::Command::new(zegel_tests::zegel_bin())
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(zegel.env.iter().map(|(k, v)| (k, v)))
+        .env("ZEGEL_LISTEN", format!("127.0.0.1:{free_port}"))
+        .current_dir(zegel.data.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_until(
+        Duration::from_secs(20),
+        "the second server to give up",
+        || second.try_wait().unwrap(),
+    );
+    let mut stderr = String::new();
+    second
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("another zegel serve already uses the SQLite database"),
+        "{stderr}"
+    );
+    // The first one still serves, and the CLI still works beside it.
+    zegel.token("arts@zorg.example");
+    let health = client()
+        .get(format!("{}/healthz", zegel.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+}
