@@ -380,43 +380,68 @@ pub async fn expire_held(state: &Services) -> anyhow::Result<usize> {
 
 /// Runs the periodic jobs until the process ends.
 pub fn spawn_maintenance(state: Services) -> tokio::task::JoinHandle<()> {
+    let instance = zegel_crypto::random_id();
     tokio::spawn(async move {
         loop {
-            if let Err(error) = expire_held(&state).await {
-                tracing::error!(error = format!("{error:#}"), "maintenance failed");
-            }
-            if let Err(error) = crate::retention::expire_messages(&state).await {
-                tracing::error!(error = format!("{error:#}"), "expiring messages failed");
-            }
-            if let Err(error) = zegel_store::access::forget_ended_sessions(
+            // One instance at a time runs the sweeps; the lease outlives a missed round or two.
+            let now = state.now_ms();
+            match zegel_store::leases::acquire(
                 &state.db,
-                state.now_ms(),
-                crate::access::SESSION_IDLE_MS,
+                MAINTENANCE_LEASE,
+                &instance,
+                now,
+                now + MAINTENANCE_LEASE_MS,
             )
             .await
             {
-                tracing::error!(error = %error, "forgetting ended sessions failed");
-            }
-            if let Err(error) = zegel_store::admin_sessions::forget_ended(
-                &state.db,
-                state.now_ms(),
-                zegel_store::admin_sessions::SESSION_IDLE_MS,
-            )
-            .await
-            {
-                tracing::error!(error = %error, "forgetting ended admin sessions failed");
-            }
-            if let Err(error) = crate::uploads::sweep_expired(&state).await {
-                tracing::error!(
-                    error = format!("{error:#}"),
-                    "sweeping expired uploads failed"
-                );
-            }
-            let week_ago = state.now_ms() - zegel_store::gateway::IDEMPOTENCY_MS;
-            if let Err(error) = zegel_store::gateway::forget_before(&state.db, week_ago).await {
-                tracing::error!(error = %error, "forgetting gateway keys failed");
+                Ok(true) => maintain(&state).await,
+                Ok(false) => {}
+                Err(error) => tracing::error!(error = %error, "the maintenance lease failed"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
         }
     })
+}
+
+/// The lease the maintenance rounds run under.
+pub const MAINTENANCE_LEASE: &str = "maintenance";
+/// How long a maintenance lease lasts unless renewed (each round renews it).
+pub const MAINTENANCE_LEASE_MS: i64 = 5 * 60_000;
+
+/// One maintenance round: held messages, expiry and crypto-shredding, ended sessions, uploads, keys.
+async fn maintain(state: &Services) {
+    if let Err(error) = expire_held(state).await {
+        tracing::error!(error = format!("{error:#}"), "maintenance failed");
+    }
+    if let Err(error) = crate::retention::expire_messages(state).await {
+        tracing::error!(error = format!("{error:#}"), "expiring messages failed");
+    }
+    if let Err(error) = zegel_store::access::forget_ended_sessions(
+        &state.db,
+        state.now_ms(),
+        crate::access::SESSION_IDLE_MS,
+    )
+    .await
+    {
+        tracing::error!(error = %error, "forgetting ended sessions failed");
+    }
+    if let Err(error) = zegel_store::admin_sessions::forget_ended(
+        &state.db,
+        state.now_ms(),
+        zegel_store::admin_sessions::SESSION_IDLE_MS,
+    )
+    .await
+    {
+        tracing::error!(error = %error, "forgetting ended admin sessions failed");
+    }
+    if let Err(error) = crate::uploads::sweep_expired(state).await {
+        tracing::error!(
+            error = format!("{error:#}"),
+            "sweeping expired uploads failed"
+        );
+    }
+    let week_ago = state.now_ms() - zegel_store::gateway::IDEMPOTENCY_MS;
+    if let Err(error) = zegel_store::gateway::forget_before(&state.db, week_ago).await {
+        tracing::error!(error = %error, "forgetting gateway keys failed");
+    }
 }

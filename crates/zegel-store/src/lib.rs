@@ -27,6 +27,8 @@ pub mod clock;
 pub mod delivery;
 /// The SMTP gateway's idempotency keys.
 pub mod gateway;
+/// Leases on tasks that run on one instance at a time.
+pub mod leases;
 /// A message's own link and the Internet Message-ID it was made from.
 pub mod links;
 /// Messages, their files and recipients.

@@ -145,3 +145,60 @@ async fn at_rest(server: TestServer) {
     }
 }
 on_both!(nothing_readable_at_rest, at_rest);
+
+/// A task lease is held by one instance at a time, renewed by its holder, and passes on when it lapses.
+async fn task_leases(server: TestServer) {
+    use zegel_store::leases::acquire;
+    let db = &server.state.db;
+    let minute = 60_000;
+    assert!(
+        acquire(db, "maintenance", "a", 0, 5 * minute)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !acquire(db, "maintenance", "b", minute, 6 * minute)
+            .await
+            .unwrap()
+    );
+    // The holder renews it.
+    assert!(
+        acquire(db, "maintenance", "a", 2 * minute, 7 * minute)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !acquire(db, "maintenance", "b", 6 * minute, 11 * minute)
+            .await
+            .unwrap()
+    );
+    // Lapsed: another instance takes it, and the first one no longer holds it.
+    assert!(
+        acquire(db, "maintenance", "b", 8 * minute, 13 * minute)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !acquire(db, "maintenance", "a", 9 * minute, 14 * minute)
+            .await
+            .unwrap()
+    );
+    // Another task's lease is its own.
+    assert!(
+        acquire(db, "other", "a", 9 * minute, 14 * minute)
+            .await
+            .unwrap()
+    );
+    // Fifty instances at once: exactly one gets a fresh lease.
+    let tries = (0..50).map(|i| {
+        let owner = format!("instance-{i}");
+        async move { acquire(db, "race", &owner, 0, minute).await.unwrap() }
+    });
+    let won = futures_util::future::join_all(tries)
+        .await
+        .into_iter()
+        .filter(|&won| won)
+        .count();
+    assert_eq!(won, 1);
+}
+on_both!(a_task_lease_has_one_holder, task_leases);
