@@ -184,8 +184,8 @@ pub struct Config {
     /// (`ZEGEL_OIDC_CLIENT_SECRET`), sent to the issuer's token endpoint; none for a public client (PKCE
     /// alone).
     pub oidc_client_secret: Option<SecretString>,
-    /// The bearer token Prometheus sends for `/metrics` from another machine (`ZEGEL_METRICS_TOKEN`);
-    /// without it `/metrics` answers loopback clients only.
+    /// The bearer token Prometheus sends for `/metrics` (`ZEGEL_METRICS_TOKEN`); without it `/metrics`
+    /// answers no one.
     pub metrics_token: Option<SecretString>,
     /// The SMS transport.
     pub sms: SmsConfig,

@@ -1,12 +1,18 @@
 //! What operators ask: `/readyz` checks what the server needs, `/metrics` reports in Prometheus' text
-//! format (to loopback clients, or with `ZEGEL_METRICS_TOKEN`).
+//! format to a scraper with `ZEGEL_METRICS_TOKEN`.
 
 use serde_json::{Value, json};
 
 use crate::on_both;
-use crate::support::{TestServer, secure_message};
+use crate::support::{Backend, TestServer, secure_message};
 
-async fn readiness_and_metrics(server: TestServer) {
+const TOKEN: &str = "scrape-4f9c2e71b8a3";
+
+async fn readiness_and_metrics(backend: Backend) {
+    let Some(server) = TestServer::start_on(&backend, &[("ZEGEL_METRICS_TOKEN", TOKEN)]).await
+    else {
+        return;
+    };
     let ready = server
         .client
         .get(format!("{}/readyz", server.base))
@@ -55,9 +61,19 @@ async fn readiness_and_metrics(server: TestServer) {
         201
     );
     server.link_for("jan@example.nl").await;
+    // Without the token, or with another one, there is nothing here: the client's address proves
+    // nothing behind a reverse proxy.
+    for token in [None, Some("wrong")] {
+        let mut request = server.client.get(format!("{}/metrics", server.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 404, "{token:?}");
+    }
     let metrics = server
         .client
         .get(format!("{}/metrics", server.base))
+        .bearer_auth(TOKEN)
         .send()
         .await
         .unwrap();
@@ -94,5 +110,6 @@ async fn readiness_and_metrics(server: TestServer) {
 }
 on_both!(
     readiness_and_metrics_tell_operators_what_they_need,
-    readiness_and_metrics
+    readiness_and_metrics,
+    backend
 );
