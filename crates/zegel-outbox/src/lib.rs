@@ -170,12 +170,24 @@ pub async fn run_once(state: &Outbox) -> anyhow::Result<usize> {
     }
 }
 
+/// Notes a job's outcome that could not be written: its lease ran out and another instance claimed the
+/// job, so that instance finishes it (the recipient may get the mail twice, never none; the stable
+/// Message-ID makes a duplicate recognisable).
+pub(crate) fn taken_over(written: bool, job: &outbox::ClaimedJob) {
+    if !written {
+        tracing::warn!(job = %job.id, "the lease ran out and another instance took the job over");
+    }
+}
+
 async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> {
     let payload = match open_payload(&state.keys, &job.id, &job.sealed_payload) {
         Ok(payload) => payload,
         Err(error) => {
             tracing::error!(job = %job.id, error = %error, "outbox payload cannot be opened");
-            outbox::give_up(&state.db, &job.id, "payload cannot be opened").await?;
+            taken_over(
+                outbox::give_up(&state.db, &job, "payload cannot be opened").await?,
+                &job,
+            );
             return Ok(());
         }
     };
@@ -201,7 +213,7 @@ async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> 
     };
     match outcome {
         Ok(()) => {
-            outbox::complete(&state.db, &job.id).await?;
+            taken_over(outbox::complete(&state.db, &job).await?, &job);
             match (&job.recipient_id, job.purpose) {
                 (Some(recipient), JobPurpose::Notification) => {
                     messages::mark_notified(&state.db, recipient, state.now_ms(), false).await?;
@@ -216,7 +228,7 @@ async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> 
         }
         Err((permanent, message)) if permanent || job.attempts >= MAX_ATTEMPTS => {
             tracing::warn!(job = %job.id, attempts = job.attempts, error = %message, "given up");
-            outbox::give_up(&state.db, &job.id, &message).await?;
+            taken_over(outbox::give_up(&state.db, &job, &message).await?, &job);
             match (&job.recipient_id, job.purpose) {
                 (Some(recipient), JobPurpose::Notification) => {
                     messages::mark_notified(&state.db, recipient, state.now_ms(), true).await?;
@@ -232,7 +244,10 @@ async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> 
             let delay = backoff(job.attempts);
             tracing::info!(job = %job.id, attempts = job.attempts, retry_in_s = delay.as_secs(), error = %message, "will be retried");
             let next = state.now_ms() + delay.as_millis() as i64;
-            outbox::retry_later(&state.db, &job.id, next, &message).await?;
+            taken_over(
+                outbox::retry_later(&state.db, &job, next, &message).await?,
+                &job,
+            );
         }
     }
     Ok(())

@@ -300,12 +300,15 @@ async fn settle(
         tracing::info!(job = %job.id, attempts = job.attempts, recipients = deferred.len(),
             retry_in_s = delay.as_secs(), error = %reason, "will be retried");
         let next = state.now_ms() + delay.as_millis() as i64;
-        outbox::retry_later(&state.db, &job.id, next, reason).await?;
+        crate::taken_over(
+            outbox::retry_later(&state.db, job, next, reason).await?,
+            job,
+        );
     } else {
         match failed.first() {
-            None => outbox::complete(&state.db, &job.id).await?,
+            None => crate::taken_over(outbox::complete(&state.db, job).await?, job),
             Some(first) if relay.to.len() == 1 => {
-                outbox::give_up(&state.db, &job.id, &first.reason).await?
+                crate::taken_over(outbox::give_up(&state.db, job, &first.reason).await?, job)
             }
             Some(first) => {
                 let error = format!(
@@ -314,7 +317,7 @@ async fn settle(
                     relay.to.len(),
                     first.reason
                 );
-                outbox::give_up(&state.db, &job.id, &error).await?
+                crate::taken_over(outbox::give_up(&state.db, job, &error).await?, job)
             }
         }
         state.blobs.delete(std::slice::from_ref(&relay.blob_id));

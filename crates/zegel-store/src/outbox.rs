@@ -36,6 +36,10 @@ pub struct ClaimedJob {
     pub sealed_payload: Vec<u8>,
     /// Attempts so far, this one included.
     pub attempts: i64,
+    /// The end of this claim's lease. It is also the claim's fencing token: only the claim that still
+    /// holds the lease can finish the job ([`complete`], [`retry_later`], [`give_up`]); a worker whose
+    /// lease ran out and was taken over by another instance changes nothing.
+    pub lease_until: i64,
 }
 
 /// Writes a job due now.
@@ -69,8 +73,9 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> DbResult
                       ORDER BY next_attempt_at, created_at, id LIMIT $3 {lock})
          RETURNING id, kind, purpose, recipient_id, sealed_payload, attempts"
     );
+    let lease_until = now + lease_ms;
     let rows = sqlx::query(&sql)
-        .bind(now + lease_ms)
+        .bind(lease_until)
         .bind(now)
         .bind(limit)
         .fetch_all(&db.pool)
@@ -84,42 +89,56 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> DbResult
                 recipient_id: row.try_get("recipient_id")?,
                 sealed_payload: row.try_get("sealed_payload")?,
                 attempts: row.try_get("attempts")?,
+                lease_until,
             })
         })
         .collect()
 }
 
-/// Removes a job that was done.
-pub async fn complete(db: &Db, id: &str) -> DbResult<()> {
-    sqlx::query("DELETE FROM outbox WHERE id = $1")
-        .bind(id)
+/// Removes a job that was done, if `job`'s claim still holds it; answers whether it did.
+pub async fn complete(db: &Db, job: &ClaimedJob) -> DbResult<bool> {
+    let done = sqlx::query("DELETE FROM outbox WHERE id = $1 AND lease_until = $2")
+        .bind(&job.id)
+        .bind(job.lease_until)
         .execute(&db.pool)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Schedules another attempt.
-pub async fn retry_later(db: &Db, id: &str, next_attempt_at: i64, error: &str) -> DbResult<()> {
-    sqlx::query(
-        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3",
+/// Schedules another attempt, if `job`'s claim still holds the job; answers whether it did.
+pub async fn retry_later(
+    db: &Db,
+    job: &ClaimedJob,
+    next_attempt_at: i64,
+    error: &str,
+) -> DbResult<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $1, lease_until = NULL, last_error = $2
+         WHERE id = $3 AND lease_until = $4",
     )
     .bind(next_attempt_at)
     .bind(error)
-    .bind(id)
+    .bind(&job.id)
+    .bind(job.lease_until)
     .execute(&db.pool)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
-/// Gives a job up for good; its sealed payload is dropped, the row stays as a record of the failure.
-pub async fn give_up(db: &Db, id: &str, error: &str) -> DbResult<()> {
-    sqlx::query("UPDATE outbox SET dead = 1, lease_until = NULL, last_error = $1, sealed_payload = $2 WHERE id = $3")
-        .bind(error)
-        .bind(Vec::<u8>::new())
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+/// Gives a job up for good, if `job`'s claim still holds it: its sealed payload is dropped, the row
+/// stays as a record of the failure. Answers whether it did.
+pub async fn give_up(db: &Db, job: &ClaimedJob, error: &str) -> DbResult<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET dead = 1, lease_until = NULL, last_error = $1, sealed_payload = $2
+         WHERE id = $3 AND lease_until = $4",
+    )
+    .bind(error)
+    .bind(Vec::<u8>::new())
+    .bind(&job.id)
+    .bind(job.lease_until)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The earliest time a job becomes due, if any is waiting.

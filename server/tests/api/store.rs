@@ -202,3 +202,52 @@ async fn task_leases(server: TestServer) {
     assert_eq!(won, 1);
 }
 on_both!(a_task_lease_has_one_holder, task_leases);
+
+/// A job whose lease ran out and was claimed again belongs to the new claim: the old one can neither
+/// complete, retry nor give it up (it was taken over by another instance).
+async fn fenced_outbox(server: TestServer) {
+    use zegel_store::outbox;
+    let db = &server.state.db;
+    let mut conn = db.pool.acquire().await.unwrap();
+    let job = outbox::NewJob {
+        id: "fenced-job".into(),
+        kind: zegel_store::JobKind::Email,
+        purpose: zegel_store::JobPurpose::SenderNotice,
+        recipient_id: None,
+        sealed_payload: vec![1, 2, 3],
+    };
+    // Far in the future, so the server's own worker leaves it alone.
+    let later = 1i64 << 50;
+    outbox::enqueue(&mut conn, &job, later).await.unwrap();
+    drop(conn);
+    let minute = 60_000;
+    let first = outbox::claim_due(db, later, minute, 100).await.unwrap();
+    let first = first.into_iter().find(|j| j.id == "fenced-job").unwrap();
+    // Still leased: nobody else gets it.
+    let during = outbox::claim_due(db, later + 1, minute, 100).await.unwrap();
+    assert!(during.iter().all(|j| j.id != "fenced-job"));
+    // The lease runs out; another instance claims it.
+    let second = outbox::claim_due(db, later + 2 * minute, minute, 100)
+        .await
+        .unwrap();
+    let second = second.into_iter().find(|j| j.id == "fenced-job").unwrap();
+    assert_eq!(second.attempts, 2);
+    assert!(!outbox::complete(db, &first).await.unwrap());
+    assert!(
+        !outbox::retry_later(db, &first, later, "late")
+            .await
+            .unwrap()
+    );
+    assert!(!outbox::give_up(db, &first, "late").await.unwrap());
+    assert_eq!(
+        server.count("outbox").await,
+        1,
+        "the first claim changed nothing"
+    );
+    assert!(outbox::complete(db, &second).await.unwrap());
+    assert_eq!(server.count("outbox").await, 0);
+}
+on_both!(
+    an_outbox_job_taken_over_is_finished_by_its_new_claim,
+    fenced_outbox
+);
