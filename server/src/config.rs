@@ -517,7 +517,10 @@ impl Config {
             "ZEGEL_DATABASE_URL",
             match &database_url {
                 Some(url) => mask_url_password(url.expose_secret()),
-                None => format!("sqlite://{}", data_dir.join("zegel.db").display()),
+                None => format!(
+                    "sqlite://{}",
+                    zegel_store::Db::sqlite_file(&data_dir).display()
+                ),
             },
         );
         let mail_text = src.text("ZEGEL_MAIL")?;

@@ -134,7 +134,7 @@ pub async fn build_state_with_clock(
     let url = match &config.database_url {
         Some(url) => url.expose_secret().to_owned(),
         None => {
-            let file = config.data_dir.join("zegel.db");
+            let file = zegel_store::Db::sqlite_file(&config.data_dir);
             zegel_vault::private_fs::touch(&file)
                 .with_context(|| format!("cannot create {}", file.display()))?;
             zegel_store::Db::sqlite_url(&config.data_dir)

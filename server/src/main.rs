@@ -359,7 +359,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
 fn sqlite_file(config: &Config) -> Option<std::path::PathBuf> {
     use secrecy::ExposeSecret;
     match &config.database_url {
-        None => Some(config.data_dir.join("zegel.db")),
+        None => Some(zegel_store::Db::sqlite_file(&config.data_dir)),
         Some(url) => {
             let url = url.expose_secret();
             let rest = url

@@ -3,7 +3,7 @@
 //!
 //! - After a network drop the upload asks the server where it stands (`HEAD`) and goes on from there,
 //!   waiting a little longer each time, until a few tries in a row bring nothing.
-//! - After a reload of the pane the same file (name, size and last change) continues its upload: its
+//! - After a reload of the pane the same file (its name and size) continues its upload: its
 //!   address is kept in the pane's `localStorage` until the message that uses it is sent.
 //! - The server's offset is the truth: it may take less than a slice (it keeps whole encrypted
 //!   chunks only), and the next `PATCH` starts where it says.

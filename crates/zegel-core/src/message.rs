@@ -211,6 +211,15 @@ impl Language {
         }
     }
 
+    /// The language by its own name, as people look for it in a list or a language switch.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Self::Nl => "Nederlands",
+            Self::En => "English",
+            Self::Sv => "Svenska",
+        }
+    }
+
     /// Parses an ISO 639-1 code or a language tag such as `nl-NL` or `en_GB`.
     pub fn parse(tag: &str) -> Option<Self> {
         let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();

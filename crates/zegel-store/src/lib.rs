@@ -119,9 +119,17 @@ impl Db {
         Ok(db)
     }
 
+    /// The SQLite database file of a data directory.
+    pub fn sqlite_file(data_dir: &Path) -> std::path::PathBuf {
+        data_dir.join("zegel.db")
+    }
+
     /// The SQLite URL for a data directory.
     pub fn sqlite_url(data_dir: &Path) -> String {
-        format!("sqlite://{}?mode=rwc", data_dir.join("zegel.db").display())
+        format!(
+            "sqlite://{}?mode=rwc",
+            Self::sqlite_file(data_dir).display()
+        )
     }
 
     async fn migrate(&self) -> DbResult<()> {

@@ -275,14 +275,6 @@ fn ocr_status(state: &AppState, a: &AdminTexts) -> String {
     }
 }
 
-fn label(language: Language) -> &'static str {
-    match language {
-        Language::Nl => "Nederlands",
-        Language::En => "English",
-        Language::Sv => "Svenska",
-    }
-}
-
 /// The sample subject of the preview, per language.
 fn sample_subject(language: Language) -> &'static str {
     match language {
@@ -339,8 +331,8 @@ async fn settings_page(
             let mail = sample_notification(state, &current, admin, language);
             Preview {
                 code: language.code(),
-                label: label(language),
-                title: fill(a.preview_frame, &[("language", label(language))]),
+                label: language.native_name(),
+                title: fill(a.preview_frame, &[("language", language.native_name())]),
                 from: mail.from,
                 subject: mail.subject,
             }
@@ -369,7 +361,7 @@ async fn settings_page(
             .iter()
             .map(|&l| LanguageChoice {
                 code: l.code(),
-                label: label(l),
+                label: l.native_name(),
             })
             .collect(),
         previews,

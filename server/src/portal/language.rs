@@ -84,11 +84,7 @@ fn links_to(back: &str) -> Vec<LanguageLink> {
         .into_iter()
         .map(|language| LanguageLink {
             code: language.code(),
-            label: match language {
-                Language::Nl => "Nederlands",
-                Language::En => "English",
-                Language::Sv => "Svenska",
-            },
+            label: language.native_name(),
             href: format!("/lang/{}?back={back}", language.code()),
         })
         .collect()

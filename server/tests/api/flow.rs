@@ -557,6 +557,12 @@ async fn viewing(server: TestServer) {
             .to_owned()
     };
 
+    let view = |name: &str| {
+        server
+            .client
+            .post(format!("{link}/files/{}/view", id(name)))
+            .send()
+    };
     let before = server.count("downloads").await;
     let looked = server
         .client
@@ -572,12 +578,7 @@ async fn viewing(server: TestServer) {
         "GET counts nothing"
     );
 
-    let viewed = server
-        .client
-        .post(format!("{link}/files/{}/view", id("scan.pdf")))
-        .send()
-        .await
-        .unwrap();
+    let viewed = view("scan.pdf").await.unwrap();
     assert_eq!(viewed.status(), 200);
     let headers = viewed.headers().clone();
     assert_eq!(headers["content-type"], "application/pdf");
@@ -603,21 +604,11 @@ async fn viewing(server: TestServer) {
         "a view is a download"
     );
 
-    let picture = server
-        .client
-        .post(format!("{link}/files/{}/view", id("foto.png")))
-        .send()
-        .await
-        .unwrap();
+    let picture = view("foto.png").await.unwrap();
     assert_eq!(picture.headers()["content-type"], "image/png");
 
     // A file that only calls itself a PDF is downloaded, never shown.
-    let fake_view = server
-        .client
-        .post(format!("{link}/files/{}/view", id("nep.pdf")))
-        .send()
-        .await
-        .unwrap();
+    let fake_view = view("nep.pdf").await.unwrap();
     assert_eq!(
         fake_view.headers()["content-type"],
         "application/octet-stream"

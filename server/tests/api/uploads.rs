@@ -28,6 +28,21 @@ struct Tus<'a> {
 }
 
 impl<'a> Tus<'a> {
+    /// Opens a raw connection and sends the head of a `PATCH` at offset 0 that announces `length`
+    /// bytes; the caller sends (some of) the body itself.
+    async fn raw_patch(&self, id: &str, length: usize) -> tokio::net::TcpStream {
+        let address = self.server.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        let head = format!(
+            "PATCH /api/v1/uploads/{id} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
+             Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n\
+             Content-Length: {length}\r\n\r\n",
+            self.token,
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream
+    }
+
     async fn new(server: &'a TestServer, email: &str) -> Self {
         Self {
             server,
@@ -502,16 +517,7 @@ async fn a_broken_off_patch_keeps_its_whole_chunks_on(server: TestServer) {
     let file = data(6 * CHUNK_SIZE, 5);
     let id = tus.create_id(file.len() as u64, "a.pdf").await;
     // A client that announces the whole file, sends 3.5 chunks and goes away.
-    let address = server.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    let head = format!(
-        "PATCH /api/v1/uploads/{id} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
-         Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n\
-         Content-Length: {}\r\n\r\n",
-        tus.token,
-        file.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut stream = tus.raw_patch(&id, file.len()).await;
     stream
         .write_all(&file[..3 * CHUNK_SIZE + CHUNK_SIZE / 2])
         .await
@@ -644,16 +650,7 @@ async fn one_request_writes_an_upload_at_a_time_on(server: TestServer) {
     let file = data(4 * CHUNK_SIZE, 7);
     let id = tus.create_id(file.len() as u64, "a.pdf").await;
     // A request that has sent one chunk and is still sending holds the upload...
-    let address = server.base.trim_start_matches("http://");
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    let head = format!(
-        "PATCH /api/v1/uploads/{id} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
-         Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n\
-         Content-Length: {}\r\n\r\n",
-        tus.token,
-        file.len()
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut stream = tus.raw_patch(&id, file.len()).await;
     stream.write_all(&file[..CHUNK_SIZE + 10]).await.unwrap();
     stream.flush().await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

@@ -104,19 +104,10 @@ pub fn LanguagePicker(props: &PaneProps) -> Html {
             <select id="language" onchange={onchange}>
                 { for state.settings.languages.iter().map(|language| html! {
                     <option value={language.code()} lang={language.code()} selected={state.language == *language}>
-                        { language_name(*language) }
+                        { language.native_name() }
                     </option>
                 }) }
             </select>
         </div>
-    }
-}
-
-/// A language by its own name, as people look for it in a list.
-fn language_name(language: Language) -> &'static str {
-    match language {
-        Language::Nl => "Nederlands",
-        Language::En => "English",
-        Language::Sv => "Svenska",
     }
 }
