@@ -22,5 +22,7 @@ pub mod phone;
 pub mod policy;
 /// A tenant's settings: validation, what senders see, and their enforcement on message requests.
 pub mod settings;
+/// Asking for files: upload requests and what recipients may send in answer.
+pub mod upload_request;
 
 pub use message::{AuthLevel, Deliver, Language, MessageKind, MessageRequest, RecipientKind};

@@ -72,6 +72,8 @@ mod checks;
 mod collect;
 /// The e-mail address detector.
 mod email;
+/// What kind of file a received file is, by its content (allowed types of upload requests).
+pub mod file_type;
 /// The numeric detectors (BSN, IBAN, personnummer, card, phone).
 mod numbers;
 /// The scanner that runs all detectors over a text.
