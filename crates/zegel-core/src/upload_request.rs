@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 pub use zegel_dlp::file_type::FileType;
 
 use crate::address::normalize_email;
-use crate::message::{Language, RequestError, RequestLimits};
+use crate::api::ClientNotification;
+use crate::message::{Language, Notify, RequestError, RequestLimits};
 
 /// The longest message a request carries, in bytes.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -48,6 +49,11 @@ pub struct UploadRequestRequest {
     /// The language of the mail and the upload page (the tenant's first when left out).
     #[serde(default)]
     pub language: Option<Language>,
+    /// `"client"`: the sender's own mail (the Outlook draft) carries the request, with one link on which
+    /// each recipient names their address; Zegel then mails nobody and answers with that mail. Left out,
+    /// Zegel mails each recipient their own link.
+    #[serde(default)]
+    pub notify: Option<Notify>,
 }
 
 /// An upload request that passed [`UploadRequestRequest::validate`].
@@ -67,6 +73,8 @@ pub struct ValidatedUploadRequest {
     pub expires_in_days: u32,
     /// Language of the mail and page.
     pub language: Language,
+    /// Who tells the recipients.
+    pub notify: Option<Notify>,
 }
 
 impl UploadRequestRequest {
@@ -135,6 +143,7 @@ impl UploadRequestRequest {
             max_bytes,
             expires_in_days,
             language: self.language.unwrap_or(limits.default_language),
+            notify: self.notify,
         })
     }
 }
@@ -149,6 +158,9 @@ pub struct UploadRequestCreated {
     pub expires_at: String,
     /// The addresses asked.
     pub recipients: Vec<String>,
+    /// With `"notify": "client"`: the mail the sender's client sends itself, with the request's one link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification: Option<ClientNotification>,
 }
 
 /// Where an upload request stands for one recipient.
