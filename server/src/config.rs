@@ -171,6 +171,12 @@ pub struct Config {
     pub keyring: Option<SecretString>,
     /// The largest upload (all files of one message together), in bytes.
     pub max_upload_bytes: u64,
+    /// The malware scanner (`ZEGEL_CLAMD`: `tcp://host:port` or `unix:/path`); `None` delivers received
+    /// files unscanned, as the admin page and the README say.
+    pub clamd: Option<zegel_service::malware::ClamdAddress>,
+    /// How often received files that wait for an unreachable clamd are tried again
+    /// (`ZEGEL_SCAN_RETRY_SECS`, default 30).
+    pub scan_retry: std::time::Duration,
     /// The time zone dates in e-mails and pages are shown in.
     pub timezone: String,
     /// How the content filter reads pictures and scanned pages (`ZEGEL_OCR`): none set means
@@ -578,6 +584,24 @@ impl Config {
             },
             u64::to_string,
         )?;
+        let clamd = src.value(
+            "ZEGEL_CLAMD",
+            || None,
+            |text| zegel_service::malware::ClamdAddress::parse(text).map(Some),
+            |address| match address {
+                Some(address) => address.to_string(),
+                None => "none: received files are not scanned".to_owned(),
+            },
+        )?;
+        let scan_retry = src.value(
+            "ZEGEL_SCAN_RETRY_SECS",
+            || std::time::Duration::from_secs(30),
+            |text| match text.parse::<u64>() {
+                Ok(secs) if secs > 0 => Ok(std::time::Duration::from_secs(secs)),
+                _ => Err(format!("'{text}' is not a number of seconds above 0")),
+            },
+            |interval| interval.as_secs().to_string(),
+        )?;
         let timezone = src.value(
             "ZEGEL_TIMEZONE",
             || "Europe/Amsterdam".to_owned(),
@@ -704,6 +728,8 @@ impl Config {
             keyring,
             keyring_file,
             max_upload_bytes,
+            clamd,
+            scan_retry,
             timezone,
             ocr,
             data_dir,

@@ -220,6 +220,11 @@ impl From<zegel_service::ServiceError> for AppError {
                 code,
                 message,
             },
+            E::Refused { code, message } => Self::WithStatus {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code,
+                message,
+            },
             E::TooLarge(message) => Self::TooLarge(message),
             E::TooManyRequests(message) => Self::TooManyRequests(message),
             E::RetryLater {

@@ -182,6 +182,7 @@ pub async fn build_state_with_clock(
     };
     let ocr = zegel_service::scan::Ocr::configure(config.ocr)
         .map_err(|error| anyhow::anyhow!("ZEGEL_OCR=tesseract: {error}"))?;
+    let clamd = config.clamd.clone().map(zegel_service::malware::Clamd::new);
     Ok(AppState {
         config: Arc::new(config),
         services: zegel_service::Services {
@@ -197,6 +198,7 @@ pub async fn build_state_with_clock(
             clock,
             readers: zegel_service::scan::Sandbox::current(ocr),
             password_budget: Arc::new(zegel_vault::PasswordBudget::for_this_machine()),
+            clamd,
         },
     })
 }

@@ -413,6 +413,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let gateway = zegel_gateway::spawn(state.gateway()).await?;
     let worker = zegel_outbox::spawn(state.outbox());
     let maintenance = zegel_service::delivery::spawn_maintenance(state.services.clone());
+    zegel_service::requests::spawn_scan_retries(state.services.clone(), state.config.scan_retry);
     let dev = state.mailer.dev_mailbox().is_some();
     tracing::info!(%listen, "zegel is listening");
     println!("Zegel is running at {base}");

@@ -322,7 +322,11 @@ mod tests {
         }))
         .validate(&limits(), 1000)
         .unwrap();
-        assert_eq!(v.recipients, ["Jan@example.nl"], "the first spelling, domain in lower case");
+        assert_eq!(
+            v.recipients,
+            ["Jan@example.nl"],
+            "the first spelling, domain in lower case"
+        );
         assert_eq!(v.allowed_types, [FileType::Pdf, FileType::Image]);
         assert_eq!(
             (v.max_files, v.max_bytes, v.expires_in_days),

@@ -353,6 +353,7 @@ async fn accept_inner(
         found: outcome.decision.shown(),
         internet_message_id,
         one_time_passwords: true,
+        ..Origin::default()
     };
     if !plain.is_empty() {
         let prepared = relay::prepare(

@@ -8,6 +8,7 @@ pub mod held;
 pub mod i18n;
 pub mod notices;
 pub mod render;
+pub mod requests;
 pub mod sms;
 mod transport;
 

@@ -491,9 +491,335 @@ pub fn download_notice(
     }
 }
 
+/// What the mail asking a recipient for files says.
+#[derive(Debug, Clone)]
+pub struct RequestMail<'a> {
+    /// Language of the mail.
+    pub language: Language,
+    /// The sender who asks.
+    pub sender: &'a str,
+    /// The recipient's upload link.
+    pub link: &'a str,
+    /// When the link expires (Unix ms).
+    pub expires_at: i64,
+    /// The time zone for the expiry date.
+    pub timezone: &'a str,
+    /// From header.
+    pub from: &'a str,
+    /// The recipient ("" for the sender's own client to fill in).
+    pub to: &'a str,
+}
+
+/// The expiry line of a link, with the host its button opens.
+fn expiry_line(
+    t: &Texts,
+    link: &str,
+    expires_at: i64,
+    timezone: &str,
+    language: Language,
+) -> String {
+    let (date, time) = date_and_time(expires_at, timezone, language);
+    let expiry = fill(t.link_expires, &[("date", &date), ("time", &time)]);
+    match link_host(link) {
+        "" => expiry,
+        host => format!("{expiry} {}", fill(t.link_host, &[("host", host)])),
+    }
+}
+
+/// A mail of a title, paragraphs, an optional button and a note, in both parts.
+#[allow(clippy::too_many_arguments)]
+fn simple_mail(
+    t: &Texts,
+    look: &Look<'_>,
+    title: String,
+    paragraphs: Vec<String>,
+    button: Option<(&str, &str)>,
+    note: Option<String>,
+    to: &str,
+    from: &str,
+    reply_to: Option<&str>,
+) -> OutgoingEmail {
+    let mut page = EmailHtml::new(t, &title, look);
+    page.paragraphs = paragraphs.clone();
+    page.button = button;
+    page.note = note.clone();
+    let html = page.finish(look);
+    let mut text = paragraphs.join("\n\n");
+    if let Some((label, link)) = button {
+        text.push_str(&format!("\n\n{label}: {link}"));
+    }
+    if let Some(note) = &note {
+        text.push_str(&format!("\n\n{note}"));
+    }
+    text.push_str(&format!("\n\n{}\n", look.text_footer(t)));
+    OutgoingEmail {
+        to: to.to_owned(),
+        from: from.to_owned(),
+        reply_to: reply_to.map(str::to_owned),
+        subject: title,
+        text,
+        html: Some(html),
+        message_id: zegel_crypto::random_id(),
+    }
+}
+
+/// Renders the mail asking a recipient to upload files ("Upload bestanden"): a neutral subject, who
+/// asks, how it goes, and where the button leads. The sender's message is shown only on the page, after
+/// the recipient proved their address.
+pub fn upload_request(m: &RequestMail<'_>, look: &Look<'_>) -> OutgoingEmail {
+    let t = texts_for(m.language, look.form);
+    let r = crate::requests::request_texts(m.language, look.form);
+    simple_mail(
+        t,
+        look,
+        r.request_subject.to_owned(),
+        vec![
+            fill(r.request_intro, &[("sender", m.sender)]),
+            r.request_how.to_owned(),
+        ],
+        Some((r.button_upload, m.link)),
+        Some(expiry_line(t, m.link, m.expires_at, m.timezone, m.language)),
+        m.to,
+        m.from,
+        Some(m.sender),
+    )
+}
+
+/// What a verification code opens.
+#[derive(Debug, Clone, Copy)]
+pub enum CodeFor<'a> {
+    /// Uploading files for the sender of an upload request.
+    Upload {
+        /// Who asked.
+        sender: &'a str,
+    },
+    /// Files someone uploaded for the member of staff the code goes to.
+    Received {
+        /// Who uploaded them.
+        uploader: &'a str,
+    },
+}
+
+/// Renders a six-digit verification code mail.
+pub fn verification_code(
+    language: Language,
+    purpose: CodeFor<'_>,
+    code: &str,
+    valid_minutes: i64,
+    to: &str,
+    from: &str,
+    look: &Look<'_>,
+) -> OutgoingEmail {
+    let t = texts_for(language, look.form);
+    let r = crate::requests::request_texts(language, look.form);
+    let intro = match purpose {
+        CodeFor::Upload { sender } => fill(r.code_intro_request, &[("sender", sender)]),
+        CodeFor::Received { uploader } => fill(r.code_intro_received, &[("uploader", uploader)]),
+    };
+    let note = fill(r.code_valid, &[("minutes", &valid_minutes.to_string())]);
+    let title = r.code_subject.to_owned();
+    let mut page = EmailHtml::new(t, &title, look);
+    page.paragraphs = vec![intro.clone()];
+    page.code = Some(code);
+    page.note = Some(note.clone());
+    let html = page.finish(look);
+    OutgoingEmail {
+        to: to.to_owned(),
+        from: from.to_owned(),
+        reply_to: None,
+        subject: title,
+        text: format!(
+            "{intro}\n\n    {code}\n\n{note}\n\n{}\n",
+            look.text_footer(t)
+        ),
+        html: Some(html),
+        message_id: zegel_crypto::random_id(),
+    }
+}
+
+/// What the notice of received files says.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail<'a> {
+    /// Language of the mail.
+    pub language: Language,
+    /// Who uploaded the files (their verified address).
+    pub uploader: &'a str,
+    /// How many files.
+    pub count: usize,
+    /// The link to the files.
+    pub link: &'a str,
+    /// When the link expires (Unix ms).
+    pub expires_at: i64,
+    /// The time zone for the expiry date.
+    pub timezone: &'a str,
+    /// From header.
+    pub from: &'a str,
+    /// The member of staff.
+    pub to: &'a str,
+}
+
+/// Renders the notice to staff that files were uploaded for them ("Er zijn bestanden voor u geüpload",
+/// "Download alles"): a neutral subject, no file names.
+pub fn files_received(m: &ReceivedMail<'_>, look: &Look<'_>) -> OutgoingEmail {
+    let staff = Look {
+        form: zegel_core::settings::FormOfAddress::U,
+        ..*look
+    };
+    let t = texts(m.language);
+    let r = crate::requests::request_texts(m.language, staff.form);
+    simple_mail(
+        t,
+        &staff,
+        r.received_subject.to_owned(),
+        vec![
+            fill(r.received_intro, &[("uploader", m.uploader)]),
+            fill(r.received_count, &[("count", &m.count.to_string())]),
+            r.received_how.to_owned(),
+        ],
+        Some((r.button_download_all, m.link)),
+        Some(expiry_line(t, m.link, m.expires_at, m.timezone, m.language)),
+        m.to,
+        m.from,
+        None,
+    )
+}
+
+/// Renders the uploader's confirmation: which files went to whom.
+pub fn upload_sent(
+    language: Language,
+    recipient: &str,
+    files: &[(String, u64)],
+    to: &str,
+    from: &str,
+    look: &Look<'_>,
+) -> OutgoingEmail {
+    let t = texts_for(language, look.form);
+    let r = crate::requests::request_texts(language, look.form);
+    let mut paragraphs = vec![fill(r.sent_intro, &[("recipient", recipient)])];
+    paragraphs.extend(
+        files
+            .iter()
+            .map(|(name, size)| format!("{name} ({})", zegel_core::format::size(language, *size))),
+    );
+    simple_mail(
+        t,
+        look,
+        r.sent_subject.to_owned(),
+        paragraphs,
+        None,
+        None,
+        to,
+        from,
+        None,
+    )
+}
+
+/// Renders the uploader's notice that the malware scanner refused their files.
+pub fn upload_refused(
+    language: Language,
+    file: &str,
+    recipient: &str,
+    to: &str,
+    from: &str,
+    look: &Look<'_>,
+) -> OutgoingEmail {
+    let t = texts_for(language, look.form);
+    let r = crate::requests::request_texts(language, look.form);
+    simple_mail(
+        t,
+        look,
+        r.refused_subject.to_owned(),
+        vec![fill(
+            r.refused_intro,
+            &[("file", file), ("recipient", recipient)],
+        )],
+        None,
+        None,
+        to,
+        from,
+        None,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_mails_speak_each_language_and_name_no_content() {
+        for language in Language::ALL {
+            let mail = upload_request(
+                &RequestMail {
+                    language,
+                    sender: "arts@zorg.example",
+                    link: "https://zegel.zorg.example/u/abc",
+                    expires_at: 1_669_293_300_000,
+                    timezone: "Europe/Amsterdam",
+                    from: "Zegel <no-reply@zorg.example>",
+                    to: "jan@example.nl",
+                },
+                &Look::ZEGEL,
+            );
+            assert!(mail.text.contains("https://zegel.zorg.example/u/abc"));
+            assert!(mail.text.contains("zegel.zorg.example."), "{}", mail.text);
+            assert!(mail.text.contains("arts@zorg.example"));
+            let code = verification_code(
+                language,
+                CodeFor::Upload {
+                    sender: "arts@zorg.example",
+                },
+                "123456",
+                30,
+                "jan@example.nl",
+                "z@zorg.example",
+                &Look::ZEGEL,
+            );
+            assert!(code.text.contains("123456") && code.text.contains("30"));
+            let received = files_received(
+                &ReceivedMail {
+                    language,
+                    uploader: "jan@example.nl",
+                    count: 3,
+                    link: "https://zegel.zorg.example/m/xyz",
+                    expires_at: 1_669_293_300_000,
+                    timezone: "Europe/Amsterdam",
+                    from: "z@zorg.example",
+                    to: "arts@zorg.example",
+                },
+                &Look::ZEGEL,
+            );
+            assert!(received.text.contains('3') && received.text.contains("jan@example.nl"));
+        }
+        let nl = files_received(
+            &ReceivedMail {
+                language: Language::Nl,
+                uploader: "jan@example.nl",
+                count: 1,
+                link: "https://z.example/m/x",
+                expires_at: 0,
+                timezone: "UTC",
+                from: "z@z.example",
+                to: "a@z.example",
+            },
+            &Look::ZEGEL,
+        );
+        assert_eq!(nl.subject, "Er zijn bestanden voor u geüpload");
+        assert!(nl.text.contains("Download alles"));
+        let je = Look {
+            form: zegel_core::settings::FormOfAddress::Je,
+            ..Look::ZEGEL
+        };
+        let sent = upload_sent(
+            Language::Nl,
+            "arts@zorg.example",
+            &[("scan.pdf".into(), 2048)],
+            "jan@example.nl",
+            "z@z.example",
+            &je,
+        );
+        assert_eq!(sent.subject, "Je bestanden zijn verzonden");
+        assert!(sent.text.contains("scan.pdf"));
+    }
 
     #[test]
     fn notification_escapes_and_links() {

@@ -19,7 +19,7 @@ use zegel_mail::render;
 use zegel_store::MessageStatus;
 use zegel_store::access as store;
 use zegel_store::audit::{self, AuditEvent};
-use zegel_store::messages::{self, Access, FileRow};
+use zegel_store::messages::{self, Access, FileRow, Purpose};
 use zegel_vault::blobs::SealContext;
 use zegel_vault::sealing::{self, MessageContent, field};
 
@@ -158,8 +158,36 @@ pub async fn resolve(state: &Services, token: &str) -> Result<Access, AccessErro
     }
 }
 
-/// Resolves a link token: a recipient's own link, or a message's one link.
+/// Resolves a link token of a message (`/m/`): a recipient's own link, or a message's one link. An
+/// upload request's link is unknown here.
 pub async fn resolve_link(state: &Services, token: &str) -> Result<Link, AccessError> {
+    resolve_for(state, token, |p| p != Purpose::UploadRequest).await
+}
+
+/// Resolves a link token of an upload request (`/u/`): a recipient's own link, or the request's one
+/// link. A message's link is unknown here.
+pub async fn resolve_request_link(state: &Services, token: &str) -> Result<Link, AccessError> {
+    resolve_for(state, token, |p| p == Purpose::UploadRequest).await
+}
+
+async fn resolve_for(
+    state: &Services,
+    token: &str,
+    wanted: impl Fn(Purpose) -> bool,
+) -> Result<Link, AccessError> {
+    let link = resolve_any(state, token).await?;
+    let purpose = match &link {
+        Link::Recipient(access) => access.purpose,
+        Link::Message(link) => link.message().purpose,
+    };
+    if wanted(purpose) {
+        Ok(link)
+    } else {
+        Err(AccessError::Unavailable)
+    }
+}
+
+async fn resolve_any(state: &Services, token: &str) -> Result<Link, AccessError> {
     // Tokens are 43 URL-safe characters; anything else is not worth a database lookup.
     if token.len() != 43
         || !token
@@ -360,6 +388,8 @@ pub async fn challenge(
                 .map_err(anyhow::Error::from)?,
             )
             .map_err(anyhow::Error::from)?,
+            // Asking for files and receiving them: a six-digit code proves the address.
+            None if access.purpose != Purpose::Message => zegel_crypto::numeric_code(6),
             None => zegel_crypto::generated_password(),
         };
         let from = crate::settings::notification_from(&settings, &state.site.mail_from);
@@ -367,16 +397,37 @@ pub async fn challenge(
             .sealed_password
             .is_none()
             .then_some(EMAILED_PASSWORD_TTL_MS / 60_000);
-        let email = render::password(
-            language(access),
-            subject,
-            &access.sender_email,
-            &password,
-            valid_minutes,
-            &access.email,
-            &from,
-            &crate::settings::look(&settings),
-        );
+        let look = crate::settings::look(&settings);
+        let code_for = match access.purpose {
+            Purpose::Message => None,
+            Purpose::UploadRequest => Some(render::CodeFor::Upload {
+                sender: &access.sender_email,
+            }),
+            Purpose::Received => Some(render::CodeFor::Received {
+                uploader: content.from.as_deref().unwrap_or(""),
+            }),
+        };
+        let email = match code_for {
+            Some(purpose) => render::verification_code(
+                language(access),
+                purpose,
+                &password,
+                EMAILED_PASSWORD_TTL_MS / 60_000,
+                &access.email,
+                &from,
+                &look,
+            ),
+            None => render::password(
+                language(access),
+                subject,
+                &access.sender_email,
+                &password,
+                valid_minutes,
+                &access.email,
+                &from,
+                &look,
+            ),
+        };
         // The code row records the send (for throttling) and, for a one-time password, its hash; a
         // fixed password is checked against its Argon2 hash instead, so its row holds no usable hash.
         let hash = if access.sealed_password.is_some() {
@@ -704,7 +755,7 @@ pub async fn visible_files(
 }
 
 /// The files a recipient may have (as [`visible_files`]) and the names of those the sender withdrew.
-async fn files_and_withdrawn(
+pub(crate) async fn files_and_withdrawn(
     state: &Services,
     access: &Access,
 ) -> Result<(Vec<(FileRow, String)>, Vec<String>), AccessError> {
@@ -774,7 +825,7 @@ pub async fn download(
 /// Counts the downloads of `files` as they start, under the recipient's row lock when a limit applies.
 /// A file that reached its limit is left out (its index is not in the answer); when none is left,
 /// [`AccessError::LimitReached`] (counting nothing). The first download of public files is their opening.
-async fn count_downloads(
+pub(crate) async fn count_downloads(
     state: &Services,
     access: &Access,
     files: &[(&FileRow, &str)],
@@ -862,7 +913,7 @@ async fn count_downloads(
     Ok(allowed)
 }
 
-fn plaintext(
+pub(crate) fn plaintext(
     state: &Services,
     access: &Access,
     file: &FileRow,
@@ -892,7 +943,7 @@ const RECHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 /// every [`RECHECK_BYTES`] or [`RECHECK_INTERVAL`] one cheap query asks whether the message, the
 /// recipient and the file are still available, and if not the stream ends with an error, which aborts
 /// the response (a client sees a truncated, failed download, never a complete-looking file).
-fn guarded(
+pub(crate) fn guarded(
     state: &Services,
     access: &Access,
     file_id: &str,
@@ -1015,6 +1066,22 @@ pub async fn zip(
             futures_util::stream::once(async move { Ok(Bytes::from(note)) }).boxed(),
         ));
     }
+    Ok(Download {
+        name,
+        size: None,
+        body: zip_body(state, sources),
+    })
+}
+
+/// A ZIP made on the fly of `sources` (entry name, plaintext), stored uncompressed, dated now; the
+/// stream ends with an error when any source does.
+pub(crate) fn zip_body(
+    state: &Services,
+    sources: Vec<(
+        String,
+        futures_util::stream::BoxStream<'static, io::Result<Bytes>>,
+    )>,
+) -> futures_util::stream::BoxStream<'static, io::Result<Bytes>> {
     let (writer, reader) = tokio::io::duplex(256 * 1024);
     let now = state
         .clock
@@ -1048,19 +1115,15 @@ pub async fn zip(
         zip.close().await.map_err(io::Error::other)?;
         Ok::<(), io::Error>(())
     });
-    let body =
-        tokio_util::io::ReaderStream::new(reader).chain(futures_util::stream::once(async move {
+    tokio_util::io::ReaderStream::new(reader)
+        .chain(futures_util::stream::once(async move {
             match task.await {
                 Ok(Ok(())) => Ok(Bytes::new()),
                 Ok(Err(error)) => Err(error),
                 Err(join) => Err(io::Error::other(join)),
             }
-        }));
-    Ok(Download {
-        name,
-        size: None,
-        body: body.boxed(),
-    })
+        }))
+        .boxed()
 }
 
 /// The ZIP's name: the message's subject, or its neutral name when the subject is hidden (or the tenant
@@ -1093,7 +1156,7 @@ async fn zip_name(state: &Services, access: &Access) -> Result<String, AccessErr
 }
 
 /// Makes ZIP entry names unique (`a.pdf`, `a (2).pdf`) so no file overwrites another when unpacked.
-fn unique_names(names: Vec<String>) -> Vec<String> {
+pub(crate) fn unique_names(names: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     names
         .into_iter()

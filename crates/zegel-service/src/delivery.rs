@@ -12,6 +12,7 @@ use crate::phones;
 use zegel_mail::render::{self, Notification};
 use zegel_store::MessageStatus;
 use zegel_store::audit::{self, AuditEvent};
+use zegel_store::messages::Purpose;
 use zegel_store::{delivery as store, phones as phone_store};
 use zegel_vault::sealing::{self, seal_field};
 
@@ -32,6 +33,69 @@ pub struct NotifySpec {
     pub expires_at: i64,
     /// The tenant's settings (From, branding, hidden subject), loaded before the transaction.
     pub settings: zegel_core::settings::TenantSettings,
+    /// What the message is for: a message's notification, an upload request's "Upload bestanden" mail
+    /// (link to `/u/`), or the notice of received files ("Download alles").
+    pub purpose: Purpose,
+    /// Received files: who uploaded them, and how many.
+    pub uploader: Option<(String, usize)>,
+}
+
+impl NotifySpec {
+    /// The mail telling `to` about the message at `link`.
+    pub fn mail(&self, state: &Services, link: &str, to: &str) -> zegel_mail::OutgoingEmail {
+        let look = crate::settings::look(&self.settings);
+        let from = crate::settings::notification_from(&self.settings, &state.site.mail_from);
+        match (self.purpose, &self.uploader) {
+            (Purpose::UploadRequest, _) => render::upload_request(
+                &render::RequestMail {
+                    language: self.language,
+                    sender: &self.sender_email,
+                    link,
+                    expires_at: self.expires_at,
+                    timezone: &state.site.timezone,
+                    from: &from,
+                    to,
+                },
+                &look,
+            ),
+            (Purpose::Received, Some((uploader, count))) => render::files_received(
+                &render::ReceivedMail {
+                    language: self.language,
+                    uploader,
+                    count: *count,
+                    link,
+                    expires_at: self.expires_at,
+                    timezone: &state.site.timezone,
+                    from: &from,
+                    to,
+                },
+                &look,
+            ),
+            _ => crate::settings::notification(
+                &self.settings,
+                &Notification {
+                    language: self.language,
+                    kind: self.kind,
+                    subject: &self.subject,
+                    sender: &self.sender_email,
+                    plain_body: self.body_text.as_deref(),
+                    link,
+                    expires_at: self.expires_at,
+                    timezone: &state.site.timezone,
+                    from: &state.site.mail_from,
+                    to,
+                },
+            ),
+        }
+    }
+
+    /// The path of the recipients' links: `/u/` for an upload request, `/m/` otherwise.
+    pub fn link_path(&self) -> &'static str {
+        match self.purpose {
+            Purpose::UploadRequest => "u",
+            _ => "m",
+        }
+    }
 }
 
 /// Gives each recipient a fresh link token (only its hash is stored) and writes their notification
@@ -48,22 +112,8 @@ pub async fn enqueue_notifications(
     for (recipient_id, email) in recipients {
         let token = zegel_crypto::random_token();
         store::set_token_hash(&mut *conn, recipient_id, &zegel_crypto::hash_token(&token)).await?;
-        let link = format!("{base_url}/m/{token}");
-        let mail = crate::settings::notification(
-            &spec.settings,
-            &Notification {
-                language: spec.language,
-                kind: spec.kind,
-                subject: &spec.subject,
-                sender: &spec.sender_email,
-                plain_body: spec.body_text.as_deref(),
-                link: &link,
-                expires_at: spec.expires_at,
-                timezone: &state.site.timezone,
-                from: &state.site.mail_from,
-                to: email,
-            },
-        );
+        let link = format!("{base_url}/{}/{token}", spec.link_path());
+        let mail = spec.mail(state, &link, email);
         zegel_outbox::enqueue_email(
             &mut *conn,
             keyring,
@@ -235,6 +285,8 @@ pub async fn supply_phones(
             sender_email: message.sender_email.clone(),
             expires_at: message.expires_at,
             settings,
+            purpose: Purpose::Message,
+            uploader: None,
         };
         let all: Vec<(String, String)> = recipients
             .iter()

@@ -42,6 +42,14 @@ pub enum ServiceError {
         /// What is wrong.
         message: String,
     },
+    /// Well-formed but refused for what it contains (an infected file).
+    #[error("{message}")]
+    Refused {
+        /// A stable machine-readable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// Larger than allowed.
     #[error("{0}")]
     TooLarge(String),

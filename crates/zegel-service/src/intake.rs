@@ -16,7 +16,7 @@ use zegel_mail::render;
 use zegel_store::MessageStatus;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::links;
-use zegel_store::messages::{self, FileRow, NewMessage, NewRecipient};
+use zegel_store::messages::{self, FileRow, NewMessage, NewRecipient, Purpose};
 use zegel_vault::blobs::{LocalBlobs, SealContext};
 use zegel_vault::sealing::{MessageContent, field, seal_field};
 
@@ -181,6 +181,35 @@ pub struct Origin {
     /// The Internet Message-ID of the mail the message was made from (the gateway's), recorded as a
     /// hash so the sender's read pane finds the message.
     pub internet_message_id: Option<String>,
+    /// What the message is for (a message unless said otherwise).
+    pub purpose: Purpose,
+    /// An upload request: what it accepts from each recipient.
+    pub request_limits: Option<zegel_store::requests::RequestLimits>,
+    /// Received files: where they come from and how the scanner judged them.
+    pub received: Option<ReceivedFrom>,
+    /// Who owns the finished uploads the message takes (the sender when `None`).
+    pub upload_owner: Option<zegel_store::uploads::Owner>,
+}
+
+/// Where received files come from (a `received` message's origin).
+#[derive(Debug, Clone)]
+pub struct ReceivedFrom {
+    /// The upload request answered (none for an upload portal).
+    pub request_id: Option<String>,
+    /// The request's recipient whose one answer this is.
+    pub answers: Option<String>,
+    /// The uploader's verified address.
+    pub from_email: String,
+    /// The uploader's language (of their confirmation).
+    pub language: zegel_core::Language,
+    /// The scanner's judgement: pending holds the message until it is scanned.
+    pub scan: zegel_core::upload_request::ScanState,
+}
+
+impl ReceivedFrom {
+    fn waits_for_scan(&self) -> bool {
+        self.scan == zegel_core::upload_request::ScanState::Pending
+    }
 }
 
 /// Whether `request` is as protected as any finding could ask for (then nothing needs scanning).
@@ -310,9 +339,15 @@ pub async fn store(
         body_html: request.body_html.clone(),
         subject_hidden: settings.hide_subject,
         found: origin.found.clone(),
+        from: origin.received.as_ref().map(|r| r.from_email.clone()),
     };
+    let waits_for_scan = origin
+        .received
+        .as_ref()
+        .is_some_and(ReceivedFrom::waits_for_scan);
     let content_json = serde_json::to_vec(&content).expect("content serialises");
     let message = NewMessage {
+        purpose: origin.purpose,
         id: message_id.clone(),
         tenant_id: user.tenant_id.clone(),
         sender_id: user.id.clone(),
@@ -332,16 +367,17 @@ pub async fn store(
             &content_json,
         ),
         max_downloads: request.max_downloads.map(i64::from),
-        status: if missing.is_empty() {
+        status: if missing.is_empty() && !waits_for_scan {
             MessageStatus::Active
         } else {
             MessageStatus::Held
         },
         created_at: now,
         expires_at,
-        notify_downloads: request
-            .notify_on_download
-            .unwrap_or(settings.notify_sender_on_download),
+        notify_downloads: origin.purpose == Purpose::Message
+            && request
+                .notify_on_download
+                .unwrap_or(settings.notify_sender_on_download),
     };
     let file_rows: Vec<FileRow> = files
         .iter()
@@ -404,31 +440,22 @@ pub async fn store(
         sender_email: user.email.clone(),
         expires_at,
         settings: settings.clone(),
+        purpose: origin.purpose,
+        uploader: origin
+            .received
+            .as_ref()
+            .map(|r| (r.from_email.clone(), files.len())),
     };
 
     // With "notify": "client" the sender's client tells the recipients, with one link for the message.
     let client_notified = request.notify == Some(Notify::Client);
     let message_link = client_notified.then(|| {
         let token = zegel_crypto::random_token();
-        let link = format!("{}/m/{token}", state.site.base_url());
+        let link = format!("{}/{}/{token}", state.site.base_url(), spec.link_path());
         (zegel_crypto::hash_token(&token), link)
     });
     let notification = message_link.as_ref().map(|(_, link)| {
-        let mail = crate::settings::notification(
-            settings,
-            &render::Notification {
-                language: spec.language,
-                kind: spec.kind,
-                subject: &spec.subject,
-                sender: &spec.sender_email,
-                plain_body: spec.body_text.as_deref(),
-                link,
-                expires_at,
-                timezone: &state.site.timezone,
-                from: &state.site.mail_from,
-                to: "",
-            },
-        );
+        let mail = spec.mail(state, link, "");
         ClientNotification {
             subject: mail.subject,
             text: mail.text,
@@ -443,7 +470,10 @@ pub async fn store(
     let mut tx = state.db.pool.begin().await?;
     // Each upload is used once: taking it removes its row, so a second message (or a parallel one)
     // naming it fails here and rolls back.
-    let owner = zegel_store::uploads::Owner::Sender(user.id.clone());
+    let owner = origin
+        .upload_owner
+        .clone()
+        .unwrap_or_else(|| zegel_store::uploads::Owner::Sender(user.id.clone()));
     for upload in files.iter().filter_map(|f| f.from_upload.as_ref()) {
         if zegel_store::uploads::take_complete(&mut tx, &upload.upload_id, &owner, now)
             .await?
@@ -456,6 +486,24 @@ pub async fn store(
         }
     }
     messages::insert_message(&mut tx, &message, &file_rows, &recipients).await?;
+    if let Some(limits) = &origin.request_limits {
+        zegel_store::requests::insert_request(&mut tx, &message_id, limits).await?;
+    }
+    if let Some(received) = &origin.received {
+        let row = zegel_store::requests::NewReceived {
+            message_id: message_id.clone(),
+            request_id: received.request_id.clone(),
+            answers: received.answers.clone(),
+            from_email: received.from_email.clone(),
+            scan: received.scan.as_str().to_owned(),
+            created_at: now,
+        };
+        if !zegel_store::requests::insert_received(&mut tx, &row).await? {
+            return Err(ServiceError::Conflict(
+                "files were sent for this request already".into(),
+            ));
+        }
+    }
     for (recipient_id, sealed) in &phones {
         zegel_store::phones::set_recipient_phone(&mut tx, recipient_id, sealed).await?;
     }
@@ -467,6 +515,8 @@ pub async fn store(
     }
     if client_notified && missing.is_empty() {
         // The sender's client sends the only notification.
+    } else if waits_for_scan {
+        // Nobody hears of files before the malware scanner judged them (`requests::judge_pending`).
     } else if missing.is_empty() {
         let all: Vec<(String, String)> = recipients
             .iter()
@@ -487,7 +537,29 @@ pub async fn store(
         .await?;
     }
     // The sender's confirmation, once the message went out (a held one sends its phone request).
+    if let (Some(received), false) = (&origin.received, waits_for_scan) {
+        let mail = crate::requests::uploader_confirmation(
+            state,
+            settings,
+            received,
+            &user.email,
+            &files
+                .iter()
+                .map(|f| (f.name.clone(), f.size))
+                .collect::<Vec<_>>(),
+        );
+        zegel_outbox::enqueue_email(
+            &mut tx,
+            &keyring,
+            zegel_store::JobPurpose::SenderNotice,
+            None,
+            mail,
+            now,
+        )
+        .await?;
+    }
     if missing.is_empty()
+        && origin.purpose == Purpose::Message
         && request
             .confirm_to_sender
             .unwrap_or(settings.confirm_to_sender)
@@ -527,10 +599,12 @@ pub async fn store(
     if let Some(key) = &origin.idempotency_key {
         zegel_store::gateway::remember(&mut tx, key, &user.tenant_id, now).await?;
     }
-    let main_event = if missing.is_empty() {
-        "message.created"
-    } else {
-        "message.held"
+    let main_event = match origin.purpose {
+        Purpose::UploadRequest => "upload_request.created",
+        Purpose::Received if waits_for_scan => "files.held_for_scan",
+        Purpose::Received => "files.received",
+        Purpose::Message if missing.is_empty() => "message.created",
+        Purpose::Message => "message.held",
     };
     for event in origin.events.iter().copied().chain([main_event]) {
         audit::append_in(

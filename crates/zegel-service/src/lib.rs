@@ -30,6 +30,7 @@ pub mod malware;
 pub mod oidc;
 pub mod per_ip;
 pub mod phones;
+pub mod requests;
 pub mod retention;
 pub mod scan;
 pub mod settings;
@@ -97,6 +98,9 @@ pub struct Services {
     pub readers: scan::Sandbox,
     /// Argon2id runs under this budget so a burst of passwords cannot exhaust memory.
     pub password_budget: Arc<zegel_vault::PasswordBudget>,
+    /// The malware scanner received files pass before anyone can download them; `None` (the embedded
+    /// default) delivers them unscanned, as the admin page says.
+    pub clamd: Option<malware::Clamd>,
 }
 
 impl Services {

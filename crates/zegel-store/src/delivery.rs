@@ -92,7 +92,9 @@ pub async fn held_message(
 
 /// Held messages whose expiry has passed.
 pub async fn expired_held(db: &Db, now: i64) -> DbResult<Vec<MessageForDelivery>> {
-    let sql = format!("{SELECT} WHERE m.status = 'held' AND m.expires_at <= $1");
+    let sql = format!(
+        "{SELECT} WHERE m.status = 'held' AND m.purpose = 'message' AND m.expires_at <= $1"
+    );
     let rows = sqlx::query(&sql).bind(now).fetch_all(&db.pool).await?;
     rows.iter().map(from_row).collect()
 }

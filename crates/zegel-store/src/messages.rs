@@ -8,9 +8,45 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Db, DbResult};
 
+/// What a message row is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Purpose {
+    /// A sender's message to its recipients.
+    #[default]
+    Message,
+    /// A sender asks its recipients for files; their links lead to the upload page.
+    UploadRequest,
+    /// Files someone uploaded, delivered to the member of staff who asked for them.
+    Received,
+}
+
+impl Purpose {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Message => "message",
+            Purpose::UploadRequest => "upload_request",
+            Purpose::Received => "received",
+        }
+    }
+
+    fn decode(name: &str) -> DbResult<Self> {
+        match name {
+            "message" => Ok(Purpose::Message),
+            "upload_request" => Ok(Purpose::UploadRequest),
+            "received" => Ok(Purpose::Received),
+            other => Err(sqlx::Error::Decode(
+                format!("unknown message purpose {other:?}").into(),
+            )),
+        }
+    }
+}
+
 /// A message row as inserted.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
+    /// What it is for.
+    pub purpose: Purpose,
     /// Its id.
     pub id: String,
     /// The tenant.
@@ -131,6 +167,8 @@ pub struct Access {
     pub expires_at: i64,
     /// The sender gets a mail on each download.
     pub notify_downloads: bool,
+    /// What the message is for.
+    pub purpose: Purpose,
 }
 
 impl Access {
@@ -147,7 +185,7 @@ const ACCESS_SELECT: &str = "SELECT r.id AS recipient_id, r.email, r.blocked AS 
         r.failed_attempts, r.opened_at, m.id AS message_id, m.tenant_id, u.email AS sender_email, m.kind,
         m.auth_level, m.deliver, m.password_hash, m.sealed_password, m.language, m.wrapped_key,
         m.sealed_content, m.max_downloads, m.status, m.blocked AS message_blocked, m.expires_at,
-        m.notify_downloads
+        m.notify_downloads, m.purpose
     FROM recipients r JOIN messages m ON m.id = r.message_id JOIN users u ON u.id = m.sender_id";
 
 fn access_from_row(row: &AnyRow) -> DbResult<Access> {
@@ -174,6 +212,7 @@ fn access_from_row(row: &AnyRow) -> DbResult<Access> {
         message_blocked: row.try_get::<i64, _>("message_blocked")? != 0,
         expires_at: row.try_get("expires_at")?,
         notify_downloads: row.try_get::<i64, _>("notify_downloads")? != 0,
+        purpose: Purpose::decode(&row.try_get::<String, _>("purpose")?)?,
     })
 }
 
@@ -221,8 +260,8 @@ pub async fn insert_message(
     sqlx::query(
         "INSERT INTO messages (id, tenant_id, sender_id, kind, auth_level, deliver, password_hash, sealed_password,
             language, wrapped_key, sealed_content, max_downloads, status, blocked, created_at, expires_at,
-            notify_downloads)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16)",
+            notify_downloads, purpose)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0, $14, $15, $16, $17)",
     )
     .bind(&message.id)
     .bind(&message.tenant_id)
@@ -240,6 +279,7 @@ pub async fn insert_message(
     .bind(message.created_at)
     .bind(message.expires_at)
     .bind(i64::from(message.notify_downloads))
+    .bind(message.purpose.as_str())
     .execute(&mut *conn)
     .await?;
     for file in files {

@@ -100,7 +100,7 @@ pub async fn list_sent(
             (SELECT COUNT(*) FROM files f WHERE f.message_id = m.id) AS n_files,
             (SELECT COUNT(*) FROM downloads d JOIN files f ON f.id = d.file_id WHERE f.message_id = m.id) AS n_downloads
          FROM messages m
-         WHERE m.tenant_id = $1 AND m.sender_id = $2 AND (m.created_at < $3 OR (m.created_at = $3 AND m.id < $4))
+         WHERE m.tenant_id = $1 AND m.sender_id = $2 AND m.purpose <> 'received' AND (m.created_at < $3 OR (m.created_at = $3 AND m.id < $4))
          ORDER BY m.created_at DESC, m.id DESC LIMIT $5"
     );
     let rows = sqlx::query(&sql)
@@ -333,10 +333,13 @@ pub async fn recipient_ref(db: &Db, recipient_id: &str) -> DbResult<Option<Recip
     .transpose()
 }
 
-/// Active messages whose expiry has passed (at most `limit`): id and tenant.
+/// Active messages whose expiry has passed, and received files still held for the malware scanner (at
+/// most `limit`): id and tenant.
 pub async fn due_for_expiry(db: &Db, now: i64, limit: i64) -> DbResult<Vec<(String, String)>> {
     let rows = sqlx::query(
-        "SELECT id, tenant_id FROM messages WHERE status = 'active' AND expires_at <= $1 ORDER BY expires_at LIMIT $2",
+        "SELECT id, tenant_id FROM messages
+         WHERE (status = 'active' OR (status = 'held' AND purpose = 'received')) AND expires_at <= $1
+         ORDER BY expires_at LIMIT $2",
     )
     .bind(now)
     .bind(limit)

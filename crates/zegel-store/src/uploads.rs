@@ -16,24 +16,28 @@ use super::{Db, DbResult};
 pub enum Owner {
     /// A signed-in sender (a `users` row id).
     Sender(String),
+    /// A recipient of an upload request who proved their address (a `recipients` row id).
+    Visitor(String),
 }
 
 impl Owner {
     fn kind(&self) -> &'static str {
         match self {
             Owner::Sender(_) => "sender",
+            Owner::Visitor(_) => "visitor",
         }
     }
 
     fn id(&self) -> &str {
         match self {
-            Owner::Sender(id) => id,
+            Owner::Sender(id) | Owner::Visitor(id) => id,
         }
     }
 
     fn parse(kind: &str, id: String) -> DbResult<Self> {
         match kind {
             "sender" => Ok(Owner::Sender(id)),
+            "visitor" => Ok(Owner::Visitor(id)),
             other => Err(sqlx::Error::Decode(
                 format!("unknown upload owner kind {other:?}").into(),
             )),

@@ -36,6 +36,9 @@ pub struct MessageContent {
     /// message is told (kinds, and tenant words; never an identifier).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub found: Vec<zegel_core::policy::Shown>,
+    /// Files received: who uploaded them (their verified address), shown as the sender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 /// Seals `plaintext` as field `field` of a message.
