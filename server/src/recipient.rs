@@ -118,6 +118,45 @@ pub async fn session_for_link(
     Err(AccessError::NoSession)
 }
 
+/// The upload request whose recipient's session the request carries, with what the request accepts:
+/// the tus uploads of `/u/<token>` are made under it. A browser may hold several recipients' sessions;
+/// the first one of an upload request that is open and not yet answered counts.
+pub async fn upload_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Option<(Access, zegel_store::requests::RequestLimits)> {
+    let prefix = session_cookie_name(state, "");
+    let recipients: Vec<&str> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('=').map(|(name, _)| name))
+        .filter_map(|name| name.strip_prefix(prefix.as_str()))
+        .take(8)
+        .collect();
+    for recipient_id in recipients {
+        let Ok(access) = session_access(state, headers, recipient_id).await else {
+            continue;
+        };
+        if access.purpose != zegel_store::messages::Purpose::UploadRequest {
+            continue;
+        }
+        if zegel_store::requests::answered(&state.db, &access.recipient_id)
+            .await
+            .unwrap_or(true)
+        {
+            continue;
+        }
+        if let Ok(Some(limits)) =
+            zegel_store::requests::request_limits(&state.db, &access.message_id).await
+        {
+            return Some((access, limits));
+        }
+    }
+    None
+}
+
 /// A download as a response: `application/octet-stream` (or `application/zip`), saved under its name,
 /// never sniffed or cached. A stream that ends with an error aborts the response.
 pub fn download_response(download: Download) -> Result<Response, AccessError> {

@@ -274,6 +274,26 @@ pub struct UploadRequestStatus {
     pub recipients: Vec<RequestAnswer>,
 }
 
+/// The answer of `GET /api/v1/upload-requests/access/<token>`: the request as its recipient sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestPage {
+    /// The sender who asks.
+    pub sender: String,
+    /// The sender's explanation.
+    pub message: Option<String>,
+    /// Accepted kinds (empty: any recognised kind).
+    pub allowed_types: Vec<FileType>,
+    /// Files allowed.
+    pub max_files: u32,
+    /// Bytes allowed in all.
+    pub max_bytes: u64,
+    /// The files were sent already (each recipient answers once).
+    pub answered: bool,
+    /// When the link expires (RFC 3339).
+    pub expires_at: String,
+}
+
 /// The body of `POST /api/v1/upload-requests/access/<token>/submit`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

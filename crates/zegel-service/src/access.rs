@@ -710,7 +710,11 @@ pub async fn open_message(state: &Services, access: &Access) -> Result<MessageVi
     let left = downloads_left(state, access, &files).await?;
     Ok(MessageView {
         subject: content.subject,
-        sender: access.sender_email.clone(),
+        // Received files come from whoever uploaded them.
+        sender: content
+            .from
+            .clone()
+            .unwrap_or_else(|| access.sender_email.clone()),
         body_text: content.body_text,
         body_html: content.body_html.as_deref().map(sanitize_html),
         files: files

@@ -29,6 +29,11 @@ use crate::{ServiceError, Services};
 pub const MAX_OPEN_UPLOADS: i64 = 20;
 /// The most bytes (by `Upload-Length`) an owner's open uploads may add up to.
 pub const MAX_OPEN_BYTES: i64 = 64 * 1024 * 1024 * 1024;
+/// A sender's quota of open uploads.
+pub const SENDER_QUOTA: Quota = Quota {
+    uploads: MAX_OPEN_UPLOADS,
+    bytes: MAX_OPEN_BYTES,
+};
 /// How long an upload lives unless a message uses it.
 pub const UPLOAD_LIFETIME_MS: i64 = 24 * 3_600_000;
 /// The sealed high-water mark goes up in steps of this many chunks (8 MiB), one database write each.
@@ -96,6 +101,7 @@ pub async fn create(
     file_name: Option<&str>,
     file_type: Option<&str>,
     max_length: u64,
+    quota: Quota,
 ) -> Result<UploadInfo, ServiceError> {
     if length > max_length {
         return Err(ServiceError::TooLarge(format!(
@@ -140,10 +146,6 @@ pub async fn create(
         created_at: now,
         expires_at: now + UPLOAD_LIFETIME_MS,
     };
-    let quota = Quota {
-        uploads: MAX_OPEN_UPLOADS,
-        bytes: MAX_OPEN_BYTES,
-    };
     match store::create(&state.db, &row, quota).await {
         Ok(true) => {}
         Ok(false) => {
@@ -151,7 +153,8 @@ pub async fn create(
             return Err(ServiceError::RetryLater {
                 code: "upload_quota",
                 message: format!(
-                    "at most {MAX_OPEN_UPLOADS} open uploads of together {MAX_OPEN_BYTES} bytes: finish, use or delete one first"
+                    "at most {} open uploads of together {} bytes: finish, use or delete one first",
+                    quota.uploads, quota.bytes
                 ),
                 retry_after_secs: 60,
             });

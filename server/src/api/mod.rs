@@ -18,6 +18,8 @@ pub mod messages;
 pub mod openapi;
 /// Phone numbers and unlocking (two-factor access).
 pub mod phones;
+/// Upload requests: asking for files, and answering.
+pub mod requests;
 /// The content filter as a service.
 pub mod scan;
 /// Tenant settings: the admin API and what senders see.
@@ -96,6 +98,29 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
             head(uploads::head.layer(from_fn(uploads::tus_headers)))
                 .patch(uploads::patch.layer(from_fn(uploads::tus_headers)))
                 .delete(uploads::delete.layer(from_fn(uploads::tus_headers))),
+        )
+        .route("/api/v1/upload-requests", post(requests::create))
+        .route("/api/v1/upload-requests/{id}", get(requests::show))
+        .route(
+            "/api/v1/upload-requests/{id}/files/{file_id}",
+            get(requests::file),
+        )
+        .route("/api/v1/upload-requests/{id}/files.zip", get(requests::zip))
+        .route(
+            "/api/v1/upload-requests/access/{token}",
+            get(requests::page),
+        )
+        .route(
+            "/api/v1/upload-requests/access/{token}/challenge",
+            post(requests::challenge),
+        )
+        .route(
+            "/api/v1/upload-requests/access/{token}/verify",
+            post(requests::verify),
+        )
+        .route(
+            "/api/v1/upload-requests/access/{token}/submit",
+            post(requests::submit),
         )
         .route("/api/v1/openapi.json", get(openapi::serve))
 }

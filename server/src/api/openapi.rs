@@ -15,7 +15,7 @@ use zegel_core::api::{CreatedStatus, ScanInput, ScanRecipient};
 use zegel_core::message::MessageRequest;
 use zegel_core::settings::TenantSettings;
 
-use super::{access, audit, messages, phones, scan, settings, signin, tracking, uploads};
+use super::{access, audit, messages, phones, requests, scan, settings, signin, tracking, uploads};
 
 /// The document.
 #[derive(OpenApi)]
@@ -35,6 +35,14 @@ use super::{access, audit, messages, phones, scan, settings, signin, tracking, u
         uploads::patch,
         uploads::delete,
         scan::scan,
+        requests::create,
+        requests::show,
+        requests::file,
+        requests::zip,
+        requests::challenge,
+        requests::verify,
+        requests::page,
+        requests::submit,
         tracking::list,
         tracking::show,
         tracking::delete,

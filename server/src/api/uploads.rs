@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use zegel_core::api::{ErrorBody, UploadCreated};
 use zegel_service::uploads::{self, UploadInfo};
-use zegel_store::uploads::Owner;
+use zegel_store::uploads::{Owner, Quota};
 
 use crate::auth::Sender;
 use crate::error::AppError;
@@ -37,6 +37,46 @@ const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
 const UPLOAD_METADATA: HeaderName = HeaderName::from_static("upload-metadata");
 const UPLOAD_EXPIRES: HeaderName = HeaderName::from_static("upload-expires");
 const UPLOAD_DEFER_LENGTH: HeaderName = HeaderName::from_static("upload-defer-length");
+
+/// Who uploads: a signed-in sender (bearer token), or the recipient of an upload request who proved
+/// their address (their session cookie, which SameSite=Strict keeps to this site's own pages).
+pub struct Uploader {
+    tenant_id: String,
+    owner: Owner,
+    quota: Quota,
+    max_length: u64,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Uploader {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            let Sender(user) = Sender::from_request_parts(parts, state).await?;
+            return Ok(Uploader {
+                tenant_id: user.tenant_id,
+                owner: Owner::Sender(user.id),
+                quota: uploads::SENDER_QUOTA,
+                max_length: state.config.max_upload_bytes,
+            });
+        }
+        let (access, limits) = crate::recipient::upload_session(state, &parts.headers)
+            .await
+            .ok_or(AppError::Unauthorized)?;
+        Ok(Uploader {
+            tenant_id: access.tenant_id.clone(),
+            owner: zegel_service::requests::visitor(&access),
+            quota: Quota {
+                uploads: limits.max_files,
+                bytes: limits.max_bytes,
+            },
+            max_length: u64::try_from(limits.max_bytes).unwrap_or_default(),
+        })
+    }
+}
 
 /// Middleware of the upload routes: refuses a request without `Tus-Resumable: 1.0.0` (but `OPTIONS`)
 /// with `412`, and puts the header on every answer.
@@ -116,10 +156,10 @@ pub async fn options(State(state): State<AppState>) -> Response {
     ),
     security(("bearer" = [])),
 )]
-#[tracing::instrument(skip_all, fields(sender = %sender.0.id))]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
-    sender: Sender,
+    uploader: Uploader,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if headers.contains_key(&UPLOAD_DEFER_LENGTH) {
@@ -131,15 +171,15 @@ pub async fn create(
     let length = number_header(&headers, &UPLOAD_LENGTH)?
         .ok_or_else(|| AppError::bad_request("upload_length", "send Upload-Length"))?;
     let metadata = parse_metadata(headers.get(&UPLOAD_METADATA))?;
-    let user = sender.0;
     let info = uploads::create(
         &state,
-        &user.tenant_id,
-        Owner::Sender(user.id.clone()),
+        &uploader.tenant_id,
+        uploader.owner,
         length,
         metadata.filename.as_deref(),
         metadata.filetype.as_deref(),
-        state.config.max_upload_bytes,
+        uploader.max_length,
+        uploader.quota,
     )
     .await?;
     let body = UploadCreated {
@@ -181,10 +221,10 @@ pub async fn create(
 )]
 pub async fn head(
     State(state): State<AppState>,
-    sender: Sender,
+    uploader: Uploader,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let info = uploads::status(&state, &Owner::Sender(sender.0.id), &id).await?;
+    let info = uploads::status(&state, &uploader.owner, &id).await?;
     let mut response = StatusCode::OK.into_response();
     let headers = response.headers_mut();
     progress_headers(headers, &info);
@@ -212,10 +252,10 @@ pub async fn head(
     ),
     security(("bearer" = [])),
 )]
-#[tracing::instrument(skip_all, fields(sender = %sender.0.id))]
+#[tracing::instrument(skip_all)]
 pub async fn patch(
     State(state): State<AppState>,
-    sender: Sender,
+    uploader: Uploader,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -235,7 +275,7 @@ pub async fn patch(
         .ok_or_else(|| AppError::bad_request("upload_offset", "send Upload-Offset"))?;
     let info = uploads::append(
         &state,
-        &Owner::Sender(sender.0.id),
+        &uploader.owner,
         &id,
         offset,
         body.into_data_stream(),
@@ -261,10 +301,10 @@ pub async fn patch(
 )]
 pub async fn delete(
     State(state): State<AppState>,
-    sender: Sender,
+    uploader: Uploader,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    uploads::delete(&state, &Owner::Sender(sender.0.id), &id).await?;
+    uploads::delete(&state, &uploader.owner, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -19,6 +19,7 @@ mod openapi;
 mod ops;
 mod policy;
 mod rejects;
+mod requests;
 mod retention;
 mod rules;
 mod scan;
