@@ -220,10 +220,10 @@ impl From<zegel_service::ServiceError> for AppError {
                 code,
                 message,
             },
-            E::Refused { code, message } => Self::WithStatus {
+            error @ E::Infected { .. } => Self::WithStatus {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                code,
-                message,
+                code: "infected",
+                message: error.to_string(),
             },
             E::TooLarge(message) => Self::TooLarge(message),
             E::TooManyRequests(message) => Self::TooManyRequests(message),

@@ -108,6 +108,8 @@ enum Credential {
     SingleSignOn,
     /// The developer fallback: a sender token from `zegel admin token`, pasted once.
     Token(String),
+    /// A page of the portal: the browser's session cookie (an upload request's recipient), no header.
+    Session,
 }
 
 /// The client: relative URLs (the pane is served by the server it talks to) and a bearer token.
@@ -132,6 +134,13 @@ impl Api {
         }
     }
 
+    /// A client on a portal page, authorised by the browser's session cookie.
+    pub fn session() -> Self {
+        Self {
+            credential: Credential::Session,
+        }
+    }
+
     /// A client signed in through Office single sign-on.
     pub fn single_sign_on() -> Self {
         Self {
@@ -146,22 +155,32 @@ impl Api {
 
     /// The bearer token for the next request. Office renews an expiring SSO token itself; when it cannot
     /// (signed out, consent withdrawn), the request is unauthorised like a refused token.
-    pub(crate) async fn bearer(&self) -> Result<String, ApiError> {
+    pub(crate) async fn bearer(&self) -> Result<Option<String>, ApiError> {
         match &self.credential {
-            Credential::Token(token) => Ok(token.clone()),
+            Credential::Token(token) => Ok(Some(token.clone())),
             Credential::SingleSignOn => crate::office::sso_token(true)
                 .await
+                .map(Some)
                 .map_err(|_| ApiError::Unauthorized),
+            Credential::Session => Ok(None),
         }
+    }
+
+    /// The request's headers with the credential (none for a session: the browser sends its cookie).
+    pub(crate) async fn headers(&self) -> Result<web_sys::Headers, ApiError> {
+        let headers = web_sys::Headers::new().map_err(network)?;
+        if let Some(bearer) = self.bearer().await? {
+            headers
+                .set("Authorization", &format!("Bearer {bearer}"))
+                .map_err(network)?;
+        }
+        Ok(headers)
     }
 
     async fn request(&self, method: &str, path: &str, body: Body) -> Result<String, ApiError> {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
-        let headers = web_sys::Headers::new().map_err(network)?;
-        headers
-            .set("Authorization", &format!("Bearer {}", self.bearer().await?))
-            .map_err(network)?;
+        let headers = self.headers().await?;
         headers.set("Accept", "application/json").map_err(network)?;
         match body {
             Body::None => {}

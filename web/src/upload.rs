@@ -76,7 +76,7 @@ fn offset_of(response: &web_sys::Response) -> Result<u64, ApiError> {
 }
 
 impl Api {
-    /// One tus request with the sender's credentials: `Err(Network)` only when the server could not be
+    /// One tus request with the client's credentials: `Err(Network)` only when the server could not be
     /// reached (worth trying again); an answer with an error status is a refusal.
     async fn tus(
         &self,
@@ -87,9 +87,7 @@ impl Api {
     ) -> Result<web_sys::Response, ApiError> {
         let init = web_sys::RequestInit::new();
         init.set_method(method);
-        let all = web_sys::Headers::new().map_err(network)?;
-        all.set("Authorization", &format!("Bearer {}", self.bearer().await?))
-            .map_err(network)?;
+        let all = self.headers().await?;
         all.set("Tus-Resumable", "1.0.0").map_err(network)?;
         for (name, value) in headers {
             all.set(name, value).map_err(network)?;

@@ -37,7 +37,12 @@ pub(crate) fn build() -> anyhow::Result<PathBuf> {
             .with_context(|| format!("cannot clear {}", dist.display()))?;
     }
     let pkg = dist.join("pkg");
-    for wasm in ["zegel_web.wasm", "zegel-strength.wasm", "zegel-phone.wasm"] {
+    for wasm in [
+        "zegel_web.wasm",
+        "zegel-strength.wasm",
+        "zegel-phone.wasm",
+        "zegel-upload.wasm",
+    ] {
         run_cmd(
             Command::new(&wasm_bindgen)
                 .args(["--target", "web", "--no-typescript", "--out-dir"])

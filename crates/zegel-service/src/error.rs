@@ -42,13 +42,11 @@ pub enum ServiceError {
         /// What is wrong.
         message: String,
     },
-    /// Well-formed but refused for what it contains (an infected file).
-    #[error("{message}")]
-    Refused {
-        /// A stable machine-readable code.
-        code: &'static str,
-        /// What is wrong.
-        message: String,
+    /// The malware scanner found something in this file (named as its uploader named it).
+    #[error("the virus scanner found malicious software in {file}: take it out and send again")]
+    Infected {
+        /// The file's name.
+        file: String,
     },
     /// Larger than allowed.
     #[error("{0}")]

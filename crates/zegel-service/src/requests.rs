@@ -330,12 +330,7 @@ pub async fn submit(
             Judgement::Infected { file, signature } => {
                 tracing::warn!(signature = %signature, "an uploaded file is infected");
                 audit(state, access, "files.infected", client).await?;
-                return Err(ServiceError::Refused {
-                    code: "infected",
-                    message: format!(
-                        "the virus scanner found malicious software in {file}: take it out and send again"
-                    ),
-                });
+                return Err(ServiceError::Infected { file });
             }
             Judgement::Unavailable(reason) => {
                 tracing::warn!(reason = %reason, "clamd unavailable: received files wait for it");

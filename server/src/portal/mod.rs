@@ -27,6 +27,8 @@ pub mod address;
 pub mod language;
 /// The sender's page for entering missing phone numbers.
 pub mod phones;
+/// The page of an upload request (`/u/<token>`).
+pub mod upload;
 
 /// The portal's routes.
 pub fn router() -> Router<AppState> {
@@ -66,6 +68,11 @@ pub fn router() -> Router<AppState> {
         .route("/phones/{token}", get(phones::show).post(phones::submit))
         .route("/static/portal.css", get(stylesheet))
         .route("/static/portal.js", get(script))
+        .route("/static/upload.js", get(upload::script))
+        .route("/u/{token}", get(upload::page))
+        .route("/u/{token}/challenge", post(upload::challenge))
+        .route("/u/{token}/verify", post(upload::verify))
+        .route("/u/{token}/submit", post(upload::submit))
         .route("/static/brand.css", get(brand_stylesheet))
         .layer(axum::middleware::from_fn(language::remember))
 }
@@ -160,7 +167,7 @@ impl Brand {
 /// The logo's origin (`https://host[:port]`) when it is one a Content-Security-Policy can name without
 /// risk: settings validation already refuses anything else, and this check holds for settings stored
 /// before that rule too.
-fn logo_origin(logo: &url::Url) -> Option<String> {
+pub(crate) fn logo_origin(logo: &url::Url) -> Option<String> {
     let origin = logo.origin().ascii_serialization();
     let authority = origin.strip_prefix("https://")?;
     zegel_core::settings::is_url_origin_host(authority).then_some(origin)
