@@ -11,14 +11,16 @@
  * - auto: block this send, switch Zegel on and open the pane with the verdict (the sender may switch it
  *   off there);
  * - force: block with a clear message and open the pane.
- * A draft the pane already sent securely (it carries X-Zegel-Message) always goes; a draft the pane has
- * Zegel switched on for never goes plain (see "The pane's state" below). The handlers sign in with
- * Office single sign-on (else the pane's stored token), so the check works without the pane ever
- * having been opened. When the server is unreachable, or no sign-in is possible, the handler fails
- * closed for tenants whose policy forces protection, and open with a warning otherwise.
+ * A draft the pane already sent securely (it carries X-Zegel-Message, or X-Zegel-Upload-Request when it
+ * is an upload request's notification) always goes; a draft the pane has Zegel switched on for never
+ * goes plain (see "The pane's state" below). The handlers sign in with Office single sign-on (else the
+ * pane's stored token), so the check works without the pane ever having been opened. When the server is
+ * unreachable, or no sign-in is possible, the handler fails closed for tenants whose policy forces
+ * protection, and open with a warning otherwise.
  */
 
 var ZEGEL_HEADER = "X-Zegel-Message";
+var ZEGEL_UPLOAD_REQUEST_HEADER = "X-Zegel-Upload-Request";
 var ZEGEL_TOKEN_KEY = "zegelToken";
 var ZEGEL_FORCES_KEY = "zegelPolicyForces";
 var ZEGEL_VERDICT_KEY = "zegelVerdict";
@@ -121,8 +123,8 @@ function zegelAlreadySent(item) {
   if (!item.internetHeaders) {
     return Promise.resolve(false);
   }
-  return zegelCall(item.internetHeaders, "getAsync", [[ZEGEL_HEADER]]).then(
-    (headers) => Boolean(headers && headers[ZEGEL_HEADER]),
+  return zegelCall(item.internetHeaders, "getAsync", [[ZEGEL_HEADER, ZEGEL_UPLOAD_REQUEST_HEADER]]).then(
+    (headers) => Boolean(headers && (headers[ZEGEL_HEADER] || headers[ZEGEL_UPLOAD_REQUEST_HEADER])),
     () => false
   );
 }

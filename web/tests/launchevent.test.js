@@ -402,3 +402,9 @@ test("automatic protection switched off in the pane lets the send go; a forced v
   const garbage = load({ session: { zegelPane: "{not json" }, answer: () => json(200, decision("auto", "1fa", BSN)) });
   assert.equal((await garbage.run("onMessageSendHandler")).allowEvent, false);
 });
+
+test("an upload request's sealed draft goes without a scan", async () => {
+  const { run, calls } = load({ headers: { "X-Zegel-Upload-Request": "ur1" }, answer: () => json(200, decision("force")) });
+  assert.deepEqual(await run("onMessageSendHandler"), { allowEvent: true });
+  assert.equal(calls.length, 0);
+});
