@@ -11,14 +11,16 @@
  * - auto: block this send, switch Zegel on and open the pane with the verdict (the sender may switch it
  *   off there);
  * - force: block with a clear message and open the pane.
- * A draft the pane already sent securely (it carries X-Zegel-Message) always goes; a draft the pane has
- * Zegel switched on for never goes plain (see "The pane's state" below). The handlers sign in with
- * Office single sign-on (else the pane's stored token), so the check works without the pane ever
+ * A draft the pane already sent securely (it carries X-Zegel-Message, or X-Zegel-Upload-Request when it
+ * is an upload request's notification) always goes; a draft the pane has Zegel switched on for, or
+ * marked as an upload request, never goes plain (see "The pane's state" below). The handlers sign in
+ * with Office single sign-on (else the pane's stored token), so the check works without the pane ever
  * having been opened. When the server is unreachable, or no sign-in is possible, the handler fails
  * closed for tenants whose policy forces protection, and open with a warning otherwise.
  */
 
 var ZEGEL_HEADER = "X-Zegel-Message";
+var ZEGEL_UPLOAD_REQUEST_HEADER = "X-Zegel-Upload-Request";
 var ZEGEL_TOKEN_KEY = "zegelToken";
 var ZEGEL_FORCES_KEY = "zegelPolicyForces";
 var ZEGEL_VERDICT_KEY = "zegelVerdict";
@@ -33,6 +35,7 @@ var ZEGEL_TEXTS = {
     auto: "Zegel vond gevoelige informatie: {found}. Zegel is ingeschakeld; controleert u de opties in het Zegel-venster en verstuurt u opnieuw.",
     force: "Deze e-mail bevat gevoelige informatie: {found}. Uw organisatie verplicht veilig versturen: verstuurt u hem met Zegel.",
     paneOn: "Zegel staat aan voor deze e-mail. Bevestig de ontvangers en bestanden in het Zegel-venster om hem veilig te versturen.",
+    paneOnUploadRequest: "Deze e-mail is een beveiligd uploadverzoek. Bevestig de ontvangers in het Zegel-venster om het te versturen.",
     openPane: "Open Zegel",
     unreachableOpen: "Zegel kon deze e-mail niet controleren (server niet bereikbaar). Controleert u zelf of hij gevoelige informatie bevat.",
     unreachableClosed: "Zegel kon deze e-mail niet controleren (server niet bereikbaar) en uw organisatie verplicht controle. Probeert u het later opnieuw of verstuurt u met Zegel.",
@@ -48,6 +51,7 @@ var ZEGEL_TEXTS = {
     auto: "Zegel found sensitive information: {found}. Zegel is switched on; check the options in the Zegel pane and send again.",
     force: "This e-mail contains sensitive information: {found}. Your organisation requires secure sending: send it with Zegel.",
     paneOn: "Zegel is on for this e-mail. Confirm the recipients and files in the Zegel pane to send it securely.",
+    paneOnUploadRequest: "This e-mail is a secure upload request. Confirm the recipients in the Zegel pane to send it.",
     openPane: "Open Zegel",
     unreachableOpen: "Zegel could not check this e-mail (server unreachable). Please check yourself that it contains no sensitive information.",
     unreachableClosed: "Zegel could not check this e-mail (server unreachable) and your organisation requires the check. Try again later or send it with Zegel.",
@@ -63,6 +67,7 @@ var ZEGEL_TEXTS = {
     auto: "Zegel hittade känslig information: {found}. Zegel är påslaget; kontrollera alternativen i Zegel-fönstret och skicka igen.",
     force: "Detta e-postmeddelande innehåller känslig information: {found}. Din organisation kräver säker sändning: skicka det med Zegel.",
     paneOn: "Zegel är påslaget för detta e-postmeddelande. Bekräfta mottagarna och filerna i Zegel-fönstret för att skicka det säkert.",
+    paneOnUploadRequest: "Detta e-postmeddelande är en säker uppladdningsbegäran. Bekräfta mottagarna i Zegel-fönstret för att skicka den.",
     openPane: "Öppna Zegel",
     unreachableOpen: "Zegel kunde inte kontrollera meddelandet (servern kan inte nås). Kontrollera själv att det inte innehåller känslig information.",
     unreachableClosed: "Zegel kunde inte kontrollera meddelandet (servern kan inte nås) och din organisation kräver kontrollen. Försök igen senare eller skicka med Zegel.",
@@ -121,8 +126,8 @@ function zegelAlreadySent(item) {
   if (!item.internetHeaders) {
     return Promise.resolve(false);
   }
-  return zegelCall(item.internetHeaders, "getAsync", [[ZEGEL_HEADER]]).then(
-    (headers) => Boolean(headers && headers[ZEGEL_HEADER]),
+  return zegelCall(item.internetHeaders, "getAsync", [[ZEGEL_HEADER, ZEGEL_UPLOAD_REQUEST_HEADER]]).then(
+    (headers) => Boolean(headers && (headers[ZEGEL_HEADER] || headers[ZEGEL_UPLOAD_REQUEST_HEADER])),
     () => false
   );
 }
@@ -415,12 +420,13 @@ function zegelUnreachable(texts) {
 }
 
 /*
- * The pane's state for the draft. The compose pane writes {"on", "switchedOff", "forced"} to the item's
- * session data under ZEGEL_PANE_KEY whenever the sender (or the content filter) switches Zegel on or off,
+ * The pane's state for the draft. The compose pane writes {"on", "switchedOff", "forced", "kind", …} to
+ * the item's session data under ZEGEL_PANE_KEY whenever the sender (or the content filter) changes them,
  * so Outlook's own Send honours it even when the pane is closed:
- * - Zegel on (by the sender, automatically, or forced): the send is stopped, whatever the content filter
- *   says and whether or not the server answers, and the alert's button opens the pane at the wizard (the
- *   pane finds ZEGEL_SEND_PRESSED_KEY); the mail never leaves in plain text;
+ * - Zegel on (by the sender, automatically, or forced), or the kind an upload request ("upload_request")
+ *   that the sender did not switch off: the send is stopped, whatever the content filter says and
+ *   whether or not the server answers, and the alert's button opens the pane at the wizard (the pane
+ *   finds ZEGEL_SEND_PRESSED_KEY); the mail never leaves in plain text;
  * - switched off by the sender after the filter switched it on: an "auto" verdict lets the mail go
  *   without asking again (a forced verdict still stops it).
  */
@@ -443,11 +449,20 @@ function zegelPaneState(item) {
   );
 }
 
+/**
+ * Whether the pane has Zegel on for the draft. An upload request counts as on unless the sender switched
+ * Zegel off: its draft only asks for files once the pane has sent it, and must never leave as it is.
+ */
+function zegelPaneOn(pane) {
+  return Boolean(pane && (pane.on === true || (pane.kind === "upload_request" && pane.switchedOff !== true)));
+}
+
 /** The options that stop a send because Zegel is on in the pane; the pane opens at the wizard. */
-function zegelPaneOnCompletion(item, texts) {
+function zegelPaneOnCompletion(item, texts, pane) {
+  var text = pane && pane.kind === "upload_request" ? texts.paneOnUploadRequest : texts.paneOn;
   var options = {
     allowEvent: false,
-    errorMessage: zegelMessage(texts.paneOn),
+    errorMessage: zegelMessage(text),
     cancelLabel: texts.openPane,
     commandId: ZEGEL_PANE_COMMAND,
     contextData: JSON.stringify({ open: "wizard" }),
@@ -470,8 +485,8 @@ function zegelCheckSend(item, texts) {
       return { allowEvent: true };
     }
     return zegelPaneState(item).then((pane) => {
-      if (pane && pane.on === true) {
-        return zegelPaneOnCompletion(item, texts);
+      if (zegelPaneOn(pane)) {
+        return zegelPaneOnCompletion(item, texts, pane);
       }
       return zegelReadDraft(item).then((draft) =>
         zegelFetchJson("POST", "/api/v1/scan", draft).then(

@@ -15,6 +15,7 @@ use zegel_core::api::{
 use zegel_core::message::MessageRequest;
 use zegel_core::policy::{Decision, Found};
 use zegel_core::settings::SenderSettings;
+use zegel_core::upload_request::{UploadRequestCreated, UploadRequestRequest};
 
 /// Why a request failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,14 +303,34 @@ impl Api {
     ) -> Result<(Created, ClientNotification), ApiError> {
         let json = serde_json::to_string(meta).map_err(|e| ApiError::Network(e.to_string()))?;
         let form = form(&json, &[])?;
-        let mut created: Created = self
-            .json("POST", "/api/v1/messages", Body::Form(form))
-            .await?;
-        let notification = created.notification.take().ok_or_else(|| {
-            ApiError::Network("the answer from /api/v1/messages has no notification".to_owned())
-        })?;
+        let path = "/api/v1/messages";
+        let mut created: Created = self.json("POST", path, Body::Form(form)).await?;
+        let notification = client_notification(created.notification.take(), path)?;
         Ok((created, notification))
     }
+
+    /// Creates an upload request (seed 001 §6.1); like [`Api::send`], the answer carries the notification
+    /// the draft becomes (the pane always asks for `"notify": "client"`). [`ApiError::Missing`] when this
+    /// server has no upload requests.
+    pub async fn create_upload_request(
+        &self,
+        request: &UploadRequestRequest,
+    ) -> Result<(UploadRequestCreated, ClientNotification), ApiError> {
+        let json = serde_json::to_string(request).map_err(|e| ApiError::Network(e.to_string()))?;
+        let path = "/api/v1/upload-requests";
+        let mut created: UploadRequestCreated = self.json("POST", path, Body::Json(json)).await?;
+        let notification = client_notification(created.notification.take(), path)?;
+        Ok((created, notification))
+    }
+}
+
+/// The notification a `"notify": "client"` answer must carry.
+fn client_notification(
+    notification: Option<ClientNotification>,
+    path: &str,
+) -> Result<ClientNotification, ApiError> {
+    notification
+        .ok_or_else(|| ApiError::Network(format!("the answer from {path} has no notification")))
 }
 
 #[cfg(test)]
@@ -396,6 +417,21 @@ mod tests {
         assert!(
             matches!(refusal(502, "<html>"), ApiError::Refused { ref code, .. } if code == "internal")
         );
+    }
+
+    #[test]
+    fn an_upload_request_answer_parses_as_the_server_writes_it() {
+        let created: UploadRequestCreated = serde_json::from_str(
+            r#"{"id":"ur1","expires_at":"2026-12-01T00:00:00Z","recipients":["jan@example.nl"],
+                "notification":{"subject":"Uploadverzoek","text":"t","html":"<p>h</p>","link":"https://zegel.example/u/abc"}}"#,
+        )
+        .unwrap();
+        let notification = client_notification(created.notification, "x").unwrap();
+        assert_eq!(notification.link, "https://zegel.example/u/abc");
+        assert!(matches!(
+            client_notification(None, "/api/v1/upload-requests"),
+            Err(ApiError::Network(_))
+        ));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use zegel_core::Language;
 use zegel_core::policy::Warning;
+use zegel_core::upload_request::FileType;
 
 /// The pane's texts in one language.
 #[derive(Debug, PartialEq, Eq)]
@@ -31,6 +32,40 @@ pub struct Texts {
     pub kind_secure_message: &'static str,
     /// Secure message, explained.
     pub kind_secure_message_hint: &'static str,
+    /// Secure upload request.
+    pub kind_upload_request: &'static str,
+    /// Secure upload request, explained.
+    pub kind_upload_request_hint: &'static str,
+    /// The upload request dialog's heading.
+    pub upload_dialog_title: &'static str,
+    /// The template picker.
+    pub upload_template: &'static str,
+    /// The picker's choice of no template.
+    pub upload_no_template: &'static str,
+    /// Without a template: where the request's message comes from.
+    pub upload_own_text: &'static str,
+    /// Before the chosen template's text.
+    pub upload_template_text: &'static str,
+    /// The file type checkboxes.
+    pub upload_types_legend: &'static str,
+    /// What no ticked type means.
+    pub upload_types_hint: &'static str,
+    /// The summary when any type is allowed.
+    pub upload_any_type: &'static str,
+    /// Before the allowed types in the summary.
+    pub upload_allowed: &'static str,
+    /// The summary's message line without a template.
+    pub upload_message_own: &'static str,
+    /// Reopens the dialog.
+    pub upload_change: &'static str,
+    /// Closes a dialog without keeping its choices.
+    pub cancel: &'static str,
+    /// An upload request with attachments.
+    pub upload_attachments: &'static str,
+    /// A server without upload requests.
+    pub upload_unavailable: &'static str,
+    /// Done, for an upload request.
+    pub upload_sent_title: &'static str,
     /// Authentication picker.
     pub level_legend: &'static str,
     /// 1FA.
@@ -175,6 +210,23 @@ pub const NL: Texts = Texts {
     kind_secure_files_hint: "Bestanden versleuteld, de ontvanger moet zich authenticeren; de tekst blijft leesbaar.",
     kind_secure_message: "Beveiligd bericht",
     kind_secure_message_hint: "Tekst en bestanden versleuteld, de ontvanger moet zich authenticeren.",
+    kind_upload_request: "Beveiligd uploadverzoek",
+    kind_upload_request_hint: "U vraagt bestanden op; de ontvanger bevestigt het e-mailadres met een code en uploadt de bestanden versleuteld.",
+    upload_dialog_title: "Beveiligd uploadverzoek",
+    upload_template: "Sjabloon",
+    upload_no_template: "Geen sjabloon (eigen tekst)",
+    upload_own_text: "De tekst van uw e-mail wordt het bericht op de uploadpagina.",
+    upload_template_text: "Het bericht op de uploadpagina, in de taal van de ontvangers:",
+    upload_types_legend: "Toegestane bestandstypen",
+    upload_types_hint: "Niets aangevinkt: elk bestandstype is toegestaan.",
+    upload_any_type: "Elk bestandstype",
+    upload_allowed: "Toegestaan:",
+    upload_message_own: "Bericht: de tekst van uw e-mail",
+    upload_change: "Wijzigen",
+    cancel: "Annuleren",
+    upload_attachments: "Een uploadverzoek kan geen bijlagen meesturen. Verwijdert u de bijlagen, of kiest u een ander berichttype.",
+    upload_unavailable: "Deze Zegel-server kan (nog) geen uploadverzoeken versturen.",
+    upload_sent_title: "Uploadverzoek verzonden",
     level_legend: "Authenticatie",
     level_1fa: "Een-factor authenticatie (wachtwoord)",
     level_2fa: "Tweefactorauthenticatie (sms)",
@@ -255,6 +307,23 @@ pub const EN: Texts = Texts {
     kind_secure_files_hint: "Files encrypted, the recipient must authenticate; the text stays readable.",
     kind_secure_message: "Secure message",
     kind_secure_message_hint: "Text and files encrypted, the recipient must authenticate.",
+    kind_upload_request: "Secure upload request",
+    kind_upload_request_hint: "You ask for files; the recipient confirms their address with a code and uploads them encrypted.",
+    upload_dialog_title: "Secure upload request",
+    upload_template: "Template",
+    upload_no_template: "No template (your own text)",
+    upload_own_text: "The text of your e-mail becomes the message on the upload page.",
+    upload_template_text: "The message on the upload page, in the recipients' language:",
+    upload_types_legend: "Allowed file types",
+    upload_types_hint: "Nothing ticked: any file type is allowed.",
+    upload_any_type: "Any file type",
+    upload_allowed: "Allowed:",
+    upload_message_own: "Message: the text of your e-mail",
+    upload_change: "Change",
+    cancel: "Cancel",
+    upload_attachments: "An upload request cannot carry attachments. Remove them, or choose another message type.",
+    upload_unavailable: "This Zegel server cannot send upload requests (yet).",
+    upload_sent_title: "Upload request sent",
     level_legend: "Authentication",
     level_1fa: "One-factor authentication (password)",
     level_2fa: "Two-factor authentication (SMS)",
@@ -335,6 +404,23 @@ pub const SV: Texts = Texts {
     kind_secure_files_hint: "Filerna krypteras, mottagaren måste autentisera sig; texten förblir läsbar.",
     kind_secure_message: "Säkert meddelande",
     kind_secure_message_hint: "Text och filer krypteras, mottagaren måste autentisera sig.",
+    kind_upload_request: "Säker uppladdningsbegäran",
+    kind_upload_request_hint: "Du begär filer; mottagaren bekräftar sin e-postadress med en kod och laddar upp dem krypterade.",
+    upload_dialog_title: "Säker uppladdningsbegäran",
+    upload_template: "Mall",
+    upload_no_template: "Ingen mall (egen text)",
+    upload_own_text: "Texten i ditt e-postmeddelande blir meddelandet på uppladdningssidan.",
+    upload_template_text: "Meddelandet på uppladdningssidan, på mottagarnas språk:",
+    upload_types_legend: "Tillåtna filtyper",
+    upload_types_hint: "Inget markerat: alla filtyper är tillåtna.",
+    upload_any_type: "Alla filtyper",
+    upload_allowed: "Tillåtet:",
+    upload_message_own: "Meddelande: texten i ditt e-postmeddelande",
+    upload_change: "Ändra",
+    cancel: "Avbryt",
+    upload_attachments: "En uppladdningsbegäran kan inte ha bilagor. Ta bort bilagorna eller välj en annan meddelandetyp.",
+    upload_unavailable: "Den här Zegel-servern kan inte skicka uppladdningsbegäranden (än).",
+    upload_sent_title: "Uppladdningsbegäran skickad",
     level_legend: "Autentisering",
     level_1fa: "Enfaktorsautentisering (lösenord)",
     level_2fa: "Tvåfaktorsautentisering (sms)",
@@ -488,6 +574,40 @@ impl Texts {
             Language::Nl => format!("Maximaal {max} dagen"),
             Language::En => format!("At most {max} days"),
             Language::Sv => format!("Högst {max} dagar"),
+        }
+    }
+
+    /// A kind of file by the name senders know it by.
+    pub fn file_type(&self, file_type: FileType) -> &'static str {
+        match file_type {
+            FileType::Pdf => "PDF",
+            FileType::Image => self.pick(
+                "Afbeeldingen en scans",
+                "Pictures and scans",
+                "Bilder och skanningar",
+            ),
+            FileType::Document => self.pick(
+                "Tekstdocumenten (Word, ODT)",
+                "Text documents (Word, ODT)",
+                "Textdokument (Word, ODT)",
+            ),
+            FileType::Spreadsheet => self.pick(
+                "Spreadsheets (Excel, CSV)",
+                "Spreadsheets (Excel, CSV)",
+                "Kalkylblad (Excel, CSV)",
+            ),
+            FileType::Presentation => self.pick("Presentaties", "Presentations", "Presentationer"),
+            FileType::Text => self.pick("Platte tekst", "Plain text", "Oformaterad text"),
+            FileType::Archive => self.pick("ZIP-archieven", "ZIP archives", "ZIP-arkiv"),
+        }
+    }
+
+    /// The summary's message line with a template.
+    pub fn upload_message_template(&self, name: &str) -> String {
+        match self.language {
+            Language::Nl => format!("Bericht: sjabloon \u{201c}{name}\u{201d}"),
+            Language::En => format!("Message: template \u{201c}{name}\u{201d}"),
+            Language::Sv => format!("Meddelande: mallen \u{201d}{name}\u{201d}"),
         }
     }
 
@@ -706,6 +826,40 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upload_request_texts_are_in_each_language_and_dutch_says_u() {
+        assert_eq!(NL.kind_upload_request, "Beveiligd uploadverzoek");
+        assert_eq!(SV.kind_upload_request, "Säker uppladdningsbegäran");
+        assert_eq!(EN.kind_upload_request, "Secure upload request");
+        for texts in [&NL, &EN, &SV] {
+            let names: Vec<&str> = FileType::ALL.iter().map(|t| texts.file_type(*t)).collect();
+            for (i, name) in names.iter().enumerate() {
+                assert!(!names[..i].contains(name), "{name} twice");
+            }
+        }
+        let dutch = [
+            NL.kind_upload_request_hint,
+            NL.upload_own_text,
+            NL.upload_template_text,
+            NL.upload_types_hint,
+            NL.upload_message_own,
+            NL.upload_attachments,
+            NL.upload_unavailable,
+        ];
+        for text in dutch {
+            let words: Vec<&str> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            assert!(
+                !words
+                    .iter()
+                    .any(|w| ["je", "jij", "jou", "jouw"].contains(w)),
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn picks_the_display_language() {

@@ -48,8 +48,31 @@ pub const VERDICT_KEY: &str = "zegelVerdict";
 pub const PANE_KEY: &str = "zegelPane";
 /// The session-data key the on-send handler sets when it stopped a send because Zegel is on.
 pub const SEND_PRESSED_KEY: &str = "zegelSendPressed";
-/// The internet header that marks a draft Zegel sent.
+/// The internet header that marks a draft Zegel sent as a message's notification.
 pub const MESSAGE_HEADER: &str = "X-Zegel-Message";
+/// The internet header that marks a draft Zegel sent as an upload request's notification. Not
+/// [`MESSAGE_HEADER`]: an upload request's id names no message, and the SMTP gateway and the log & block
+/// pane look that header's id up among messages.
+pub const UPLOAD_REQUEST_HEADER: &str = "X-Zegel-Upload-Request";
+
+/// What a sealed draft is the notification of, named in its internet header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record<'a> {
+    /// A message, by id.
+    Message(&'a str),
+    /// An upload request, by id.
+    UploadRequest(&'a str),
+}
+
+impl<'a> Record<'a> {
+    /// The header's name and value.
+    pub fn header(self) -> (&'static str, &'a str) {
+        match self {
+            Record::Message(id) => (MESSAGE_HEADER, id),
+            Record::UploadRequest(id) => (UPLOAD_REQUEST_HEADER, id),
+        }
+    }
+}
 
 /// What Office.js says about the host.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -175,22 +198,17 @@ pub async fn attachment_blob(id: &str) -> Result<web_sys::Blob, OfficeError> {
 }
 
 /// Replaces the body (and the subject, unless `subject` is empty), removes the attachments and sets the
-/// `X-Zegel-Message` header.
+/// header naming what the draft is now the notification of.
 pub async fn seal_draft(
     subject: &str,
     body_html: &str,
     attachment_ids: Vec<String>,
-    message_id: &str,
+    record: Record<'_>,
 ) -> Result<(), OfficeError> {
-    js_seal_draft(
-        body_html,
-        attachment_ids,
-        MESSAGE_HEADER,
-        message_id,
-        subject,
-    )
-    .await
-    .map_err(error)?;
+    let (name, value) = record.header();
+    js_seal_draft(body_html, attachment_ids, name, value, subject)
+        .await
+        .map_err(error)?;
     Ok(())
 }
 

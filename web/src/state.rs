@@ -8,11 +8,16 @@ use serde::{Deserialize, Serialize};
 use yew::Reducible;
 use zegel_core::policy::{Action as FilterAction, Decision};
 use zegel_core::settings::SenderSettings;
+use zegel_core::upload_request::FileType;
 use zegel_core::{AuthLevel, Deliver, Language, MessageKind, RecipientKind};
 
 use crate::i18n::{self, Texts};
 use crate::office::Item;
 use crate::phone::PhoneVerdict;
+
+/// The upload request's choices, its dialog and the request the draft makes.
+mod upload_request;
+pub use upload_request::{UploadChoices, attachments_refused};
 
 /// Where the sender is in the flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +52,55 @@ pub enum Stage {
     },
     /// Something failed; the sender may go back and retry.
     Failed(String),
+}
+
+/// What the sender sends with Zegel: a message of one of the three kinds, or an upload request that
+/// asks the recipients for files (seed 001 §6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Public files.
+    PublicFiles,
+    /// Secure files.
+    SecureFiles,
+    /// Secure message.
+    SecureMessage,
+    /// A secure upload request: nothing of the sender's leaves but the request, and each recipient
+    /// proves their address with a code the server e-mails before uploading.
+    UploadRequest,
+}
+
+impl Kind {
+    /// Every kind, in the order the pane offers them.
+    pub const ALL: [Kind; 4] = [
+        Kind::PublicFiles,
+        Kind::SecureFiles,
+        Kind::SecureMessage,
+        Kind::UploadRequest,
+    ];
+
+    /// The name in the pane's memo and element ids: a message kind's as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self.message() {
+            Some(kind) => kind.as_str(),
+            None => "upload_request",
+        }
+    }
+
+    /// The kind of message, for the three kinds that send one.
+    pub fn message(self) -> Option<MessageKind> {
+        match self {
+            Kind::PublicFiles => Some(MessageKind::PublicFiles),
+            Kind::SecureFiles => Some(MessageKind::SecureFiles),
+            Kind::SecureMessage => Some(MessageKind::SecureMessage),
+            Kind::UploadRequest => None,
+        }
+    }
+
+    /// Whether the sender chooses how recipients authenticate (a password or an SMS code).
+    pub fn asks_auth(self) -> bool {
+        self.message().is_some_and(MessageKind::needs_auth)
+    }
 }
 
 /// A field the sender has not (yet) filled in validly.
@@ -116,15 +170,19 @@ pub struct PaneMemo {
     /// The content filter forces secure sending.
     #[serde(default)]
     pub forced: bool,
-    /// The message kind chosen.
+    /// The kind chosen. The on-send handler never lets a draft marked `upload_request` go plain, unless
+    /// the sender switched Zegel off.
     #[serde(default)]
-    pub kind: Option<MessageKind>,
+    pub kind: Option<Kind>,
     /// The authentication level chosen.
     #[serde(default)]
     pub level: Option<AuthLevel>,
     /// The recipients' language chosen.
     #[serde(default)]
     pub language: Option<Language>,
+    /// The upload request's file types and template, when that is the kind chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_request: Option<UploadChoices>,
 }
 
 /// Everything the pane shows.
@@ -142,8 +200,12 @@ pub struct State {
     pub enabled: bool,
     /// Whether the sender switched Zegel off after the filter switched it on.
     pub switched_off: bool,
-    /// Message kind.
-    pub kind: MessageKind,
+    /// Message kind, or an upload request.
+    pub kind: Kind,
+    /// The upload request's saved choices.
+    pub upload: UploadChoices,
+    /// The upload request dialog's working copy, while it is open (Save keeps it, Cancel drops it).
+    pub upload_dialog: Option<UploadChoices>,
     /// Authentication level.
     pub level: AuthLevel,
     /// Password choice (1FA).
@@ -198,8 +260,8 @@ pub enum Action {
     Loaded {
         /// Display-language texts.
         texts: &'static Texts,
-        /// Tenant settings.
-        settings: SenderSettings,
+        /// Tenant settings (boxed: the largest part of the largest action, read once).
+        settings: Box<SenderSettings>,
         /// The draft.
         item: Item,
         /// The pane's choices for this draft from an earlier opening, if any.
@@ -215,8 +277,18 @@ pub enum Action {
     Unscanned(Vec<String>),
     /// The toggle.
     Toggle,
-    /// The message kind.
-    Kind(MessageKind),
+    /// The kind; choosing an upload request opens its dialog.
+    Kind(Kind),
+    /// Opens the upload request dialog again.
+    OpenUploadDialog,
+    /// Ticks (or unticks) a kind of file in the dialog.
+    UploadType(FileType, bool),
+    /// Chooses a template by name in the dialog, or none.
+    UploadTemplate(Option<String>),
+    /// Keeps the dialog's choices and closes it.
+    SaveUploadDialog,
+    /// Closes the dialog, keeping the choices from before.
+    CancelUploadDialog,
     /// The authentication level.
     Level(AuthLevel),
     /// Generated or custom password.
@@ -318,7 +390,9 @@ impl State {
             item: Item::default(),
             enabled: false,
             switched_off: false,
-            kind: MessageKind::SecureMessage,
+            kind: Kind::SecureMessage,
+            upload: UploadChoices::default(),
+            upload_dialog: None,
             level: AuthLevel::OneFa,
             password_mode: PasswordMode::Generated,
             custom_password: String::new(),
@@ -353,6 +427,7 @@ impl State {
             kind: Some(self.kind),
             level: Some(self.level),
             language: Some(self.language),
+            upload_request: (self.kind == Kind::UploadRequest).then(|| self.upload.clone()),
         }
     }
 
@@ -360,7 +435,8 @@ impl State {
     fn wizard(&self) -> Option<Stage> {
         if !self.options_complete() {
             None
-        } else if self.files().is_empty() {
+        } else if self.files().is_empty() || self.kind == Kind::UploadRequest {
+            // An upload request carries no files: at most the body's inline pictures, which go with it.
             Some(Stage::ConfirmRecipients)
         } else {
             Some(Stage::ConfirmFiles)
@@ -469,14 +545,16 @@ impl State {
 
     /// Whether the options are complete, so Next may be pressed.
     pub fn options_complete(&self) -> bool {
-        if !self.enabled
-            || self.recipients().is_empty()
-            || self.expiry_days().is_none()
-            || self.max_downloads().is_err()
-        {
+        if !self.enabled || self.recipients().is_empty() || self.expiry_days().is_none() {
             return false;
         }
-        if !self.kind.needs_auth() {
+        if self.kind == Kind::UploadRequest {
+            return self.upload_dialog.is_none() && attachments_refused(&self.item).is_empty();
+        }
+        if self.max_downloads().is_err() {
+            return false;
+        }
+        if !self.kind.asks_auth() {
             return true;
         }
         match self.level {
@@ -549,8 +627,9 @@ impl State {
                     self.level = AuthLevel::TwoFa;
                 }
             }
-            if raises && !self.kind.needs_auth() {
-                self.kind = MessageKind::SecureMessage;
+            // An upload request stays one: the sender asks for files, and nothing of theirs leaves.
+            if raises && self.kind == Kind::PublicFiles {
+                self.kind = Kind::SecureMessage;
             }
         }
         self.verdict = verdict;
@@ -595,7 +674,7 @@ impl Reducible for State {
                 s.notify_on_download = settings.notify_sender_on_download;
                 // The tenant's first language, unless the sender chose another for this draft.
                 s.language = settings.languages.first().copied().unwrap_or_default();
-                s.settings = settings;
+                s.settings = *settings;
                 s.item = item;
                 s.stage = Stage::Compose;
                 if let Some(memo) = memo {
@@ -604,6 +683,16 @@ impl Reducible for State {
                     s.switched_off = memo.switched_off && !memo.on;
                     s.kind = memo.kind.unwrap_or(s.kind);
                     s.level = memo.level.unwrap_or(s.level);
+                    if let Some(mut upload) = memo.upload_request {
+                        // A template the tenant has since removed is no longer chosen.
+                        if upload
+                            .template(&s.settings.upload_request_templates)
+                            .is_none()
+                        {
+                            upload.template = None;
+                        }
+                        s.upload = upload;
+                    }
                 }
                 s.fit_options();
             }
@@ -624,7 +713,35 @@ impl Reducible for State {
                     s.switched_off = !s.enabled;
                 }
             }
-            Action::Kind(kind) => s.kind = kind,
+            Action::Kind(kind) => {
+                if kind == Kind::UploadRequest && s.kind != Kind::UploadRequest {
+                    s.upload_dialog = Some(s.upload.clone());
+                } else if kind != Kind::UploadRequest {
+                    s.upload_dialog = None;
+                }
+                s.kind = kind;
+            }
+            Action::OpenUploadDialog => {
+                if s.kind == Kind::UploadRequest {
+                    s.upload_dialog = Some(s.upload.clone());
+                }
+            }
+            Action::UploadType(file_type, on) => {
+                if let Some(dialog) = &mut s.upload_dialog {
+                    dialog.tick(file_type, on);
+                }
+            }
+            Action::UploadTemplate(name) => {
+                if let Some(dialog) = &mut s.upload_dialog {
+                    dialog.choose_template(name, &s.settings.upload_request_templates);
+                }
+            }
+            Action::SaveUploadDialog => {
+                if let Some(dialog) = s.upload_dialog.take() {
+                    s.upload = dialog;
+                }
+            }
+            Action::CancelUploadDialog => s.upload_dialog = None,
             Action::Level(level) => {
                 if level == AuthLevel::TwoFa || s.one_fa_allowed() {
                     s.level = level;
@@ -699,7 +816,11 @@ impl Reducible for State {
             }
             Action::Back => {
                 s.stage = match s.stage {
-                    Stage::ConfirmRecipients if !s.files().is_empty() => Stage::ConfirmFiles,
+                    Stage::ConfirmRecipients
+                        if !s.files().is_empty() && s.kind != Kind::UploadRequest =>
+                    {
+                        Stage::ConfirmFiles
+                    }
                     Stage::ConfirmFiles | Stage::ConfirmRecipients | Stage::Failed(_) => {
                         Stage::Compose
                     }
@@ -772,7 +893,7 @@ mod tests {
         };
         Rc::new(State::default()).reduce(Action::Loaded {
             texts: &i18n::EN,
-            settings,
+            settings: Box::new(settings),
             item,
             memo: None,
         })
@@ -959,7 +1080,7 @@ mod tests {
     fn the_memo_restores_the_senders_choices_and_send_leads_to_the_wizard() {
         let s = loaded(SenderSettings::default())
             .reduce(Action::Toggle)
-            .reduce(Action::Kind(MessageKind::SecureFiles));
+            .reduce(Action::Kind(Kind::SecureFiles));
         let memo = s.memo();
         assert!(memo.on && !memo.switched_off);
         let json = serde_json::to_string(&memo).unwrap();
@@ -970,12 +1091,12 @@ mod tests {
         // The pane opens again for the same draft (after Outlook's Send was stopped).
         let reopened = Rc::new(State::default()).reduce(Action::Loaded {
             texts: &i18n::EN,
-            settings: SenderSettings::default(),
+            settings: Box::default(),
             item: s.item.clone(),
             memo: serde_json::from_str(&json).ok(),
         });
         assert!(reopened.enabled);
-        assert_eq!(reopened.kind, MessageKind::SecureFiles);
+        assert_eq!(reopened.kind, Kind::SecureFiles);
         let pressed = reopened.reduce(Action::SendPressed);
         assert_eq!(
             pressed.stage,

@@ -291,6 +291,18 @@ fn invalid_field(language: Language, field: &str) -> &'static str {
             "Your organisation does not offer this language for recipients.",
             "Din organisation erbjuder inte detta språk för mottagare.",
         ),
+        "message" => pick(
+            language,
+            "Het bericht van het uploadverzoek is te lang.",
+            "The upload request's message is too long.",
+            "Uppladdningsbegärans meddelande är för långt.",
+        ),
+        "allowed_types" | "max_files" | "max_bytes" => pick(
+            language,
+            "De Zegel-server weigerde de gekozen bestandstypen of aantallen van het uploadverzoek.",
+            "The Zegel server refused the upload request's file types or limits.",
+            "Zegel-servern avvisade uppladdningsbegärans filtyper eller gränser.",
+        ),
         "file" | "files" | "attachments" => pick(
             language,
             "Een bijlage kon niet worden verstuurd (naam of grootte).",
@@ -437,6 +449,7 @@ mod tests {
                 refused("invalid", Some("recipients[0].phone")),
                 refused("invalid", Some("language")),
                 refused("invalid", Some("auth.password")),
+                refused("invalid", Some("message")),
                 refused("too_many_requests", None),
                 refused("something_new", None),
             ] {
@@ -448,6 +461,7 @@ mod tests {
             server_error(&NL, &refused("invalid", Some("recipients[1].phone"))).contains("sms")
         );
         assert!(server_error(&SV, &refused("invalid", Some("language"))).contains("språk"));
+        assert!(server_error(&NL, &refused("invalid", Some("message"))).contains("uploadverzoek"));
     }
 
     #[test]

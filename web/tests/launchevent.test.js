@@ -402,3 +402,35 @@ test("automatic protection switched off in the pane lets the send go; a forced v
   const garbage = load({ session: { zegelPane: "{not json" }, answer: () => json(200, decision("auto", "1fa", BSN)) });
   assert.equal((await garbage.run("onMessageSendHandler")).allowEvent, false);
 });
+
+test("an upload request's sealed draft goes without a scan", async () => {
+  const { run, calls } = load({ headers: { "X-Zegel-Upload-Request": "ur1" }, answer: () => json(200, decision("force")) });
+  assert.deepEqual(await run("onMessageSendHandler"), { allowEvent: true });
+  assert.equal(calls.length, 0);
+});
+
+test("a draft marked as an upload request never goes plain, unless the sender switched Zegel off", async () => {
+  for (const [pane, language, said] of [
+    [{ on: true, switchedOff: false, forced: false, kind: "upload_request", uploadRequest: { allowedTypes: ["pdf"] } }, "nl-NL", /is een beveiligd uploadverzoek/],
+    [{ kind: "upload_request" }, "sv-SE", /är en säker uppladdningsbegäran/],
+    [{ on: false, kind: "upload_request" }, "en-US", /is a secure upload request/],
+  ]) {
+    const { run, calls, session } = load({
+      language,
+      session: { zegelPane: JSON.stringify(pane) },
+      answer: () => Promise.reject(new TypeError("the server is down; it must not matter")),
+    });
+    const options = await run("onMessageSendHandler");
+    assert.equal(options.allowEvent, false, JSON.stringify(pane));
+    assert.equal(options.sendModeOverride, undefined, "no Send anyway");
+    assert.equal(options.commandId, "zegelComposeButton");
+    assert.match(options.errorMessage, said);
+    assert.deepEqual(JSON.parse(options.contextData), { open: "wizard" });
+    assert.equal(session.zegelSendPressed, "1");
+    assert.equal(calls.length, 0, "no scan needed");
+  }
+  const off = JSON.stringify({ on: false, switchedOff: true, forced: false, kind: "upload_request" });
+  const switchedOff = load({ session: { zegelPane: off }, answer: () => json(200, decision("allow")) });
+  assert.deepEqual(await switchedOff.run("onMessageSendHandler"), { allowEvent: true });
+  assert.equal(switchedOff.calls.length, 1, "scanned like any mail");
+});

@@ -22,7 +22,8 @@ pub mod phone;
 pub mod policy;
 /// A tenant's settings: validation, what senders see, and their enforcement on message requests.
 pub mod settings;
-/// Asking for files: upload requests and what recipients may send in answer.
+/// Asking for files: upload requests, the templates a tenant prepares for them, and what recipients may
+/// send in answer.
 pub mod upload_request;
 
 pub use message::{AuthLevel, Deliver, Language, MessageKind, MessageRequest, RecipientKind};

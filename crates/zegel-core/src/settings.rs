@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::address::normalize_email;
 use crate::message::{AuthLevel, Deliver, Language, RequestError, RequestLimits, ValidatedMessage};
 use crate::policy::ContentFilterPolicy;
+use crate::upload_request::{UploadRequestTemplate, validate_templates};
 
 /// The longest link expiry a tenant may set unless its operator allows more (seed 001 §2.4).
 pub const DEFAULT_MAX_EXPIRY_DAYS: u32 = 14;
@@ -161,6 +162,10 @@ pub struct TenantSettings {
     /// message. Off on day one.
     #[serde(default)]
     pub notify_sender_on_download: bool,
+    /// Upload requests prepared for senders (seed 001 §6.1 step 2): a name, the request's text in each
+    /// language and the kinds of files asked for. None on day one.
+    #[serde(default)]
+    pub upload_request_templates: Vec<UploadRequestTemplate>,
 }
 
 /// What settings are checked against, beyond the document itself.
@@ -205,6 +210,9 @@ pub struct SenderSettings {
     /// The tenant's default for a mail to the sender on each download.
     #[serde(default)]
     pub notify_sender_on_download: bool,
+    /// The upload request templates a sender may choose from.
+    #[serde(default)]
+    pub upload_request_templates: Vec<UploadRequestTemplate>,
 }
 
 impl Default for SenderSettings {
@@ -305,6 +313,7 @@ impl TenantSettings {
             gateway_attachments_as_secure_files: false,
             confirm_to_sender: false,
             notify_sender_on_download: false,
+            upload_request_templates: Vec::new(),
         }
     }
 
@@ -512,6 +521,10 @@ impl TenantSettings {
             &mut filter.activation_words,
             "content_filter.activation_words",
         )?;
+        validate_templates(
+            &mut self.upload_request_templates,
+            "upload_request_templates",
+        )?;
         Ok(())
     }
 
@@ -605,6 +618,7 @@ impl TenantSettings {
             },
             confirm_to_sender: self.confirm_to_sender,
             notify_sender_on_download: self.notify_sender_on_download,
+            upload_request_templates: self.upload_request_templates.clone(),
         }
     }
 
@@ -969,6 +983,103 @@ mod tests {
         let dutch =
             r#"{"kind":"public_files","recipients":[{"email":"a@b.example"}],"language":"nl"}"#;
         assert_eq!(message(dutch, &s).unwrap_err().field, "language");
+    }
+
+    fn template(name: &str) -> UploadRequestTemplate {
+        use crate::upload_request::{FileType, TemplateText};
+        UploadRequestTemplate {
+            name: name.into(),
+            text: TemplateText {
+                nl: "Wilt u uw verwijsbrief uploaden?".into(),
+                sv: "Vill du ladda upp din remiss?".into(),
+                en: "Please upload your referral letter.".into(),
+            },
+            allowed_types: vec![FileType::Pdf],
+        }
+    }
+
+    #[test]
+    fn upload_request_templates_are_checked_and_reach_senders() {
+        use crate::upload_request::{FileType, MAX_MESSAGE_BYTES};
+        let domains = vec!["zorg.example".to_owned()];
+        // None on day one, and a document written before templates existed reads as none.
+        let mut json = serde_json::to_value(valid()).unwrap();
+        assert_eq!(json["upload_request_templates"], serde_json::json!([]));
+        json.as_object_mut()
+            .unwrap()
+            .remove("upload_request_templates");
+        let older: TenantSettings = serde_json::from_value(json.clone()).unwrap();
+        assert!(older.upload_request_templates.is_empty());
+        // Unknown fields stay refused, in a template and in its text.
+        for unknown in [
+            serde_json::json!([{"name": "a", "text": {"nl": "a", "sv": "a", "en": "a"}, "types": []}]),
+            serde_json::json!([{"name": "a", "text": {"nl": "a", "sv": "a", "en": "a", "de": "a"}}]),
+            serde_json::json!([{"name": "a", "text": {"nl": "a", "en": "a"}}]),
+        ] {
+            json["upload_request_templates"] = unknown.clone();
+            assert!(
+                serde_json::from_value::<TenantSettings>(json.clone()).is_err(),
+                "{unknown}"
+            );
+        }
+
+        let mut s = valid();
+        let mut intake = template("  Intake ");
+        intake.text.nl = " Wilt u uw verwijsbrief uploaden?\n".into();
+        intake.allowed_types = vec![FileType::Image, FileType::Pdf, FileType::Image];
+        s.upload_request_templates = vec![intake, template(&"j".repeat(80))];
+        s.validate(&context(&domains)).unwrap();
+        let first = &s.upload_request_templates[0];
+        assert_eq!(first.name, "Intake");
+        assert_eq!(first.text.nl, "Wilt u uw verwijsbrief uploaden?");
+        assert_eq!(first.allowed_types, [FileType::Pdf, FileType::Image]);
+        assert_eq!(
+            s.for_senders().upload_request_templates,
+            s.upload_request_templates
+        );
+        let sender_json = serde_json::to_string(&s.for_senders()).unwrap();
+        assert!(sender_json.contains("Intake"), "{sender_json}");
+
+        type Case = (fn(&mut Vec<UploadRequestTemplate>), &'static str);
+        let cases: Vec<Case> = vec![
+            (
+                |t| *t = (0..21).map(|i| template(&format!("t{i}"))).collect(),
+                "upload_request_templates",
+            ),
+            (
+                |t| t[0].name = " ".into(),
+                "upload_request_templates[0].name",
+            ),
+            (
+                |t| t[1].name = "j".repeat(81),
+                "upload_request_templates[1].name",
+            ),
+            (
+                |t| t[0].name = "In\ntake".into(),
+                "upload_request_templates[0].name",
+            ),
+            (
+                |t| t.push(template("intake")),
+                "upload_request_templates[2].name",
+            ),
+            (
+                |t| t[0].text.sv = " \n".into(),
+                "upload_request_templates[0].text.sv",
+            ),
+            (
+                |t| t[1].text.en = "x".repeat(MAX_MESSAGE_BYTES + 1),
+                "upload_request_templates[1].text.en",
+            ),
+        ];
+        for (change, field) in cases {
+            let mut bad = s.clone();
+            change(&mut bad.upload_request_templates);
+            let error = bad.validate(&context(&domains)).expect_err(field);
+            assert_eq!(error.field, field, "{error}");
+        }
+        let mut longest = s.clone();
+        longest.upload_request_templates[1].text.nl = "x".repeat(MAX_MESSAGE_BYTES);
+        longest.validate(&context(&domains)).unwrap();
     }
 
     #[test]

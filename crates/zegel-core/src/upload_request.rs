@@ -56,6 +56,115 @@ pub struct UploadRequestRequest {
     pub notify: Option<Notify>,
 }
 
+/// The most upload request templates a tenant keeps.
+pub const MAX_TEMPLATES: usize = 20;
+/// The longest template name, in characters.
+pub const MAX_TEMPLATE_NAME_CHARS: usize = 80;
+
+/// A template's request text in each language the pane and the upload page speak; all three are
+/// required, so a sender's choice of language never finds a template without words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TemplateText {
+    /// Dutch.
+    pub nl: String,
+    /// Swedish.
+    pub sv: String,
+    /// English.
+    pub en: String,
+}
+
+impl TemplateText {
+    /// The text in `language`.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::Nl => &self.nl,
+            Language::Sv => &self.sv,
+            Language::En => &self.en,
+        }
+    }
+
+    fn each_mut(&mut self) -> [(Language, &mut String); 3] {
+        [
+            (Language::Nl, &mut self.nl),
+            (Language::Sv, &mut self.sv),
+            (Language::En, &mut self.en),
+        ]
+    }
+}
+
+/// An upload request an organisation prepares for its senders (seed 001 §6.1 step 2): choosing it in
+/// the pane fills the kinds of files asked for and makes its text the request's message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UploadRequestTemplate {
+    /// What senders pick it by (1 to 80 characters on one line, unique regardless of case).
+    pub name: String,
+    /// The request's message in each language.
+    pub text: TemplateText,
+    /// The kinds of files asked for; empty accepts any kind the server recognises.
+    #[serde(default)]
+    pub allowed_types: Vec<FileType>,
+}
+
+/// Checks and normalises a tenant's templates in place (names and texts trimmed, kinds sorted and
+/// distinct), naming the offending field under `field`, e.g. `upload_request_templates[1].name`.
+pub fn validate_templates(
+    templates: &mut [UploadRequestTemplate],
+    field: &str,
+) -> Result<(), RequestError> {
+    if templates.len() > MAX_TEMPLATES {
+        return Err(RequestError::new(
+            field,
+            format!("at most {MAX_TEMPLATES} templates"),
+        ));
+    }
+    for i in 0..templates.len() {
+        let (earlier, rest) = templates.split_at_mut(i);
+        let template = &mut rest[0];
+        let name = template.name.trim();
+        if name.is_empty()
+            || name.chars().count() > MAX_TEMPLATE_NAME_CHARS
+            || name.chars().any(char::is_control)
+        {
+            return Err(RequestError::new(
+                format!("{field}[{i}].name"),
+                format!("1 to {MAX_TEMPLATE_NAME_CHARS} characters on one line"),
+            ));
+        }
+        // Senders tell templates apart by name alone, in a list where "Intake" and "intake" look alike.
+        if earlier
+            .iter()
+            .any(|t| t.name.to_lowercase() == name.to_lowercase())
+        {
+            return Err(RequestError::new(
+                format!("{field}[{i}].name"),
+                format!("'{name}' is the name of another template"),
+            ));
+        }
+        template.name = name.to_owned();
+        for (language, text) in template.text.each_mut() {
+            let trimmed = text.trim();
+            let text_field = format!("{field}[{i}].text.{}", language.code());
+            if trimmed.is_empty() {
+                return Err(RequestError::new(text_field, "must not be empty"));
+            }
+            if trimmed.len() > MAX_MESSAGE_BYTES {
+                return Err(RequestError::new(
+                    text_field,
+                    format!("is longer than {MAX_MESSAGE_BYTES} bytes"),
+                ));
+            }
+            *text = trimmed.to_owned();
+        }
+        template.allowed_types.sort();
+        template.allowed_types.dedup();
+    }
+    Ok(())
+}
+
 /// An upload request that passed [`UploadRequestRequest::validate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatedUploadRequest {

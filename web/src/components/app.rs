@@ -7,6 +7,7 @@ use crate::components::password::PasswordOptions;
 use crate::components::phones::Phones;
 use crate::components::signin::SignIn;
 use crate::components::toggle::Toggle;
+use crate::components::upload_request::UploadRequestDialog;
 use crate::components::verdict::Verdict;
 use crate::components::wizard::{ConfirmFiles, ConfirmRecipients, Done};
 use crate::hooks::boot::{sign_in, sign_in_with_sso};
@@ -15,7 +16,7 @@ use crate::hooks::{
 };
 use crate::i18n;
 use crate::signin::SingleSignOn;
-use crate::state::{Action, Stage, State};
+use crate::state::{Action, Kind, Stage, State, attachments_refused};
 use zegel_core::AuthLevel;
 
 /// What every child gets: the state and the API client.
@@ -110,7 +111,7 @@ fn compose(state: &UseReducerHandle<State>, api: Option<Api>) -> Html {
             <>
                 <KindPicker state={state.clone()} api={api.clone()} />
                 <LanguagePicker state={state.clone()} api={api.clone()} />
-                if state.kind.needs_auth() {
+                if state.kind.asks_auth() {
                     <LevelPicker state={state.clone()} api={api.clone()} />
                     if state.level == AuthLevel::OneFa {
                         <PasswordOptions state={state.clone()} api={api.clone()} />
@@ -125,6 +126,9 @@ fn compose(state: &UseReducerHandle<State>, api: Option<Api>) -> Html {
                     if state.recipients().is_empty() {
                         <p class="hint" id="no-recipients">{ texts.no_recipients }</p>
                     }
+                    if state.kind == Kind::UploadRequest && !attachments_refused(&state.item).is_empty() {
+                        <p class="hint error" id="upload-attachments" role="alert">{ texts.upload_attachments }</p>
+                    }
                     <button type="button" id="next" class="primary" disabled={!state.options_complete()}
                         onclick={move |_| next.dispatch(Action::Next)}>{ texts.next }</button>
                 </div>
@@ -133,14 +137,21 @@ fn compose(state: &UseReducerHandle<State>, api: Option<Api>) -> Html {
     } else {
         html! {}
     };
+    // The upload request's dialog is modal: the pane behind it takes no focus or clicks.
+    let dialog_open = state.upload_dialog.is_some();
     html! {
         <>
-            <div class="topline">
-                <Toggle state={state.clone()} api={api.clone()} />
-                <FileSettings state={state.clone()} api={api.clone()} />
+            <div class="compose" inert={dialog_open}>
+                <div class="topline">
+                    <Toggle state={state.clone()} api={api.clone()} />
+                    <FileSettings state={state.clone()} api={api.clone()} />
+                </div>
+                <Verdict state={state.clone()} api={api.clone()} />
+                { options }
             </div>
-            <Verdict state={state.clone()} api={api.clone()} />
-            { options }
+            if dialog_open {
+                <UploadRequestDialog state={state.clone()} {api} />
+            }
         </>
     }
 }

@@ -4,10 +4,11 @@ use yew::prelude::*;
 use crate::components::icon::{Icon, icon};
 
 use crate::components::app::PaneProps;
-use crate::state::Action;
+use crate::state::{Action, Kind};
 
 /// The gear: link expiry (at most the tenant's maximum), the download limit, and the mails to the
-/// sender (a confirmation, a notice on each download).
+/// sender (a confirmation, a notice on each download). An upload request has only the expiry: the rest
+/// is about downloads of what the sender sends, and an upload request sends nothing.
 #[function_component]
 pub fn FileSettings(props: &PaneProps) -> Html {
     let state = &props.state;
@@ -18,6 +19,7 @@ pub fn FileSettings(props: &PaneProps) -> Html {
     let confirm = state.dispatcher();
     let notify = state.dispatcher();
     let max = state.settings.expiry_days.max;
+    let message = state.kind != Kind::UploadRequest;
     html! {
         <div class="file-settings">
             <button type="button" id="gear" class="icon" aria-expanded={state.file_settings_open.to_string()}
@@ -32,23 +34,25 @@ pub fn FileSettings(props: &PaneProps) -> Html {
                             oninput={move |e: InputEvent| expiry.dispatch(Action::Expiry(e.target_unchecked_into::<HtmlInputElement>().value()))} />
                         <p class="hint" id="expiry-hint">{ texts.expiry_hint(max) }</p>
                     </div>
-                    <div class="field">
-                        <label for="downloads">{ texts.downloads }</label>
-                        <input id="downloads" type="number" min="1" value={state.downloads_input.clone()}
-                            aria-invalid={state.max_downloads().is_err().to_string()} aria-describedby="downloads-hint"
-                            oninput={move |e: InputEvent| downloads.dispatch(Action::Downloads(e.target_unchecked_into::<HtmlInputElement>().value()))} />
-                        <p class="hint" id="downloads-hint">{ texts.downloads_hint }</p>
-                    </div>
-                    <label class="check">
-                        <input id="confirm-to-sender" type="checkbox" checked={state.confirm_to_sender}
-                            onchange={move |e: Event| confirm.dispatch(Action::ConfirmToSender(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
-                        { texts.confirm_to_sender }
-                    </label>
-                    <label class="check">
-                        <input id="notify-on-download" type="checkbox" checked={state.notify_on_download}
-                            onchange={move |e: Event| notify.dispatch(Action::NotifyOnDownload(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
-                        { texts.notify_on_download }
-                    </label>
+                    if message {
+                        <div class="field">
+                            <label for="downloads">{ texts.downloads }</label>
+                            <input id="downloads" type="number" min="1" value={state.downloads_input.clone()}
+                                aria-invalid={state.max_downloads().is_err().to_string()} aria-describedby="downloads-hint"
+                                oninput={move |e: InputEvent| downloads.dispatch(Action::Downloads(e.target_unchecked_into::<HtmlInputElement>().value()))} />
+                            <p class="hint" id="downloads-hint">{ texts.downloads_hint }</p>
+                        </div>
+                        <label class="check">
+                            <input id="confirm-to-sender" type="checkbox" checked={state.confirm_to_sender}
+                                onchange={move |e: Event| confirm.dispatch(Action::ConfirmToSender(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
+                            { texts.confirm_to_sender }
+                        </label>
+                        <label class="check">
+                            <input id="notify-on-download" type="checkbox" checked={state.notify_on_download}
+                                onchange={move |e: Event| notify.dispatch(Action::NotifyOnDownload(e.target_unchecked_into::<HtmlInputElement>().checked()))} />
+                            { texts.notify_on_download }
+                        </label>
+                    }
                 </div>
             }
         </div>

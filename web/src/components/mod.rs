@@ -20,6 +20,8 @@ pub mod phones;
 pub mod signin;
 /// The on/off switch.
 pub mod toggle;
+/// The upload request's summary and dialog.
+pub mod upload_request;
 /// The content filter's verdict.
 pub mod verdict;
 /// Confirming attachments and recipients, sending, and the result.

@@ -1,32 +1,23 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-use zegel_core::{AuthLevel, Language, MessageKind};
+use zegel_core::{AuthLevel, Language};
 
 use crate::components::app::PaneProps;
-use crate::state::Action;
+use crate::components::upload_request::UploadRequestSummary;
+use crate::state::{Action, Kind};
 
-/// Public files, secure files or secure message, as a radio group.
+/// Public files, secure files, secure message or a secure upload request, as a radio group. Choosing an
+/// upload request opens its dialog; while it is chosen, a summary of its choices follows it.
 #[function_component]
 pub fn KindPicker(props: &PaneProps) -> Html {
     let state = &props.state;
     let texts = state.texts;
-    let choices = [
-        (
-            MessageKind::PublicFiles,
-            texts.kind_public_files,
-            texts.kind_public_files_hint,
-        ),
-        (
-            MessageKind::SecureFiles,
-            texts.kind_secure_files,
-            texts.kind_secure_files_hint,
-        ),
-        (
-            MessageKind::SecureMessage,
-            texts.kind_secure_message,
-            texts.kind_secure_message_hint,
-        ),
-    ];
+    let label = |kind: Kind| match kind {
+        Kind::PublicFiles => (texts.kind_public_files, texts.kind_public_files_hint),
+        Kind::SecureFiles => (texts.kind_secure_files, texts.kind_secure_files_hint),
+        Kind::SecureMessage => (texts.kind_secure_message, texts.kind_secure_message_hint),
+        Kind::UploadRequest => (texts.kind_upload_request, texts.kind_upload_request_hint),
+    };
     // A forced or automatic verdict asks for authentication: public files are not offered then.
     let protected = state
         .verdict
@@ -35,7 +26,8 @@ pub fn KindPicker(props: &PaneProps) -> Html {
     html! {
         <fieldset class="choices" id="kind">
             <legend>{ texts.kind_legend }</legend>
-            { for choices.into_iter().filter(|(kind, _, _)| !(protected && *kind == MessageKind::PublicFiles)).map(|(kind, label, hint)| {
+            { for Kind::ALL.into_iter().filter(|kind| !(protected && *kind == Kind::PublicFiles)).map(|kind| {
+                let (label, hint) = label(kind);
                 let dispatch = state.dispatcher();
                 let id = format!("kind-{}", kind.as_str());
                 let hint_id = format!("{id}-hint");
@@ -45,6 +37,9 @@ pub fn KindPicker(props: &PaneProps) -> Html {
                             aria-describedby={hint_id.clone()} onchange={move |_| dispatch.dispatch(Action::Kind(kind))} />
                         <label for={id}>{ label }</label>
                         <p class="hint" id={hint_id}>{ hint }</p>
+                        if kind == Kind::UploadRequest && state.kind == kind {
+                            <UploadRequestSummary state={state.clone()} api={props.api.clone()} />
+                        }
                     </div>
                 }
             }) }

@@ -5,7 +5,7 @@ use crate::components::icon::{Icon, icon};
 
 use crate::components::app::PaneProps;
 use crate::hooks::send::{send, send_sealed};
-use crate::state::{Action, Stage};
+use crate::state::{Action, Kind, Stage};
 
 /// Step 1 of the wizard: confirm each attachment.
 #[function_component]
@@ -150,7 +150,13 @@ pub fn Done(props: &PaneProps) -> Html {
     });
     html! {
         <section class="done" role="status" data-message-id={id.clone()}>
-            <h1>{"✔ "}{ if *tell { texts.almost_sent } else { texts.sent_title } }</h1>
+            <h1>{"✔ "}{ if *tell {
+                texts.almost_sent
+            } else if state.kind == Kind::UploadRequest {
+                texts.upload_sent_title
+            } else {
+                texts.sent_title
+            } }</h1>
             { password_view.unwrap_or_default() }
             if *press_send {
                 <p class="hint" id="press-send">{ texts.press_send }</p>

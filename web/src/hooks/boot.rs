@@ -113,7 +113,7 @@ async fn load(
     api.set(Some(client));
     dispatch.dispatch(Action::Loaded {
         texts,
-        settings,
+        settings: Box::new(settings),
         item,
         memo,
     });

@@ -1,19 +1,23 @@
+use std::rc::Rc;
+
 use yew::prelude::*;
+use zegel_core::api::ClientNotification;
 use zegel_core::message::{
     AuthRequest, GeneratedTag, MessageRequest, Notify, PasswordChoice, RecipientRequest,
 };
-use zegel_core::{AuthLevel, Deliver};
+use zegel_core::{AuthLevel, Deliver, MessageKind};
 
 use crate::api::{Api, ApiError};
-use crate::office;
-use crate::state::{Action, PasswordMode, State};
+use crate::office::{self, Record};
+use crate::state::{Action, PasswordMode, State, attachments_refused};
 use crate::upload;
 
-/// Uploads the draft with the chosen options (`"notify": "client"`), turns the draft into the server's
-/// notification, removes its attachments, sets the `X-Zegel-Message` header
-/// and lets Outlook send it. When the sender must pass a generated password on, the pane shows it first
-/// and sends on their click; any generated password stays behind the eye on the summary.
-pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispatcher<State>) {
+/// Sends what the sender chose, always with `"notify": "client"`: a message (its files uploaded first)
+/// or an upload request. Either way the draft then becomes the server's notification, loses its
+/// attachments, gets the header naming what it records, and Outlook sends it. When the sender must pass
+/// a generated password on, the pane shows it first and sends on their click; any generated password
+/// stays behind the eye on the summary.
+pub async fn send(state: Rc<State>, api: Api, dispatch: UseReducerDispatcher<State>) {
     dispatch.dispatch(Action::Sending);
     let texts = state.texts;
     let fail = |message: String| dispatch.dispatch(Action::Failed(message));
@@ -22,26 +26,107 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
         Ok(item) => item,
         Err(error) => return fail(error.0),
     };
+    let accepted = match state.kind.message() {
+        Some(kind) => send_message(&state, kind, &api, &dispatch, &item).await,
+        None => request_files(&state, &api, &item).await,
+    };
+    let accepted = match accepted {
+        Ok(accepted) => accepted,
+        Err(Failure::Said(message)) => return fail(message),
+        Err(Failure::Api(error @ ApiError::Refused { .. })) => {
+            return fail(crate::wording::server_error(texts, &error));
+        }
+        Err(Failure::Api(ApiError::Unauthorized)) => {
+            return dispatch.dispatch(Action::NeedToken { refused: true });
+        }
+        Err(Failure::Api(ApiError::Missing | ApiError::Network(_))) => {
+            return fail(texts.network_error.to_owned());
+        }
+    };
+    // The draft becomes the notification: the one mail recipients get, from the sender's own mailbox
+    // and in their Sent Items.
+    if let Err(error) = office::seal_draft(
+        &accepted.notification.subject,
+        &accepted.notification.html,
+        accepted.remove.clone(),
+        accepted.record(),
+    )
+    .await
+    {
+        return fail(error.0);
+    }
+    // A password the sender tells the recipient themselves is shown before the draft leaves.
+    let tell = accepted.password.is_some() && state.deliver == Deliver::Other;
+    if tell {
+        return dispatch.dispatch(Action::Sent {
+            id: accepted.id,
+            password: accepted.password,
+            tell: true,
+            press_send: false,
+        });
+    }
+    match office::send_item().await {
+        Ok(sent_now) => dispatch.dispatch(Action::Sent {
+            id: accepted.id,
+            password: accepted.password,
+            tell: false,
+            press_send: !sent_now,
+        }),
+        Err(error) => fail(error.0),
+    }
+}
+
+/// Why sending stopped before the draft was sealed.
+enum Failure {
+    /// Words for the sender, in the pane's language.
+    Said(String),
+    /// The server refused, or could not be reached.
+    Api(ApiError),
+}
+
+/// What the server made of the draft.
+struct Accepted {
+    /// The message's or upload request's id.
+    id: String,
+    /// Whether it is an upload request.
+    upload_request: bool,
+    /// The mail the draft becomes.
+    notification: ClientNotification,
+    /// The password the server generated, if any.
+    password: Option<String>,
+    /// The attachments to remove from the draft.
+    remove: Vec<String>,
+}
+
+impl Accepted {
+    fn record(&self) -> Record<'_> {
+        if self.upload_request {
+            Record::UploadRequest(&self.id)
+        } else {
+            Record::Message(&self.id)
+        }
+    }
+}
+
+/// Uploads the draft's files, each as a resumable upload with the progress shown, then creates the
+/// message naming them. A reload of the pane continues where the uploads stood.
+async fn send_message(
+    state: &State,
+    kind: MessageKind,
+    api: &Api,
+    dispatch: &UseReducerDispatcher<State>,
+    item: &office::Item,
+) -> Result<Accepted, Failure> {
     let mut files = Vec::new();
     let mut uploaded_ids = Vec::new();
     for attachment in item.attachments.iter().filter(|a| a.file) {
-        match office::attachment_blob(&attachment.id).await {
-            Ok(blob) => files.push((attachment.name.clone(), blob)),
-            Err(error) => return fail(error.0),
-        }
+        let blob = office::attachment_blob(&attachment.id)
+            .await
+            .map_err(|error| Failure::Said(error.0))?;
+        files.push((attachment.name.clone(), blob));
         uploaded_ids.push(attachment.id.clone());
     }
-    let mut meta = match request(&state, &item) {
-        Ok(meta) => meta,
-        Err(message) => return fail(message),
-    };
-    let refused = |error: ApiError| match error {
-        error @ ApiError::Refused { .. } => fail(crate::wording::server_error(texts, &error)),
-        ApiError::Unauthorized => dispatch.dispatch(Action::NeedToken { refused: true }),
-        ApiError::Missing | ApiError::Network(_) => fail(texts.network_error.to_owned()),
-    };
-    // The files go first, each as a resumable upload with the progress shown; the message then names
-    // them. A reload of the pane continues where the uploads stood.
+    let mut meta = request(state, kind, item).map_err(Failure::Said)?;
     let sources: Vec<upload::Source<'_>> = files
         .iter()
         .map(|(name, blob)| upload::Source { name, blob })
@@ -54,48 +139,42 @@ pub async fn send(state: std::rc::Rc<State>, api: Api, dispatch: UseReducerDispa
         let progress = move |sent: u64| {
             progress_dispatch.dispatch(Action::Uploaded(before + sent, total));
         };
-        match api.upload(source, &progress).await {
-            Ok(id) => meta.uploads.push(id),
-            Err(error) => return refused(error),
-        }
+        let id = api.upload(source, &progress).await.map_err(Failure::Api)?;
+        meta.uploads.push(id);
         done += source.blob.size() as u64;
     }
-    let (sent, notification) = match api.send(&meta).await {
-        Ok(answer) => answer,
-        Err(error) => return refused(error),
-    };
+    let (created, notification) = api.send(&meta).await.map_err(Failure::Api)?;
     upload::forget(&sources);
-    // The draft becomes the notification: the one mail recipients get, from the sender's own mailbox
-    // and in their Sent Items.
-    if let Err(error) = office::seal_draft(
-        &notification.subject,
-        &notification.html,
-        uploaded_ids,
-        &sent.id,
-    )
-    .await
-    {
-        return fail(error.0);
+    Ok(Accepted {
+        id: created.id,
+        upload_request: false,
+        notification,
+        password: created.password,
+        remove: uploaded_ids,
+    })
+}
+
+/// Asks the server for an upload request. A draft with attachments is refused (read again here: one
+/// may have been added since the options were checked); the body's inline pictures go with the body.
+async fn request_files(state: &State, api: &Api, item: &office::Item) -> Result<Accepted, Failure> {
+    let texts = state.texts;
+    if !attachments_refused(item).is_empty() {
+        return Err(Failure::Said(texts.upload_attachments.to_owned()));
     }
-    // A password the sender tells the recipient themselves is shown before the draft leaves.
-    let tell = sent.password.is_some() && state.deliver == Deliver::Other;
-    if tell {
-        return dispatch.dispatch(Action::Sent {
-            id: sent.id,
-            password: sent.password,
-            tell: true,
-            press_send: false,
-        });
-    }
-    match office::send_item().await {
-        Ok(sent_now) => dispatch.dispatch(Action::Sent {
-            id: sent.id,
-            password: sent.password,
-            tell: false,
-            press_send: !sent_now,
-        }),
-        Err(error) => fail(error.0),
-    }
+    let (created, notification) = api
+        .create_upload_request(&state.upload_request(item))
+        .await
+        .map_err(|error| match error {
+            ApiError::Missing => Failure::Said(texts.upload_unavailable.to_owned()),
+            other => Failure::Api(other),
+        })?;
+    Ok(Accepted {
+        id: created.id,
+        upload_request: true,
+        notification,
+        password: None,
+        remove: item.attachments.iter().map(|a| a.id.clone()).collect(),
+    })
 }
 
 /// Sends the sealed draft after the sender noted the generated password (which stays behind the eye).
@@ -111,8 +190,12 @@ pub async fn send_sealed(dispatch: UseReducerDispatcher<State>, id: String, pass
     }
 }
 
-fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String> {
-    let two_fa = state.kind.needs_auth() && state.level == AuthLevel::TwoFa;
+fn request(
+    state: &State,
+    kind: MessageKind,
+    item: &office::Item,
+) -> Result<MessageRequest, String> {
+    let two_fa = kind.needs_auth() && state.level == AuthLevel::TwoFa;
     let mut recipients = Vec::new();
     for recipient in state.recipients() {
         let phone = if two_fa {
@@ -128,7 +211,7 @@ fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String>
             phone,
         });
     }
-    let auth = state.kind.needs_auth().then(|| match state.level {
+    let auth = kind.needs_auth().then(|| match state.level {
         AuthLevel::TwoFa => AuthRequest {
             level: AuthLevel::TwoFa,
             password: None,
@@ -154,7 +237,7 @@ fn request(state: &State, item: &office::Item) -> Result<MessageRequest, String>
         body_text: Some(item.body_text.clone()).filter(|b| !b.is_empty()),
         body_html: Some(item.body_html.clone()).filter(|b| !b.is_empty()),
         recipients,
-        kind: state.kind,
+        kind,
         auth,
         expires_in_days: state.expiry_days(),
         max_downloads: state.max_downloads().ok().flatten(),
