@@ -4,9 +4,41 @@
 use zegel_core::Language;
 use zegel_core::policy::{Action, Level, Rule, WordRule};
 use zegel_core::settings::{Branding, ExpiryDays, PasswordOptions, TenantSettings};
+use zegel_core::upload_request::{FileType, TemplateText, UploadRequestTemplate};
 use zegel_dlp::Kind;
 
 use crate::error::AppError;
+
+/// The template rows of a submitted form: fields `tpl.<n>.name`, `.nl`, `.sv`, `.en` and `.type`
+/// (repeated, one per ticked kind), in the order of `n`.
+fn template_rows(pairs: &[(String, String)]) -> Vec<TemplateRow> {
+    let mut rows: std::collections::BTreeMap<usize, TemplateRow> = Default::default();
+    for (key, value) in pairs {
+        let Some(rest) = key.strip_prefix("tpl.") else {
+            continue;
+        };
+        let Some((index, part)) = rest.split_once('.') else {
+            continue;
+        };
+        let Ok(index) = index.parse::<usize>() else {
+            continue;
+        };
+        // A page never has more rows than the limit plus one; more is not a form this page made.
+        if index > 64 {
+            continue;
+        }
+        let row = rows.entry(index).or_default();
+        match part {
+            "name" => row.name = value.clone(),
+            "nl" => row.nl = value.clone(),
+            "sv" => row.sv = value.clone(),
+            "en" => row.en = value.clone(),
+            "type" => row.types.push(value.clone()),
+            _ => {}
+        }
+    }
+    rows.into_values().collect()
+}
 
 /// The kinds with their own rule row (the page names them in its language: `AdminTexts::rule_label`).
 pub const RULE_KINDS: [Kind; 7] = [
@@ -28,6 +60,34 @@ pub struct RuleRow {
     pub action: String,
     /// `1fa` or `2fa`.
     pub level: String,
+}
+
+/// One upload-request template of the form (the last one of the page is empty, for a new one).
+#[derive(Debug, Clone, Default)]
+pub struct TemplateRow {
+    /// Its name.
+    pub name: String,
+    /// Its Dutch text.
+    pub nl: String,
+    /// Its Swedish text.
+    pub sv: String,
+    /// Its English text.
+    pub en: String,
+    /// The API names of the kinds ticked.
+    pub types: Vec<String>,
+}
+
+impl TemplateRow {
+    /// Whether the kind with this API name is ticked.
+    pub fn has(&self, kind: &&str) -> bool {
+        self.types.iter().any(|t| t == kind)
+    }
+
+    fn is_empty(&self) -> bool {
+        [&self.name, &self.nl, &self.sv, &self.en]
+            .iter()
+            .all(|t| t.trim().is_empty())
+    }
 }
 
 /// Every input of the settings form, as text and checkboxes.
@@ -99,6 +159,8 @@ pub struct FormValues {
     pub warn_external: bool,
     /// Checkbox.
     pub warn_attachments: bool,
+    /// The upload-request templates, and an empty row for a new one.
+    pub templates: Vec<TemplateRow>,
 }
 
 fn action_name(action: Action) -> &'static str {
@@ -202,6 +264,22 @@ impl FormValues {
             activation_words: filter.activation_words.join("\n"),
             warn_external: filter.warn_external,
             warn_attachments: filter.warn_attachments,
+            templates: settings
+                .upload_request_templates
+                .iter()
+                .map(|t| TemplateRow {
+                    name: t.name.clone(),
+                    nl: t.text.nl.clone(),
+                    sv: t.text.sv.clone(),
+                    en: t.text.en.clone(),
+                    types: t
+                        .allowed_types
+                        .iter()
+                        .map(|k| k.as_str().to_owned())
+                        .collect(),
+                })
+                .chain(std::iter::once(TemplateRow::default()))
+                .collect(),
         }
     }
 
@@ -261,7 +339,18 @@ impl FormValues {
             activation_words: text("activation_words"),
             warn_external: checked("warn_external"),
             warn_attachments: checked("warn_attachments"),
+            templates: template_rows(pairs),
         }
+    }
+
+    /// The kinds of files a template can ask for: API name and the page's word for it.
+    pub fn file_types(language: &str) -> Vec<(&'static str, &'static str)> {
+        let language = Language::parse(language).unwrap_or_default();
+        let u = crate::portal::upload::upload_texts(language, Default::default());
+        FileType::ALL
+            .iter()
+            .map(|k| (k.as_str(), u.type_name(*k)))
+            .collect()
     }
 
     /// Whether the language with this code is checked.
@@ -347,7 +436,30 @@ impl FormValues {
             });
         }
         let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+        let mut templates = Vec::new();
+        for (i, row) in self.templates.iter().filter(|r| !r.is_empty()).enumerate() {
+            let field = format!("upload_request_templates[{i}].allowed_types");
+            let allowed_types = row
+                .types
+                .iter()
+                .map(|t| {
+                    FileType::parse(t).ok_or_else(|| {
+                        AppError::invalid(&field, format!("unknown kind of file {t}"))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            templates.push(UploadRequestTemplate {
+                name: row.name.clone(),
+                text: TemplateText {
+                    nl: row.nl.clone(),
+                    sv: row.sv.clone(),
+                    en: row.en.clone(),
+                },
+                allowed_types,
+            });
+        }
         Ok(TenantSettings {
+            upload_request_templates: templates,
             internal_domains: self
                 .internal_domains
                 .split([',', ' ', '\n', '\r', '\t'])

@@ -253,6 +253,10 @@ struct SettingsPage {
     history: Vec<HistoryLine>,
     /// Whether (and in which languages) the content filter reads images and scanned PDF pages.
     ocr_status: String,
+    /// Whether received files pass a malware scanner (`ZEGEL_CLAMD`).
+    scanner: bool,
+    /// The kinds of files an upload-request template can ask for, named in the page's language.
+    file_types: Vec<(&'static str, &'static str)>,
 }
 
 impl SettingsPage {
@@ -352,6 +356,8 @@ async fn settings_page(
             &[("max", &current.max_expiry_days_allowed.to_string())],
         ),
         ocr_status: ocr_status(state, a),
+        scanner: state.clamd.is_some(),
+        file_types: FormValues::file_types(a.lang),
         tenant_name: tenant.name,
         version: current.version,
         form: form.unwrap_or_else(|| FormValues::from_settings(&current.settings)),

@@ -1111,6 +1111,17 @@ async fn admin_page_signs_in_and_saves() {
         ("activation_level", ""),
         ("trigger_words", "Uitslag | force | 2fa"),
         ("activation_words", "zegel-veilig"),
+        // One upload-request template, and the page's empty row for a new one.
+        ("tpl.0.name", "Scans"),
+        ("tpl.0.nl", "Wilt u uw scans uploaden?"),
+        ("tpl.0.sv", "Vill du ladda upp dina skanningar?"),
+        ("tpl.0.en", "Would you upload your scans?"),
+        ("tpl.0.type", "pdf"),
+        ("tpl.0.type", "image"),
+        ("tpl.1.name", ""),
+        ("tpl.1.nl", ""),
+        ("tpl.1.sv", ""),
+        ("tpl.1.en", ""),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -1168,6 +1179,26 @@ async fn admin_page_signs_in_and_saves() {
     assert_eq!(
         settings["content_filter"]["trigger_words"],
         json!([{"word": "Uitslag", "action": "force", "level": "2fa"}])
+    );
+    assert_eq!(
+        settings["upload_request_templates"],
+        json!([{"name": "Scans", "text": {"nl": "Wilt u uw scans uploaden?", "sv": "Vill du ladda upp dina skanningar?", "en": "Would you upload your scans?"}, "allowed_types": ["pdf", "image"]}])
+    );
+    let page = client
+        .get(url(&server, "/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("value=\"Scans\"") && page.contains("name=\"tpl.1.name\""),
+        "the template and a row for a new one"
+    );
+    assert!(
+        page.contains("id=\"scanner-status\""),
+        "the page says whether received files are scanned"
     );
     let versions: Value = get(&server, &admin, "/api/v1/admin/settings/versions")
         .await
