@@ -270,7 +270,13 @@ impl Browser {
 
     /// Polls `expression` (a JavaScript expression) until it is truthy, up to 30 s; returns its value.
     pub async fn wait_for(&self, expression: &str, what: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        self.wait_for_within(expression, what, Duration::from_secs(30))
+            .await
+    }
+
+    /// Polls `expression` until it is truthy, up to `limit`; returns its value.
+    pub async fn wait_for_within(&self, expression: &str, what: &str, limit: Duration) -> Value {
+        let deadline = Instant::now() + limit;
         let script = format!("return ({expression}) || null;");
         loop {
             if let Ok(value) = self.client.execute(&script, vec![]).await

@@ -31,14 +31,15 @@ pub mod wording;
 
 /// Renders a pane into the page's `#app` element: the log & block pane when the element says
 /// `data-pane="logblock"` (`logblock.html`, read mode), else the compose pane. One wasm module serves
-/// both, so the read pane adds only its own code to the download and nothing to load twice.
+/// both, so the read pane adds only its own code to the download and nothing to load twice. A page
+/// without `#app` (the portal's upload page, whose module links this library for its uploader) gets no
+/// pane.
 #[wasm_bindgen(start)]
 pub fn start() {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
     let Some(root) = root else {
-        yew::Renderer::<components::App>::new().render();
         return;
     };
     if root.get_attribute("data-pane").as_deref() == Some("logblock") {

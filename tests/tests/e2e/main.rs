@@ -16,6 +16,8 @@ mod mail_layout;
 mod messages;
 /// The recipient's pages on a phone, in Dutch and Swedish.
 mod recipient_pages;
+/// Asking for files: the upload page in Chromium, through a broken connection.
+mod requests;
 /// `zegel scan` on the command line.
 mod scan_cli;
 /// `zegel scan` on photos and scanned PDFs, read by Tesseract.

@@ -1,0 +1,341 @@
+//! Asking for files, in Chromium: the recipient of an upload request follows the mail's link, proves
+//! their address with the mailed code, uploads three files with the page's resumable uploader (one of
+//! 200 MB, whose connection is cut halfway and which goes on from where the server stands), and sends;
+//! the sender gets the neutral notice and downloads every byte as a ZIP. In Dutch and Swedish, on a
+//! phone.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use zegel_tests::browser::{AddinSetup, Browser};
+use zegel_tests::{client, free_port, link_after};
+
+const SENDER: &str = "arts@zorg.example";
+const BIG: usize = 200 << 20;
+
+/// The 200 MB file's bytes, as the page makes them (`big_file` in the browser).
+fn big_file() -> Vec<u8> {
+    let mut bytes: Vec<u8> = (0..BIG)
+        .map(|i| ((i as u64 * 7 + (i as u64 >> 12)) & 255) as u8)
+        .collect();
+    bytes[..9].copy_from_slice(b"%PDF-1.7\n");
+    bytes
+}
+
+/// A TCP proxy in front of the server that, once `cut_after` bytes went up, drops every connection and
+/// refuses new ones for two seconds: a network that breaks halfway through an upload.
+struct FlakyProxy {
+    base: String,
+    cut: Arc<AtomicBool>,
+}
+
+impl FlakyProxy {
+    async fn start(target: String, cut_after: u64) -> Self {
+        let port = free_port();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let cut = Arc::new(AtomicBool::new(false));
+        let up = Arc::new(AtomicU64::new(0));
+        let generation = Arc::new(AtomicU64::new(0));
+        let flag = cut.clone();
+        tokio::spawn(async move {
+            let down_until = Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+            loop {
+                let Ok((inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if down_until
+                    .lock()
+                    .unwrap()
+                    .is_some_and(|until| std::time::Instant::now() < until)
+                {
+                    drop(inbound);
+                    continue;
+                }
+                let target = target.clone();
+                let up = up.clone();
+                let flag = flag.clone();
+                let generation = generation.clone();
+                let down_until = down_until.clone();
+                let born = generation.load(Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let Ok(outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let (mut in_read, mut in_write) = inbound.into_split();
+                    let (mut out_read, mut out_write) = outbound.into_split();
+                    let upward = async {
+                        let mut buffer = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = match in_read.read(&mut buffer).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            if generation.load(Ordering::SeqCst) != born {
+                                return;
+                            }
+                            let total = up.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+                            if total > cut_after && !flag.swap(true, Ordering::SeqCst) {
+                                // The network goes away: this and every open connection, for a while.
+                                generation.fetch_add(1, Ordering::SeqCst);
+                                *down_until.lock().unwrap() =
+                                    Some(std::time::Instant::now() + Duration::from_secs(2));
+                                return;
+                            }
+                            if out_write.write_all(&buffer[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    let downward = async {
+                        let mut buffer = vec![0u8; 64 * 1024];
+                        loop {
+                            let n = match out_read.read(&mut buffer).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            if generation.load(Ordering::SeqCst) != born
+                                || in_write.write_all(&buffer[..n]).await.is_err()
+                            {
+                                return;
+                            }
+                        }
+                    };
+                    tokio::select! {
+                        _ = upward => {}
+                        _ = downward => {}
+                    }
+                });
+            }
+        });
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            cut,
+        }
+    }
+}
+
+/// Chooses files for the page's picker as a person would (a `change` of the file input); the big file
+/// is made in the page, byte for byte as [`big_file`].
+async fn choose_files(browser: &Browser) {
+    browser
+        .js(
+            r#"
+            const big = new Uint8Array(arguments[0]);
+            for (let i = 0; i < big.length; i++) big[i] = (i * 7 + Math.floor(i / 4096)) & 255;
+            big.set(new TextEncoder().encode("%PDF-1.7\n"));
+            const files = [
+                new File([big], "mri-knie.pdf", { type: "application/pdf" }),
+                new File(["%PDF-1.4\nverwijsbrief\n%%EOF\n"], "verwijsbrief.pdf", { type: "application/pdf" }),
+                new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])], "foto.png", { type: "image/png" }),
+            ];
+            const transfer = new DataTransfer();
+            for (const file of files) transfer.items.add(file);
+            const input = document.getElementById("files");
+            input.files = transfer.files;
+            input.dispatchEvent(new Event("change"));
+            return true;
+            "#,
+            vec![json!(BIG)],
+        )
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_uploads_three_files_one_of_200_mb_through_a_broken_connection() {
+    let setup = AddinSetup::start(SENDER, |_| {});
+    let base = &setup.zegel.base;
+    let created: Value = client()
+        .post(format!("{base}/api/v1/upload-requests"))
+        .bearer_auth(&setup.token)
+        .json(&json!({
+            "recipients": [{"email": "jan@example.nl"}],
+            "message": "Wilt u de MRI-beelden van uw knie en de verwijsbrief uploaden?",
+            "allowed_types": ["pdf", "image"],
+            "max_files": 5,
+            "language": "nl",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"]
+        .as_str()
+        .expect("an upload request")
+        .to_owned();
+    let mail = setup
+        .receiver
+        .wait_for("jan@example.nl", "Verzoek om bestanden");
+    assert!(mail.text.contains("Upload bestanden"));
+    let link = link_after(&mail.text, &format!("{base}/u/"));
+
+    // The browser reaches the server through a network that will break halfway.
+    let proxy = FlakyProxy::start(
+        base.trim_start_matches("http://").to_owned(),
+        (BIG / 2) as u64,
+    )
+    .await;
+    let link = link.replace(base.as_str(), &proxy.base);
+    let browser = Browser::phone(390).await;
+    browser.goto(&link).await;
+    browser
+        .wait_for(
+            "document.querySelector('main form[action$=\"/challenge\"] button')",
+            "the send-code button",
+        )
+        .await;
+    browser
+        .assert_fits("the upload request's first step", "nl")
+        .await;
+    browser
+        .click("main form[action$=\"/challenge\"] button")
+        .await;
+    let code_mail = setup.receiver.wait_for("jan@example.nl", "verificatiecode");
+    let code = code_mail
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .expect("a six-digit code")
+        .to_owned();
+    browser
+        .wait_for("document.getElementById('code')", "the code field")
+        .await;
+    browser.type_into("#code", &code).await;
+    browser.click("form.code-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "!document.getElementById('uploader')?.hidden && document.getElementById('uploader')",
+            "the uploader",
+        )
+        .await;
+    let text = browser
+        .js("return document.querySelector('main').innerText;", vec![])
+        .await;
+    assert!(
+        text.as_str().unwrap().contains("MRI-beelden van uw knie"),
+        "the sender's message is on the page: {text}"
+    );
+    browser.assert_fits("the upload page", "nl").await;
+    browser.screenshot("upload-request-page").await;
+
+    choose_files(&browser).await;
+    browser
+        .wait_for_within(
+            "document.querySelectorAll('#file-list li.done').length === 3",
+            "three finished uploads",
+            Duration::from_secs(300),
+        )
+        .await;
+    assert!(proxy.cut.load(Ordering::SeqCst), "the connection was cut");
+    assert!(
+        browser.enabled("#send").await,
+        "Verzenden is offered once every file is up"
+    );
+    browser
+        .type_into("#message", "Hierbij de beelden en de brief.")
+        .await;
+    browser.screenshot("upload-request-files").await;
+    browser.click("#send").await;
+    browser
+        .wait_for(
+            "document.querySelector('main h2')?.innerText === 'Uw bestanden zijn verzonden'",
+            "the sent page",
+        )
+        .await;
+    browser.close().await;
+
+    // The sender hears, neutrally, and downloads every byte.
+    let notice = setup
+        .receiver
+        .wait_for(SENDER, "Er zijn bestanden voor u geüpload");
+    assert!(notice.text.contains("Download alles") && !notice.text.contains("mri-knie"));
+    setup
+        .receiver
+        .wait_for("jan@example.nl", "Uw bestanden zijn verzonden");
+    let zip = client()
+        .get(format!("{base}/api/v1/upload-requests/{id}/files.zip"))
+        .bearer_auth(&setup.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zip.status(), 200);
+    let bytes = zip.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(archive.len(), 3);
+    let mut big = Vec::with_capacity(BIG);
+    archive
+        .by_name("jan@example.nl/mri-knie.pdf")
+        .unwrap()
+        .read_to_end(&mut big)
+        .unwrap();
+    assert!(big == big_file(), "the 200 MB file arrived byte for byte");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upload_page_reads_well_in_swedish_on_a_phone() {
+    let setup = AddinSetup::start(SENDER, |_| {});
+    let base = &setup.zegel.base;
+    let created: Value = client()
+        .post(format!("{base}/api/v1/upload-requests"))
+        .bearer_auth(&setup.token)
+        .json(&json!({"recipients": [{"email": "anna@example.se"}], "message": "Skicka gärna intyget.", "language": "sv"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(created["id"].is_string(), "{created}");
+    let mail = setup
+        .receiver
+        .wait_for("anna@example.se", "Begäran om att ladda upp filer");
+    let link = link_after(&mail.text, &format!("{base}/u/"));
+    let browser = Browser::phone(390).await;
+    browser.goto(&link).await;
+    browser
+        .click("main form[action$=\"/challenge\"] button")
+        .await;
+    let code_mail = setup
+        .receiver
+        .wait_for("anna@example.se", "verifieringskod");
+    let code = code_mail
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    browser
+        .wait_for("document.getElementById('code')", "the code field")
+        .await;
+    browser.type_into("#code", &code).await;
+    browser.click("form.code-form button[type=submit]").await;
+    browser
+        .wait_for(
+            "!document.getElementById('uploader')?.hidden && document.getElementById('uploader')",
+            "the uploader",
+        )
+        .await;
+    browser.assert_fits("the upload page", "sv").await;
+    let text = browser
+        .js("return document.querySelector('main').innerText;", vec![])
+        .await;
+    let text = text.as_str().unwrap().to_lowercase();
+    for english in ["upload", "files", "send", "message", "choose", "the"] {
+        assert!(
+            !text
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == english),
+            "the Swedish page shows the English word {english:?}:\n{text}"
+        );
+    }
+    browser.close().await;
+}
