@@ -339,3 +339,129 @@ async fn the_upload_page_reads_well_in_swedish_on_a_phone() {
     }
     browser.close().await;
 }
+
+/// The sender asks from Outlook: the fourth kind, its pop-up (a template of the tenant, the kinds of
+/// files), and Outlook's own mail carries the request's one link; the recipient names their address
+/// on it, gets the code, and reaches the upload step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_asks_for_files_from_the_pane_with_a_template() {
+    let setup = AddinSetup::start(SENDER, |zegel| zegel.grant_admin("ciso@zorg.example"));
+    let base = setup.zegel.base.clone();
+    let admin = setup.zegel.token("ciso@zorg.example");
+    let patched = client()
+        .patch(format!("{base}/api/v1/admin/settings"))
+        .bearer_auth(&admin)
+        .json(&json!({"upload_request_templates": [{
+            "name": "Scans na onderzoek",
+            "text": {
+                "nl": "Wilt u de scans van uw onderzoek uploaden?",
+                "sv": "Vill du ladda upp skanningarna från din undersökning?",
+                "en": "Would you upload the scans of your examination?",
+            },
+            "allowed_types": ["pdf", "image"],
+        }]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        patched.status().is_success(),
+        "{}",
+        patched.text().await.unwrap()
+    );
+    let scenario = json!({
+        "language": "nl-NL",
+        "subject": "Uw onderzoek",
+        "body": "Beste Jan,",
+        "to": [{"email": "jan@example.nl", "name": "Jan Jansen"}],
+        "attachments": [],
+        "roaming": {"zegelToken": setup.token},
+    });
+    let browser = setup.open(&scenario, "taskpane.html", &[]).await;
+    zegel_tests::browser::stage(&browser, "compose").await;
+    browser.click("#toggle").await;
+    browser
+        .wait_for(
+            "document.querySelector('#toggle.on[aria-checked=\"true\"]')",
+            "the toggle to turn green",
+        )
+        .await;
+    browser.click("#kind-upload_request").await;
+    browser
+        .wait_for("document.getElementById('upload-dialog')", "the pop-up")
+        .await;
+    browser
+        .js(
+            "const s = document.getElementById('upload-template'); s.value = 'Scans na onderzoek'; s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+            vec![],
+        )
+        .await;
+    browser
+        .wait_for(
+            "document.getElementById('upload-type-pdf').checked && document.getElementById('upload-type-image').checked",
+            "the template's kinds ticked",
+        )
+        .await;
+    browser.screenshot("upload-request-dialog").await;
+    browser.click("#upload-save").await;
+    browser.click("#next").await;
+    zegel_tests::browser::stage(&browser, "confirm-recipients").await;
+    browser.click("#recipient-0").await;
+    browser.click("#send").await;
+    zegel_tests::browser::stage(&browser, "sent").await;
+
+    // Outlook sent the one mail; Zegel sent the recipient nothing of its own.
+    let office = browser.office_state().await;
+    let outbox = office["outbox"].as_array().expect("the fake host's outbox");
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    let html = outbox[0]["bodyHtml"].as_str().unwrap();
+    assert!(html.contains("Upload bestanden"), "{html}");
+    let start = html
+        .find(&format!("{base}/u/"))
+        .expect("the request's link");
+    let link = html[start..]
+        .split(|c: char| c == '"' || c == '<' || c.is_whitespace())
+        .next()
+        .unwrap()
+        .to_owned();
+    browser.close().await;
+    assert_eq!(setup.receiver.count_to("jan@example.nl"), 0);
+
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let ask = http.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(
+        ask.contains("name=\"email\""),
+        "the one link asks who you are"
+    );
+    let sent = http
+        .post(format!("{link}/challenge"))
+        .form(&[("email", "jan@example.nl")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let code_mail = setup.receiver.wait_for("jan@example.nl", "verificatiecode");
+    let code = code_mail
+        .text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap()
+        .to_owned();
+    let verified = http
+        .post(format!("{link}/verify"))
+        .form(&[("email", "jan@example.nl"), ("code", code.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 303);
+    let page = http.get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("Wilt u de scans van uw onderzoek uploaden?")
+            && page.contains("id=\"uploader\""),
+        "the template's text and the uploader: {page}"
+    );
+}
