@@ -118,13 +118,8 @@ pub async fn session_for_link(
     Err(AccessError::NoSession)
 }
 
-/// The upload request whose recipient's session the request carries, with what the request accepts:
-/// the tus uploads of `/u/<token>` are made under it. A browser may hold several recipients' sessions;
-/// the first one of an upload request that is open and not yet answered counts.
-pub async fn upload_session(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Option<(Access, zegel_store::requests::RequestLimits)> {
+/// Every recipient session the request's cookies open (at most eight are looked at).
+async fn sessions(state: &AppState, headers: &HeaderMap) -> Vec<Access> {
     let prefix = session_cookie_name(state, "");
     let recipients: Vec<&str> = headers
         .get_all(header::COOKIE)
@@ -135,23 +130,68 @@ pub async fn upload_session(
         .filter_map(|name| name.strip_prefix(prefix.as_str()))
         .take(8)
         .collect();
+    let mut open = Vec::new();
     for recipient_id in recipients {
-        let Ok(access) = session_access(state, headers, recipient_id).await else {
-            continue;
-        };
-        if access.purpose != zegel_store::messages::Purpose::UploadRequest {
-            continue;
+        if let Ok(access) = session_access(state, headers, recipient_id).await {
+            open.push(access);
         }
+    }
+    open
+}
+
+/// The upload request (or portal visit) whose recipient's session the request carries, with what it
+/// accepts: the tus uploads of `/u/<token>` and `/p/<slug>` are made under it. A browser may hold several recipients' sessions;
+/// the first one of an upload request that is open and not yet answered counts.
+pub async fn upload_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Option<(Access, zegel_store::requests::RequestLimits)> {
+    for access in sessions(state, headers).await {
         if zegel_store::requests::answered(&state.db, &access.recipient_id)
             .await
             .unwrap_or(true)
         {
             continue;
         }
-        if let Ok(Some(limits)) =
-            zegel_store::requests::request_limits(&state.db, &access.message_id).await
-        {
+        let limits = match access.purpose {
+            zegel_store::messages::Purpose::UploadRequest => {
+                zegel_store::requests::request_limits(&state.db, &access.message_id)
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            zegel_store::messages::Purpose::PortalVisit => {
+                zegel_service::portals::upload_limits(state, &access, state.config.max_upload_bytes)
+                    .await
+                    .ok()
+                    .flatten()
+            }
+            _ => None,
+        };
+        if let Some(limits) = limits {
             return Some((access, limits));
+        }
+    }
+    None
+}
+
+/// The open visit of portal `portal_id` whose session the request carries, if any.
+pub async fn visit_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    portal_id: &str,
+) -> Option<Access> {
+    for access in sessions(state, headers).await {
+        if access.purpose != zegel_store::messages::Purpose::PortalVisit {
+            continue;
+        }
+        let on_portal = zegel_store::portals::of_visit(&state.db, &access.message_id)
+            .await
+            .ok()
+            .flatten()
+            .is_some_and(|p| p.id == portal_id);
+        if on_portal {
+            return Some(access);
         }
     }
     None

@@ -20,6 +20,8 @@ pub mod password;
 pub mod phone;
 /// The content-filter policy: from findings to a protection decision.
 pub mod policy;
+/// Upload portals: the admin's document, its validation and the visitor's JSON.
+pub mod portal;
 /// A tenant's settings: validation, what senders see, and their enforcement on message requests.
 pub mod settings;
 /// Asking for files: upload requests, the templates a tenant prepares for them, and what recipients may

@@ -240,7 +240,7 @@ pub fn normalize_domain(domain: &str) -> Option<String> {
 }
 
 /// Whether `domain` is `parent` or one of its subdomains.
-fn within(domain: &str, parent: &str) -> bool {
+pub fn within(domain: &str, parent: &str) -> bool {
     domain == parent
         || domain
             .strip_suffix(parent)

@@ -598,6 +598,11 @@ pub enum CodeFor<'a> {
         /// Who uploaded them.
         uploader: &'a str,
     },
+    /// Sending files through an organisation's upload portal.
+    Portal {
+        /// The portal's title.
+        portal: &'a str,
+    },
 }
 
 /// Renders a six-digit verification code mail.
@@ -615,6 +620,7 @@ pub fn verification_code(
     let intro = match purpose {
         CodeFor::Upload { sender } => fill(r.code_intro_request, &[("sender", sender)]),
         CodeFor::Received { uploader } => fill(r.code_intro_received, &[("uploader", uploader)]),
+        CodeFor::Portal { portal } => fill(r.code_intro_portal, &[("portal", portal)]),
     };
     let note = fill(r.code_valid, &[("minutes", &valid_minutes.to_string())]);
     let title = r.code_subject.to_owned();

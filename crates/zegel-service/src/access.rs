@@ -406,6 +406,10 @@ pub async fn challenge(
             Purpose::Received => Some(render::CodeFor::Received {
                 uploader: content.from.as_deref().unwrap_or(""),
             }),
+            // A portal's visit carries the portal's title as its subject.
+            Purpose::PortalVisit => Some(render::CodeFor::Portal {
+                portal: &content.subject,
+            }),
         };
         let email = match code_for {
             Some(purpose) => render::verification_code(

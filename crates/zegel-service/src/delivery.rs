@@ -492,6 +492,10 @@ async fn maintain(state: &Services) {
             "sweeping expired uploads failed"
         );
     }
+    let day_ago = state.now_ms() - 86_400_000;
+    if let Err(error) = zegel_store::portals::forget_windows(&state.db, day_ago).await {
+        tracing::error!(error = %error, "forgetting rate windows failed");
+    }
     let week_ago = state.now_ms() - zegel_store::gateway::IDEMPOTENCY_MS;
     if let Err(error) = zegel_store::gateway::forget_before(&state.db, week_ago).await {
         tracing::error!(error = %error, "forgetting gateway keys failed");

@@ -189,6 +189,8 @@ pub struct Origin {
     pub received: Option<ReceivedFrom>,
     /// Who owns the finished uploads the message takes (the sender when `None`).
     pub upload_owner: Option<zegel_store::uploads::Owner>,
+    /// A portal visit: the portal's id and the visitor's address hash, recorded in the same transaction.
+    pub portal_visit: Option<(String, String)>,
 }
 
 /// Where received files come from (a `received` message's origin).
@@ -196,7 +198,9 @@ pub struct Origin {
 pub struct ReceivedFrom {
     /// The upload request answered (none for an upload portal).
     pub request_id: Option<String>,
-    /// The request's recipient whose one answer this is.
+    /// The upload portal the files came through.
+    pub portal_id: Option<String>,
+    /// The request's recipient (or portal visitor) whose one answer this is.
     pub answers: Option<String>,
     /// The uploader's verified address.
     pub from_email: String,
@@ -486,6 +490,10 @@ pub async fn store(
         }
     }
     messages::insert_message(&mut tx, &message, &file_rows, &recipients).await?;
+    if let Some((portal_id, email_hash)) = &origin.portal_visit {
+        zegel_store::portals::insert_visit(&mut tx, &message_id, portal_id, email_hash, now)
+            .await?;
+    }
     if let Some(limits) = &origin.request_limits {
         zegel_store::requests::insert_request(&mut tx, &message_id, limits).await?;
     }
@@ -494,6 +502,7 @@ pub async fn store(
             message_id: message_id.clone(),
             request_id: received.request_id.clone(),
             answers: received.answers.clone(),
+            portal_id: received.portal_id.clone(),
             from_email: received.from_email.clone(),
             scan: received.scan.as_str().to_owned(),
             created_at: now,
@@ -515,6 +524,8 @@ pub async fn store(
     }
     if client_notified && missing.is_empty() {
         // The sender's client sends the only notification.
+    } else if origin.purpose == Purpose::PortalVisit {
+        // The visitor is on the portal's page: they ask for their code there.
     } else if waits_for_scan {
         // Nobody hears of files before the malware scanner judged them (`requests::judge_pending`).
     } else if missing.is_empty() {
@@ -538,11 +549,12 @@ pub async fn store(
     }
     // The sender's confirmation, once the message went out (a held one sends its phone request).
     if let (Some(received), false) = (&origin.received, waits_for_scan) {
+        let addresses: Vec<&str> = recipients.iter().map(|r| r.email.as_str()).collect();
         let mail = crate::requests::uploader_confirmation(
             state,
             settings,
             received,
-            &user.email,
+            &addresses.join(", "),
             &files
                 .iter()
                 .map(|f| (f.name.clone(), f.size))
@@ -601,6 +613,7 @@ pub async fn store(
     }
     let main_event = match origin.purpose {
         Purpose::UploadRequest => "upload_request.created",
+        Purpose::PortalVisit => "portal.visit_started",
         Purpose::Received if waits_for_scan => "files.held_for_scan",
         Purpose::Received => "files.received",
         Purpose::Message if missing.is_empty() => "message.created",

@@ -30,6 +30,7 @@ pub mod malware;
 pub mod oidc;
 pub mod per_ip;
 pub mod phones;
+pub mod portals;
 pub mod requests;
 pub mod retention;
 pub mod scan;

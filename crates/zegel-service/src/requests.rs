@@ -238,6 +238,41 @@ pub async fn submit(
     let limits = store::request_limits(&state.db, &access.message_id)
         .await?
         .ok_or(ServiceError::NotFound)?;
+    let delivery = Delivery {
+        staff: vec![access.sender_email.clone()],
+        request_id: Some(access.message_id.clone()),
+        portal_id: None,
+    };
+    receive(
+        state, access, &limits, upload_ids, message, delivery, client,
+    )
+    .await
+}
+
+/// Where received files go.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// The members of staff who get them (the first owns the delivery).
+    pub staff: Vec<String>,
+    /// The upload request answered.
+    pub request_id: Option<String>,
+    /// The upload portal they came through.
+    pub portal_id: Option<String>,
+}
+
+/// Receives files from `uploader` (a request's recipient or a portal's visitor, with a session): checks
+/// them against `limits` (count, bytes, kinds by content), scans them, and delivers them to `delivery`'s
+/// staff as a `received` message, once per `uploader`.
+pub async fn receive(
+    state: &Services,
+    uploader: &Access,
+    limits: &RequestLimits,
+    upload_ids: &[String],
+    message: Option<String>,
+    delivery: Delivery,
+    client: &ClientInfo,
+) -> Result<Submitted, ServiceError> {
+    let access = uploader;
     if store::answered(&state.db, &access.recipient_id).await? {
         return Err(ServiceError::Conflict(
             "files were sent for this request already".into(),
@@ -265,7 +300,7 @@ pub async fn submit(
             format!("at most {} files", limits.max_files),
         ));
     }
-    let allowed = allowed_types(&limits);
+    let allowed = allowed_types(limits);
     let owner = visitor(access);
     let mut prepared = Vec::with_capacity(upload_ids.len());
     let mut kinds = Vec::with_capacity(upload_ids.len());
@@ -339,13 +374,13 @@ pub async fn submit(
         }
     };
     let settings = crate::settings::effective(state, &access.tenant_id).await?;
-    let staff = zegel_store::tenants::ensure_user(
-        &state.db,
-        &access.tenant_id,
-        &access.sender_email,
-        state.now_ms(),
-    )
-    .await?;
+    let first = delivery
+        .staff
+        .first()
+        .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("a delivery without staff")))?;
+    let staff =
+        zegel_store::tenants::ensure_user(&state.db, &access.tenant_id, first, state.now_ms())
+            .await?;
     let mut upload = intake::Upload::new(state, &access.tenant_id);
     let files: Vec<ReceivedFile> = prepared
         .into_iter()
@@ -360,15 +395,19 @@ pub async fn submit(
             }
         })
         .collect();
-    let delivery = ValidatedMessage {
+    let files_message = ValidatedMessage {
         subject: String::new(),
         body_text: message,
         body_html: None,
-        recipients: vec![ValidatedRecipient {
-            email: staff.email.clone(),
-            kind: RecipientKind::To,
-            phone: None,
-        }],
+        recipients: delivery
+            .staff
+            .iter()
+            .map(|email| ValidatedRecipient {
+                email: email.clone(),
+                kind: RecipientKind::To,
+                phone: None,
+            })
+            .collect(),
         kind: MessageKind::SecureMessage,
         auth: Some(ValidatedAuth {
             level: AuthLevel::OneFa,
@@ -390,7 +429,8 @@ pub async fn submit(
         one_time_passwords: true,
         purpose: Purpose::Received,
         received: Some(ReceivedFrom {
-            request_id: Some(access.message_id.clone()),
+            request_id: delivery.request_id.clone(),
+            portal_id: delivery.portal_id.clone(),
             answers: Some(access.recipient_id.clone()),
             from_email: access.email.clone(),
             language: access::language(access),
@@ -399,7 +439,7 @@ pub async fn submit(
         upload_owner: Some(owner),
         ..Origin::default()
     };
-    intake::store(state, &staff, &settings, &delivery, upload, &origin).await?;
+    intake::store(state, &staff, &settings, &files_message, upload, &origin).await?;
     Ok(Submitted {
         status: if scan == ScanState::Pending {
             AnswerStatus::Scanning
@@ -496,6 +536,7 @@ pub async fn judge_pending(state: &Services) -> anyhow::Result<usize> {
         };
         let received = ReceivedFrom {
             request_id: None,
+            portal_id: None,
             answers: pending.answers.clone(),
             from_email: pending.from_email.clone(),
             language: request.unwrap_or_else(|| staff_language(&settings)),
@@ -550,8 +591,20 @@ pub async fn judge_pending(state: &Services) -> anyhow::Result<usize> {
                     purpose: Purpose::Received,
                     uploader: Some((pending.from_email.clone(), files.len())),
                 };
-                let confirmation =
-                    uploader_confirmation(state, &settings, &received, &staff.email, &names);
+                let everyone: Vec<(String, String)> =
+                    zegel_store::tracking::recipients(&state.db, &pending.message_id)
+                        .await?
+                        .into_iter()
+                        .map(|r| (r.id, r.email))
+                        .collect();
+                let addresses: Vec<&str> = everyone.iter().map(|(_, e)| e.as_str()).collect();
+                let confirmation = uploader_confirmation(
+                    state,
+                    &settings,
+                    &received,
+                    &addresses.join(", "),
+                    &names,
+                );
                 let mut tx = state.db.pool.begin().await?;
                 if store::judge(&mut tx, &pending.message_id, ScanState::Clean.as_str()).await? {
                     zegel_store::delivery::set_status(
@@ -561,12 +614,7 @@ pub async fn judge_pending(state: &Services) -> anyhow::Result<usize> {
                     )
                     .await?;
                     crate::delivery::enqueue_notifications(
-                        &mut tx,
-                        state,
-                        &keyring,
-                        &spec,
-                        &[(staff.recipient_id.clone(), staff.email.clone())],
-                        now,
+                        &mut tx, state, &keyring, &spec, &everyone, now,
                     )
                     .await?;
                     zegel_outbox::enqueue_email(

@@ -41,6 +41,8 @@ pub mod ops;
 pub mod outbox;
 /// Phone numbers and held-message links.
 pub mod phones;
+/// Upload portals, their visits, and counted rate windows.
+pub mod portals;
 /// Upload requests and the files received in answer.
 pub mod requests;
 /// Versions of tenant settings.

@@ -18,6 +18,8 @@ pub enum Purpose {
     UploadRequest,
     /// Files someone uploaded, delivered to the member of staff who asked for them.
     Received,
+    /// A visit to an upload portal: its one recipient is the visitor, who proves their address.
+    PortalVisit,
 }
 
 impl Purpose {
@@ -27,6 +29,7 @@ impl Purpose {
             Purpose::Message => "message",
             Purpose::UploadRequest => "upload_request",
             Purpose::Received => "received",
+            Purpose::PortalVisit => "portal_visit",
         }
     }
 
@@ -35,6 +38,7 @@ impl Purpose {
             "message" => Ok(Purpose::Message),
             "upload_request" => Ok(Purpose::UploadRequest),
             "received" => Ok(Purpose::Received),
+            "portal_visit" => Ok(Purpose::PortalVisit),
             other => Err(sqlx::Error::Decode(
                 format!("unknown message purpose {other:?}").into(),
             )),

@@ -59,8 +59,10 @@ pub struct NewReceived {
     pub message_id: String,
     /// The upload request answered (none for an upload portal).
     pub request_id: Option<String>,
-    /// The request's recipient whose one answer this is.
+    /// The request's recipient (or portal visitor) whose one answer this is.
     pub answers: Option<String>,
+    /// The upload portal the files came through.
+    pub portal_id: Option<String>,
     /// The uploader's (verified) address.
     pub from_email: String,
     /// `clean`, `pending` or `unscanned`.
@@ -73,12 +75,13 @@ pub struct NewReceived {
 /// answered already (their one use is spent): the caller rolls back.
 pub async fn insert_received(conn: &mut AnyConnection, received: &NewReceived) -> DbResult<bool> {
     let done = sqlx::query(
-        "INSERT INTO received (message_id, request_id, answers, from_email, scan, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        "INSERT INTO received (message_id, request_id, answers, portal_id, from_email, scan, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
     )
     .bind(&received.message_id)
     .bind(&received.request_id)
     .bind(&received.answers)
+    .bind(&received.portal_id)
     .bind(&received.from_email)
     .bind(&received.scan)
     .bind(received.created_at)

@@ -100,7 +100,7 @@ pub async fn list_sent(
             (SELECT COUNT(*) FROM files f WHERE f.message_id = m.id) AS n_files,
             (SELECT COUNT(*) FROM downloads d JOIN files f ON f.id = d.file_id WHERE f.message_id = m.id) AS n_downloads
          FROM messages m
-         WHERE m.tenant_id = $1 AND m.sender_id = $2 AND m.purpose <> 'received' AND (m.created_at < $3 OR (m.created_at = $3 AND m.id < $4))
+         WHERE m.tenant_id = $1 AND m.sender_id = $2 AND m.purpose IN ('message', 'upload_request') AND (m.created_at < $3 OR (m.created_at = $3 AND m.id < $4))
          ORDER BY m.created_at DESC, m.id DESC LIMIT $5"
     );
     let rows = sqlx::query(&sql)

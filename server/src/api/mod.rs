@@ -18,6 +18,8 @@ pub mod messages;
 pub mod openapi;
 /// Phone numbers and unlocking (two-factor access).
 pub mod phones;
+/// Upload portals: the admin's pages, and visitors sending files.
+pub mod portals;
 /// Upload requests: asking for files, and answering.
 pub mod requests;
 /// The content filter as a service.
@@ -122,5 +124,19 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
             "/api/v1/upload-requests/access/{token}/submit",
             post(requests::submit),
         )
+        .route(
+            "/api/v1/admin/upload-portals",
+            get(portals::list).post(portals::create),
+        )
+        .route(
+            "/api/v1/admin/upload-portals/{id}",
+            get(portals::show)
+                .patch(portals::update)
+                .delete(portals::delete),
+        )
+        .route("/api/v1/portals/{slug}", get(portals::page))
+        .route("/api/v1/portals/{slug}/challenge", post(portals::challenge))
+        .route("/api/v1/portals/{slug}/verify", post(portals::verify))
+        .route("/api/v1/portals/{slug}/submit", post(portals::submit))
         .route("/api/v1/openapi.json", get(openapi::serve))
 }

@@ -15,7 +15,9 @@ use zegel_core::api::{CreatedStatus, ScanInput, ScanRecipient};
 use zegel_core::message::MessageRequest;
 use zegel_core::settings::TenantSettings;
 
-use super::{access, audit, messages, phones, requests, scan, settings, signin, tracking, uploads};
+use super::{
+    access, audit, messages, phones, portals, requests, scan, settings, signin, tracking, uploads,
+};
 
 /// The document.
 #[derive(OpenApi)]
@@ -43,6 +45,15 @@ use super::{access, audit, messages, phones, requests, scan, settings, signin, t
         requests::verify,
         requests::page,
         requests::submit,
+        portals::list,
+        portals::create,
+        portals::show,
+        portals::update,
+        portals::delete,
+        portals::page,
+        portals::challenge,
+        portals::verify,
+        portals::submit,
         tracking::list,
         tracking::show,
         tracking::delete,

@@ -18,6 +18,7 @@ mod oidc;
 mod openapi;
 mod ops;
 mod policy;
+mod portals;
 mod rejects;
 mod requests;
 mod retention;
