@@ -44,7 +44,9 @@ fn chosen_in(headers: &HeaderMap) -> Option<Language> {
 fn page_of(path: &str) -> String {
     let parts: Vec<&str> = path.split('/').collect();
     match parts.as_slice() {
-        ["", prefix @ ("m" | "r" | "phones"), id, ..] if is_token(id) => format!("/{prefix}/{id}"),
+        ["", prefix @ ("m" | "r" | "u" | "p" | "phones"), id, ..] if is_token(id) => {
+            format!("/{prefix}/{id}")
+        }
         ["", "admin", ..] => "/admin".to_owned(),
         _ => "/".to_owned(),
     }
@@ -134,6 +136,8 @@ mod tests {
         assert_eq!(page_of("/m/abc_DEF-1/challenge"), "/m/abc_DEF-1");
         assert_eq!(page_of("/r/xyz/files/1"), "/r/xyz");
         assert_eq!(page_of("/phones/tok"), "/phones/tok");
+        assert_eq!(page_of("/u/tok/verify"), "/u/tok");
+        assert_eq!(page_of("/p/inkomen/challenge"), "/p/inkomen");
         assert_eq!(page_of("//evil.example/x"), "/");
         assert_eq!(page_of("https://evil.example/m/abc"), "/");
         assert_eq!(page_of("/m/a%2F..%2F/x"), "/");

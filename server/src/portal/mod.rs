@@ -29,6 +29,8 @@ pub mod language;
 pub mod phones;
 /// The page of an upload request (`/u/<token>`).
 pub mod upload;
+/// The page of an upload portal (`/p/<slug>`).
+pub mod visit;
 
 /// The portal's routes.
 pub fn router() -> Router<AppState> {
@@ -73,6 +75,10 @@ pub fn router() -> Router<AppState> {
         .route("/u/{token}/challenge", post(upload::challenge))
         .route("/u/{token}/verify", post(upload::verify))
         .route("/u/{token}/submit", post(upload::submit))
+        .route("/p/{slug}", get(visit::page))
+        .route("/p/{slug}/challenge", post(visit::challenge))
+        .route("/p/{slug}/verify", post(visit::verify))
+        .route("/p/{slug}/submit", post(visit::submit))
         .route("/static/brand.css", get(brand_stylesheet))
         .layer(axum::middleware::from_fn(language::remember))
 }

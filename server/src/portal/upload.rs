@@ -66,9 +66,23 @@ pub struct UploadTexts {
     pub infected: &'static str,
     pub over_limits: &'static str,
     pub types: [&'static str; 7],
+    pub from_label: &'static str,
+    pub to_label: &'static str,
+    pub choose_recipient: &'static str,
+    pub to_free_hint: &'static str,
+    pub portal_ask: &'static str,
+    pub code_sent_plain: &'static str,
+    pub too_many_codes: &'static str,
 }
 
 const NL: UploadTexts = UploadTexts {
+    from_label: "Van",
+    to_label: "Naar",
+    choose_recipient: "Kies een ontvanger",
+    to_free_hint: "Een e-mailadres bij {domains}",
+    portal_ask: "Vul uw e-mailadres in. Wij sturen een code naar dat adres om het te bevestigen; daarna kiest u de bestanden.",
+    code_sent_plain: "Wij hebben een code naar {email} gestuurd. Hij is {minutes} minuten geldig.",
+    too_many_codes: "Er zijn te veel codes aangevraagd. Probeer het over een uur opnieuw.",
     title: "Bestanden uploaden",
     intro: "{sender} vraagt u om bestanden veilig te uploaden.",
     ask_address: "Vul het e-mailadres in waarop u dit verzoek ontving. Wij sturen een code naar dat adres om het te bevestigen.",
@@ -119,6 +133,8 @@ const NL: UploadTexts = UploadTexts {
 };
 
 const NL_JE: UploadTexts = UploadTexts {
+    portal_ask: "Vul je e-mailadres in. We sturen een code naar dat adres om het te bevestigen; daarna kies je de bestanden.",
+    code_sent_plain: "We hebben een code naar {email} gestuurd. Hij is {minutes} minuten geldig.",
     intro: "{sender} vraagt je om bestanden veilig te uploaden.",
     ask_address: "Vul het e-mailadres in waarop je dit verzoek ontving. We sturen een code naar dat adres om het te bevestigen.",
     email_label: "Je e-mailadres",
@@ -136,6 +152,13 @@ const NL_JE: UploadTexts = UploadTexts {
 };
 
 const EN: UploadTexts = UploadTexts {
+    from_label: "From",
+    to_label: "To",
+    choose_recipient: "Choose a recipient",
+    to_free_hint: "An e-mail address at {domains}",
+    portal_ask: "Enter your e-mail address. We will send a code to that address to confirm it; then you choose the files.",
+    code_sent_plain: "We have sent a code to {email}. It is valid for {minutes} minutes.",
+    too_many_codes: "Too many codes were asked for. Please try again in an hour.",
     title: "Upload files",
     intro: "{sender} asks you to upload files securely.",
     ask_address: "Enter the e-mail address this request was sent to. We will send a code to that address to confirm it.",
@@ -186,6 +209,13 @@ const EN: UploadTexts = UploadTexts {
 };
 
 const SV: UploadTexts = UploadTexts {
+    from_label: "Från",
+    to_label: "Till",
+    choose_recipient: "Välj en mottagare",
+    to_free_hint: "En e-postadress på {domains}",
+    portal_ask: "Fyll i din e-postadress. Vi skickar en kod till den adressen för att bekräfta den; sedan väljer du filerna.",
+    code_sent_plain: "Vi har skickat en kod till {email}. Den gäller i {minutes} minuter.",
+    too_many_codes: "För många koder har begärts. Försök igen om en timme.",
     title: "Ladda upp filer",
     intro: "{sender} ber dig att ladda upp filer på ett säkert sätt.",
     ask_address: "Ange den e-postadress som begäran skickades till. Vi skickar en kod till den adressen för att bekräfta den.",
@@ -292,7 +322,7 @@ struct UploadPage<'a> {
 
 /// The page's Content-Security-Policy: the portal's, plus the uploader's wasm and its requests to
 /// this server (and the tenant's logo host, when it has one).
-fn upload_csp(brand: &Brand) -> HeaderValue {
+pub(super) fn upload_csp(brand: &Brand) -> HeaderValue {
     let logo = brand
         .logo
         .as_deref()
@@ -465,7 +495,7 @@ pub(super) async fn page(
     }
 }
 
-fn code_sent(template: &str, email: Option<&str>) -> String {
+pub(super) fn code_sent(template: &str, email: Option<&str>) -> String {
     fill(
         template,
         &[

@@ -465,3 +465,126 @@ async fn a_sender_asks_for_files_from_the_pane_with_a_template() {
         "the template's text and the uploader: {page}"
     );
 }
+
+/// A citizen sends income statements through the municipality's portal ("choose" mode), in Dutch and
+/// in Swedish, on a phone: the address first, the mailed code, then "Naar", the files and "Verzenden";
+/// the chosen team hears, the citizen gets a confirmation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_sends_files_through_the_portal_in_dutch_and_swedish() {
+    let setup = AddinSetup::start("beheer@zorg.example", |zegel| {
+        zegel.grant_admin("beheer@zorg.example")
+    });
+    let base = setup.zegel.base.clone();
+    let created = client()
+        .post(format!("{base}/api/v1/admin/upload-portals"))
+        .bearer_auth(&setup.token)
+        .json(&json!({
+            "slug": "inkomen",
+            "title": "Inkomensgegevens",
+            "intro": {"nl": "Stuur hier uw loonstroken.", "sv": "Skicka dina lönebesked här."},
+            "to": "choose",
+            "recipients": [
+                {"email": "wmo@zorg.example", "name": "Team Wmo"},
+                {"email": "bijstand@zorg.example", "name": "Team Bijstand"},
+            ],
+            "allowed_types": ["pdf", "image"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    for (language, visitor, sent_subject, done) in [
+        (
+            "nl",
+            "burger@example.nl",
+            "Uw bestanden zijn verzonden",
+            "Uw bestanden zijn verzonden",
+        ),
+        (
+            "sv",
+            "medborgare@example.se",
+            "Dina filer har skickats",
+            "Dina filer har skickats",
+        ),
+    ] {
+        let browser = Browser::phone(390).await;
+        browser
+            .goto(&format!("{base}/lang/{language}?back=/p/inkomen"))
+            .await;
+        browser
+            .wait_for("document.getElementById('email')", "the address field")
+            .await;
+        browser
+            .assert_fits("the portal's first step", language)
+            .await;
+        browser.type_into("#email", visitor).await;
+        browser.click("form[action$='/challenge'] button").await;
+        let code_mail = setup.receiver.wait_for(visitor, "");
+        let code = code_mail
+            .text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+            .expect("a six-digit code")
+            .to_owned();
+        browser
+            .wait_for("document.getElementById('code')", "the code pop-up")
+            .await;
+        browser.assert_fits("the code step", language).await;
+        browser.screenshot(&format!("portal-code-{language}")).await;
+        browser.type_into("#code", &code).await;
+        browser.click("form.code-form button[type=submit]").await;
+        browser
+            .wait_for(
+                "!document.getElementById('uploader')?.hidden && document.getElementById('uploader')",
+                "the uploader",
+            )
+            .await;
+        browser
+            .js(
+                "const s = document.getElementById('to'); s.value = 'bijstand@zorg.example'; return true;",
+                vec![],
+            )
+            .await;
+        browser
+            .js(
+                r#"
+                const transfer = new DataTransfer();
+                transfer.items.add(new File(["%PDF-1.4\nloonstrook\n%%EOF\n"], "loonstrook-mei.pdf", { type: "application/pdf" }));
+                const input = document.getElementById("files");
+                input.files = transfer.files;
+                input.dispatchEvent(new Event("change"));
+                return true;
+                "#,
+                vec![],
+            )
+            .await;
+        browser
+            .wait_for(
+                "document.querySelectorAll('#file-list li.done').length === 1",
+                "the finished upload",
+            )
+            .await;
+        browser
+            .assert_fits("the portal's sending step", language)
+            .await;
+        browser.screenshot(&format!("portal-send-{language}")).await;
+        browser.click("#send").await;
+        browser
+            .wait_for(
+                &format!("document.querySelector('main h2')?.innerText === {done:?}"),
+                "the sent page",
+            )
+            .await;
+        browser.close().await;
+        setup.receiver.wait_for(visitor, sent_subject);
+    }
+    let notices = setup
+        .receiver
+        .mails()
+        .into_iter()
+        .filter(|m| m.rcpt_to.iter().any(|to| to == "bijstand@zorg.example"))
+        .count();
+    assert_eq!(notices, 2, "the chosen team heard of both");
+    assert_eq!(setup.receiver.count_to("wmo@zorg.example"), 0);
+}
