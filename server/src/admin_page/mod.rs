@@ -31,6 +31,8 @@ use zegel_store::{self as db, tenants::User};
 pub mod form;
 /// Signing in with the tenant's OpenID Connect issuer.
 pub mod oidc;
+/// The tenant's upload portals.
+pub mod portals;
 /// The page's words in English, Dutch and Swedish.
 pub mod texts;
 
@@ -61,6 +63,9 @@ pub fn router() -> Router<AppState> {
         .route("/admin/logout", post(logout))
         .route("/admin/settings", post(save))
         .route("/admin/preview/{language}", get(preview))
+        .route("/admin/portals", get(portals::page).post(portals::create))
+        .route("/admin/portals/{id}", post(portals::update))
+        .route("/admin/portals/{id}/delete", post(portals::delete))
         .route("/static/admin.css", get(stylesheet))
         .merge(oidc::router())
         .layer(axum::middleware::from_fn(language::remember))

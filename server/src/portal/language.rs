@@ -47,6 +47,7 @@ fn page_of(path: &str) -> String {
         ["", prefix @ ("m" | "r" | "u" | "p" | "phones"), id, ..] if is_token(id) => {
             format!("/{prefix}/{id}")
         }
+        ["", "admin", "portals", ..] => "/admin/portals".to_owned(),
         ["", "admin", ..] => "/admin".to_owned(),
         _ => "/".to_owned(),
     }
@@ -142,6 +143,7 @@ mod tests {
         assert_eq!(page_of("https://evil.example/m/abc"), "/");
         assert_eq!(page_of("/m/a%2F..%2F/x"), "/");
         assert_eq!(page_of("/admin/settings"), "/admin");
+        assert_eq!(page_of("/admin/portals/abc/delete"), "/admin/portals");
         assert_eq!(page_of("/administrator"), "/");
     }
 }

@@ -490,3 +490,155 @@ on_both!(
     free_and_fixed_portals_deliver_inside_the_organisation,
     free_and_fixed
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_manages_portals() {
+    let server = TestServer::start_sqlite().await;
+    let token = admin_token(&server).await;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let signed = client
+        .post(format!("{}/admin/login", server.base))
+        .header("origin", &server.base)
+        .form(&[("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 303);
+    let settings = client
+        .get(format!("{}/admin", server.base))
+        .header("accept-language", "nl")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        settings.contains("href=\"/admin/portals\""),
+        "a link to the portals"
+    );
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        client
+            .post(format!("{}{path}", server.base))
+            .header("origin", &server.base)
+            .header("accept-language", "nl")
+            .form(&form)
+            .send()
+    };
+    // An outsider as recipient: refused, explained in Dutch beside the form, the values kept.
+    let refused = post(
+        "/admin/portals",
+        vec![
+            ("slug", "inkomen"),
+            ("title", "Inkomensgegevens"),
+            ("to", "choose"),
+            (
+                "recipients",
+                "wmo@gemeente.example | Team Wmo\niemand@elders.example",
+            ),
+            ("type", "pdf"),
+            ("max_files", "5"),
+            ("max_mb", ""),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains(
+            "id=\"portal-new-error\">Vul ontvangers in met een adres van uw eigen domeinen"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("Team Wmo"), "the values entered stay");
+    let saved = post(
+        "/admin/portals",
+        vec![
+            ("slug", "inkomen"),
+            ("title", "Inkomensgegevens"),
+            ("intro_nl", "Stuur hier uw loonstroken."),
+            ("to", "choose"),
+            (
+                "recipients",
+                "wmo@gemeente.example | Team Wmo\nbijstand@gemeente.example | Team Bijstand",
+            ),
+            ("type", "pdf"),
+            ("type", "image"),
+            ("max_files", "5"),
+            ("max_mb", "100"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved.status(), 303);
+    let (_, list) = admin(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        "/api/v1/admin/upload-portals",
+        None,
+    )
+    .await;
+    let portal = &list["portals"][0];
+    assert_eq!(
+        portal["recipients"][1],
+        json!({"email": "bijstand@gemeente.example", "name": "Team Bijstand"})
+    );
+    assert_eq!(portal["allowed_types"], json!(["pdf", "image"]));
+    assert_eq!(portal["max_bytes"], json!(100_000_000));
+    let id = portal["id"].as_str().unwrap().to_owned();
+    // Changed on the page, then deleted.
+    let changed = post(
+        &format!("/admin/portals/{id}"),
+        vec![
+            ("slug", "inkomen"),
+            ("title", "Inkomen"),
+            ("to", "fixed"),
+            ("recipients", "bijstand@gemeente.example"),
+            ("max_files", "5"),
+            ("max_mb", ""),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed.status(), 303);
+    let (_, portal) = admin(
+        &server,
+        &token,
+        reqwest::Method::GET,
+        &format!("/api/v1/admin/upload-portals/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (&portal["title"], &portal["to"]),
+        (&json!("Inkomen"), &json!("fixed"))
+    );
+    let page = client
+        .get(format!("{}/admin/portals", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("/p/inkomen") && page.contains("value=\"Inkomen\""));
+    // Cross-site posts are refused.
+    let forged = client
+        .post(format!("{}/admin/portals/{id}/delete", server.base))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let deleted = post(&format!("/admin/portals/{id}/delete"), vec![])
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 303);
+    assert_eq!(server.count("upload_portals").await, 0);
+}
