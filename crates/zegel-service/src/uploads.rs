@@ -91,18 +91,35 @@ fn chunks_of(length: u64) -> u64 {
     length.div_ceil(CHUNK).max(1)
 }
 
-/// Creates an upload of `length` bytes for `owner` (in `tenant_id`), with the file name and type the
-/// client gave; `max_length` is the largest upload allowed.
+/// Who uploads and how much they may: a sender (their quota, the server's largest upload), or an
+/// upload request's recipient or portal visitor (the request's or portal's files and bytes).
+#[derive(Debug, Clone)]
+pub struct Uploader {
+    /// The tenant the upload belongs to.
+    pub tenant_id: String,
+    /// Who owns it.
+    pub owner: Owner,
+    /// Open uploads and bytes allowed at once.
+    pub quota: Quota,
+    /// The largest one upload.
+    pub max_length: u64,
+}
+
+/// Creates an upload of `length` bytes for `uploader`, with the file name and type the client gave.
 pub async fn create(
     state: &Services,
-    tenant_id: &str,
-    owner: Owner,
+    uploader: Uploader,
     length: u64,
     file_name: Option<&str>,
     file_type: Option<&str>,
-    max_length: u64,
-    quota: Quota,
 ) -> Result<UploadInfo, ServiceError> {
+    let Uploader {
+        tenant_id,
+        owner,
+        quota,
+        max_length,
+    } = uploader;
+    let tenant_id = tenant_id.as_str();
     if length > max_length {
         return Err(ServiceError::TooLarge(format!(
             "uploads are limited to {max_length} bytes"

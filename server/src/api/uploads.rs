@@ -40,12 +40,7 @@ const UPLOAD_DEFER_LENGTH: HeaderName = HeaderName::from_static("upload-defer-le
 
 /// Who uploads: a signed-in sender (bearer token), or the recipient of an upload request who proved
 /// their address (their session cookie, which SameSite=Strict keeps to this site's own pages).
-pub struct Uploader {
-    tenant_id: String,
-    owner: Owner,
-    quota: Quota,
-    max_length: u64,
-}
+pub struct Uploader(uploads::Uploader);
 
 impl axum::extract::FromRequestParts<AppState> for Uploader {
     type Rejection = AppError;
@@ -56,17 +51,17 @@ impl axum::extract::FromRequestParts<AppState> for Uploader {
     ) -> Result<Self, Self::Rejection> {
         if parts.headers.contains_key(header::AUTHORIZATION) {
             let Sender(user) = Sender::from_request_parts(parts, state).await?;
-            return Ok(Uploader {
+            return Ok(Uploader(uploads::Uploader {
                 tenant_id: user.tenant_id,
                 owner: Owner::Sender(user.id),
                 quota: uploads::SENDER_QUOTA,
                 max_length: state.config.max_upload_bytes,
-            });
+            }));
         }
         let (access, limits) = crate::recipient::upload_session(state, &parts.headers)
             .await
             .ok_or(AppError::Unauthorized)?;
-        Ok(Uploader {
+        Ok(Uploader(uploads::Uploader {
             tenant_id: access.tenant_id.clone(),
             owner: zegel_service::requests::visitor(&access),
             quota: Quota {
@@ -74,7 +69,7 @@ impl axum::extract::FromRequestParts<AppState> for Uploader {
                 bytes: limits.max_bytes,
             },
             max_length: u64::try_from(limits.max_bytes).unwrap_or_default(),
-        })
+        }))
     }
 }
 
@@ -173,13 +168,10 @@ pub async fn create(
     let metadata = parse_metadata(headers.get(&UPLOAD_METADATA))?;
     let info = uploads::create(
         &state,
-        &uploader.tenant_id,
-        uploader.owner,
+        uploader.0,
         length,
         metadata.filename.as_deref(),
         metadata.filetype.as_deref(),
-        uploader.max_length,
-        uploader.quota,
     )
     .await?;
     let body = UploadCreated {
@@ -224,7 +216,7 @@ pub async fn head(
     uploader: Uploader,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let info = uploads::status(&state, &uploader.owner, &id).await?;
+    let info = uploads::status(&state, &uploader.0.owner, &id).await?;
     let mut response = StatusCode::OK.into_response();
     let headers = response.headers_mut();
     progress_headers(headers, &info);
@@ -275,7 +267,7 @@ pub async fn patch(
         .ok_or_else(|| AppError::bad_request("upload_offset", "send Upload-Offset"))?;
     let info = uploads::append(
         &state,
-        &uploader.owner,
+        &uploader.0.owner,
         &id,
         offset,
         body.into_data_stream(),
@@ -304,7 +296,7 @@ pub async fn delete(
     uploader: Uploader,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    uploads::delete(&state, &uploader.owner, &id).await?;
+    uploads::delete(&state, &uploader.0.owner, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
