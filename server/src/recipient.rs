@@ -139,9 +139,10 @@ async fn sessions(state: &AppState, headers: &HeaderMap) -> Vec<Access> {
     open
 }
 
-/// The upload request (or portal visit) whose recipient's session the request carries, with what it
-/// accepts: the tus uploads of `/u/<token>` and `/p/<slug>` are made under it. A browser may hold several recipients' sessions;
-/// the first one of an upload request that is open and not yet answered counts.
+/// The upload request, portal visit or message (to reply to) whose recipient's session the request
+/// carries, with what it accepts: the tus uploads of `/u/<token>`, `/p/<slug>` and a reply's files are
+/// made under it. A browser may hold several recipients' sessions; the first one that may upload
+/// counts.
 pub async fn upload_session(
     state: &AppState,
     headers: &HeaderMap,
@@ -165,6 +166,18 @@ pub async fn upload_session(
                     .await
                     .ok()
                     .flatten()
+            }
+            // A recipient who may reply uploads the reply's files.
+            zegel_store::messages::Purpose::Message | zegel_store::messages::Purpose::Reply
+                if zegel_service::replies::can_reply(state, &access)
+                    .await
+                    .unwrap_or(false) =>
+            {
+                Some(zegel_store::requests::RequestLimits {
+                    allowed_types: String::new(),
+                    max_files: zegel_service::replies::MAX_FILES as i64,
+                    max_bytes: i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX),
+                })
             }
             _ => None,
         };

@@ -13,6 +13,8 @@ const send = document.getElementById("send");
 const t = root.dataset;
 const maxFiles = Number(t.maxFiles);
 const maxBytes = Number(t.maxBytes);
+// An upload request or a portal sends files; a reply may be text alone.
+const filesRequired = t.filesRequired !== "false";
 const entries = [];
 
 // Why an upload failed, in the page's words.
@@ -26,7 +28,7 @@ function reason(code) {
 function refresh() {
   ids.value = entries.filter((e) => e.id).map((e) => e.id).join(",");
   const busy = entries.some((e) => !e.id && !e.error);
-  send.disabled = busy || !entries.some((e) => e.id);
+  send.disabled = busy || (filesRequired && !entries.some((e) => e.id));
 }
 
 async function remove(entry) {
@@ -120,7 +122,7 @@ async function start() {
     addAll(event.dataTransfer.files);
   });
   form.addEventListener("submit", (event) => {
-    if (!entries.some((e) => e.id)) {
+    if (filesRequired && !entries.some((e) => e.id)) {
       event.preventDefault();
       return;
     }

@@ -8,8 +8,10 @@
 pub mod address;
 /// The JSON of the sender API that the server writes and the task pane reads, declared once.
 pub mod api;
-pub mod file_name;
+/// Replies and conversations: the JSON both sides read.
+pub mod conversation;
 /// File names as recipients see them: spoofing neutralised, the real extension visible.
+pub mod file_name;
 /// Dates, times and sizes in each language.
 pub mod format;
 /// The message a sender asks for: kinds, protection levels, recipients and their validation.

@@ -166,6 +166,43 @@ pub struct TenantSettings {
     /// language and the kinds of files asked for. None on day one.
     #[serde(default)]
     pub upload_request_templates: Vec<UploadRequestTemplate>,
+    /// Replies to secure messages (seeds 000/002 "Beantwoorden"): on, to whom, how many.
+    #[serde(default)]
+    pub replies: ReplySettings,
+}
+
+/// What recipients may answer with "Beantwoorden".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReplySettings {
+    /// Whether recipients can reply at all. On by default.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Whether a reply may go to every recipient (To and Cc) besides the sender. Off by default.
+    #[serde(default)]
+    pub to_all: bool,
+    /// The most replies one conversation may have (1 to 100; 10 by default).
+    #[serde(default = "ten")]
+    pub max_per_conversation: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn ten() -> u32 {
+    10
+}
+
+impl Default for ReplySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            to_all: false,
+            max_per_conversation: 10,
+        }
+    }
 }
 
 /// What settings are checked against, beyond the document itself.
@@ -314,6 +351,7 @@ impl TenantSettings {
             confirm_to_sender: false,
             notify_sender_on_download: false,
             upload_request_templates: Vec::new(),
+            replies: ReplySettings::default(),
         }
     }
 
@@ -525,6 +563,12 @@ impl TenantSettings {
             &mut self.upload_request_templates,
             "upload_request_templates",
         )?;
+        if !(1..=100).contains(&self.replies.max_per_conversation) {
+            return Err(error(
+                "replies.max_per_conversation",
+                "must be between 1 and 100",
+            ));
+        }
         Ok(())
     }
 

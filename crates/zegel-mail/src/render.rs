@@ -603,6 +603,11 @@ pub enum CodeFor<'a> {
         /// The portal's title.
         portal: &'a str,
     },
+    /// A reply in a conversation.
+    Reply {
+        /// Who wrote it.
+        author: &'a str,
+    },
 }
 
 /// Renders a six-digit verification code mail.
@@ -621,6 +626,7 @@ pub fn verification_code(
         CodeFor::Upload { sender } => fill(r.code_intro_request, &[("sender", sender)]),
         CodeFor::Received { uploader } => fill(r.code_intro_received, &[("uploader", uploader)]),
         CodeFor::Portal { portal } => fill(r.code_intro_portal, &[("portal", portal)]),
+        CodeFor::Reply { author } => fill(r.code_intro_reply, &[("author", author)]),
     };
     let note = fill(r.code_valid, &[("minutes", &valid_minutes.to_string())]);
     let title = r.code_subject.to_owned();
@@ -683,6 +689,27 @@ pub fn files_received(m: &ReceivedMail<'_>, look: &Look<'_>) -> OutgoingEmail {
             r.received_how.to_owned(),
         ],
         Some((r.button_download_all, m.link)),
+        Some(expiry_line(t, m.link, m.expires_at, m.timezone, m.language)),
+        m.to,
+        m.from,
+        None,
+    )
+}
+
+/// Renders the notice of a secure reply ("U heeft een beveiligd antwoord ontvangen", "Antwoord lezen"):
+/// a neutral subject, who replied, no text of the reply.
+pub fn reply_received(m: &ReceivedMail<'_>, look: &Look<'_>) -> OutgoingEmail {
+    let t = texts_for(m.language, look.form);
+    let r = crate::requests::request_texts(m.language, look.form);
+    simple_mail(
+        t,
+        look,
+        r.reply_subject.to_owned(),
+        vec![
+            fill(r.reply_intro, &[("author", m.uploader)]),
+            r.reply_how.to_owned(),
+        ],
+        Some((r.button_read_reply, m.link)),
         Some(expiry_line(t, m.link, m.expires_at, m.timezone, m.language)),
         m.to,
         m.from,

@@ -27,9 +27,19 @@ pub struct RequestTexts {
     pub sent_intro: &'static str,
     pub refused_subject: &'static str,
     pub refused_intro: &'static str,
+    pub reply_subject: &'static str,
+    pub reply_intro: &'static str,
+    pub reply_how: &'static str,
+    pub button_read_reply: &'static str,
+    pub code_intro_reply: &'static str,
 }
 
 const NL: RequestTexts = RequestTexts {
+    reply_subject: "U heeft een beveiligd antwoord ontvangen",
+    reply_intro: "{author} heeft op uw beveiligde bericht geantwoord.",
+    reply_how: "Via de knop bevestigt u uw e-mailadres en leest u het antwoord.",
+    button_read_reply: "Antwoord lezen",
+    code_intro_reply: "Met deze code opent u het antwoord van {author}:",
     request_subject: "Verzoek om bestanden te uploaden",
     request_intro: "{sender} vraagt u om bestanden veilig te uploaden.",
     request_how: "Via de knop bevestigt u eerst uw e-mailadres met een code. Daarna leest u het verzoek en uploadt u de bestanden.",
@@ -51,6 +61,10 @@ const NL: RequestTexts = RequestTexts {
 };
 
 const NL_JE: RequestTexts = RequestTexts {
+    reply_subject: "Je hebt een beveiligd antwoord ontvangen",
+    reply_intro: "{author} heeft op je beveiligde bericht geantwoord.",
+    reply_how: "Via de knop bevestig je je e-mailadres en lees je het antwoord.",
+    code_intro_reply: "Met deze code open je het antwoord van {author}:",
     request_intro: "{sender} vraagt je om bestanden veilig te uploaden.",
     request_how: "Via de knop bevestig je eerst je e-mailadres met een code. Daarna lees je het verzoek en upload je de bestanden.",
     code_subject: "Je verificatiecode",
@@ -64,6 +78,11 @@ const NL_JE: RequestTexts = RequestTexts {
 };
 
 const EN: RequestTexts = RequestTexts {
+    reply_subject: "You have received a secure reply",
+    reply_intro: "{author} replied to your secure message.",
+    reply_how: "The button asks you to confirm your e-mail address; then you read the reply.",
+    button_read_reply: "Read the reply",
+    code_intro_reply: "With this code you open the reply from {author}:",
     request_subject: "Request to upload files",
     request_intro: "{sender} asks you to upload files securely.",
     request_how: "The button first asks you to confirm your e-mail address with a code. Then you read the request and upload the files.",
@@ -85,6 +104,11 @@ const EN: RequestTexts = RequestTexts {
 };
 
 const SV: RequestTexts = RequestTexts {
+    reply_subject: "Du har fått ett säkert svar",
+    reply_intro: "{author} har svarat på ditt säkra meddelande.",
+    reply_how: "Knappen ber dig bekräfta din e-postadress; sedan läser du svaret.",
+    button_read_reply: "Läs svaret",
+    code_intro_reply: "Med den här koden öppnar du svaret från {author}:",
     request_subject: "Begäran om att ladda upp filer",
     request_intro: "{sender} ber dig att ladda upp filer på ett säkert sätt.",
     request_how: "Knappen ber dig först bekräfta din e-postadress med en kod. Sedan läser du begäran och laddar upp filerna.",

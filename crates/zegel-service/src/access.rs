@@ -410,6 +410,9 @@ pub async fn challenge(
             Purpose::PortalVisit => Some(render::CodeFor::Portal {
                 portal: &content.subject,
             }),
+            Purpose::Reply => Some(render::CodeFor::Reply {
+                author: content.from.as_deref().unwrap_or(""),
+            }),
         };
         let email = match code_for {
             Some(purpose) => render::verification_code(

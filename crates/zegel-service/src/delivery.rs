@@ -36,7 +36,7 @@ pub struct NotifySpec {
     /// What the message is for: a message's notification, an upload request's "Upload bestanden" mail
     /// (link to `/u/`), or the notice of received files ("Download alles").
     pub purpose: Purpose,
-    /// Received files: who uploaded them, and how many.
+    /// Received files or a reply: who uploaded or wrote them, and how many files.
     pub uploader: Option<(String, usize)>,
 }
 
@@ -50,6 +50,19 @@ impl NotifySpec {
                 &render::RequestMail {
                     language: self.language,
                     sender: &self.sender_email,
+                    link,
+                    expires_at: self.expires_at,
+                    timezone: &state.site.timezone,
+                    from: &from,
+                    to,
+                },
+                &look,
+            ),
+            (Purpose::Reply, Some((author, count))) => render::reply_received(
+                &render::ReceivedMail {
+                    language: self.language,
+                    uploader: author,
+                    count: *count,
                     link,
                     expires_at: self.expires_at,
                     timezone: &state.site.timezone,

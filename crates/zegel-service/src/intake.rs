@@ -191,6 +191,24 @@ pub struct Origin {
     pub upload_owner: Option<zegel_store::uploads::Owner>,
     /// A portal visit: the portal's id and the visitor's address hash, recorded in the same transaction.
     pub portal_visit: Option<(String, String)>,
+    /// A reply: its place in the conversation, counted against the conversation's cap in the same
+    /// transaction.
+    pub reply: Option<ReplyOrigin>,
+}
+
+/// Where a reply stands in its conversation.
+#[derive(Debug, Clone)]
+pub struct ReplyOrigin {
+    /// The message answered.
+    pub parent_id: String,
+    /// The conversation's first message.
+    pub root_id: String,
+    /// The recipient of the parent who wrote it.
+    pub author_recipient_id: String,
+    /// Who wrote it (shown as its sender).
+    pub author_email: String,
+    /// The most replies the conversation may have.
+    pub max_replies: i64,
 }
 
 /// Where received files come from (a `received` message's origin).
@@ -343,7 +361,11 @@ pub async fn store(
         body_html: request.body_html.clone(),
         subject_hidden: settings.hide_subject,
         found: origin.found.clone(),
-        from: origin.received.as_ref().map(|r| r.from_email.clone()),
+        from: origin
+            .received
+            .as_ref()
+            .map(|r| r.from_email.clone())
+            .or_else(|| origin.reply.as_ref().map(|r| r.author_email.clone())),
     };
     let waits_for_scan = origin
         .received
@@ -448,7 +470,13 @@ pub async fn store(
         uploader: origin
             .received
             .as_ref()
-            .map(|r| (r.from_email.clone(), files.len())),
+            .map(|r| (r.from_email.clone(), files.len()))
+            .or_else(|| {
+                origin
+                    .reply
+                    .as_ref()
+                    .map(|r| (r.author_email.clone(), files.len()))
+            }),
     };
 
     // With "notify": "client" the sender's client tells the recipients, with one link for the message.
@@ -490,6 +518,22 @@ pub async fn store(
         }
     }
     messages::insert_message(&mut tx, &message, &file_rows, &recipients).await?;
+    if let Some(reply) = &origin.reply {
+        if !zegel_store::replies::claim(&mut tx, &reply.root_id, reply.max_replies).await? {
+            return Err(ServiceError::Conflict(format!(
+                "this conversation has its {} replies already",
+                reply.max_replies
+            )));
+        }
+        let row = zegel_store::replies::ReplyRow {
+            message_id: message_id.clone(),
+            parent_id: reply.parent_id.clone(),
+            root_id: reply.root_id.clone(),
+            author_recipient_id: reply.author_recipient_id.clone(),
+            created_at: now,
+        };
+        zegel_store::replies::insert(&mut tx, &row).await?;
+    }
     if let Some((portal_id, email_hash)) = &origin.portal_visit {
         zegel_store::portals::insert_visit(&mut tx, &message_id, portal_id, email_hash, now)
             .await?;
@@ -614,6 +658,7 @@ pub async fn store(
     let main_event = match origin.purpose {
         Purpose::UploadRequest => "upload_request.created",
         Purpose::PortalVisit => "portal.visit_started",
+        Purpose::Reply => "reply.created",
         Purpose::Received if waits_for_scan => "files.held_for_scan",
         Purpose::Received => "files.received",
         Purpose::Message if missing.is_empty() => "message.created",

@@ -31,6 +31,7 @@ pub mod oidc;
 pub mod per_ip;
 pub mod phones;
 pub mod portals;
+pub mod replies;
 pub mod requests;
 pub mod retention;
 pub mod scan;

@@ -43,6 +43,8 @@ pub mod outbox;
 pub mod phones;
 /// Upload portals, their visits, and counted rate windows.
 pub mod portals;
+/// Replies and their conversations.
+pub mod replies;
 /// Upload requests and the files received in answer.
 pub mod requests;
 /// Versions of tenant settings.

@@ -20,6 +20,8 @@ pub enum Purpose {
     Received,
     /// A visit to an upload portal: its one recipient is the visitor, who proves their address.
     PortalVisit,
+    /// A reply in a conversation (by a recipient to the sender, or the sender's answer).
+    Reply,
 }
 
 impl Purpose {
@@ -30,6 +32,7 @@ impl Purpose {
             Purpose::UploadRequest => "upload_request",
             Purpose::Received => "received",
             Purpose::PortalVisit => "portal_visit",
+            Purpose::Reply => "reply",
         }
     }
 
@@ -39,6 +42,7 @@ impl Purpose {
             "upload_request" => Ok(Purpose::UploadRequest),
             "received" => Ok(Purpose::Received),
             "portal_visit" => Ok(Purpose::PortalVisit),
+            "reply" => Ok(Purpose::Reply),
             other => Err(sqlx::Error::Decode(
                 format!("unknown message purpose {other:?}").into(),
             )),
@@ -241,6 +245,16 @@ pub async fn accesses_by_message_link(db: &Db, token_hash: &[u8]) -> DbResult<Ve
         .fetch_all(&db.pool)
         .await?;
     rows.iter().map(access_from_row).collect()
+}
+
+/// The first recipient of a message (by id), for what every recipient of it shares.
+pub async fn access_by_message(db: &Db, message_id: &str) -> DbResult<Option<Access>> {
+    let sql = format!("{ACCESS_SELECT} WHERE m.id = $1 ORDER BY r.id LIMIT 1");
+    let row = sqlx::query(&sql)
+        .bind(message_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.as_ref().map(access_from_row).transpose()
 }
 
 /// A recipient by id.

@@ -125,6 +125,18 @@ pub async fn user(db: &Db, id: &str) -> DbResult<Option<User>> {
     row.as_ref().map(user_from_row).transpose()
 }
 
+/// The user of `tenant_id` with an address, if there is one.
+pub async fn user_by_email(db: &Db, tenant_id: &str, email: &str) -> DbResult<Option<User>> {
+    let row = sqlx::query(
+        "SELECT id, tenant_id, email, role FROM users WHERE tenant_id = $1 AND LOWER(email) = LOWER($2)",
+    )
+    .bind(tenant_id)
+    .bind(email)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.as_ref().map(user_from_row).transpose()
+}
+
 /// The user with an address, created as a sender of `tenant_id` when it does not exist yet. Every
 /// request signed in with OpenID Connect (Office single sign-on) passes here, so a known user costs one
 /// read, not a write.

@@ -69,6 +69,15 @@ pub async fn sent_message(
     row.as_ref().map(sent_from_row).transpose()
 }
 
+/// When a message was created.
+pub async fn created_at(db: &Db, message_id: &str) -> DbResult<Option<i64>> {
+    let row = sqlx::query("SELECT created_at FROM messages WHERE id = $1")
+        .bind(message_id)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| r.try_get("created_at")).transpose()
+}
+
 /// A message in a sender's list, with counts.
 #[derive(Debug, Clone)]
 pub struct ListedMessage {

@@ -161,6 +161,12 @@ pub struct FormValues {
     pub warn_attachments: bool,
     /// The upload-request templates, and an empty row for a new one.
     pub templates: Vec<TemplateRow>,
+    /// Checkbox: recipients can reply.
+    pub replies_enabled: bool,
+    /// Checkbox: a reply may go to every recipient.
+    pub replies_to_all: bool,
+    /// Number.
+    pub max_replies: String,
 }
 
 fn action_name(action: Action) -> &'static str {
@@ -280,6 +286,9 @@ impl FormValues {
                 })
                 .chain(std::iter::once(TemplateRow::default()))
                 .collect(),
+            replies_enabled: settings.replies.enabled,
+            replies_to_all: settings.replies.to_all,
+            max_replies: settings.replies.max_per_conversation.to_string(),
         }
     }
 
@@ -340,6 +349,9 @@ impl FormValues {
             warn_external: checked("warn_external"),
             warn_attachments: checked("warn_attachments"),
             templates: template_rows(pairs),
+            replies_enabled: checked("replies_enabled"),
+            replies_to_all: checked("replies_to_all"),
+            max_replies: text("max_replies"),
         }
     }
 
@@ -460,6 +472,11 @@ impl FormValues {
         }
         Ok(TenantSettings {
             upload_request_templates: templates,
+            replies: zegel_core::settings::ReplySettings {
+                enabled: self.replies_enabled,
+                to_all: self.replies_to_all,
+                max_per_conversation: number("replies.max_per_conversation", &self.max_replies)?,
+            },
             internal_domains: self
                 .internal_domains
                 .split([',', ' ', '\n', '\r', '\t'])

@@ -114,6 +114,9 @@ pub struct AdminTexts {
     pub new_template: &'static str,
     pub scanner_on: &'static str,
     pub scanner_off: &'static str,
+    pub replies_enabled: &'static str,
+    pub replies_to_all: &'static str,
+    pub max_replies: &'static str,
     pub portals_title: &'static str,
     pub portals_link: &'static str,
     pub portals_intro: &'static str,
@@ -274,6 +277,9 @@ const EN: AdminTexts = AdminTexts {
     slug_taken: "This address is taken. Choose another.",
     back_to_settings: "Back to the settings",
     open_portal: "Open the page",
+    replies_enabled: "Recipients can reply securely (“Reply” and “Conversation” on the message page)",
+    replies_to_all: "A reply may go to every recipient, not only to the sender",
+    max_replies: "At most replies per conversation",
     fields: &[],
     field_other: "This value is not valid.",
 };
@@ -409,7 +415,11 @@ const NL: AdminTexts = AdminTexts {
     slug_taken: "Dit adres is al in gebruik. Kies een ander.",
     back_to_settings: "Terug naar de instellingen",
     open_portal: "De pagina openen",
+    replies_enabled: "Ontvangers kunnen beveiligd antwoorden (“Beantwoorden” en “Gesprek” op de berichtpagina)",
+    replies_to_all: "Een antwoord mag naar alle ontvangers gaan, niet alleen naar de afzender",
+    max_replies: "Hooguit antwoorden per gesprek",
     fields: &[
+        ("replies", "Kies 1 tot 100 antwoorden per gesprek."),
         (
             "slug",
             "Kies een adres van 3 tot 64 kleine letters, cijfers en streepjes.",
@@ -625,7 +635,11 @@ const SV: AdminTexts = AdminTexts {
     slug_taken: "Adressen används redan. Välj en annan.",
     back_to_settings: "Tillbaka till inställningarna",
     open_portal: "Öppna sidan",
+    replies_enabled: "Mottagare kan svara säkert (”Svara” och ”Konversation” på meddelandesidan)",
+    replies_to_all: "Ett svar får gå till alla mottagare, inte bara till avsändaren",
+    max_replies: "Högst antal svar per konversation",
     fields: &[
+        ("replies", "Välj 1 till 100 svar per konversation."),
         (
             "slug",
             "Välj en adress med 3 till 64 små bokstäver, siffror och bindestreck.",

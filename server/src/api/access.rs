@@ -285,3 +285,63 @@ pub async fn logout(
     );
     Ok(response)
 }
+
+/// `POST replies`: answers the message (text and finished uploads made under the session), to its
+/// author (and with `to_all`, where the organisation allows, its other To and Cc recipients).
+#[utoipa::path(
+    post, path = "/api/v1/access/{token}/replies", tag = "access",
+    params(("token" = String, Path, description = "The recipient's link token (or the message's one link)")),
+    request_body = zegel_core::conversation::ReplyRequest,
+    responses(
+        (status = 201, description = "Sent, sealed like any message", body = zegel_core::conversation::Replied),
+        (status = "4XX", description = "`401` without a session, `403` when replies are switched off, `404`, `409` when the conversation has its replies already, `413`, `422` naming the field", body = ErrorBody),
+    ),
+    security(("session" = [])),
+)]
+pub async fn reply(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Client(client): Client,
+    JsonBody(body): JsonBody<zegel_core::conversation::ReplyRequest>,
+) -> Result<Response, AppError> {
+    let access = authorised(&state, &token, &headers).await?;
+    if access::gate(&access) == Gate::Open {
+        return Err(AppError::Forbidden(
+            "public files have no verified recipient to reply".into(),
+        ));
+    }
+    let replied = zegel_service::replies::reply(
+        &state,
+        &access,
+        &body.text,
+        &body.uploads,
+        body.to_all,
+        state.config.max_upload_bytes,
+        &client,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(replied)).into_response())
+}
+
+/// `GET conversation`: the message's conversation in order, the turns this recipient wrote or received.
+#[utoipa::path(
+    get, path = "/api/v1/access/{token}/conversation", tag = "access",
+    params(("token" = String, Path, description = "The recipient's link token (or the message's one link)")),
+    responses(
+        (status = 200, description = "The conversation; reading it changes nothing", body = zegel_core::conversation::Conversation),
+        (status = "4XX", description = "`401` without a session, `404`", body = ErrorBody),
+    ),
+    security(("session" = [])),
+)]
+pub async fn conversation(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let access = authorised(&state, &token, &headers).await?;
+    let turns =
+        zegel_service::replies::conversation(&state, &access.message_id, Some(&access.email))
+            .await?;
+    Ok(Json(zegel_core::conversation::Conversation { turns }).into_response())
+}

@@ -68,6 +68,15 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
         .route("/api/v1/access/{token}/verify", post(access::verify))
         .route("/api/v1/access/{token}/logout", post(access::logout))
         .route("/api/v1/access/{token}/message", get(access::message))
+        .route("/api/v1/access/{token}/replies", post(access::reply))
+        .route(
+            "/api/v1/access/{token}/conversation",
+            get(access::conversation),
+        )
+        .route(
+            "/api/v1/messages/{id}/conversation",
+            get(tracking::conversation),
+        )
         .route(
             "/api/v1/access/{token}/files/{file_id}",
             post(access::file).get(access::download_needs_post),

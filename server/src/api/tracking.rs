@@ -177,3 +177,26 @@ pub async fn delete(
     .await?;
     Ok(Json(tracking::message_status(&state, &user, &id).await?))
 }
+
+/// `GET /api/v1/messages/<id>/conversation`: the sender's message and every reply, in order.
+#[utoipa::path(
+    get, path = "/api/v1/messages/{id}/conversation", tag = "senders",
+    params(("id" = String, Path, description = "The message's id")),
+    responses(
+        (status = 200, description = "The conversation", body = zegel_core::conversation::Conversation),
+        (status = "4XX", description = "`401`, `404` for another sender's message", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
+pub async fn conversation(
+    State(state): State<AppState>,
+    sender: Sender,
+    Path(id): Path<String>,
+) -> Result<Json<zegel_core::conversation::Conversation>, AppError> {
+    let user = sender.0;
+    zegel_store::tracking::sent_message(&state.db, &user.tenant_id, &user.id, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let turns = zegel_service::replies::conversation(&state, &id, None).await?;
+    Ok(Json(zegel_core::conversation::Conversation { turns }))
+}

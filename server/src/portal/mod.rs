@@ -27,6 +27,8 @@ pub mod address;
 pub mod language;
 /// The sender's page for entering missing phone numbers.
 pub mod phones;
+/// "Beantwoorden" and "Gesprek" on the message page.
+pub mod reply;
 /// The page of an upload request (`/u/<token>`).
 pub mod upload;
 /// The page of an upload portal (`/p/<slug>`).
@@ -67,6 +69,7 @@ pub fn router() -> Router<AppState> {
             post(session_zip).get(back_to_message),
         )
         .route("/r/{recipient_id}/logout", post(logout))
+        .route("/r/{recipient_id}/reply", post(reply::submit))
         .route("/phones/{token}", get(phones::show).post(phones::submit))
         .route("/static/portal.css", get(stylesheet))
         .route("/static/portal.js", get(script))
@@ -256,7 +259,17 @@ struct LandingPage<'a> {
 #[template(path = "message.html")]
 struct MessagePage {
     t: &'static Texts,
+    /// The uploader's words (the reply form's files).
+    u: &'static upload::UploadTexts,
     brand: Brand,
+    notice: Option<String>,
+    error: Option<String>,
+    /// "Beantwoorden" and "Gesprek".
+    reply: reply::ReplyBlock,
+    max_files: u32,
+    max_bytes: u64,
+    accept: String,
+    files_required: bool,
     title: String,
     sender: String,
     expires: String,
@@ -918,9 +931,16 @@ async fn public_zip(
     }
 }
 
+#[derive(Deserialize)]
+struct MessageQuery {
+    #[serde(default)]
+    replied: Option<String>,
+}
+
 async fn message_page(
     State(state): State<AppState>,
     Path(recipient_id): Path<String>,
+    Query(query): Query<MessageQuery>,
     headers: HeaderMap,
 ) -> Response {
     let access = match crate::recipient::session_access(&state, &headers, &recipient_id).await {
@@ -930,19 +950,46 @@ async fn message_page(
             return error_page(&error, language, brand);
         }
     };
-    let language = language_of(&access);
-    let brand = Brand::of(&state, &access.tenant_id).await;
+    message_page_with(
+        &state,
+        &access,
+        query.replied.is_some(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The message page of `access` (saying a reply went out, or with an error above it).
+pub(crate) async fn message_page_with(
+    state: &AppState,
+    access: &Access,
+    replied: bool,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let recipient_id = &access.recipient_id;
+    let language = language_of(access);
+    let brand = Brand::of(state, &access.tenant_id).await;
     let t = texts_for(language, brand.form);
-    let view = match access::open_message(&state, &access).await {
+    let view = match access::open_message(state, access).await {
         Ok(view) => view,
         Err(error) => return error_page(&error, language, brand),
     };
     let (date, time) = date_and_time(access.expires_at, &state.config.timezone, language);
-    let csp = brand.csp();
+    let reply = reply::block(state, access, language, brand.form).await;
+    let notice = replied.then(|| reply.r.sent.to_owned());
+    // The reply form's uploader needs its wasm and requests to this server.
+    let csp = if reply.offered {
+        Some(upload::upload_csp(&brand))
+    } else {
+        brand.csp()
+    };
+    let u = upload::upload_texts(language, brand.form);
     render_branded(
         MessagePage {
             t,
-            brand,
+            u,
             title: if view.subject.trim().is_empty() {
                 t.neutral_subject.to_owned()
             } else {
@@ -978,8 +1025,16 @@ async fn message_page(
                 .collect(),
             withdrawn: view.withdrawn,
             file_base: format!("/r/{recipient_id}"),
+            notice,
+            error,
+            reply,
+            brand,
+            max_files: zegel_service::replies::MAX_FILES as u32,
+            max_bytes: state.config.max_upload_bytes,
+            accept: String::new(),
+            files_required: false,
         },
-        StatusCode::OK,
+        status,
         csp,
     )
 }

@@ -318,6 +318,8 @@ struct UploadPage<'a> {
     message_label: String,
     max_files: u32,
     max_bytes: u64,
+    /// Whether sending needs a file (always, here).
+    files_required: bool,
 }
 
 /// The page's Content-Security-Policy: the portal's, plus the uploader's wasm and its requests to
@@ -404,6 +406,7 @@ async fn render_page(
         message_label: fill(u.message_label, &[("sender", sender)]),
         max_files,
         max_bytes,
+        files_required: true,
         brand,
     };
     let mut response = render(page, status);

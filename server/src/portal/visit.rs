@@ -54,6 +54,8 @@ struct VisitPage<'a> {
     message_label: String,
     max_files: u32,
     max_bytes: u64,
+    /// Whether sending needs a file (always, here).
+    files_required: bool,
     /// The names of a `fixed` portal's recipients, as "Naar" shows them.
     fixed_names: String,
 }
@@ -141,6 +143,7 @@ async fn render_page(
         ),
         max_files: portal.max_files,
         max_bytes: portal.max_bytes,
+        files_required: true,
         fixed_names: fixed.join(", "),
         portal,
         brand,

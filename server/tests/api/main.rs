@@ -20,6 +20,7 @@ mod ops;
 mod policy;
 mod portals;
 mod rejects;
+mod replies;
 mod requests;
 mod retention;
 mod rules;

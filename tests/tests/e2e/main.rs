@@ -8,6 +8,8 @@ mod addin;
 mod addin_send;
 /// The admin page in Chromium.
 mod admin_page;
+/// Replying and the conversation in Chromium.
+mod conversation;
 /// The SMTP gateway: relaying, protecting, holding, surviving an outage.
 mod gateway;
 /// The notification and password mails on a phone and a desktop.
