@@ -17,26 +17,48 @@ use zegel_store::tenants::User;
 #[derive(Debug, Clone)]
 pub struct Sender(pub User);
 
+/// The sender a bearer token names (a `zgl1.` token or a JWT of a trusted issuer).
+async fn bearer_user(parts: &Parts, state: &AppState) -> Result<User, AppError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(AppError::Unauthorized)?;
+    let token = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or(AppError::Unauthorized)?
+        .trim();
+    Ok(zegel_service::auth::authenticate(state, token).await?)
+}
+
+/// The name of the browser sender's session cookie (`/send`): `__Host-` prefixed over TLS.
+pub fn web_sender_cookie(state: &AppState) -> &'static str {
+    if state.config.is_https() {
+        "__Host-zsend"
+    } else {
+        "zsend"
+    }
+}
+
 impl FromRequestParts<AppState> for Sender {
     type Rejection = AppError;
 
+    /// A bearer token, or (without an `Authorization` header) the session of a sender who proved their
+    /// address on `/send`: a SameSite=Strict cookie, so only this site's pages send it.
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
+        if parts.headers.contains_key(AUTHORIZATION) {
+            return Ok(Sender(bearer_user(parts, state).await?));
+        }
+        let token = crate::recipient::cookie(&parts.headers, web_sender_cookie(state))
             .ok_or(AppError::Unauthorized)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or(AppError::Unauthorized)?
-            .trim();
-        Ok(Sender(
-            zegel_service::auth::authenticate(state, token).await?,
-        ))
+        let user = zegel_service::senders::session(state, token)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(Sender(user))
     }
 }
 
@@ -51,7 +73,8 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Sender(user) = Sender::from_request_parts(parts, state).await?;
+        // Admins sign in with a token or their issuer, never with a browser sender's session.
+        let user = bearer_user(parts, state).await?;
         if user.role != "admin" {
             return Err(AppError::Forbidden("this needs the admin role".to_owned()));
         }

@@ -15,6 +15,8 @@ const maxFiles = Number(t.maxFiles);
 const maxBytes = Number(t.maxBytes);
 // An upload request or a portal sends files; a reply may be text alone.
 const filesRequired = t.filesRequired !== "false";
+// On /send the uploads are the browser sender's.
+const asSender = t.asSender === "true";
 const entries = [];
 
 // Why an upload failed, in the page's words.
@@ -36,10 +38,9 @@ async function remove(entry) {
   entry.li.remove();
   refresh();
   if (entry.id) {
-    await fetch(`/api/v1/uploads/${entry.id}`, {
-      method: "DELETE",
-      headers: { "Tus-Resumable": "1.0.0" },
-    }).catch(() => {});
+    const headers = { "Tus-Resumable": "1.0.0" };
+    if (asSender) headers["Zegel-Uploader"] = "sender";
+    await fetch(`/api/v1/uploads/${entry.id}`, { method: "DELETE", headers }).catch(() => {});
   }
   forget(entry.file);
 }
@@ -77,9 +78,13 @@ function add(file) {
   }
   state.textContent = t.uploading;
   refresh();
-  upload(file, (offset) => {
-    bar.value = offset;
-  }).then(
+  upload(
+    file,
+    (offset) => {
+      bar.value = offset;
+    },
+    asSender,
+  ).then(
     (id) => {
       entry.id = id;
       bar.value = bar.max;

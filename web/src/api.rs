@@ -111,6 +111,9 @@ enum Credential {
     Token(String),
     /// A page of the portal: the browser's session cookie (an upload request's recipient), no header.
     Session,
+    /// The browser sender's page (`/send`): its session cookie, and a header saying the uploads are the
+    /// sender's (a browser may also hold a recipient's session).
+    SenderSession,
 }
 
 /// The client: relative URLs (the pane is served by the server it talks to) and a bearer token.
@@ -142,6 +145,13 @@ impl Api {
         }
     }
 
+    /// A client on the browser sender's page, authorised by the sender's session cookie.
+    pub fn sender_session() -> Self {
+        Self {
+            credential: Credential::SenderSession,
+        }
+    }
+
     /// A client signed in through Office single sign-on.
     pub fn single_sign_on() -> Self {
         Self {
@@ -163,7 +173,7 @@ impl Api {
                 .await
                 .map(Some)
                 .map_err(|_| ApiError::Unauthorized),
-            Credential::Session => Ok(None),
+            Credential::Session | Credential::SenderSession => Ok(None),
         }
     }
 
@@ -174,6 +184,9 @@ impl Api {
             headers
                 .set("Authorization", &format!("Bearer {bearer}"))
                 .map_err(network)?;
+        }
+        if self.credential == Credential::SenderSession {
+            headers.set("Zegel-Uploader", "sender").map_err(network)?;
         }
         Ok(headers)
     }

@@ -169,6 +169,49 @@ pub struct TenantSettings {
     /// Replies to secure messages (seeds 000/002 "Beantwoorden"): on, to whom, how many.
     #[serde(default)]
     pub replies: ReplySettings,
+    /// Sending from the browser (`/send`, seed 004): who may, and how long a verified address is
+    /// remembered on a browser.
+    #[serde(default)]
+    pub web_send: WebSendSettings,
+}
+
+/// Who may send from the browser: staff (addresses of the tenant's domains) to anyone; outsiders to the
+/// organisation's own addresses only, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebSendSettings {
+    /// What outsiders may do.
+    #[serde(default)]
+    pub outsiders: WebSendOutsiders,
+    /// Days a verified address stays verified on a browser (1 to 365; 30 by default).
+    #[serde(default = "thirty")]
+    pub remember_days: u32,
+}
+
+fn thirty() -> u32 {
+    30
+}
+
+impl Default for WebSendSettings {
+    fn default() -> Self {
+        Self {
+            outsiders: WebSendOutsiders::ToOrganisation,
+            remember_days: 30,
+        }
+    }
+}
+
+/// What outsiders may send from the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WebSendOutsiders {
+    /// To the organisation's own addresses only (citizens to the municipality).
+    #[default]
+    ToOrganisation,
+    /// Nothing: only staff send from the browser.
+    Off,
 }
 
 /// What recipients may answer with "Beantwoorden".
@@ -352,6 +395,7 @@ impl TenantSettings {
             notify_sender_on_download: false,
             upload_request_templates: Vec::new(),
             replies: ReplySettings::default(),
+            web_send: WebSendSettings::default(),
         }
     }
 
@@ -563,6 +607,9 @@ impl TenantSettings {
             &mut self.upload_request_templates,
             "upload_request_templates",
         )?;
+        if !(1..=365).contains(&self.web_send.remember_days) {
+            return Err(error("web_send.remember_days", "must be between 1 and 365"));
+        }
         if !(1..=100).contains(&self.replies.max_per_conversation) {
             return Err(error(
                 "replies.max_per_conversation",

@@ -608,6 +608,11 @@ pub enum CodeFor<'a> {
         /// Who wrote it.
         author: &'a str,
     },
+    /// Sending securely from the browser.
+    Sending {
+        /// The organisation sent under.
+        organisation: &'a str,
+    },
 }
 
 /// Renders a six-digit verification code mail.
@@ -627,6 +632,9 @@ pub fn verification_code(
         CodeFor::Received { uploader } => fill(r.code_intro_received, &[("uploader", uploader)]),
         CodeFor::Portal { portal } => fill(r.code_intro_portal, &[("portal", portal)]),
         CodeFor::Reply { author } => fill(r.code_intro_reply, &[("author", author)]),
+        CodeFor::Sending { organisation } => {
+            fill(r.code_intro_sending, &[("organisation", organisation)])
+        }
     };
     let note = fill(r.code_valid, &[("minutes", &valid_minutes.to_string())]);
     let title = r.code_subject.to_owned();

@@ -32,9 +32,11 @@ pub struct RequestTexts {
     pub reply_how: &'static str,
     pub button_read_reply: &'static str,
     pub code_intro_reply: &'static str,
+    pub code_intro_sending: &'static str,
 }
 
 const NL: RequestTexts = RequestTexts {
+    code_intro_sending: "Met deze code bevestigt u uw e-mailadres om beveiligd te versturen via {organisation}:",
     reply_subject: "U heeft een beveiligd antwoord ontvangen",
     reply_intro: "{author} heeft op uw beveiligde bericht geantwoord.",
     reply_how: "Via de knop bevestigt u uw e-mailadres en leest u het antwoord.",
@@ -61,6 +63,7 @@ const NL: RequestTexts = RequestTexts {
 };
 
 const NL_JE: RequestTexts = RequestTexts {
+    code_intro_sending: "Met deze code bevestig je je e-mailadres om beveiligd te versturen via {organisation}:",
     reply_subject: "Je hebt een beveiligd antwoord ontvangen",
     reply_intro: "{author} heeft op je beveiligde bericht geantwoord.",
     reply_how: "Via de knop bevestig je je e-mailadres en lees je het antwoord.",
@@ -78,6 +81,7 @@ const NL_JE: RequestTexts = RequestTexts {
 };
 
 const EN: RequestTexts = RequestTexts {
+    code_intro_sending: "With this code you confirm your e-mail address to send securely through {organisation}:",
     reply_subject: "You have received a secure reply",
     reply_intro: "{author} replied to your secure message.",
     reply_how: "The button asks you to confirm your e-mail address; then you read the reply.",
@@ -104,6 +108,7 @@ const EN: RequestTexts = RequestTexts {
 };
 
 const SV: RequestTexts = RequestTexts {
+    code_intro_sending: "Med den här koden bekräftar du din e-postadress för att skicka säkert via {organisation}:",
     reply_subject: "Du har fått ett säkert svar",
     reply_intro: "{author} har svarat på ditt säkra meddelande.",
     reply_how: "Knappen ber dig bekräfta din e-postadress; sedan läser du svaret.",

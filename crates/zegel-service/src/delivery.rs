@@ -505,6 +505,9 @@ async fn maintain(state: &Services) {
             "sweeping expired uploads failed"
         );
     }
+    if let Err(error) = zegel_store::senders::forget_expired(&state.db, state.now_ms()).await {
+        tracing::error!(error = %error, "forgetting sender codes and sessions failed");
+    }
     let day_ago = state.now_ms() - 86_400_000;
     if let Err(error) = zegel_store::portals::forget_windows(&state.db, day_ago).await {
         tracing::error!(error = %error, "forgetting rate windows failed");

@@ -35,6 +35,7 @@ pub mod replies;
 pub mod requests;
 pub mod retention;
 pub mod scan;
+pub mod senders;
 pub mod settings;
 pub mod tracking;
 pub mod uploads;

@@ -47,6 +47,8 @@ pub mod portals;
 pub mod replies;
 /// Upload requests and the files received in answer.
 pub mod requests;
+/// Senders from the browser: their codes and sessions.
+pub mod senders;
 /// Versions of tenant settings.
 pub mod settings;
 mod status;

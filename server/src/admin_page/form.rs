@@ -167,6 +167,10 @@ pub struct FormValues {
     pub replies_to_all: bool,
     /// Number.
     pub max_replies: String,
+    /// `to_organisation` or `off`.
+    pub web_send_outsiders: String,
+    /// Number.
+    pub web_send_days: String,
 }
 
 fn action_name(action: Action) -> &'static str {
@@ -289,6 +293,12 @@ impl FormValues {
             replies_enabled: settings.replies.enabled,
             replies_to_all: settings.replies.to_all,
             max_replies: settings.replies.max_per_conversation.to_string(),
+            web_send_outsiders: match settings.web_send.outsiders {
+                zegel_core::settings::WebSendOutsiders::ToOrganisation => "to_organisation",
+                zegel_core::settings::WebSendOutsiders::Off => "off",
+            }
+            .to_owned(),
+            web_send_days: settings.web_send.remember_days.to_string(),
         }
     }
 
@@ -352,6 +362,8 @@ impl FormValues {
             replies_enabled: checked("replies_enabled"),
             replies_to_all: checked("replies_to_all"),
             max_replies: text("max_replies"),
+            web_send_outsiders: text("web_send_outsiders"),
+            web_send_days: text("web_send_days"),
         }
     }
 
@@ -472,6 +484,13 @@ impl FormValues {
         }
         Ok(TenantSettings {
             upload_request_templates: templates,
+            web_send: zegel_core::settings::WebSendSettings {
+                outsiders: match self.web_send_outsiders.as_str() {
+                    "off" => zegel_core::settings::WebSendOutsiders::Off,
+                    _ => zegel_core::settings::WebSendOutsiders::ToOrganisation,
+                },
+                remember_days: number("web_send.remember_days", &self.web_send_days)?,
+            },
             replies: zegel_core::settings::ReplySettings {
                 enabled: self.replies_enabled,
                 to_all: self.replies_to_all,

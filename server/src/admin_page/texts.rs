@@ -114,6 +114,10 @@ pub struct AdminTexts {
     pub new_template: &'static str,
     pub scanner_on: &'static str,
     pub scanner_off: &'static str,
+    pub web_send_outsiders: &'static str,
+    pub web_send_to_organisation: &'static str,
+    pub web_send_off: &'static str,
+    pub web_send_days: &'static str,
     pub replies_enabled: &'static str,
     pub replies_to_all: &'static str,
     pub max_replies: &'static str,
@@ -280,6 +284,10 @@ const EN: AdminTexts = AdminTexts {
     replies_enabled: "Recipients can reply securely (“Reply” and “Conversation” on the message page)",
     replies_to_all: "A reply may go to every recipient, not only to the sender",
     max_replies: "At most replies per conversation",
+    web_send_outsiders: "Sending from the browser (/send) by people outside the organisation",
+    web_send_to_organisation: "Only to the organisation's own addresses",
+    web_send_off: "Not at all (staff only)",
+    web_send_days: "Days a confirmed address stays confirmed on a browser",
     fields: &[],
     field_other: "This value is not valid.",
 };
@@ -418,7 +426,12 @@ const NL: AdminTexts = AdminTexts {
     replies_enabled: "Ontvangers kunnen beveiligd antwoorden (“Beantwoorden” en “Gesprek” op de berichtpagina)",
     replies_to_all: "Een antwoord mag naar alle ontvangers gaan, niet alleen naar de afzender",
     max_replies: "Hooguit antwoorden per gesprek",
+    web_send_outsiders: "Versturen via de browser (/send) door mensen buiten de organisatie",
+    web_send_to_organisation: "Alleen naar adressen van de eigen organisatie",
+    web_send_off: "Niet (alleen medewerkers)",
+    web_send_days: "Dagen dat een bevestigd adres bevestigd blijft in een browser",
     fields: &[
+        ("web_send", "Kies 1 tot 365 dagen."),
         ("replies", "Kies 1 tot 100 antwoorden per gesprek."),
         (
             "slug",
@@ -638,7 +651,12 @@ const SV: AdminTexts = AdminTexts {
     replies_enabled: "Mottagare kan svara säkert (”Svara” och ”Konversation” på meddelandesidan)",
     replies_to_all: "Ett svar får gå till alla mottagare, inte bara till avsändaren",
     max_replies: "Högst antal svar per konversation",
+    web_send_outsiders: "Skicka via webbläsaren (/send) för personer utanför organisationen",
+    web_send_to_organisation: "Bara till organisationens egna adresser",
+    web_send_off: "Inte alls (bara medarbetare)",
+    web_send_days: "Dagar som en bekräftad adress förblir bekräftad i en webbläsare",
     fields: &[
+        ("web_send", "Välj 1 till 365 dagar."),
         ("replies", "Välj 1 till 100 svar per konversation."),
         (
             "slug",

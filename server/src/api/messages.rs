@@ -161,6 +161,19 @@ async fn create_from(
         }
     }
     let request = request.ok_or_else(|| AppError::invalid("meta", "the meta part is missing"))?;
+    // Someone outside the organisation (a browser sender of `/send`) writes to its own people only.
+    let domains = zegel_store::tenants::domains(&state.db, &user.tenant_id).await?;
+    if !zegel_service::senders::is_staff(&settings, &domains, &user.email)
+        && let Some(outside) = request
+            .recipients
+            .iter()
+            .find(|r| !zegel_service::senders::is_staff(&settings, &domains, &r.email))
+    {
+        return Err(AppError::Forbidden(format!(
+            "from outside the organisation you can send to its own addresses only, not to {}",
+            outside.email
+        )));
+    }
     // Finished resumable uploads follow the file parts: checked (complete, the sender's, unexpired),
     // scanned from their sealed blobs like any attachment, and taken in the message's transaction.
     let owner = zegel_store::uploads::Owner::Sender(user.id.clone());

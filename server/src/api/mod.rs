@@ -24,6 +24,8 @@ pub mod portals;
 pub mod requests;
 /// The content filter as a service.
 pub mod scan;
+/// Senders from the browser prove their address.
+pub mod senders;
 /// Tenant settings: the admin API and what senders see.
 pub mod settings;
 /// What a client may learn before sign-in (whether a domain's tenant forces protection).
@@ -147,5 +149,8 @@ pub fn router(max_upload_bytes: u64) -> Router<AppState> {
         .route("/api/v1/portals/{slug}/challenge", post(portals::challenge))
         .route("/api/v1/portals/{slug}/verify", post(portals::verify))
         .route("/api/v1/portals/{slug}/submit", post(portals::submit))
+        .route("/api/v1/senders/challenge", post(senders::challenge))
+        .route("/api/v1/senders/verify", post(senders::verify))
+        .route("/api/v1/senders/logout", post(senders::logout))
         .route("/api/v1/openapi.json", get(openapi::serve))
 }

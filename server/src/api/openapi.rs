@@ -16,7 +16,8 @@ use zegel_core::message::MessageRequest;
 use zegel_core::settings::TenantSettings;
 
 use super::{
-    access, audit, messages, phones, portals, requests, scan, settings, signin, tracking, uploads,
+    access, audit, messages, phones, portals, requests, scan, senders, settings, signin, tracking,
+    uploads,
 };
 
 /// The document.
@@ -45,6 +46,9 @@ use super::{
         requests::verify,
         requests::page,
         requests::submit,
+        senders::challenge,
+        senders::verify,
+        senders::logout,
         portals::list,
         portals::create,
         portals::show,

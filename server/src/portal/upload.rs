@@ -320,6 +320,8 @@ struct UploadPage<'a> {
     max_bytes: u64,
     /// Whether sending needs a file (always, here).
     files_required: bool,
+    /// Whether the uploads are a browser sender's (no: a recipient's).
+    as_sender: bool,
 }
 
 /// The page's Content-Security-Policy: the portal's, plus the uploader's wasm and its requests to
@@ -407,6 +409,7 @@ async fn render_page(
         max_files,
         max_bytes,
         files_required: true,
+        as_sender: false,
         brand,
     };
     let mut response = render(page, status);

@@ -56,6 +56,8 @@ struct VisitPage<'a> {
     max_bytes: u64,
     /// Whether sending needs a file (always, here).
     files_required: bool,
+    /// Whether the uploads are a browser sender's (no: a recipient's).
+    as_sender: bool,
     /// The names of a `fixed` portal's recipients, as "Naar" shows them.
     fixed_names: String,
 }
@@ -144,6 +146,7 @@ async fn render_page(
         max_files: portal.max_files,
         max_bytes: portal.max_bytes,
         files_required: true,
+        as_sender: false,
         fixed_names: fixed.join(", "),
         portal,
         brand,

@@ -25,6 +25,7 @@ mod requests;
 mod retention;
 mod rules;
 mod scan;
+mod senders;
 mod settings;
 mod store;
 mod tracking;

@@ -9,8 +9,13 @@ use zegel_web::upload::{self, Source};
 /// server holds after each step; resolves to the upload's id, or rejects with why, as a code the page
 /// has words for: `session` (signed out), `network`, or the server's code (`too_large`,
 /// `upload_quota`, ...).
+/// With `as_sender`, the uploads are the browser sender's (`/send`), not a recipient's.
 #[wasm_bindgen]
-pub async fn upload(file: web_sys::File, progress: js_sys::Function) -> Result<String, JsValue> {
+pub async fn upload(
+    file: web_sys::File,
+    progress: js_sys::Function,
+    as_sender: bool,
+) -> Result<String, JsValue> {
     let name = file.name();
     let source = Source {
         name: &name,
@@ -19,16 +24,18 @@ pub async fn upload(file: web_sys::File, progress: js_sys::Function) -> Result<S
     let report = |offset: u64| {
         let _ = progress.call1(&JsValue::NULL, &JsValue::from_f64(offset as f64));
     };
-    Api::session()
-        .upload(&source, &report)
-        .await
-        .map_err(|error| {
-            JsValue::from_str(match &error {
-                ApiError::Unauthorized => "session",
-                ApiError::Network(_) | ApiError::Missing => "network",
-                ApiError::Refused { code, .. } => code,
-            })
+    let api = if as_sender {
+        Api::sender_session()
+    } else {
+        Api::session()
+    };
+    api.upload(&source, &report).await.map_err(|error| {
+        JsValue::from_str(match &error {
+            ApiError::Unauthorized => "session",
+            ApiError::Network(_) | ApiError::Missing => "network",
+            ApiError::Refused { code, .. } => code,
         })
+    })
 }
 
 /// Forgets the kept upload address of `file` (after the files were sent).

@@ -1,0 +1,19 @@
+-- Sending from the browser (/send): codes that prove a sender's address, and the sessions they open on
+-- one browser. Keep in step with the other engine's migrations. Only hashes of codes and session tokens.
+CREATE TABLE sender_codes (
+    id TEXT PRIMARY KEY,
+    email_hash TEXT NOT NULL,
+    code_hash BYTEA NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    tries BIGINT NOT NULL DEFAULT 0,
+    spent BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX sender_codes_email ON sender_codes (email_hash, created_at);
+
+CREATE TABLE sender_sessions (
+    token_hash BYTEA PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
