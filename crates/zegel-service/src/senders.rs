@@ -47,6 +47,20 @@ pub fn is_staff(settings: &TenantSettings, tenant_domains: &[String], email: &st
         .any(|d| zegel_core::settings::within(&domain, d))
 }
 
+/// For a sender outside the organisation: the first recipient who is not one of its people (they may
+/// write to its own addresses only). `None` for staff, and when every recipient is the organisation's.
+pub fn outside_recipient<'a>(
+    settings: &TenantSettings,
+    tenant_domains: &[String],
+    sender: &str,
+    mut recipients: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    if is_staff(settings, tenant_domains, sender) {
+        return None;
+    }
+    recipients.find(|r| !is_staff(settings, tenant_domains, r))
+}
+
 /// The organisation a browser sender sends under: their own (staff), else the one they name, when it
 /// lets outsiders send. `Forbidden` when it does not, `invalid` naming `organisation` when none fits.
 pub async fn tenant_for(

@@ -161,17 +161,37 @@ async fn create_from(
         }
     }
     let request = request.ok_or_else(|| AppError::invalid("meta", "the meta part is missing"))?;
+    let created = finish(
+        state, &user, &settings, request, upload, scan, total, client,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// What every client's message goes through once its files are in: the outsider rule, the finished
+/// resumable uploads (checked, scanned), the content policy, and `intake::store`. The JSON API and the
+/// browser sender's page (`/send`) both end here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn finish(
+    state: &AppState,
+    user: &zegel_store::tenants::User,
+    settings: &zegel_core::settings::TenantSettings,
+    request: ValidatedMessage,
+    mut upload: Upload,
+    mut scan: IntakeScan,
+    mut total: u64,
+    client: zegel_service::ClientInfo,
+) -> Result<Created, AppError> {
     // Someone outside the organisation (a browser sender of `/send`) writes to its own people only.
     let domains = zegel_store::tenants::domains(&state.db, &user.tenant_id).await?;
-    if !zegel_service::senders::is_staff(&settings, &domains, &user.email)
-        && let Some(outside) = request
-            .recipients
-            .iter()
-            .find(|r| !zegel_service::senders::is_staff(&settings, &domains, &r.email))
-    {
+    if let Some(outside) = zegel_service::senders::outside_recipient(
+        settings,
+        &domains,
+        &user.email,
+        request.recipients.iter().map(|r| r.email.as_str()),
+    ) {
         return Err(AppError::Forbidden(format!(
-            "from outside the organisation you can send to its own addresses only, not to {}",
-            outside.email
+            "from outside the organisation you can send to its own addresses only, not to {outside}"
         )));
     }
     // Finished resumable uploads follow the file parts: checked (complete, the sender's, unexpired),
@@ -219,7 +239,12 @@ async fn create_from(
         };
         let recipients = request.recipients.iter().map(|r| r.email.clone()).collect();
         let decision = scan
-            .decide(policy, texts, recipients, settings.internal_domains.clone())
+            .decide(
+                settings.content_filter_policy(),
+                texts,
+                recipients,
+                settings.internal_domains.clone(),
+            )
             .await
             .map_err(AppError::internal)?;
         check_policy(&decision, &request)?;
@@ -231,7 +256,7 @@ async fn create_from(
         user_agent: client.user_agent,
         ..Origin::default()
     };
-    let stored = store(state, &user, &settings, &request, upload, &origin).await?;
+    let stored = store(state, user, settings, &request, upload, &origin).await?;
     let missing = stored.missing;
     let auth = request.auth.as_ref();
     let body = Created {
@@ -267,7 +292,7 @@ async fn create_from(
             })
             .collect(),
     };
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok(body)
 }
 
 async fn read_limited(mut field: Field<'_>, limit: usize) -> Result<Vec<u8>, AppError> {

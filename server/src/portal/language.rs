@@ -48,6 +48,7 @@ fn page_of(path: &str) -> String {
             format!("/{prefix}/{id}")
         }
         ["", "admin", "portals", ..] => "/admin/portals".to_owned(),
+        ["", "send", ..] => "/send".to_owned(),
         ["", "admin", ..] => "/admin".to_owned(),
         _ => "/".to_owned(),
     }

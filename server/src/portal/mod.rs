@@ -29,6 +29,8 @@ pub mod language;
 pub mod phones;
 /// "Beantwoorden" and "Gesprek" on the message page.
 pub mod reply;
+/// Sending from the browser (`/send`).
+pub mod send;
 /// The page of an upload request (`/u/<token>`).
 pub mod upload;
 /// The page of an upload portal (`/p/<slug>`).
@@ -78,6 +80,13 @@ pub fn router() -> Router<AppState> {
         .route("/u/{token}/challenge", post(upload::challenge))
         .route("/u/{token}/verify", post(upload::verify))
         .route("/u/{token}/submit", post(upload::submit))
+        .route("/send", get(send::show))
+        .route("/send/challenge", post(send::challenge))
+        .route("/send/verify", post(send::verify))
+        .route("/send/logout", post(send::logout))
+        .route("/send/preview", post(send::preview))
+        .route("/send/start", post(send::start))
+        .route("/send/withdraw/{id}", post(send::withdraw))
         .route("/p/{slug}", get(visit::page))
         .route("/p/{slug}/challenge", post(visit::challenge))
         .route("/p/{slug}/verify", post(visit::verify))

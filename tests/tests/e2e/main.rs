@@ -24,6 +24,8 @@ mod requests;
 mod scan_cli;
 /// `zegel scan` on photos and scanned PDFs, read by Tesseract.
 mod scans;
+/// Sending from the browser (`/send`) in Chromium.
+mod send;
 /// Two-factor access with an SMS provider that answers like Twilio.
 mod two_factor;
 /// Resumable uploads across `kill -9` of the server.
