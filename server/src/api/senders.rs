@@ -33,7 +33,7 @@ pub struct ChallengeBody {
 
 /// `POST /api/v1/senders/challenge`: mails a six-digit code to the sender's address.
 #[utoipa::path(
-    post, path = "/api/v1/senders/challenge", tag = "senders",
+    post, path = "/api/v1/senders/challenge", tag = "access",
     request_body = ChallengeBody,
     responses(
         (status = 202, description = "The code is on its way", body = ChallengeSent),
@@ -106,7 +106,7 @@ pub fn session_cookie(state: &AppState, token: Option<&str>, max_age_secs: i64) 
 
 /// `POST /api/v1/senders/verify`: checks the code; the answer sets the sender session cookie.
 #[utoipa::path(
-    post, path = "/api/v1/senders/verify", tag = "senders",
+    post, path = "/api/v1/senders/verify", tag = "access",
     request_body = VerifyBody,
     responses(
         (status = 200, description = "Verified; the answer sets the session cookie", body = SenderVerified),
@@ -146,8 +146,11 @@ pub async fn verify(
 
 /// `POST /api/v1/senders/logout`: ends this browser's sender session.
 #[utoipa::path(
-    post, path = "/api/v1/senders/logout", tag = "senders",
-    responses((status = 200, description = "Signed out; the cookie is removed", body = crate::api::openapi::SignedOut)),
+    post, path = "/api/v1/senders/logout", tag = "access",
+    responses(
+        (status = 200, description = "Signed out; the cookie is removed", body = crate::api::openapi::SignedOut),
+        (status = "4XX", description = "A malformed request", body = ErrorBody),
+    ),
 )]
 pub async fn logout(
     State(state): State<AppState>,
