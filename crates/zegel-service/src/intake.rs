@@ -519,17 +519,20 @@ pub async fn store(
     }
     messages::insert_message(&mut tx, &message, &file_rows, &recipients).await?;
     if let Some(reply) = &origin.reply {
-        if !zegel_store::replies::claim(&mut tx, &reply.root_id, reply.max_replies).await? {
+        let Some(position) =
+            zegel_store::replies::claim(&mut tx, &reply.root_id, reply.max_replies).await?
+        else {
             return Err(ServiceError::Conflict(format!(
                 "this conversation has its {} replies already",
                 reply.max_replies
             )));
-        }
+        };
         let row = zegel_store::replies::ReplyRow {
             message_id: message_id.clone(),
             parent_id: reply.parent_id.clone(),
             root_id: reply.root_id.clone(),
             author_recipient_id: reply.author_recipient_id.clone(),
+            position,
             created_at: now,
         };
         zegel_store::replies::insert(&mut tx, &row).await?;

@@ -10,6 +10,8 @@ CREATE TABLE replies (
     root_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
     -- The recipient (of the parent) who wrote it.
     author_recipient_id TEXT NOT NULL,
+    -- Its place in the conversation: the first message's reply count when it was taken.
+    position INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
-CREATE INDEX replies_root ON replies (root_id, created_at);
+CREATE INDEX replies_root ON replies (root_id, position);
