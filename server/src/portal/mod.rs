@@ -76,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/portal.css", get(stylesheet))
         .route("/static/portal.js", get(script))
         .route("/static/upload.js", get(upload::script))
+        .route("/static/send.js", get(send::script))
         .route("/u/{token}", get(upload::page))
         .route("/u/{token}/challenge", post(upload::challenge))
         .route("/u/{token}/verify", post(upload::verify))

@@ -75,9 +75,19 @@ pub struct SendTexts {
     pub check_input: &'static str,
     pub too_many_codes: &'static str,
     pub not_taken: &'static str,
+    pub pw_sms: &'static str,
+    pub phones_label: &'static str,
+    pub strength_ok: &'static str,
+    pub strength_weak: &'static str,
+    pub held_for_phones: &'static str,
 }
 
 const NL: SendTexts = SendTexts {
+    pw_sms: "Sms-code (tweestapsverificatie): de ontvanger krijgt een code op de mobiele telefoon",
+    phones_label: "Mobiele nummers voor de sms-code, één per regel: e-mailadres en nummer",
+    strength_ok: "Sterk genoeg",
+    strength_weak: "Nog te zwak: gebruik een paar ongewone woorden",
+    held_for_phones: "Het bericht wacht op mobiele nummers. U krijgt een e-mail om ze in te vullen.",
     title: "Beveiligd versturen",
     intro_contact: "Vul uw gegevens in. Wij sturen een code naar uw e-mailadres om het te bevestigen.",
     name_label: "Uw naam",
@@ -128,6 +138,7 @@ const NL: SendTexts = SendTexts {
 };
 
 const NL_JE: SendTexts = SendTexts {
+    held_for_phones: "Het bericht wacht op mobiele nummers. Je krijgt een e-mail om ze in te vullen.",
     intro_contact: "Vul je gegevens in. We sturen een code naar je e-mailadres om het te bevestigen.",
     name_label: "Je naam",
     phone_label: "Je telefoonnummer (niet verplicht)",
@@ -139,6 +150,11 @@ const NL_JE: SendTexts = SendTexts {
 };
 
 const EN: SendTexts = SendTexts {
+    pw_sms: "SMS code (two-step verification): the recipient gets a code on their mobile phone",
+    phones_label: "Mobile numbers for the SMS code, one per line: e-mail address and number",
+    strength_ok: "Strong enough",
+    strength_weak: "Too weak yet: use a few uncommon words",
+    held_for_phones: "The message waits for mobile numbers. You will get an e-mail to fill them in.",
     title: "Send securely",
     intro_contact: "Enter your details. We will send a code to your e-mail address to confirm it.",
     name_label: "Your name",
@@ -189,6 +205,11 @@ const EN: SendTexts = SendTexts {
 };
 
 const SV: SendTexts = SendTexts {
+    pw_sms: "Sms-kod (tvåstegsverifiering): mottagaren får en kod på sin mobiltelefon",
+    phones_label: "Mobilnummer för sms-koden, ett per rad: e-postadress och nummer",
+    strength_ok: "Tillräckligt starkt",
+    strength_weak: "För svagt ännu: använd några ovanliga ord",
+    held_for_phones: "Meddelandet väntar på mobilnummer. Du får ett mejl för att fylla i dem.",
     title: "Skicka säkert",
     intro_contact: "Fyll i dina uppgifter. Vi skickar en kod till din e-postadress för att bekräfta den.",
     name_label: "Ditt namn",
@@ -279,6 +300,9 @@ pub(super) struct Draft {
     name: String,
     #[serde(default)]
     phone: String,
+    /// For the SMS code: `address number` per line.
+    #[serde(default)]
+    phones: String,
 }
 
 /// The step shown.
@@ -302,6 +326,8 @@ struct Summary {
     files: Vec<String>,
     expires: String,
     password: Option<String>,
+    /// Held until the sender gives the recipients' mobile numbers.
+    held: bool,
 }
 
 #[derive(Template)]
@@ -327,6 +353,8 @@ struct SendPage {
     as_sender: bool,
     /// The draft's fields the preview carries to "Transactie starten".
     carried: Vec<(&'static str, String)>,
+    /// The tenant's least password score (the strength meter's bar).
+    min_score: u8,
 }
 
 impl Draft {
@@ -344,6 +372,7 @@ impl Draft {
             ("password", &self.password),
             ("name", &self.name),
             ("phone", &self.phone),
+            ("phones", &self.phones),
         ]
         .into_iter()
         .map(|(name, value)| (name, value.clone()))
@@ -428,6 +457,9 @@ async fn page(
         files_required: false,
         as_sender: true,
         carried,
+        min_score: settings
+            .as_ref()
+            .map_or(3, |s| s.password_options.min_score),
         brand,
     };
     let mut response = render(rendered, status);
@@ -643,6 +675,26 @@ fn addresses(text: &str) -> Vec<String> {
 
 /// The message request the draft describes (checked by `validate` and the tenant's settings).
 fn request_of(draft: &Draft, settings: &TenantSettings) -> Result<MessageRequest, String> {
+    let sms = draft.password_mode == "sms";
+    // "address number" per line: the number may hold spaces, the address may not.
+    let phones: Vec<(String, String)> = draft
+        .phones
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let (address, number) = line.split_once(char::is_whitespace)?;
+            Some((
+                address.trim_end_matches([':', ';', ',']).to_lowercase(),
+                number.trim().to_owned(),
+            ))
+        })
+        .collect();
+    let phone_of = |address: &str| {
+        phones
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(address))
+            .map(|(_, n)| n.clone())
+    };
     let mut recipients = Vec::new();
     for (list, kind) in [
         (&draft.to, RecipientKind::To),
@@ -653,7 +705,8 @@ fn request_of(draft: &Draft, settings: &TenantSettings) -> Result<MessageRequest
             if zegel_core::address::normalize_email(&address).is_err() {
                 return Err(address);
             }
-            recipients.push(serde_json::json!({"email": address, "kind": kind}));
+            let phone = if sms { phone_of(&address) } else { None };
+            recipients.push(serde_json::json!({"email": address, "kind": kind, "phone": phone}));
         }
     }
     let mut body = draft.message.trim().to_owned();
@@ -666,6 +719,7 @@ fn request_of(draft: &Draft, settings: &TenantSettings) -> Result<MessageRequest
     }
     let (kind, auth) = match draft.password_mode.as_str() {
         "none" => ("public_files", serde_json::Value::Null),
+        "sms" => ("secure_message", serde_json::json!({"level": "2fa"})),
         "generated" => (
             "secure_message",
             serde_json::json!({"level": "1fa", "password": "generated", "deliver": "other"}),
@@ -892,6 +946,7 @@ pub(super) async fn start(
                     .collect(),
                 expires: fill(s.summary_expires, &[("date", &date)]),
                 password: created.password.filter(|_| draft.password_mode != "email"),
+                held: created.status == zegel_core::api::CreatedStatus::NeedsPhoneNumbers,
             };
             page(
                 &state,
@@ -963,4 +1018,16 @@ pub(super) async fn withdraw(
         }
         Err(error) => crate::error::AppError::from(error).into_response(),
     }
+}
+
+/// `GET /static/send.js`: the strength meter of a chosen password.
+pub(super) async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/send.js"),
+    )
+        .into_response()
 }

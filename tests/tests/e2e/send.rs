@@ -108,7 +108,33 @@ async fn a_citizen_sends_a_file_to_the_organisation_from_the_browser() {
         )
         .await;
     browser.assert_fits("the compose step", "nl").await;
+    // A password of one's own is judged as it is typed, by the pane's own checker.
+    browser.click("#pw-own").await;
+    browser.type_into("#password", "welkom01").await;
+    let weak = browser
+        .wait_for(
+            "document.getElementById('strength')?.dataset.strength !== 'green' && document.getElementById('strength')?.innerText",
+            "a weak verdict",
+        )
+        .await;
+    assert!(weak.as_str().unwrap().contains("Nog te zwak"), "{weak}");
+    browser
+        .js(
+            "document.getElementById('password').value = ''; return true;",
+            vec![],
+        )
+        .await;
+    browser
+        .type_into("#password", "kaas-fiets-Tulp-regen-97")
+        .await;
+    browser
+        .wait_for(
+            "document.getElementById('strength')?.dataset.strength === 'green'",
+            "a strong verdict",
+        )
+        .await;
     browser.screenshot("send-compose-nl").await;
+    browser.click("#pw-email").await;
     browser.click("#send").await;
     browser
         .wait_for("document.getElementById('mail-preview')", "the preview")
@@ -130,6 +156,38 @@ async fn a_citizen_sends_a_file_to_the_organisation_from_the_browser() {
         .await;
     assert!(files.as_str().unwrap().contains("aanvraag.pdf"));
     browser.screenshot("send-summary-nl").await;
+    // A second transaction with an SMS code to the recipient's mobile number.
+    browser.click("#new-transaction").await;
+    browser
+        .wait_for("document.getElementById('to')", "a new compose step")
+        .await;
+    browser.type_into("#to", "wmo@zorg.example").await;
+    browser.type_into("#message", "Nog een document.").await;
+    browser.click("#pw-sms").await;
+    browser
+        .type_into("#phones", "wmo@zorg.example +31 6 12345678")
+        .await;
+    browser.click("#send").await;
+    browser
+        .wait_for("document.getElementById('mail-preview')", "the preview")
+        .await;
+    browser.click("#start").await;
+    browser
+        .wait_for(
+            "document.getElementById('summary-recipients')",
+            "the second summary",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js(
+                "return document.getElementById('summary-held') === null;",
+                vec![]
+            )
+            .await,
+        json!(true),
+        "the number was given: nothing waits"
+    );
     browser.close().await;
     // The organisation's address gets the notification and the password.
     let notice = setup.receiver.wait_for("wmo@zorg.example", "");
