@@ -39,6 +39,8 @@ pub mod ops;
 pub mod portal;
 /// A recipient's session cookie and downloads as HTTP responses.
 pub mod recipient;
+/// Staff signing in with the organisation's account, to the admin page and to `/send`.
+pub mod sign_in;
 /// Shared state.
 pub mod state;
 
@@ -59,7 +61,8 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .merge(api::router(state.config.max_upload_bytes))
         .merge(portal::router())
-        .merge(admin_page::router());
+        .merge(admin_page::router())
+        .merge(sign_in::router());
     router = router.merge(devbox::router(
         state.mailer.dev_mailbox().is_some(),
         state.sms.dev_box().is_some(),

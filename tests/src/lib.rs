@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 /// Headless Chromium over WebDriver and the add-in with a fake Office host, for the browser tests.
 pub mod browser;
+/// A network that breaks halfway through an upload.
+pub mod flaky;
 /// A local OpenID Connect issuer playing Entra ID for Office single sign-on.
 pub mod identity;
 /// A real SMTP receiver (the `mailin` protocol implementation over TCP), also the server tests' next hop.

@@ -307,6 +307,10 @@ pub struct MessageRequest {
     /// A mail to the sender each time a recipient downloads; absent: the tenant's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_on_download: Option<bool>,
+    /// The files' names and sizes in the recipients' notification; absent: not shown (a name can say
+    /// more than the sender means to an inbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_names_in_notification: Option<bool>,
 }
 
 /// The most uploads one message may name.
@@ -373,6 +377,8 @@ pub struct ValidatedMessage {
     pub confirm_to_sender: Option<bool>,
     /// A mail to the sender on each download (`None`: the tenant's default).
     pub notify_on_download: Option<bool>,
+    /// The files' names and sizes in the recipients' notification.
+    pub file_names_in_notification: bool,
 }
 
 /// A recipient that passed the checks.
@@ -537,6 +543,7 @@ impl MessageRequest {
             uploads: self.uploads,
             confirm_to_sender: self.confirm_to_sender,
             notify_on_download: self.notify_on_download,
+            file_names_in_notification: self.file_names_in_notification.unwrap_or(false),
         })
     }
 }

@@ -332,6 +332,7 @@ async fn accept_inner(
         // The tenant's defaults: a gateway mail's sender chose nothing.
         confirm_to_sender: None,
         notify_on_download: None,
+        file_names_in_notification: None,
     };
     let user =
         zegel_store::tenants::ensure_user(&state.db, tenant_id, &from, state.now_ms()).await?;

@@ -78,6 +78,8 @@ pub struct Notification<'a> {
     pub sender: &'a str,
     /// The body as plain text, for the kinds whose body travels as plain mail.
     pub plain_body: Option<&'a str>,
+    /// The files' names and sizes, when the sender chose to list them (else empty).
+    pub files: &'a [(String, u64)],
     /// The recipient's link.
     pub link: &'a str,
     /// When the link expires (Unix ms).
@@ -159,13 +161,28 @@ pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEm
     } else {
         n.plain_body.filter(|b| !b.trim().is_empty())
     };
+    let mut paragraphs = vec![intro.clone()];
+    if !n.files.is_empty() {
+        paragraphs.push(
+            crate::notices::notice_texts(n.language)
+                .confirm_files
+                .to_owned(),
+        );
+        paragraphs.extend(n.files.iter().map(|(name, size)| {
+            format!("{name} ({})", zegel_core::format::size(n.language, *size))
+        }));
+    }
     let mut page = EmailHtml::new(t, &subject, look);
-    page.paragraphs = vec![intro.clone()];
+    page.paragraphs = paragraphs.clone();
     page.button = Some((button, n.link));
     page.note = Some(expiry.clone());
     page.body = body;
     let html = page.finish(look);
-    let mut text = format!("{intro}\n\n{button}: {}\n\n{expiry}\n", n.link);
+    let mut text = format!(
+        "{}\n\n{button}: {}\n\n{expiry}\n",
+        paragraphs.join("\n"),
+        n.link
+    );
     if let Some(body) = body {
         text.push_str("\n----------------------------------------\n");
         text.push_str(body);
@@ -870,6 +887,7 @@ mod tests {
             subject: "<b>Dossier</b>",
             sender: "arts@zorg.example",
             plain_body: Some("secret body"),
+            files: &[],
             link: "https://zegel.example/m/abc",
             expires_at: 1_669_293_300_000,
             timezone: "Europe/Amsterdam",
@@ -910,6 +928,7 @@ mod tests {
             subject: "",
             sender: "arts@zorg.example",
             plain_body: Some("Zie bijlage"),
+            files: &[("verslag.pdf".to_owned(), 2_500_000)],
             link: "https://zegel.example/m/abc",
             expires_at: 0,
             timezone: "UTC",
@@ -917,6 +936,15 @@ mod tests {
             to: "jan@example.nl",
         });
         assert!(mail.text.contains("Zie bijlage"));
+        // The sender chose to list the files: name and size, in the text and the HTML.
+        let listed = "verslag.pdf (2,5\u{a0}MB)";
+        assert!(
+            mail.text
+                .contains("Met deze bestanden:\nverslag.pdf (2,5\u{a0}MB)"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.html.as_deref().unwrap().contains(listed));
         // Without a subject the mail is named once.
         assert_eq!(mail.subject, "Beveiligde bestanden");
     }

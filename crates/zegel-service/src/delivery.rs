@@ -38,6 +38,8 @@ pub struct NotifySpec {
     pub purpose: Purpose,
     /// Received files or a reply: who uploaded or wrote them, and how many files.
     pub uploader: Option<(String, usize)>,
+    /// The files' names and sizes, listed in the notification when the sender chose so.
+    pub files: Vec<(String, u64)>,
 }
 
 impl NotifySpec {
@@ -92,6 +94,7 @@ impl NotifySpec {
                     subject: &self.subject,
                     sender: &self.sender_email,
                     plain_body: self.body_text.as_deref(),
+                    files: &self.files,
                     link,
                     expires_at: self.expires_at,
                     timezone: &state.site.timezone,
@@ -300,6 +303,7 @@ pub async fn supply_phones(
             settings,
             purpose: Purpose::Message,
             uploader: None,
+            files: content.listed_files,
         };
         let all: Vec<(String, String)> = recipients
             .iter()

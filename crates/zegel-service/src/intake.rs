@@ -366,6 +366,11 @@ pub async fn store(
             .as_ref()
             .map(|r| r.from_email.clone())
             .or_else(|| origin.reply.as_ref().map(|r| r.author_email.clone())),
+        listed_files: if request.file_names_in_notification {
+            files.iter().map(|f| (f.name.clone(), f.size)).collect()
+        } else {
+            Vec::new()
+        },
     };
     let waits_for_scan = origin
         .received
@@ -459,6 +464,7 @@ pub async fn store(
         });
     }
     let spec = NotifySpec {
+        files: content.listed_files.clone(),
         language: request.language,
         kind: request.kind,
         subject: request.subject.clone(),

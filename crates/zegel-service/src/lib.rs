@@ -7,8 +7,8 @@
 //!   expiry and crypto-shredding; [`tracking`] — log & block; [`phones`] — remembered numbers.
 //! - [`uploads`] — resumable (tus) uploads, later files of a message.
 //! - [`settings`] — tenant settings; [`scan`] — the content filter as the server runs it.
-//! - [`auth`] and [`oidc`] — who a sender is; [`admin_sign_in`] — an admin's sign-in with the
-//!   tenant's OpenID Connect issuer.
+//! - [`auth`] and [`oidc`] — who a sender is; [`sign_in`] — staff signing in to the admin page
+//!   or `/send` with the tenant's OpenID Connect issuer.
 //!
 //! Every operation takes [`Services`] (the handles it needs, no HTTP) and fails with a
 //! [`ServiceError`], which each adapter maps to its protocol (HTTP status, SMTP reply).
@@ -21,7 +21,6 @@ use zegel_store::{Clock, Db};
 use zegel_vault::{Keys, LocalBlobs};
 
 pub mod access;
-pub mod admin_sign_in;
 pub mod auth;
 pub mod delivery;
 mod error;
@@ -37,6 +36,7 @@ pub mod retention;
 pub mod scan;
 pub mod senders;
 pub mod settings;
+pub mod sign_in;
 pub mod tracking;
 pub mod uploads;
 

@@ -391,6 +391,7 @@ async fn start_visit(
         uploads: Vec::new(),
         confirm_to_sender: Some(false),
         notify_on_download: Some(false),
+        file_names_in_notification: false,
     };
     let origin = Origin {
         actor: format!("visitor:{email}"),

@@ -202,6 +202,7 @@ pub async fn reply(
         uploads: Vec::new(),
         confirm_to_sender: Some(false),
         notify_on_download: Some(false),
+        file_names_in_notification: false,
     };
     let origin = Origin {
         actor: format!("recipient:{}", author.email),

@@ -91,6 +91,7 @@ pub async fn create(
         uploads: Vec::new(),
         confirm_to_sender: Some(false),
         notify_on_download: Some(false),
+        file_names_in_notification: false,
     };
     let origin = Origin {
         actor: format!("sender:{}", user.email),
@@ -421,6 +422,7 @@ pub async fn receive(
         uploads: Vec::new(),
         confirm_to_sender: Some(false),
         notify_on_download: Some(false),
+        file_names_in_notification: false,
     };
     let origin = Origin {
         actor: format!("recipient:{}", access.email),

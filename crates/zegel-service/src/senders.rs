@@ -202,7 +202,19 @@ pub async fn verify(
         ));
     }
     let user = zegel_store::tenants::ensure_user(&state.db, &tenant.id, email, now).await?;
-    let settings = crate::settings::effective(state, &tenant.id).await?;
+    start_session(state, user, "sender.verified", client).await
+}
+
+/// A browser session for `user` (verified by a code, or signed in with the organisation's account),
+/// for the tenant's period, audited as `event`.
+pub async fn start_session(
+    state: &Services,
+    user: User,
+    event: &'static str,
+    client: &ClientInfo,
+) -> Result<Verified, ServiceError> {
+    let now = state.now_ms();
+    let settings = crate::settings::effective(state, &user.tenant_id).await?;
     let token = zegel_crypto::random_token();
     let expires_at = now + i64::from(settings.web_send.remember_days) * 86_400_000;
     zegel_store::senders::create_session(
@@ -217,9 +229,9 @@ pub async fn verify(
         &state.db,
         now,
         &zegel_store::audit::AuditEvent {
-            tenant_id: Some(&tenant.id),
-            actor: format!("sender:{email}"),
-            event: "sender.verified",
+            tenant_id: Some(&user.tenant_id),
+            actor: format!("sender:{}", user.email),
+            event,
             ip: client.ip.clone(),
             user_agent: client.user_agent.clone(),
             ..Default::default()

@@ -39,6 +39,9 @@ pub struct MessageContent {
     /// Files received: who uploaded them (their verified address), shown as the sender.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// The files' names and sizes, when the sender chose to show them in the notification.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed_files: Vec<(String, u64)>,
 }
 
 /// Seals `plaintext` as field `field` of a message.

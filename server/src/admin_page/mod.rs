@@ -8,7 +8,7 @@
 //! deletes it on the server. The token itself is never kept. The user and role are looked up on every
 //! request, so removing the user or the role takes effect at once (an admin by the issuer's admin claim
 //! stays one for the session: the claim was checked at sign-in). Admins can also sign in with the
-//! organisation's account, the tenant's OpenID Connect issuer ([`oidc`]). Every POST must come from this
+//! organisation's account, the tenant's OpenID Connect issuer ([`crate::sign_in`]). Every POST must come from this
 //! origin (`Origin`, else `Sec-Fetch-Site: same-origin`): with the Strict cookie that is the CSRF
 //! protection.
 
@@ -29,8 +29,6 @@ use zegel_store::{self as db, tenants::User};
 
 /// The settings form: the document as form values and back.
 pub mod form;
-/// Signing in with the tenant's OpenID Connect issuer.
-pub mod oidc;
 /// The tenant's upload portals.
 pub mod portals;
 /// The page's words in English, Dutch and Swedish.
@@ -67,7 +65,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/portals/{id}", post(portals::update))
         .route("/admin/portals/{id}/delete", post(portals::delete))
         .route("/static/admin.css", get(stylesheet))
-        .merge(oidc::router())
         .layer(axum::middleware::from_fn(language::remember))
 }
 
@@ -309,6 +306,7 @@ fn sample_notification(
             subject: sample_subject(language),
             sender: &admin.email,
             plain_body: None,
+            files: &[],
             link: &link,
             expires_at,
             timezone: &state.config.timezone,

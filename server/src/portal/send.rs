@@ -8,7 +8,7 @@
 
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zegel_core::Language;
@@ -80,6 +80,12 @@ pub struct SendTexts {
     pub strength_ok: &'static str,
     pub strength_weak: &'static str,
     pub held_for_phones: &'static str,
+    pub staff_intro: &'static str,
+    pub staff_email_label: &'static str,
+    pub staff_button: &'static str,
+    pub sso_unavailable: &'static str,
+    pub sso_failed: &'static str,
+    pub names_label: &'static str,
 }
 
 const NL: SendTexts = SendTexts {
@@ -135,6 +141,12 @@ const NL: SendTexts = SendTexts {
     check_input: "Controleer de invoer.",
     too_many_codes: "Er zijn te veel codes aangevraagd. Probeer het over een uur opnieuw.",
     not_taken: "Deze organisatie neemt via deze pagina niets aan van buiten, of de organisatie is onbekend.",
+    staff_intro: "Medewerker van de organisatie? Meld u aan met uw organisatieaccount; dan is geen code nodig.",
+    staff_email_label: "Uw werk-e-mailadres",
+    staff_button: "Aanmelden met organisatieaccount",
+    sso_unavailable: "Aanmelden met een organisatieaccount is voor dit adres niet ingesteld. Vraag hierboven een code aan.",
+    sso_failed: "Aanmelden is niet gelukt. Probeer het opnieuw, of vraag hierboven een code aan.",
+    names_label: "Bestandsnamen tonen in de e-mail aan de ontvangers",
 };
 
 const NL_JE: SendTexts = SendTexts {
@@ -146,6 +158,8 @@ const NL_JE: SendTexts = SendTexts {
     code_sent: "We hebben een code naar {email} gestuurd. Hij is {minutes} minuten geldig.",
     pw_generated: "Genereren: je krijgt het één keer te zien en geeft het zelf door",
     outside_only: "Je kunt alleen naar adressen van {organisation} versturen.",
+    staff_intro: "Medewerker van de organisatie? Meld je aan met je organisatieaccount; dan is geen code nodig.",
+    staff_email_label: "Je werk-e-mailadres",
     ..NL
 };
 
@@ -202,6 +216,12 @@ const EN: SendTexts = SendTexts {
     check_input: "Please check what you entered.",
     too_many_codes: "Too many codes were asked for. Please try again in an hour.",
     not_taken: "This organisation takes nothing from outside through this page, or it is unknown.",
+    staff_intro: "Staff of the organisation? Sign in with your organisation account; then no code is needed.",
+    staff_email_label: "Your work e-mail address",
+    staff_button: "Sign in with organisation account",
+    sso_unavailable: "Signing in with an organisation account is not set up for this address. Ask for a code above.",
+    sso_failed: "Signing in did not succeed. Try again, or ask for a code above.",
+    names_label: "Show the file names in the recipients' e-mail",
 };
 
 const SV: SendTexts = SendTexts {
@@ -257,6 +277,12 @@ const SV: SendTexts = SendTexts {
     check_input: "Kontrollera det du fyllt i.",
     too_many_codes: "För många koder har begärts. Försök igen om en timme.",
     not_taken: "Organisationen tar inte emot något utifrån via den här sidan, eller så är den okänd.",
+    staff_intro: "Anställd i organisationen? Logga in med ditt organisationskonto, så behövs ingen kod.",
+    staff_email_label: "Din e-postadress på jobbet",
+    staff_button: "Logga in med organisationskonto",
+    sso_unavailable: "Inloggning med organisationskonto är inte inställd för den här adressen. Begär en kod ovan.",
+    sso_failed: "Inloggningen lyckades inte. Försök igen, eller begär en kod ovan.",
+    names_label: "Visa filnamnen i mejlet till mottagarna",
 };
 
 /// `/send`'s words in `language`, Dutch in `form`.
@@ -268,6 +294,11 @@ pub fn send_texts(language: Language, form: FormOfAddress) -> &'static SendTexts
         (Language::Sv, _) => &SV,
     }
 }
+
+/// The signed-out steps: no script; forms to this origin, and on to an identity provider.
+const CONTACT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data: https:; \
+                           form-action 'self' https: http://localhost:* http://127.0.0.1:* http://[::1]:*; \
+                           frame-ancestors 'none'; base-uri 'none'";
 
 /// Everything the compose step holds, carried through the preview.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -292,6 +323,9 @@ pub(super) struct Draft {
     confirm: Option<String>,
     #[serde(default)]
     notify_download: Option<String>,
+    /// The files' names in the recipients' notification.
+    #[serde(default)]
+    file_names: Option<String>,
     #[serde(default)]
     password_mode: String,
     #[serde(default)]
@@ -429,7 +463,12 @@ async fn page(
         .into_iter()
         .map(|l| (l.code(), l.native_name()))
         .collect();
-    let csp = upload_csp(&brand);
+    // Signed out, the staff's sign-in form leads on to the organisation's identity provider (as on the
+    // admin page: any HTTPS origin, HTTP on loopback only).
+    let csp = match user {
+        Some(_) => upload_csp(&brand),
+        None => HeaderValue::from_static(CONTACT_CSP),
+    };
     let mut draft = draft;
     if draft.expiry.is_empty() {
         draft.expiry = settings
@@ -473,6 +512,9 @@ async fn page(
 pub(super) struct ShowQuery {
     #[serde(default)]
     org: Option<String>,
+    /// Why a sign-in with the organisation's account did not happen (`crate::sign_in`).
+    #[serde(default)]
+    sso: Option<String>,
 }
 
 /// `GET /send[?org=<domain>]`: the contact step, or the compose step for a signed-in sender.
@@ -488,6 +530,12 @@ pub(super) async fn show(
             org: query.org.unwrap_or_default(),
         },
     };
+    let s = send_texts(page_language(None, &headers), FormOfAddress::U);
+    let error = match (&user, query.sso.as_deref()) {
+        (None, Some("unavailable")) => Some(s.sso_unavailable.to_owned()),
+        (None, Some(_)) => Some(s.sso_failed.to_owned()),
+        _ => None,
+    };
     page(
         &state,
         &headers,
@@ -495,7 +543,7 @@ pub(super) async fn show(
         step,
         Draft::default(),
         None,
-        None,
+        error,
         StatusCode::OK,
     )
     .await
@@ -751,6 +799,7 @@ fn request_of(draft: &Draft, settings: &TenantSettings) -> Result<MessageRequest
         "uploads": uploads,
         "confirm_to_sender": Draft::checked(&draft.confirm),
         "notify_on_download": Draft::checked(&draft.notify_download),
+        "file_names_in_notification": Draft::checked(&draft.file_names),
     });
     serde_json::from_value(meta).map_err(|_| String::new())
 }
@@ -849,6 +898,16 @@ pub(super) async fn preview(
         }
     };
     let expires_at = state.now_ms() + i64::from(validated.expires_in_days) * 86_400_000;
+    let mut files = Vec::new();
+    if validated.file_names_in_notification {
+        let owner = zegel_store::uploads::Owner::Sender(user.id.clone());
+        for id in &validated.uploads {
+            if let Ok(upload) = zegel_service::uploads::prepare(&state, &owner, id, "uploads").await
+            {
+                files.push((upload.name, upload.size));
+            }
+        }
+    }
     let mail = zegel_service::settings::notification(
         &settings,
         &zegel_mail::render::Notification {
@@ -857,6 +916,7 @@ pub(super) async fn preview(
             subject: &validated.subject,
             sender: &user.email,
             plain_body: validated.body_text.as_deref(),
+            files: &files,
             link: &format!("{}/m/…", state.config.base_url()),
             expires_at,
             timezone: &state.config.timezone,

@@ -415,3 +415,60 @@ on_both!(
     senders_hear_what_they_sent_and_each_download,
     sender_notices
 );
+
+/// The files' names in the notification only when the sender asks for them; a held two-factor message
+/// lists them too when it is released later.
+async fn file_names_in_the_notification(server: TestServer) {
+    let mail_to = |server: &TestServer, to: &str| -> zegel_mail::DevMail {
+        server
+            .mails()
+            .into_iter()
+            .rfind(|m| m.to == to && m.text.contains("/m/"))
+            .expect("a notification")
+    };
+    let files = [("uitslag-bloed.pdf", b"%PDF-1.4\n".repeat(200))];
+    let meta = json!({"kind": "secure_files", "recipients": [{"email": "jan@elders.example"}],
+        "language": "nl", "file_names_in_notification": true});
+    assert_eq!(server.send(&meta, &files).await.status(), 201);
+    server.link_for("jan@elders.example").await;
+    let mail = mail_to(&server, "jan@elders.example");
+    assert!(
+        mail.text
+            .contains("Met deze bestanden:\nuitslag-bloed.pdf (1,8\u{a0}kB)"),
+        "{}",
+        mail.text
+    );
+    assert!(mail.html.unwrap().contains("uitslag-bloed.pdf"));
+
+    // Not asked for: no names.
+    let meta = json!({"kind": "secure_files", "recipients": [{"email": "piet@elders.example"}],
+        "language": "nl"});
+    assert_eq!(server.send(&meta, &files).await.status(), 201);
+    server.link_for("piet@elders.example").await;
+    let mail = mail_to(&server, "piet@elders.example");
+    assert!(!mail.text.contains("uitslag-bloed"), "{}", mail.text);
+    assert!(!mail.html.unwrap().contains("uitslag-bloed"));
+
+    // Held for a mobile number, then released: the names travel sealed with the message.
+    let meta = json!({"kind": "secure_files", "recipients": [{"email": "kees@elders.example"}],
+        "language": "nl", "auth": {"level": "2fa"}, "file_names_in_notification": true});
+    let created: Value = server.send(&meta, &files).await.json().await.unwrap();
+    assert_eq!(created["status"], "needs_phone_numbers", "{created}");
+    let id = created["id"].as_str().unwrap();
+    let released = server
+        .client
+        .post(format!("{}/api/v1/messages/{id}/phones", server.base))
+        .bearer_auth(server.token("arts@zorg.example").await)
+        .json(&json!({"phones": {"kees@elders.example": "+31612345678"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(released.status(), 200, "{}", released.text().await.unwrap());
+    server.link_for("kees@elders.example").await;
+    let mail = mail_to(&server, "kees@elders.example");
+    assert!(mail.text.contains("uitslag-bloed.pdf"), "{}", mail.text);
+}
+on_both!(
+    file_names_show_in_the_notification_when_asked,
+    file_names_in_the_notification
+);

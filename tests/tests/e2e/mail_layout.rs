@@ -18,6 +18,7 @@ async fn mails_fit_a_phone_and_a_desktop() {
             subject: "Verwijsbrief mevrouw De Vries, afdeling cardiologie, met uitslagen",
             sender,
             plain_body: None,
+            files: &[],
             link: "https://zegel.example/m/6f3Yq2c8kLwP0vB4nX7rT1uZ9aHdJ5sE",
             expires_at: 1_800_000_000_000,
             timezone: "Europe/Amsterdam",

@@ -5,119 +5,20 @@
 //! phone.
 
 use std::io::Read;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zegel_tests::browser::{AddinSetup, Browser};
-use zegel_tests::{client, free_port, link_after};
+use zegel_tests::flaky::FlakyProxy;
+use zegel_tests::{client, link_after};
 
 const SENDER: &str = "arts@zorg.example";
 const BIG: usize = 200 << 20;
 
-/// The 200 MB file's bytes, as the page makes them (`big_file` in the browser).
+/// The 200 MB file's bytes, as the page makes them.
 fn big_file() -> Vec<u8> {
-    let mut bytes: Vec<u8> = (0..BIG)
-        .map(|i| ((i as u64 * 7 + (i as u64 >> 12)) & 255) as u8)
-        .collect();
-    bytes[..9].copy_from_slice(b"%PDF-1.7\n");
-    bytes
-}
-
-/// A TCP proxy in front of the server that, once `cut_after` bytes went up, drops every connection and
-/// refuses new ones for two seconds: a network that breaks halfway through an upload.
-struct FlakyProxy {
-    base: String,
-    cut: Arc<AtomicBool>,
-}
-
-impl FlakyProxy {
-    async fn start(target: String, cut_after: u64) -> Self {
-        let port = free_port();
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .unwrap();
-        let cut = Arc::new(AtomicBool::new(false));
-        let up = Arc::new(AtomicU64::new(0));
-        let generation = Arc::new(AtomicU64::new(0));
-        let flag = cut.clone();
-        tokio::spawn(async move {
-            let down_until = Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
-            loop {
-                let Ok((inbound, _)) = listener.accept().await else {
-                    return;
-                };
-                if down_until
-                    .lock()
-                    .unwrap()
-                    .is_some_and(|until| std::time::Instant::now() < until)
-                {
-                    drop(inbound);
-                    continue;
-                }
-                let target = target.clone();
-                let up = up.clone();
-                let flag = flag.clone();
-                let generation = generation.clone();
-                let down_until = down_until.clone();
-                let born = generation.load(Ordering::SeqCst);
-                tokio::spawn(async move {
-                    let Ok(outbound) = tokio::net::TcpStream::connect(&target).await else {
-                        return;
-                    };
-                    let (mut in_read, mut in_write) = inbound.into_split();
-                    let (mut out_read, mut out_write) = outbound.into_split();
-                    let upward = async {
-                        let mut buffer = vec![0u8; 64 * 1024];
-                        loop {
-                            let n = match in_read.read(&mut buffer).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => n,
-                            };
-                            if generation.load(Ordering::SeqCst) != born {
-                                return;
-                            }
-                            let total = up.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
-                            if total > cut_after && !flag.swap(true, Ordering::SeqCst) {
-                                // The network goes away: this and every open connection, for a while.
-                                generation.fetch_add(1, Ordering::SeqCst);
-                                *down_until.lock().unwrap() =
-                                    Some(std::time::Instant::now() + Duration::from_secs(2));
-                                return;
-                            }
-                            if out_write.write_all(&buffer[..n]).await.is_err() {
-                                return;
-                            }
-                        }
-                    };
-                    let downward = async {
-                        let mut buffer = vec![0u8; 64 * 1024];
-                        loop {
-                            let n = match out_read.read(&mut buffer).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => n,
-                            };
-                            if generation.load(Ordering::SeqCst) != born
-                                || in_write.write_all(&buffer[..n]).await.is_err()
-                            {
-                                return;
-                            }
-                        }
-                    };
-                    tokio::select! {
-                        _ = upward => {}
-                        _ = downward => {}
-                    }
-                });
-            }
-        });
-        Self {
-            base: format!("http://127.0.0.1:{port}"),
-            cut,
-        }
-    }
+    zegel_tests::flaky::patterned(BIG)
 }
 
 /// Chooses files for the page's picker as a person would (a `change` of the file input); the big file

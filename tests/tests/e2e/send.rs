@@ -1,10 +1,21 @@
 //! Sending from the browser (`/send`) in Chromium: a citizen proves their address with the mailed
-//! code, writes to the organisation with a file, sees the notification as the recipient will, starts the
-//! transaction and gets the summary; the organisation's address receives it, an outside address is
-//! refused. The first step also in Swedish.
+//! code, writes to the organisation with a file of 300 MB whose connection breaks halfway, sees the
+//! notification as the recipient will, starts the transaction and gets the summary; the organisation's
+//! address receives every byte, an outside address is refused. A staff member signs in with the
+//! organisation's account (no code), sends to an outsider with a generated password, and gets the
+//! confirmation and the download mail. The first step also in Swedish.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use serde_json::json;
 use zegel_tests::browser::{AddinSetup, Browser};
+use zegel_tests::flaky::{FlakyProxy, PATTERNED_JS, patterned};
+use zegel_tests::identity::{self, TestIssuer};
+use zegel_tests::{SmtpReceiver, Zegel, client, link_after};
+
+/// The citizen's file: 300 MB.
+const BIG: usize = 300 << 20;
 
 const CITIZEN: &str = "burger@example.nl";
 
@@ -22,9 +33,16 @@ fn code_in(setup: &AddinSetup, to: &str) -> String {
 async fn a_citizen_sends_a_file_to_the_organisation_from_the_browser() {
     let setup = AddinSetup::start("arts@zorg.example", |_| {});
     let base = setup.zegel.base.clone();
+    // The browser reaches the server through a network that will break halfway through the file.
+    let proxy = FlakyProxy::start(
+        base.trim_start_matches("http://").to_owned(),
+        (BIG / 2) as u64,
+    )
+    .await;
+    let site = proxy.base.clone();
     let browser = Browser::phone(390).await;
-    browser.goto(&format!("{base}/lang/nl?back=/send")).await;
-    browser.goto(&format!("{base}/send?org=zorg.example")).await;
+    browser.goto(&format!("{site}/lang/nl?back=/send")).await;
+    browser.goto(&format!("{site}/send?org=zorg.example")).await;
     browser
         .wait_for("document.getElementById('email')", "the contact step")
         .await;
@@ -88,25 +106,27 @@ async fn a_citizen_sends_a_file_to_the_organisation_from_the_browser() {
         .await;
     browser
         .js(
-            r#"
-            const big = new Uint8Array(5 * 1024 * 1024);
-            big.set(new TextEncoder().encode("%PDF-1.7\n"));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([big], "aanvraag.pdf", { type: "application/pdf" }));
-            const input = document.getElementById("files");
-            input.files = transfer.files;
-            input.dispatchEvent(new Event("change"));
-            return true;
-            "#,
-            vec![],
+            &format!(
+                r#"{PATTERNED_JS}
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([patterned(arguments[0])], "aanvraag.pdf", {{ type: "application/pdf" }}));
+                const input = document.getElementById("files");
+                input.files = transfer.files;
+                input.dispatchEvent(new Event("change"));
+                return true;
+                "#
+            ),
+            vec![json!(BIG)],
         )
         .await;
     browser
-        .wait_for(
+        .wait_for_within(
             "document.querySelectorAll('#file-list li.done').length === 1",
             "the uploaded file",
+            Duration::from_secs(300),
         )
         .await;
+    assert!(proxy.cut.load(Ordering::SeqCst), "the connection was cut");
     browser.assert_fits("the compose step", "nl").await;
     // A password of one's own is judged as it is typed, by the pane's own checker.
     browser.click("#pw-own").await;
@@ -156,6 +176,34 @@ async fn a_citizen_sends_a_file_to_the_organisation_from_the_browser() {
         .await;
     assert!(files.as_str().unwrap().contains("aanvraag.pdf"));
     browser.screenshot("send-summary-nl").await;
+
+    // The organisation's address gets the notification and the password, and every byte.
+    let notice = setup.receiver.wait_for("wmo@zorg.example", "Beveiligd");
+    let link = notice.link(&base);
+    let recipient = client();
+    assert_eq!(
+        recipient
+            .post(format!("{link}/challenge"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let password = setup
+        .receiver
+        .wait_for("wmo@zorg.example", "wachtwoord")
+        .text
+        .lines()
+        .find(|l| l.starts_with("    "))
+        .expect("the password line")
+        .trim()
+        .to_owned();
+    let file = downloaded_file(&recipient, &base, &link, &password).await;
+    assert!(
+        file == patterned(BIG),
+        "the 300 MB file arrived byte for byte"
+    );
     // A second transaction with an SMS code to the recipient's mobile number.
     browser.click("#new-transaction").await;
     browser
@@ -189,12 +237,176 @@ async fn a_citizen_sends_a_file_to_the_organisation_from_the_browser() {
         "the number was given: nothing waits"
     );
     browser.close().await;
-    // The organisation's address gets the notification and the password.
-    let notice = setup.receiver.wait_for("wmo@zorg.example", "");
+}
+
+/// Opens the message at `link` with `password` and downloads its first file.
+async fn downloaded_file(
+    recipient: &reqwest::Client,
+    base: &str,
+    link: &str,
+    password: &str,
+) -> Vec<u8> {
+    let verified = recipient
+        .post(format!("{link}/verify"))
+        .form(&[("code", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 303);
+    let page_url = format!("{base}{}", verified.headers()["location"].to_str().unwrap());
+    let page = recipient
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let action = page
+        .split("action=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|a| a.contains("/files/") && !a.ends_with("/view"))
+        .unwrap_or_else(|| panic!("a file to download on {page}"))
+        .to_owned();
+    let response = recipient
+        .post(format!("{base}{action}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_sign_in_with_the_organisations_account_and_send_to_an_outsider() {
+    // The identity provider is another site, as Entra ID is: the sender session must still arrive.
+    let issuer = TestIssuer::start_on_another_site();
+    let receiver = SmtpReceiver::start();
+    let mut zegel = Zegel::new(receiver.address);
+    zegel.add_tenant("Zorg Noord", "zorg.example");
+    zegel.run_ok(&[
+        "admin",
+        "oidc",
+        "set",
+        "--domain",
+        "zorg.example",
+        "--issuer",
+        &issuer.url,
+        "--audience",
+        identity::CLIENT_ID,
+        "--user-claim",
+        "preferred_username",
+    ]);
+    zegel.serve();
+    let base = zegel.base.clone();
+    let staff = "arts@zorg.example";
+    let browser = Browser::start(&["--window-size=1100,1400"]).await;
+    browser.goto(&format!("{base}/lang/nl?back=/send")).await;
+    browser.goto(&format!("{base}/send")).await;
+    browser
+        .wait_for(
+            "document.getElementById('staff-email')",
+            "the staff's way in",
+        )
+        .await;
+    browser.type_into("#staff-email", staff).await;
+    browser.click("#staff-sign-in button").await;
+    browser
+        .wait_for(
+            "!document.getElementById('uploader')?.hidden && document.getElementById('uploader')",
+            "the compose step, without a code",
+        )
+        .await;
+    assert_eq!(
+        browser
+            .js(
+                "return document.getElementById('sender').innerText;",
+                vec![]
+            )
+            .await,
+        json!(staff)
+    );
+    assert_eq!(receiver.count_to(staff), 0, "no code was mailed");
+
+    // Staff send to anyone: an outsider, with a generated password, both notices, and the names.
+    browser.type_into("#to", "jan@elders.example").await;
+    browser
+        .type_into("#message", "Hierbij de uitslag van uw onderzoek.")
+        .await;
+    browser
+        .js(
+            r#"
+            const transfer = new DataTransfer();
+            transfer.items.add(new File(["%PDF-1.4\nuitslag\n%%EOF\n"], "uitslag.pdf", { type: "application/pdf" }));
+            const input = document.getElementById("files");
+            input.files = transfer.files;
+            input.dispatchEvent(new Event("change"));
+            return true;
+            "#,
+            vec![],
+        )
+        .await;
+    browser
+        .wait_for(
+            "document.querySelectorAll('#file-list li.done').length === 1",
+            "the uploaded file",
+        )
+        .await;
+    browser.click("#pw-generated").await;
+    for option in ["#confirm", "#notify_download", "#file_names"] {
+        browser.click(option).await;
+    }
+    browser.click("#send").await;
+    let preview = browser
+        .wait_for(
+            "document.getElementById('mail-preview')?.innerText",
+            "the preview",
+        )
+        .await;
     assert!(
-        notice.text.contains(&format!("{base}/m/")),
+        preview.as_str().unwrap().contains("uitslag.pdf"),
+        "the names, as chosen: {preview}"
+    );
+    browser.click("#start").await;
+    let password = browser
+        .wait_for(
+            "document.getElementById('summary-password')?.innerText",
+            "the summary with the password",
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .trim()
+        .to_owned();
+    browser.screenshot("send-staff-summary-nl").await;
+    browser.close().await;
+
+    // The confirmation; the notification names the file; no password travels by mail.
+    let confirmation = receiver.wait_for(staff, "Verzonden");
+    assert!(
+        confirmation.text.contains("jan@elders.example")
+            && confirmation.text.contains("uitslag.pdf"),
         "{}",
-        notice.text
+        confirmation.text
+    );
+    let notice = receiver.wait_for("jan@elders.example", "Beveiligd");
+    assert!(notice.text.contains("uitslag.pdf"), "{}", notice.text);
+    assert!(!notice.text.contains(&password));
+    // The outsider opens it with the password the sender passed on, and downloads: the sender hears.
+    let link = link_after(&notice.text, &format!("{base}/m/"));
+    let file = downloaded_file(&client(), &base, &link, &password).await;
+    assert_eq!(file, b"%PDF-1.4\nuitslag\n%%EOF\n");
+    let downloaded = receiver.wait_for(staff, "Gedownload");
+    assert!(
+        downloaded.text.contains("jan@elders.example") && downloaded.text.contains("uitslag.pdf"),
+        "{}",
+        downloaded.text
+    );
+    assert_eq!(
+        receiver.count_to("jan@elders.example"),
+        1,
+        "only the notification"
     );
 }
 

@@ -247,5 +247,6 @@ fn request(
         uploads: Vec::new(),
         confirm_to_sender: Some(state.confirm_to_sender),
         notify_on_download: Some(state.notify_on_download),
+        file_names_in_notification: None,
     })
 }

@@ -1,7 +1,8 @@
-//! An admin signs in to the admin page with the tenant's OpenID Connect issuer: the authorization code
-//! flow with PKCE (S256).
+//! Staff sign in with the tenant's OpenID Connect issuer, to the admin page or to `/send`: the
+//! authorization code flow with PKCE (S256). Each door has its own redirect URI, which the issuer binds
+//! to the code, and its own flow cookie; the admin page also asks for the admin role.
 //!
-//! [`start`] finds the issuer from the domain of the address the admin typed (the tenant's first trust
+//! [`start`] finds the issuer from the domain of the address typed (the tenant's first trust
 //! without a `--scope`, else its first), makes a random `state`, nonce and code verifier, stores their
 //! hashes for [`FLOW_TTL_MS`] (`zegel_store::admin_oidc_flows`) and answers where to send the browser and
 //! the verifier the browser keeps. [`finish`] takes the flow the `state` names (once), checks that the
@@ -41,15 +42,13 @@ pub enum Start {
 /// How a sign-in ended in [`finish`].
 #[derive(Debug)]
 pub enum Finish {
-    /// An admin of the tenant signed in.
-    Admin(User),
-    /// The issuer signed in someone without the admin role.
-    NotAdmin,
+    /// A user of the tenant signed in (with the role the issuer's claims or a grant gave them).
+    SignedIn(User),
     /// Anything else (logged).
     Failed,
 }
 
-/// Which of a tenant's `trusts` its admins sign in with: the first without a required scope (ID tokens
+/// Which of a tenant's `trusts` its staff sign in with: the first without a required scope (ID tokens
 /// carry none), else the first.
 fn sign_in_trust(trusts: &[TrustedIssuer]) -> Option<&TrustedIssuer> {
     trusts
@@ -58,7 +57,7 @@ fn sign_in_trust(trusts: &[TrustedIssuer]) -> Option<&TrustedIssuer> {
         .or(trusts.first())
 }
 
-/// Starts a sign-in for the admin `email`, whose browser comes back to `redirect_uri`.
+/// Starts a sign-in for `email`, whose browser comes back to `redirect_uri`.
 #[tracing::instrument(skip_all, err)]
 pub async fn start(
     state: &Services,
@@ -83,7 +82,7 @@ pub async fn start(
             tracing::warn!(
                 issuer = trust.issuer,
                 error = format!("{error:#}"),
-                "admin sign-in: cannot read the issuer's discovery document"
+                "sign-in: cannot read the issuer's discovery document"
             );
             return Ok(Start::Failed);
         }
@@ -151,7 +150,7 @@ pub async fn finish(
     client_secret: Option<&str>,
 ) -> Result<Finish, ServiceError> {
     let failed = |reason: &str| {
-        tracing::info!(reason, "admin sign-in with OpenID Connect failed");
+        tracing::info!(reason, "sign-in with OpenID Connect failed");
         Ok(Finish::Failed)
     };
     let now = state.now_ms();
@@ -194,14 +193,7 @@ pub async fn finish(
         Err(ServiceError::Unauthorized) => return failed("the ID token was refused"),
         Err(other) => return Err(other),
     };
-    if user.role != "admin" {
-        tracing::info!(
-            tenant = user.tenant_id,
-            "admin sign-in with OpenID Connect: the user is no admin"
-        );
-        return Ok(Finish::NotAdmin);
-    }
-    Ok(Finish::Admin(user))
+    Ok(Finish::SignedIn(user))
 }
 
 /// Ends the flow `flow_state` names without signing in (the issuer answered with an error).
@@ -225,7 +217,7 @@ mod tests {
     }
 
     #[test]
-    fn admins_sign_in_with_the_trust_meant_for_id_tokens() {
+    fn staff_sign_in_with_the_trust_meant_for_id_tokens() {
         let trust = |issuer: &str, scope: Option<&str>| TrustedIssuer {
             tenant_id: "t".into(),
             issuer: issuer.into(),
