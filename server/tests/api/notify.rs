@@ -428,8 +428,9 @@ async fn file_names_in_the_notification(server: TestServer) {
     };
     let files = [("uitslag-bloed.pdf", b"%PDF-1.4\n".repeat(200))];
     let meta = json!({"kind": "secure_files", "recipients": [{"email": "jan@elders.example"}],
-        "language": "nl", "file_names_in_notification": true});
-    assert_eq!(server.send(&meta, &files).await.status(), 201);
+        "language": "nl", "auth": {"level": "1fa"}, "file_names_in_notification": true});
+    let sent = server.send(&meta, &files).await;
+    assert_eq!(sent.status(), 201, "{}", sent.text().await.unwrap());
     server.link_for("jan@elders.example").await;
     let mail = mail_to(&server, "jan@elders.example");
     assert!(
@@ -442,7 +443,7 @@ async fn file_names_in_the_notification(server: TestServer) {
 
     // Not asked for: no names.
     let meta = json!({"kind": "secure_files", "recipients": [{"email": "piet@elders.example"}],
-        "language": "nl"});
+        "language": "nl", "auth": {"level": "1fa"}});
     assert_eq!(server.send(&meta, &files).await.status(), 201);
     server.link_for("piet@elders.example").await;
     let mail = mail_to(&server, "piet@elders.example");

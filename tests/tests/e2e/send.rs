@@ -12,7 +12,7 @@ use serde_json::json;
 use zegel_tests::browser::{AddinSetup, Browser};
 use zegel_tests::flaky::{FlakyProxy, PATTERNED_JS, patterned};
 use zegel_tests::identity::{self, TestIssuer};
-use zegel_tests::{SmtpReceiver, Zegel, client, link_after};
+use zegel_tests::{client, link_after};
 
 /// The citizen's file: 300 MB.
 const BIG: usize = 300 << 20;
@@ -282,25 +282,46 @@ async fn downloaded_file(
 async fn staff_sign_in_with_the_organisations_account_and_send_to_an_outsider() {
     // The identity provider is another site, as Entra ID is: the sender session must still arrive.
     let issuer = TestIssuer::start_on_another_site();
-    let receiver = SmtpReceiver::start();
-    let mut zegel = Zegel::new(receiver.address);
-    zegel.add_tenant("Zorg Noord", "zorg.example");
-    zegel.run_ok(&[
-        "admin",
-        "oidc",
-        "set",
-        "--domain",
-        "zorg.example",
-        "--issuer",
-        &issuer.url,
-        "--audience",
-        identity::CLIENT_ID,
-        "--user-claim",
-        "preferred_username",
-    ]);
-    zegel.serve();
-    let base = zegel.base.clone();
     let staff = "arts@zorg.example";
+    let setup = AddinSetup::start(staff, |zegel| {
+        zegel.run_ok(&[
+            "admin",
+            "oidc",
+            "set",
+            "--domain",
+            "zorg.example",
+            "--issuer",
+            &issuer.url,
+            "--audience",
+            identity::CLIENT_ID,
+            "--user-claim",
+            "preferred_username",
+        ]);
+    });
+    let receiver = &setup.receiver;
+    let base = setup.zegel.base.clone();
+    // An address whose organisation has no sign-in set up: back to /send, which says so.
+    let refused = client()
+        .get(format!("{base}/send/oidc/start?email=jan@elders.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 303);
+    assert_eq!(refused.headers()["location"], "/send?sso=unavailable");
+    let page = client()
+        .get(format!("{base}/send?sso=unavailable"))
+        .header("accept-language", "nl")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("niet ingesteld. Vraag hierboven een code aan."),
+        "{page}"
+    );
+
     let browser = Browser::start(&["--window-size=1100,1400"]).await;
     browser.goto(&format!("{base}/lang/nl?back=/send")).await;
     browser.goto(&format!("{base}/send")).await;
