@@ -291,6 +291,18 @@ impl Api {
         self.json("GET", &path, Body::None).await
     }
 
+    /// A sent message's conversation: the message and every reply, in order.
+    pub async fn conversation(
+        &self,
+        id: &str,
+    ) -> Result<zegel_core::conversation::Conversation, ApiError> {
+        let path = format!(
+            "/api/v1/messages/{}/conversation",
+            String::from(js_sys::encode_uri_component(id))
+        );
+        self.json("GET", &path, Body::None).await
+    }
+
     /// Blocks (`blocked`) or unblocks `target`; answers with the new status.
     pub async fn set_blocked(
         &self,

@@ -640,6 +640,12 @@ pub struct LogTexts {
     pub not_found: &'static str,
     /// Reload the status.
     pub refresh: &'static str,
+    /// The heading of the conversation (replies to the message), "Gesprek".
+    pub conversation: &'static str,
+    /// How the sender answers a reply.
+    pub answer_hint: &'static str,
+    /// A turn's files.
+    pub turn_files: &'static str,
     /// Before the expiry time.
     pub expires: &'static str,
     /// The content was destroyed (expired or deleted).
@@ -719,6 +725,9 @@ pub const LOG_NL: LogTexts = LogTexts {
     no_header: "Deze e-mail is niet met Zegel verstuurd: er is niets te volgen of te blokkeren.",
     not_found: "Zegel kent deze e-mail niet, of hij is door iemand anders verstuurd.",
     refresh: "Vernieuwen",
+    conversation: "Gesprek",
+    answer_hint: "Beantwoorden doet u met de knop in de e-mail over het antwoord.",
+    turn_files: "Bestanden:",
     expires: "Links verlopen op",
     destroyed: "De inhoud van deze e-mail bestaat niet meer (verlopen of verwijderd).",
     recipients: "Ontvangers",
@@ -753,6 +762,9 @@ pub const LOG_EN: LogTexts = LogTexts {
     no_header: "This e-mail was not sent with Zegel: there is nothing to track or block.",
     not_found: "Zegel does not know this e-mail, or someone else sent it.",
     refresh: "Refresh",
+    conversation: "Conversation",
+    answer_hint: "To answer, use the button in the e-mail about the reply.",
+    turn_files: "Files:",
     expires: "Links expire on",
     destroyed: "The content of this e-mail no longer exists (expired or deleted).",
     recipients: "Recipients",
@@ -787,6 +799,9 @@ pub const LOG_SV: LogTexts = LogTexts {
     no_header: "Det här e-postmeddelandet skickades inte med Zegel: det finns inget att följa eller blockera.",
     not_found: "Zegel känner inte till det här meddelandet, eller så skickades det av någon annan.",
     refresh: "Uppdatera",
+    conversation: "Konversation",
+    answer_hint: "Svara med knappen i mejlet om svaret.",
+    turn_files: "Filer:",
     expires: "Länkarna upphör",
     destroyed: "Innehållet i meddelandet finns inte längre (utgånget eller raderat).",
     recipients: "Mottagare",

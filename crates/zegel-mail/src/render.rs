@@ -197,6 +197,7 @@ pub fn notification_branded(n: &Notification<'_>, look: &Look<'_>) -> OutgoingEm
         text,
         html: Some(html),
         message_id: zegel_crypto::random_id(),
+        zegel_message: None,
     }
 }
 
@@ -318,6 +319,7 @@ pub fn password(
         ),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
+        zegel_message: None,
     }
 }
 
@@ -365,6 +367,7 @@ pub fn phone_request(
         ),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
+        zegel_message: None,
     }
 }
 
@@ -391,6 +394,7 @@ pub fn held_expired(
         text: format!("{text}\n\n{}\n", t.footer),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
+        zegel_message: None,
     }
 }
 
@@ -459,6 +463,7 @@ pub fn sender_confirmation(
         text: format!("{}\n\n{}\n", paragraphs.join("\n"), n.confirm_note),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
+        zegel_message: None,
     }
 }
 
@@ -505,6 +510,7 @@ pub fn download_notice(
         text: format!("{intro}\n\n{list}\n{}\n", t.footer),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
+        zegel_message: None,
     }
 }
 
@@ -577,6 +583,7 @@ fn simple_mail(
         text,
         html: Some(html),
         message_id: zegel_crypto::random_id(),
+        zegel_message: None,
     }
 }
 
@@ -671,6 +678,7 @@ pub fn verification_code(
         ),
         html: Some(html),
         message_id: zegel_crypto::random_id(),
+        zegel_message: None,
     }
 }
 

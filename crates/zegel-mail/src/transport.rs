@@ -28,6 +28,28 @@ pub struct OutgoingEmail {
     pub html: Option<String>,
     /// A unique id, used as the Message-ID so a retried send can be recognised as the same mail.
     pub message_id: String,
+    /// The `X-Zegel-Message` header: the sender's own message this mail is about, for the pane's read
+    /// mode (a reply's notice to the first message's sender names that message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zegel_message: Option<String>,
+}
+
+/// The `X-Zegel-Message` header (ids are random hex: nothing to encode).
+#[derive(Debug, Clone)]
+struct ZegelMessage(String);
+
+impl header::Header for ZegelMessage {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("X-Zegel-Message")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.trim().to_owned()))
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), self.0.clone())
+    }
 }
 
 /// A failed send.
@@ -294,6 +316,9 @@ fn build_message(email: &OutgoingEmail) -> Result<Message, SendError> {
         .to(to)
         .subject(email.subject.clone())
         .message_id(Some(format!("<{}@zegel>", email.message_id)));
+    if let Some(id) = &email.zegel_message {
+        builder = builder.header(ZegelMessage(id.clone()));
+    }
     if let Some(reply_to) = &email.reply_to {
         builder = builder.reply_to(
             reply_to

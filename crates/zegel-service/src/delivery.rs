@@ -40,6 +40,9 @@ pub struct NotifySpec {
     pub uploader: Option<(String, usize)>,
     /// The files' names and sizes, listed in the notification when the sender chose so.
     pub files: Vec<(String, u64)>,
+    /// A reply: its conversation's first message and that message's sender, whose notice carries the
+    /// message's id (`X-Zegel-Message`) for the pane's read mode.
+    pub conversation: Option<(String, String)>,
 }
 
 impl NotifySpec {
@@ -60,19 +63,27 @@ impl NotifySpec {
                 },
                 &look,
             ),
-            (Purpose::Reply, Some((author, count))) => render::reply_received(
-                &render::ReceivedMail {
-                    language: self.language,
-                    uploader: author,
-                    count: *count,
-                    link,
-                    expires_at: self.expires_at,
-                    timezone: &state.site.timezone,
-                    from: &from,
-                    to,
-                },
-                &look,
-            ),
+            (Purpose::Reply, Some((author, count))) => {
+                let mut mail = render::reply_received(
+                    &render::ReceivedMail {
+                        language: self.language,
+                        uploader: author,
+                        count: *count,
+                        link,
+                        expires_at: self.expires_at,
+                        timezone: &state.site.timezone,
+                        from: &from,
+                        to,
+                    },
+                    &look,
+                );
+                if let Some((root_id, root_sender)) = &self.conversation
+                    && root_sender.eq_ignore_ascii_case(to)
+                {
+                    mail.zegel_message = Some(root_id.clone());
+                }
+                mail
+            }
             (Purpose::Received, Some((uploader, count))) => render::files_received(
                 &render::ReceivedMail {
                     language: self.language,
@@ -304,6 +315,7 @@ pub async fn supply_phones(
             purpose: Purpose::Message,
             uploader: None,
             files: content.listed_files,
+            conversation: None,
         };
         let all: Vec<(String, String)> = recipients
             .iter()

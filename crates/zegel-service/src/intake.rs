@@ -209,6 +209,8 @@ pub struct ReplyOrigin {
     pub author_email: String,
     /// The most replies the conversation may have.
     pub max_replies: i64,
+    /// Who sent the conversation's first message (their notice names it for the pane's read mode).
+    pub root_sender: String,
 }
 
 /// Where received files come from (a `received` message's origin).
@@ -464,6 +466,10 @@ pub async fn store(
         });
     }
     let spec = NotifySpec {
+        conversation: origin
+            .reply
+            .as_ref()
+            .map(|r| (r.root_id.clone(), r.root_sender.clone())),
         files: content.listed_files.clone(),
         language: request.language,
         kind: request.kind,

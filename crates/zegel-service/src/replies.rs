@@ -217,6 +217,7 @@ pub async fn reply(
             author_recipient_id: author.recipient_id.clone(),
             author_email: author.email.clone(),
             max_replies: i64::from(settings.replies.max_per_conversation),
+            root_sender: root.sender_email.clone(),
         }),
         ..Origin::default()
     };

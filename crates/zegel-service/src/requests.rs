@@ -593,6 +593,7 @@ pub async fn judge_pending(state: &Services) -> anyhow::Result<usize> {
                     purpose: Purpose::Received,
                     uploader: Some((pending.from_email.clone(), files.len())),
                     files: Vec::new(),
+                    conversation: None,
                 };
                 let everyone: Vec<(String, String)> =
                     zegel_store::tracking::recipients(&state.db, &pending.message_id)

@@ -1,6 +1,7 @@
 //! Replying securely in Chromium: the patient answers a secure message with a text and a file, the
 //! doctor reads the reply after proving their address and answers, and the patient reads the answer;
-//! "Gesprek" shows the three turns in order on both sides.
+//! "Gesprek" shows the three turns in order on both sides, and in the pane's read mode on the notice of
+//! the reply in the doctor's Outlook.
 
 use serde_json::{Value, json};
 use zegel_tests::browser::{AddinSetup, Browser};
@@ -202,4 +203,50 @@ async fn a_conversation_of_three_turns_reads_in_order_on_both_sides() {
         .await
         .unwrap();
     assert_eq!(conversation["turns"].as_array().unwrap().len(), 3);
+
+    // In Outlook, the doctor opens the notice of the reply with the read-mode pane: it names the
+    // doctor's own message, and the pane shows the conversation first.
+    let raw = String::from_utf8_lossy(&notice.raw).into_owned();
+    let headers = raw.split("\r\n\r\n").next().unwrap().to_owned() + "\r\n";
+    assert!(
+        headers
+            .lines()
+            .any(|l| l.eq_ignore_ascii_case(&format!("x-zegel-message: {id}"))),
+        "{headers}"
+    );
+    setup.site.set_scenario(&json!({
+        "mode": "read",
+        "language": "nl-NL",
+        "subject": notice.subject,
+        "internetHeaders": headers,
+        "roaming": {"zegelToken": setup.token},
+    }));
+    let pane = Browser::start(&["--window-size=400,900"]).await;
+    pane.goto(&format!("{base}/addin/logblock.html")).await;
+    let shown = pane
+        .wait_for(
+            "document.querySelectorAll('#conversation li').length === 3 && Array.from(document.querySelectorAll('#conversation li .turn-text')).map(t => t.innerText)",
+            "the conversation in the pane",
+        )
+        .await;
+    assert_eq!(
+        shown,
+        json!([
+            "Beste Jan,\n\nDe uitslag is binnen: alles in orde.",
+            "Dank u wel. Hierbij mijn medicijnlijst.",
+            "Ontvangen. Tot donderdag om 10:00."
+        ])
+    );
+    let text = pane
+        .js(
+            "return document.getElementById('conversation').innerText;",
+            vec![],
+        )
+        .await;
+    assert!(
+        text.as_str().unwrap().contains("medicijnlijst.pdf"),
+        "{text}"
+    );
+    pane.screenshot("conversation-pane").await;
+    pane.close().await;
 }

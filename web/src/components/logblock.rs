@@ -1,7 +1,8 @@
 //! The read-mode pane, "log & block": opened on a sent item, it finds the message from the item's
 //! `X-Zegel-Message` header, shows what happened to it per recipient and file, and blocks or unblocks
 //! recipients, files or the whole message (seed 001 ch. 5). Every change is the server's answer to a
-//! block or unblock, so the pane never shows a state the server does not hold.
+//! block or unblock, so the pane never shows a state the server does not hold. Opened on the notice of
+//! a reply (which names the sender's first message), it shows the conversation, "Gesprek", first.
 
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
@@ -9,6 +10,7 @@ use yew::prelude::*;
 use crate::components::icon::{Icon, icon};
 
 use zegel_core::api::{BlockTarget, MessageStatus};
+use zegel_core::conversation::Turn;
 
 use crate::api::{Api, ApiError};
 use crate::components::signin::SignIn;
@@ -44,6 +46,8 @@ struct Handles {
     menu: UseStateHandle<Option<String>>,
     busy: UseStateHandle<bool>,
     sso: UseStateHandle<SingleSignOn>,
+    /// The message and its replies, when it has any.
+    turns: UseStateHandle<Vec<Turn>>,
 }
 
 /// The log & block pane.
@@ -59,6 +63,7 @@ pub fn LogBlock() -> Html {
         menu: use_state(|| None),
         busy: use_state(|| false),
         sso: use_state(SingleSignOn::default),
+        turns: use_state(Vec::new),
     };
     {
         let h = h.clone();
@@ -182,6 +187,14 @@ async fn sign_in(h: Handles, token: String) {
 async fn load(h: &Handles, texts: &'static Texts, api: Api, id: &str) {
     match api.message_status(id).await {
         Ok(status) => {
+            // The conversation is an addition: without it (an older server) the status still shows.
+            let turns = api
+                .conversation(id)
+                .await
+                .map(|c| c.turns)
+                .unwrap_or_default();
+            h.turns
+                .set(if turns.len() > 1 { turns } else { Vec::new() });
             h.status.set(Some(status));
             h.api.set(Some(api));
             h.view.set(View::Ready);
@@ -280,6 +293,9 @@ fn ready(h: &Handles, status: &MessageStatus) -> Html {
             if let Some(error) = &*h.error {
                 <p class="hint error" id="lb-error" role="alert">{ error.clone() }</p>
             }
+            if !h.turns.is_empty() {
+                { conversation(&h.turns, texts) }
+            }
             <section class="status-section" aria-labelledby="recipients-heading">
                 <div class="section-head">
                     <h2 id="recipients-heading">{ log.recipients }</h2>
@@ -370,6 +386,41 @@ fn ready(h: &Handles, status: &MessageStatus) -> Html {
                 <button type="button" id="refresh" onclick={refresh(h)}>{ log.refresh }</button>
             </div>
         </div>
+    }
+}
+
+/// "Gesprek": the message and its replies, oldest first, each with who wrote it, when, its text and
+/// its files' names.
+fn conversation(turns: &[Turn], texts: &'static Texts) -> Html {
+    let log = texts.log;
+    html! {
+        <section class="status-section" aria-labelledby="conversation-heading">
+            <div class="section-head">
+                <h2 id="conversation-heading">{ log.conversation }</h2>
+            </div>
+            <ol class="status-list conversation" id="conversation">
+                { for turns.iter().map(|turn| html! {
+                    <li data-turn={turn.id.clone()}>
+                        <div class="what">
+                            <span class="name">{ turn.from.clone() }</span>
+                            <span class="badge">{ when(&turn.at, texts.language) }</span>
+                            if let Some(text) = &turn.text {
+                                <p class="turn-text">{ text.clone() }</p>
+                            }
+                            if !turn.files.is_empty() {
+                                <p class="hint">{ log.turn_files }{" "}{
+                                    turn.files.iter()
+                                        .map(|f| format!("{} ({})", f.name, zegel_core::format::size(texts.language, f.size)))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                }</p>
+                            }
+                        </div>
+                    </li>
+                }) }
+            </ol>
+            <p class="hint" id="answer-hint">{ log.answer_hint }</p>
+        </section>
     }
 }
 
