@@ -47,6 +47,8 @@ pub struct Outbox {
     pub hostname: String,
     /// See `hostname`.
     pub mail_from: String,
+    /// How long a claim holds a job ([`LEASE_MS`]); renewed every third of it while a send lasts.
+    pub lease_ms: i64,
 }
 
 impl Outbox {
@@ -78,7 +80,8 @@ pub enum Payload {
 
 /// After this many attempts (about two days with the backoff below) a job is given up.
 pub const MAX_ATTEMPTS: i64 = 30;
-const LEASE_MS: i64 = 5 * 60 * 1000;
+/// How long a worker's claim on a job lasts unless renewed.
+pub const LEASE_MS: i64 = 5 * 60 * 1000;
 /// Jobs of one batch sent at the same time (lettre's pool keeps up to ten relay connections).
 const CONCURRENCY: usize = 8;
 
@@ -154,7 +157,7 @@ pub async fn run_once(state: &Outbox) -> anyhow::Result<usize> {
     let mut handled = 0;
     loop {
         let now = state.now_ms();
-        let jobs = outbox::claim_due(&state.db, now, LEASE_MS, 16).await?;
+        let jobs = outbox::claim_due(&state.db, now, state.lease_ms, 16).await?;
         if jobs.is_empty() {
             return Ok(handled);
         }
@@ -179,7 +182,38 @@ pub(crate) fn taken_over(written: bool, job: &outbox::ClaimedJob) {
     }
 }
 
-async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> {
+/// Runs `work` (a send) while keeping `job`'s lease: renewed every third of the lease between polls
+/// of `work`, never at the same time as a write that uses the lease as its token. `None` when another
+/// instance took the job over meanwhile (the send is then dropped; that instance sends it).
+async fn leased<F: std::future::Future>(
+    state: &Outbox,
+    job: &mut outbox::ClaimedJob,
+    work: F,
+) -> anyhow::Result<Option<F::Output>> {
+    let mut work = std::pin::pin!(work);
+    let period = Duration::from_millis((state.lease_ms / 3).max(1) as u64);
+    let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        tokio::select! {
+            output = &mut work => return Ok(Some(output)),
+            _ = renewal.tick() => {
+                if !outbox::renew(&state.db, job, state.now_ms(), state.lease_ms).await? {
+                    taken_over(false, job);
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
+async fn process(state: &Outbox, mut job: outbox::ClaimedJob) -> anyhow::Result<()> {
+    // A job that waited behind others of its batch renews first, so its send starts with a whole lease.
+    if job.lease_until - state.now_ms() < state.lease_ms / 2
+        && !outbox::renew(&state.db, &mut job, state.now_ms(), state.lease_ms).await?
+    {
+        taken_over(false, &job);
+        return Ok(());
+    }
     let payload = match open_payload(&state.keys, &job.id, &job.sealed_payload) {
         Ok(payload) => payload,
         Err(error) => {
@@ -192,24 +226,27 @@ async fn process(state: &Outbox, job: outbox::ClaimedJob) -> anyhow::Result<()> 
         }
     };
     // What was tried and how it ended, without the content: (permanent, message) on failure.
-    let outcome: Result<(), (bool, String)> = match &payload {
-        Payload::Email(email) => state
-            .mailer
-            .send(email)
-            .await
-            .map_err(|e| (e.permanent, e.message)),
-        Payload::Sms(sms) => state
-            .sms
-            .send(sms)
-            .await
-            .map_err(|e| (e.permanent, e.message)),
+    let sent: Option<Result<(), (bool, String)>> = match &payload {
+        Payload::Email(email) => leased(state, &mut job, state.mailer.send(email))
+            .await?
+            .map(|r| r.map_err(|e| (e.permanent, e.message))),
+        Payload::Sms(sms) => leased(state, &mut job, state.sms.send(sms))
+            .await?
+            .map(|r| r.map_err(|e| (e.permanent, e.message))),
         // Relay outcomes are per recipient (part of the envelope may be refused): the relay settles its job.
         Payload::Relay(relay) => return relay::process(state, &job, relay).await,
-        Payload::Dsn { to, raw } => state
-            .mailer
-            .send_raw(None, std::slice::from_ref(to), raw.as_bytes())
-            .await
-            .map_err(|e| (e.permanent, e.message)),
+        Payload::Dsn { to, raw } => leased(
+            state,
+            &mut job,
+            state
+                .mailer
+                .send_raw(None, std::slice::from_ref(to), raw.as_bytes()),
+        )
+        .await?
+        .map(|r| r.map_err(|e| (e.permanent, e.message))),
+    };
+    let Some(outcome) = sent else {
+        return Ok(());
     };
     match outcome {
         Ok(()) => {

@@ -130,6 +130,7 @@ impl Services {
                 .unwrap_or("zegel")
                 .to_owned(),
             mail_from: self.site.mail_from.clone(),
+            lease_ms: zegel_outbox::LEASE_MS,
         }
     }
 }

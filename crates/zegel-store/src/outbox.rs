@@ -95,6 +95,26 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> DbResult
         .collect()
 }
 
+/// Extends `job`'s lease to `now + lease_ms` while its claim still holds it, and makes the new lease end
+/// the claim's fencing token; answers whether it did (`false`: another instance took the job over).
+pub async fn renew(db: &Db, job: &mut ClaimedJob, now: i64, lease_ms: i64) -> DbResult<bool> {
+    let lease_until = now + lease_ms;
+    if lease_until <= job.lease_until {
+        return Ok(true);
+    }
+    let done = sqlx::query("UPDATE outbox SET lease_until = $1 WHERE id = $2 AND lease_until = $3")
+        .bind(lease_until)
+        .bind(&job.id)
+        .bind(job.lease_until)
+        .execute(&db.pool)
+        .await?;
+    let renewed = done.rows_affected() == 1;
+    if renewed {
+        job.lease_until = lease_until;
+    }
+    Ok(renewed)
+}
+
 /// Removes a job that was done, if `job`'s claim still holds it; answers whether it did.
 pub async fn complete(db: &Db, job: &ClaimedJob) -> DbResult<bool> {
     let done = sqlx::query("DELETE FROM outbox WHERE id = $1 AND lease_until = $2")

@@ -90,6 +90,56 @@ async fn outage(server: TestServer) {
 }
 on_both!(outbox_survives_a_relay_outage, outage);
 
+/// A send that outlasts its lease keeps the job: the worker renews the lease while it waits on the
+/// relay, so another instance whose clock passed the first lease end does not claim it, and the
+/// recipient gets the mail once.
+async fn renewed_lease(server: TestServer) {
+    use tokio::net::{TcpListener, TcpStream};
+    let receiver = zegel_tests::SmtpReceiver::start();
+    // The relay answers only after three seconds (a slow smart host).
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let target = receiver.address;
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                if let Ok(mut outbound) = TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    let mut slow = server.state.clone();
+    slow.mailer = Arc::new(Mailer::relay("127.0.0.1", port, None).unwrap());
+    let mut outbox = slow.outbox();
+    outbox.lease_ms = 600;
+
+    server.send(&secure_message("jan@example.nl"), &[]).await;
+    let worker = tokio::spawn(async move { zegel_outbox::run_once(&outbox).await.unwrap() });
+    // Once the worker holds the job, the shared clock passes the first lease's end, and another
+    // instance looks for due jobs.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.count("outbox WHERE lease_until IS NOT NULL").await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker claims the job"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    server.clock.advance(SignedDuration::from_secs(1));
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let now = server.state.now_ms();
+    let stolen = zegel_store::outbox::claim_due(&server.state.db, now, 600, 100)
+        .await
+        .unwrap();
+    assert!(stolen.is_empty(), "the renewed lease holds: {stolen:?}");
+    assert_eq!(worker.await.unwrap(), 1);
+    assert_eq!(server.count("outbox").await, 0, "finished by its claim");
+    assert_eq!(receiver.count_to("jan@example.nl"), 1);
+}
+on_both!(a_long_send_renews_its_lease, renewed_lease);
+
 async fn at_rest(server: TestServer) {
     let mut meta = secure_message("jan@example.nl");
     meta["subject"] = json!("Onderwerp-ZX81");
@@ -244,6 +294,30 @@ async fn fenced_outbox(server: TestServer) {
         1,
         "the first claim changed nothing"
     );
+    // The new claim renews its lease while it works: the renewed lease is its token from then on, and
+    // nobody claims the job while it lasts; the old claim cannot renew.
+    let mut second = second;
+    let old_token = second.clone();
+    assert!(
+        outbox::renew(db, &mut second, later + 5 * minute / 2, minute)
+            .await
+            .unwrap()
+    );
+    assert_eq!(second.lease_until, later + 7 * minute / 2);
+    let mut first = first;
+    assert!(
+        !outbox::renew(db, &mut first, later + 3 * minute, minute)
+            .await
+            .unwrap()
+    );
+    let during = outbox::claim_due(db, later + 3 * minute, minute, 100)
+        .await
+        .unwrap();
+    assert!(
+        during.iter().all(|j| j.id != "fenced-job"),
+        "the renewed lease holds"
+    );
+    assert!(!outbox::complete(db, &old_token).await.unwrap());
     assert!(outbox::complete(db, &second).await.unwrap());
     assert_eq!(server.count("outbox").await, 0);
 }
