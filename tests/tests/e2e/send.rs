@@ -3,7 +3,7 @@
 //! notification as the recipient will, starts the transaction and gets the summary; the organisation's
 //! address receives every byte, an outside address is refused. A staff member signs in with the
 //! organisation's account (no code), sends to an outsider with a generated password, and gets the
-//! confirmation and the download mail. The first step also in Swedish.
+//! confirmation and the download mail. A citizen sends in Swedish on a phone, step by step.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -431,8 +431,27 @@ async fn staff_sign_in_with_the_organisations_account_and_send_to_an_outsider() 
     );
 }
 
+/// No English word of the page's own on a Swedish page.
+async fn assert_swedish(browser: &Browser, step: &str) {
+    let text = browser
+        .js("return document.querySelector('main').innerText;", vec![])
+        .await;
+    let text = text.as_str().unwrap().to_lowercase();
+    for english in [
+        "send", "your", "the", "code", "name", "email", "password", "files", "start", "preview",
+        "options", "days", "new",
+    ] {
+        assert!(
+            !text
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == english),
+            "{english:?} on the Swedish {step}:\n{text}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_first_step_reads_well_in_swedish() {
+async fn a_citizen_sends_in_swedish_on_a_phone() {
     let setup = AddinSetup::start("arts@zorg.example", |_| {});
     let base = setup.zegel.base.clone();
     let browser = Browser::phone(390).await;
@@ -442,17 +461,62 @@ async fn the_first_step_reads_well_in_swedish() {
         .wait_for("document.getElementById('email')", "the contact step")
         .await;
     browser.assert_fits("the contact step", "sv").await;
-    let text = browser
-        .js("return document.querySelector('main').innerText;", vec![])
+    assert_swedish(&browser, "contact step").await;
+    browser.type_into("#name", "Sven Svensson").await;
+    browser.type_into("#email", "sven@example.se").await;
+    browser.click("form[action='/send/challenge'] button").await;
+    browser
+        .wait_for("document.getElementById('code')", "the code step")
         .await;
-    let text = text.as_str().unwrap().to_lowercase();
-    for english in ["send", "your", "the", "code", "name", "email"] {
-        assert!(
-            !text
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| w == english),
-            "{english:?} on the Swedish page:\n{text}"
-        );
-    }
+    assert_swedish(&browser, "code step").await;
+    let code = code_in(&setup, "sven@example.se");
+    browser.type_into("#code", &code).await;
+    browser.click("form[action='/send/verify'] button").await;
+    browser
+        .wait_for(
+            "!document.getElementById('uploader')?.hidden && document.getElementById('uploader')",
+            "the compose step",
+        )
+        .await;
+    browser.assert_fits("the compose step", "sv").await;
+    assert_swedish(&browser, "compose step").await;
+    browser.type_into("#to", "wmo@zorg.example").await;
+    browser.type_into("#message", "Här är min ansökan.").await;
+    browser
+        .js(
+            r#"
+            const transfer = new DataTransfer();
+            transfer.items.add(new File(["%PDF-1.4\nansokan\n%%EOF\n"], "ansokan.pdf", { type: "application/pdf" }));
+            const input = document.getElementById("files");
+            input.files = transfer.files;
+            input.dispatchEvent(new Event("change"));
+            return true;
+            "#,
+            vec![],
+        )
+        .await;
+    browser
+        .wait_for(
+            "document.querySelectorAll('#file-list li.done').length === 1",
+            "the uploaded file",
+        )
+        .await;
+    browser.screenshot("send-compose-sv").await;
+    browser.click("#send").await;
+    browser
+        .wait_for("document.getElementById('mail-preview')", "the preview")
+        .await;
+    assert_swedish(&browser, "preview").await;
+    browser.click("#start").await;
+    browser
+        .wait_for(
+            "document.getElementById('summary-recipients')",
+            "the summary",
+        )
+        .await;
+    browser.assert_fits("the summary", "sv").await;
+    assert_swedish(&browser, "summary").await;
+    browser.screenshot("send-summary-sv").await;
     browser.close().await;
+    setup.receiver.wait_for("wmo@zorg.example", "");
 }
