@@ -52,7 +52,15 @@ fn crypto() -> anyhow::Result<()> {
     if !output.status.success() {
         bail!("the throughput example failed");
     }
-    print!("{}", String::from_utf8_lossy(&output.stdout));
+    let ours = String::from_utf8_lossy(&output.stdout).into_owned();
+    print!("{ours}");
+    // The figure on the wall clock (the last line's `encrypt_mb_s`), for the ratio to OpenSSL's.
+    let figure = |name: &str| -> Option<f64> {
+        ours.lines()
+            .rev()
+            .flat_map(str::split_whitespace)
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+    };
     // OpenSSL's own AES-256-GCM on 64 KiB blocks (the chunk size), one core, as the reference.
     match Command::new("openssl")
         .args([
@@ -78,7 +86,16 @@ fn crypto() -> anyhow::Result<()> {
                     .last()
                     .and_then(|v| v.trim_end_matches('k').parse().ok())
                     .unwrap_or(0.0);
-                println!("openssl_aes_256_gcm_mb_s={:.0}", kbytes * 1000.0 / 1e6);
+                let openssl = kbytes * 1000.0 / 1e6;
+                println!("openssl_aes_256_gcm_mb_s={openssl:.0}");
+                if openssl > 0.0 {
+                    for name in ["encrypt_mb_s", "decrypt_mb_s"] {
+                        if let Some(value) = figure(name) {
+                            let label = name.trim_end_matches("_mb_s");
+                            println!("{label}_vs_openssl={:.2}", value / openssl);
+                        }
+                    }
+                }
             }
         }
         _ => println!("openssl speed: not available"),
