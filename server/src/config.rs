@@ -177,6 +177,9 @@ pub struct Config {
     /// How often received files that wait for an unreachable clamd are tried again
     /// (`ZEGEL_SCAN_RETRY_SECS`, default 30).
     pub scan_retry: std::time::Duration,
+    /// How long an instance's claim on an outbox job lasts unless renewed (`ZEGEL_OUTBOX_LEASE_SECS`,
+    /// default 300): after a crash, another instance takes the job over once it ran out.
+    pub outbox_lease: std::time::Duration,
     /// The time zone dates in e-mails and pages are shown in.
     pub timezone: String,
     /// How the content filter reads pictures and scanned pages (`ZEGEL_OCR`): none set means
@@ -602,6 +605,17 @@ impl Config {
             },
             |interval| interval.as_secs().to_string(),
         )?;
+        let outbox_lease = src.value(
+            "ZEGEL_OUTBOX_LEASE_SECS",
+            || std::time::Duration::from_millis(zegel_outbox::LEASE_MS as u64),
+            |text| match text.parse::<u64>() {
+                Ok(secs) if (3..=3600).contains(&secs) => Ok(std::time::Duration::from_secs(secs)),
+                _ => Err(format!(
+                    "'{text}' is not a number of seconds from 3 to 3600"
+                )),
+            },
+            |lease| lease.as_secs().to_string(),
+        )?;
         let timezone = src.value(
             "ZEGEL_TIMEZONE",
             || "Europe/Amsterdam".to_owned(),
@@ -730,6 +744,7 @@ impl Config {
             max_upload_bytes,
             clamd,
             scan_retry,
+            outbox_lease,
             timezone,
             ocr,
             data_dir,

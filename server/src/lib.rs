@@ -186,6 +186,7 @@ pub async fn build_state_with_clock(
     let ocr = zegel_service::scan::Ocr::configure(config.ocr)
         .map_err(|error| anyhow::anyhow!("ZEGEL_OCR=tesseract: {error}"))?;
     let clamd = config.clamd.clone().map(zegel_service::malware::Clamd::new);
+    let outbox_lease_ms = i64::try_from(config.outbox_lease.as_millis()).unwrap_or(i64::MAX);
     Ok(AppState {
         config: Arc::new(config),
         services: zegel_service::Services {
@@ -202,6 +203,7 @@ pub async fn build_state_with_clock(
             readers: zegel_service::scan::Sandbox::current(ocr),
             password_budget: Arc::new(zegel_vault::PasswordBudget::for_this_machine()),
             clamd,
+            outbox_lease_ms,
         },
     })
 }

@@ -104,6 +104,13 @@ pub(crate) fn ensure_for_tests() -> anyhow::Result<()> {
             );
         }
     }
+    // The fault test runs several instances behind a real load balancer.
+    if !std::path::Path::new(NGINX).exists() {
+        apt_install(&["nginx"])?;
+        if !std::path::Path::new(NGINX).exists() {
+            bail!("nginx was installed but {NGINX} is missing");
+        }
+    }
     // The gateway's end-to-end test uses Python's smtplib as a second, independent SMTP client.
     if !has_python3() {
         apt_install(&["python3"])?;
@@ -113,6 +120,9 @@ pub(crate) fn ensure_for_tests() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The load balancer of the fault test (Debian's nginx).
+pub(crate) const NGINX: &str = "/usr/sbin/nginx";
 
 fn has_python3() -> bool {
     std::process::Command::new("python3")

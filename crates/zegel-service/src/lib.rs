@@ -104,6 +104,8 @@ pub struct Services {
     /// The malware scanner received files pass before anyone can download them; `None` (the embedded
     /// default) delivers them unscanned, as the admin page says.
     pub clamd: Option<malware::Clamd>,
+    /// How long the outbox worker's claim on a job lasts unless renewed (Unix ms).
+    pub outbox_lease_ms: i64,
 }
 
 impl Services {
@@ -130,7 +132,7 @@ impl Services {
                 .unwrap_or("zegel")
                 .to_owned(),
             mail_from: self.site.mail_from.clone(),
-            lease_ms: zegel_outbox::LEASE_MS,
+            lease_ms: self.outbox_lease_ms,
         }
     }
 }

@@ -6,6 +6,7 @@ mod support;
 
 mod audit;
 mod blocking;
+mod cluster;
 mod edges;
 mod file_names;
 mod flow;

@@ -153,7 +153,7 @@ impl Drop for TestServer {
 }
 
 /// A fresh PostgreSQL database for one test, or None when PostgreSQL is not configured.
-async fn fresh_postgres_database() -> Option<String> {
+pub(crate) async fn fresh_postgres_database() -> Option<String> {
     let Ok(admin_url) = std::env::var("ZEGEL_TEST_POSTGRES_URL") else {
         assert!(
             std::env::var("ZEGEL_TEST_REQUIRE_POSTGRES").is_err(),
