@@ -173,6 +173,29 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         &[(String::new(), figures.downloads as f64)],
     );
     family(
+        "zegel_notifications",
+        "gauge",
+        "Recipients' notifications: handed to the relay, or refused by it for good.",
+        &[
+            ("{state=\"sent\"}".to_owned(), figures.notified as f64),
+            (
+                "{state=\"failed\"}".to_owned(),
+                figures.notify_failed as f64,
+            ),
+        ],
+    );
+    family(
+        "zegel_received_files",
+        "gauge",
+        "Deliveries of received files by the malware scanner's verdict.",
+        &figures
+            .scans
+            .iter()
+            .filter(|(scan, _)| scan.bytes().all(|b| b.is_ascii_lowercase()))
+            .map(|(scan, n)| (format!("{{scan=\"{scan}\"}}"), *n as f64))
+            .collect::<Vec<_>>(),
+    );
+    family(
         "zegel_uploads_open",
         "gauge",
         "Resumable uploads not yet used by a message.",

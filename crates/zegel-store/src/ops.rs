@@ -25,6 +25,12 @@ pub struct Figures {
     pub downloads: i64,
     /// Resumable uploads not yet used by a message.
     pub open_uploads: i64,
+    /// Notifications delivered to the relay, and those it refused for good (recipients' state).
+    pub notified: i64,
+    /// See `notified`.
+    pub notify_failed: i64,
+    /// Received files by the malware scanner's verdict (`clean`, `pending`, `infected`, `unscanned`).
+    pub scans: Vec<(String, i64)>,
 }
 
 /// Reads the figures.
@@ -51,7 +57,23 @@ pub async fn figures(db: &Db) -> DbResult<Figures> {
         .fetch_one(&db.pool)
         .await?
         .try_get("n")?;
+    let recipients = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN notified_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS notified,
+                COALESCE(SUM(CASE WHEN delivery_failed <> 0 THEN 1 ELSE 0 END), 0) AS failed
+         FROM recipients",
+    )
+    .fetch_one(&db.pool)
+    .await?;
+    let scans = sqlx::query("SELECT scan, COUNT(*) AS n FROM received GROUP BY scan")
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get("scan")?, row.try_get("n")?)))
+        .collect::<DbResult<Vec<(String, i64)>>>()?;
     Ok(Figures {
+        notified: recipients.try_get("notified")?,
+        notify_failed: recipients.try_get("failed")?,
+        scans,
         outbox_pending: outbox.try_get("pending")?,
         outbox_dead: outbox.try_get("dead")?,
         outbox_oldest_at: outbox.try_get("oldest")?,

@@ -93,6 +93,9 @@ async fn readiness_and_metrics(backend: Backend) {
         "zegel_outbox_oldest_pending_seconds 0",
         "zegel_downloads_total 0",
         "zegel_uploads_open 0",
+        "zegel_notifications{state=\"sent\"} 1",
+        "zegel_notifications{state=\"failed\"} 0",
+        "# TYPE zegel_received_files gauge",
     ] {
         assert!(text.lines().any(|l| l == line), "{line:?} in:\n{text}");
     }
