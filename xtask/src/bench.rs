@@ -1,4 +1,4 @@
-//! `cargo xtask bench [crypto|upload|dlp|ocr|pane|gateway]`: figures, not tests. Each figure is printed next to the
+//! `cargo xtask bench [crypto|upload|dlp|ocr|pane|gateway|cluster]`: figures, not tests. Each figure is printed next to the
 //! reference it is judged against, measured in the same run on the same machine.
 
 use std::path::Path;
@@ -11,7 +11,9 @@ use crate::{build_zegel, root, run_cmd, target_dir};
 
 /// Runs the named benchmarks (all by default).
 pub(crate) fn main(args: &[String]) -> anyhow::Result<()> {
-    let all = ["crypto", "upload", "dlp", "ocr", "pane", "gateway"];
+    let all = [
+        "crypto", "upload", "dlp", "ocr", "pane", "gateway", "cluster",
+    ];
     let chosen: Vec<&str> = if args.is_empty() {
         all.to_vec()
     } else {
@@ -25,6 +27,7 @@ pub(crate) fn main(args: &[String]) -> anyhow::Result<()> {
             "ocr" => ocr()?,
             "pane" => pane()?,
             "gateway" => gateway()?,
+            "cluster" => crate::cluster_bench::run()?,
             other => bail!(
                 "unknown benchmark '{other}'; choose from {}",
                 all.join(", ")
@@ -279,7 +282,7 @@ fn upload() -> anyhow::Result<()> {
 }
 
 /// Starts `zegel serve` and waits until it accepts connections on `port`.
-fn start_server(mut serve: Command, port: u16) -> anyhow::Result<std::process::Child> {
+pub(crate) fn start_server(mut serve: Command, port: u16) -> anyhow::Result<std::process::Child> {
     let mut server = serve.stdout(Stdio::null()).spawn()?;
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -293,7 +296,7 @@ fn start_server(mut serve: Command, port: u16) -> anyhow::Result<std::process::C
 }
 
 /// The peak resident set (VmHWM) of a process in KiB, 0 when unknown.
-fn peak_rss_kib(pid: u32) -> u64 {
+pub(crate) fn peak_rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
@@ -306,11 +309,11 @@ fn peak_rss_kib(pid: u32) -> u64 {
 
 /// A minimal tus client over plain HTTP/1.1 (one connection per request), reading the file in 1 MiB
 /// pieces so the client's own memory stays small.
-struct Tus<'a> {
-    port: u16,
-    token: String,
-    source: &'a Path,
-    size: u64,
+pub(crate) struct Tus<'a> {
+    pub(crate) port: u16,
+    pub(crate) token: String,
+    pub(crate) source: &'a Path,
+    pub(crate) size: u64,
 }
 
 /// The size of every PATCH.
@@ -319,7 +322,7 @@ const PATCH_BYTES: u64 = 8 * 1024 * 1024;
 impl Tus<'_> {
     /// Creates an upload, sends the file in 8 MiB PATCHes (each from the offset the last answer gave)
     /// and returns the upload's id.
-    fn upload(&self) -> anyhow::Result<String> {
+    pub(crate) fn upload(&self) -> anyhow::Result<String> {
         let (status, headers) = self.request(
             "POST",
             "/api/v1/uploads",
@@ -352,7 +355,7 @@ impl Tus<'_> {
 
     /// One request; the body is `len` bytes of the source file from `offset`. Returns the status and
     /// the headers (names in lower case).
-    fn request(
+    pub(crate) fn request(
         &self,
         method: &str,
         path: &str,

@@ -8,7 +8,7 @@
 //!   first runs the lint gate, so CI fails on unformatted code or a clippy warning.
 //! - `cargo xtask lint`: the lint gate alone: `cargo fmt --all --check`, then
 //!   `cargo clippy --workspace --all-targets -- -D warnings`.
-//! - `cargo xtask bench [crypto|upload|dlp|ocr|pane|gateway]`: prints the figures the issues ask for.
+//! - `cargo xtask bench [crypto|upload|dlp|ocr|pane|gateway|cluster]`: prints the figures the issues ask for.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -19,6 +19,8 @@ use anyhow::{Context, bail};
 mod bench;
 /// A throwaway ClamAV daemon for the tests.
 mod clamd;
+/// `bench cluster`: several instances behind nginx.
+mod cluster_bench;
 /// Installing missing system packages and toolchain parts.
 mod deps;
 /// A throwaway PostgreSQL cluster.
@@ -47,7 +49,7 @@ fn main() -> ExitCode {
             );
             eprintln!("  web               build the Outlook add-in's web part into target/addin");
             eprintln!(
-                "  bench [what]      print benchmark figures: crypto, upload, dlp, ocr, pane, gateway (default: all)"
+                "  bench [what]      print benchmark figures: crypto, upload, dlp, ocr, pane, gateway, cluster (default: all)"
             );
             return ExitCode::from(2);
         }

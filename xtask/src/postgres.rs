@@ -106,6 +106,26 @@ impl Cluster {
         crate::run_cmd(&mut command)
     }
 
+    /// Creates the database `name` and returns its URL.
+    pub(crate) fn create_database(&self, name: &str) -> anyhow::Result<String> {
+        let port = self.port.to_string();
+        self.pg(
+            "psql",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-q",
+                "-c",
+                &format!("CREATE DATABASE {name}"),
+            ],
+        )?;
+        Ok(format!("postgres://postgres@127.0.0.1:{port}/{name}"))
+    }
+
     /// A URL of the cluster's `postgres` database, from which tests create their own databases.
     pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
