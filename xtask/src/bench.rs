@@ -734,5 +734,6 @@ fn gateway() -> anyhow::Result<()> {
             ])
             .current_dir(root())
             .env("ZEGEL_BIN", &zegel),
-    )
+    )?;
+    crate::postfix_bench::compare(&zegel)
 }

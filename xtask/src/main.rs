@@ -23,6 +23,8 @@ mod clamd;
 mod cluster_bench;
 /// Installing missing system packages and toolchain parts.
 mod deps;
+/// `bench gateway`'s reference: a private Postfix fed by `smtp-source`.
+mod postfix_bench;
 /// A throwaway PostgreSQL cluster.
 mod postgres;
 /// Building the Outlook add-in's web part (wasm32 pane, static files).
