@@ -341,6 +341,22 @@ impl Browser {
         self.js("return window.__fakeOffice.state();", vec![]).await
     }
 
+    /// Chooses one small file for the page's `#files` picker as a person would (a `change` of the input).
+    pub async fn choose_file(&self, name: &str, content: &str, mime: &str) {
+        self.js(
+            r#"
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([arguments[1]], arguments[0], { type: arguments[2] }));
+            const input = document.getElementById("files");
+            input.files = transfer.files;
+            input.dispatchEvent(new Event("change"));
+            return true;
+            "#,
+            vec![json!(name), json!(content), json!(mime)],
+        )
+        .await;
+    }
+
     /// Saves a screenshot as `<target>/addin-screenshots/<name>.png` and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("a screenshot");

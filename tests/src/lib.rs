@@ -93,6 +93,46 @@ pub fn link_after(text: &str, prefix: &str) -> String {
     text[start..].split_whitespace().next().unwrap().to_owned()
 }
 
+/// Opens the message at `link` with `password` (`POST {link}/verify`, as the portal's form does) and
+/// downloads its first file; `base` is where the portal's relative links point.
+pub async fn open_and_download(
+    recipient: &reqwest::Client,
+    base: &str,
+    link: &str,
+    password: &str,
+) -> Vec<u8> {
+    let verified = recipient
+        .post(format!("{link}/verify"))
+        .form(&[("code", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 303);
+    let page_url = format!("{base}{}", verified.headers()["location"].to_str().unwrap());
+    let page = recipient
+        .get(&page_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let action = page
+        .split("action=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|a| a.contains("/files/") && !a.ends_with("/view"))
+        .unwrap_or_else(|| panic!("a file to download on {page}"))
+        .to_owned();
+    let response = recipient
+        .post(format!("{base}{action}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.bytes().await.unwrap().to_vec()
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -65,16 +65,7 @@ impl NotifySpec {
             ),
             (Purpose::Reply, Some((author, count))) => {
                 let mut mail = render::reply_received(
-                    &render::ReceivedMail {
-                        language: self.language,
-                        uploader: author,
-                        count: *count,
-                        link,
-                        expires_at: self.expires_at,
-                        timezone: &state.site.timezone,
-                        from: &from,
-                        to,
-                    },
+                    &self.received(state, author, *count, link, &from, to),
                     &look,
                 );
                 if let Some((root_id, root_sender)) = &self.conversation
@@ -85,16 +76,7 @@ impl NotifySpec {
                 mail
             }
             (Purpose::Received, Some((uploader, count))) => render::files_received(
-                &render::ReceivedMail {
-                    language: self.language,
-                    uploader,
-                    count: *count,
-                    link,
-                    expires_at: self.expires_at,
-                    timezone: &state.site.timezone,
-                    from: &from,
-                    to,
-                },
+                &self.received(state, uploader, *count, link, &from, to),
                 &look,
             ),
             _ => crate::settings::notification(
@@ -113,6 +95,28 @@ impl NotifySpec {
                     to,
                 },
             ),
+        }
+    }
+
+    /// What the notice of received files or of a reply says.
+    fn received<'a>(
+        &self,
+        state: &'a Services,
+        uploader: &'a str,
+        count: usize,
+        link: &'a str,
+        from: &'a str,
+        to: &'a str,
+    ) -> render::ReceivedMail<'a> {
+        render::ReceivedMail {
+            language: self.language,
+            uploader,
+            count,
+            link,
+            expires_at: self.expires_at,
+            timezone: &state.site.timezone,
+            from,
+            to,
         }
     }
 

@@ -272,44 +272,8 @@ async fn three_instances_behind_a_load_balancer_survive_being_killed() {
             .expect("the password line")
             .trim()
             .to_owned();
-        let verified = browser
-            .post(format!("{link}/verify"))
-            .form(&[("code", password.as_str())])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(verified.status(), 303, "mail {i}");
-        let page_url = format!(
-            "{}{}",
-            balancer.base,
-            verified.headers()["location"].to_str().unwrap()
-        );
-        let page = browser
-            .get(&page_url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let action = page
-            .split("action=\"")
-            .skip(1)
-            .filter_map(|rest| rest.split('"').next())
-            .find(|a| a.contains("/files/") && !a.ends_with("/view"))
-            .unwrap_or_else(|| panic!("a file on the page of mail {i}"))
-            .to_owned();
-        let file = browser
-            .post(format!("{}{action}", balancer.base))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(file.status(), 200, "mail {i}");
-        assert_eq!(
-            &file.bytes().await.unwrap()[..],
-            &attachment[..],
-            "mail {i}"
-        );
+        let file = zegel_tests::open_and_download(&browser, &balancer.base, &link, &password).await;
+        assert_eq!(&file[..], &attachment[..], "mail {i}");
     }
 
     // The outbox drained with no job left leased, and the audit chain is whole.

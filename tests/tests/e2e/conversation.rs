@@ -81,16 +81,10 @@ async fn a_conversation_of_three_turns_reads_in_order_on_both_sides() {
         .type_into("#message", "Dank u wel. Hierbij mijn medicijnlijst.")
         .await;
     patient
-        .js(
-            r#"
-            const transfer = new DataTransfer();
-            transfer.items.add(new File(["%PDF-1.4\nmetformine 500 mg\n%%EOF\n"], "medicijnlijst.pdf", { type: "application/pdf" }));
-            const input = document.getElementById("files");
-            input.files = transfer.files;
-            input.dispatchEvent(new Event("change"));
-            return true;
-            "#,
-            vec![],
+        .choose_file(
+            "medicijnlijst.pdf",
+            "%PDF-1.4\nmetformine 500 mg\n%%EOF\n",
+            "application/pdf",
         )
         .await;
     patient

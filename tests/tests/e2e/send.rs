@@ -199,7 +199,7 @@ async fn a_citizen_sends_a_file_to_the_organisation_from_the_browser() {
         .expect("the password line")
         .trim()
         .to_owned();
-    let file = downloaded_file(&recipient, &base, &link, &password).await;
+    let file = zegel_tests::open_and_download(&recipient, &base, &link, &password).await;
     assert!(
         file == patterned(BIG),
         "the 300 MB file arrived byte for byte"
@@ -237,45 +237,6 @@ async fn a_citizen_sends_a_file_to_the_organisation_from_the_browser() {
         "the number was given: nothing waits"
     );
     browser.close().await;
-}
-
-/// Opens the message at `link` with `password` and downloads its first file.
-async fn downloaded_file(
-    recipient: &reqwest::Client,
-    base: &str,
-    link: &str,
-    password: &str,
-) -> Vec<u8> {
-    let verified = recipient
-        .post(format!("{link}/verify"))
-        .form(&[("code", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(verified.status(), 303);
-    let page_url = format!("{base}{}", verified.headers()["location"].to_str().unwrap());
-    let page = recipient
-        .get(&page_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let action = page
-        .split("action=\"")
-        .skip(1)
-        .filter_map(|rest| rest.split('"').next())
-        .find(|a| a.contains("/files/") && !a.ends_with("/view"))
-        .unwrap_or_else(|| panic!("a file to download on {page}"))
-        .to_owned();
-    let response = recipient
-        .post(format!("{base}{action}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.bytes().await.unwrap().to_vec()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -356,16 +317,10 @@ async fn staff_sign_in_with_the_organisations_account_and_send_to_an_outsider() 
         .type_into("#message", "Hierbij de uitslag van uw onderzoek.")
         .await;
     browser
-        .js(
-            r#"
-            const transfer = new DataTransfer();
-            transfer.items.add(new File(["%PDF-1.4\nuitslag\n%%EOF\n"], "uitslag.pdf", { type: "application/pdf" }));
-            const input = document.getElementById("files");
-            input.files = transfer.files;
-            input.dispatchEvent(new Event("change"));
-            return true;
-            "#,
-            vec![],
+        .choose_file(
+            "uitslag.pdf",
+            "%PDF-1.4\nuitslag\n%%EOF\n",
+            "application/pdf",
         )
         .await;
     browser
@@ -416,7 +371,7 @@ async fn staff_sign_in_with_the_organisations_account_and_send_to_an_outsider() 
     assert!(!notice.text.contains(&password));
     // The outsider opens it with the password the sender passed on, and downloads: the sender hears.
     let link = link_after(&notice.text, &format!("{base}/m/"));
-    let file = downloaded_file(&client(), &base, &link, &password).await;
+    let file = zegel_tests::open_and_download(&client(), &base, &link, &password).await;
     assert_eq!(file, b"%PDF-1.4\nuitslag\n%%EOF\n");
     let downloaded = receiver.wait_for(staff, "Gedownload");
     assert!(
@@ -483,16 +438,10 @@ async fn a_citizen_sends_in_swedish_on_a_phone() {
     browser.type_into("#to", "wmo@zorg.example").await;
     browser.type_into("#message", "Här är min ansökan.").await;
     browser
-        .js(
-            r#"
-            const transfer = new DataTransfer();
-            transfer.items.add(new File(["%PDF-1.4\nansokan\n%%EOF\n"], "ansokan.pdf", { type: "application/pdf" }));
-            const input = document.getElementById("files");
-            input.files = transfer.files;
-            input.dispatchEvent(new Event("change"));
-            return true;
-            "#,
-            vec![],
+        .choose_file(
+            "ansokan.pdf",
+            "%PDF-1.4\nansokan\n%%EOF\n",
+            "application/pdf",
         )
         .await;
     browser
