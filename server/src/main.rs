@@ -411,7 +411,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let gateway = zegel_gateway::spawn(state.gateway()).await?;
-    let worker = zegel_outbox::spawn(state.outbox());
+    let outbox = state.outbox();
+    let stopping = outbox.stopping.clone();
+    let worker = zegel_outbox::spawn(outbox);
     let maintenance = zegel_service::delivery::spawn_maintenance(state.services.clone());
     zegel_service::requests::spawn_scan_retries(state.services.clone(), state.config.scan_retry);
     let dev = state.mailer.dev_mailbox().is_some();
@@ -429,14 +431,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         println!("  dev SMS:     {base}/dev/sms");
     }
     let limits = state.config.http.clone();
+    let wakeup = state.outbox_wakeup.clone();
     zegel_server::http_server::serve(listener, app(state), limits, shutdown_signal()).await;
-    worker.abort();
+    // The outbox finishes the sends under way and hands back what it claimed but did not start, so
+    // another instance takes those at once instead of after the lease.
+    stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    wakeup.notify_one();
+    let mut worker = worker;
+    if tokio::time::timeout(OUTBOX_GRACE, &mut worker)
+        .await
+        .is_err()
+    {
+        worker.abort();
+    }
     maintenance.abort();
     if let Some(gateway) = gateway {
         gateway.abort();
     }
     Ok(())
 }
+
+/// How long a shutting-down instance waits for the sends under way.
+const OUTBOX_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

@@ -49,9 +49,17 @@ pub struct Outbox {
     pub mail_from: String,
     /// How long a claim holds a job ([`LEASE_MS`]); renewed every third of it while a send lasts.
     pub lease_ms: i64,
+    /// Set when the instance shuts down: sends under way finish, nothing new is claimed, and jobs
+    /// claimed but not started are handed back for another instance to take at once.
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Outbox {
+    /// Whether the instance is shutting down ([`Outbox::stopping`]).
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The current time in Unix milliseconds.
     pub fn now_ms(&self) -> i64 {
         self.clock.now().as_millisecond()
@@ -156,6 +164,9 @@ pub fn backoff(attempts: i64) -> Duration {
 pub async fn run_once(state: &Outbox) -> anyhow::Result<usize> {
     let mut handled = 0;
     loop {
+        if state.is_stopping() {
+            return Ok(handled);
+        }
         let now = state.now_ms();
         let jobs = outbox::claim_due(&state.db, now, state.lease_ms, 16).await?;
         if jobs.is_empty() {
@@ -207,6 +218,10 @@ async fn leased<F: std::future::Future>(
 }
 
 async fn process(state: &Outbox, mut job: outbox::ClaimedJob) -> anyhow::Result<()> {
+    if state.is_stopping() {
+        outbox::hand_back(&state.db, &job).await?;
+        return Ok(());
+    }
     // A job that waited behind others of its batch renews first, so its send starts with a whole lease.
     if job.lease_until - state.now_ms() < state.lease_ms / 2
         && !outbox::renew(&state.db, &mut job, state.now_ms(), state.lease_ms).await?
@@ -317,6 +332,9 @@ pub fn spawn(state: Outbox) -> tokio::task::JoinHandle<()> {
                     error = format!("{error:#}"),
                     "outbox worker failed; retrying"
                 );
+            }
+            if state.is_stopping() {
+                return;
             }
             let wait = match outbox::next_due(&state.db).await {
                 Ok(Some(due)) => {

@@ -133,6 +133,7 @@ impl Services {
                 .to_owned(),
             mail_from: self.site.mail_from.clone(),
             lease_ms: self.outbox_lease_ms,
+            stopping: Arc::default(),
         }
     }
 }

@@ -115,6 +115,19 @@ pub async fn renew(db: &Db, job: &mut ClaimedJob, now: i64, lease_ms: i64) -> Db
     Ok(renewed)
 }
 
+/// Hands a claimed job back untried (an instance shutting down): no lease, the attempt not counted, so
+/// any instance takes it at once. Answers whether `job`'s claim still held it.
+pub async fn hand_back(db: &Db, job: &ClaimedJob) -> DbResult<bool> {
+    let done = sqlx::query(
+        "UPDATE outbox SET lease_until = NULL, attempts = attempts - 1 WHERE id = $1 AND lease_until = $2",
+    )
+    .bind(&job.id)
+    .bind(job.lease_until)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Removes a job that was done, if `job`'s claim still holds it; answers whether it did.
 pub async fn complete(db: &Db, job: &ClaimedJob) -> DbResult<bool> {
     let done = sqlx::query("DELETE FROM outbox WHERE id = $1 AND lease_until = $2")

@@ -90,13 +90,11 @@ async fn outage(server: TestServer) {
 }
 on_both!(outbox_survives_a_relay_outage, outage);
 
-/// A send that outlasts its lease keeps the job: the worker renews the lease while it waits on the
-/// relay, so another instance whose clock passed the first lease end does not claim it, and the
-/// recipient gets the mail once.
-async fn renewed_lease(server: TestServer) {
+/// A real SMTP receiver behind a relay that answers only after three seconds (a slow smart host), and
+/// the server's services sending through it.
+async fn slow_relay(server: &TestServer) -> (zegel_tests::SmtpReceiver, zegel_service::Services) {
     use tokio::net::{TcpListener, TcpStream};
     let receiver = zegel_tests::SmtpReceiver::start();
-    // The relay answers only after three seconds (a slow smart host).
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let target = receiver.address;
@@ -110,8 +108,16 @@ async fn renewed_lease(server: TestServer) {
             });
         }
     });
-    let mut slow = server.state.clone();
+    let mut slow = (*server.state).clone();
     slow.mailer = Arc::new(Mailer::relay("127.0.0.1", port, None).unwrap());
+    (receiver, slow)
+}
+
+/// A send that outlasts its lease keeps the job: the worker renews the lease while it waits on the
+/// relay, so another instance whose clock passed the first lease end does not claim it, and the
+/// recipient gets the mail once.
+async fn renewed_lease(server: TestServer) {
+    let (receiver, slow) = slow_relay(&server).await;
     let mut outbox = slow.outbox();
     outbox.lease_ms = 600;
 
@@ -139,6 +145,53 @@ async fn renewed_lease(server: TestServer) {
     assert_eq!(receiver.count_to("jan@example.nl"), 1);
 }
 on_both!(a_long_send_renews_its_lease, renewed_lease);
+
+/// An instance that shuts down finishes the sends under way and hands back the jobs it claimed but did
+/// not start: another instance takes them at once, not after the lease, and every mail leaves once.
+async fn handed_back(server: TestServer) {
+    let (receiver, slow) = slow_relay(&server).await;
+    let outbox = slow.outbox();
+    let stopping = outbox.stopping.clone();
+    for i in 0..12 {
+        server
+            .send(&secure_message(&format!("r{i}@example.nl")), &[])
+            .await;
+    }
+    let worker = tokio::spawn(async move { zegel_outbox::run_once(&outbox).await.unwrap() });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.count("outbox WHERE lease_until IS NOT NULL").await < 12 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker claims the batch"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    worker.await.unwrap();
+    let sent = (0..12)
+        .filter(|i| receiver.count_to(&format!("r{i}@example.nl")) == 1)
+        .count();
+    assert_eq!(sent, 8, "the sends under way finished (eight at a time)");
+    assert_eq!(
+        server
+            .count("outbox WHERE lease_until IS NULL AND attempts = 0")
+            .await,
+        4,
+        "the rest went back untried"
+    );
+    // Another instance, at the same moment: no lease to wait for.
+    let mut other = slow.clone();
+    other.mailer = Arc::new(Mailer::relay("127.0.0.1", receiver.address.port(), None).unwrap());
+    assert_eq!(zegel_outbox::run_once(&other.outbox()).await.unwrap(), 4);
+    assert_eq!(server.count("outbox").await, 0);
+    for i in 0..12 {
+        assert_eq!(receiver.count_to(&format!("r{i}@example.nl")), 1, "r{i}");
+    }
+}
+on_both!(
+    a_stopping_instance_hands_back_what_it_did_not_start,
+    handed_back
+);
 
 async fn at_rest(server: TestServer) {
     let mut meta = secure_message("jan@example.nl");
