@@ -23,6 +23,8 @@ mod clamd;
 mod cluster_bench;
 /// Installing missing system packages and toolchain parts.
 mod deps;
+/// A throwaway S3 API server.
+mod moto;
 /// `bench gateway`'s reference: a private Postfix fed by `smtp-source`.
 mod postfix_bench;
 /// A throwaway PostgreSQL cluster.
@@ -196,6 +198,7 @@ fn test(args: &[String]) -> anyhow::Result<()> {
     let cluster =
         postgres::Cluster::start().context("cannot start a throwaway PostgreSQL cluster")?;
     let clamd = clamd::Clamd::start().context("cannot start a throwaway clamd")?;
+    let s3 = moto::Moto::start().context("cannot start a throwaway S3 API server")?;
     let zegel = build_zegel(false)?;
     let mut command = cargo();
     // The workspace's default members: everything but the wasm32-only pane, which `web::build` compiled.
@@ -206,12 +209,15 @@ fn test(args: &[String]) -> anyhow::Result<()> {
         .env("ZEGEL_TEST_REQUIRE_POSTGRES", "1")
         .env("ZEGEL_TEST_CLAMD", clamd.address())
         .env("ZEGEL_TEST_REQUIRE_CLAMD", "1")
+        .env("ZEGEL_TEST_S3_ENDPOINT", s3.endpoint())
+        .env("ZEGEL_TEST_REQUIRE_S3", "1")
         .env("ZEGEL_BIN", &zegel);
     let filters: Vec<&String> = args.iter().filter(|a| a.as_str() != "--").collect();
     if !filters.is_empty() {
         command.arg("--").args(filters);
     }
     let result = run_cmd(&mut command);
+    drop(s3);
     drop(clamd);
     drop(cluster);
     result

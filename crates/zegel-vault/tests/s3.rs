@@ -1,0 +1,177 @@
+//! The S3 blob store against a real S3 API server: `ZEGEL_TEST_S3_ENDPOINT` (`cargo xtask test` starts
+//! `moto_server` and sets it; `ZEGEL_TEST_REQUIRE_S3=1` makes its absence a failure). Each test works
+//! in a bucket of its own.
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use object_store::ObjectStore;
+use zegel_crypto::{DataKey, Header, Segment};
+use zegel_vault::s3::{PART_SIZE, S3Blobs, S3Config};
+use zegel_vault::{Keys, SealContext};
+
+/// A fresh bucket on the test server, or `None` (skip) when there is none.
+fn bucket() -> Option<S3Config> {
+    let Ok(endpoint) = std::env::var("ZEGEL_TEST_S3_ENDPOINT") else {
+        assert!(
+            std::env::var("ZEGEL_TEST_REQUIRE_S3").is_err(),
+            "ZEGEL_TEST_REQUIRE_S3 is set but ZEGEL_TEST_S3_ENDPOINT is not"
+        );
+        eprintln!("ZEGEL_TEST_S3_ENDPOINT is not set: skipping (cargo xtask test runs it)");
+        return None;
+    };
+    let name = format!("zegel-{}", &zegel_crypto::random_id()[..16]);
+    // moto creates buckets on an unsigned PUT.
+    let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(address).expect("the S3 server answers");
+    write!(
+        stream,
+        "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    Some(S3Config {
+        bucket: name,
+        prefix: "zegel/blobs".to_owned(),
+        endpoint: Some(endpoint),
+        region: "us-east-1".to_owned(),
+        path_style: true,
+        access_key_id: "test".to_owned(),
+        secret_access_key: "test".to_owned().into(),
+    })
+}
+
+/// The bucket's raw objects, as anyone with the bucket's keys would read them.
+async fn raw_objects(config: &S3Config) -> Vec<Vec<u8>> {
+    use secrecy::ExposeSecret;
+    let store = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(&config.bucket)
+        .with_region(&config.region)
+        .with_endpoint(config.endpoint.clone().unwrap())
+        .with_allow_http(true)
+        .with_access_key_id(&config.access_key_id)
+        .with_secret_access_key(config.secret_access_key.expose_secret())
+        .build()
+        .unwrap();
+    let listed: Vec<_> = store.list(None).collect().await;
+    let mut objects = Vec::new();
+    for meta in listed {
+        let meta = meta.unwrap();
+        let bytes = store
+            .get(&meta.location)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        objects.push(bytes.to_vec());
+    }
+    objects
+}
+
+fn context() -> SealContext {
+    SealContext {
+        tenant: "t".to_owned(),
+        message: "m".to_owned(),
+        file: "f".to_owned(),
+    }
+}
+
+/// Plaintext that says where it is: every 64 bytes name their offset.
+fn plaintext(len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 64);
+    while out.len() < len {
+        out.extend_from_slice(format!("GEHEIM-{:056}\n", out.len()).as_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+async fn read_all(blobs: &S3Blobs, blob_id: &str, keys: Arc<Keys>) -> std::io::Result<Vec<u8>> {
+    let mut stream =
+        std::pin::pin!(blobs.open_segmented(blob_id, keys, context(), vec![Segment::FIRST]));
+    let mut plain = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        plain.extend_from_slice(&chunk?);
+    }
+    Ok(plain)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_of_several_parts_goes_in_sealed_and_comes_back_whole() {
+    let Some(config) = bucket() else {
+        return;
+    };
+    let dir = tempfile::TempDir::new().unwrap();
+    let keys =
+        Arc::new(Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json")).unwrap());
+    let blobs = S3Blobs::new(&config).unwrap();
+    blobs.check().await.unwrap();
+
+    // Three parts and a bit, written in pieces of an odd size.
+    let plain = plaintext(3 * PART_SIZE + 12_345);
+    let mut upload = blobs.start_upload(keys.keyring(), &DataKey::generate(), context());
+    let blob_id = upload.blob_id.clone();
+    for piece in plain.chunks(1_000_003) {
+        upload.write(Bytes::copy_from_slice(piece)).await.unwrap();
+    }
+    assert_eq!(upload.finish().await.unwrap(), plain.len() as u64);
+    assert!(read_all(&blobs, &blob_id, keys.clone()).await.unwrap() == plain);
+
+    // Nothing in the bucket reads as the plaintext.
+    let objects = raw_objects(&config).await;
+    assert_eq!(objects.len(), 1, "one object, no probe left");
+    assert!(
+        !objects[0].windows(7).any(|w| w == b"GEHEIM-"),
+        "the object is sealed"
+    );
+
+    // Key rotation: the header is written again under a new KEK, the chunks stay valid.
+    let old = blobs.read_header(&blob_id).await.unwrap();
+    let new_kek = keys.add_kek().unwrap();
+    let keyring = keys.keyring();
+    let mut header = Header::parse(&old).unwrap();
+    let data_key = keyring.unwrap(&header.wrapped).unwrap();
+    header.wrapped = keyring.wrap(&data_key);
+    let rewrapped = header.to_bytes();
+    blobs.rewrite_header(&blob_id, &rewrapped).await.unwrap();
+    assert_eq!(blobs.read_header(&blob_id).await.unwrap(), rewrapped);
+    assert_ne!(rewrapped, old);
+    assert!(keyring.ids().contains(&new_kek));
+    assert!(read_all(&blobs, &blob_id, keys.clone()).await.unwrap() == plain);
+
+    // Gone when deleted; reading then fails rather than ending cleanly.
+    blobs.delete(std::slice::from_ref(&blob_id)).await;
+    assert!(read_all(&blobs, &blob_id, keys).await.is_err());
+    assert!(raw_objects(&config).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_dropped_halfway_leaves_nothing_and_ids_are_checked() {
+    let Some(config) = bucket() else {
+        return;
+    };
+    let dir = tempfile::TempDir::new().unwrap();
+    let keys =
+        Arc::new(Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json")).unwrap());
+    let blobs = S3Blobs::new(&config).unwrap();
+    let mut upload = blobs.start_upload(keys.keyring(), &DataKey::generate(), context());
+    upload
+        .write(Bytes::from(plaintext(2 * PART_SIZE)))
+        .await
+        .unwrap();
+    drop(upload);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(raw_objects(&config).await.is_empty(), "aborted, no object");
+
+    for bad in ["../../etc", "short", "zzzzzzzzzzzz"] {
+        let error = blobs.read_header(bad).await.unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput, "{bad}");
+    }
+    let missing = blobs.read_header("0123456789abcdef").await.unwrap_err();
+    assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+}
