@@ -7,8 +7,13 @@
 //! is written at its final key and exists only once the multipart upload completes; a failed or
 //! dropped upload is aborted. Reading streams too, in ranged GETs of [`READ_SIZE`].
 //!
-//! This is the store's first part (one-shot blobs); the server does not use it yet: resumable uploads,
-//! the configuration and the wiring come with it.
+//! A resumable (tus) upload cannot grow one object: it is a header object `h` and one object per
+//! synced run of sealed chunks, `c<first chunk>`, under the blob's own prefix. Appending from the
+//! durable chunk count first removes every piece from there on (a piece completed whose progress the
+//! database never recorded), so the pieces read back are contiguous; reading checks that they are.
+//!
+//! The server does not use this store yet: the configuration, the single writer across instances (a
+//! database lease where the local store takes a file lock) and the wiring come next.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -21,7 +26,8 @@ use object_store::path::Path;
 use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use tokio::sync::mpsc;
 use zegel_crypto::{
-    CryptoError, DataKey, Decryptor, Encryptor, HEADER_LEN, Header, Keyring, Segment,
+    CHUNK_SIZE, ChunkSealer, CryptoError, DataKey, Decryptor, Encryptor, HEADER_LEN, Header,
+    Keyring, Segment, TAG_LEN,
 };
 
 use crate::{Keys, SealContext};
@@ -125,6 +131,32 @@ impl S3Blobs {
         })
     }
 
+    /// An object of the resumable blob `blob_id`: `h` (the header) or `c<first chunk>` (a piece).
+    fn resumable_key(&self, blob_id: &str, name: &str) -> io::Result<Path> {
+        Ok(Path::from(format!("{}/{name}", self.key(blob_id)?)))
+    }
+
+    /// The pieces of the resumable blob `blob_id`, by first chunk: (first chunk, object, size).
+    async fn pieces(&self, blob_id: &str) -> io::Result<Vec<(u64, Path, u64)>> {
+        use futures_util::TryStreamExt;
+        let prefix = self.key(blob_id)?;
+        let listed: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(to_io)?;
+        let mut pieces: Vec<(u64, Path, u64)> = listed
+            .into_iter()
+            .filter_map(|meta| {
+                let first = meta.location.filename()?.strip_prefix('c')?.parse().ok()?;
+                Some((first, meta.location, meta.size))
+            })
+            .collect();
+        pieces.sort_by_key(|(first, _, _)| *first);
+        Ok(pieces)
+    }
+
     /// Whether blobs can be written: a probe object is put and deleted (`/readyz`).
     pub async fn check(&self) -> io::Result<()> {
         let probe = self.key(&format!("ffff{}", zegel_crypto::random_id()))?;
@@ -180,13 +212,78 @@ impl S3Blobs {
         }
     }
 
-    /// Removes blobs; missing ones are fine.
+    /// Removes blobs, one-shot or resumable; missing ones are fine.
     pub async fn delete(&self, blob_ids: &[String]) {
         for blob_id in blob_ids {
             if let Ok(key) = self.key(blob_id) {
                 let _ = self.store.delete(&key).await;
             }
+            if let (Ok(header), Ok(pieces)) =
+                (self.resumable_key(blob_id, "h"), self.pieces(blob_id).await)
+            {
+                for (_, piece, _) in pieces {
+                    let _ = self.store.delete(&piece).await;
+                }
+                let _ = self.store.delete(&header).await;
+            }
         }
+    }
+
+    /// Creates an empty resumable blob: its header, with a fresh data key wrapped by the newest KEK.
+    pub async fn create_resumable(&self, keyring: &Keyring) -> io::Result<String> {
+        let blob_id = zegel_crypto::random_id();
+        let header = Header::new(keyring.wrap(&DataKey::generate()));
+        self.store
+            .put(
+                &self.resumable_key(&blob_id, "h")?,
+                PutPayload::from(header.to_bytes().to_vec()),
+            )
+            .await
+            .map_err(to_io)?;
+        Ok(blob_id)
+    }
+
+    /// Starts sealing into the resumable blob `blob_id` from its first `from_chunk` chunks (the durable
+    /// ones) under the key of segment number `segment`. The caller must have made sure, in the database,
+    /// that it is the one writer and that no chunk from there on was ever sealed under that number.
+    pub async fn append(
+        &self,
+        blob_id: &str,
+        keys: &Keys,
+        ctx: SealContext,
+        segment: u64,
+        from_chunk: u64,
+    ) -> io::Result<S3Appender> {
+        let header = self
+            .store
+            .get(&self.resumable_key(blob_id, "h")?)
+            .await
+            .map_err(to_io)?
+            .bytes()
+            .await
+            .map_err(to_io)?;
+        let header = Header::parse(&header)?;
+        let key = keys.with_keyring(|keyring| keyring.unwrap(&header.wrapped))?;
+        let mut durable = 0;
+        for (first, piece, size) in self.pieces(blob_id).await? {
+            if first >= from_chunk {
+                self.store.delete(&piece).await.map_err(to_io)?;
+            } else if first == durable {
+                durable = first + size / SEALED_CHUNK;
+            }
+        }
+        if durable < from_chunk {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the blob is shorter than its durable offset",
+            ));
+        }
+        Ok(S3Appender {
+            store: self.store.clone(),
+            base: self.key(blob_id)?,
+            sealer: ChunkSealer::for_segment(&header, &key, ctx.as_ctx(), segment, from_chunk),
+            piece: None,
+        })
     }
 
     /// Streams a blob's plaintext written in `segments` (see `zegel-crypto`'s FORMAT.md), reading the
@@ -199,20 +296,19 @@ impl S3Blobs {
         segments: Vec<Segment>,
     ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
         let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
-        let location = self.key(blob_id);
+        let this = self.clone();
+        let blob_id = blob_id.to_owned();
         let store = self.store.clone();
         let runtime = tokio::runtime::Handle::current();
         tokio::task::spawn_blocking(move || {
+            let location = runtime.block_on(this.layout(&blob_id));
             let result = (|| -> io::Result<()> {
-                let location = location?;
-                let size = runtime.block_on(store.head(&location)).map_err(to_io)?.size;
-                let reader = RangedReader {
-                    store,
-                    location,
-                    runtime,
-                    position: 0,
-                    size,
-                    buffer: Bytes::new(),
+                let reader = match location? {
+                    Layout::Object(location) => {
+                        let size = runtime.block_on(store.head(&location)).map_err(to_io)?.size;
+                        Chain::of(vec![(location, size)], &store, &runtime)
+                    }
+                    Layout::Pieces(objects) => Chain::of(objects, &store, &runtime),
                 };
                 let mut decryptor = keys.with_keyring(|keyring| {
                     Decryptor::with_segments(reader.clone(), keyring, ctx.as_ctx(), &segments)
@@ -245,6 +341,33 @@ impl S3Blobs {
             }
         });
         futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+    }
+
+    /// Where a blob's bytes are: one object, or (a resumable upload) its header and contiguous pieces.
+    async fn layout(&self, blob_id: &str) -> io::Result<Layout> {
+        let key = self.key(blob_id)?;
+        match self.store.head(&key).await {
+            Ok(_) => return Ok(Layout::Object(key)),
+            Err(object_store::Error::NotFound { .. }) => {}
+            Err(error) => return Err(to_io(error)),
+        }
+        let header = self.resumable_key(blob_id, "h")?;
+        let header_size = self.store.head(&header).await.map_err(to_io)?.size;
+        let mut objects = vec![(header, header_size)];
+        let mut next = 0;
+        let mut finished = false;
+        for (first, piece, size) in self.pieces(blob_id).await? {
+            if first != next || finished {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the pieces of the blob are not contiguous",
+                ));
+            }
+            next = first + size.div_ceil(SEALED_CHUNK);
+            finished = size % SEALED_CHUNK != 0;
+            objects.push((piece, size));
+        }
+        Ok(Layout::Pieces(objects))
     }
 
     /// Reads a blob's header (for key rotation) with one ranged read.
@@ -326,27 +449,58 @@ impl io::Write for PieceSink {
     }
 }
 
-/// An object read in ranged GETs, as the decryptor's `Read`, on a blocking thread.
+/// Bytes of a sealed chunk that is not the last one.
+const SEALED_CHUNK: u64 = (CHUNK_SIZE + TAG_LEN) as u64;
+
+/// Where a blob's bytes are.
+enum Layout {
+    /// One object.
+    Object(Path),
+    /// A resumable upload's header and pieces, in order, with their sizes.
+    Pieces(Vec<(Path, u64)>),
+}
+
+/// Objects read one after another in ranged GETs, as the decryptor's `Read`, on a blocking thread.
 #[derive(Clone)]
-struct RangedReader {
+struct Chain {
     store: Arc<dyn ObjectStore>,
-    location: Path,
     runtime: tokio::runtime::Handle,
+    objects: std::collections::VecDeque<(Path, u64)>,
     position: u64,
-    size: u64,
     buffer: Bytes,
 }
 
-impl Read for RangedReader {
+impl Chain {
+    fn of(
+        objects: Vec<(Path, u64)>,
+        store: &Arc<dyn ObjectStore>,
+        runtime: &tokio::runtime::Handle,
+    ) -> Self {
+        Self {
+            store: store.clone(),
+            runtime: runtime.clone(),
+            objects: objects.into(),
+            position: 0,
+            buffer: Bytes::new(),
+        }
+    }
+}
+
+impl Read for Chain {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.buffer.is_empty() {
-            if self.position >= self.size {
+        while self.buffer.is_empty() {
+            let Some((location, size)) = self.objects.front().cloned() else {
                 return Ok(0);
+            };
+            if self.position >= size {
+                self.objects.pop_front();
+                self.position = 0;
+                continue;
             }
-            let end = (self.position + READ_SIZE).min(self.size);
+            let end = (self.position + READ_SIZE).min(size);
             self.buffer = self
                 .runtime
-                .block_on(self.store.get_range(&self.location, self.position..end))
+                .block_on(self.store.get_range(&location, self.position..end))
                 .map_err(to_io)?;
             if self.buffer.is_empty() {
                 return Err(io::Error::new(
@@ -359,6 +513,53 @@ impl Read for RangedReader {
         let n = out.len().min(self.buffer.len());
         out[..n].copy_from_slice(&self.buffer.split_to(n));
         Ok(n)
+    }
+}
+
+/// Seals chunks into a resumable blob in a bucket (see [`S3Blobs::append`]): each run of chunks up to a
+/// [`S3Appender::sync`] becomes one piece object, there once its multipart upload completes.
+pub struct S3Appender {
+    store: Arc<dyn ObjectStore>,
+    base: Path,
+    sealer: ChunkSealer,
+    piece: Option<WriteMultipart>,
+}
+
+impl S3Appender {
+    /// Seals one plaintext chunk (exactly `CHUNK_SIZE` bytes unless `last`) into the current piece.
+    pub async fn seal(&mut self, mut chunk: Vec<u8>, last: bool) -> io::Result<()> {
+        if self.piece.is_none() {
+            let location = Path::from(format!("{}/c{:016}", self.base, self.sealer.next_chunk()));
+            let upload = self.store.put_multipart(&location).await.map_err(to_io)?;
+            self.piece = Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE));
+        }
+        self.sealer
+            .seal_chunk(&mut chunk, last)
+            .map_err(io::Error::from)?;
+        let parts = self.piece.as_mut().expect("a piece was started");
+        parts
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(to_io)?;
+        parts.write(&chunk);
+        Ok(())
+    }
+
+    /// Completes the current piece; returns how many chunks the blob holds (all of them stored).
+    pub async fn sync(&mut self) -> io::Result<u64> {
+        if let Some(parts) = self.piece.take() {
+            parts.finish().await.map_err(to_io)?;
+        }
+        // After the last chunk the sealer's counter stays on it; count it as written.
+        Ok(self.sealer.next_chunk() + u64::from(self.sealer.is_finished()))
+    }
+
+    /// Ends the appender; a piece not synced is aborted (its chunks were never durable).
+    pub async fn close(mut self) -> io::Result<()> {
+        if let Some(parts) = self.piece.take() {
+            parts.abort().await.map_err(to_io)?;
+        }
+        Ok(())
     }
 }
 
