@@ -174,51 +174,18 @@ impl LocalBlobs {
         ctx: SealContext,
         segments: Vec<Segment>,
     ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
-        let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
         let path = self.path(blob_id);
-        tokio::task::spawn_blocking(move || {
-            let result = (|| -> io::Result<()> {
-                let path = path?;
-                let mut decryptor = keys.with_keyring(|keyring| {
-                    let file = File::open(&path)?;
-                    Decryptor::with_segments(
-                        BufReader::with_capacity(256 * 1024, file),
-                        keyring,
-                        ctx.as_ctx(),
-                        &segments,
-                    )
-                    .map_err(|error| {
-                        match CryptoError::from_io_error(&error) {
-                            Some(CryptoError::UnknownKek(id)) => CryptoError::UnknownKek(*id),
-                            _ => CryptoError::Io(error),
-                        }
-                    })
-                })?;
-                loop {
-                    let mut buf = vec![0u8; 256 * 1024];
-                    let mut filled = 0;
-                    while filled < buf.len() {
-                        let n = decryptor.read(&mut buf[filled..])?;
-                        if n == 0 {
-                            break;
-                        }
-                        filled += n;
-                    }
-                    if filled == 0 {
-                        return Ok(());
-                    }
-                    buf.truncate(filled);
-                    if sender.blocking_send(Ok(Bytes::from(buf))).is_err() {
-                        // The client went away; stop reading.
-                        return Ok(());
-                    }
-                }
-            })();
-            if let Err(error) = result {
-                let _ = sender.blocking_send(Err(error));
-            }
-        });
-        futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+        plaintext_stream(
+            move || {
+                let path = path
+                    .as_ref()
+                    .map_err(|e| io::Error::new(e.kind(), e.to_string()))?;
+                Ok(BufReader::with_capacity(256 * 1024, File::open(path)?))
+            },
+            keys,
+            ctx,
+            segments,
+        )
     }
 
     /// Reads a blob's header (for key rotation).
@@ -236,6 +203,54 @@ impl LocalBlobs {
         file.write_all(header)?;
         file.sync_all()
     }
+}
+
+/// Streams the plaintext of the envelope `open` reads, decrypted on a blocking thread in pieces of
+/// 256 KiB. `open` runs again once when the keyring is reloaded for a KEK this process did not know
+/// yet. The stream ends with an error, not cleanly, if the envelope is missing, truncated or tampered
+/// with, so an HTTP response built on it is aborted rather than completed.
+pub(crate) fn plaintext_stream<R: Read>(
+    open: impl Fn() -> io::Result<R> + Send + 'static,
+    keys: Arc<Keys>,
+    ctx: SealContext,
+    segments: Vec<Segment>,
+) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+    let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let result = (|| -> io::Result<()> {
+            let mut decryptor = keys.with_keyring(|keyring| {
+                Decryptor::with_segments(open()?, keyring, ctx.as_ctx(), &segments).map_err(
+                    |error| match CryptoError::from_io_error(&error) {
+                        Some(CryptoError::UnknownKek(id)) => CryptoError::UnknownKek(*id),
+                        _ => CryptoError::Io(error),
+                    },
+                )
+            })?;
+            loop {
+                let mut buf = vec![0u8; 256 * 1024];
+                let mut filled = 0;
+                while filled < buf.len() {
+                    let n = decryptor.read(&mut buf[filled..])?;
+                    if n == 0 {
+                        break;
+                    }
+                    filled += n;
+                }
+                if filled == 0 {
+                    return Ok(());
+                }
+                buf.truncate(filled);
+                if sender.blocking_send(Ok(Bytes::from(buf))).is_err() {
+                    // The client went away; stop reading.
+                    return Ok(());
+                }
+            }
+        })();
+        if let Err(error) = result {
+            let _ = sender.blocking_send(Err(error));
+        }
+    });
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
 }
 
 /// One file being sealed into the store.

@@ -26,8 +26,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use tokio::sync::mpsc;
 use zegel_crypto::{
-    CHUNK_SIZE, ChunkSealer, CryptoError, DataKey, Decryptor, Encryptor, HEADER_LEN, Header,
-    Keyring, Segment, TAG_LEN,
+    CHUNK_SIZE, ChunkSealer, DataKey, Encryptor, HEADER_LEN, Header, Keyring, Segment, TAG_LEN,
 };
 
 use crate::{Keys, SealContext};
@@ -295,59 +294,26 @@ impl S3Blobs {
         ctx: SealContext,
         segments: Vec<Segment>,
     ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
-        let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(4);
         let this = self.clone();
         let blob_id = blob_id.to_owned();
-        let store = self.store.clone();
         let runtime = tokio::runtime::Handle::current();
-        tokio::task::spawn_blocking(move || {
-            let location = runtime.block_on(this.layout(&blob_id));
-            let result = (|| -> io::Result<()> {
-                let reader = match location? {
-                    Layout::Object(location) => {
-                        let size = runtime.block_on(store.head(&location)).map_err(to_io)?.size;
-                        Chain::of(vec![(location, size)], &store, &runtime)
-                    }
-                    Layout::Pieces(objects) => Chain::of(objects, &store, &runtime),
-                };
-                let mut decryptor = keys.with_keyring(|keyring| {
-                    Decryptor::with_segments(reader.clone(), keyring, ctx.as_ctx(), &segments)
-                        .map_err(|error| match CryptoError::from_io_error(&error) {
-                            Some(CryptoError::UnknownKek(id)) => CryptoError::UnknownKek(*id),
-                            _ => CryptoError::Io(error),
-                        })
-                })?;
-                loop {
-                    let mut buf = vec![0u8; 256 * 1024];
-                    let mut filled = 0;
-                    while filled < buf.len() {
-                        let n = decryptor.read(&mut buf[filled..])?;
-                        if n == 0 {
-                            break;
-                        }
-                        filled += n;
-                    }
-                    if filled == 0 {
-                        return Ok(());
-                    }
-                    buf.truncate(filled);
-                    if sender.blocking_send(Ok(Bytes::from(buf))).is_err() {
-                        return Ok(());
-                    }
-                }
-            })();
-            if let Err(error) = result {
-                let _ = sender.blocking_send(Err(error));
-            }
-        });
-        futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+        crate::blobs::plaintext_stream(
+            move || {
+                let objects = runtime.block_on(this.objects(&blob_id))?;
+                Ok(Chain::of(objects, &this.store, &runtime))
+            },
+            keys,
+            ctx,
+            segments,
+        )
     }
 
-    /// Where a blob's bytes are: one object, or (a resumable upload) its header and contiguous pieces.
-    async fn layout(&self, blob_id: &str) -> io::Result<Layout> {
+    /// The objects a blob's bytes are in, in order, with their sizes: one object, or (a resumable
+    /// upload) its header and contiguous pieces.
+    async fn objects(&self, blob_id: &str) -> io::Result<Vec<(Path, u64)>> {
         let key = self.key(blob_id)?;
         match self.store.head(&key).await {
-            Ok(_) => return Ok(Layout::Object(key)),
+            Ok(meta) => return Ok(vec![(key, meta.size)]),
             Err(object_store::Error::NotFound { .. }) => {}
             Err(error) => return Err(to_io(error)),
         }
@@ -367,7 +333,7 @@ impl S3Blobs {
             finished = size % SEALED_CHUNK != 0;
             objects.push((piece, size));
         }
-        Ok(Layout::Pieces(objects))
+        Ok(objects)
     }
 
     /// Reads a blob's header (for key rotation) with one ranged read.
@@ -452,16 +418,7 @@ impl io::Write for PieceSink {
 /// Bytes of a sealed chunk that is not the last one.
 const SEALED_CHUNK: u64 = (CHUNK_SIZE + TAG_LEN) as u64;
 
-/// Where a blob's bytes are.
-enum Layout {
-    /// One object.
-    Object(Path),
-    /// A resumable upload's header and pieces, in order, with their sizes.
-    Pieces(Vec<(Path, u64)>),
-}
-
 /// Objects read one after another in ranged GETs, as the decryptor's `Read`, on a blocking thread.
-#[derive(Clone)]
 struct Chain {
     store: Arc<dyn ObjectStore>,
     runtime: tokio::runtime::Handle,

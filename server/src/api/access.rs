@@ -77,10 +77,22 @@ pub async fn challenge(
     Client(client): Client,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let access = match access::resolve_link(&state, &token).await? {
+    let link = access::resolve_link(&state, &token).await?;
+    answer_challenge(&state, link, &body, &client).await
+}
+
+/// Sends the code (or password) of `link`: to its recipient, or, on a message's one link, to the address
+/// the body names (`202 {"sent": true}` whatever the address, so nothing is told about it).
+pub(super) async fn answer_challenge(
+    state: &AppState,
+    link: Link,
+    body: &[u8],
+    client: &zegel_service::ClientInfo,
+) -> Result<Response, AppError> {
+    let access = match link {
         Link::Recipient(access) => access,
         Link::Message(link) => {
-            let body: ChallengeBody = serde_json::from_slice(&body).map_err(|e| {
+            let body: ChallengeBody = serde_json::from_slice(body).map_err(|e| {
                 AppError::invalid(
                     "email",
                     format!("send {{\"email\": \"<your address>\"}}: {e}"),
@@ -88,11 +100,11 @@ pub async fn challenge(
             })?;
             let email = zegel_core::address::normalize_email(&body.email)
                 .map_err(|e| AppError::invalid("email", e.to_string()))?;
-            access::challenge_by_address(&state, &link, &email, &client);
+            access::challenge_by_address(state, &link, &email, client);
             return Ok((StatusCode::ACCEPTED, Json(json!({"sent": true}))).into_response());
         }
     };
-    let destination = access::challenge(&state, &access, &client).await?;
+    let destination = access::challenge(state, &access, client).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"sent": true, "channel": "email", "destination": destination})),

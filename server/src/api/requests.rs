@@ -121,18 +121,11 @@ pub async fn zip(
     Ok(crate::recipient::download_response(download)?)
 }
 
-/// The body of `POST challenge` on a request's one link.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChallengeBody {
-    email: String,
-}
-
 /// `POST .../access/<token>/challenge`: e-mails the recipient a six-digit code.
 #[utoipa::path(
     post, path = "/api/v1/upload-requests/access/{token}/challenge", tag = "access",
     params(("token" = String, Path, description = "The recipient's upload link token (or the request's one link)")),
-    request_body(content = Option<ChallengeBody>, description = "Only on a request's one link: the recipient's address"),
+    request_body(content = Option<super::access::ChallengeBody>, description = "Only on a request's one link: the recipient's address"),
     responses(
         (status = 202, description = "The code is on its way", body = ChallengeSent),
         (status = "4XX", description = "`404` for an unknown or ended link, `403` when locked, `429` (with `Retry-After`)", body = ErrorBody),
@@ -144,27 +137,8 @@ pub async fn challenge(
     Client(client): Client,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let access = match access::resolve_request_link(&state, &token).await? {
-        Link::Recipient(access) => access,
-        Link::Message(link) => {
-            let body: ChallengeBody = serde_json::from_slice(&body).map_err(|e| {
-                AppError::invalid(
-                    "email",
-                    format!("send {{\"email\": \"<your address>\"}}: {e}"),
-                )
-            })?;
-            let email = zegel_core::address::normalize_email(&body.email)
-                .map_err(|e| AppError::invalid("email", e.to_string()))?;
-            access::challenge_by_address(&state, &link, &email, &client);
-            return Ok((StatusCode::ACCEPTED, Json(json!({"sent": true}))).into_response());
-        }
-    };
-    let destination = access::challenge(&state, &access, &client).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({"sent": true, "channel": "email", "destination": destination})),
-    )
-        .into_response())
+    let link = access::resolve_request_link(&state, &token).await?;
+    super::access::answer_challenge(&state, link, &body, &client).await
 }
 
 /// The body of `POST verify`.

@@ -198,13 +198,7 @@ pub(super) async fn submit(
             return error_page(&error, language, brand);
         }
     };
-    let uploads: Vec<String> = form
-        .uploads
-        .split(',')
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let uploads = super::upload::upload_ids(&form.uploads);
     let outcome = replies::reply(
         &state,
         &access,

@@ -781,13 +781,7 @@ fn request_of(draft: &Draft, settings: &TenantSettings) -> Result<MessageRequest
             serde_json::json!({"level": "1fa", "password": "generated", "deliver": "email"}),
         ),
     };
-    let uploads: Vec<String> = draft
-        .uploads
-        .split(',')
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let uploads = super::upload::upload_ids(&draft.uploads);
     let meta = serde_json::json!({
         "subject": draft.subject.trim(),
         "body_text": body,
@@ -869,6 +863,27 @@ async fn checked(
     Ok((settings, validated))
 }
 
+/// The compose step again, with the draft as it was and what is wrong with it.
+async fn compose_again(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &User,
+    draft: Draft,
+    error: String,
+) -> Response {
+    page(
+        state,
+        headers,
+        Some(user),
+        Step::Compose,
+        draft,
+        None,
+        Some(error),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 /// `POST /send/preview`: the notification as the recipients will see it.
 pub(super) async fn preview(
     State(state): State<AppState>,
@@ -884,17 +899,7 @@ pub(super) async fn preview(
     let (settings, validated) = match checked(&state, &user, &draft, s).await {
         Ok(ok) => ok,
         Err(error) => {
-            return page(
-                &state,
-                &headers,
-                Some(&user),
-                Step::Compose,
-                draft,
-                None,
-                Some(error),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return compose_again(&state, &headers, &user, draft, error).await;
         }
     };
     let expires_at = state.now_ms() + i64::from(validated.expires_in_days) * 86_400_000;
@@ -957,17 +962,7 @@ pub(super) async fn start(
     let (settings, validated) = match checked(&state, &user, &draft, s).await {
         Ok(ok) => ok,
         Err(error) => {
-            return page(
-                &state,
-                &headers,
-                Some(&user),
-                Step::Compose,
-                draft,
-                None,
-                Some(error),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            return compose_again(&state, &headers, &user, draft, error).await;
         }
     };
     let policy = settings.content_filter_policy();
@@ -1025,17 +1020,7 @@ pub(super) async fn start(
         }
         Err(error) => {
             let message = refusal(s, &error, &settings.branding.name);
-            page(
-                &state,
-                &headers,
-                Some(&user),
-                Step::Compose,
-                draft,
-                None,
-                Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            compose_again(&state, &headers, &user, draft, message).await
         }
     }
 }

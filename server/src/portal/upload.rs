@@ -640,6 +640,16 @@ pub(super) async fn verify(
     }
 }
 
+/// The finished uploads the shared uploader writes into its form: ids separated by commas.
+pub(super) fn upload_ids(field: &str) -> Vec<String> {
+    field
+        .split(',')
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[derive(Deserialize)]
 pub(super) struct SubmitForm {
     /// The finished uploads, comma-separated (the uploader fills it in).
@@ -666,13 +676,7 @@ pub(super) async fn submit(
             };
         }
     };
-    let ids: Vec<String> = form
-        .uploads
-        .split(',')
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let ids = upload_ids(&form.uploads);
     let language = language_of(&access);
     let brand = Brand::of(&state, &access.tenant_id).await;
     let u = upload_texts(language, brand.form);

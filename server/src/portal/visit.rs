@@ -350,13 +350,7 @@ pub(super) async fn submit(
     let language = page_language(None, &headers);
     let brand = Brand::of(&state, &loaded.row.tenant_id).await;
     let u = upload_texts(language, brand.form);
-    let uploads: Vec<String> = form
-        .uploads
-        .split(',')
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let uploads = super::upload::upload_ids(&form.uploads);
     let to = form.to.clone().filter(|t| !t.trim().is_empty());
     let destination = loaded.document.destination(to.as_deref());
     let submission = zegel_core::portal::PortalSubmission {
