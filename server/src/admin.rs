@@ -94,12 +94,7 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
             messages::update_file_name(&state.db, &file_id, &sealed_name).await?;
             report.fields += 1;
         }
-        let header = state
-            .blobs
-            .read_header(&blob_id)
-            .with_context(|| format!("cannot read blob {blob_id}"))?;
-        if let Some(new_header) = zegel_crypto::rewrap_header(&keyring, &header)? {
-            state.blobs.rewrite_header(&blob_id, &new_header)?;
+        if rewrap_blob(state, &keyring, &blob_id).await? {
             report.blobs += 1;
         }
     }
@@ -111,12 +106,7 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
             zegel_store::uploads::update_name(&state.db, &upload_id, &sealed_name).await?;
             report.fields += 1;
         }
-        let header = state
-            .blobs
-            .read_header(&blob_id)
-            .with_context(|| format!("cannot read upload blob {blob_id}"))?;
-        if let Some(new_header) = zegel_crypto::rewrap_header(&keyring, &header)? {
-            state.blobs.rewrite_header(&blob_id, &new_header)?;
+        if rewrap_blob(state, &keyring, &blob_id).await? {
             report.blobs += 1;
         }
     }
@@ -128,18 +118,31 @@ pub async fn rotate_kek(state: &AppState) -> anyhow::Result<RotationReport> {
         // The SMTP gateway's relay blobs are referenced only by their outbox job.
         if let Ok(zegel_outbox::Payload::Relay(relay)) =
             zegel_outbox::open_payload(&state.keys, &job_id, &payload)
+            && rewrap_blob(state, &keyring, &relay.blob_id).await?
         {
-            let header = state
-                .blobs
-                .read_header(&relay.blob_id)
-                .with_context(|| format!("cannot read relay blob {}", relay.blob_id))?;
-            if let Some(new_header) = zegel_crypto::rewrap_header(&keyring, &header)? {
-                state.blobs.rewrite_header(&relay.blob_id, &new_header)?;
-                report.blobs += 1;
-            }
+            report.blobs += 1;
         }
     }
     Ok(report)
+}
+
+/// Re-wraps a blob's data key under the newest KEK (only its header is written again); answers whether
+/// it was wrapped under an older one.
+async fn rewrap_blob(state: &AppState, keyring: &Keyring, blob_id: &str) -> anyhow::Result<bool> {
+    let header = state
+        .blobs
+        .read_header(blob_id)
+        .await
+        .with_context(|| format!("cannot read blob {blob_id}"))?;
+    let Some(new_header) = zegel_crypto::rewrap_header(keyring, &header)? else {
+        return Ok(false);
+    };
+    state
+        .blobs
+        .rewrite_header(blob_id, &new_header)
+        .await
+        .with_context(|| format!("cannot rewrite the header of blob {blob_id}"))?;
+    Ok(true)
 }
 
 fn rewrap_in_place(keyring: &Keyring, sealed: &mut [u8]) -> anyhow::Result<bool> {

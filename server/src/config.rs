@@ -157,6 +157,9 @@ pub struct Config {
     pub public_url: Url,
     /// The database: SQLite in the data dir unless a `postgres://` URL is given.
     pub database_url: Option<SecretString>,
+    /// Where sealed files live (`ZEGEL_BLOBS`): `blobs/` in the data dir unless a directory or an
+    /// `s3://` bucket is given.
+    pub blobs: BlobsConfig,
     /// The mail transport.
     pub mail: MailTransportConfig,
     /// SMTP user name, when the relay wants one.
@@ -169,6 +172,10 @@ pub struct Config {
     pub keyring_file: PathBuf,
     /// The keyring itself, as JSON, when given by the environment instead of a file.
     pub keyring: Option<SecretString>,
+    /// The key tokens and sessions are signed with (`ZEGEL_TOKEN_SIGNING_KEY`, 64 hex digits), the same
+    /// on every instance of a cluster; by default `token-signing.key` in the data dir, made on first
+    /// start.
+    pub token_signing_key: Option<SigningKey>,
     /// The largest upload (all files of one message together), in bytes.
     pub max_upload_bytes: u64,
     /// The malware scanner (`ZEGEL_CLAMD`: `tcp://host:port` or `unix:/path`); `None` delivers received
@@ -532,6 +539,7 @@ impl Config {
                 ),
             },
         );
+        let blobs = read_blobs(src, &data_dir)?;
         let mail_text = src.text("ZEGEL_MAIL")?;
         let sms_text = src.text("ZEGEL_SMS")?;
         let mail = parse_mail(&dev_default(
@@ -578,6 +586,14 @@ impl Config {
             |path| path.display().to_string(),
         )?;
         let keyring = src.masked_secret("ZEGEL_KEYRING")?;
+        let token_signing_key = src
+            .masked_secret("ZEGEL_TOKEN_SIGNING_KEY")?
+            .map(|key| parse_key(key.expose_secret().trim()).map(SigningKey))
+            .transpose()
+            .map_err(|message| ConfigError::Invalid {
+                name: "ZEGEL_TOKEN_SIGNING_KEY",
+                message,
+            })?;
         let max_upload_bytes = src.value(
             "ZEGEL_MAX_UPLOAD_BYTES",
             || 64 * 1024 * 1024 * 1024,
@@ -735,12 +751,14 @@ impl Config {
             listen,
             public_url,
             database_url,
+            blobs,
             mail,
             smtp_user,
             smtp_password,
             mail_from,
             keyring,
             keyring_file,
+            token_signing_key,
             max_upload_bytes,
             clamd,
             scan_retry,
@@ -770,6 +788,90 @@ impl Config {
             .map(|(key, value)| format!("{key} = {value}\n"))
             .collect()
     }
+}
+
+/// The token-signing key; its `Debug` shows nothing of it.
+#[derive(Clone)]
+pub struct SigningKey(pub [u8; 32]);
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(********)")
+    }
+}
+
+/// 32 bytes written as 64 hex digits (the text is never repeated in the error: it is a secret).
+fn parse_key(text: &str) -> Result<[u8; 32], String> {
+    let digits: Option<Vec<u8>> = text
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+        .collect();
+    digits
+        .filter(|_| text.len() == 64)
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| "must be 64 hex digits (32 random bytes: openssl rand -hex 32)".to_owned())
+}
+
+/// Where sealed files live.
+#[derive(Debug, Clone)]
+pub enum BlobsConfig {
+    /// A directory on this machine.
+    Local(PathBuf),
+    /// A bucket in S3-compatible storage.
+    S3(zegel_vault::s3::S3Config),
+}
+
+/// `ZEGEL_BLOBS`: a directory (by default `blobs/` in the data dir) or
+/// `s3://bucket/prefix?endpoint=…&region=…&path_style=true`, whose credentials come from
+/// `ZEGEL_S3_ACCESS_KEY_ID` and `ZEGEL_S3_SECRET_ACCESS_KEY` (or their `_FILE`s).
+fn read_blobs(src: &Sources<'_>, data_dir: &Path) -> Result<BlobsConfig, ConfigError> {
+    let text = src.text("ZEGEL_BLOBS")?;
+    let key_id = src.secret("ZEGEL_S3_ACCESS_KEY_ID")?;
+    let secret = src.masked_secret("ZEGEL_S3_SECRET_ACCESS_KEY")?;
+    let blobs = match text {
+        Some(text) if text.starts_with("s3:") => {
+            let required = |name: &'static str| ConfigError::Invalid {
+                name,
+                message: "is required when ZEGEL_BLOBS is an s3:// bucket".to_owned(),
+            };
+            let key_id = key_id.ok_or_else(|| required("ZEGEL_S3_ACCESS_KEY_ID"))?;
+            let secret = secret.ok_or_else(|| required("ZEGEL_S3_SECRET_ACCESS_KEY"))?;
+            let config = zegel_vault::s3::S3Config::from_url(
+                &text,
+                key_id.expose_secret().trim().to_owned(),
+                secret,
+            )
+            .map_err(|message| ConfigError::Invalid {
+                name: "ZEGEL_BLOBS",
+                message,
+            })?;
+            BlobsConfig::S3(config)
+        }
+        Some(text) if text.contains("://") => {
+            return Err(ConfigError::Invalid {
+                name: "ZEGEL_BLOBS",
+                message: format!("'{text}' is neither a directory nor an s3:// bucket"),
+            });
+        }
+        Some(text) => BlobsConfig::Local(PathBuf::from(text)),
+        None => BlobsConfig::Local(data_dir.join("blobs")),
+    };
+    src.show(
+        "ZEGEL_BLOBS",
+        match &blobs {
+            BlobsConfig::Local(dir) => dir.display().to_string(),
+            BlobsConfig::S3(config) => config.describe(),
+        },
+    );
+    src.show(
+        "ZEGEL_S3_ACCESS_KEY_ID",
+        match &blobs {
+            BlobsConfig::S3(config) => config.access_key_id.clone(),
+            BlobsConfig::Local(_) => "(not used)".to_owned(),
+        },
+    );
+    Ok(blobs)
 }
 
 fn read_gateway(src: &Sources<'_>) -> Result<GatewayConfig, ConfigError> {
@@ -1038,6 +1140,78 @@ mod tests {
         .unwrap();
         assert!(!production.dev);
         assert!(production.describe().contains("ZEGEL_DEV = 0"));
+    }
+
+    #[test]
+    fn the_blob_store_is_a_directory_or_a_bucket_with_its_credentials() {
+        let local = load(&[("ZEGEL_DATA_DIR", "/srv/zegel")]).unwrap();
+        assert!(
+            matches!(&local.blobs, BlobsConfig::Local(dir) if dir == Path::new("/srv/zegel/blobs"))
+        );
+        let bucket = "s3://zegel-blobs/prod?endpoint=http://127.0.0.1:9000&path_style=true";
+        let (name, message) = refused(&[("ZEGEL_BLOBS", bucket)]);
+        assert_eq!(name, "ZEGEL_S3_ACCESS_KEY_ID");
+        assert!(message.contains("s3://"), "{message}");
+        assert_eq!(
+            refused(&[("ZEGEL_BLOBS", bucket), ("ZEGEL_S3_ACCESS_KEY_ID", "minio")]).0,
+            "ZEGEL_S3_SECRET_ACCESS_KEY"
+        );
+        let dir = tempfile::TempDir::new().unwrap();
+        let secret_file = dir.path().join("secret");
+        std::fs::write(&secret_file, "Geheim-S3-Sleutel\n").unwrap();
+        let config = load(&[
+            ("ZEGEL_BLOBS", bucket),
+            ("ZEGEL_S3_ACCESS_KEY_ID", "minio"),
+            (
+                "ZEGEL_S3_SECRET_ACCESS_KEY_FILE",
+                secret_file.to_str().unwrap(),
+            ),
+        ])
+        .unwrap();
+        let BlobsConfig::S3(s3) = &config.blobs else {
+            panic!("{:?}", config.blobs)
+        };
+        assert_eq!(
+            (s3.bucket.as_str(), s3.prefix.as_str()),
+            ("zegel-blobs", "prod")
+        );
+        assert!(s3.path_style);
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&s3.secret_access_key),
+            "Geheim-S3-Sleutel"
+        );
+        let described = config.describe();
+        assert!(
+            described.contains("ZEGEL_BLOBS = s3://zegel-blobs/prod"),
+            "{described}"
+        );
+        assert!(!described.contains("Geheim-S3-Sleutel"), "{described}");
+        assert!(!format!("{config:?}").contains("Geheim-S3-Sleutel"));
+        let (name, message) = refused(&[
+            ("ZEGEL_BLOBS", "s3://zegel-blobs"),
+            ("ZEGEL_S3_ACCESS_KEY_ID", "a"),
+            ("ZEGEL_S3_SECRET_ACCESS_KEY", "b"),
+        ]);
+        assert_eq!(name, "ZEGEL_BLOBS");
+        assert!(message.contains("region is required"), "{message}");
+        assert_eq!(refused(&[("ZEGEL_BLOBS", "gs://zegel")]).0, "ZEGEL_BLOBS");
+    }
+
+    #[test]
+    fn a_token_signing_key_is_64_hex_digits_and_never_shown() {
+        let key = "0f".repeat(32);
+        let config = load(&[("ZEGEL_TOKEN_SIGNING_KEY", &key)]).unwrap();
+        assert_eq!(config.token_signing_key.as_ref().unwrap().0, [0x0f; 32]);
+        assert!(!config.describe().contains(&key));
+        assert!(!format!("{config:?}").contains("15, 15"));
+        for bad in ["0f", "zz".repeat(32).as_str()] {
+            let (name, message) = refused(&[("ZEGEL_TOKEN_SIGNING_KEY", bad)]);
+            assert_eq!(name, "ZEGEL_TOKEN_SIGNING_KEY");
+            assert!(
+                message.contains("64 hex digits") && !message.contains(bad),
+                "{message}"
+            );
+        }
     }
 
     #[test]

@@ -133,6 +133,7 @@ pub async fn build_state_with_clock(
         &config.data_dir,
         config.keyring.as_ref(),
         &config.keyring_file,
+        config.token_signing_key.as_ref().map(|key| key.0),
     )?;
     let url = match &config.database_url {
         Some(url) => url.expose_secret().to_owned(),
@@ -146,8 +147,14 @@ pub async fn build_state_with_clock(
     let db = zegel_store::Db::connect(&url)
         .await
         .context("cannot open the database")?;
-    let blobs = zegel_vault::LocalBlobs::open(&config.data_dir.join("blobs"))
-        .context("cannot open the blob store")?;
+    let blobs = match &config.blobs {
+        config::BlobsConfig::Local(dir) => zegel_vault::Blobs::Local(
+            zegel_vault::LocalBlobs::open(dir).context("cannot open the blob store")?,
+        ),
+        config::BlobsConfig::S3(s3) => zegel_vault::Blobs::S3(
+            zegel_vault::s3::S3Blobs::new(s3).context("cannot set up the S3 blob store")?,
+        ),
+    };
     let mailer = Arc::new(match &config.mail {
         config::MailTransportConfig::Dev => zegel_mail::Mailer::dev(),
         config::MailTransportConfig::Smtp { host, port } => {

@@ -49,10 +49,12 @@ async fn ready(State(state): State<AppState>) -> Response {
         Ok(Err(error)) => Err(format!("the database refused a query: {error}")),
         Err(_) => Err("the database did not answer in 5 s".to_owned()),
     };
-    let blobs = state
-        .blobs
-        .check()
-        .map_err(|error| format!("the blob store cannot be written: {error}"));
+    let blobs =
+        match tokio::time::timeout(std::time::Duration::from_secs(5), state.blobs.check()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(format!("the blob store cannot be written: {error}")),
+            Err(_) => Err("the blob store did not answer in 5 s".to_owned()),
+        };
     let mail = state.mailer.check().await;
     let checks = [("database", database), ("blobs", blobs), ("mail", mail)];
     let ready = checks.iter().all(|(_, result)| result.is_ok());

@@ -15,6 +15,8 @@ pub mod browser;
 pub mod flaky;
 /// A local OpenID Connect issuer playing Entra ID for Office single sign-on.
 pub mod identity;
+/// A bucket on a real S3 API server.
+pub mod s3;
 /// A real SMTP receiver (the `mailin` protocol implementation over TCP), also the server tests' next hop.
 pub mod smtp;
 

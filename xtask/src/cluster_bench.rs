@@ -3,6 +3,9 @@
 //! messages with a 10 kB file, 16 clients at once), the time the outbox takes to hand their 1,000
 //! notifications over, and four resumable 1 GiB uploads at once through the balancer, whose PATCHes go
 //! to either instance (aggregate against `dd conv=fdatasync` of the same size, peak RSS per instance).
+//! The last round runs the two instances on a bucket (`moto_server`, the tests' S3 API server) instead
+//! of the shared data directory: the same figures with S3 as the blob store; moto is a Python server,
+//! so its upload figure measures moto as much as Zegel.
 //! Figures, not assertions. The notifications go to each instance's dev mailbox, so the drain time is
 //! Zegel's own work (claiming, opening, completing), not a relay's.
 
@@ -164,30 +167,35 @@ pub(crate) fn run() -> anyhow::Result<()> {
     ]))?;
     let result = (|| {
         for instances in [1usize, 2] {
-            round(&zegel, &postgres, &dir, &source, instances)?;
+            round(&zegel, &postgres, &dir, &source, instances, None)?;
         }
-        Ok(())
+        let moto = crate::moto::Moto::start()?;
+        let bucket = moto.create_bucket("bench-cluster")?;
+        round(&zegel, &postgres, &dir, &source, 2, Some(&bucket))
     })();
     let _ = std::fs::remove_file(&source);
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
+/// One round: `instances` behind nginx; the blobs in `bucket` (an `s3://` URL on moto) when given.
 fn round(
     zegel: &Path,
     postgres: &crate::postgres::Cluster,
     dir: &Path,
     source: &Path,
     instances: usize,
+    bucket: Option<&str>,
 ) -> anyhow::Result<()> {
-    let here = dir.join(format!("{instances}x"));
+    let name = format!("{instances}x{}", if bucket.is_some() { "_s3" } else { "" });
+    let here = dir.join(&name);
     std::fs::create_dir_all(here.join("nginx"))?;
-    let database = postgres.create_database(&format!("bench_cluster_{instances}"))?;
+    let database = postgres.create_database(&format!("bench_cluster_{name}"))?;
     let ports: Vec<u16> = (0..instances)
         .map(|_| free_port())
         .collect::<anyhow::Result<_>>()?;
     let balancer = Balancer::start(&here.join("nginx"), &ports)?;
-    let shared = [
+    let mut shared = vec![
         ("ZEGEL_DATABASE_URL", database),
         ("ZEGEL_DATA_DIR", here.join("data").display().to_string()),
         (
@@ -198,6 +206,11 @@ fn round(
         ("ZEGEL_LOG", "warn".to_owned()),
         ("ZEGEL_METRICS_TOKEN", METRICS_TOKEN.to_owned()),
     ];
+    if let Some(bucket) = bucket {
+        shared.push(("ZEGEL_BLOBS", bucket.to_owned()));
+        shared.push(("ZEGEL_S3_ACCESS_KEY_ID", "bench".to_owned()));
+        shared.push(("ZEGEL_S3_SECRET_ACCESS_KEY", "bench".to_owned()));
+    }
     let command = |args: &[&str], port: Option<u16>| {
         let mut command = Command::new(zegel);
         command
@@ -255,7 +268,7 @@ fn round(
         })?;
         let posted = started.elapsed().as_secs_f64();
         println!(
-            "cluster_{instances}x_messages_per_s={:.0}",
+            "cluster_{name}_messages_per_s={:.0}",
             MESSAGES as f64 / posted
         );
         // The outbox: until every notification was handed over.
@@ -273,7 +286,7 @@ fn round(
         }
         let drained = started.elapsed().as_secs_f64();
         println!(
-            "cluster_{instances}x_outbox_{MESSAGES}_notifications_done_s={drained:.1} (after the last 201: {:.1} s)",
+            "cluster_{name}_outbox_{MESSAGES}_notifications_done_s={drained:.1} (after the last 201: {:.1} s)",
             drained - posted
         );
         if instances < 2 {
@@ -306,14 +319,14 @@ fn round(
                 .collect::<anyhow::Result<Vec<String>>>()
         })?;
         let mb_s = 4.0 * (UPLOAD_MIB << 20) as f64 / started.elapsed().as_secs_f64() / 1e6;
-        println!("cluster_{instances}x_tus_4x_1gib_mb_s={mb_s:.0}");
+        println!("cluster_{name}_tus_4x_1gib_mb_s={mb_s:.0}");
         println!("dd_fdatasync_mb_s={dd_mb_s:.0}");
-        println!("cluster_tus_4x_vs_dd={:.0}%", mb_s / dd_mb_s * 100.0);
+        println!("cluster_{name}_tus_4x_vs_dd={:.0}%", mb_s / dd_mb_s * 100.0);
         Ok(())
     })();
     for (i, server) in servers.iter_mut().enumerate() {
         println!(
-            "cluster_{instances}x_instance_{i}_peak_rss_mib={:.1}",
+            "cluster_{name}_instance_{i}_peak_rss_mib={:.1}",
             peak_rss_kib(server.id()) as f64 / 1024.0
         );
         let _ = server.kill();

@@ -68,6 +68,26 @@ impl Moto {
         Ok(moto)
     }
 
+    /// Creates the bucket `name` (moto takes an unsigned PUT) and answers its `ZEGEL_BLOBS` URL.
+    pub(crate) fn create_bucket(&self, name: &str) -> anyhow::Result<String> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        write!(
+            stream,
+            "PUT /{name} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        )?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        if !answer.starts_with("HTTP/1.1 200") {
+            bail!("moto did not create the bucket {name}: {answer}");
+        }
+        Ok(format!(
+            "s3://{name}/zegel?endpoint={}&path_style=true",
+            self.endpoint()
+        ))
+    }
+
     /// Its endpoint, for `ZEGEL_TEST_S3_ENDPOINT`.
     pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

@@ -401,7 +401,7 @@ async fn relay_all(
     .await?;
     let blob = [prepared.blob_id.clone()];
     let result: Result<(), ServiceError> = async {
-        state.blobs.commit(&blob)?;
+        state.blobs.commit(&blob).await?;
         let now = state.now_ms();
         let mut tx = state.db.pool.begin().await?;
         zegel_store::outbox::enqueue(&mut tx, &prepared.job, now).await?;
@@ -427,7 +427,7 @@ async fn relay_all(
     }
     .await;
     if let Err(error) = result {
-        state.blobs.delete(&blob);
+        state.blobs.delete(&blob).await;
         return Err(error);
     }
     state.outbox_wakeup.notify_one();

@@ -15,7 +15,7 @@ use zegel_crypto::{Context, DataKey, Keyring};
 use zegel_mail::Mailer;
 use zegel_mail::sms::SmsSender;
 use zegel_store::{Clock, Db, JobKind, JobPurpose};
-use zegel_vault::{Keys, LocalBlobs};
+use zegel_vault::{Blobs, Keys};
 
 use zegel_mail::OutgoingEmail;
 use zegel_store::{messages, outbox};
@@ -31,7 +31,7 @@ pub struct Outbox {
     /// Opens sealed payloads.
     pub keys: Arc<Keys>,
     /// Where relay jobs keep their raw bytes.
-    pub blobs: LocalBlobs,
+    pub blobs: Blobs,
     /// Zegel's own e-mails (notifications, passwords, DSNs).
     pub mailer: Arc<Mailer>,
     /// Where relayed mail goes (the gateway's next hop; else the same as `mailer`).

@@ -18,7 +18,7 @@ use crate::{MAX_ATTEMPTS, Outbox, Payload, backoff, seal_payload};
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::outbox::{self, ClaimedJob, NewJob};
 use zegel_vault::blobs::SealContext;
-use zegel_vault::{Keys, LocalBlobs};
+use zegel_vault::{Blobs, Keys};
 
 /// What a relay job carries (sealed in the outbox like every payload).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub struct PreparedRelay {
 /// Seals `raw` into a new blob and builds the relay job for it.
 pub async fn prepare(
     keys: &Keys,
-    blobs: &LocalBlobs,
+    blobs: &Blobs,
     tenant_id: &str,
     from: Option<&str>,
     to: Vec<String>,
@@ -70,7 +70,7 @@ pub async fn prepare(
         &DataKey::generate(),
         context(tenant_id, &job_id),
     );
-    let blob_id = upload.blob_id.clone();
+    let blob_id = upload.blob_id().to_owned();
     upload.write(Bytes::copy_from_slice(raw)).await?;
     upload.finish().await?;
     let relay = RelayJob {
@@ -320,7 +320,10 @@ async fn settle(
                 crate::taken_over(outbox::give_up(&state.db, job, &error).await?, job)
             }
         }
-        state.blobs.delete(std::slice::from_ref(&relay.blob_id));
+        state
+            .blobs
+            .delete(std::slice::from_ref(&relay.blob_id))
+            .await;
     }
     if !delivered.is_empty() {
         tracing::info!(job = %job.id, recipients = delivered.len(), "handed to the next hop");

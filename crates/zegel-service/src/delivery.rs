@@ -443,7 +443,7 @@ pub async fn expire_held(state: &Services) -> anyhow::Result<usize> {
         .await?;
         store::delete_message(&mut tx, &message.id).await?;
         tx.commit().await?;
-        state.blobs.delete(&blob_ids);
+        state.blobs.delete(&blob_ids).await;
         audit::append(
             &state.db,
             now,

@@ -17,7 +17,8 @@ use zegel_store::MessageStatus;
 use zegel_store::audit::{self, AuditEvent};
 use zegel_store::links;
 use zegel_store::messages::{self, FileRow, NewMessage, NewRecipient, Purpose};
-use zegel_vault::blobs::{LocalBlobs, SealContext};
+use zegel_vault::Blobs;
+use zegel_vault::blobs::SealContext;
 use zegel_vault::sealing::{MessageContent, field, seal_field};
 
 /// The longest file name kept (in characters).
@@ -25,7 +26,7 @@ const MAX_FILE_NAME_CHARS: usize = 255;
 
 /// Blobs written by a request that are removed unless the request succeeds.
 struct PendingBlobs {
-    blobs: LocalBlobs,
+    blobs: Blobs,
     ids: Vec<String>,
     armed: bool,
 }
@@ -33,7 +34,7 @@ struct PendingBlobs {
 impl Drop for PendingBlobs {
     fn drop(&mut self) {
         if self.armed {
-            self.blobs.delete(&self.ids);
+            self.blobs.delete_soon(std::mem::take(&mut self.ids));
         }
     }
 }
@@ -84,7 +85,7 @@ impl Upload {
     }
 
     /// Starts sealing one file; its blob is removed with the upload unless the message is stored.
-    pub fn start_file(&mut self, state: &Services) -> (String, zegel_vault::blobs::SealedUpload) {
+    pub fn start_file(&mut self, state: &Services) -> (String, zegel_vault::Upload) {
         let file_id = zegel_crypto::random_id();
         let ctx = SealContext {
             tenant: self.tenant_id.clone(),
@@ -94,7 +95,7 @@ impl Upload {
         let upload = state
             .blobs
             .start_upload(self.keyring.clone(), &self.key, ctx);
-        self.pending.ids.push(upload.blob_id.clone());
+        self.pending.ids.push(upload.blob_id().to_owned());
         (file_id, upload)
     }
 
@@ -113,7 +114,7 @@ impl Upload {
     ) -> Result<(), ServiceError> {
         let name = clean_file_name(name).unwrap_or_else(|_| "attachment".to_owned());
         let (id, mut upload) = self.start_file(state);
-        let blob_id = upload.blob_id.clone();
+        let blob_id = upload.blob_id().to_owned();
         upload.write(bytes).await?;
         let size = upload.finish().await?;
         self.files.push(UploadedFile {
@@ -510,7 +511,7 @@ pub async fn store(
 
     // Blobs go into place first: a crash after this leaves only unreferenced ciphertext, never a row
     // pointing at a missing blob.
-    state.blobs.commit(&pending.ids)?;
+    state.blobs.commit(&pending.ids).await?;
     let mut tx = state.db.pool.begin().await?;
     // Each upload is used once: taking it removes its row, so a second message (or a parallel one)
     // naming it fails here and rolls back.

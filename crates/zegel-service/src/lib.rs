@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 use zegel_mail::Mailer;
 use zegel_store::{Clock, Db};
-use zegel_vault::{Keys, LocalBlobs};
+use zegel_vault::{Blobs, Keys};
 
 pub mod access;
 pub mod auth;
@@ -82,7 +82,7 @@ pub struct Services {
     /// The database.
     pub db: Db,
     /// The blob store.
-    pub blobs: LocalBlobs,
+    pub blobs: Blobs,
     /// KEKs and the token signer.
     pub keys: Arc<Keys>,
     /// Outgoing mail.

@@ -66,7 +66,7 @@ pub async fn destroy_message(
     .await?;
     tx.commit().await?;
     // After the commit: a crash in between leaves ciphertext whose key no longer exists.
-    state.blobs.delete(&blob_ids);
+    state.blobs.delete(&blob_ids).await;
     Ok(true)
 }
 

@@ -564,9 +564,31 @@ pub struct AttachmentBuffer {
 impl AttachmentBuffer {
     /// Takes the next chunk; past the cap the bytes are dropped and the attachment becomes unscannable.
     pub fn push(&mut self, chunk: &[u8]) {
-        self.seen += chunk.len() as u64;
+        if self.count(chunk.len() as u64) {
+            self.bytes.extend_from_slice(chunk);
+        }
+    }
+
+    /// Whether an attachment of `size` bytes would be scanned at all: one past the cap need not be read,
+    /// only [`AttachmentBuffer::skip`]ped.
+    pub fn wants(&self, size: u64) -> bool {
+        size <= self.cap
+    }
+
+    /// Counts `len` bytes that were not read, as [`AttachmentBuffer::push`] would have (past the cap
+    /// the attachment is unscannable).
+    pub fn skip(&mut self, len: u64) {
+        if self.count(len) {
+            self.bytes = Vec::new();
+            self.limit = Some("the attachment was not read".to_owned());
+        }
+    }
+
+    /// Counts `len` more bytes; answers whether they are kept.
+    fn count(&mut self, len: u64) -> bool {
+        self.seen += len;
         if self.limit.is_some() {
-            return;
+            return false;
         }
         if self.seen > self.cap {
             self.bytes = Vec::new();
@@ -580,9 +602,9 @@ impl AttachmentBuffer {
                     Limits::default().max_bytes_read
                 )
             });
-            return;
+            return false;
         }
-        self.bytes.extend_from_slice(chunk);
+        true
     }
 }
 

@@ -19,8 +19,8 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use zegel_crypto::{CHUNK_SIZE, DataKey, Segment};
 use zegel_store::uploads::{self as store, NewUpload, Owner, Quota, UploadRow};
+use zegel_vault::Appender;
 use zegel_vault::blobs::SealContext;
-use zegel_vault::resumable::BlobAppender;
 use zegel_vault::sealing::{open_field, seal_field};
 
 use crate::{ServiceError, Services};
@@ -42,6 +42,11 @@ pub const MARK_STEP_CHUNKS: u64 = 128;
 pub const DURABLE_EVERY_CHUNKS: u64 = 128;
 /// How long a request waits for another one writing the same upload to let go.
 const LOCK_WAIT: Duration = Duration::from_secs(3);
+/// How long an upload's writer lease (for a blob store without locks: a bucket) lasts unless renewed;
+/// the holder renews it every third of that. After a crash the upload goes on once it ran out.
+pub const WRITER_LEASE_MS: i64 = 15_000;
+/// The writer leases' names: this prefix and the upload id.
+const WRITER_LEASE_PREFIX: &str = "upload-writer:";
 /// The message part of an upload's seal context is this prefix and the upload id.
 const CONTEXT_PREFIX: &str = "upload:";
 /// The file part of an upload's seal context.
@@ -136,13 +141,7 @@ pub async fn create(
         .map(|t| t.chars().take(255).collect::<String>());
     let id = zegel_crypto::random_id();
     let keyring = state.keys.keyring();
-    let blob_id = {
-        let blobs = state.blobs.clone();
-        let keyring = keyring.clone();
-        tokio::task::spawn_blocking(move || blobs.create_resumable(&keyring))
-            .await
-            .map_err(ServiceError::internal)??
-    };
+    let blob_id = state.blobs.create_resumable(keyring.clone()).await?;
     let now = state.now_ms();
     let sealed_name = seal_field(
         &keyring,
@@ -166,7 +165,7 @@ pub async fn create(
     match store::create(&state.db, &row, quota).await {
         Ok(true) => {}
         Ok(false) => {
-            state.blobs.delete(std::slice::from_ref(&blob_id));
+            state.blobs.delete(std::slice::from_ref(&blob_id)).await;
             return Err(ServiceError::RetryLater {
                 code: "upload_quota",
                 message: format!(
@@ -177,7 +176,7 @@ pub async fn create(
             });
         }
         Err(error) => {
-            state.blobs.delete(std::slice::from_ref(&blob_id));
+            state.blobs.delete(std::slice::from_ref(&blob_id)).await;
             return Err(error.into());
         }
     }
@@ -213,7 +212,7 @@ pub async fn status(state: &Services, owner: &Owner, id: &str) -> Result<UploadI
 pub async fn delete(state: &Services, owner: &Owner, id: &str) -> Result<(), ServiceError> {
     owned(state, owner, id).await?;
     if let Some(blob_id) = store::delete(&state.db, id).await? {
-        state.blobs.delete(&[blob_id]);
+        state.blobs.delete(&[blob_id]).await;
     }
     Ok(())
 }
@@ -229,10 +228,11 @@ pub async fn sweep_expired(state: &Services) -> anyhow::Result<usize> {
         }
         for row in expired {
             if let Some(blob_id) = store::delete(&state.db, &row.id).await? {
-                state.blobs.delete(&[blob_id]);
+                state.blobs.delete(&[blob_id]).await;
                 swept += 1;
             }
         }
+        zegel_store::leases::forget_expired(&state.db, WRITER_LEASE_PREFIX, state.now_ms()).await?;
     }
 }
 
@@ -277,29 +277,59 @@ where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: std::fmt::Display + Send + 'static,
 {
-    // One writer per upload: the blob's lock, which the kernel drops with a crashed process.
+    // One writer per upload: on disk the blob's lock, which the kernel drops with a crashed process;
+    // in a bucket a lease in the database, which runs out after a crash.
     let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+    let busy = || {
+        ServiceError::Conflict(
+            "another request is writing this upload; ask for its offset and go on from there"
+                .to_owned(),
+        )
+    };
+    let lease = if state.blobs.locks_writers() {
+        None
+    } else {
+        loop {
+            match WriterLease::take(state, &row.id).await? {
+                Some(lease) => break Some(lease),
+                None if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                None => return Err(busy()),
+            }
+        }
+    };
     let locked = loop {
-        let blobs = state.blobs.clone();
-        let blob_id = row.blob_id.clone();
-        let lock = tokio::task::spawn_blocking(move || blobs.lock_resumable(&blob_id))
-            .await
-            .map_err(ServiceError::internal)??;
-        match lock {
+        match state.blobs.lock_resumable(&row.blob_id).await? {
             Some(locked) => break locked,
             None if tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            None => {
-                return Err(ServiceError::Conflict(
-                    "another request is writing this upload; ask for its offset and go on from there"
-                        .to_owned(),
-                ));
-            }
+            None => return Err(busy()),
         }
     };
+    let result = append_under_lock(state, lease.as_ref(), locked, offset, &row.id, body).await;
+    if let Some(lease) = lease {
+        lease.release().await;
+    }
+    result
+}
+
+/// [`append_locked`] once this request is the upload's one writer.
+async fn append_under_lock<S, E>(
+    state: &Services,
+    lease: Option<&WriterLease>,
+    locked: zegel_vault::ResumableBlob,
+    offset: u64,
+    id: &str,
+    body: S,
+) -> Result<UploadInfo, ServiceError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: std::fmt::Display + Send + 'static,
+{
     // Under the lock, the row is what the last writer left.
-    let row = store::get(&state.db, &row.id)
+    let row = store::get(&state.db, id)
         .await?
         .ok_or(ServiceError::NotFound)?;
     if offset != row.durable_offset as u64 {
@@ -334,13 +364,12 @@ where
         );
     }
     let ctx = seal_context(&row.tenant_id, &row.id);
-    let keys = state.keys.clone();
-    let appender =
-        tokio::task::spawn_blocking(move || locked.append(&keys, ctx, segment as u64, first))
-            .await
-            .map_err(ServiceError::internal)??;
+    let appender = locked
+        .append(state.keys.clone(), ctx, segment as u64, first)
+        .await?;
     let mut writer = Writer {
         state,
+        lease,
         row: &row,
         appender,
         segment,
@@ -371,8 +400,10 @@ where
 /// One request's sealing state.
 struct Writer<'a> {
     state: &'a Services,
+    /// The writer's lease, for a store without locks.
+    lease: Option<&'a WriterLease>,
     row: &'a UploadRow,
-    appender: BlobAppender,
+    appender: Appender,
     segment: i64,
     /// The sealed high-water mark as stored.
     mark: u64,
@@ -434,8 +465,19 @@ impl Writer<'_> {
         (self.length - index * CHUNK).min(CHUNK) as usize
     }
 
+    /// Fails once this request's writer lease could not be renewed: another request may be writing.
+    fn still_writer(&self) -> Result<(), ServiceError> {
+        match self.lease {
+            Some(lease) if lease.lost() => Err(ServiceError::Conflict(
+                "the upload was resumed elsewhere".to_owned(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Seals the next chunk, raising the high-water mark in the database first when it is reached.
     async fn seal(&mut self, chunk: Vec<u8>) -> Result<(), ServiceError> {
+        self.still_writer()?;
         if self.next >= self.mark {
             let mark = (self.next + MARK_STEP_CHUNKS).min(self.total_chunks);
             if !store::raise_sealed_until(&self.state.db, &self.row.id, self.segment, mark as i64)
@@ -455,6 +497,7 @@ impl Writer<'_> {
 
     /// Syncs the blob and records the chunks sealed so far as durable, with `mark` as the high-water mark.
     async fn make_durable(&mut self, mark: u64) -> Result<u64, ServiceError> {
+        self.still_writer()?;
         let synced = self.appender.sync().await?;
         debug_assert_eq!(synced, self.next);
         let completed = synced == self.total_chunks;
@@ -485,6 +528,77 @@ impl Writer<'_> {
     /// Makes everything sealed durable and lowers the mark to it: nothing past it was sealed.
     async fn settle(&mut self) -> Result<u64, ServiceError> {
         self.make_durable(self.next).await
+    }
+}
+
+/// The lease that makes a request the one writer of an upload whose blob is in a store without locks
+/// (a bucket): taken in the database, renewed in the background every third of [`WRITER_LEASE_MS`],
+/// given up at the end of the request. Losing it (the database unreachable for that long, so another
+/// request may have taken over) stops the request before its next chunk or sync; what it recorded
+/// stays fenced by the segment number in the database besides.
+struct WriterLease {
+    name: String,
+    owner: String,
+    db: zegel_store::Db,
+    lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    renewal: tokio::task::JoinHandle<()>,
+}
+
+impl WriterLease {
+    /// Takes the lease of upload `id`, or `None` while another request holds it.
+    async fn take(state: &Services, id: &str) -> Result<Option<Self>, ServiceError> {
+        let name = format!("{WRITER_LEASE_PREFIX}{id}");
+        let owner = zegel_crypto::random_id();
+        let now = state.now_ms();
+        if !zegel_store::leases::acquire(&state.db, &name, &owner, now, now + WRITER_LEASE_MS)
+            .await?
+        {
+            return Ok(None);
+        }
+        let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let renewal = {
+            let (state, name, owner, lost) =
+                (state.clone(), name.clone(), owner.clone(), lost.clone());
+            tokio::spawn(async move {
+                let every = Duration::from_millis(WRITER_LEASE_MS as u64 / 3);
+                loop {
+                    tokio::time::sleep(every).await;
+                    let now = state.now_ms();
+                    let renewed = zegel_store::leases::acquire(
+                        &state.db,
+                        &name,
+                        &owner,
+                        now,
+                        now + WRITER_LEASE_MS,
+                    )
+                    .await;
+                    if !matches!(renewed, Ok(true)) {
+                        tracing::warn!(lease = %name, "an upload's writer lease was lost");
+                        lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                        return;
+                    }
+                }
+            })
+        };
+        Ok(Some(Self {
+            name,
+            owner,
+            db: state.db.clone(),
+            lost,
+            renewal,
+        }))
+    }
+
+    fn lost(&self) -> bool {
+        self.lost.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Gives the lease up, so the next request need not wait for it to run out.
+    async fn release(self) {
+        self.renewal.abort();
+        if let Err(error) = zegel_store::leases::release(&self.db, &self.name, &self.owner).await {
+            tracing::warn!(lease = %self.name, %error, "giving up an upload's writer lease failed");
+        }
     }
 }
 

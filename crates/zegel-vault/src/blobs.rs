@@ -309,8 +309,8 @@ mod tests {
     async fn a_blob_sealed_under_a_kek_added_elsewhere_streams_after_one_reload() {
         let dir = tempfile::TempDir::new().unwrap();
         let keyring_file = dir.path().join("keyring.json");
-        let ours = Arc::new(Keys::load_or_create(dir.path(), None, &keyring_file).unwrap());
-        let theirs = Keys::load_or_create(dir.path(), None, &keyring_file).unwrap();
+        let ours = Arc::new(Keys::load_or_create(dir.path(), None, &keyring_file, None).unwrap());
+        let theirs = Keys::load_or_create(dir.path(), None, &keyring_file, None).unwrap();
         let new_kek = theirs.add_kek().unwrap();
         assert!(!ours.keyring().ids().contains(&new_kek));
 

@@ -44,6 +44,7 @@ impl Keys {
         data_dir: &Path,
         keyring: Option<&SecretString>,
         keyring_file: &Path,
+        signing_key: Option<[u8; 32]>,
     ) -> anyhow::Result<Self> {
         crate::private_fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
@@ -62,16 +63,22 @@ impl Keys {
                 (read_keyring(path)?, KeySource::File(path.to_owned()))
             }
         };
-        let signing_path = data_dir.join("token-signing.key");
-        if !signing_path.exists() {
-            write_private(&signing_path, &TokenSigner::generate_secret())?;
-        }
-        let secret: [u8; 32] = fs::read(&signing_path)
-            .with_context(|| format!("cannot read {}", signing_path.display()))?
-            .try_into()
-            .map_err(|_| {
-                anyhow::anyhow!("{} must hold exactly 32 bytes", signing_path.display())
-            })?;
+        // Given (every instance of a cluster the same), or kept in the data directory.
+        let secret = match signing_key {
+            Some(secret) => secret,
+            None => {
+                let signing_path = data_dir.join("token-signing.key");
+                if !signing_path.exists() {
+                    write_private(&signing_path, &TokenSigner::generate_secret())?;
+                }
+                fs::read(&signing_path)
+                    .with_context(|| format!("cannot read {}", signing_path.display()))?
+                    .try_into()
+                    .map_err(|_| {
+                        anyhow::anyhow!("{} must hold exactly 32 bytes", signing_path.display())
+                    })?
+            }
+        };
         Ok(Self {
             keyring: RwLock::new(Arc::new(keyring)),
             source,

@@ -12,8 +12,8 @@
 //! durable chunk count first removes every piece from there on (a piece completed whose progress the
 //! database never recorded), so the pieces read back are contiguous; reading checks that they are.
 //!
-//! The server does not use this store yet: the configuration, the single writer across instances (a
-//! database lease where the local store takes a file lock) and the wiring come next.
+//! A bucket has no locks: the one writer of a resumable blob is the holder of a lease in the database
+//! (`zegel-service::uploads`), where the local store takes a file lock.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -35,8 +35,8 @@ use crate::{Keys, SealContext};
 pub const PART_SIZE: usize = 8 << 20;
 /// Parts uploaded at the same time, per blob.
 pub const PARTS_IN_FLIGHT: usize = 2;
-/// The size of one ranged read.
-pub const READ_SIZE: u64 = 4 << 20;
+/// The size of one ranged read (streamed as it arrives, so memory does not depend on it).
+pub const READ_SIZE: u64 = 32 << 20;
 
 /// Where the blobs are and how to reach them.
 #[derive(Clone)]
@@ -55,6 +55,147 @@ pub struct S3Config {
     pub access_key_id: String,
     /// The secret access key.
     pub secret_access_key: secrecy::SecretString,
+}
+
+impl S3Config {
+    /// Reads `s3://bucket/prefix?endpoint=https://…&region=…&path_style=true` (`ZEGEL_BLOBS`) with the
+    /// credentials given apart. Without `endpoint` the bucket is AWS's and `region` is required; with one
+    /// the region defaults to `us-east-1`, which MinIO and Ceph accept. The error says what is wrong.
+    pub fn from_url(
+        text: &str,
+        access_key_id: String,
+        secret_access_key: secrecy::SecretString,
+    ) -> Result<Self, String> {
+        let url = url::Url::parse(text)
+            .ok()
+            .filter(|url| url.scheme() == "s3")
+            .ok_or_else(|| format!("'{text}' is not like s3://bucket/prefix?region=…"))?;
+        let bucket = url.host_str().unwrap_or_default().to_owned();
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if !valid_bucket {
+            return Err(format!(
+                "'{bucket}' is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens)"
+            ));
+        }
+        // Read before the URL parser resolves `..`: a prefix is taken as written or refused.
+        let written = text.split(['?', '#']).next().unwrap_or_default();
+        let prefix = url.path().trim_matches('/').to_owned();
+        if written
+            .split('/')
+            .skip(3)
+            .any(|part| part == "." || part == "..")
+            || prefix.contains("//")
+        {
+            return Err(format!("'{prefix}' is not a usable key prefix"));
+        }
+        let (mut endpoint, mut region, mut path_style) = (None, None, false);
+        for (name, value) in url.query_pairs() {
+            match &*name {
+                "endpoint" => {
+                    let parsed = url::Url::parse(&value)
+                        .ok()
+                        .filter(|e| matches!(e.scheme(), "http" | "https") && e.host().is_some())
+                        .ok_or_else(|| format!("endpoint '{value}' is not an http(s) URL"))?;
+                    endpoint = Some(parsed.as_str().trim_end_matches('/').to_owned());
+                }
+                "region" if !value.is_empty() => region = Some(value.into_owned()),
+                "path_style" => {
+                    path_style = match &*value {
+                        "1" | "true" | "yes" => true,
+                        "0" | "false" | "no" => false,
+                        other => {
+                            return Err(format!("path_style '{other}' is neither true nor false"));
+                        }
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "unknown setting '{other}' (endpoint, region and path_style are known)"
+                    ));
+                }
+            }
+        }
+        let region = match (region, &endpoint) {
+            (Some(region), _) => region,
+            (None, Some(_)) => "us-east-1".to_owned(),
+            (None, None) => {
+                return Err("region is required for AWS (…?region=eu-central-1)".to_owned());
+            }
+        };
+        if access_key_id.is_empty() {
+            return Err("the access key id is empty".to_owned());
+        }
+        Ok(Self {
+            bucket,
+            prefix,
+            endpoint,
+            region,
+            path_style,
+            access_key_id,
+            secret_access_key,
+        })
+    }
+
+    /// The store's place without credentials, as the configuration shows it.
+    pub fn describe(&self) -> String {
+        format!(
+            "s3://{}/{} (endpoint {}, region {}{})",
+            self.bucket,
+            self.prefix,
+            self.endpoint.as_deref().unwrap_or("AWS"),
+            self.region,
+            if self.path_style { ", path-style" } else { "" }
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::S3Config;
+
+    fn parse(text: &str) -> Result<S3Config, String> {
+        S3Config::from_url(text, "key".to_owned(), "secret".to_owned().into())
+    }
+
+    #[test]
+    fn a_bucket_url_is_read_whole_and_bad_ones_say_what_is_wrong() {
+        let config =
+            parse("s3://zegel-prod/blobs/v1?endpoint=http://127.0.0.1:9000/&path_style=true")
+                .unwrap();
+        assert_eq!(config.bucket, "zegel-prod");
+        assert_eq!(config.prefix, "blobs/v1");
+        assert_eq!(config.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(config.region, "us-east-1");
+        assert!(config.path_style);
+        assert!(!format!("{config:?}").contains("secret"));
+
+        let aws = parse("s3://zegel-prod?region=eu-central-1").unwrap();
+        assert_eq!((aws.prefix.as_str(), aws.endpoint), ("", None));
+        assert_eq!(aws.region, "eu-central-1");
+        assert!(!aws.path_style);
+
+        for (bad, says) in [
+            ("/var/lib/zegel", "not like s3://"),
+            ("s3://Zegel_Prod?region=x", "not a bucket name"),
+            ("s3://zegel-prod", "region is required"),
+            ("s3://zegel-prod/a/../b?region=x", "not a usable key prefix"),
+            ("s3://zegel-prod?endpoint=ftp://x", "not an http(s) URL"),
+            (
+                "s3://zegel-prod?region=x&path_style=maybe",
+                "neither true nor false",
+            ),
+            (
+                "s3://zegel-prod?region=x&acl=public",
+                "unknown setting 'acl'",
+            ),
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert!(error.contains(says), "{bad}: {error}");
+        }
+    }
 }
 
 impl fmt::Debug for S3Config {
@@ -101,7 +242,13 @@ impl S3Blobs {
             .with_region(&config.region)
             .with_access_key_id(&config.access_key_id)
             .with_secret_access_key(config.secret_access_key.expose_secret())
-            .with_virtual_hosted_style_request(!config.path_style);
+            .with_virtual_hosted_style_request(!config.path_style)
+            // Every request has deadlines: a part of 8 MiB needs at least 140 kB/s.
+            .with_client_options(
+                object_store::ClientOptions::new()
+                    .with_connect_timeout(std::time::Duration::from_secs(5))
+                    .with_timeout(std::time::Duration::from_secs(60)),
+            );
         if let Some(endpoint) = &config.endpoint {
             builder = builder
                 .with_endpoint(endpoint)
@@ -172,11 +319,11 @@ impl S3Blobs {
         let location = self.key(&blob_id).expect("random ids are hex");
         let key = DataKey::from_bytes(*key.as_bytes());
         let (plain_tx, mut plain_rx) = mpsc::channel::<Bytes>(16);
-        let (sealed_tx, mut sealed_rx) = mpsc::channel::<Vec<u8>>(4);
+        let (sealed_tx, mut sealed_rx) = mpsc::channel::<PutPayload>(1);
         // Sealing in a blocking thread, into pieces of a part each.
         let sealer = tokio::task::spawn_blocking(move || -> io::Result<u64> {
             let sink = PieceSink {
-                buffer: Vec::with_capacity(PART_SIZE),
+                parts: Parts::default(),
                 sender: sealed_tx,
             };
             let mut encryptor = Encryptor::new(sink, &keyring, &key, ctx.as_ctx())?;
@@ -189,19 +336,39 @@ impl S3Blobs {
             sink.flush_piece()?;
             Ok(size)
         });
-        // Uploading the pieces as parts, at most two in flight.
+        // Uploading the pieces as parts, at most two in flight; a piece is taken from the sealer only
+        // when a part may start, so memory stays at the piece being filled, one waiting and two on the
+        // wire.
         let store = self.store.clone();
         let uploader = tokio::spawn(async move {
-            let upload = store.put_multipart(&location).await.map_err(to_io)?;
-            let mut parts = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
-            while let Some(piece) = sealed_rx.recv().await {
-                if let Err(error) = parts.wait_for_capacity(PARTS_IN_FLIGHT).await {
-                    let _ = parts.abort().await;
-                    return Err(to_io(error));
+            let mut upload = store.put_multipart(&location).await.map_err(to_io)?;
+            let mut in_flight: futures_util::stream::FuturesOrdered<object_store::UploadPart> =
+                futures_util::stream::FuturesOrdered::new();
+            let result: io::Result<()> = async {
+                loop {
+                    while in_flight.len() >= PARTS_IN_FLIGHT {
+                        if let Some(done) = futures_util::StreamExt::next(&mut in_flight).await {
+                            done.map_err(to_io)?;
+                        }
+                    }
+                    let Some(piece) = sealed_rx.recv().await else {
+                        break;
+                    };
+                    in_flight.push_back(upload.put_part(piece));
                 }
-                parts.write(&piece);
+                while let Some(done) = futures_util::StreamExt::next(&mut in_flight).await {
+                    done.map_err(to_io)?;
+                }
+                Ok(())
             }
-            Ok(parts)
+            .await;
+            match result {
+                Ok(()) => Ok(upload),
+                Err(error) => {
+                    let _ = upload.abort().await;
+                    Err(error)
+                }
+            }
         });
         S3Upload {
             blob_id,
@@ -281,6 +448,7 @@ impl S3Blobs {
             store: self.store.clone(),
             base: self.key(blob_id)?,
             sealer: ChunkSealer::for_segment(&header, &key, ctx.as_ctx(), segment, from_chunk),
+            buffer: Parts::default(),
             piece: None,
         })
     }
@@ -336,26 +504,47 @@ impl S3Blobs {
         Ok(objects)
     }
 
-    /// Reads a blob's header (for key rotation) with one ranged read.
+    /// Reads a blob's header (for key rotation) with one ranged read: of its object, or of a resumable
+    /// blob's header object.
     pub async fn read_header(&self, blob_id: &str) -> io::Result<[u8; HEADER_LEN]> {
-        let bytes = self
+        let bytes = match self
             .store
             .get_range(&self.key(blob_id)?, 0..HEADER_LEN as u64)
             .await
-            .map_err(to_io)?;
+        {
+            Ok(bytes) => bytes,
+            Err(object_store::Error::NotFound { .. }) => self
+                .store
+                .get_range(&self.resumable_key(blob_id, "h")?, 0..HEADER_LEN as u64)
+                .await
+                .map_err(to_io)?,
+            Err(error) => return Err(to_io(error)),
+        };
         bytes
             .as_ref()
             .try_into()
             .map_err(|_| io::Error::new(io::ErrorKind::UnexpectedEof, "the blob has no header"))
     }
 
-    /// Replaces a blob's header (key rotation re-wraps the data key). Objects cannot be changed in
-    /// place: the object is written again, streamed in ranges with the new header, and replaces the
-    /// old one when complete.
+    /// Replaces a blob's header (key rotation re-wraps the data key). A resumable blob's header is an
+    /// object of its own, replaced in one PUT. Other objects cannot be changed in place: the object is
+    /// written again, streamed in ranges with the new header, and replaces the old one when complete.
     pub async fn rewrite_header(&self, blob_id: &str, header: &[u8; HEADER_LEN]) -> io::Result<()> {
         Header::parse(header)?;
         let location = self.key(blob_id)?;
-        let size = self.store.head(&location).await.map_err(to_io)?.size;
+        let size = match self.store.head(&location).await {
+            Ok(meta) => meta.size,
+            Err(object_store::Error::NotFound { .. }) => {
+                let header_object = self.resumable_key(blob_id, "h")?;
+                self.store.head(&header_object).await.map_err(to_io)?;
+                self.store
+                    .put(&header_object, PutPayload::from(header.to_vec()))
+                    .await
+                    .map_err(to_io)?;
+                return Ok(());
+            }
+            Err(error) => return Err(to_io(error)),
+        };
         let upload = self.store.put_multipart(&location).await.map_err(to_io)?;
         let mut parts = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         parts.write(header);
@@ -381,33 +570,77 @@ impl S3Blobs {
     }
 }
 
-/// Collects sealed bytes into pieces of a part and hands each to the uploader.
+/// Sealed bytes waiting to go up, kept as the pieces they were written in (no part-sized buffer is
+/// ever allocated: large buffers freed and allocated again would stay in the allocator's arenas).
+#[derive(Default)]
+struct Parts {
+    pieces: std::collections::VecDeque<Bytes>,
+    len: usize,
+}
+
+impl Parts {
+    fn push(&mut self, bytes: Bytes) {
+        self.len += bytes.len();
+        self.pieces.push_back(bytes);
+    }
+
+    /// The next `size` bytes as one part, when that many are waiting (a piece is split where the
+    /// part ends, without copying).
+    fn take(&mut self, size: usize) -> Option<PutPayload> {
+        if self.len < size {
+            return None;
+        }
+        let mut part = Vec::new();
+        let mut left = size;
+        while left > 0 {
+            let mut piece = self.pieces.pop_front().expect("enough bytes are waiting");
+            if piece.len() > left {
+                self.pieces.push_front(piece.split_off(left));
+            }
+            left -= piece.len();
+            part.push(piece);
+        }
+        self.len -= size;
+        Some(part.into_iter().collect())
+    }
+
+    /// Everything waiting, as one payload.
+    fn take_all(&mut self) -> PutPayload {
+        self.len = 0;
+        std::mem::take(&mut self.pieces).into_iter().collect()
+    }
+}
+
+/// Collects sealed bytes into parts and hands each to the uploader.
 struct PieceSink {
-    buffer: Vec<u8>,
-    sender: mpsc::Sender<Vec<u8>>,
+    parts: Parts,
+    sender: mpsc::Sender<PutPayload>,
 }
 
 impl PieceSink {
+    fn send(&self, part: PutPayload) -> io::Result<()> {
+        self.sender
+            .blocking_send(part)
+            .map_err(|_| io::Error::other("the upload to the object store stopped"))
+    }
+
+    /// Hands over the last part (what is left).
     fn flush_piece(&mut self) -> io::Result<()> {
-        if self.buffer.is_empty() {
+        if self.parts.len == 0 {
             return Ok(());
         }
-        let piece = std::mem::replace(&mut self.buffer, Vec::with_capacity(PART_SIZE));
-        self.sender
-            .blocking_send(piece)
-            .map_err(|_| io::Error::other("the upload to the object store stopped"))
+        let last = self.parts.take_all();
+        self.send(last)
     }
 }
 
 impl io::Write for PieceSink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let room = PART_SIZE - self.buffer.len();
-        let n = room.min(buf.len());
-        self.buffer.extend_from_slice(&buf[..n]);
-        if self.buffer.len() == PART_SIZE {
-            self.flush_piece()?;
+        self.parts.push(Bytes::copy_from_slice(buf));
+        while let Some(part) = self.parts.take(PART_SIZE) {
+            self.send(part)?;
         }
-        Ok(n)
+        Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -418,12 +651,19 @@ impl io::Write for PieceSink {
 /// Bytes of a sealed chunk that is not the last one.
 const SEALED_CHUNK: u64 = (CHUNK_SIZE + TAG_LEN) as u64;
 
-/// Objects read one after another in ranged GETs, as the decryptor's `Read`, on a blocking thread.
+/// Objects read one after another in ranged GETs of up to [`READ_SIZE`], each streamed as it arrives,
+/// as the decryptor's `Read`, on a blocking thread.
 struct Chain {
     store: Arc<dyn ObjectStore>,
     runtime: tokio::runtime::Handle,
     objects: std::collections::VecDeque<(Path, u64)>,
+    /// Where in the front object the next range starts.
     position: u64,
+    /// The range being read, and the bytes of it still to come.
+    range: Option<(
+        futures_util::stream::BoxStream<'static, object_store::Result<Bytes>>,
+        u64,
+    )>,
     buffer: Bytes,
 }
 
@@ -438,16 +678,37 @@ impl Chain {
             runtime: runtime.clone(),
             objects: objects.into(),
             position: 0,
+            range: None,
             buffer: Bytes::new(),
         }
     }
-}
 
-impl Read for Chain {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.buffer.is_empty() {
+    /// The next bytes of the blob; empty at its end.
+    fn next_bytes(&mut self) -> io::Result<Bytes> {
+        loop {
+            if let Some((stream, left)) = &mut self.range {
+                match self.runtime.block_on(futures_util::StreamExt::next(stream)) {
+                    Some(bytes) => {
+                        let bytes = bytes.map_err(to_io)?;
+                        *left = left.checked_sub(bytes.len() as u64).ok_or_else(|| {
+                            io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                "the object store answered more than the range",
+                            )
+                        })?;
+                        return Ok(bytes);
+                    }
+                    None if *left == 0 => self.range = None,
+                    None => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the object store answered a short range",
+                        ));
+                    }
+                }
+            }
             let Some((location, size)) = self.objects.front().cloned() else {
-                return Ok(0);
+                return Ok(Bytes::new());
             };
             if self.position >= size {
                 self.objects.pop_front();
@@ -455,17 +716,27 @@ impl Read for Chain {
                 continue;
             }
             let end = (self.position + READ_SIZE).min(size);
-            self.buffer = self
+            let options = object_store::GetOptions {
+                range: Some((self.position..end).into()),
+                ..Default::default()
+            };
+            let answer = self
                 .runtime
-                .block_on(self.store.get_range(&location, self.position..end))
+                .block_on(self.store.get_opts(&location, options))
                 .map_err(to_io)?;
+            self.range = Some((answer.into_stream(), end - self.position));
+            self.position = end;
+        }
+    }
+}
+
+impl Read for Chain {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.buffer.is_empty() {
+            self.buffer = self.next_bytes()?;
             if self.buffer.is_empty() {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the object store answered an empty range",
-                ));
+                return Ok(0);
             }
-            self.position += self.buffer.len() as u64;
         }
         let n = out.len().min(self.buffer.len());
         out[..n].copy_from_slice(&self.buffer.split_to(n));
@@ -473,48 +744,107 @@ impl Read for Chain {
     }
 }
 
+/// A piece of a resumable blob up to this size is written with one PUT; a larger one (a caller that
+/// syncs seldom) streams as a multipart upload of [`PART_SIZE`] parts. The upload path syncs every
+/// 8 MiB of plaintext, so its pieces (8 MiB and their tags) take one request each.
+const ONE_PUT_PIECE: usize = PART_SIZE + PART_SIZE / 8;
+
 /// Seals chunks into a resumable blob in a bucket (see [`S3Blobs::append`]): each run of chunks up to a
-/// [`S3Appender::sync`] becomes one piece object, there once its multipart upload completes.
+/// [`S3Appender::sync`] becomes one piece object, there once it is written whole.
 pub struct S3Appender {
     store: Arc<dyn ObjectStore>,
     base: Path,
     sealer: ChunkSealer,
-    piece: Option<WriteMultipart>,
+    /// Sealed bytes of the current piece not yet handed to the store.
+    buffer: Parts,
+    piece: Option<Piece>,
+}
+
+/// The piece being written: its object and, once it outgrew one PUT, its multipart upload with the
+/// parts on the wire.
+struct Piece {
+    location: Path,
+    multipart: Option<(
+        Box<dyn object_store::MultipartUpload>,
+        futures_util::stream::FuturesOrdered<object_store::UploadPart>,
+    )>,
 }
 
 impl S3Appender {
     /// Seals one plaintext chunk (exactly `CHUNK_SIZE` bytes unless `last`) into the current piece.
     pub async fn seal(&mut self, mut chunk: Vec<u8>, last: bool) -> io::Result<()> {
         if self.piece.is_none() {
-            let location = Path::from(format!("{}/c{:016}", self.base, self.sealer.next_chunk()));
-            let upload = self.store.put_multipart(&location).await.map_err(to_io)?;
-            self.piece = Some(WriteMultipart::new_with_chunk_size(upload, PART_SIZE));
+            self.piece = Some(Piece {
+                location: Path::from(format!("{}/c{:016}", self.base, self.sealer.next_chunk())),
+                multipart: None,
+            });
         }
         self.sealer
             .seal_chunk(&mut chunk, last)
             .map_err(io::Error::from)?;
-        let parts = self.piece.as_mut().expect("a piece was started");
-        parts
-            .wait_for_capacity(PARTS_IN_FLIGHT)
-            .await
-            .map_err(to_io)?;
-        parts.write(&chunk);
+        self.buffer.push(Bytes::from(chunk));
+        let piece = self.piece.as_mut().expect("a piece was started");
+        if piece.multipart.is_none() && self.buffer.len > ONE_PUT_PIECE {
+            let upload = self
+                .store
+                .put_multipart(&piece.location)
+                .await
+                .map_err(to_io)?;
+            piece.multipart = Some((upload, futures_util::stream::FuturesOrdered::new()));
+        }
+        if let Some((upload, in_flight)) = &mut piece.multipart {
+            while self.buffer.len >= PART_SIZE {
+                while in_flight.len() >= PARTS_IN_FLIGHT {
+                    if let Some(done) = futures_util::StreamExt::next(in_flight).await {
+                        done.map_err(to_io)?;
+                    }
+                }
+                let part = self.buffer.take(PART_SIZE).expect("a part is waiting");
+                in_flight.push_back(upload.put_part(part));
+            }
+        }
         Ok(())
     }
 
-    /// Completes the current piece; returns how many chunks the blob holds (all of them stored).
+    /// Writes the current piece whole; returns how many chunks the blob holds (all of them stored).
     pub async fn sync(&mut self) -> io::Result<u64> {
-        if let Some(parts) = self.piece.take() {
-            parts.finish().await.map_err(to_io)?;
+        if let Some(piece) = self.piece.take() {
+            let last = self.buffer.len > 0;
+            let bytes = self.buffer.take_all();
+            match piece.multipart {
+                None => {
+                    self.store
+                        .put(&piece.location, bytes)
+                        .await
+                        .map_err(to_io)?;
+                }
+                Some((mut upload, mut in_flight)) => {
+                    if last {
+                        in_flight.push_back(upload.put_part(bytes));
+                    }
+                    let mut written = Ok(());
+                    while let Some(done) = futures_util::StreamExt::next(&mut in_flight).await {
+                        written = written.and(done);
+                    }
+                    if let Err(error) = written.and(upload.complete().await.map(|_| ())) {
+                        let _ = upload.abort().await;
+                        return Err(to_io(error));
+                    }
+                }
+            }
         }
         // After the last chunk the sealer's counter stays on it; count it as written.
         Ok(self.sealer.next_chunk() + u64::from(self.sealer.is_finished()))
     }
 
-    /// Ends the appender; a piece not synced is aborted (its chunks were never durable).
+    /// Ends the appender; a piece not synced is dropped (its chunks were never durable).
     pub async fn close(mut self) -> io::Result<()> {
-        if let Some(parts) = self.piece.take() {
-            parts.abort().await.map_err(to_io)?;
+        if let Some(Piece {
+            multipart: Some((mut upload, _)),
+            ..
+        }) = self.piece.take()
+        {
+            upload.abort().await.map_err(to_io)?;
         }
         Ok(())
     }
@@ -526,7 +856,7 @@ pub struct S3Upload {
     pub blob_id: String,
     sender: Option<mpsc::Sender<Bytes>>,
     sealer: Option<tokio::task::JoinHandle<io::Result<u64>>>,
-    uploader: Option<tokio::task::JoinHandle<io::Result<WriteMultipart>>>,
+    uploader: Option<tokio::task::JoinHandle<io::Result<Box<dyn object_store::MultipartUpload>>>>,
 }
 
 impl S3Upload {
@@ -548,12 +878,15 @@ impl S3Upload {
         let sealed = sealer.await.map_err(io::Error::other)?;
         let parts = uploader.await.map_err(io::Error::other)?;
         match (sealed, parts) {
-            (Ok(size), Ok(parts)) => {
-                parts.finish().await.map_err(to_io)?;
+            (Ok(size), Ok(mut upload)) => {
+                if let Err(error) = upload.complete().await {
+                    let _ = upload.abort().await;
+                    return Err(to_io(error));
+                }
                 Ok(size)
             }
-            (Err(error), Ok(parts)) => {
-                let _ = parts.abort().await;
+            (Err(error), Ok(mut upload)) => {
+                let _ = upload.abort().await;
                 Err(error)
             }
             (_, Err(error)) => Err(error),
@@ -571,8 +904,8 @@ impl Drop for S3Upload {
                 if let Some(sealer) = sealer {
                     let _ = sealer.await;
                 }
-                if let Ok(Ok(parts)) = uploader.await {
-                    let _ = parts.abort().await;
+                if let Ok(Ok(mut upload)) = uploader.await {
+                    let _ = upload.abort().await;
                 }
             });
         }

@@ -107,8 +107,9 @@ async fn a_blob_of_several_parts_goes_in_sealed_and_comes_back_whole() {
         return;
     };
     let dir = tempfile::TempDir::new().unwrap();
-    let keys =
-        Arc::new(Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json")).unwrap());
+    let keys = Arc::new(
+        Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json"), None).unwrap(),
+    );
     let blobs = S3Blobs::new(&config).unwrap();
     blobs.check().await.unwrap();
 
@@ -156,8 +157,9 @@ async fn an_upload_dropped_halfway_leaves_nothing_and_ids_are_checked() {
         return;
     };
     let dir = tempfile::TempDir::new().unwrap();
-    let keys =
-        Arc::new(Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json")).unwrap());
+    let keys = Arc::new(
+        Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json"), None).unwrap(),
+    );
     let blobs = S3Blobs::new(&config).unwrap();
     let mut upload = blobs.start_upload(keys.keyring(), &DataKey::generate(), context());
     upload
@@ -187,8 +189,9 @@ async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
         return;
     };
     let dir = tempfile::TempDir::new().unwrap();
-    let keys =
-        Arc::new(Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json")).unwrap());
+    let keys = Arc::new(
+        Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json"), None).unwrap(),
+    );
     let blobs = S3Blobs::new(&config).unwrap();
     let blob_id = blobs.create_resumable(&keys.keyring()).await.unwrap();
     let plain = plaintext(6 * CHUNK_SIZE + 1000);

@@ -131,7 +131,7 @@ async fn create_from(
                     }
                     sealing.write(chunk).await?;
                 }
-                let blob_id = sealing.blob_id.clone();
+                let blob_id = sealing.blob_id().to_owned();
                 let size = sealing.finish().await?;
                 if let Some(scanned) = scanned {
                     scan.scan_attachment(scanned)
@@ -206,11 +206,16 @@ pub(crate) async fn finish(
         }
         if !fully_protected(&request) {
             let mut scanned = scan.attachment(&prepared.name);
-            let mut plain = std::pin::pin!(zegel_service::uploads::plaintext(
-                state,
-                &user.tenant_id,
-                &prepared
-            ));
+            // Past the scan limit nothing of it would be kept: it is not read (and decrypted) at all.
+            let mut plain = std::pin::pin!(
+                futures_util::stream::iter(scanned.wants(prepared.size).then(|| {
+                    zegel_service::uploads::plaintext(state, &user.tenant_id, &prepared)
+                }))
+                .flatten()
+            );
+            if !scanned.wants(prepared.size) {
+                scanned.skip(prepared.size);
+            }
             while let Some(chunk) = plain.next().await {
                 match chunk {
                     Ok(chunk) => scanned.push(&chunk),

@@ -1,5 +1,6 @@
 //! Several instances, one system: three real `zegel serve` processes on one PostgreSQL database and one
-//! data directory, behind a real load balancer (nginx), delivering to a real SMTP receiver. Mail comes
+//! S3 bucket (each with a data directory of its own, sharing nothing on disk but the keyring they are
+//! given), behind a real load balancer (nginx), delivering to a real SMTP receiver. Mail comes
 //! in through each instance's SMTP gateway in turn while instances are killed with SIGKILL and started
 //! again; a client whose connection broke sends the same mail (the same Message-ID) to the next
 //! instance, as a mail server would. Afterwards every recipient has one notification (a redelivery after
@@ -79,8 +80,8 @@ impl Drop for LoadBalancer {
     }
 }
 
-/// One instance on `http` and `smtp`: `shared` names the database, the data directory and the public
-/// URL.
+/// One instance on `http` and `smtp`, with a data directory of its own: `shared` names the database,
+/// the bucket, the keys and the public URL.
 fn instance(receiver: SocketAddr, shared: &[(&str, String)], http: u16, smtp: u16) -> Zegel {
     let mut zegel = Zegel::new(receiver);
     zegel.base = format!("http://127.0.0.1:{http}");
@@ -148,17 +149,34 @@ async fn three_instances_behind_a_load_balancer_survive_being_killed() {
         eprintln!("{NGINX} is missing: skipping the fault test (cargo xtask test runs it)");
         return;
     }
+    let Some(bucket) = zegel_tests::s3::Bucket::create() else {
+        return;
+    };
     let receiver = SmtpReceiver::start();
-    let data = tempfile::TempDir::new().unwrap();
+    // The keys every instance is given: one keyring file, one token-signing key.
+    let keys = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        keys.path().join("keyring.json"),
+        zegel_crypto::Keyring::new_with_generated().to_json(),
+    )
+    .unwrap();
     let ports: Vec<(u16, u16)> = (0..INSTANCES).map(|_| (free_port(), free_port())).collect();
     let balancer = LoadBalancer::start(&ports.iter().map(|(http, _)| *http).collect::<Vec<_>>());
-    let shared = [
+    let mut shared = vec![
         ("ZEGEL_DATABASE_URL", database.clone()),
-        ("ZEGEL_DATA_DIR", data.path().display().to_string()),
+        (
+            "ZEGEL_KEYRING_FILE",
+            keys.path().join("keyring.json").display().to_string(),
+        ),
+        ("ZEGEL_TOKEN_SIGNING_KEY", "5a".repeat(32)),
         ("ZEGEL_PUBLIC_URL", balancer.base.clone()),
         // A job whose instance died is taken over after three seconds.
         ("ZEGEL_OUTBOX_LEASE_SECS", "3".to_owned()),
     ];
+    let bucket_settings = bucket.settings();
+    for (name, value) in &bucket_settings {
+        shared.push((name.as_str(), value.clone()));
+    }
     let mut instances: Vec<(Zegel, u16)> = ports
         .iter()
         .map(|&(http, smtp)| (instance(receiver.address, &shared, http, smtp), smtp))
@@ -296,7 +314,19 @@ async fn three_instances_behind_a_load_balancer_survive_being_killed() {
         .try_get("n")
         .unwrap();
     assert_eq!(messages as usize, MAILS, "each mail stored once");
-    let all = instances.lock().unwrap();
-    let verified = all[0].0.run_ok(&["admin", "audit", "verify"]);
-    assert!(verified.contains("whole"), "{verified}");
+    {
+        let all = instances.lock().unwrap();
+        let verified = all[0].0.run_ok(&["admin", "audit", "verify"]);
+        assert!(verified.contains("whole"), "{verified}");
+        for (zegel, _) in all.iter() {
+            assert!(
+                !zegel.data.path().join("blobs").exists(),
+                "the blobs are in the bucket, not on an instance's disk"
+            );
+        }
+    }
+    assert!(
+        bucket.list().await.len() >= MAILS,
+        "every mail's files are in the bucket"
+    );
 }

@@ -582,14 +582,20 @@ async fn resuming_after_a_crash_never_reuses_a_nonce_on(server: TestServer) {
             .await
             .unwrap()
     );
-    let locked = state.blobs.lock_resumable(&row.blob_id).unwrap().unwrap();
+    let locked = state
+        .blobs
+        .lock_resumable(&row.blob_id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut appender = locked
         .append(
-            &state.keys,
+            state.keys.clone(),
             zegel_service::uploads::seal_context(&row.tenant_id, &id),
             row.segment as u64,
             2,
         )
+        .await
         .unwrap();
     for i in 2..4 {
         let chunk = file[i * CHUNK_SIZE..(i + 1) * CHUNK_SIZE].to_vec();

@@ -8,6 +8,8 @@ mod addin;
 mod addin_send;
 /// The admin page in Chromium.
 mod admin_page;
+/// Blobs in S3-compatible storage: a 1 GiB file, a resumed upload, key rotation, nothing readable.
+mod bucket;
 /// Replying and the conversation in Chromium.
 mod conversation;
 /// The SMTP gateway: relaying, protecting, holding, surviving an outage.
