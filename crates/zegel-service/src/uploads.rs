@@ -534,8 +534,9 @@ impl Writer<'_> {
 /// The lease that makes a request the one writer of an upload whose blob is in a store without locks
 /// (a bucket): taken in the database, renewed in the background every third of [`WRITER_LEASE_MS`],
 /// given up at the end of the request. Losing it (the database unreachable for that long, so another
-/// request may have taken over) stops the request before its next chunk or sync; what it recorded
-/// stays fenced by the segment number in the database besides.
+/// request may have taken over) stops the request before its next chunk or sync. Besides, what it
+/// would record is fenced by the segment number in the database, and a piece it still completes is
+/// named by its segment, which readers skip.
 struct WriterLease {
     name: String,
     owner: String,

@@ -8,12 +8,15 @@
 //! dropped upload is aborted. Reading streams too, in ranged GETs of [`READ_SIZE`].
 //!
 //! A resumable (tus) upload cannot grow one object: it is a header object `h` and one object per
-//! synced run of sealed chunks, `c<first chunk>`, under the blob's own prefix. Appending from the
+//! synced run of sealed chunks, `c<first chunk>s<segment>`, under the blob's own prefix. Appending from the
 //! durable chunk count first removes every piece from there on (a piece completed whose progress the
 //! database never recorded), so the pieces read back are contiguous; reading checks that they are.
 //!
 //! A bucket has no locks: the one writer of a resumable blob is the holder of a lease in the database
-//! (`zegel-service::uploads`), where the local store takes a file lock.
+//! (`zegel-service::uploads`), where the local store takes a file lock. A writer that lost its lease
+//! and still completes a piece cannot spoil its successor's: the successor writes in a new segment,
+//! the segment is in every piece's name, and reading takes only the pieces of the segments the
+//! database recorded.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -277,13 +280,13 @@ impl S3Blobs {
         })
     }
 
-    /// An object of the resumable blob `blob_id`: `h` (the header) or `c<first chunk>` (a piece).
+    /// An object of the resumable blob `blob_id`: `h` (the header) or `c<first chunk>s<segment>` (a piece).
     fn resumable_key(&self, blob_id: &str, name: &str) -> io::Result<Path> {
         Ok(Path::from(format!("{}/{name}", self.key(blob_id)?)))
     }
 
-    /// The pieces of the resumable blob `blob_id`, by first chunk: (first chunk, object, size).
-    async fn pieces(&self, blob_id: &str) -> io::Result<Vec<(u64, Path, u64)>> {
+    /// The pieces of the resumable blob `blob_id`, by first chunk.
+    async fn pieces(&self, blob_id: &str) -> io::Result<Vec<StoredPiece>> {
         use futures_util::TryStreamExt;
         let prefix = self.key(blob_id)?;
         let listed: Vec<object_store::ObjectMeta> = self
@@ -292,14 +295,23 @@ impl S3Blobs {
             .try_collect()
             .await
             .map_err(to_io)?;
-        let mut pieces: Vec<(u64, Path, u64)> = listed
+        let mut pieces: Vec<StoredPiece> = listed
             .into_iter()
             .filter_map(|meta| {
-                let first = meta.location.filename()?.strip_prefix('c')?.parse().ok()?;
-                Some((first, meta.location, meta.size))
+                let (first, segment) = meta
+                    .location
+                    .filename()?
+                    .strip_prefix('c')?
+                    .split_once('s')?;
+                Some(StoredPiece {
+                    first: first.parse().ok()?,
+                    segment: segment.parse().ok()?,
+                    location: meta.location,
+                    size: meta.size,
+                })
             })
             .collect();
-        pieces.sort_by_key(|(first, _, _)| *first);
+        pieces.sort_by_key(|piece| (piece.first, piece.segment));
         Ok(pieces)
     }
 
@@ -387,8 +399,8 @@ impl S3Blobs {
             if let (Ok(header), Ok(pieces)) =
                 (self.resumable_key(blob_id, "h"), self.pieces(blob_id).await)
             {
-                for (_, piece, _) in pieces {
-                    let _ = self.store.delete(&piece).await;
+                for piece in pieces {
+                    let _ = self.store.delete(&piece.location).await;
                 }
                 let _ = self.store.delete(&header).await;
             }
@@ -430,12 +442,23 @@ impl S3Blobs {
             .map_err(to_io)?;
         let header = Header::parse(&header)?;
         let key = keys.with_keyring(|keyring| keyring.unwrap(&header.wrapped))?;
+        // Pieces from `from_chunk` on were never recorded: they go. Before it, a chain of pieces must
+        // reach it (which of two pieces of one first chunk counts is the reader's business, by segment).
+        let mut ends = std::collections::HashMap::new();
+        for piece in self.pieces(blob_id).await? {
+            if piece.first >= from_chunk {
+                self.store.delete(&piece.location).await.map_err(to_io)?;
+            } else {
+                let end = piece.first + piece.size / SEALED_CHUNK;
+                let longest = ends.entry(piece.first).or_insert(end);
+                *longest = end.max(*longest);
+            }
+        }
         let mut durable = 0;
-        for (first, piece, size) in self.pieces(blob_id).await? {
-            if first >= from_chunk {
-                self.store.delete(&piece).await.map_err(to_io)?;
-            } else if first == durable {
-                durable = first + size / SEALED_CHUNK;
+        while durable < from_chunk {
+            match ends.get(&durable) {
+                Some(&end) if end > durable => durable = end,
+                _ => break,
             }
         }
         if durable < from_chunk {
@@ -448,6 +471,7 @@ impl S3Blobs {
             store: self.store.clone(),
             base: self.key(blob_id)?,
             sealer: ChunkSealer::for_segment(&header, &key, ctx.as_ctx(), segment, from_chunk),
+            segment,
             buffer: Parts::default(),
             piece: None,
         })
@@ -466,9 +490,12 @@ impl S3Blobs {
         let blob_id = blob_id.to_owned();
         let runtime = tokio::runtime::Handle::current();
         crate::blobs::plaintext_stream(
-            move || {
-                let objects = runtime.block_on(this.objects(&blob_id))?;
-                Ok(Chain::of(objects, &this.store, &runtime))
+            {
+                let segments = segments.clone();
+                move || {
+                    let objects = runtime.block_on(this.objects(&blob_id, &segments))?;
+                    Ok(Chain::of(objects, &this.store, &runtime))
+                }
             },
             keys,
             ctx,
@@ -477,8 +504,9 @@ impl S3Blobs {
     }
 
     /// The objects a blob's bytes are in, in order, with their sizes: one object, or (a resumable
-    /// upload) its header and contiguous pieces.
-    async fn objects(&self, blob_id: &str) -> io::Result<Vec<(Path, u64)>> {
+    /// upload) its header and contiguous pieces, each of the segment `segments` say its chunks are in
+    /// (a piece of another segment is a writer's that lost its lease: never read).
+    async fn objects(&self, blob_id: &str, segments: &[Segment]) -> io::Result<Vec<(Path, u64)>> {
         let key = self.key(blob_id)?;
         match self.store.head(&key).await {
             Ok(meta) => return Ok(vec![(key, meta.size)]),
@@ -490,16 +518,23 @@ impl S3Blobs {
         let mut objects = vec![(header, header_size)];
         let mut next = 0;
         let mut finished = false;
-        for (first, piece, size) in self.pieces(blob_id).await? {
-            if first != next || finished {
+        for piece in self.pieces(blob_id).await? {
+            let recorded = segments
+                .iter()
+                .rfind(|segment| segment.first_chunk <= piece.first)
+                .is_some_and(|segment| segment.number == piece.segment);
+            if !recorded {
+                continue;
+            }
+            if piece.first != next || finished {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     "the pieces of the blob are not contiguous",
                 ));
             }
-            next = first + size.div_ceil(SEALED_CHUNK);
-            finished = size % SEALED_CHUNK != 0;
-            objects.push((piece, size));
+            next = piece.first + piece.size.div_ceil(SEALED_CHUNK);
+            finished = piece.size % SEALED_CHUNK != 0;
+            objects.push((piece.location, piece.size));
         }
         Ok(objects)
     }
@@ -609,6 +644,14 @@ impl Parts {
         self.len = 0;
         std::mem::take(&mut self.pieces).into_iter().collect()
     }
+}
+
+/// A piece object of a resumable blob: `c<first chunk>s<segment>`.
+struct StoredPiece {
+    first: u64,
+    segment: u64,
+    location: Path,
+    size: u64,
 }
 
 /// Collects sealed bytes into parts and hands each to the uploader.
@@ -755,6 +798,8 @@ pub struct S3Appender {
     store: Arc<dyn ObjectStore>,
     base: Path,
     sealer: ChunkSealer,
+    /// The segment the chunks are sealed in, part of each piece's name.
+    segment: u64,
     /// Sealed bytes of the current piece not yet handed to the store.
     buffer: Parts,
     piece: Option<Piece>,
@@ -775,7 +820,12 @@ impl S3Appender {
     pub async fn seal(&mut self, mut chunk: Vec<u8>, last: bool) -> io::Result<()> {
         if self.piece.is_none() {
             self.piece = Some(Piece {
-                location: Path::from(format!("{}/c{:016}", self.base, self.sealer.next_chunk())),
+                location: Path::from(format!(
+                    "{}/c{:016}s{}",
+                    self.base,
+                    self.sealer.next_chunk(),
+                    self.segment
+                )),
                 multipart: None,
             });
         }

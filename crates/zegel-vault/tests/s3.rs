@@ -218,9 +218,16 @@ async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
     lost.seal(chunk(4), false).await.unwrap();
     assert_eq!(lost.sync().await.unwrap(), 5);
     lost.close().await.unwrap();
-    // Segment 2 from chunk 3 again (the durable count): the unrecorded piece goes, the rest follows.
-    let mut appender = blobs
+    // Segment 2 from chunk 3: a writer that will lose its lease with two chunks not yet written.
+    let mut stale = blobs
         .append(&blob_id, &keys, context(), 2, 3)
+        .await
+        .unwrap();
+    stale.seal(chunk(3), false).await.unwrap();
+    stale.seal(chunk(4), false).await.unwrap();
+    // Segment 3 from chunk 3 again (the durable count): the unrecorded piece goes, the rest follows.
+    let mut appender = blobs
+        .append(&blob_id, &keys, context(), 3, 3)
         .await
         .unwrap();
     for i in 3..6 {
@@ -229,6 +236,9 @@ async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
     appender.seal(chunk(6), true).await.unwrap();
     assert_eq!(appender.sync().await.unwrap(), 7);
     appender.close().await.unwrap();
+    // The stale writer completes its piece after all: it lands beside, not over, segment 3's.
+    assert_eq!(stale.sync().await.unwrap(), 5);
+    stale.close().await.unwrap();
 
     let segments = vec![
         Segment {
@@ -236,7 +246,7 @@ async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
             first_chunk: 0,
         },
         Segment {
-            number: 2,
+            number: 3,
             first_chunk: 3,
         },
     ];
@@ -253,7 +263,11 @@ async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
         plain.len()
     );
     let objects = raw_objects(&config).await;
-    assert_eq!(objects.len(), 3, "the header and two pieces");
+    assert_eq!(
+        objects.len(),
+        4,
+        "the header, two pieces and the stale writer's, which is not read"
+    );
     assert!(
         objects
             .iter()
@@ -263,7 +277,7 @@ async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
     // Appending from beyond what is stored is refused.
     assert!(
         blobs
-            .append(&blob_id, &keys, context(), 3, 9)
+            .append(&blob_id, &keys, context(), 4, 9)
             .await
             .is_err()
     );
