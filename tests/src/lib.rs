@@ -135,6 +135,60 @@ pub async fn open_and_download(
     response.bytes().await.unwrap().to_vec()
 }
 
+/// The recipient opens the message `subject` sent to `to` through the JSON access API: its files, by
+/// name, each as a stream of bytes handed to `take`.
+pub async fn download_by_api(
+    zegel: &Zegel,
+    receiver: &SmtpReceiver,
+    to: &str,
+    subject: &str,
+    mut take: impl AsyncFnMut(&str, reqwest::Response),
+) {
+    let notification = receiver.wait_for(to, subject);
+    let api = notification
+        .link(&zegel.base)
+        .replace("/m/", "/api/v1/access/");
+    let browser = client();
+    let challenge = browser
+        .post(format!("{api}/challenge"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenge.status(), 202);
+    let password = receiver
+        .wait_for(to, "wachtwoord")
+        .text
+        .lines()
+        .find(|l| l.starts_with("    "))
+        .expect("the password line")
+        .trim()
+        .to_owned();
+    let verified = browser
+        .post(format!("{api}/verify"))
+        .json(&serde_json::json!({"code": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+    let message: serde_json::Value = browser
+        .get(format!("{api}/message"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for file in message["files"].as_array().unwrap() {
+        let response = browser
+            .post(format!("{api}/files/{}", file["id"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        take(file["name"].as_str().unwrap(), response).await;
+    }
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -48,60 +48,6 @@ fn installation(receiver: &SmtpReceiver, bucket: &Bucket) -> (Zegel, String) {
     (zegel, token)
 }
 
-/// The recipient opens the message `subject` sent to `to` through the JSON access API: its files, by
-/// name, each as a stream of bytes handed to `take`.
-async fn download(
-    zegel: &Zegel,
-    receiver: &SmtpReceiver,
-    to: &str,
-    subject: &str,
-    mut take: impl AsyncFnMut(&str, reqwest::Response),
-) {
-    let notification = receiver.wait_for(to, subject);
-    let api = notification
-        .link(&zegel.base)
-        .replace("/m/", "/api/v1/access/");
-    let browser = client();
-    let challenge = browser
-        .post(format!("{api}/challenge"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(challenge.status(), 202);
-    let password = receiver
-        .wait_for(to, "wachtwoord")
-        .text
-        .lines()
-        .find(|l| l.starts_with("    "))
-        .expect("the password line")
-        .trim()
-        .to_owned();
-    let verified = browser
-        .post(format!("{api}/verify"))
-        .json(&json!({"code": password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(verified.status(), 200);
-    let message: Value = browser
-        .get(format!("{api}/message"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for file in message["files"].as_array().unwrap() {
-        let response = browser
-            .post(format!("{api}/files/{}", file["id"].as_str().unwrap()))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        take(file["name"].as_str().unwrap(), response).await;
-    }
-}
-
 /// Fails when any object in the bucket holds one of `secrets` as written.
 async fn assert_nothing_readable(bucket: &Bucket, secrets: &[&str]) -> Vec<(String, u64)> {
     let objects = bucket.list().await;
@@ -167,7 +113,7 @@ async fn round_trip(zegel: &Zegel, receiver: &SmtpReceiver, token: &str, blocks:
     assert_eq!(sent.status(), 201, "{}", sent.text().await.unwrap());
 
     let mut seen = Vec::new();
-    download(
+    zegel_tests::download_by_api(
         zegel,
         receiver,
         to,
@@ -370,7 +316,7 @@ async fn an_upload_into_a_bucket_goes_on_after_kill_9_and_survives_key_rotation(
     assert!(report.contains("2 blob headers"), "{report}");
 
     let mut files = Vec::new();
-    download(
+    zegel_tests::download_by_api(
         &zegel,
         &receiver,
         "jan@ontvanger.example",

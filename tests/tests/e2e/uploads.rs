@@ -147,51 +147,21 @@ async fn an_upload_goes_on_after_kill_9_of_the_server_and_arrives_intact() {
     assert_eq!(response.status(), 201);
 
     // The recipient, through the JSON access API.
-    let notification = receiver.wait_for("jan@ontvanger.example", "Scan");
-    let api = notification
-        .link(&zegel.base)
-        .replace("/m/", "/api/v1/access/");
-    let browser = client();
-    let challenge = browser
-        .post(format!("{api}/challenge"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(challenge.status(), 202);
-    let password = receiver
-        .wait_for("jan@ontvanger.example", "wachtwoord")
-        .text
-        .lines()
-        .find(|l| l.starts_with("    "))
-        .expect("the password line")
-        .trim()
-        .to_owned();
-    let verified = browser
-        .post(format!("{api}/verify"))
-        .json(&json!({"code": password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(verified.status(), 200);
-    let message: Value = browser
-        .get(format!("{api}/message"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let files = message["files"].as_array().unwrap();
+    let mut files = Vec::new();
+    zegel_tests::download_by_api(
+        &zegel,
+        &receiver,
+        "jan@ontvanger.example",
+        "Scan",
+        async |name, response| {
+            files.push((name.to_owned(), response.bytes().await.unwrap()));
+        },
+    )
+    .await;
     assert_eq!(files.len(), 1);
-    assert_eq!(files[0]["name"], "scan.pdf");
-    let downloaded = browser
-        .post(format!("{api}/files/{}", files[0]["id"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(downloaded.status(), 200);
+    assert_eq!(files[0].0, "scan.pdf");
     assert!(
-        downloaded.bytes().await.unwrap().as_ref() == file.as_slice(),
+        files[0].1.as_ref() == file.as_slice(),
         "the downloaded bytes are the uploaded ones"
     );
 }
