@@ -92,14 +92,23 @@ on_both!(outbox_survives_a_relay_outage, outage);
 
 /// A real SMTP receiver behind a relay that answers only after three seconds (a slow smart host), and
 /// the server's services sending through it.
-async fn slow_relay(server: &TestServer) -> (zegel_tests::SmtpReceiver, zegel_service::Services) {
+async fn slow_relay(
+    server: &TestServer,
+) -> (
+    zegel_tests::SmtpReceiver,
+    zegel_service::Services,
+    Arc<std::sync::atomic::AtomicUsize>,
+) {
     use tokio::net::{TcpListener, TcpStream};
     let receiver = zegel_tests::SmtpReceiver::start();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let target = receiver.address;
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let accepted = connections.clone();
     tokio::spawn(async move {
         while let Ok((mut inbound, _)) = listener.accept().await {
+            accepted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             tokio::spawn(async move {
                 tokio::time::sleep(std::time::Duration::from_secs(3)).await;
                 if let Ok(mut outbound) = TcpStream::connect(target).await {
@@ -110,14 +119,14 @@ async fn slow_relay(server: &TestServer) -> (zegel_tests::SmtpReceiver, zegel_se
     });
     let mut slow = (*server.state).clone();
     slow.mailer = Arc::new(Mailer::relay("127.0.0.1", port, None).unwrap());
-    (receiver, slow)
+    (receiver, slow, connections)
 }
 
 /// A send that outlasts its lease keeps the job: the worker renews the lease while it waits on the
 /// relay, so another instance whose clock passed the first lease end does not claim it, and the
 /// recipient gets the mail once.
 async fn renewed_lease(server: TestServer) {
-    let (receiver, slow) = slow_relay(&server).await;
+    let (receiver, slow, _) = slow_relay(&server).await;
     let mut outbox = slow.outbox();
     outbox.lease_ms = 600;
 
@@ -149,7 +158,7 @@ on_both!(a_long_send_renews_its_lease, renewed_lease);
 /// An instance that shuts down finishes the sends under way and hands back the jobs it claimed but did
 /// not start: another instance takes them at once, not after the lease, and every mail leaves once.
 async fn handed_back(server: TestServer) {
-    let (receiver, slow) = slow_relay(&server).await;
+    let (receiver, slow, connections) = slow_relay(&server).await;
     let outbox = slow.outbox();
     let stopping = outbox.stopping.clone();
     for i in 0..12 {
@@ -159,10 +168,14 @@ async fn handed_back(server: TestServer) {
     }
     let worker = tokio::spawn(async move { zegel_outbox::run_once(&outbox).await.unwrap() });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while server.count("outbox WHERE lease_until IS NOT NULL").await < 12 {
+    // The batch is claimed, and eight sends (as many as run at once) are under way: connected to the
+    // relay, which answers only after three seconds.
+    while server.count("outbox WHERE lease_until IS NOT NULL").await < 12
+        || connections.load(std::sync::atomic::Ordering::SeqCst) < 8
+    {
         assert!(
             std::time::Instant::now() < deadline,
-            "the worker claims the batch"
+            "the worker claims the batch and starts eight sends"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
