@@ -603,6 +603,13 @@ impl WriterLease {
     }
 }
 
+impl Drop for WriterLease {
+    fn drop(&mut self) {
+        // Never renewed past its request, even one that panicked: it then runs out.
+        self.renewal.abort();
+    }
+}
+
 /// A finished upload about to become a file of a message (see [`prepare`]).
 #[derive(Debug, Clone)]
 pub struct FromUpload {
