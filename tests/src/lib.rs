@@ -19,6 +19,8 @@ pub mod identity;
 pub mod s3;
 /// A real SMTP receiver (the `mailin` protocol implementation over TCP), also the server tests' next hop.
 pub mod smtp;
+/// A sender's resumable uploads.
+pub mod tus;
 
 pub use smtp::{ReceivedMail, SmtpReceiver};
 

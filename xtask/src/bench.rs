@@ -118,28 +118,8 @@ fn upload() -> anyhow::Result<()> {
     let dir = target_dir().join("bench-upload");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    // The source lives in RAM, so reading it does not compete with the disk being measured.
-    let source = Path::new("/dev/shm").join(format!("zegel-bench-{}.bin", std::process::id()));
-    run_cmd(Command::new("dd").args([
-        "if=/dev/urandom",
-        &format!("of={}", source.display()),
-        "bs=1M",
-        &format!("count={size_mib}"),
-        "status=none",
-    ]))?;
-
-    // The reference: the same amount written with dd and flushed, on the disk the data dir is on.
-    let dd_target = dir.join("dd.bin");
-    let started = Instant::now();
-    run_cmd(Command::new("dd").args([
-        &format!("if={}", source.display()),
-        &format!("of={}", dd_target.display()),
-        "bs=1M",
-        "conv=fdatasync",
-        "status=none",
-    ]))?;
-    let dd_seconds = started.elapsed().as_secs_f64();
-    std::fs::remove_file(&dd_target)?;
+    let source = random_source("bench", size_mib)?;
+    let dd_seconds = dd_fdatasync_seconds(&source, &dir)?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -305,6 +285,37 @@ fn upload() -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&source);
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+/// `mib` MiB of random bytes in RAM (`/dev/shm`), so reading them does not compete with the disk being
+/// measured; the caller removes the file.
+pub(crate) fn random_source(name: &str, mib: u64) -> anyhow::Result<std::path::PathBuf> {
+    let source = Path::new("/dev/shm").join(format!("zegel-{name}-{}.bin", std::process::id()));
+    run_cmd(Command::new("dd").args([
+        "if=/dev/urandom",
+        &format!("of={}", source.display()),
+        "bs=1M",
+        &format!("count={mib}"),
+        "status=none",
+    ]))?;
+    Ok(source)
+}
+
+/// The reference: seconds for `dd` to write `source` into `dir` and flush it (`conv=fdatasync`), on the
+/// disk the data directory is on.
+pub(crate) fn dd_fdatasync_seconds(source: &Path, dir: &Path) -> anyhow::Result<f64> {
+    let target = dir.join("dd.bin");
+    let started = Instant::now();
+    run_cmd(Command::new("dd").args([
+        &format!("if={}", source.display()),
+        &format!("of={}", target.display()),
+        "bs=1M",
+        "conv=fdatasync",
+        "status=none",
+    ]))?;
+    let seconds = started.elapsed().as_secs_f64();
+    std::fs::remove_file(&target)?;
+    Ok(seconds)
 }
 
 /// Starts `zegel serve` and waits until it accepts connections on `port`.

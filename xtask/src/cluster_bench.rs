@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::bench::{Tus, peak_rss_kib, start_server};
+use crate::bench::{Tus, dd_fdatasync_seconds, peak_rss_kib, random_source, start_server};
 use crate::{build_zegel, run_cmd, target_dir};
 
 const MESSAGES: usize = 1000;
@@ -157,14 +157,7 @@ pub(crate) fn run() -> anyhow::Result<()> {
     let dir = target_dir().join("bench-cluster");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
-    let source = Path::new("/dev/shm").join(format!("zegel-cluster-{}.bin", std::process::id()));
-    run_cmd(Command::new("dd").args([
-        "if=/dev/urandom",
-        &format!("of={}", source.display()),
-        "bs=1M",
-        &format!("count={UPLOAD_MIB}"),
-        "status=none",
-    ]))?;
+    let source = random_source("cluster", UPLOAD_MIB)?;
     let result = (|| {
         for instances in [1usize, 2] {
             round(&zegel, &postgres, &dir, &source, instances, None)?;
@@ -293,17 +286,7 @@ fn round(
             return Ok(());
         }
         // Four resumable uploads at once, their PATCHes spread over the instances.
-        let dd_target = here.join("dd.bin");
-        let dd_started = Instant::now();
-        run_cmd(Command::new("dd").args([
-            &format!("if={}", source.display()),
-            &format!("of={}", dd_target.display()),
-            "bs=1M",
-            "conv=fdatasync",
-            "status=none",
-        ]))?;
-        let dd_mb_s = (UPLOAD_MIB << 20) as f64 / dd_started.elapsed().as_secs_f64() / 1e6;
-        std::fs::remove_file(&dd_target)?;
+        let dd_mb_s = (UPLOAD_MIB << 20) as f64 / dd_fdatasync_seconds(source, &here)? / 1e6;
         let tus = Tus {
             port: balancer.port,
             token: token.clone(),

@@ -153,20 +153,10 @@ impl LocalBlobs {
         }
     }
 
-    /// Streams a blob's plaintext (reloading the keyring once for a KEK added while the server runs).
-    /// The stream ends with an error, not cleanly, if the blob is missing, truncated or tampered with, so
-    /// an HTTP response built on it is aborted rather than completed.
-    pub fn open_plaintext(
-        &self,
-        blob_id: &str,
-        keys: Arc<Keys>,
-        ctx: SealContext,
-    ) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
-        self.open_segmented(blob_id, keys, ctx, vec![Segment::FIRST])
-    }
-
-    /// [`LocalBlobs::open_plaintext`] for a blob written in `segments` (a resumed upload; see
-    /// `zegel-crypto`'s FORMAT.md, "Segments").
+    /// Streams the plaintext of a blob written in `segments` (one, [`Segment::FIRST`], unless it is a
+    /// resumed upload; see `zegel-crypto`'s FORMAT.md, "Segments"), reloading the keyring once for a KEK
+    /// added while the server runs. The stream ends with an error, not cleanly, if the blob is missing,
+    /// truncated or tampered with, so an HTTP response built on it is aborted rather than completed.
     pub fn open_segmented(
         &self,
         blob_id: &str,
@@ -331,7 +321,8 @@ mod tests {
         blobs.commit(std::slice::from_ref(&blob_id)).unwrap();
 
         let mut plain = Vec::new();
-        let mut stream = std::pin::pin!(blobs.open_plaintext(&blob_id, ours.clone(), ctx));
+        let mut stream =
+            std::pin::pin!(blobs.open_segmented(&blob_id, ours.clone(), ctx, vec![Segment::FIRST]));
         while let Some(chunk) = stream.next().await {
             plain.extend_from_slice(&chunk.unwrap());
         }

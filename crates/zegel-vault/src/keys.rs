@@ -94,7 +94,7 @@ impl Keys {
     /// Runs `open` with the keyring; when it fails for a KEK id this process does not know yet (added by
     /// `zegel admin rotate-kek` while the server runs), reloads the keyring once and runs it again. Every
     /// reader of sealed data goes through here (or [`Keys::unwrap`], [`crate::sealing::open_field`],
-    /// [`crate::LocalBlobs::open_plaintext`], which do).
+    /// [`crate::Blobs::open_plaintext`], which do).
     pub fn with_keyring<T>(
         &self,
         open: impl Fn(&Keyring) -> Result<T, CryptoError>,

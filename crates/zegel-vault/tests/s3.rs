@@ -2,73 +2,45 @@
 //! `moto_server` and sets it; `ZEGEL_TEST_REQUIRE_S3=1` makes its absence a failure). Each test works
 //! in a bucket of its own.
 
-use std::io::{Read, Write};
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use object_store::ObjectStore;
 use zegel_crypto::{DataKey, Header, Segment};
+use zegel_tests::s3::Bucket;
 use zegel_vault::s3::{PART_SIZE, S3Blobs, S3Config};
 use zegel_vault::{Keys, SealContext};
 
-/// A fresh bucket on the test server, or `None` (skip) when there is none.
-fn bucket() -> Option<S3Config> {
-    let Ok(endpoint) = std::env::var("ZEGEL_TEST_S3_ENDPOINT") else {
-        assert!(
-            std::env::var("ZEGEL_TEST_REQUIRE_S3").is_err(),
-            "ZEGEL_TEST_REQUIRE_S3 is set but ZEGEL_TEST_S3_ENDPOINT is not"
-        );
-        eprintln!("ZEGEL_TEST_S3_ENDPOINT is not set: skipping (cargo xtask test runs it)");
-        return None;
-    };
-    let name = format!("zegel-{}", &zegel_crypto::random_id()[..16]);
-    // moto creates buckets on an unsigned PUT.
-    let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
-    let mut stream = std::net::TcpStream::connect(address).expect("the S3 server answers");
-    write!(
-        stream,
-        "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    Some(S3Config {
-        bucket: name,
-        prefix: "zegel/blobs".to_owned(),
-        endpoint: Some(endpoint),
-        region: "us-east-1".to_owned(),
-        path_style: true,
-        access_key_id: "test".to_owned(),
-        secret_access_key: "test".to_owned().into(),
+/// A store in a fresh bucket on the test server (the same as `ZEGEL_BLOBS` names it), with keys; `None`
+/// (skip) when there is no server.
+struct Setup {
+    bucket: Bucket,
+    blobs: S3Blobs,
+    keys: Arc<Keys>,
+    _dir: tempfile::TempDir,
+}
+
+fn setup() -> Option<Setup> {
+    let bucket = Bucket::create()?;
+    let url = &bucket.settings()[0].1;
+    let config = S3Config::from_url(url, "test".to_owned(), "test".to_owned().into()).unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let keys = Arc::new(
+        Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json"), None).unwrap(),
+    );
+    Some(Setup {
+        blobs: S3Blobs::new(&config).unwrap(),
+        bucket,
+        keys,
+        _dir: dir,
     })
 }
 
 /// The bucket's raw objects, as anyone with the bucket's keys would read them.
-async fn raw_objects(config: &S3Config) -> Vec<Vec<u8>> {
-    use secrecy::ExposeSecret;
-    let store = object_store::aws::AmazonS3Builder::new()
-        .with_bucket_name(&config.bucket)
-        .with_region(&config.region)
-        .with_endpoint(config.endpoint.clone().unwrap())
-        .with_allow_http(true)
-        .with_access_key_id(&config.access_key_id)
-        .with_secret_access_key(config.secret_access_key.expose_secret())
-        .build()
-        .unwrap();
-    let listed: Vec<_> = store.list(None).collect().await;
+async fn raw_objects(bucket: &Bucket) -> Vec<Vec<u8>> {
     let mut objects = Vec::new();
-    for meta in listed {
-        let meta = meta.unwrap();
-        let bytes = store
-            .get(&meta.location)
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        objects.push(bytes.to_vec());
+    for (key, _) in bucket.list().await {
+        objects.push(bucket.get(&key).await);
     }
     objects
 }
@@ -103,14 +75,15 @@ async fn read_all(blobs: &S3Blobs, blob_id: &str, keys: Arc<Keys>) -> std::io::R
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blob_of_several_parts_goes_in_sealed_and_comes_back_whole() {
-    let Some(config) = bucket() else {
+    let Some(Setup {
+        bucket,
+        blobs,
+        keys,
+        _dir,
+    }) = setup()
+    else {
         return;
     };
-    let dir = tempfile::TempDir::new().unwrap();
-    let keys = Arc::new(
-        Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json"), None).unwrap(),
-    );
-    let blobs = S3Blobs::new(&config).unwrap();
     blobs.check().await.unwrap();
 
     // Three parts and a bit, written in pieces of an odd size.
@@ -124,7 +97,7 @@ async fn a_blob_of_several_parts_goes_in_sealed_and_comes_back_whole() {
     assert!(read_all(&blobs, &blob_id, keys.clone()).await.unwrap() == plain);
 
     // Nothing in the bucket reads as the plaintext.
-    let objects = raw_objects(&config).await;
+    let objects = raw_objects(&bucket).await;
     assert_eq!(objects.len(), 1, "one object, no probe left");
     assert!(
         !objects[0].windows(7).any(|w| w == b"GEHEIM-"),
@@ -148,19 +121,20 @@ async fn a_blob_of_several_parts_goes_in_sealed_and_comes_back_whole() {
     // Gone when deleted; reading then fails rather than ending cleanly.
     blobs.delete(std::slice::from_ref(&blob_id)).await;
     assert!(read_all(&blobs, &blob_id, keys).await.is_err());
-    assert!(raw_objects(&config).await.is_empty());
+    assert!(raw_objects(&bucket).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_dropped_halfway_leaves_nothing_and_ids_are_checked() {
-    let Some(config) = bucket() else {
+    let Some(Setup {
+        bucket,
+        blobs,
+        keys,
+        _dir,
+    }) = setup()
+    else {
         return;
     };
-    let dir = tempfile::TempDir::new().unwrap();
-    let keys = Arc::new(
-        Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json"), None).unwrap(),
-    );
-    let blobs = S3Blobs::new(&config).unwrap();
     let mut upload = blobs.start_upload(keys.keyring(), &DataKey::generate(), context());
     upload
         .write(Bytes::from(plaintext(2 * PART_SIZE)))
@@ -168,7 +142,7 @@ async fn an_upload_dropped_halfway_leaves_nothing_and_ids_are_checked() {
         .unwrap();
     drop(upload);
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    assert!(raw_objects(&config).await.is_empty(), "aborted, no object");
+    assert!(raw_objects(&bucket).await.is_empty(), "aborted, no object");
 
     for bad in ["../../etc", "short", "zzzzzzzzzzzz"] {
         let error = blobs.read_header(bad).await.unwrap_err();
@@ -185,14 +159,15 @@ async fn an_upload_dropped_halfway_leaves_nothing_and_ids_are_checked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
     use zegel_crypto::CHUNK_SIZE;
-    let Some(config) = bucket() else {
+    let Some(Setup {
+        bucket,
+        blobs,
+        keys,
+        _dir,
+    }) = setup()
+    else {
         return;
     };
-    let dir = tempfile::TempDir::new().unwrap();
-    let keys = Arc::new(
-        Keys::load_or_create(dir.path(), None, &dir.path().join("keyring.json"), None).unwrap(),
-    );
-    let blobs = S3Blobs::new(&config).unwrap();
     let blob_id = blobs.create_resumable(&keys.keyring()).await.unwrap();
     let plain = plaintext(6 * CHUNK_SIZE + 1000);
     let chunk = |i: usize| plain[i * CHUNK_SIZE..((i + 1) * CHUNK_SIZE).min(plain.len())].to_vec();
@@ -262,7 +237,7 @@ async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
         read.len(),
         plain.len()
     );
-    let objects = raw_objects(&config).await;
+    let objects = raw_objects(&bucket).await;
     assert_eq!(
         objects.len(),
         4,
@@ -282,5 +257,5 @@ async fn a_resumable_upload_goes_on_from_its_durable_chunks() {
             .is_err()
     );
     blobs.delete(std::slice::from_ref(&blob_id)).await;
-    assert!(raw_objects(&config).await.is_empty());
+    assert!(raw_objects(&bucket).await.is_empty());
 }

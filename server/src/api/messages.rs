@@ -206,28 +206,31 @@ pub(crate) async fn finish(
         }
         if !fully_protected(&request) {
             let mut scanned = scan.attachment(&prepared.name);
-            // Past the scan limit nothing of it would be kept: it is not read (and decrypted) at all.
-            let mut plain = std::pin::pin!(
-                futures_util::stream::iter(scanned.wants(prepared.size).then(|| {
-                    zegel_service::uploads::plaintext(state, &user.tenant_id, &prepared)
-                }))
-                .flatten()
-            );
-            if !scanned.wants(prepared.size) {
-                scanned.skip(prepared.size);
-            }
-            while let Some(chunk) = plain.next().await {
-                match chunk {
-                    Ok(chunk) => scanned.push(&chunk),
-                    // Taken by a parallel message or deleted while it was read: refused like a used one.
-                    Err(_) if !zegel_service::uploads::still_there(state, &owner, id).await? => {
-                        return Err(AppError::invalid(
-                            format!("uploads[{i}]"),
-                            "no such upload (or it expired or was used)",
-                        ));
+            if scanned.wants(prepared.size) {
+                let mut plain = std::pin::pin!(zegel_service::uploads::plaintext(
+                    state,
+                    &user.tenant_id,
+                    &prepared
+                ));
+                while let Some(chunk) = plain.next().await {
+                    match chunk {
+                        Ok(chunk) => scanned.push(&chunk),
+                        // Taken by a parallel message or deleted while it was read: refused like a
+                        // used one.
+                        Err(_)
+                            if !zegel_service::uploads::still_there(state, &owner, id).await? =>
+                        {
+                            return Err(AppError::invalid(
+                                format!("uploads[{i}]"),
+                                "no such upload (or it expired or was used)",
+                            ));
+                        }
+                        Err(error) => return Err(AppError::internal(error)),
                     }
-                    Err(error) => return Err(AppError::internal(error)),
                 }
+            } else {
+                // Past the scan limit nothing of it would be kept: it is not read (nor decrypted).
+                scanned.skip(prepared.size);
             }
             scan.scan_attachment(scanned)
                 .await

@@ -6,11 +6,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 use zegel_tests::s3::Bucket;
-use zegel_tests::{SmtpReceiver, Zegel, client, poll};
+use zegel_tests::{SmtpReceiver, Zegel, poll, tus};
 
 const MIB: u64 = 1 << 20;
 
@@ -68,36 +67,22 @@ async fn assert_nothing_readable(bucket: &Bucket, secrets: &[&str]) -> Vec<(Stri
 /// up to 128 MiB, streamed) with a small file beside it, to `to`; the recipient downloads both and
 /// they come back byte for byte.
 async fn round_trip(zegel: &Zegel, receiver: &SmtpReceiver, token: &str, blocks: u64, to: &str) {
-    let created = client()
-        .post(format!("{}/api/v1/uploads", zegel.base))
-        .bearer_auth(token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", (blocks * MIB).to_string())
-        .header("Upload-Metadata", "filename c2Nhbi5iaW4=")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let id = created.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = tus::create(zegel, token, blocks * MIB, "scan.bin").await;
     let per_patch = blocks.min(128);
     for first in (0..blocks).step_by(per_patch as usize) {
         let stream = futures_util::stream::iter(
             (first..first + per_patch).map(|i| Ok::<_, std::io::Error>(block(i))),
         );
-        let patched = client()
-            .patch(format!("{}/api/v1/uploads/{id}", zegel.base))
-            .bearer_auth(token)
-            .header("Tus-Resumable", "1.0.0")
-            .header("Content-Type", "application/offset+octet-stream")
-            .header("Upload-Offset", (first * MIB).to_string())
-            .header("Content-Length", (per_patch * MIB).to_string())
-            .body(reqwest::Body::wrap_stream(stream))
-            .send()
-            .await
-            .unwrap();
+        let patched = tus::patch(
+            zegel,
+            token,
+            &id,
+            first * MIB,
+            per_patch * MIB,
+            reqwest::Body::wrap_stream(stream),
+        )
+        .await
+        .unwrap();
         assert_eq!(patched.status(), 204, "the PATCH from block {first}");
     }
     let meta = json!({
@@ -212,54 +197,12 @@ async fn an_upload_into_a_bucket_goes_on_after_kill_9_and_survives_key_rotation(
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
         .collect();
     let length = file.len() as u64;
-    let base = zegel.base.clone();
-    let tus = |method: reqwest::Method, path: String| {
-        client()
-            .request(method, format!("{base}/api/v1/uploads{path}"))
-            .bearer_auth(&token)
-            .header("Tus-Resumable", "1.0.0")
-    };
-    let created = tus(reqwest::Method::POST, String::new())
-        .header("Upload-Length", length.to_string())
-        .header("Upload-Metadata", "filename c2Nhbi5wZGY=")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let id = created.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let offset = async || -> Option<u64> {
-        let response = tus(reqwest::Method::HEAD, format!("/{id}"))
-            .send()
-            .await
-            .ok()?;
-        (response.status() == 200).then(|| {
-            response.headers()["upload-offset"]
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap()
-        })
-    };
+    let id = tus::create(&zegel, &token, length, "scan.pdf").await;
 
     // A PATCH announcing the whole file, of which 9 MiB and a bit arrive before the server dies.
-    let address = zegel.base.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-    let head = format!(
-        "PATCH /api/v1/uploads/{id} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n\
-         Content-Length: {length}\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    stream
-        .write_all(&file[..9 * MIB as usize + 1000])
-        .await
-        .unwrap();
-    stream.flush().await.unwrap();
+    let stream = tus::patch_cut_off(&zegel, &token, &id, &file, 9 * MIB as usize + 1000).await;
     poll(Duration::from_secs(30), "8 MiB durable", async || {
-        (offset().await? == 8 * MIB).then_some(())
+        (tus::offset(&zegel, &token, &id).await? == 8 * MIB).then_some(())
     })
     .await;
     zegel.stop();
@@ -268,16 +211,19 @@ async fn an_upload_into_a_bucket_goes_on_after_kill_9_and_survives_key_rotation(
     zegel.serve();
     // The piece under way when the server died was never completed: the upload stands at the last
     // durable piece.
-    assert_eq!(offset().await, Some(8 * MIB));
+    assert_eq!(tus::offset(&zegel, &token, &id).await, Some(8 * MIB));
     // The dead request's writer lease runs out; until then the answer is 409, as for any second writer.
     let rest = poll(Duration::from_secs(40), "the rest taken", async || {
-        let response = tus(reqwest::Method::PATCH, format!("/{id}"))
-            .header("Content-Type", "application/offset+octet-stream")
-            .header("Upload-Offset", (8 * MIB).to_string())
-            .body(file[8 * MIB as usize..].to_vec())
-            .send()
-            .await
-            .ok()?;
+        let response = tus::patch(
+            &zegel,
+            &token,
+            &id,
+            8 * MIB,
+            length - 8 * MIB,
+            file[8 * MIB as usize..].to_vec(),
+        )
+        .await
+        .ok()?;
         match response.status().as_u16() {
             409 => None,
             _ => Some(response),

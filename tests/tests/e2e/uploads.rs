@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
-use zegel_tests::{SmtpReceiver, Zegel, client, poll, wait_until};
+use serde_json::json;
+use zegel_tests::{SmtpReceiver, Zegel, poll, tus, wait_until};
 
 const CHUNK: u64 = 65_536;
 /// A sealed chunk: the plaintext and its 16-byte tag.
@@ -17,23 +16,6 @@ fn file() -> Vec<u8> {
     (0..20 * 1024 * 1024 + 12_345u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
         .collect()
-}
-
-async fn offset(zegel: &Zegel, token: &str, id: &str) -> Option<u64> {
-    let response = client()
-        .head(format!("{}/api/v1/uploads/{id}", zegel.base))
-        .bearer_auth(token)
-        .header("Tus-Resumable", "1.0.0")
-        .send()
-        .await
-        .ok()?;
-    (response.status() == 200).then(|| {
-        response.headers()["upload-offset"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap()
-    })
 }
 
 fn blob_files(zegel: &Zegel) -> Vec<std::path::PathBuf> {
@@ -62,36 +44,13 @@ async fn an_upload_goes_on_after_kill_9_of_the_server_and_arrives_intact() {
     let file = file();
     let length = file.len() as u64;
 
-    let created = client()
-        .post(format!("{}/api/v1/uploads", zegel.base))
-        .bearer_auth(&token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", length.to_string())
-        .header("Upload-Metadata", "filename c2Nhbi5wZGY=")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let id = created.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = tus::create(&zegel, &token, length, "scan.pdf").await;
 
     // A PATCH announcing the whole file, of which 9 MiB and a bit arrive before the server dies.
-    let address = zegel.base.trim_start_matches("http://").to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-    let head = format!(
-        "PATCH /api/v1/uploads/{id} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
-         Tus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\n\
-         Content-Length: {length}\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let sent = 9 * 1024 * 1024 + 1000;
-    stream.write_all(&file[..sent]).await.unwrap();
-    stream.flush().await.unwrap();
+    let stream = tus::patch_cut_off(&zegel, &token, &id, &file, 9 * 1024 * 1024 + 1000).await;
     // The first 8 MiB are durable; chunks past them are sealed and on disk, but not yet durable.
     poll(Duration::from_secs(30), "8 MiB durable", async || {
-        (offset(&zegel, &token, &id).await? == 8 * 1024 * 1024).then_some(())
+        (tus::offset(&zegel, &token, &id).await? == 8 * 1024 * 1024).then_some(())
     })
     .await;
     let blob = wait_until(Duration::from_secs(30), "the blob", || {
@@ -109,7 +68,7 @@ async fn an_upload_goes_on_after_kill_9_of_the_server_and_arrives_intact() {
     drop(stream);
 
     zegel.serve();
-    let resume_at = offset(&zegel, &token, &id)
+    let resume_at = tus::offset(&zegel, &token, &id)
         .await
         .expect("HEAD after the restart");
     assert_eq!(
@@ -121,16 +80,16 @@ async fn an_upload_goes_on_after_kill_9_of_the_server_and_arrives_intact() {
         (8 * 1024 * 1024..length).contains(&resume_at),
         "{resume_at}"
     );
-    let rest = client()
-        .patch(format!("{}/api/v1/uploads/{id}", zegel.base))
-        .bearer_auth(&token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Content-Type", "application/offset+octet-stream")
-        .header("Upload-Offset", resume_at.to_string())
-        .body(file[resume_at as usize..].to_vec())
-        .send()
-        .await
-        .unwrap();
+    let rest = tus::patch(
+        &zegel,
+        &token,
+        &id,
+        resume_at,
+        length - resume_at,
+        file[resume_at as usize..].to_vec(),
+    )
+    .await
+    .unwrap();
     assert_eq!(rest.status(), 204);
     assert_eq!(
         rest.headers()["upload-offset"].to_str().unwrap(),
